@@ -1,0 +1,518 @@
+//! Parsing one webhook request body into an [`Envelope`] and its [`Rows`].
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::rows::{Cell, Rows, RowsBuilder};
+
+/// Longest `event.id` or batch id accepted; ids are UUIDs in practice.
+const MAX_ID_LEN: usize = 256;
+
+/// Everything about a request except its rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// `event.id`: parts with the same id make up one import.
+    pub event_id: String,
+    /// `event.type` (`batch.update`, `batch.upload`, …); empty when absent.
+    pub event_type: String,
+    /// `event.sequence.index`, 1-based.
+    pub index: u32,
+    /// `event.sequence.count`, at least 1.
+    pub count: u32,
+    /// `data.meta.batch.id`.
+    pub batch_id: String,
+    /// `data.meta.schema.id`, or else `data.meta.settings.id`.
+    pub schema_id: Option<i64>,
+    /// `data.meta.count` or `data.meta.length`: the rows the sender says this request holds.
+    pub declared_rows: Option<u64>,
+    /// Rows in `validRows`.
+    pub valid_rows: u64,
+    /// Rows in `invalidRows`.
+    pub invalid_rows: u64,
+}
+
+impl Envelope {
+    /// Whether the declared row count disagrees with the rows present (recorded, not rejected).
+    pub fn count_mismatch(&self) -> bool {
+        self.declared_rows
+            .is_some_and(|d| d != self.valid_rows + self.invalid_rows)
+    }
+}
+
+/// One parsed request: its envelope and its rows (`validRows` then `invalidRows`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub envelope: Envelope,
+    pub rows: Rows,
+}
+
+/// Why a body is not an acceptable payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayloadErrorKind {
+    /// The body is not JSON at all (HTTP 400).
+    NotJson,
+    /// JSON that breaks the contract: a field missing, of the wrong type or out of range (422).
+    Contract,
+}
+
+/// A body that cannot be accepted, with a message that says where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PayloadError {
+    pub kind: PayloadErrorKind,
+    pub message: String,
+}
+
+impl PayloadError {
+    fn contract(message: impl Into<String>) -> Self {
+        PayloadError {
+            kind: PayloadErrorKind::Contract,
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses and checks one request body.
+pub fn parse(body: &[u8]) -> Result<Part, PayloadError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let raw: RawPayload = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // Parsing stops at the first problem; a contract breach found early must not hide
+        // that the body is not JSON at all further on.
+        match serde_json::from_slice::<de::IgnoredAny>(body) {
+            Err(syntax) => not_json(&syntax),
+            Ok(_) => path_error(e),
+        }
+    })?;
+    de.end().map_err(|e| not_json(&e))?;
+    raw.check()
+}
+
+fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> PayloadError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let at = if path == "." { String::new() } else { format!("{path}: ") };
+            PayloadError::contract(format!("{at}{}", strip_position(&inner)))
+        }
+        _ => not_json(&inner),
+    }
+}
+
+fn not_json(e: &serde_json::Error) -> PayloadError {
+    PayloadError {
+        kind: PayloadErrorKind::NotJson,
+        message: format!("the body is not valid JSON: {e}"),
+    }
+}
+
+/// serde_json appends "at line L column C" to data errors; for contract errors the field path
+/// says more, so the position is dropped.
+fn strip_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+#[derive(Deserialize)]
+struct RawPayload {
+    event: RawEvent,
+    data: RawData,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    id: String,
+    #[serde(rename = "type", default)]
+    event_type: Option<String>,
+    #[serde(default)]
+    sequence: Option<RawSequence>,
+}
+
+#[derive(Deserialize)]
+struct RawSequence {
+    index: i64,
+    count: i64,
+}
+
+#[derive(Deserialize)]
+struct RawData {
+    meta: RawMeta,
+    #[serde(rename = "validRows", default, deserialize_with = "rows")]
+    valid_rows: Rows,
+    #[serde(rename = "invalidRows", default, deserialize_with = "rows")]
+    invalid_rows: Rows,
+}
+
+#[derive(Deserialize)]
+struct RawMeta {
+    batch: RawBatch,
+    #[serde(default)]
+    schema: Option<RawId>,
+    #[serde(default)]
+    settings: Option<RawId>,
+    #[serde(default)]
+    count: Option<u64>,
+    #[serde(default)]
+    length: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct RawBatch {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct RawId {
+    #[serde(default)]
+    id: Option<i64>,
+}
+
+impl RawPayload {
+    fn check(self) -> Result<Part, PayloadError> {
+        let RawPayload { event, data } = self;
+        check_id("event.id", &event.id)?;
+        check_id("data.meta.batch.id", &data.meta.batch.id)?;
+        // A request without `sequence` is a whole import in one part.
+        let (index, count) = match event.sequence {
+            None => (1, 1),
+            Some(RawSequence { index, count }) => {
+                if count < 1 {
+                    return Err(PayloadError::contract(format!(
+                        "event.sequence.count is {count}; it must be at least 1"
+                    )));
+                }
+                if index < 1 || index > count {
+                    return Err(PayloadError::contract(format!(
+                        "event.sequence.index is {index}; it must be between 1 and \
+                         event.sequence.count ({count})"
+                    )));
+                }
+                let count = u32::try_from(count).map_err(|_| {
+                    PayloadError::contract(format!(
+                        "event.sequence.count is {count}; at most {} parts are accepted",
+                        u32::MAX
+                    ))
+                })?;
+                (index as u32, count)
+            }
+        };
+        let meta = data.meta;
+        let envelope = Envelope {
+            event_id: event.id,
+            event_type: event.event_type.unwrap_or_default(),
+            index,
+            count,
+            batch_id: meta.batch.id,
+            schema_id: meta.schema.and_then(|s| s.id).or(meta.settings.and_then(|s| s.id)),
+            declared_rows: meta.count.or(meta.length),
+            valid_rows: data.valid_rows.len() as u64,
+            invalid_rows: data.invalid_rows.len() as u64,
+        };
+        let mut rows = data.valid_rows;
+        rows.append(data.invalid_rows);
+        Ok(Part { envelope, rows })
+    }
+}
+
+fn check_id(field: &str, id: &str) -> Result<(), PayloadError> {
+    if id.is_empty() {
+        return Err(PayloadError::contract(format!("{field} is empty")));
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err(PayloadError::contract(format!(
+            "{field} is {} bytes long; at most {MAX_ID_LEN} are accepted",
+            id.len()
+        )));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(PayloadError::contract(format!(
+            "{field} contains control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// `validRows` / `invalidRows`: an array of flat objects, or `null` (no rows).
+fn rows<'de, D: Deserializer<'de>>(de: D) -> Result<Rows, D::Error> {
+    struct RowsVisitor;
+    impl<'de> Visitor<'de> for RowsVisitor {
+        type Value = Rows;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of row objects")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Rows, E> {
+            Ok(Rows::default())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Rows, E> {
+            Ok(Rows::default())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rows, A::Error> {
+            let mut builder = RowsBuilder::default();
+            while seq
+                .next_element_seed(RowSeed {
+                    builder: &mut builder,
+                })?
+                .is_some()
+            {}
+            Ok(builder.finish())
+        }
+    }
+    de.deserialize_any(RowsVisitor)
+}
+
+/// One row object, written straight into the builder.
+struct RowSeed<'b> {
+    builder: &'b mut RowsBuilder,
+}
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a row object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let CellValue(cell) = map.next_value()?;
+            self.builder.set(key, cell);
+        }
+        self.builder.end_row();
+        Ok(())
+    }
+}
+
+/// A row key, borrowed from the body when it holds no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        de.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A cell value: scalars as themselves, objects and arrays as their JSON text.
+struct CellValue<'de>(Cell<'de>);
+
+impl<'de> Deserialize<'de> for CellValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct CellVisitor;
+        impl<'de> Visitor<'de> for CellVisitor {
+            type Value = CellValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(CellValue(Cell::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(CellValue(Cell::Null))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(CellValue(Cell::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(CellValue(Cell::Int(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                // An integer beyond i64 is kept exactly, as text.
+                Ok(CellValue(match i64::try_from(v) {
+                    Ok(i) => Cell::Int(i),
+                    Err(_) => Cell::Text(Cow::Owned(v.to_string())),
+                }))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(CellValue(Cell::Float(v)))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CellValue(Cell::Text(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CellValue(Cell::Text(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(CellValue(Cell::Text(Cow::Owned(v))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let value =
+                    serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(CellValue(Cell::Text(Cow::Owned(value.to_string()))))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                let value =
+                    serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(CellValue(Cell::Text(Cow::Owned(value.to_string()))))
+            }
+        }
+        de.deserialize_any(CellVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::Values;
+    use serde_json::json;
+
+    fn body(v: serde_json::Value) -> Vec<u8> {
+        serde_json::to_vec(&v).expect("serialise")
+    }
+
+    fn payload(index: i64, count: i64) -> serde_json::Value {
+        json!({
+            "event": {"id": "ev-1", "type": "batch.update", "sequence": {"index": index, "count": count}},
+            "data": {
+                "meta": {"batch": {"id": "b-1"}, "schema": {"id": 8}, "count": 3},
+                "validRows": [{"name": "Rack", "qty": 2}, {"name": "Desk", "qty": 5}],
+                "invalidRows": [{"name": "", "color": "fuschia"}]
+            }
+        })
+    }
+
+    fn contract_error(v: serde_json::Value) -> String {
+        let err = parse(&body(v)).expect_err("must be rejected");
+        assert_eq!(err.kind, PayloadErrorKind::Contract, "{err}");
+        err.message
+    }
+
+    #[test]
+    fn parses_the_documented_payload() {
+        let part = parse(&body(payload(2, 3))).expect("valid");
+        let e = &part.envelope;
+        assert_eq!(
+            (e.event_id.as_str(), e.event_type.as_str(), e.index, e.count),
+            ("ev-1", "batch.update", 2, 3)
+        );
+        assert_eq!((e.batch_id.as_str(), e.schema_id), ("b-1", Some(8)));
+        assert_eq!((e.valid_rows, e.invalid_rows, e.declared_rows), (2, 1, Some(3)));
+        assert!(!e.count_mismatch());
+        let names: Vec<_> = part.rows.columns().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["name", "qty", "color"]);
+        assert_eq!(part.rows.len(), 3);
+        assert_eq!(part.rows.columns()[1].values, Values::Int(vec![Some(2), Some(5), None]));
+    }
+
+    #[test]
+    fn accepts_the_documented_variants() {
+        let v = json!({
+            "event": {"id": "ev", "type": "batch.upload", "sequence": {"index": 1, "count": 1}},
+            "data": {"meta": {"batch": {"id": "b"}, "settings": {"id": null}, "length": 5}}
+        });
+        let part = parse(&body(v)).expect("valid");
+        assert_eq!(part.envelope.schema_id, None);
+        assert_eq!(part.envelope.declared_rows, Some(5));
+        assert!(part.envelope.count_mismatch(), "5 declared, 0 present");
+        assert!(part.rows.is_empty());
+
+        let v = json!({
+            "event": {"id": "ev", "type": "x", "sequence": {"index": 1, "count": 1}},
+            "data": {"meta": {"batch": {"id": "b"}, "settings": {"id": 12}},
+                     "validRows": [], "invalidRows": null}
+        });
+        assert_eq!(parse(&body(v)).expect("valid").envelope.schema_id, Some(12));
+    }
+
+    #[test]
+    fn nested_values_are_kept_as_json_text_and_strings_are_not_retyped() {
+        let v = json!({
+            "event": {"id": "ev", "sequence": {"index": 1, "count": 1}},
+            "data": {"meta": {"batch": {"id": "b"}},
+                     "validRows": [{"zip": "00123", "tags": ["a", 1], "obj": {"k": true}, "big": 18446744073709551615u64}]}
+        });
+        let part = parse(&body(v)).expect("valid");
+        let text: Vec<_> = part
+            .rows
+            .columns()
+            .iter()
+            .map(|c| c.values.to_text().get(0).map(str::to_owned))
+            .collect();
+        assert_eq!(
+            text,
+            [
+                Some("00123".to_owned()),
+                Some(r#"["a",1]"#.to_owned()),
+                Some(r#"{"k":true}"#.to_owned()),
+                Some("18446744073709551615".to_owned()),
+            ]
+        );
+        assert!(matches!(part.rows.columns()[0].values, Values::Text(_)));
+    }
+
+    #[test]
+    fn not_json_is_its_own_kind() {
+        for bad in [&b"{"[..], b"hello", b"", b"{\"event\":1} trailing"] {
+            let err = parse(bad).expect_err("not JSON");
+            assert_eq!(err.kind, PayloadErrorKind::NotJson, "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn contract_breaches_name_the_field() {
+        let mut v = payload(1, 1);
+        v["event"].as_object_mut().expect("object").remove("id");
+        assert!(contract_error(v).contains("event"), "missing id");
+
+        assert!(contract_error(payload(0, 3)).contains("event.sequence.index is 0"));
+        assert!(contract_error(payload(4, 3)).contains("event.sequence.index is 4"));
+        assert!(contract_error(payload(1, 0)).contains("event.sequence.count is 0"));
+
+        let mut v = payload(1, 1);
+        v["data"]["validRows"] = json!([{"a": 1}, "not a row"]);
+        let msg = contract_error(v);
+        assert!(msg.contains("data.validRows") && msg.contains("row object"), "{msg}");
+
+        let mut v = payload(1, 1);
+        v["event"]["id"] = json!("");
+        assert!(contract_error(v).contains("event.id is empty"));
+
+        let mut v = payload(1, 1);
+        v["data"]["meta"]["batch"] = json!({});
+        assert!(contract_error(v).contains("data.meta.batch"));
+
+        assert!(contract_error(json!([1, 2])).contains("invalid type"));
+    }
+
+    #[test]
+    fn a_request_without_sequence_is_a_single_part() {
+        let mut v = payload(1, 1);
+        v["event"].as_object_mut().expect("object").remove("sequence");
+        let e = parse(&body(v)).expect("valid").envelope;
+        assert_eq!((e.index, e.count), (1, 1));
+    }
+
+    #[test]
+    fn escaped_keys_and_values_are_decoded() {
+        let raw = br#"{"event":{"id":"e","sequence":{"index":1,"count":1}},"data":{"meta":{"batch":{"id":"b"}},"validRows":[{"n\u00e4me":"caf\u00e9 \"x\""}]}}"#;
+        let part = parse(raw).expect("valid");
+        assert_eq!(part.rows.columns()[0].name, "näme");
+        assert_eq!(part.rows.columns()[0].values.to_text().get(0), Some("café \"x\""));
+    }
+}

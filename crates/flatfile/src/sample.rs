@@ -1,0 +1,126 @@
+//! Sample imports in the shape Flatfile sends them: for the "send test event" check, for
+//! examples and for benchmarks. Deterministic: the same arguments give the same bytes.
+
+use serde_json::{Map, Value, json};
+
+/// A generated import of `parts` requests with `rows_per_part` rows each.
+#[derive(Debug, Clone)]
+pub struct SampleBatch {
+    pub event_id: String,
+    pub batch_id: String,
+    pub parts: u32,
+    pub rows_per_part: u32,
+    /// Every n-th row is invalid (0: none).
+    pub invalid_every: u32,
+}
+
+/// Data columns of a sample row (all text, as Flatfile sends spreadsheet cells).
+pub const SAMPLE_COLUMNS: [&str; 14] = [
+    "customer_id",
+    "name",
+    "email",
+    "company",
+    "plan",
+    "seats",
+    "country",
+    "city",
+    "postcode",
+    "phone",
+    "sku",
+    "color",
+    "signup_date",
+    "notes",
+];
+
+const PLANS: [&str; 4] = ["free", "team", "business", "enterprise"];
+const COUNTRIES: [(&str, &str); 6] = [
+    ("DE", "München"),
+    ("FR", "Saint-Étienne"),
+    ("JP", "東京"),
+    ("US", "Portland"),
+    ("BR", "São Paulo"),
+    ("GB", "Leeds"),
+];
+const COLORS: [&str; 5] = ["black", "white", "red", "fuschia", "teal"];
+
+impl SampleBatch {
+    /// Body of request `index` (1-based).
+    pub fn body(&self, index: u32) -> Vec<u8> {
+        let mut valid = Vec::new();
+        let mut invalid = Vec::new();
+        for r in 0..self.rows_per_part {
+            let n = u64::from(index - 1) * u64::from(self.rows_per_part) + u64::from(r);
+            let row = Self::row(n);
+            if self.invalid_every > 0 && n % u64::from(self.invalid_every) == 0 {
+                invalid.push(row);
+            } else {
+                valid.push(row);
+            }
+        }
+        let payload = json!({
+            "event": {
+                "id": self.event_id,
+                "type": "batch.update",
+                "sequence": {"count": self.parts, "index": index}
+            },
+            "data": {
+                "meta": {
+                    "batch": {"id": self.batch_id},
+                    "schema": {"id": 8},
+                    "count": self.rows_per_part
+                },
+                "validRows": valid,
+                "invalidRows": invalid
+            }
+        });
+        serde_json::to_vec(&payload).unwrap_or_default()
+    }
+
+    /// Row `n` of the import (0-based across all parts).
+    pub fn row(n: u64) -> Value {
+        let (country, city) = COUNTRIES[(n % 6) as usize];
+        let mut row = Map::new();
+        let cells: [String; 14] = [
+            format!("C{n:08}"),
+            format!("Customer {n}"),
+            format!("customer{n}@example.com"),
+            format!("Company {} GmbH & Co.", n % 9973),
+            PLANS[(n % 4) as usize].to_owned(),
+            ((n * 7) % 250).to_string(),
+            country.to_owned(),
+            city.to_owned(),
+            format!("{:05}", n % 100_000),
+            format!("+49 30 {:07}", n % 10_000_000),
+            format!("{:06}", (n * 31) % 1_000_000),
+            COLORS[(n % 5) as usize].to_owned(),
+            format!("2026-{:02}-{:02}", n % 12 + 1, n % 28 + 1),
+            format!("Imported from spreadsheet row {}; checked by ops", n + 2),
+        ];
+        for (name, cell) in SAMPLE_COLUMNS.iter().zip(cells) {
+            row.insert((*name).to_owned(), Value::String(cell));
+        }
+        Value::Object(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_bodies_parse_and_split_rows() {
+        let batch = SampleBatch {
+            event_id: "ev".into(),
+            batch_id: "b".into(),
+            parts: 3,
+            rows_per_part: 10,
+            invalid_every: 4,
+        };
+        let part = crate::parse(&batch.body(2)).expect("sample must be valid");
+        assert_eq!((part.envelope.index, part.envelope.count), (2, 3));
+        // Rows 10..20: multiples of 4 are 12 and 16.
+        assert_eq!((part.envelope.valid_rows, part.envelope.invalid_rows), (8, 2));
+        assert_eq!(part.rows.columns().len(), SAMPLE_COLUMNS.len());
+        assert_eq!(batch.body(2), batch.body(2));
+    }
+}

@@ -1,0 +1,499 @@
+//! The ledger: Hookgrid's source of truth, one SQLite file in the data dir.
+//!
+//! It keeps every accepted request body with its parsed [`Envelope`], groups parts by event,
+//! and keeps every rejected body in a quarantine with its reason. A commit returns only after
+//! SQLite has synced it (WAL, `synchronous=FULL`), so a request acknowledged after
+//! [`Ledger::commit_part`] survives a `kill -9` or a power cut.
+//!
+//! The ledger never parses bodies and never builds dataframes: it stores and answers questions
+//! about what it stores. Anything derived from it lives elsewhere and can be rebuilt.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hookgrid_flatfile::Envelope;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// What can go wrong in the ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The database could not be opened, read or written (disk full, permissions, corruption).
+    #[error("database error in {path}: {source}")]
+    Database {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer Hookgrid.
+    #[error("{path} has schema version {found}; this Hookgrid understands up to {supported}")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+}
+
+pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+/// Outcome of [`Ledger::commit_part`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Commit {
+    /// The part is new and now durable.
+    Stored {
+        event: EventKey,
+        /// This part was the last one missing: the batch is complete.
+        completed: bool,
+        parts_received: u32,
+    },
+    /// The same body was stored before; nothing was written.
+    Duplicate { event: EventKey },
+    /// The part contradicts what is stored; nothing was written. The caller quarantines it.
+    Conflict { reason: String },
+}
+
+/// The ledger's own key for an event (one import, one revision of a batch). Stable for the
+/// life of the database and never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct EventKey(pub i64);
+
+/// Whether every part of an import has arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchStatus {
+    Complete,
+    Incomplete,
+}
+
+/// One import as the ledger knows it: one event, a revision of its batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Batch {
+    #[serde(skip)]
+    pub key: EventKey,
+    /// `data.meta.batch.id`.
+    pub batch: String,
+    /// `event.id`.
+    pub event: String,
+    /// 1 for the first event seen with this batch id, 2 for the next, …
+    pub revision: u32,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub schema: Option<i64>,
+    pub status: BatchStatus,
+    pub parts_received: u32,
+    pub parts_expected: u32,
+    pub valid: u64,
+    pub invalid: u64,
+    /// Sum of `data.meta.count` over the parts that declared one.
+    pub declared_rows: Option<u64>,
+    /// Parts whose declared row count differs from the rows they hold.
+    pub mismatched_parts: u32,
+    /// RFC 3339, UTC.
+    pub first_received: String,
+    pub last_received: String,
+    pub completed_at: Option<String>,
+}
+
+impl Batch {
+    /// Whether any part's declared row count disagrees with its rows.
+    pub fn count_mismatch(&self) -> bool {
+        self.mismatched_parts > 0
+    }
+}
+
+/// Why a request was quarantined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineKind {
+    /// Not JSON (answered 400).
+    NotJson,
+    /// JSON that breaks the payload contract (422).
+    Contract,
+    /// Contradicts parts already stored (409).
+    Conflict,
+}
+
+impl QuarantineKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            QuarantineKind::NotJson => "not_json",
+            QuarantineKind::Contract => "contract",
+            QuarantineKind::Conflict => "conflict",
+        }
+    }
+
+    fn parse(s: &str) -> QuarantineKind {
+        match s {
+            "not_json" => QuarantineKind::NotJson,
+            "conflict" => QuarantineKind::Conflict,
+            _ => QuarantineKind::Contract,
+        }
+    }
+}
+
+/// A rejected request, kept with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quarantined {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+    pub kind: QuarantineKind,
+    pub reason: String,
+    /// `event.id` and part index, when the body got far enough to say.
+    pub event: Option<String>,
+    pub part: Option<u32>,
+    pub bytes: u64,
+}
+
+/// The SQLite ledger. Writes go through one connection (SQLite has one writer anyway);
+/// reads open their own, so readers in other processes and threads never wait for a writer.
+#[derive(Debug)]
+pub struct Ledger {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+}
+
+impl Ledger {
+    /// Opens (creating or migrating) the ledger at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Ledger> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path).map_err(|e| db(&path, e))?;
+        configure(&conn).map_err(|e| db(&path, e))?;
+        schema::migrate(&conn, &path)?;
+        Ok(Ledger {
+            path,
+            writer: Mutex::new(conn),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (the transaction
+        // rolls back on drop), so a poisoned lock is safe to reuse.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn reader(&self) -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db(&self.path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| db(&self.path, e))?;
+        Ok(conn)
+    }
+
+    /// Stores one part durably, or says why it is a duplicate or a conflict.
+    pub fn commit_part(&self, envelope: &Envelope, body: &[u8]) -> Result<Commit> {
+        let hash = Sha256::digest(body).to_vec();
+        let now = now_ms();
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db(&self.path, e))?;
+        let outcome = commit_in(&tx, envelope, body, &hash, now).map_err(|e| db(&self.path, e))?;
+        if matches!(outcome, Commit::Stored { .. }) {
+            tx.commit().map_err(|e| db(&self.path, e))?;
+        }
+        Ok(outcome)
+    }
+
+    /// Keeps a rejected body with the reason it was rejected.
+    pub fn quarantine(
+        &self,
+        kind: QuarantineKind,
+        reason: &str,
+        event: Option<(&str, u32)>,
+        body: &[u8],
+    ) -> Result<i64> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO quarantine (received_at, kind, reason, event_id, part_index, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                now_ms(),
+                kind.as_str(),
+                reason,
+                event.map(|e| e.0),
+                event.map(|e| e.1),
+                body
+            ],
+        )
+        .map_err(|e| db(&self.path, e))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Every import, newest first.
+    pub fn batches(&self) -> Result<Vec<Batch>> {
+        let conn = self.reader()?;
+        let sql = format!("{BATCH_SELECT} GROUP BY e.id ORDER BY e.id DESC");
+        let mut stmt = conn.prepare(&sql).map_err(|e| db(&self.path, e))?;
+        let rows = stmt
+            .query_map([], batch_row)
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))?;
+        Ok(rows)
+    }
+
+    /// One import by its key.
+    pub fn batch(&self, key: EventKey) -> Result<Option<Batch>> {
+        let conn = self.reader()?;
+        let sql = format!("{BATCH_SELECT} WHERE e.id = ?1 GROUP BY e.id");
+        conn.query_row(&sql, [key.0], batch_row)
+            .optional()
+            .map_err(|e| db(&self.path, e))
+    }
+
+    /// Calls `f` with each stored part of an import, in sequence order, one body at a time.
+    pub fn for_each_part<E>(
+        &self,
+        key: EventKey,
+        mut f: impl FnMut(u32, &[u8]) -> Result<(), E>,
+    ) -> Result<Result<(), E>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare("SELECT idx, body FROM parts WHERE event = ?1 ORDER BY idx")
+            .map_err(|e| db(&self.path, e))?;
+        let mut rows = stmt.query([key.0]).map_err(|e| db(&self.path, e))?;
+        while let Some(row) = rows.next().map_err(|e| db(&self.path, e))? {
+            let idx: u32 = row.get(0).map_err(|e| db(&self.path, e))?;
+            let body = row.get_ref(1).and_then(|v| Ok(v.as_blob()?));
+            let body = body.map_err(|e| db(&self.path, e))?;
+            if let Err(e) = f(idx, body) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Quarantined requests, newest first.
+    pub fn quarantined(&self) -> Result<Vec<Quarantined>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT id, {received}, kind, reason, event_id, part_index, length(body)
+                 FROM quarantine ORDER BY id DESC",
+                received = rfc3339("received_at")
+            ))
+            .map_err(|e| db(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Quarantined {
+                    id: r.get(0)?,
+                    received_at: r.get(1)?,
+                    kind: QuarantineKind::parse(&r.get::<_, String>(2)?),
+                    reason: r.get(3)?,
+                    event: r.get(4)?,
+                    part: r.get(5)?,
+                    bytes: r.get::<_, i64>(6)? as u64,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))?;
+        Ok(rows)
+    }
+
+    /// The body of a quarantined request, exactly as it arrived.
+    pub fn quarantined_body(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        let conn = self.reader()?;
+        conn.query_row("SELECT body FROM quarantine WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| db(&self.path, e))
+    }
+
+    /// Runs SQLite's `PRAGMA integrity_check`; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<Result<(), String>> {
+        let conn = self.reader()?;
+        let verdict: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| db(&self.path, e))?;
+        Ok(if verdict == "ok" { Ok(()) } else { Err(verdict) })
+    }
+}
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // WAL lets readers (the CLI, the UI) run while the listener writes; FULL syncs the WAL on
+    // every commit, which is what makes an acknowledgement a promise.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn db(path: &Path, source: rusqlite::Error) -> LedgerError {
+    LedgerError::Database {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// SQL that renders a column of Unix milliseconds as RFC 3339 UTC text.
+fn rfc3339(column: &str) -> String {
+    format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column} / 1000.0, 'unixepoch')")
+}
+
+fn commit_in(
+    tx: &rusqlite::Transaction<'_>,
+    envelope: &Envelope,
+    body: &[u8],
+    hash: &[u8],
+    now: i64,
+) -> rusqlite::Result<Commit> {
+    let existing: Option<(i64, u32, String)> = tx
+        .query_row(
+            "SELECT id, part_count, batch_id FROM events WHERE event_id = ?1",
+            [&envelope.event_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let event = match existing {
+        Some((_, count, _)) if count != envelope.count => {
+            return Ok(Commit::Conflict {
+                reason: format!(
+                    "event {} was announced with event.sequence.count {count}; this part says {}",
+                    envelope.event_id, envelope.count
+                ),
+            });
+        }
+        Some((_, _, batch)) if batch != envelope.batch_id => {
+            return Ok(Commit::Conflict {
+                reason: format!(
+                    "event {} belongs to batch {batch}; this part says batch {}",
+                    envelope.event_id, envelope.batch_id
+                ),
+            });
+        }
+        Some((id, _, _)) => id,
+        None => {
+            tx.execute(
+                "INSERT INTO events (event_id, batch_id, event_type, schema_id, part_count,
+                                     first_received, last_received)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![
+                    envelope.event_id,
+                    envelope.batch_id,
+                    envelope.event_type,
+                    envelope.schema_id,
+                    envelope.count,
+                    now
+                ],
+            )?;
+            tx.last_insert_rowid()
+        }
+    };
+    let stored: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT body_sha256 FROM parts WHERE event = ?1 AND idx = ?2",
+            params![event, envelope.index],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match stored {
+        Some(h) if h == hash => return Ok(Commit::Duplicate { event: EventKey(event) }),
+        Some(_) => {
+            return Ok(Commit::Conflict {
+                reason: format!(
+                    "part {} of event {} was already stored with a different body",
+                    envelope.index, envelope.event_id
+                ),
+            });
+        }
+        None => {}
+    }
+    tx.execute(
+        "INSERT INTO parts (event, idx, received_at, declared_rows, valid_rows, invalid_rows,
+                            body_sha256, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            event,
+            envelope.index,
+            now,
+            envelope.declared_rows.map(|d| d as i64),
+            envelope.valid_rows as i64,
+            envelope.invalid_rows as i64,
+            hash,
+            body
+        ],
+    )?;
+    let received: u32 = tx.query_row(
+        "SELECT COUNT(*) FROM parts WHERE event = ?1",
+        [event],
+        |r| r.get(0),
+    )?;
+    let completed = received == envelope.count;
+    tx.execute(
+        "UPDATE events SET last_received = ?2,
+                completed_at = CASE WHEN ?3 THEN ?2 ELSE completed_at END
+         WHERE id = ?1",
+        params![event, now, completed],
+    )?;
+    Ok(Commit::Stored {
+        event: EventKey(event),
+        completed,
+        parts_received: received,
+    })
+}
+
+const BATCH_SELECT: &str = "
+    SELECT e.id, e.batch_id, e.event_id,
+           (SELECT COUNT(*) FROM events o WHERE o.batch_id = e.batch_id AND o.id <= e.id),
+           e.event_type, e.schema_id, e.part_count,
+           COUNT(p.idx), COALESCE(SUM(p.valid_rows), 0), COALESCE(SUM(p.invalid_rows), 0),
+           SUM(p.declared_rows),
+           COALESCE(SUM(p.declared_rows IS NOT NULL
+                        AND p.declared_rows != p.valid_rows + p.invalid_rows), 0),
+           strftime('%Y-%m-%dT%H:%M:%fZ', e.first_received / 1000.0, 'unixepoch'),
+           strftime('%Y-%m-%dT%H:%M:%fZ', e.last_received / 1000.0, 'unixepoch'),
+           strftime('%Y-%m-%dT%H:%M:%fZ', e.completed_at / 1000.0, 'unixepoch')
+    FROM events e LEFT JOIN parts p ON p.event = e.id";
+
+fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
+    let expected: u32 = r.get(6)?;
+    let received: u32 = r.get(7)?;
+    Ok(Batch {
+        key: EventKey(r.get(0)?),
+        batch: r.get(1)?,
+        event: r.get(2)?,
+        revision: r.get(3)?,
+        event_type: r.get(4)?,
+        schema: r.get(5)?,
+        status: if received >= expected {
+            BatchStatus::Complete
+        } else {
+            BatchStatus::Incomplete
+        },
+        parts_expected: expected,
+        parts_received: received,
+        valid: r.get::<_, i64>(8)? as u64,
+        invalid: r.get::<_, i64>(9)? as u64,
+        declared_rows: r.get::<_, Option<i64>>(10)?.map(|d| d as u64),
+        mismatched_parts: r.get(11)?,
+        first_received: r.get(12)?,
+        last_received: r.get(13)?,
+        completed_at: r.get(14)?,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,90 @@
+//! Schema versions. `PRAGMA user_version` records the version; each migration moves the file
+//! one version forward inside a transaction, so a crash mid-migration leaves the old version.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::{LedgerError, Result, db};
+
+/// Migrations in order; entry `n` moves version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1: events, their parts, and the quarantine.
+    "CREATE TABLE events (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id       TEXT    NOT NULL UNIQUE,
+        batch_id       TEXT    NOT NULL,
+        event_type     TEXT    NOT NULL,
+        schema_id      INTEGER,
+        part_count     INTEGER NOT NULL CHECK (part_count >= 1),
+        first_received INTEGER NOT NULL,
+        last_received  INTEGER NOT NULL,
+        completed_at   INTEGER
+    );
+    CREATE INDEX events_batch ON events (batch_id);
+    CREATE TABLE parts (
+        id            INTEGER PRIMARY KEY,
+        event         INTEGER NOT NULL REFERENCES events (id),
+        idx           INTEGER NOT NULL CHECK (idx >= 1),
+        received_at   INTEGER NOT NULL,
+        declared_rows INTEGER,
+        valid_rows    INTEGER NOT NULL,
+        invalid_rows  INTEGER NOT NULL,
+        body_sha256   BLOB    NOT NULL,
+        body          BLOB    NOT NULL,
+        UNIQUE (event, idx)
+    );
+    CREATE TABLE quarantine (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_at INTEGER NOT NULL,
+        kind        TEXT    NOT NULL,
+        reason      TEXT    NOT NULL,
+        event_id    TEXT,
+        part_index  INTEGER,
+        body        BLOB    NOT NULL
+    );",
+];
+
+/// The schema version this build writes.
+pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+    loop {
+        // The version is read inside the write lock: two processes opening a new data dir
+        // at once must not both apply the same migration.
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| db(path, e))?;
+        let step = migrate_one(conn, path);
+        let done = match step {
+            Ok(done) => done,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        };
+        conn.execute_batch("COMMIT").map_err(|e| db(path, e))?;
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+/// Applies the next migration; `Ok(true)` when the schema is already current.
+fn migrate_one(conn: &Connection, path: &Path) -> Result<bool> {
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| db(path, e))?;
+    if found > VERSION {
+        return Err(LedgerError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: VERSION,
+        });
+    }
+    let Some(sql) = MIGRATIONS.get(found as usize) else {
+        return Ok(true);
+    };
+    conn.execute_batch(sql).map_err(|e| db(path, e))?;
+    conn.execute_batch(&format!("PRAGMA user_version = {}", found + 1))
+        .map_err(|e| db(path, e))?;
+    Ok(false)
+}
