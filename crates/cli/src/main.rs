@@ -1,1 +1,243 @@
-fn main() {}
+//! The `hookgrid` command: parse arguments, call the `hookgrid` facade, print the result.
+//! No storage, HTTP or dataframe logic lives here.
+
+mod output;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use hookgrid::{DATA_DIR_ENV, DataDir, Hookgrid, RowSet, Settings, Sort, View};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookgrid",
+    version,
+    about = "Receive Flatfile imports over a webhook, review and export them"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct DataDirArg {
+    /// Where Hookgrid keeps its data [default: ~/.local/share/hookgrid]
+    #[arg(long, value_name = "D", env = DATA_DIR_ENV, global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the webhook listener until interrupted (Ctrl-C / SIGTERM)
+    Serve {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Address to listen on (remembered) [default: 127.0.0.1:8787]
+        #[arg(long, value_name = "ADDR", env = "HOOKGRID_LISTEN")]
+        listen: Option<String>,
+        /// Public base URL of your tunnel, e.g. https://abc.trycloudflare.com (remembered)
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// Largest request body accepted, in bytes
+        #[arg(long, value_name = "BYTES", default_value_t = hookgrid::http::DEFAULT_MAX_BODY)]
+        max_body: usize,
+    },
+    /// Print the full webhook URL to paste into Flatfile
+    Url {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Public base URL of your tunnel (default: the one `serve` remembered, else local)
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
+    /// Print the webhook token, or replace it
+    Token {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Make a new token; the old webhook URL stops working at once
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// List imports, newest first
+    Batches {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print rows of an import
+    Rows {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// Rows to skip
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        offset: usize,
+        /// Rows to print
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+        /// Print {"total": N, "rows": [...]}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write rows of an import to a .csv or .parquet file
+    Export {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// Output file; the format comes from its extension (.csv, .parquet)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Also write the _row and _part columns
+        #[arg(long)]
+        meta: bool,
+        /// Export an import that is still missing parts
+        #[arg(long)]
+        allow_incomplete: bool,
+    },
+    /// List rejected requests with their reasons, newest first
+    Rejected {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ViewArgs {
+    /// Batch id, event id, or a unique prefix of either
+    #[arg(long, value_name = "B")]
+    batch: String,
+    /// Which rows: all, valid or invalid
+    #[arg(long, value_name = "ROWS", default_value = "all")]
+    rows: RowSet,
+    /// SQL condition over column names, e.g. "plan = 'team' AND seats > 10"
+    #[arg(long = "where", value_name = "SQL")]
+    filter: Option<String>,
+    /// Case-insensitive text to find in any data column
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+    /// Sort by a column: COL or COL:desc
+    #[arg(long, value_name = "COL[:desc]")]
+    sort: Option<Sort>,
+}
+
+impl ViewArgs {
+    fn view(&self) -> View {
+        View {
+            rows: self.rows,
+            filter: self.filter.clone(),
+            search: self.search.clone(),
+            sort: self.sort.clone(),
+        }
+    }
+}
+
+fn open(dir: &DataDirArg) -> hookgrid::Result<Hookgrid> {
+    match &dir.data_dir {
+        Some(d) => Hookgrid::open(d.clone()),
+        None => Hookgrid::open(DataDir::default_path()?),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> hookgrid::Result<()> {
+    match cli.command {
+        Command::Serve {
+            dir,
+            listen,
+            public_url,
+            max_body,
+        } => serve::run(open(&dir)?, listen, public_url, max_body),
+        Command::Url { dir, public_url } => {
+            let hg = open(&dir)?;
+            let mut settings: Settings = hg.settings()?;
+            if public_url.is_some() {
+                settings.public_url = public_url;
+            }
+            println!("{}", hg.webhook_url(&settings.base_url()));
+            Ok(())
+        }
+        Command::Token { dir, rotate } => {
+            let hg = open(&dir)?;
+            let token = if rotate {
+                hg.rotate_token()?
+            } else {
+                hg.token()
+            };
+            println!("{token}");
+            if rotate {
+                eprintln!(
+                    "The token was replaced: paste the new webhook URL (`hookgrid url`) into Flatfile."
+                );
+            }
+            Ok(())
+        }
+        Command::Batches { dir, json } => {
+            let batches = open(&dir)?.batches()?;
+            if json {
+                output::json(&batches);
+            } else {
+                output::batches(&batches);
+            }
+            Ok(())
+        }
+        Command::Rows {
+            dir,
+            view,
+            offset,
+            limit,
+            json,
+        } => {
+            let hg = open(&dir)?;
+            let batch = hg.resolve(&view.batch)?;
+            let page = hg.page(&batch, &view.view(), offset, limit)?;
+            if json {
+                output::json(&serde_json::json!({"total": page.total, "rows": page.json_rows()}));
+            } else {
+                output::rows(&page);
+            }
+            Ok(())
+        }
+        Command::Export {
+            dir,
+            view,
+            out,
+            meta,
+            allow_incomplete,
+        } => {
+            let hg = open(&dir)?;
+            let batch = hg.resolve(&view.batch)?;
+            let written = hg.export(&batch, &view.view(), &out, meta, allow_incomplete)?;
+            println!("{written}");
+            eprintln!("wrote {written} rows to {}", out.display());
+            Ok(())
+        }
+        Command::Rejected { dir, json } => {
+            let rejected = open(&dir)?.rejected()?;
+            if json {
+                output::json(&rejected);
+            } else {
+                output::rejected(&rejected);
+            }
+            Ok(())
+        }
+    }
+}

@@ -96,7 +96,11 @@ fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> PayloadError 
     let inner = e.into_inner();
     match inner.classify() {
         serde_json::error::Category::Data => {
-            let at = if path == "." { String::new() } else { format!("{path}: ") };
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!("{path}: ")
+            };
             PayloadError::contract(format!("{at}{}", strip_position(&inner)))
         }
         _ => not_json(&inner),
@@ -210,7 +214,10 @@ impl RawPayload {
             index,
             count,
             batch_id: meta.batch.id,
-            schema_id: meta.schema.and_then(|s| s.id).or(meta.settings.and_then(|s| s.id)),
+            schema_id: meta
+                .schema
+                .and_then(|s| s.id)
+                .or(meta.settings.and_then(|s| s.id)),
             declared_rows: meta.count.or(meta.length),
             valid_rows: data.valid_rows.len() as u64,
             invalid_rows: data.invalid_rows.len() as u64,
@@ -412,12 +419,23 @@ mod tests {
             ("ev-1", "batch.update", 2, 3)
         );
         assert_eq!((e.batch_id.as_str(), e.schema_id), ("b-1", Some(8)));
-        assert_eq!((e.valid_rows, e.invalid_rows, e.declared_rows), (2, 1, Some(3)));
+        assert_eq!(
+            (e.valid_rows, e.invalid_rows, e.declared_rows),
+            (2, 1, Some(3))
+        );
         assert!(!e.count_mismatch());
-        let names: Vec<_> = part.rows.columns().iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<_> = part
+            .rows
+            .columns()
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
         assert_eq!(names, ["name", "qty", "color"]);
         assert_eq!(part.rows.len(), 3);
-        assert_eq!(part.rows.columns()[1].values, Values::Int(vec![Some(2), Some(5), None]));
+        assert_eq!(
+            part.rows.columns()[1].values,
+            Values::Int(vec![Some(2), Some(5), None])
+        );
     }
 
     #[test]
@@ -487,7 +505,10 @@ mod tests {
         let mut v = payload(1, 1);
         v["data"]["validRows"] = json!([{"a": 1}, "not a row"]);
         let msg = contract_error(v);
-        assert!(msg.contains("data.validRows") && msg.contains("row object"), "{msg}");
+        assert!(
+            msg.contains("data.validRows") && msg.contains("row object"),
+            "{msg}"
+        );
 
         let mut v = payload(1, 1);
         v["event"]["id"] = json!("");
@@ -503,7 +524,10 @@ mod tests {
     #[test]
     fn a_request_without_sequence_is_a_single_part() {
         let mut v = payload(1, 1);
-        v["event"].as_object_mut().expect("object").remove("sequence");
+        v["event"]
+            .as_object_mut()
+            .expect("object")
+            .remove("sequence");
         let e = parse(&body(v)).expect("valid").envelope;
         assert_eq!((e.index, e.count), (1, 1));
     }
@@ -513,6 +537,9 @@ mod tests {
         let raw = br#"{"event":{"id":"e","sequence":{"index":1,"count":1}},"data":{"meta":{"batch":{"id":"b"}},"validRows":[{"n\u00e4me":"caf\u00e9 \"x\""}]}}"#;
         let part = parse(raw).expect("valid");
         assert_eq!(part.rows.columns()[0].name, "näme");
-        assert_eq!(part.rows.columns()[0].values.to_text().get(0), Some("café \"x\""));
+        assert_eq!(
+            part.rows.columns()[0].values.to_text().get(0),
+            Some("café \"x\"")
+        );
     }
 }

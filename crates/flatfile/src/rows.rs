@@ -131,8 +131,7 @@ impl Values {
                 };
             }
             (Values::Int(v), Cell::Float(f)) => {
-                let mut floats: Vec<Option<f64>> =
-                    v.iter().map(|i| i.map(|i| i as f64)).collect();
+                let mut floats: Vec<Option<f64>> = v.iter().map(|i| i.map(|i| i as f64)).collect();
                 floats.push(Some(f));
                 *self = Values::Float(floats);
             }
@@ -226,6 +225,15 @@ impl Rows {
     /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Moves a column's values out, leaving that column empty: for consumers that copy the
+    /// rows elsewhere column by column and want the memory back as they go.
+    pub fn take_column(&mut self, name: &str) -> Option<Values> {
+        self.columns
+            .iter_mut()
+            .find(|c| c.name == name)
+            .map(|c| std::mem::replace(&mut c.values, Values::Null(0)))
     }
 
     /// Appends `other`'s rows after this one's; columns new to `self` are added after the
@@ -372,7 +380,11 @@ mod tests {
     }
 
     fn text(values: &Values) -> Vec<Option<String>> {
-        values.to_text().iter().map(|x| x.map(str::to_owned)).collect()
+        values
+            .to_text()
+            .iter()
+            .map(|x| x.map(str::to_owned))
+            .collect()
     }
 
     #[test]
@@ -385,8 +397,14 @@ mod tests {
         assert_eq!(rows.len(), 3);
         let names: Vec<_> = rows.columns().iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
-        assert_eq!(rows.columns()[0].values, Values::Int(vec![Some(1), None, Some(3)]));
-        assert_eq!(text(&rows.columns()[1].values), [None, Some("x".into()), None]);
+        assert_eq!(
+            rows.columns()[0].values,
+            Values::Int(vec![Some(1), None, Some(3)])
+        );
+        assert_eq!(
+            text(&rows.columns()[1].values),
+            [None, Some("x".into()), None]
+        );
     }
 
     #[test]
@@ -410,8 +428,14 @@ mod tests {
 
     #[test]
     fn a_repeated_key_in_one_row_keeps_the_last_value() {
-        let rows = build(&[&[("a", Cell::Int(1)), ("a", Cell::Int(2))], &[("a", Cell::Int(3))]]);
-        assert_eq!(rows.columns()[0].values, Values::Int(vec![Some(2), Some(3)]));
+        let rows = build(&[
+            &[("a", Cell::Int(1)), ("a", Cell::Int(2))],
+            &[("a", Cell::Int(3))],
+        ]);
+        assert_eq!(
+            rows.columns()[0].values,
+            Values::Int(vec![Some(2), Some(3)])
+        );
     }
 
     #[test]
@@ -422,8 +446,14 @@ mod tests {
         assert_eq!(head.len(), 2);
         let names: Vec<_> = head.columns().iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
-        assert_eq!(head.columns()[0].values, Values::Float(vec![Some(1.0), Some(0.5)]));
-        assert_eq!(head.columns()[1].values, Values::Bool(vec![Some(true), None]));
+        assert_eq!(
+            head.columns()[0].values,
+            Values::Float(vec![Some(1.0), Some(0.5)])
+        );
+        assert_eq!(
+            head.columns()[1].values,
+            Values::Bool(vec![Some(true), None])
+        );
         assert_eq!(text(&head.columns()[2].values), [None, Some("z".into())]);
     }
 
@@ -431,6 +461,9 @@ mod tests {
     fn append_of_text_onto_ints_renders_ints_as_text() {
         let mut head = build(&[&[("a", Cell::Int(10))]]);
         head.append(build(&[&[("a", Cell::Text("x".into()))]]));
-        assert_eq!(text(&head.columns()[0].values), [Some("10".into()), Some("x".into())]);
+        assert_eq!(
+            text(&head.columns()[0].values),
+            [Some("10".into()), Some("x".into())]
+        );
     }
 }

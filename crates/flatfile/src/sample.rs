@@ -119,7 +119,10 @@ mod tests {
         let part = crate::parse(&batch.body(2)).expect("sample must be valid");
         assert_eq!((part.envelope.index, part.envelope.count), (2, 3));
         // Rows 10..20: multiples of 4 are 12 and 16.
-        assert_eq!((part.envelope.valid_rows, part.envelope.invalid_rows), (8, 2));
+        assert_eq!(
+            (part.envelope.valid_rows, part.envelope.invalid_rows),
+            (8, 2)
+        );
         assert_eq!(part.rows.columns().len(), SAMPLE_COLUMNS.len());
         assert_eq!(batch.body(2), batch.body(2));
     }

@@ -1,1 +1,56 @@
-//! placeholder
+//! A batch's rows as a Polars DataFrame, and the queries over it.
+//!
+//! - [`build`] turns parsed parts into one frame: meta columns `_row`, `_part`, `_valid`, then
+//!   data columns in first-seen order, typed as `DESIGN.md` says.
+//! - [`store`] writes that frame to its derived Parquet file (atomically) and reads it back.
+//! - [`View`] is what the grid and the CLI ask for: rows, a SQL filter, a search and a sort,
+//!   turned into a `LazyFrame`; [`page`] and [`export`] evaluate it.
+//!
+//! This crate never touches the ledger or the network: callers hand it parts and paths.
+
+pub mod build;
+pub mod export;
+pub mod page;
+pub mod store;
+mod view;
+
+pub use build::{META_COLUMNS, PartRows, frame};
+pub use export::{ExportFormat, ExportOptions};
+pub use page::Page;
+pub use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
+pub use view::{RowSet, Sort, View};
+
+use std::path::PathBuf;
+
+/// What can go wrong building, querying or writing a frame.
+#[derive(Debug, thiserror::Error)]
+pub enum FramesError {
+    /// The SQL filter does not parse, or uses something other than an expression.
+    #[error("the filter is not a valid SQL expression: {0}")]
+    Sql(String),
+    /// The view names a column the batch does not have.
+    #[error("no column named {name:?}; the columns are: {available}")]
+    UnknownColumn { name: String, available: String },
+    /// The filter parses but cannot be evaluated on these columns (e.g. text compared to a
+    /// number).
+    #[error("the filter cannot be applied: {0}")]
+    Filter(String),
+    /// The export path's extension names no format we write.
+    #[error("cannot tell the format of {0}: use a .csv or .parquet file name")]
+    UnknownFormat(PathBuf),
+    /// The export would overwrite the file it reads from.
+    #[error("refusing to overwrite {0}: it is the batch's own data file")]
+    WouldOverwriteSource(PathBuf),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Polars failed for another reason.
+    #[error(transparent)]
+    Polars(#[from] polars::error::PolarsError),
+}
+
+pub type Result<T, E = FramesError> = std::result::Result<T, E>;

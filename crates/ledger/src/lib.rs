@@ -38,6 +38,14 @@ pub enum LedgerError {
     },
 }
 
+impl LedgerError {
+    /// Whether the write failed because the disk (or the file system quota) is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, LedgerError::Database { source, .. }
+            if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull))
+    }
+}
+
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
 
 /// Outcome of [`Ledger::commit_part`].
@@ -319,7 +327,11 @@ impl Ledger {
         let verdict: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| db(&self.path, e))?;
-        Ok(if verdict == "ok" { Ok(()) } else { Err(verdict) })
+        Ok(if verdict == "ok" {
+            Ok(())
+        } else {
+            Err(verdict)
+        })
     }
 }
 
@@ -410,7 +422,11 @@ fn commit_in(
         )
         .optional()?;
     match stored {
-        Some(h) if h == hash => return Ok(Commit::Duplicate { event: EventKey(event) }),
+        Some(h) if h == hash => {
+            return Ok(Commit::Duplicate {
+                event: EventKey(event),
+            });
+        }
         Some(_) => {
             return Ok(Commit::Conflict {
                 reason: format!(

@@ -52,7 +52,8 @@ pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     loop {
         // The version is read inside the write lock: two processes opening a new data dir
         // at once must not both apply the same migration.
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| db(path, e))?;
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| db(path, e))?;
         let step = migrate_one(conn, path);
         let done = match step {
             Ok(done) => done,

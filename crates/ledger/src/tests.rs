@@ -25,11 +25,34 @@ fn open() -> (tempfile::TempDir, Ledger) {
 #[test]
 fn parts_in_any_order_complete_the_batch_once() {
     let (_dir, ledger) = open();
-    let c = ledger.commit_part(&envelope("ev", 3, 3), b"three").expect("commit");
-    assert!(matches!(c, Commit::Stored { completed: false, parts_received: 1, .. }));
-    ledger.commit_part(&envelope("ev", 1, 3), b"one").expect("commit");
-    let c = ledger.commit_part(&envelope("ev", 2, 3), b"two").expect("commit");
-    assert!(matches!(c, Commit::Stored { completed: true, parts_received: 3, .. }), "{c:?}");
+    let c = ledger
+        .commit_part(&envelope("ev", 3, 3), b"three")
+        .expect("commit");
+    assert!(matches!(
+        c,
+        Commit::Stored {
+            completed: false,
+            parts_received: 1,
+            ..
+        }
+    ));
+    ledger
+        .commit_part(&envelope("ev", 1, 3), b"one")
+        .expect("commit");
+    let c = ledger
+        .commit_part(&envelope("ev", 2, 3), b"two")
+        .expect("commit");
+    assert!(
+        matches!(
+            c,
+            Commit::Stored {
+                completed: true,
+                parts_received: 3,
+                ..
+            }
+        ),
+        "{c:?}"
+    );
 
     let batches = ledger.batches().expect("list");
     assert_eq!(batches.len(), 1);
@@ -51,22 +74,34 @@ fn parts_in_any_order_complete_the_batch_once() {
         .expect("callback");
     assert_eq!(
         seen,
-        [(1, b"one".to_vec()), (2, b"two".to_vec()), (3, b"three".to_vec())]
+        [
+            (1, b"one".to_vec()),
+            (2, b"two".to_vec()),
+            (3, b"three".to_vec())
+        ]
     );
 }
 
 #[test]
 fn a_repeat_is_a_duplicate_and_a_changed_body_a_conflict() {
     let (_dir, ledger) = open();
-    ledger.commit_part(&envelope("ev", 1, 2), b"body").expect("commit");
-    let again = ledger.commit_part(&envelope("ev", 1, 2), b"body").expect("commit");
+    ledger
+        .commit_part(&envelope("ev", 1, 2), b"body")
+        .expect("commit");
+    let again = ledger
+        .commit_part(&envelope("ev", 1, 2), b"body")
+        .expect("commit");
     assert!(matches!(again, Commit::Duplicate { .. }));
-    let changed = ledger.commit_part(&envelope("ev", 1, 2), b"other").expect("commit");
+    let changed = ledger
+        .commit_part(&envelope("ev", 1, 2), b"other")
+        .expect("commit");
     assert!(
         matches!(&changed, Commit::Conflict { reason } if reason.contains("different body")),
         "{changed:?}"
     );
-    let recount = ledger.commit_part(&envelope("ev", 2, 5), b"x").expect("commit");
+    let recount = ledger
+        .commit_part(&envelope("ev", 2, 5), b"x")
+        .expect("commit");
     assert!(
         matches!(&recount, Commit::Conflict { reason } if reason.contains("count 2")),
         "{recount:?}"
@@ -78,10 +113,17 @@ fn a_repeat_is_a_duplicate_and_a_changed_body_a_conflict() {
 #[test]
 fn a_second_event_for_a_batch_is_a_new_revision() {
     let (_dir, ledger) = open();
-    ledger.commit_part(&envelope("ev-a", 1, 1), b"a").expect("commit");
-    ledger.commit_part(&envelope("ev-b", 1, 1), b"b").expect("commit");
+    ledger
+        .commit_part(&envelope("ev-a", 1, 1), b"a")
+        .expect("commit");
+    ledger
+        .commit_part(&envelope("ev-b", 1, 1), b"b")
+        .expect("commit");
     let batches = ledger.batches().expect("list");
-    let revisions: Vec<_> = batches.iter().map(|b| (b.event.as_str(), b.revision)).collect();
+    let revisions: Vec<_> = batches
+        .iter()
+        .map(|b| (b.event.as_str(), b.revision))
+        .collect();
     assert_eq!(revisions, [("ev-b", 2), ("ev-a", 1)]);
 }
 
@@ -100,13 +142,27 @@ fn count_mismatch_is_recorded() {
 fn quarantine_keeps_the_body_and_reason() {
     let (_dir, ledger) = open();
     let id = ledger
-        .quarantine(QuarantineKind::Contract, "event.id is empty", Some(("ev", 2)), b"{}")
+        .quarantine(
+            QuarantineKind::Contract,
+            "event.id is empty",
+            Some(("ev", 2)),
+            b"{}",
+        )
         .expect("quarantine");
     let q = ledger.quarantined().expect("list");
     assert_eq!(q.len(), 1);
-    assert_eq!((q[0].id, q[0].kind, q[0].reason.as_str()), (id, QuarantineKind::Contract, "event.id is empty"));
-    assert_eq!((q[0].event.as_deref(), q[0].part, q[0].bytes), (Some("ev"), Some(2), 2));
-    assert_eq!(ledger.quarantined_body(id).expect("read"), Some(b"{}".to_vec()));
+    assert_eq!(
+        (q[0].id, q[0].kind, q[0].reason.as_str()),
+        (id, QuarantineKind::Contract, "event.id is empty")
+    );
+    assert_eq!(
+        (q[0].event.as_deref(), q[0].part, q[0].bytes),
+        (Some("ev"), Some(2), 2)
+    );
+    assert_eq!(
+        ledger.quarantined_body(id).expect("read"),
+        Some(b"{}".to_vec())
+    );
 }
 
 #[test]
@@ -115,7 +171,9 @@ fn data_survives_reopening_and_the_file_is_sound() {
     let path = dir.path().join("hookgrid.db");
     {
         let ledger = Ledger::open(&path).expect("open");
-        ledger.commit_part(&envelope("ev", 1, 2), b"one").expect("commit");
+        ledger
+            .commit_part(&envelope("ev", 1, 2), b"one")
+            .expect("commit");
     }
     let ledger = Ledger::open(&path).expect("reopen");
     assert_eq!(ledger.batches().expect("list")[0].parts_received, 1);
@@ -136,7 +194,10 @@ fn a_newer_schema_is_refused_not_damaged() {
         .and_then(|c| c.execute_batch("PRAGMA user_version = 99"))
         .expect("prepare");
     let err = Ledger::open(&path).expect_err("too new");
-    assert!(matches!(err, LedgerError::TooNew { found: 99, .. }), "{err}");
+    assert!(
+        matches!(err, LedgerError::TooNew { found: 99, .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -164,11 +225,25 @@ fn concurrent_writers_each_commit_exactly_once() {
         .into_iter()
         .map(|h| h.join().expect("thread").expect("commit"))
         .collect();
-    let stored = outcomes.iter().filter(|c| matches!(c, Commit::Stored { .. })).count();
-    let duplicates = outcomes.iter().filter(|c| matches!(c, Commit::Duplicate { .. })).count();
+    let stored = outcomes
+        .iter()
+        .filter(|c| matches!(c, Commit::Stored { .. }))
+        .count();
+    let duplicates = outcomes
+        .iter()
+        .filter(|c| matches!(c, Commit::Duplicate { .. }))
+        .count();
     let completions = outcomes
         .iter()
-        .filter(|c| matches!(c, Commit::Stored { completed: true, .. }))
+        .filter(|c| {
+            matches!(
+                c,
+                Commit::Stored {
+                    completed: true,
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!((stored, duplicates, completions), (16, 16, 1));
 }

@@ -1,1 +1,491 @@
-//! placeholder
+//! Hookgrid's core, and the one facade the shells (the `hookgrid` CLI, the desktop app) call.
+//!
+//! [`Hookgrid`] opens a data dir and wires the parts together: the payload parser
+//! (`hookgrid-flatfile`), the ledger (`hookgrid-ledger`) and the frames (`hookgrid-frames`).
+//! [`http`] is the webhook listener on top of it. Shells never reach below this crate.
+//!
+//! Data flow: a body is parsed, committed to the ledger (durably) and only then acknowledged;
+//! parsed rows of incomplete imports wait in memory ([`assembly`]); when the last part lands a
+//! worker thread builds the batch frame and writes its Parquet file.
+
+mod assembly;
+pub mod datadir;
+mod error;
+pub mod events;
+pub mod http;
+pub mod token;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use hookgrid_flatfile::{PayloadErrorKind, parse};
+use hookgrid_frames::{ExportOptions, IntoLazy, LazyFrame, PartRows, store};
+use hookgrid_ledger::{Commit, EventKey, Ledger, LedgerError};
+use tokio::sync::broadcast;
+
+pub use datadir::{DATA_DIR_ENV, DEFAULT_LISTEN, DataDir, Settings};
+pub use error::{Error, Result};
+pub use events::Event;
+pub use hookgrid_flatfile::sample;
+pub use hookgrid_frames::page::{Page, json_rows};
+pub use hookgrid_frames::{ExportFormat, RowSet, Sort, View};
+pub use hookgrid_ledger::{Batch, BatchStatus, QuarantineKind, Quarantined};
+
+use assembly::Assembly;
+
+/// An open data dir: the ledger, the token, and the batch files derived from them.
+#[derive(Debug)]
+pub struct Hookgrid {
+    core: Arc<Core>,
+    /// Sends completed imports to the worker that builds their files.
+    jobs: Mutex<Option<mpsc::Sender<EventKey>>>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+#[derive(Debug)]
+struct Core {
+    dir: DataDir,
+    ledger: Ledger,
+    token: token::TokenStore,
+    events: broadcast::Sender<Event>,
+    assembly: Assembly,
+}
+
+/// A request that was acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// `false` for an identical repeat of a stored part.
+    pub stored: bool,
+    pub event: String,
+    pub batch: String,
+    pub part: u32,
+    pub of: u32,
+}
+
+/// A request that was not acknowledged.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Bad or conflicting input; kept in the quarantine under `quarantine_id`.
+    #[error("{message}")]
+    Rejected {
+        kind: QuarantineKind,
+        message: String,
+        quarantine_id: i64,
+    },
+    /// Nothing could be stored (disk full, unwritable data dir); the sender should retry.
+    #[error("the request could not be stored: {0}")]
+    Storage(#[from] LedgerError),
+}
+
+impl IngestError {
+    /// Whether storage failed because the disk is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, IngestError::Storage(e) if e.is_disk_full())
+    }
+}
+
+impl Hookgrid {
+    /// Opens (creating when needed) the data dir at `root`.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Hookgrid> {
+        let dir = DataDir::create(root)?;
+        let ledger = Ledger::open(dir.ledger())?;
+        let token = token::TokenStore::open(&dir.token())?;
+        let (events, _) = broadcast::channel(1024);
+        let core = Arc::new(Core {
+            dir,
+            ledger,
+            token,
+            events,
+            assembly: Assembly::default(),
+        });
+        let (jobs, queue) = mpsc::channel::<EventKey>();
+        let worker_core = core.clone();
+        let worker = std::thread::Builder::new()
+            .name("hookgrid-frames".into())
+            .spawn(move || {
+                for key in queue {
+                    worker_core.materialize(key);
+                }
+            })
+            .map_err(|e| Error::Config(format!("cannot start the worker thread: {e}")))?;
+        Ok(Hookgrid {
+            core,
+            jobs: Mutex::new(Some(jobs)),
+            worker: Mutex::new(Some(worker)),
+        })
+    }
+
+    /// Opens the default data dir (`$HOOKGRID_DATA_DIR` or the platform data dir).
+    pub fn open_default() -> Result<Hookgrid> {
+        Hookgrid::open(DataDir::default_path()?)
+    }
+
+    /// The data dir.
+    pub fn data_dir(&self) -> &DataDir {
+        &self.core.dir
+    }
+
+    /// Settings stored in the data dir.
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::load(&self.core.dir)
+    }
+
+    /// Replaces the stored settings.
+    pub fn save_settings(&self, settings: &Settings) -> Result<()> {
+        settings.save(&self.core.dir)
+    }
+
+    /// The current webhook token.
+    pub fn token(&self) -> String {
+        self.core.token.current()
+    }
+
+    /// Whether `candidate` is the webhook token (constant time).
+    pub fn token_matches(&self, candidate: &str) -> bool {
+        self.core.token.matches(candidate)
+    }
+
+    /// Replaces the webhook token; the old URL stops working at once, also in a running
+    /// listener on this data dir.
+    pub fn rotate_token(&self) -> Result<String> {
+        self.core.token.rotate()
+    }
+
+    /// The full webhook URL under `base` (`https://tunnel.example` or `http://127.0.0.1:8787`).
+    pub fn webhook_url(&self, base: &str) -> String {
+        format!("{}/hooks/{}", base.trim_end_matches('/'), self.token())
+    }
+
+    /// Announcements of parts stored, batches completed and requests quarantined.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.core.events.subscribe()
+    }
+
+    /// Parses, checks and durably stores one webhook body. Blocking: call it off the async
+    /// runtime. Returns only after the part (or its quarantine entry) is committed.
+    pub fn ingest(&self, body: &[u8]) -> Result<Receipt, IngestError> {
+        let (receipt, completed) = self.core.ingest(body)?;
+        if let Some(key) = completed {
+            self.queue(key);
+        }
+        Ok(receipt)
+    }
+
+    fn queue(&self, key: EventKey) {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let sent = jobs.as_ref().is_some_and(|j| j.send(key).is_ok());
+        if !sent {
+            // Shutting down: the file is derived and will be built on next use.
+            tracing::debug!(event = key.0, "worker gone; batch file deferred");
+        }
+    }
+
+    /// Queues every complete batch whose file is missing or unreadable for rebuilding; returns
+    /// how many were queued. The listener calls this at start-up.
+    pub fn rebuild_missing(&self) -> Result<usize> {
+        let mut queued = 0;
+        for batch in self.core.ledger.batches()? {
+            if batch.status == BatchStatus::Complete
+                && !store::is_sound(
+                    &self.core.batch_path(batch.key),
+                    batch.valid + batch.invalid,
+                )
+            {
+                self.queue(batch.key);
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Waits for queued batch files to be written, then stops the worker.
+    pub fn shutdown(&self) {
+        drop(self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some(worker) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = worker.join();
+        }
+    }
+
+    /// Every import, newest first.
+    pub fn batches(&self) -> Result<Vec<Batch>> {
+        Ok(self.core.ledger.batches()?)
+    }
+
+    /// Finds an import by batch id, event id, or a unique prefix of either. A batch id with
+    /// several events (revisions) means its newest one.
+    pub fn resolve(&self, selector: &str) -> Result<Batch> {
+        let selector = selector.trim();
+        if selector.is_empty() {
+            return Err(Error::NotFound(selector.to_owned()));
+        }
+        let batches = self.batches()?;
+        if let Some(b) = batches.iter().find(|b| b.event == selector) {
+            return Ok(b.clone());
+        }
+        // Newest first, so the first match on a batch id is its latest revision.
+        if let Some(b) = batches.iter().find(|b| b.batch == selector) {
+            return Ok(b.clone());
+        }
+        let matches: Vec<&Batch> = batches
+            .iter()
+            .filter(|b| b.event.starts_with(selector) || b.batch.starts_with(selector))
+            .collect();
+        match matches.as_slice() {
+            [] => Err(Error::NotFound(selector.to_owned())),
+            [one] => Ok((*one).clone()),
+            [first, rest @ ..] if rest.iter().all(|b| b.batch == first.batch) => {
+                Ok((*first).clone())
+            }
+            many => Err(Error::Ambiguous {
+                selector: selector.to_owned(),
+                candidates: many
+                    .iter()
+                    .take(5)
+                    .map(|b| b.event.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// One page of a view over an import (complete or not).
+    pub fn page(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
+        let (frame, _) = self.core.frame(batch)?;
+        Ok(hookgrid_frames::page::page(
+            view.apply(frame)?,
+            offset,
+            limit,
+        )?)
+    }
+
+    /// Writes a view over an import to `out` (format from the extension); returns rows
+    /// written. An incomplete import is refused unless `allow_incomplete`.
+    pub fn export(
+        &self,
+        batch: &Batch,
+        view: &View,
+        out: &Path,
+        meta: bool,
+        allow_incomplete: bool,
+    ) -> Result<u64> {
+        if batch.status == BatchStatus::Incomplete && !allow_incomplete {
+            return Err(Error::Incomplete {
+                batch: batch.batch.clone(),
+                received: batch.parts_received,
+                expected: batch.parts_expected,
+            });
+        }
+        // Check the format before any work.
+        ExportFormat::from_path(out)?;
+        let (frame, source) = self.core.frame(batch)?;
+        let options = ExportOptions {
+            rows: view.rows,
+            meta,
+        };
+        Ok(hookgrid_frames::export::export(
+            view.apply(frame)?,
+            out,
+            options,
+            source.as_deref(),
+        )?)
+    }
+
+    /// Rejected requests, newest first.
+    pub fn rejected(&self) -> Result<Vec<Quarantined>> {
+        Ok(self.core.ledger.quarantined()?)
+    }
+
+    /// The raw body of a rejected request.
+    pub fn rejected_body(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self.core.ledger.quarantined_body(id)?)
+    }
+
+    /// `PRAGMA integrity_check` of the ledger.
+    pub fn integrity_check(&self) -> Result<std::result::Result<(), String>> {
+        Ok(self.core.ledger.integrity_check()?)
+    }
+
+    /// Path of an import's derived Parquet file (it may not exist yet).
+    pub fn batch_file(&self, batch: &Batch) -> PathBuf {
+        self.core.batch_path(batch.key)
+    }
+}
+
+impl Drop for Hookgrid {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl Core {
+    fn ingest(&self, body: &[u8]) -> Result<(Receipt, Option<EventKey>), IngestError> {
+        let part = match parse(body) {
+            Ok(part) => part,
+            Err(e) => {
+                let kind = match e.kind {
+                    PayloadErrorKind::NotJson => QuarantineKind::NotJson,
+                    PayloadErrorKind::Contract => QuarantineKind::Contract,
+                };
+                return Err(self.reject(kind, e.message, None, body)?);
+            }
+        };
+        let envelope = part.envelope;
+        let rows = PartRows {
+            index: envelope.index,
+            valid: envelope.valid_rows as usize,
+            rows: part.rows,
+        };
+        let receipt = |stored| Receipt {
+            stored,
+            event: envelope.event_id.clone(),
+            batch: envelope.batch_id.clone(),
+            part: envelope.index,
+            of: envelope.count,
+        };
+        // Commit and hand the rows to the assembly under one lock, so the worker building a
+        // just-completed batch never misses a part committed a moment before.
+        let mut pending = self.assembly.lock();
+        match self.ledger.commit_part(&envelope, body)? {
+            Commit::Stored {
+                event,
+                completed,
+                parts_received,
+            } => {
+                pending.add(event, rows, body.len());
+                drop(pending);
+                let _ = self.events.send(Event::PartStored {
+                    event: envelope.event_id.clone(),
+                    batch: envelope.batch_id.clone(),
+                    part: envelope.index,
+                    of: envelope.count,
+                    received: parts_received,
+                });
+                if completed {
+                    if let Ok(Some(b)) = self.ledger.batch(event) {
+                        let _ = self.events.send(Event::BatchCompleted {
+                            event: b.event,
+                            batch: b.batch,
+                            valid: b.valid,
+                            invalid: b.invalid,
+                        });
+                    }
+                    return Ok((receipt(true), Some(event)));
+                }
+                Ok((receipt(true), None))
+            }
+            Commit::Duplicate { .. } => Ok((receipt(false), None)),
+            Commit::Conflict { reason } => {
+                drop(pending);
+                let hint = Some((envelope.event_id.as_str(), envelope.index));
+                Err(self.reject(QuarantineKind::Conflict, reason, hint, body)?)
+            }
+        }
+    }
+
+    /// Quarantines a body; the returned error is what the sender is told.
+    fn reject(
+        &self,
+        kind: QuarantineKind,
+        message: String,
+        event: Option<(&str, u32)>,
+        body: &[u8],
+    ) -> Result<IngestError, IngestError> {
+        let id = self.ledger.quarantine(kind, &message, event, body)?;
+        let _ = self.events.send(Event::RequestQuarantined {
+            id,
+            kind,
+            reason: message.clone(),
+        });
+        Ok(IngestError::Rejected {
+            kind,
+            message,
+            quarantine_id: id,
+        })
+    }
+
+    fn batch_path(&self, key: EventKey) -> PathBuf {
+        store::batch_path(&self.dir.batches(), key.0)
+    }
+
+    /// Builds and writes a complete import's file (worker thread).
+    fn materialize(&self, key: EventKey) {
+        let batch = match self.ledger.batch(key) {
+            Ok(Some(b)) => b,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(event = key.0, "cannot read batch: {e}");
+                return;
+            }
+        };
+        let held = self.assembly.lock().take(key);
+        let result = self
+            .parts(&batch, held)
+            .and_then(|parts| Ok(hookgrid_frames::frame(parts)?))
+            .and_then(|mut df| {
+                store::write(&mut df, &self.batch_path(key))?;
+                Ok(df.height() as u64)
+            });
+        let event = match result {
+            Ok(rows) => Event::BatchReady {
+                event: batch.event,
+                batch: batch.batch,
+                rows,
+            },
+            Err(e) => {
+                tracing::error!(event = %batch.event, "cannot build the batch file: {e}");
+                Event::BatchFailed {
+                    event: batch.event,
+                    batch: batch.batch,
+                    message: e.to_string(),
+                }
+            }
+        };
+        let _ = self.events.send(event);
+    }
+
+    /// All parts of an import: those held in memory, the rest parsed again from the ledger.
+    fn parts(&self, batch: &Batch, mut held: Vec<PartRows>) -> Result<Vec<PartRows>> {
+        if held.len() as u32 == batch.parts_received {
+            return Ok(held);
+        }
+        let have: std::collections::HashSet<u32> = held.iter().map(|p| p.index).collect();
+        let loaded = self.ledger.for_each_part(batch.key, |index, body| {
+            if have.contains(&index) {
+                return Ok::<(), Error>(());
+            }
+            let part = parse(body).map_err(|e| Error::Corrupt {
+                event: batch.event.clone(),
+                part: index,
+                message: e.message,
+            })?;
+            held.push(PartRows {
+                index,
+                valid: part.envelope.valid_rows as usize,
+                rows: part.rows,
+            });
+            Ok(())
+        })?;
+        loaded?;
+        Ok(held)
+    }
+
+    /// The import's frame: its Parquet file when complete (rebuilt first if missing or
+    /// unreadable), else built in memory from the parts stored so far.
+    fn frame(&self, batch: &Batch) -> Result<(LazyFrame, Option<PathBuf>)> {
+        if batch.status == BatchStatus::Incomplete {
+            let df = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
+            return Ok((df.lazy(), None));
+        }
+        let path = self.batch_path(batch.key);
+        if !store::is_sound(&path, batch.valid + batch.invalid) {
+            let mut df = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
+            store::write(&mut df, &path)?;
+        }
+        Ok((store::scan(&path)?, Some(path)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

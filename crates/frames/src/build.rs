@@ -1,0 +1,334 @@
+//! Parts → one DataFrame.
+//!
+//! Row order: parts by sequence index; within a part, valid rows then invalid rows (the order
+//! the parser already keeps). A column's type is decided across the whole batch: Int64 when
+//! every non-null value is an integer, Float64 when all are numbers, Boolean when all are
+//! booleans, String otherwise (numbers and booleans then appear as their JSON text).
+//!
+//! A data column whose name is a meta column's (`_row`, `_part`, `_valid`) is renamed to
+//! `<name>_data` (then `_data2`, …) so that neither is lost.
+
+use std::collections::{HashMap, HashSet};
+
+use hookgrid_flatfile::{Rows, Values};
+use polars::prelude::*;
+
+use crate::Result;
+
+/// Meta columns, always first: position in the batch, sequence index, validity.
+pub const META_COLUMNS: [&str; 3] = ["_row", "_part", "_valid"];
+
+/// One part's rows, ready to be joined into a batch.
+#[derive(Debug)]
+pub struct PartRows {
+    /// `event.sequence.index`.
+    pub index: u32,
+    /// How many of `rows` (the first ones) are valid.
+    pub valid: usize,
+    pub rows: Rows,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Null,
+    Int,
+    Float,
+    Bool,
+    Text,
+}
+
+fn kind(values: &Values) -> Kind {
+    match values {
+        Values::Null(_) => Kind::Null,
+        Values::Int(_) => Kind::Int,
+        Values::Float(_) => Kind::Float,
+        Values::Bool(_) => Kind::Bool,
+        Values::Text(_) => Kind::Text,
+    }
+}
+
+fn unify(a: Kind, b: Kind) -> Kind {
+    match (a, b) {
+        (x, y) if x == y => x,
+        (Kind::Null, x) | (x, Kind::Null) => x,
+        (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
+        _ => Kind::Text,
+    }
+}
+
+/// Builds the batch frame. Parts are sorted by index; each part's columns are released as
+/// soon as they are copied, so peak memory stays near one copy of the batch.
+pub fn frame(mut parts: Vec<PartRows>) -> Result<DataFrame> {
+    parts.sort_by_key(|p| p.index);
+    let height: usize = parts.iter().map(|p| p.rows.len()).sum();
+
+    // Data columns in first-seen order across parts, with their unified kind.
+    let mut order: Vec<(String, Kind)> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
+    for part in &parts {
+        for column in part.rows.columns() {
+            match position.get(&column.name) {
+                Some(&i) => order[i].1 = unify(order[i].1, kind(&column.values)),
+                None => {
+                    position.insert(column.name.clone(), order.len());
+                    order.push((column.name.clone(), kind(&column.values)));
+                }
+            }
+        }
+    }
+
+    let mut columns = Vec::with_capacity(META_COLUMNS.len() + order.len());
+    columns.push(Column::new(
+        "_row".into(),
+        (0..height as i64).collect::<Vec<i64>>(),
+    ));
+    let part_of_row: Vec<i32> = parts
+        .iter()
+        .flat_map(|p| std::iter::repeat_n(p.index as i32, p.rows.len()))
+        .collect();
+    columns.push(Column::new("_part".into(), part_of_row));
+    let valid: Vec<bool> = parts
+        .iter()
+        .flat_map(|p| (0..p.rows.len()).map(move |i| i < p.valid))
+        .collect();
+    columns.push(Column::new("_valid".into(), valid));
+
+    let mut taken: HashSet<String> = META_COLUMNS.iter().map(|s| s.to_string()).collect();
+    taken.extend(order.iter().map(|(n, _)| n.clone()));
+    for (name, kind) in &order {
+        // Take this column out of every part (an absent column is all nulls there).
+        let chunks: Vec<(usize, Option<Values>)> = parts
+            .iter_mut()
+            .map(|p| {
+                let len = p.rows.len();
+                (len, p.rows.take_column(name))
+            })
+            .collect();
+        let out_name = if META_COLUMNS.contains(&name.as_str()) {
+            let renamed = free_name(name, &taken);
+            taken.insert(renamed.clone());
+            renamed
+        } else {
+            name.clone()
+        };
+        columns.push(column(out_name.into(), *kind, chunks, height));
+    }
+    Ok(DataFrame::new(height, columns)?)
+}
+
+fn free_name(name: &str, taken: &HashSet<String>) -> String {
+    let mut candidate = format!("{name}_data");
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{name}_data{n}");
+        n += 1;
+    }
+    candidate
+}
+
+fn column(
+    name: PlSmallStr,
+    kind: Kind,
+    chunks: Vec<(usize, Option<Values>)>,
+    height: usize,
+) -> Column {
+    match kind {
+        Kind::Int => {
+            let mut out: Vec<Option<i64>> = Vec::with_capacity(height);
+            for (len, values) in chunks {
+                match values {
+                    Some(Values::Int(v)) => out.extend(v),
+                    _ => out.resize(out.len() + len, None),
+                }
+            }
+            Column::new(name, out)
+        }
+        Kind::Float => {
+            let mut out: Vec<Option<f64>> = Vec::with_capacity(height);
+            for (len, values) in chunks {
+                match values {
+                    Some(Values::Float(v)) => out.extend(v),
+                    Some(Values::Int(v)) => out.extend(v.into_iter().map(|x| x.map(|x| x as f64))),
+                    _ => out.resize(out.len() + len, None),
+                }
+            }
+            Column::new(name, out)
+        }
+        Kind::Bool => {
+            let mut out: Vec<Option<bool>> = Vec::with_capacity(height);
+            for (len, values) in chunks {
+                match values {
+                    Some(Values::Bool(v)) => out.extend(v),
+                    _ => out.resize(out.len() + len, None),
+                }
+            }
+            Column::new(name, out)
+        }
+        Kind::Null | Kind::Text => {
+            let mut builder = StringChunkedBuilder::new(name, height);
+            for (len, values) in chunks {
+                match values {
+                    Some(Values::Text(t)) => t.iter().for_each(|v| builder.append_option(v)),
+                    Some(Values::Null(_)) | None => (0..len).for_each(|_| builder.append_null()),
+                    Some(other) => other
+                        .to_text()
+                        .iter()
+                        .for_each(|v| builder.append_option(v)),
+                }
+            }
+            builder.finish().into_column()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hookgrid_flatfile::parse;
+    use serde_json::json;
+
+    pub(crate) fn part(
+        index: u32,
+        valid: serde_json::Value,
+        invalid: serde_json::Value,
+    ) -> PartRows {
+        let body = json!({
+            "event": {"id": "e", "sequence": {"index": index, "count": 9}},
+            "data": {"meta": {"batch": {"id": "b"}}, "validRows": valid, "invalidRows": invalid}
+        });
+        let p = parse(&serde_json::to_vec(&body).expect("json")).expect("valid");
+        PartRows {
+            index,
+            valid: p.envelope.valid_rows as usize,
+            rows: p.rows,
+        }
+    }
+
+    #[test]
+    fn rows_follow_part_order_then_valid_before_invalid() {
+        let df = frame(vec![
+            part(2, json!([{"n": "c"}]), json!([{"n": "d"}])),
+            part(1, json!([{"n": "a"}]), json!([{"n": "b"}])),
+        ])
+        .expect("frame");
+        let names: Vec<_> = df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(names, ["_row", "_part", "_valid", "n"]);
+        let n: Vec<_> = df
+            .column("n")
+            .expect("n")
+            .str()
+            .expect("str")
+            .iter()
+            .collect();
+        assert_eq!(n, [Some("a"), Some("b"), Some("c"), Some("d")]);
+        let valid: Vec<_> = df
+            .column("_valid")
+            .expect("v")
+            .bool()
+            .expect("bool")
+            .iter()
+            .collect();
+        assert_eq!(valid, [Some(true), Some(false), Some(true), Some(false)]);
+        let parts: Vec<_> = df
+            .column("_part")
+            .expect("p")
+            .i32()
+            .expect("i32")
+            .iter()
+            .collect();
+        assert_eq!(parts, [Some(1), Some(1), Some(2), Some(2)]);
+        let rows: Vec<_> = df
+            .column("_row")
+            .expect("r")
+            .i64()
+            .expect("i64")
+            .iter()
+            .collect();
+        assert_eq!(rows, [Some(0), Some(1), Some(2), Some(3)]);
+    }
+
+    #[test]
+    fn types_are_decided_across_the_batch() {
+        let df = frame(vec![
+            part(
+                1,
+                json!([{"i": 1, "f": 1, "b": true, "s": 5, "z": "00123", "nul": null}]),
+                json!([]),
+            ),
+            part(
+                2,
+                json!([{"i": null, "f": 2.5, "b": false, "s": "x", "z": "7"}]),
+                json!([]),
+            ),
+        ])
+        .expect("frame");
+        let dtype = |c: &str| df.column(c).expect(c).dtype().clone();
+        assert_eq!(dtype("i"), DataType::Int64);
+        assert_eq!(dtype("f"), DataType::Float64);
+        assert_eq!(dtype("b"), DataType::Boolean);
+        assert_eq!(dtype("s"), DataType::String);
+        assert_eq!(dtype("z"), DataType::String);
+        assert_eq!(dtype("nul"), DataType::String);
+        let s: Vec<_> = df
+            .column("s")
+            .expect("s")
+            .str()
+            .expect("str")
+            .iter()
+            .collect();
+        assert_eq!(s, [Some("5"), Some("x")]);
+        let z: Vec<_> = df
+            .column("z")
+            .expect("z")
+            .str()
+            .expect("str")
+            .iter()
+            .collect();
+        assert_eq!(z, [Some("00123"), Some("7")]);
+    }
+
+    #[test]
+    fn data_columns_named_like_meta_columns_are_renamed_not_dropped() {
+        let df = frame(vec![part(
+            1,
+            json!([{"_valid": "yes", "_row": 9, "_valid_data": 1}]),
+            json!([]),
+        )])
+        .expect("frame");
+        let names: Vec<_> = df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "_row",
+                "_part",
+                "_valid",
+                "_valid_data2",
+                "_row_data",
+                "_valid_data"
+            ]
+        );
+        let v: Vec<_> = df
+            .column("_valid_data2")
+            .expect("c")
+            .str()
+            .expect("str")
+            .iter()
+            .collect();
+        assert_eq!(v, [Some("yes")]);
+    }
+
+    #[test]
+    fn an_empty_batch_is_an_empty_frame_with_meta_columns() {
+        let df = frame(vec![part(1, json!([]), json!([]))]).expect("frame");
+        assert_eq!(df.height(), 0);
+        assert_eq!(df.width(), 3);
+    }
+}

@@ -1,0 +1,94 @@
+//! Writing a view to a file. One module per format; the format comes from the extension.
+//!
+//! Exports are written atomically (temp file + rename), so a half-written export never sits
+//! under the name the user chose, and they never overwrite the batch file they read from.
+
+mod csv;
+mod parquet;
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::view::RowSet;
+use crate::{FramesError, Result};
+
+/// File formats an export can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Parquet,
+}
+
+impl ExportFormat {
+    /// The format named by `path`'s extension (`.csv`, `.parquet`, `.pq`), any case.
+    pub fn from_path(path: &Path) -> Result<ExportFormat> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("csv") => Ok(ExportFormat::Csv),
+            Some("parquet" | "pq") => Ok(ExportFormat::Parquet),
+            _ => Err(FramesError::UnknownFormat(path.to_path_buf())),
+        }
+    }
+}
+
+/// Which columns an export carries besides the data columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// The view's row set: with `All`, `_valid` is kept so valid and invalid rows stay apart.
+    pub rows: RowSet,
+    /// Keep `_row` and `_part` (and `_valid`) too.
+    pub meta: bool,
+}
+
+/// Writes `view` to `out`; returns the number of rows written. `source` is the batch's own
+/// file, which an export must never replace.
+pub fn export(
+    view: LazyFrame,
+    out: &Path,
+    options: ExportOptions,
+    source: Option<&Path>,
+) -> Result<u64> {
+    let format = ExportFormat::from_path(out)?;
+    if let Some(source) = source
+        && same_file(source, out)
+    {
+        return Err(FramesError::WouldOverwriteSource(out.to_path_buf()));
+    }
+    let mut drop_columns: Vec<&str> = Vec::new();
+    if !options.meta {
+        drop_columns.extend(["_row", "_part"]);
+        if options.rows != RowSet::All {
+            drop_columns.push("_valid");
+        }
+    }
+    let mut df = view
+        .drop(Selector::ByName {
+            names: drop_columns.iter().map(|s| PlSmallStr::from(*s)).collect(),
+            strict: false,
+        })
+        .collect()?;
+    match format {
+        ExportFormat::Csv => csv::write(&mut df, out)?,
+        ExportFormat::Parquet => parquet::write(&mut df, out)?,
+    }
+    Ok(df.height() as u64)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| -> Option<PathBuf> {
+        match p.canonicalize() {
+            Ok(c) => Some(c),
+            // The output may not exist yet: compare through its directory.
+            Err(_) => Some(p.parent()?.canonicalize().ok()?.join(p.file_name()?)),
+        }
+    };
+    matches!((canon(a), canon(b)), (Some(a), Some(b)) if a == b)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,150 @@
+//! Each format written into a temp dir and read back with a real reader.
+
+use super::*;
+use crate::view::View;
+
+fn batch() -> DataFrame {
+    df!(
+        "_row" => [0i64, 1, 2],
+        "_part" => [1i32, 1, 2],
+        "_valid" => [true, false, true],
+        "zip" => [Some("00123"), Some("0042"), None],
+        "city" => ["München", "東京", "a \"quoted\", comma\nnewline"],
+        "seats" => [Some(3i64), None, Some(40)]
+    )
+    .expect("df")
+}
+
+fn read_csv(path: &Path) -> DataFrame {
+    CsvReadOptions::default()
+        .with_infer_schema_length(Some(0)) // everything as text: check the bytes, not a guess
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .expect("reader")
+        .finish()
+        .expect("read csv")
+}
+
+fn read_parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).expect("open"))
+        .finish()
+        .expect("read parquet")
+}
+
+fn names(df: &DataFrame) -> Vec<String> {
+    df.get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[test]
+fn parquet_round_trips_types_text_and_leading_zeros() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("out.parquet");
+    let n = export(batch().lazy(), &out, ExportOptions::default(), None).expect("export");
+    assert_eq!(n, 3);
+    let back = read_parquet(&out);
+    assert_eq!(names(&back), ["_valid", "zip", "city", "seats"]);
+    let expected = batch().drop_many(["_row", "_part"]);
+    assert!(back.equals_missing(&expected), "{back}\n{expected}");
+}
+
+#[test]
+fn csv_round_trips_text_exactly() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("OUT.CSV");
+    let options = ExportOptions {
+        rows: RowSet::All,
+        meta: true,
+    };
+    export(batch().lazy(), &out, options, None).expect("export");
+    let back = read_csv(&out);
+    assert_eq!(
+        names(&back),
+        ["_row", "_part", "_valid", "zip", "city", "seats"]
+    );
+    let zip: Vec<_> = back
+        .column("zip")
+        .expect("zip")
+        .str()
+        .expect("str")
+        .iter()
+        .collect();
+    assert_eq!(zip, [Some("00123"), Some("0042"), None]);
+    let city: Vec<_> = back
+        .column("city")
+        .expect("city")
+        .str()
+        .expect("str")
+        .iter()
+        .collect();
+    assert_eq!(
+        city,
+        [
+            Some("München"),
+            Some("東京"),
+            Some("a \"quoted\", comma\nnewline")
+        ]
+    );
+    let valid: Vec<_> = back
+        .column("_valid")
+        .expect("v")
+        .str()
+        .expect("str")
+        .iter()
+        .collect();
+    assert_eq!(valid, [Some("true"), Some("false"), Some("true")]);
+}
+
+#[test]
+fn a_view_exports_only_its_rows_without_validity_when_it_is_constant() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("valid.csv");
+    let view = View {
+        rows: RowSet::Valid,
+        filter: Some("seats > 10".into()),
+        ..View::default()
+    };
+    let lf = view.apply(batch().lazy()).expect("view");
+    let n = export(
+        lf,
+        &out,
+        ExportOptions {
+            rows: RowSet::Valid,
+            meta: false,
+        },
+        None,
+    )
+    .expect("export");
+    assert_eq!(n, 1);
+    let back = read_csv(&out);
+    assert_eq!(names(&back), ["zip", "city", "seats"]);
+    assert_eq!(back.height(), 1);
+}
+
+#[test]
+fn unknown_extensions_and_the_source_file_are_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let err = export(
+        batch().lazy(),
+        &dir.path().join("x.xlsx"),
+        ExportOptions::default(),
+        None,
+    )
+    .expect_err("format");
+    assert!(matches!(err, FramesError::UnknownFormat(_)), "{err}");
+
+    let source = dir.path().join("1.parquet");
+    crate::store::write(&mut batch(), &source).expect("write");
+    let before = std::fs::read(&source).expect("read");
+    let lf = crate::store::scan(&source).expect("scan");
+    let err = export(
+        lf,
+        &dir.path().join(".").join("1.parquet"),
+        ExportOptions::default(),
+        Some(&source),
+    )
+    .expect_err("overwrite");
+    assert!(matches!(err, FramesError::WouldOverwriteSource(_)), "{err}");
+    assert_eq!(std::fs::read(&source).expect("read"), before);
+}

@@ -1,0 +1,105 @@
+//! One page of a view, and its rows as JSON objects for the CLI and the UI.
+
+use polars::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::Result;
+
+/// Rows `offset..offset + limit` of a view, with the view's total row count.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Rows in the whole view (not just this page).
+    pub total: usize,
+    pub offset: usize,
+    pub rows: DataFrame,
+}
+
+/// Evaluates one page of `view` (a frame with a [`crate::View`] applied).
+pub fn page(view: LazyFrame, offset: usize, limit: usize) -> Result<Page> {
+    let counted = view.clone().select([len().alias("n")]).collect()?;
+    let total = counted.column("n")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
+    let rows = view
+        .slice(offset as i64, limit.min(u32::MAX as usize) as IdxSize)
+        .collect()?;
+    Ok(Page {
+        total,
+        offset,
+        rows,
+    })
+}
+
+impl Page {
+    /// Column names, in frame order.
+    pub fn columns(&self) -> Vec<String> {
+        self.rows
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect()
+    }
+
+    /// The page's rows as JSON objects, keys in column order.
+    pub fn json_rows(&self) -> Vec<Map<String, Value>> {
+        json_rows(&self.rows)
+    }
+}
+
+/// A frame's rows as JSON objects, keys in column order.
+pub fn json_rows(df: &DataFrame) -> Vec<Map<String, Value>> {
+    let columns = df.columns();
+    (0..df.height())
+        .map(|i| {
+            columns
+                .iter()
+                .map(|c| {
+                    let value = c.get(i).map_or(Value::Null, |v| json_value(&v));
+                    (c.name().to_string(), value)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn json_value(v: &AnyValue<'_>) -> Value {
+    match v {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => Value::Bool(*b),
+        AnyValue::String(s) => Value::String((*s).to_owned()),
+        AnyValue::StringOwned(s) => Value::String(s.to_string()),
+        AnyValue::Int8(x) => Value::from(*x),
+        AnyValue::Int16(x) => Value::from(*x),
+        AnyValue::Int32(x) => Value::from(*x),
+        AnyValue::Int64(x) => Value::from(*x),
+        AnyValue::UInt8(x) => Value::from(*x),
+        AnyValue::UInt16(x) => Value::from(*x),
+        AnyValue::UInt32(x) => Value::from(*x),
+        AnyValue::UInt64(x) => Value::from(*x),
+        AnyValue::Float32(x) => {
+            serde_json::Number::from_f64(f64::from(*x)).map_or(Value::Null, Value::Number)
+        }
+        AnyValue::Float64(x) => serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number),
+        other => Value::String(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_page_holds_its_slice_and_the_view_total() {
+        let df = df!("_row" => [0i64, 1, 2, 3, 4], "name" => [Some("a"), None, Some("c"), Some("d"), Some("e")])
+            .expect("df");
+        let view = df.lazy().filter(col("_row").neq(lit(2i64)));
+        let p = page(view, 1, 2).expect("page");
+        assert_eq!(p.total, 4);
+        assert_eq!(p.columns(), ["_row", "name"]);
+        assert_eq!(
+            Value::Array(p.json_rows().into_iter().map(Value::Object).collect()),
+            json!([{"_row": 1, "name": null}, {"_row": 3, "name": "d"}])
+        );
+        let past_end = page(df!("a" => [1i64]).expect("df").lazy(), 5, 10).expect("page");
+        assert_eq!((past_end.total, past_end.rows.height()), (1, 0));
+    }
+}

@@ -1,0 +1,125 @@
+//! The derived Parquet file of a complete batch: written atomically, read lazily.
+//!
+//! The file is a cache of the ledger. It is written to a unique temporary name in the same
+//! directory and renamed into place, so a reader in another process sees either no file or
+//! a whole one, and two writers racing to build the same batch cannot tear it.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::{FramesError, Result};
+
+/// Rows per row group: small enough that reading the first page touches one group.
+const ROW_GROUP_ROWS: usize = 64 * 1024;
+
+/// Writes `df` to `path` atomically (temp file + fsync + rename).
+pub fn write(df: &mut DataFrame, path: &Path) -> Result<()> {
+    write_atomically(path, |file| {
+        ParquetWriter::new(file)
+            // LZ4 decodes faster than zstd; the cache is read far more often than written.
+            .with_compression(ParquetCompression::Lz4Raw)
+            .with_row_group_size(Some(ROW_GROUP_ROWS))
+            .finish(df)?;
+        Ok(())
+    })
+}
+
+/// Writes a file through `write` into a temp file beside `path`, then renames it into place.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| FramesError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = tempfile_in(dir, &name).map_err(io(dir))?;
+    let mut out = BufWriter::new(tmp.reopen().map_err(io(tmp.path()))?);
+    write(&mut out)?;
+    out.flush().map_err(io(tmp.path()))?;
+    out.get_ref().sync_all().map_err(io(tmp.path()))?;
+    drop(out);
+    tmp.persist(path).map_err(|e| FramesError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+fn tempfile_in(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
+/// Opens a batch file lazily.
+pub fn scan(path: &Path) -> Result<LazyFrame> {
+    let args = ScanArgsParquet {
+        glob: false,
+        ..ScanArgsParquet::default()
+    };
+    Ok(LazyFrame::scan_parquet(
+        PlRefPath::new(path.to_string_lossy().as_ref()),
+        args,
+    )?)
+}
+
+/// Whether `path` holds a readable Parquet file with the meta columns and `expected_rows`
+/// rows. Reads only the footer.
+pub fn is_sound(path: &Path, expected_rows: u64) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let mut reader = ParquetReader::new(file);
+    let Ok(schema) = reader.schema() else {
+        return false;
+    };
+    let has_meta = crate::META_COLUMNS.iter().all(|c| schema.contains(*c));
+    has_meta && reader.num_rows().is_ok_and(|n| n as u64 == expected_rows)
+}
+
+/// Path of a batch's file inside `dir`.
+pub fn batch_path(dir: &Path, key: i64) -> PathBuf {
+    dir.join(format!("{key}.parquet"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_file_reads_back_and_truncation_is_detected() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = batch_path(dir.path(), 7);
+        let mut df = df!(
+            "_row" => [0i64, 1], "_part" => [1i32, 1], "_valid" => [true, false],
+            "zip" => ["00123", "ß"]
+        )
+        .expect("df");
+        write(&mut df, &path).expect("write");
+        assert!(is_sound(&path, 2));
+        assert!(!is_sound(&path, 3), "row count must match");
+        let back = scan(&path).expect("scan").collect().expect("read");
+        assert!(back.equals(&df));
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(leftovers, [std::ffi::OsString::from("7.parquet")]);
+
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("truncate");
+        assert!(!is_sound(&path, 2));
+        assert!(!is_sound(&dir.path().join("missing.parquet"), 2));
+    }
+}

@@ -1,0 +1,379 @@
+//! A [`View`]: which rows, a SQL filter, a search and a sort, applied to a batch frame.
+//!
+//! The SQL filter is parsed by Polars as a single expression. Polars' SQL can also read files
+//! (`read_csv(…)` in a `FROM`), which an expression only reaches through a subquery, so any
+//! `SELECT`/`FROM`-style keyword outside quotes is refused before Polars sees the text.
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::build::META_COLUMNS;
+use crate::{FramesError, Result};
+
+/// Which rows a view shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowSet {
+    #[default]
+    All,
+    Valid,
+    Invalid,
+}
+
+impl std::str::FromStr for RowSet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "all" => Ok(RowSet::All),
+            "valid" => Ok(RowSet::Valid),
+            "invalid" => Ok(RowSet::Invalid),
+            other => Err(format!("{other:?} is not one of all, valid, invalid")),
+        }
+    }
+}
+
+/// Sort by one column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sort {
+    pub column: String,
+    #[serde(default)]
+    pub descending: bool,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+    /// `COL` or `COL:asc` or `COL:desc`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (column, descending) = match s.rsplit_once(':') {
+            Some((c, "desc")) => (c, true),
+            Some((c, "asc")) => (c, false),
+            _ => (s, false),
+        };
+        if column.is_empty() {
+            return Err("sort needs a column name, e.g. seats or seats:desc".to_owned());
+        }
+        Ok(Sort {
+            column: column.to_owned(),
+            descending,
+        })
+    }
+}
+
+/// What the grid shows and what an export writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    #[serde(default)]
+    pub rows: RowSet,
+    /// A SQL boolean expression over column names, e.g. `plan = 'team' AND seats > 10`.
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// Case-insensitive text searched for in every data column.
+    #[serde(default)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub sort: Option<Sort>,
+}
+
+impl View {
+    /// Whether this view shows every row in batch order (nothing to evaluate).
+    pub fn is_identity(&self) -> bool {
+        self.rows == RowSet::All
+            && blank(&self.filter).is_none()
+            && blank(&self.search).is_none()
+            && self.sort.is_none()
+    }
+
+    /// Applies the view to a batch frame. Errors in the filter or unknown columns are found
+    /// here, before any data is read.
+    pub fn apply(&self, frame: LazyFrame) -> Result<LazyFrame> {
+        let mut frame = frame;
+        let schema = frame.collect_schema()?;
+        match self.rows {
+            RowSet::All => {}
+            RowSet::Valid => frame = frame.filter(col("_valid")),
+            RowSet::Invalid => frame = frame.filter(col("_valid").not()),
+        }
+        if let Some(sql) = blank(&self.filter) {
+            frame = frame.filter(filter_expr(sql, &schema)?);
+        }
+        if let Some(needle) = blank(&self.search) {
+            frame = frame.filter(search_expr(needle, &schema)?);
+        }
+        if let Some(sort) = &self.sort {
+            if !schema.contains(&sort.column) {
+                return Err(unknown_column(&sort.column, &schema));
+            }
+            frame = frame.sort(
+                [sort.column.as_str()],
+                SortMultipleOptions::default()
+                    .with_order_descending(sort.descending)
+                    .with_nulls_last(true)
+                    .with_maintain_order(true),
+            );
+        }
+        // Resolving the schema checks every column the filter names.
+        let mut checked = frame.clone();
+        checked
+            .collect_schema()
+            .map_err(|e| filter_error(e, &schema))?;
+        Ok(frame)
+    }
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Parses a filter into a Polars expression, refusing anything but an expression.
+fn filter_expr(sql: &str, schema: &Schema) -> Result<Expr> {
+    let tokens = Tokenizer::new(&GenericDialect {}, sql)
+        .tokenize()
+        .map_err(|e| FramesError::Sql(e.to_string()))?;
+    for token in &tokens {
+        if let Token::Word(word) = token
+            && word.quote_style.is_none()
+            && matches!(
+                word.keyword,
+                Keyword::SELECT | Keyword::FROM | Keyword::WITH | Keyword::VALUES | Keyword::TABLE
+            )
+        {
+            return Err(FramesError::Sql(format!(
+                "{} is not allowed: the filter is one expression over this batch's columns, \
+                 e.g. plan = 'team' AND seats > 10",
+                word.value.to_uppercase()
+            )));
+        }
+        if matches!(token, Token::SemiColon) {
+            return Err(FramesError::Sql(
+                "';' is not allowed: the filter is one expression".to_owned(),
+            ));
+        }
+    }
+    let expr = polars::sql::sql_expr(sql).map_err(|e| FramesError::Sql(polars_message(&e)))?;
+    for name in expr.clone().meta().root_names() {
+        if !schema.contains(&name) {
+            return Err(unknown_column(&name, schema));
+        }
+    }
+    Ok(expr)
+}
+
+/// Any data column containing `needle`, ignoring case.
+fn search_expr(needle: &str, schema: &Schema) -> Result<Expr> {
+    let needle = needle.to_lowercase();
+    let data: Vec<Expr> = schema
+        .iter_names()
+        .filter(|n| !META_COLUMNS.contains(&n.as_str()))
+        .map(|n| {
+            col(n.clone())
+                .cast(DataType::String)
+                .str()
+                .to_lowercase()
+                .str()
+                .contains_literal(lit(needle.clone()))
+                .fill_null(lit(false))
+        })
+        .collect();
+    if data.is_empty() {
+        return Ok(lit(false));
+    }
+    Ok(any_horizontal(data)?)
+}
+
+fn unknown_column(name: &str, schema: &Schema) -> FramesError {
+    let available = schema
+        .iter_names()
+        .map(|n| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    FramesError::UnknownColumn {
+        name: name.to_owned(),
+        available,
+    }
+}
+
+fn filter_error(e: PolarsError, schema: &Schema) -> FramesError {
+    match e {
+        PolarsError::ColumnNotFound(name) => {
+            let name = name.to_string();
+            let name = name.split('"').nth(1).unwrap_or(&name).to_owned();
+            unknown_column(&name, schema)
+        }
+        other => FramesError::Filter(polars_message(&other)),
+    }
+}
+
+/// Polars errors carry a kind prefix and sometimes a plan dump; keep the first line only.
+fn polars_message(e: &PolarsError) -> String {
+    let text = match e {
+        PolarsError::SQLInterface(m)
+        | PolarsError::SQLSyntax(m)
+        | PolarsError::InvalidOperation(m)
+        | PolarsError::ComputeError(m)
+        | PolarsError::SchemaMismatch(m) => m.to_string(),
+        other => other.to_string(),
+    };
+    text.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn df() -> DataFrame {
+        df!(
+            "_row" => [0i64, 1, 2, 3],
+            "_part" => [1i32, 1, 2, 2],
+            "_valid" => [true, false, true, true],
+            "plan" => ["team", "free", "Team", "business"],
+            "seats" => [12i64, 1, 30, 5],
+            "city" => ["München", "Leeds", "東京", "São Paulo"]
+        )
+        .expect("df")
+    }
+
+    fn run(view: &View) -> Result<DataFrame> {
+        Ok(view.apply(df().lazy())?.collect()?)
+    }
+
+    fn rows(view: &View) -> Vec<i64> {
+        let out = run(view).expect("view");
+        out.column("_row")
+            .expect("_row")
+            .i64()
+            .expect("i64")
+            .into_no_null_iter()
+            .collect()
+    }
+
+    #[test]
+    fn row_sets_filter_on_validity() {
+        assert_eq!(rows(&View::default()), [0, 1, 2, 3]);
+        assert_eq!(
+            rows(&View {
+                rows: RowSet::Valid,
+                ..View::default()
+            }),
+            [0, 2, 3]
+        );
+        assert_eq!(
+            rows(&View {
+                rows: RowSet::Invalid,
+                ..View::default()
+            }),
+            [1]
+        );
+    }
+
+    #[test]
+    fn sql_filters_over_columns() {
+        let v = View {
+            filter: Some("plan = 'team' AND seats > 10".into()),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [0]);
+        let v = View {
+            filter: Some("seats BETWEEN 2 AND 20 OR city LIKE 'S%'".into()),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [0, 3]);
+        let v = View {
+            filter: Some("lower(plan) = 'team'".into()),
+            rows: RowSet::Valid,
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [0, 2]);
+    }
+
+    #[test]
+    fn bad_sql_and_unknown_columns_are_clear_errors() {
+        let err = run(&View {
+            filter: Some("seats >".into()),
+            ..View::default()
+        })
+        .expect_err("bad");
+        assert!(matches!(err, FramesError::Sql(_)), "{err}");
+        let err = run(&View {
+            filter: Some("nope = 1".into()),
+            ..View::default()
+        })
+        .expect_err("bad");
+        assert!(
+            matches!(&err, FramesError::UnknownColumn { name, available } if name == "nope" && available.contains("seats")),
+            "{err}"
+        );
+        let err = run(&View {
+            sort: Some(Sort {
+                column: "nope".into(),
+                descending: false,
+            }),
+            ..View::default()
+        })
+        .expect_err("bad");
+        assert!(matches!(err, FramesError::UnknownColumn { .. }), "{err}");
+    }
+
+    #[test]
+    fn subqueries_and_file_access_are_refused() {
+        for sql in [
+            "seats IN (SELECT 1)",
+            "EXISTS (SELECT * FROM read_csv('/etc/passwd'))",
+            "seats > 1; DROP TABLE x",
+            "plan IN (VALUES ('a'))",
+        ] {
+            let err = run(&View {
+                filter: Some(sql.into()),
+                ..View::default()
+            })
+            .expect_err(sql);
+            assert!(matches!(err, FramesError::Sql(_)), "{sql}: {err}");
+        }
+        // The same words inside quotes are just text.
+        let v = View {
+            filter: Some("plan != 'select from'".into()),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn search_ignores_case_and_covers_data_columns_only() {
+        let v = View {
+            search: Some("TEAM".into()),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [0, 2]);
+        let v = View {
+            search: Some("münchen".into()),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [0]);
+        let v = View {
+            search: Some("30".into()),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [2], "numbers are searched as text");
+        let v = View {
+            search: Some("true".into()),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), Vec::<i64>::new(), "_valid is not a data column");
+    }
+
+    #[test]
+    fn sort_keeps_ties_in_batch_order() {
+        let v = View {
+            sort: Some("seats:desc".parse().expect("sort")),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [2, 0, 3, 1]);
+        let v = View {
+            sort: Some("_valid".parse().expect("sort")),
+            ..View::default()
+        };
+        assert_eq!(rows(&v), [1, 0, 2, 3]);
+    }
+}

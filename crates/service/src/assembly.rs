@@ -1,0 +1,106 @@
+//! Parsed rows of imports still waiting for parts.
+//!
+//! Holding rows here means the last part of a million-row import only costs building the
+//! frame, not parsing a thousand bodies again. It is only a cache of the ledger: when it grows
+//! past its budget (many large imports left incomplete, or a sender that never finishes), the
+//! oldest imports are dropped from memory and re-read from the ledger when they complete.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use hookgrid_frames::PartRows;
+use hookgrid_ledger::EventKey;
+
+/// Body bytes of parsed rows held before the oldest imports are dropped from memory.
+const BUDGET_BYTES: usize = 512 * 1024 * 1024;
+
+#[derive(Debug, Default)]
+pub(crate) struct Assembly {
+    inner: Mutex<Pending>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    imports: HashMap<EventKey, Held>,
+    bytes: usize,
+    clock: u64,
+}
+
+#[derive(Debug)]
+struct Held {
+    parts: Vec<PartRows>,
+    bytes: usize,
+    touched: u64,
+}
+
+impl Assembly {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Pending> {
+        // Pending rows are a cache; after a panic elsewhere they are still consistent.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Pending {
+    /// Holds one part's rows; `bytes` is its body size, the measure of the budget.
+    pub(crate) fn add(&mut self, key: EventKey, rows: PartRows, bytes: usize) {
+        self.clock += 1;
+        let held = self.imports.entry(key).or_insert(Held {
+            parts: Vec::new(),
+            bytes: 0,
+            touched: 0,
+        });
+        held.parts.push(rows);
+        held.bytes += bytes;
+        held.touched = self.clock;
+        self.bytes += bytes;
+        while self.bytes > BUDGET_BYTES && self.imports.len() > 1 {
+            let oldest = self
+                .imports
+                .iter()
+                .filter(|(k, _)| **k != key)
+                .min_by_key(|(_, h)| h.touched)
+                .map(|(k, _)| *k);
+            match oldest {
+                Some(k) => drop(self.take(k)),
+                None => break,
+            }
+        }
+    }
+
+    /// Takes the rows held for an import (possibly none, or only some of its parts).
+    pub(crate) fn take(&mut self, key: EventKey) -> Vec<PartRows> {
+        match self.imports.remove(&key) {
+            Some(held) => {
+                self.bytes -= held.bytes;
+                held.parts
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hookgrid_flatfile::Rows;
+
+    fn rows(index: u32) -> PartRows {
+        PartRows {
+            index,
+            valid: 0,
+            rows: Rows::default(),
+        }
+    }
+
+    #[test]
+    fn the_oldest_imports_are_dropped_past_the_budget() {
+        let assembly = Assembly::default();
+        let mut p = assembly.lock();
+        p.add(EventKey(1), rows(1), BUDGET_BYTES / 2);
+        p.add(EventKey(2), rows(1), BUDGET_BYTES / 2);
+        p.add(EventKey(2), rows(2), 10);
+        assert!(p.take(EventKey(1)).is_empty(), "oldest import dropped");
+        assert_eq!(p.take(EventKey(2)).len(), 2);
+        assert_eq!(p.bytes, 0);
+    }
+}

@@ -1,0 +1,167 @@
+//! The data dir: where everything Hookgrid keeps lives.
+//!
+//! ```text
+//! <data dir>/
+//!   hookgrid.db      the ledger (SQLite, WAL: also hookgrid.db-wal, hookgrid.db-shm)
+//!   token            the webhook token (mode 0600)
+//!   settings.json    listen address and public URL last used
+//!   batches/<n>.parquet   derived: one file per complete import, rebuilt when missing
+//! ```
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, io};
+
+/// Environment variable that overrides the default data dir.
+pub const DATA_DIR_ENV: &str = "HOOKGRID_DATA_DIR";
+
+/// The data dir and the paths inside it.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// `$HOOKGRID_DATA_DIR`, else the platform data dir (`~/.local/share/hookgrid` on Linux).
+    pub fn default_path() -> Result<PathBuf> {
+        if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(dir));
+        }
+        dirs::data_dir().map(|d| d.join("hookgrid")).ok_or_else(|| {
+            Error::Config(format!(
+                "cannot find a home data directory; set {DATA_DIR_ENV} or pass --data-dir"
+            ))
+        })
+    }
+
+    /// Uses `root`, creating it (owner-only) when missing.
+    pub fn create(root: impl Into<PathBuf>) -> Result<DataDir> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("batches")).map_err(io(&root))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))
+                .map_err(io(&root))?;
+        }
+        Ok(DataDir { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn ledger(&self) -> PathBuf {
+        self.root.join("hookgrid.db")
+    }
+
+    pub fn token(&self) -> PathBuf {
+        self.root.join("token")
+    }
+
+    pub fn settings(&self) -> PathBuf {
+        self.root.join("settings.json")
+    }
+
+    pub fn batches(&self) -> PathBuf {
+        self.root.join("batches")
+    }
+}
+
+/// Settings kept in the data dir. Every field is optional; [`Settings::listen`] and friends
+/// give the compiled-in default for a field the file does not set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the listener binds, e.g. `127.0.0.1:8787`.
+    pub listen: Option<String>,
+    /// The public base URL of the tunnel, e.g. `https://hooks.example.com`.
+    pub public_url: Option<String>,
+}
+
+/// Where the listener binds unless told otherwise: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+
+impl Settings {
+    /// Reads the settings file; a missing file is the defaults.
+    pub fn load(dir: &DataDir) -> Result<Settings> {
+        let path = dir.settings();
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Config(format!("{} is not valid settings: {e}", path.display()))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(io(path)(e)),
+        }
+    }
+
+    /// Writes the settings file atomically.
+    pub fn save(&self, dir: &DataDir) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::Config(format!("cannot encode settings: {e}")))?;
+        write_private(&dir.settings(), &json)
+    }
+
+    /// The listen address in force.
+    pub fn listen(&self) -> &str {
+        self.listen.as_deref().unwrap_or(DEFAULT_LISTEN)
+    }
+
+    /// The base URL Flatfile should post to: the public tunnel URL when set, else the local
+    /// listener.
+    pub fn base_url(&self) -> String {
+        match self.public_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(url) => url.trim().trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen()),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically with owner-only permissions.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".hookgrid.")
+        .tempfile_in(dir)
+        .map_err(io(dir))?;
+    tmp.write_all(bytes).map_err(io(tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io(tmp.path()))?;
+    // NamedTempFile is created 0600 on Unix, and keeps that mode through the rename.
+    tmp.persist(path).map_err(|e| io(path)(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_default_to_loopback_and_round_trip() {
+        let dir = DataDir::create(tempfile::tempdir().expect("dir").keep()).expect("create");
+        let s = Settings::load(&dir).expect("load");
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.listen(), "127.0.0.1:8787");
+        assert_eq!(s.base_url(), "http://127.0.0.1:8787");
+        let s = Settings {
+            listen: Some("127.0.0.1:9999".into()),
+            public_url: Some("https://x.trycloudflare.com/".into()),
+        };
+        s.save(&dir).expect("save");
+        let back = Settings::load(&dir).expect("load");
+        assert_eq!(back, s);
+        assert_eq!(back.base_url(), "https://x.trycloudflare.com");
+        std::fs::remove_dir_all(dir.root()).expect("clean up");
+    }
+
+    #[test]
+    fn a_broken_settings_file_is_a_clear_error() {
+        let tmp = tempfile::tempdir().expect("dir");
+        let dir = DataDir::create(tmp.path()).expect("create");
+        std::fs::write(dir.settings(), "{ nope").expect("write");
+        let err = Settings::load(&dir).expect_err("broken");
+        assert!(err.to_string().contains("settings.json"), "{err}");
+    }
+}

@@ -1,0 +1,80 @@
+//! The facade's error: one enum, each variant a kind the shells can branch on.
+
+use std::path::PathBuf;
+
+use hookgrid_frames::FramesError;
+use hookgrid_ledger::LedgerError;
+
+/// Anything the `hookgrid` facade can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No batch matches the id or prefix given.
+    #[error("no batch or event matches {0:?}; `hookgrid batches` lists them")]
+    NotFound(String),
+    /// A prefix matches more than one batch.
+    #[error("{selector:?} matches more than one batch ({candidates}); give more characters")]
+    Ambiguous {
+        selector: String,
+        candidates: String,
+    },
+    /// The batch is still waiting for parts.
+    #[error(
+        "batch {batch} is incomplete ({received} of {expected} parts); \
+         wait for the rest or pass --allow-incomplete"
+    )]
+    Incomplete {
+        batch: String,
+        received: u32,
+        expected: u32,
+    },
+    /// The ledger could not be read or written.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A view or export failed.
+    #[error(transparent)]
+    Frames(#[from] FramesError),
+    /// A stored part no longer parses (the ledger was edited by hand, or a bug).
+    #[error("stored part {part} of event {event} cannot be read back: {message}")]
+    Corrupt {
+        event: String,
+        part: u32,
+        message: String,
+    },
+    /// A file in the data dir could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A setting has a value that cannot work.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl Error {
+    /// A stable machine-readable name for this kind of error (`{code}` over IPC).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "not_found",
+            Error::Ambiguous { .. } => "ambiguous",
+            Error::Incomplete { .. } => "incomplete",
+            Error::Ledger(_) => "storage",
+            Error::Frames(FramesError::Sql(_) | FramesError::Filter(_)) => "bad_filter",
+            Error::Frames(FramesError::UnknownColumn { .. }) => "unknown_column",
+            Error::Frames(FramesError::UnknownFormat(_)) => "unknown_format",
+            Error::Frames(FramesError::WouldOverwriteSource(_)) => "would_overwrite",
+            Error::Frames(FramesError::Io { .. }) | Error::Io { .. } => "io",
+            Error::Frames(FramesError::Polars(_)) => "internal",
+            Error::Corrupt { .. } => "corrupt",
+            Error::Config(_) => "config",
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io { path, source }
+}

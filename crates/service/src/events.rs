@@ -1,0 +1,44 @@
+//! What happened, announced to whoever listens: the CLI log now, the desktop UI later.
+
+use hookgrid_ledger::QuarantineKind;
+use serde::Serialize;
+
+/// One thing that happened to the data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A new part is durable.
+    PartStored {
+        event: String,
+        batch: String,
+        part: u32,
+        of: u32,
+        /// Parts of this import stored so far.
+        received: u32,
+    },
+    /// The last missing part arrived; the batch's frame is being built.
+    BatchCompleted {
+        event: String,
+        batch: String,
+        valid: u64,
+        invalid: u64,
+    },
+    /// The batch's frame is written and can be opened.
+    BatchReady {
+        event: String,
+        batch: String,
+        rows: u64,
+    },
+    /// Building the batch's frame failed (the parts stay in the ledger).
+    BatchFailed {
+        event: String,
+        batch: String,
+        message: String,
+    },
+    /// A request was rejected and kept in the quarantine.
+    RequestQuarantined {
+        id: i64,
+        kind: QuarantineKind,
+        reason: String,
+    },
+}

@@ -1,0 +1,316 @@
+//! One `oneshot` test per status code, and one test on a real socket.
+
+use super::*;
+use crate::tests::body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    hookgrid: Arc<Hookgrid>,
+    token: String,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("dir");
+    let hookgrid = Arc::new(Hookgrid::open(dir.path()).expect("open"));
+    let token = hookgrid.token();
+    Fixture {
+        _dir: dir,
+        hookgrid,
+        token,
+    }
+}
+
+async fn send(f: &Fixture, limits: Limits, req: Request<Body>) -> (StatusCode, Value) {
+    let response = router(f.hookgrid.clone(), limits)
+        .oneshot(req)
+        .await
+        .expect("response");
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, json)
+}
+
+fn post(uri: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .expect("request")
+}
+
+fn hook(f: &Fixture) -> String {
+    format!("/hooks/{}", f.token)
+}
+
+fn sample(index: u32, count: u32) -> Vec<u8> {
+    body(
+        "ev-1",
+        "b-1",
+        index,
+        count,
+        json!([{"name": "Rack"}]),
+        json!([{"name": ""}]),
+    )
+}
+
+#[tokio::test]
+async fn stored_then_duplicate_are_200_with_the_receipt() {
+    let f = fixture();
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), sample(1, 2))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        json,
+        json!({"status": "stored", "event": "ev-1", "batch": "b-1", "part": 1, "of": 2})
+    );
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), sample(1, 2))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["status"], "duplicate");
+}
+
+#[tokio::test]
+async fn wrong_token_and_unknown_paths_are_the_same_404_and_store_nothing() {
+    let f = fixture();
+    let wrong = format!("/hooks/{}x", f.token);
+    let (s1, b1) = send(&f, Limits::default(), post(&wrong, sample(1, 1))).await;
+    let (s2, b2) = send(&f, Limits::default(), post("/elsewhere", sample(1, 1))).await;
+    let (s3, b3) = send(
+        &f,
+        Limits::default(),
+        post(&format!("{}/extra", hook(&f)), sample(1, 1)),
+    )
+    .await;
+    assert_eq!(
+        (s1, s2, s3),
+        (
+            StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND
+        )
+    );
+    assert_eq!(b1, b2);
+    assert_eq!(b2, b3);
+    assert_eq!(b1["error"], "not_found");
+    assert!(f.hookgrid.batches().expect("list").is_empty());
+    assert!(f.hookgrid.rejected().expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn not_json_is_400_and_quarantined() {
+    let f = fixture();
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), "hello")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json["error"], "not_json");
+    assert!(
+        json["message"]
+            .as_str()
+            .expect("message")
+            .contains("not valid JSON")
+    );
+    let q = f.hookgrid.rejected().expect("list");
+    assert_eq!(q.len(), 1);
+    assert_eq!(json["quarantine_id"], json!(q[0].id));
+}
+
+#[tokio::test]
+async fn contract_breaches_are_422_and_quarantined() {
+    let f = fixture();
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), sample(5, 2))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json["error"], "contract");
+    assert!(
+        json["message"]
+            .as_str()
+            .expect("message")
+            .contains("event.sequence.index is 5")
+    );
+    let rows_not_objects = serde_json::to_vec(&json!({
+        "event": {"id": "e", "sequence": {"index": 1, "count": 1}},
+        "data": {"meta": {"batch": {"id": "b"}}, "validRows": [[1, 2]]}
+    }))
+    .expect("json");
+    let (status, _) = send(&f, Limits::default(), post(&hook(&f), rows_not_objects)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(f.hookgrid.rejected().expect("list").len(), 2);
+}
+
+#[tokio::test]
+async fn conflicts_are_409_and_quarantined() {
+    let f = fixture();
+    send(&f, Limits::default(), post(&hook(&f), sample(1, 2))).await;
+    let changed = body("ev-1", "b-1", 1, 2, json!([{"name": "Other"}]), json!([]));
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), changed)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(json["error"], "conflict");
+    let recount = body("ev-1", "b-1", 2, 3, json!([]), json!([]));
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), recount)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        json["message"]
+            .as_str()
+            .expect("message")
+            .contains("count 2")
+    );
+    assert_eq!(f.hookgrid.rejected().expect("list").len(), 2);
+    assert_eq!(f.hookgrid.batches().expect("list")[0].parts_received, 1);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_whether_declared_or_streamed() {
+    let f = fixture();
+    let limits = Limits {
+        max_body: 100,
+        ..Limits::default()
+    };
+    let (status, json) = send(&f, limits, post(&hook(&f), vec![b' '; 101])).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(json["error"], "too_large");
+    // No Content-Length: the limit is enforced while reading.
+    let chunks = futures_stream(vec![vec![b' '; 60], vec![b' '; 60]]);
+    let (status, _) = send(&f, limits, post(&hook(&f), chunks)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        f.hookgrid.rejected().expect("list").is_empty(),
+        "never read, nothing to keep"
+    );
+}
+
+fn futures_stream(chunks: Vec<Vec<u8>>) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        for c in chunks {
+            let _ = tx.send(Ok(c.into())).await;
+        }
+    });
+    Body::from_stream(tokio_stream(rx))
+}
+
+fn tokio_stream(
+    mut rx: tokio::sync::mpsc::Receiver<Result<axum::body::Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_is_408() {
+    let f = fixture();
+    let limits = Limits {
+        body_timeout: Duration::from_millis(100),
+        ..Limits::default()
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
+    tx.send(Ok(axum::body::Bytes::from_static(b"{\"event\":")))
+        .await
+        .expect("send");
+    let (status, json) = send(
+        &f,
+        limits,
+        post(&hook(&f), Body::from_stream(tokio_stream(rx))),
+    )
+    .await;
+    drop(tx);
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(json["error"], "timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_house_is_503_with_retry_after() {
+    let f = fixture();
+    let limits = Limits {
+        max_in_flight: 1,
+        ..Limits::default()
+    };
+    let app = router(f.hookgrid.clone(), limits);
+    // Hold the only slot with a request whose body has not finished.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
+    let slow = tokio::spawn(
+        app.clone()
+            .oneshot(post(&hook(&f), Body::from_stream(tokio_stream(rx)))),
+    );
+    // Poll until the slot is taken: the second request is then turned away.
+    let busy = loop {
+        let response = app
+            .clone()
+            .oneshot(post(&hook(&f), sample(1, 1)))
+            .await
+            .expect("response");
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            break response;
+        }
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "until the slot is taken, requests pass"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
+    tx.send(Ok(body("ev-2", "b-2", 1, 1, json!([]), json!([])).into()))
+        .await
+        .expect("send");
+    drop(tx);
+    let slow = slow.await.expect("join").expect("response");
+    assert_eq!(slow.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn only_post_delivers() {
+    let f = fixture();
+    let req = Request::get(hook(&f)).body(Body::empty()).expect("request");
+    let (status, json) = send(&f, Limits::default(), req).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(json["error"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn healthz_needs_no_token() {
+    let f = fixture();
+    let req = Request::get("/healthz")
+        .body(Body::empty())
+        .expect("request");
+    let (status, json) = send(&f, Limits::default(), req).await;
+    assert_eq!((status, json), (StatusCode::OK, json!({"status": "ok"})));
+}
+
+#[tokio::test]
+async fn a_real_socket_serves_and_shuts_down_gracefully() {
+    let f = fixture();
+    let listener = bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(
+        listener,
+        f.hookgrid.clone(),
+        Limits::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let url = format!("http://{addr}{}", hook(&f));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let payload = sample(1, 1);
+    let request = format!(
+        "POST {} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        url.trim_start_matches(&format!("http://{addr}")),
+        payload.len()
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(request.as_bytes()).await.expect("write");
+    stream.write_all(&payload).await.expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""status":"stored""#), "{response}");
+    stop.send(()).expect("stop");
+    server.await.expect("join").expect("clean shutdown");
+    let taken = bind(&addr.to_string()).await;
+    assert!(taken.is_ok(), "the port is free again after shutdown");
+}

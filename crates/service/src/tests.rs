@@ -1,0 +1,282 @@
+//! Facade tests on a real data dir: ingest, assembly, resolve, views, export, rebuild.
+
+use super::*;
+use serde_json::{Value, json};
+
+pub(crate) fn body(
+    event: &str,
+    batch: &str,
+    index: u32,
+    count: u32,
+    valid: Value,
+    invalid: Value,
+) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "event": {"id": event, "type": "batch.update", "sequence": {"index": index, "count": count}},
+        "data": {"meta": {"batch": {"id": batch}, "schema": {"id": 8}},
+                 "validRows": valid, "invalidRows": invalid}
+    }))
+    .expect("json")
+}
+
+fn open() -> (tempfile::TempDir, Hookgrid) {
+    let dir = tempfile::tempdir().expect("dir");
+    let hg = Hookgrid::open(dir.path()).expect("open");
+    (dir, hg)
+}
+
+/// Waits for the event the worker sends when a batch file is written.
+fn wait_ready(rx: &mut broadcast::Receiver<Event>) -> Event {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match rx.try_recv() {
+            Ok(e @ (Event::BatchReady { .. } | Event::BatchFailed { .. })) => return e,
+            Ok(_) => {}
+            Err(broadcast::error::TryRecvError::Empty) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no BatchReady in 30 s"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) => panic!("event stream: {e}"),
+        }
+    }
+}
+
+#[test]
+fn a_batch_completes_out_of_order_and_its_file_is_written() {
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    let r = hg
+        .ingest(&body("ev", "b", 2, 2, json!([{"n": 3}]), json!([{"n": 4}])))
+        .expect("part 2");
+    assert!(r.stored);
+    hg.ingest(&body(
+        "ev",
+        "b",
+        1,
+        2,
+        json!([{"n": 1}, {"n": 2}]),
+        json!([]),
+    ))
+    .expect("part 1");
+    let ready = wait_ready(&mut rx);
+    assert_eq!(
+        ready,
+        Event::BatchReady {
+            event: "ev".into(),
+            batch: "b".into(),
+            rows: 4
+        }
+    );
+
+    let batch = hg.resolve("b").expect("resolve");
+    assert!(store::is_sound(&hg.batch_file(&batch), 4));
+    let page = hg.page(&batch, &View::default(), 0, 10).expect("page");
+    assert_eq!(page.total, 4);
+    let n: Vec<i64> = page
+        .rows
+        .column("n")
+        .expect("n")
+        .i64()
+        .expect("i64")
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(n, [1, 2, 3, 4]);
+    let invalid = View {
+        rows: RowSet::Invalid,
+        ..View::default()
+    };
+    assert_eq!(hg.page(&batch, &invalid, 0, 10).expect("page").total, 1);
+}
+
+#[test]
+fn events_announce_parts_completion_and_quarantine() {
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body("ev", "b", 1, 1, json!([{"a": 1}]), json!([])))
+        .expect("stored");
+    let _ = hg.ingest(b"nope");
+    let mut seen = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        seen.push(e);
+    }
+    assert!(
+        matches!(
+            &seen[0],
+            Event::PartStored {
+                part: 1,
+                of: 1,
+                received: 1,
+                ..
+            }
+        ),
+        "{seen:?}"
+    );
+    assert!(
+        matches!(
+            &seen[1],
+            Event::BatchCompleted {
+                valid: 1,
+                invalid: 0,
+                ..
+            }
+        ),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|e| matches!(
+            e,
+            Event::RequestQuarantined {
+                kind: QuarantineKind::NotJson,
+                ..
+            }
+        )),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn rejected_bodies_are_quarantined_with_their_reason() {
+    let (_dir, hg) = open();
+    let err = hg.ingest(b"{not json").expect_err("not json");
+    assert!(matches!(
+        err,
+        IngestError::Rejected {
+            kind: QuarantineKind::NotJson,
+            ..
+        }
+    ));
+    let err = hg
+        .ingest(&body("ev", "b", 3, 2, json!([]), json!([])))
+        .expect_err("index");
+    assert!(matches!(
+        err,
+        IngestError::Rejected {
+            kind: QuarantineKind::Contract,
+            ..
+        }
+    ));
+    hg.ingest(&body("ev", "b", 1, 2, json!([{"a": 1}]), json!([])))
+        .expect("stored");
+    let dup = hg
+        .ingest(&body("ev", "b", 1, 2, json!([{"a": 1}]), json!([])))
+        .expect("duplicate");
+    assert!(!dup.stored);
+    let err = hg
+        .ingest(&body("ev", "b", 1, 2, json!([{"a": 2}]), json!([])))
+        .expect_err("conflict");
+    assert!(matches!(
+        err,
+        IngestError::Rejected {
+            kind: QuarantineKind::Conflict,
+            ..
+        }
+    ));
+
+    let rejected = hg.rejected().expect("list");
+    let kinds: Vec<_> = rejected.iter().map(|q| q.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            QuarantineKind::Conflict,
+            QuarantineKind::Contract,
+            QuarantineKind::NotJson
+        ]
+    );
+    assert_eq!(rejected[0].event.as_deref(), Some("ev"));
+    assert_eq!(
+        hg.rejected_body(rejected[2].id).expect("body"),
+        Some(b"{not json".to_vec())
+    );
+}
+
+#[test]
+fn resolve_takes_ids_prefixes_and_newest_revisions() {
+    let (_dir, hg) = open();
+    hg.ingest(&body("ev-aaa", "batch-1", 1, 1, json!([]), json!([])))
+        .expect("stored");
+    hg.ingest(&body("ev-bbb", "batch-1", 1, 1, json!([]), json!([])))
+        .expect("stored");
+    hg.ingest(&body("ev-ccc", "other", 1, 1, json!([]), json!([])))
+        .expect("stored");
+    assert_eq!(hg.resolve("batch-1").expect("batch").event, "ev-bbb");
+    assert_eq!(hg.resolve("ev-aaa").expect("event").event, "ev-aaa");
+    assert_eq!(hg.resolve("ev-a").expect("prefix").event, "ev-aaa");
+    assert_eq!(hg.resolve("bat").expect("batch prefix").event, "ev-bbb");
+    assert!(matches!(hg.resolve("ev-"), Err(Error::Ambiguous { .. })));
+    assert!(matches!(hg.resolve("zzz"), Err(Error::NotFound(_))));
+}
+
+#[test]
+fn a_missing_or_corrupt_batch_file_is_rebuilt_from_the_ledger() {
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev",
+        "b",
+        1,
+        1,
+        json!([{"zip": "00123"}]),
+        json!([{"zip": "x"}]),
+    ))
+    .expect("stored");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev").expect("resolve");
+    let path = hg.batch_file(&batch);
+
+    std::fs::write(&path, b"PAR1 garbage").expect("corrupt");
+    assert_eq!(hg.rebuild_missing().expect("rebuild"), 1);
+    wait_ready(&mut rx);
+    assert!(store::is_sound(&path, 2));
+
+    std::fs::remove_file(&path).expect("delete");
+    // A reader rebuilds on demand too.
+    let page = hg.page(&batch, &View::default(), 0, 10).expect("page");
+    assert_eq!(page.total, 2);
+    assert!(store::is_sound(&path, 2));
+}
+
+#[test]
+fn incomplete_batches_can_be_read_but_export_needs_consent() {
+    let (dir, hg) = open();
+    hg.ingest(&body("ev", "b", 2, 3, json!([{"a": "x"}]), json!([])))
+        .expect("stored");
+    let batch = hg.resolve("ev").expect("resolve");
+    assert_eq!(batch.status, hookgrid_ledger::BatchStatus::Incomplete);
+    assert_eq!(
+        hg.page(&batch, &View::default(), 0, 10)
+            .expect("page")
+            .total,
+        1
+    );
+    let out = dir.path().join("out.csv");
+    let err = hg
+        .export(&batch, &View::default(), &out, false, false)
+        .expect_err("incomplete");
+    assert!(
+        matches!(
+            err,
+            Error::Incomplete {
+                received: 1,
+                expected: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!out.exists());
+    assert_eq!(
+        hg.export(&batch, &View::default(), &out, false, true)
+            .expect("export"),
+        1
+    );
+}
+
+#[test]
+fn error_kinds_are_stable_names() {
+    assert_eq!(Error::NotFound("x".into()).kind(), "not_found");
+    let e = Error::Frames(hookgrid_frames::FramesError::Sql("x".into()));
+    assert_eq!(e.kind(), "bad_filter");
+}

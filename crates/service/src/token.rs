@@ -1,0 +1,171 @@
+//! The webhook token: 256 random bits, URL-safe, kept in the data dir.
+//!
+//! The listener re-reads the file when it changes, so `hookgrid token --rotate` (or the
+//! desktop app) takes effect in a running listener without a restart. The token is compared
+//! in constant time and never logged; logs show a [`fingerprint`] instead.
+
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::SystemTime;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::{Error, Result, io};
+
+/// Makes a new random token: 32 bytes from the OS, base64url without padding (43 chars).
+pub fn generate() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::Config(format!("the OS random source failed: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// First 8 hex digits of the token's SHA-256: enough to tell tokens apart in logs, useless to
+/// an attacker.
+pub fn fingerprint(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The token file, cached and re-read when it changes on disk.
+#[derive(Debug)]
+pub struct TokenStore {
+    path: PathBuf,
+    cached: RwLock<(Option<Stamp>, String)>,
+}
+
+impl TokenStore {
+    /// Opens the token file, creating it with a new token when it does not exist.
+    pub fn open(path: &Path) -> Result<TokenStore> {
+        let token = match std::fs::read_to_string(path) {
+            Ok(t) if !t.trim().is_empty() => t.trim().to_owned(),
+            Ok(_) => write_new(path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_new(path)?,
+            Err(e) => return Err(io(path)(e)),
+        };
+        Ok(TokenStore {
+            path: path.to_path_buf(),
+            cached: RwLock::new((modified(path), token)),
+        })
+    }
+
+    /// The current token.
+    pub fn current(&self) -> String {
+        self.refresh();
+        self.cached.read().map(|c| c.1.clone()).unwrap_or_default()
+    }
+
+    /// Whether `candidate` is the current token (constant time).
+    pub fn matches(&self, candidate: &str) -> bool {
+        self.refresh();
+        let Ok(cached) = self.cached.read() else {
+            return false;
+        };
+        let expected = cached.1.as_bytes();
+        !expected.is_empty() && bool::from(expected.ct_eq(candidate.as_bytes()))
+    }
+
+    /// Replaces the token with a new one; the old one stops working at once.
+    pub fn rotate(&self) -> Result<String> {
+        let token = write_new(&self.path)?;
+        if let Ok(mut cached) = self.cached.write() {
+            *cached = (modified(&self.path), token.clone());
+        }
+        Ok(token)
+    }
+
+    fn refresh(&self) {
+        let now = modified(&self.path);
+        let stale = self.cached.read().map(|c| c.0 != now).unwrap_or(true);
+        if stale
+            && let Ok(text) = std::fs::read_to_string(&self.path)
+            && !text.trim().is_empty()
+            && let Ok(mut cached) = self.cached.write()
+        {
+            *cached = (now, text.trim().to_owned());
+        }
+    }
+}
+
+/// What identifies one version of the token file. Every write replaces the file by rename,
+/// so the inode changes even when two writes fall in the same mtime tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    inode: u64,
+}
+
+fn modified(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(Stamp {
+        modified: meta.modified().ok(),
+        inode,
+    })
+}
+
+/// Writes a fresh token atomically, readable by the owner only.
+fn write_new(path: &Path) -> Result<String> {
+    let token = generate()?;
+    crate::datadir::write_private(path, token.as_bytes())?;
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_bit_url_safe_and_distinct() {
+        let a = generate().expect("token");
+        let b = generate().expect("token");
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).expect("base64").len(), 32);
+    }
+
+    #[test]
+    fn the_store_persists_matches_and_rotates() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("token");
+        let store = TokenStore::open(&path).expect("open");
+        let first = store.current();
+        assert!(store.matches(&first));
+        assert!(!store.matches(&first[..42]));
+        assert!(!store.matches(""));
+        assert_eq!(TokenStore::open(&path).expect("reopen").current(), first);
+
+        // A rotation by another process is picked up.
+        let other = TokenStore::open(&path).expect("open");
+        let second = other.rotate().expect("rotate");
+        assert_ne!(first, second);
+        assert!(
+            store.matches(&second),
+            "the file changed, the cache must follow"
+        );
+        assert!(!store.matches(&first));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn fingerprints_are_short_and_stable() {
+        assert_eq!(fingerprint("abc"), fingerprint("abc"));
+        assert_eq!(fingerprint("abc").len(), 8);
+        assert_ne!(fingerprint("abc"), fingerprint("abd"));
+    }
+}
