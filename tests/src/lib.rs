@@ -1,1 +1,212 @@
-//! e2e
+//! Helpers for end-to-end tests over the real `hookgrid` binary: a temp data dir per test,
+//! a running `hookgrid serve` on a free port, and CLI runs that print everything on failure.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The `hookgrid` binary: `$HOOKGRID_BIN`, else next to this test's build directory
+/// (`target/<profile>/hookgrid`; `make test` builds it first).
+pub fn hookgrid_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("HOOKGRID_BIN") {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/hookgrid
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = profile_dir.join(format!("hookgrid{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --bins` first (make test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A temp data dir, kept on disk and printed when a test fails.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::Builder::new()
+                .prefix("hookgrid-e2e-")
+                .tempdir()
+                .expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// A `hookgrid` command on this workspace's data dir.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(hookgrid_bin());
+        cmd.args(args)
+            .env("HOOKGRID_DATA_DIR", self.data_dir())
+            .env_remove("HOOKGRID_LISTEN")
+            .env("RUST_LOG", "info");
+        cmd
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn run(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        assert!(out.status.success(), "{}", self.report(args, &out));
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs a command that must succeed and print JSON.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let text = self.run(args);
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{args:?} printed non-JSON ({e}):\n{text}"))
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    pub fn fail(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        assert!(
+            !out.status.success(),
+            "expected failure\n{}",
+            self.report(args, &out)
+        );
+        String::from_utf8(out.stderr).expect("utf-8 stderr")
+    }
+
+    pub fn output(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run hookgrid")
+    }
+
+    fn report(&self, args: &[&str], out: &Output) -> String {
+        format!(
+            "hookgrid {args:?} in {}\nstatus: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.path().display(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    /// Starts `hookgrid serve` on a free loopback port and waits for its webhook URL.
+    pub fn serve(&self) -> Server {
+        let mut child = self
+            .command(&["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start hookgrid serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("Webhook URL: ") {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("hookgrid serve printed no webhook URL within 60 s");
+            }
+        };
+        Server { child, url }
+    }
+}
+
+/// A running `hookgrid serve`; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Server {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
+        let i = self.url.find("/hooks/").expect("webhook path");
+        self.url[..i].to_owned()
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns whether it exited with success.
+    pub fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.success();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve did not stop within 30 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// `kill -9`: no chance to clean up.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Flatfile-shaped request body.
+pub fn payload(
+    event: &str,
+    batch: &str,
+    index: u32,
+    count: u32,
+    valid: Value,
+    invalid: Value,
+) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "event": {"id": event, "type": "batch.update", "sequence": {"count": count, "index": index}},
+        "data": {
+            "meta": {"batch": {"id": batch}, "schema": {"id": 8}},
+            "validRows": valid,
+            "invalidRows": invalid
+        }
+    }))
+    .expect("json")
+}
+
+/// POSTs a body; returns the status and the JSON answer.
+pub fn post(client: &reqwest::blocking::Client, url: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .expect("POST");
+    let status = response.status().as_u16();
+    let json = response.json().unwrap_or(Value::Null);
+    (status, json)
+}
