@@ -28,6 +28,7 @@ pub fn hookgrid_bin() -> PathBuf {
 }
 
 /// A temp data dir, kept on disk and printed when a test fails.
+#[derive(Debug)]
 pub struct Workspace {
     dir: tempfile::TempDir,
 }
@@ -134,6 +135,7 @@ impl Workspace {
 }
 
 /// A running `hookgrid serve`; killed when dropped.
+#[derive(Debug)]
 pub struct Server {
     child: Child,
     pub url: String,
@@ -144,6 +146,11 @@ impl Server {
     pub fn base(&self) -> String {
         let i = self.url.find("/hooks/").expect("webhook path");
         self.url[..i].to_owned()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM and waits for a clean exit; returns whether it exited with success.

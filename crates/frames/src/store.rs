@@ -84,7 +84,7 @@ pub fn is_sound(path: &Path, expected_rows: u64) -> bool {
     let Ok(schema) = reader.schema() else {
         return false;
     };
-    let has_meta = crate::META_COLUMNS.iter().all(|c| schema.contains(*c));
+    let has_meta = crate::META_COLUMNS.iter().all(|c| schema.contains(c));
     has_meta && reader.num_rows().is_ok_and(|n| n as u64 == expected_rows)
 }
 

@@ -1,0 +1,237 @@
+//! `make bench`: the headless core on a generated 1,000,000-row import.
+//!
+//! 1,000 requests of 1,000 rows (14 text columns, ~340 KB each) are posted sequentially over
+//! loopback to the real `hookgrid serve` (release build). Measured: ack latency per request,
+//! time from the first request to the batch's Parquet file, the server's peak memory, and the
+//! wall time of `hookgrid rows` and `hookgrid export` as new processes. Targets are printed
+//! beside the figures; the run fails if one is missed.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use hookgrid::sample::SampleBatch;
+use hookgrid_tests::Workspace;
+
+const PARTS: u32 = 1_000;
+const ROWS: u32 = 1_000;
+
+struct Figure {
+    name: &'static str,
+    value: f64,
+    unit: &'static str,
+    target: f64,
+}
+
+fn main() {
+    let ws = Workspace::new();
+    let batch = SampleBatch {
+        event_id: "bench-event-0001".into(),
+        batch_id: "bench-batch-0001".into(),
+        parts: PARTS,
+        rows_per_part: ROWS,
+        invalid_every: 7,
+    };
+    eprintln!("generating {PARTS} bodies of {ROWS} rows…");
+    let bodies: Vec<Vec<u8>> = (1..=PARTS).map(|i| batch.body(i)).collect();
+    let mean = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len();
+    eprintln!("mean body {:.0} KB", mean as f64 / 1024.0);
+
+    let server = ws.serve();
+    let (addr, path) = split_url(&server.url);
+    let pid = server.pid();
+    let mut conn = TcpStream::connect(&addr).expect("connect");
+    conn.set_nodelay(true).expect("nodelay");
+
+    let mut latencies = Vec::with_capacity(bodies.len());
+    let first = Instant::now();
+    for body in &bodies {
+        let started = Instant::now();
+        let status = post_keep_alive(&mut conn, &addr, &path, body);
+        latencies.push(started.elapsed());
+        assert_eq!(status, 200, "every part must be acknowledged");
+    }
+    let file = ws.data_dir().join("batches").join("1.parquet");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !file.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "batch file not written within 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let to_parquet = first.elapsed();
+    let peak_mib = peak_rss_kib(pid) as f64 / 1024.0;
+
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+
+    let rows = best_of(5, || {
+        ws.run(&["rows", "--batch", "bench-batch", "--limit", "100", "--json"])
+    });
+    let rows_where = best_of(5, || {
+        ws.run(&[
+            "rows",
+            "--batch",
+            "bench-batch",
+            "--where",
+            "plan = 'team' AND seats > 100",
+            "--json",
+        ])
+    });
+    let csv = ws.path().join("all.csv");
+    let pq = ws.path().join("all.parquet");
+    let export_csv = best_of(3, || {
+        ws.run(&["export", "--batch", "bench-batch", "--out", path_str(&csv)])
+    });
+    let export_pq = best_of(3, || {
+        ws.run(&["export", "--batch", "bench-batch", "--out", path_str(&pq)])
+    });
+    assert_eq!(
+        ws.run(&["export", "--batch", "bench-batch", "--out", path_str(&pq)])
+            .trim(),
+        "1000000"
+    );
+
+    let figures = [
+        Figure {
+            name: "ack latency p50",
+            value: ms(pct(0.50)),
+            unit: "ms",
+            target: 5.0,
+        },
+        Figure {
+            name: "ack latency p99",
+            value: ms(pct(0.99)),
+            unit: "ms",
+            target: 20.0,
+        },
+        Figure {
+            name: "first request → Parquet written",
+            value: ms(to_parquet) / 1000.0,
+            unit: "s",
+            target: 4.0,
+        },
+        Figure {
+            name: "server peak memory (VmHWM)",
+            value: peak_mib,
+            unit: "MiB",
+            target: 1024.0,
+        },
+        Figure {
+            name: "hookgrid rows, first page",
+            value: ms(rows),
+            unit: "ms",
+            target: 300.0,
+        },
+        Figure {
+            name: "hookgrid rows --where",
+            value: ms(rows_where),
+            unit: "ms",
+            target: 500.0,
+        },
+        Figure {
+            name: "hookgrid export → CSV",
+            value: ms(export_csv) / 1000.0,
+            unit: "s",
+            target: 2.0,
+        },
+        Figure {
+            name: "hookgrid export → Parquet",
+            value: ms(export_pq) / 1000.0,
+            unit: "s",
+            target: 2.0,
+        },
+    ];
+    println!(
+        "\nHookgrid core, {PARTS} × {ROWS} rows, mean body {} KB\n",
+        mean / 1024
+    );
+    println!("{:<34} {:>10}   {:>8}", "figure", "measured", "target");
+    let mut missed = 0;
+    for f in &figures {
+        let ok = f.value <= f.target;
+        missed += usize::from(!ok);
+        println!(
+            "{:<34} {:>8.2} {:<3} ≤ {:>6} {:<3} {}",
+            f.name,
+            f.value,
+            f.unit,
+            f.target,
+            f.unit,
+            if ok { "ok" } else { "MISSED" }
+        );
+    }
+    assert!(server.terminate(), "serve exits cleanly");
+    assert_eq!(missed, 0, "{missed} target(s) missed");
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Fastest of `n` runs (the first also warms the page cache).
+fn best_of(n: usize, mut f: impl FnMut() -> String) -> Duration {
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .min()
+        .expect("runs")
+}
+
+fn split_url(url: &str) -> (String, String) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let i = rest.find('/').expect("path");
+    (rest[..i].to_owned(), rest[i..].to_owned())
+}
+
+/// One request on a kept-alive connection; returns the status code.
+fn post_keep_alive(conn: &mut TcpStream, host: &str, path: &str, body: &[u8]) -> u16 {
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).expect("write head");
+    conn.write_all(body).expect("write body");
+    // Read the response head, then exactly content-length bytes.
+    let mut buf = Vec::with_capacity(512);
+    let mut byte = [0u8; 1024];
+    let header_end = loop {
+        let n = conn.read(&mut byte).expect("read");
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&byte[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_lowercase();
+    let status: u16 = head[9..12].parse().expect("status");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().expect("length"))
+        .unwrap_or(0);
+    while buf.len() < header_end + length {
+        let n = conn.read(&mut byte).expect("read");
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&byte[..n]);
+    }
+    status
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
