@@ -56,10 +56,16 @@ struct App {
 
 /// The listener's routes, for serving or for testing with `oneshot`.
 pub fn router(hookgrid: Arc<Hookgrid>, limits: Limits) -> Router {
+    let in_flight = Arc::new(Semaphore::new(limits.max_in_flight.max(1)));
+    router_with_slots(hookgrid, limits, in_flight)
+}
+
+/// [`router`] with the semaphore that bounds requests in flight given by the caller.
+fn router_with_slots(hookgrid: Arc<Hookgrid>, limits: Limits, in_flight: Arc<Semaphore>) -> Router {
     let app = App {
         hookgrid,
         limits,
-        in_flight: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
+        in_flight,
     };
     Router::new()
         .route("/hooks/{token}", any(webhook))

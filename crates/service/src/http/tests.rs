@@ -221,44 +221,39 @@ async fn a_body_that_never_finishes_is_408() {
     assert_eq!(json["error"], "timeout");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn a_full_house_is_503_with_retry_after() {
     let f = fixture();
     let limits = Limits {
         max_in_flight: 1,
         ..Limits::default()
     };
-    let app = router(f.hookgrid.clone(), limits);
-    // Hold the only slot with a request whose body has not finished.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
-    let slow = tokio::spawn(
-        app.clone()
-            .oneshot(post(&hook(&f), Body::from_stream(tokio_stream(rx)))),
-    );
-    // Poll until the slot is taken: the second request is then turned away.
-    let busy = loop {
-        let response = app
-            .clone()
-            .oneshot(post(&hook(&f), sample(1, 1)))
-            .await
-            .expect("response");
-        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
-            break response;
-        }
-        assert_eq!(
-            response.status(),
-            StatusCode::OK,
-            "until the slot is taken, requests pass"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    };
-    assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
-    tx.send(Ok(body("ev-2", "b-2", 1, 1, json!([]), json!([])).into()))
+    let slots = Arc::new(Semaphore::new(1));
+    let app = router_with_slots(f.hookgrid.clone(), limits, slots.clone());
+    // Another request holds the only slot.
+    let held = slots.clone().try_acquire_owned().expect("the slot is free");
+    let busy = app
+        .clone()
+        .oneshot(post(&hook(&f), sample(1, 1)))
         .await
-        .expect("send");
-    drop(tx);
-    let slow = slow.await.expect("join").expect("response");
-    assert_eq!(slow.status(), StatusCode::OK);
+        .expect("response");
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
+    let json: Value =
+        serde_json::from_slice(&busy.into_body().collect().await.expect("body").to_bytes())
+            .expect("json");
+    assert_eq!(json["error"], "busy");
+    assert!(
+        f.hookgrid.batches().expect("list").is_empty(),
+        "a shed request stores nothing"
+    );
+    // Once the slot is free again, requests pass.
+    drop(held);
+    let ok = app
+        .oneshot(post(&hook(&f), sample(1, 1)))
+        .await
+        .expect("response");
+    assert_eq!(ok.status(), StatusCode::OK);
 }
 
 #[tokio::test]
