@@ -76,7 +76,7 @@ fn main() {
             "--batch",
             "bench-batch",
             "--where",
-            "plan = 'team' AND seats > 100",
+            "plan = 'team' AND country = 'DE'",
             "--json",
         ])
     });
@@ -164,6 +164,9 @@ fn main() {
         );
     }
     assert!(server.terminate(), "serve exits cleanly");
+    if let Ok(dest) = std::env::var("HOOKGRID_BENCH_LOG") {
+        let _ = std::fs::copy(ws.path().join("serve.log"), dest);
+    }
     assert_eq!(missed, 0, "{missed} target(s) missed");
 }
 

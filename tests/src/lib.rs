@@ -108,10 +108,16 @@ impl Workspace {
 
     /// Starts `hookgrid serve` on a free loopback port and waits for its webhook URL.
     pub fn serve(&self) -> Server {
+        // The server's log goes to serve.log in the workspace, kept for failures.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path().join("serve.log"))
+            .expect("serve.log");
         let mut child = self
             .command(&["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start hookgrid serve");
         let stdout = child.stdout.take().expect("stdout");

@@ -4,6 +4,7 @@ use polars::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::Result;
+use crate::view::evaluation_error;
 
 /// Rows `offset..offset + limit` of a view, with the view's total row count.
 #[derive(Debug, Clone)]
@@ -16,11 +17,16 @@ pub struct Page {
 
 /// Evaluates one page of `view` (a frame with a [`crate::View`] applied).
 pub fn page(view: LazyFrame, offset: usize, limit: usize) -> Result<Page> {
-    let counted = view.clone().select([len().alias("n")]).collect()?;
+    let counted = view
+        .clone()
+        .select([len().alias("n")])
+        .collect()
+        .map_err(evaluation_error)?;
     let total = counted.column("n")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
     let rows = view
         .slice(offset as i64, limit.min(u32::MAX as usize) as IdxSize)
-        .collect()?;
+        .collect()
+        .map_err(evaluation_error)?;
     Ok(Page {
         total,
         offset,

@@ -195,6 +195,18 @@ fn unknown_column(name: &str, schema: &Schema) -> FramesError {
     }
 }
 
+/// An error met while evaluating a view: type errors in the filter (text compared with a
+/// number, …) only show up here, and are the user's to fix, not internal failures.
+pub(crate) fn evaluation_error(e: PolarsError) -> FramesError {
+    match e {
+        PolarsError::InvalidOperation(_)
+        | PolarsError::SchemaMismatch(_)
+        | PolarsError::ComputeError(_)
+        | PolarsError::SQLInterface(_) => FramesError::Filter(polars_message(&e)),
+        other => FramesError::Polars(other),
+    }
+}
+
 fn filter_error(e: PolarsError, schema: &Schema) -> FramesError {
     match e {
         PolarsError::ColumnNotFound(name) => {
@@ -207,7 +219,7 @@ fn filter_error(e: PolarsError, schema: &Schema) -> FramesError {
 }
 
 /// Polars errors carry a kind prefix and sometimes a plan dump; keep the first line only.
-fn polars_message(e: &PolarsError) -> String {
+pub(crate) fn polars_message(e: &PolarsError) -> String {
     let text = match e {
         PolarsError::SQLInterface(m)
         | PolarsError::SQLSyntax(m)
@@ -314,6 +326,20 @@ mod tests {
         })
         .expect_err("bad");
         assert!(matches!(err, FramesError::UnknownColumn { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_type_error_in_the_filter_is_a_filter_error() {
+        let view = View {
+            filter: Some("city > 5".into()),
+            ..View::default()
+        };
+        let lf = view.apply(df().lazy()).expect("applies");
+        let err = crate::page::page(lf, 0, 10).expect_err("text vs number");
+        assert!(
+            matches!(&err, FramesError::Filter(m) if m.contains("compare")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 mod schema;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hookgrid_flatfile::Envelope;
@@ -164,6 +164,33 @@ pub struct Quarantined {
 pub struct Ledger {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// Dropping this stops the checkpointer thread.
+    _checkpointer: Option<mpsc::Sender<()>>,
+}
+
+/// How often the background thread moves committed WAL pages into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// WAL pages after which a commit checkpoints by itself (a backstop: normally the background
+/// thread keeps the WAL far smaller).
+const AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
+
+/// Checkpoints the WAL off the commit path: SQLite's default runs a checkpoint inside every
+/// ~1,000th page commit, which made those acknowledgements wait for a database-file fsync.
+fn start_checkpointer(path: &Path) -> Option<mpsc::Sender<()>> {
+    let conn = Connection::open(path).ok()?;
+    conn.busy_timeout(BUSY_TIMEOUT).ok()?;
+    let (stop, stopped) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("hookgrid-checkpoint".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                // PASSIVE never blocks writers or readers; a busy database just waits a tick.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        })
+        .ok()?;
+    Some(stop)
 }
 
 impl Ledger {
@@ -173,9 +200,13 @@ impl Ledger {
         let conn = Connection::open(&path).map_err(|e| db(&path, e))?;
         configure(&conn).map_err(|e| db(&path, e))?;
         schema::migrate(&conn, &path)?;
+        conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
+            .map_err(|e| db(&path, e))?;
+        let checkpointer = start_checkpointer(&path);
         Ok(Ledger {
             path,
             writer: Mutex::new(conn),
+            _checkpointer: checkpointer,
         })
     }
 

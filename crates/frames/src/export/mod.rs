@@ -71,7 +71,8 @@ pub fn export(
             names: drop_columns.iter().map(|s| PlSmallStr::from(*s)).collect(),
             strict: false,
         })
-        .collect()?;
+        .collect()
+        .map_err(crate::view::evaluation_error)?;
     match format {
         ExportFormat::Csv => csv::write(&mut df, out)?,
         ExportFormat::Parquet => parquet::write(&mut df, out)?,
