@@ -199,11 +199,9 @@ fn unknown_column(name: &str, schema: &Schema) -> FramesError {
 /// number, …) only show up here, and are the user's to fix, not internal failures.
 pub(crate) fn evaluation_error(e: PolarsError) -> FramesError {
     match e {
-        PolarsError::InvalidOperation(_)
-        | PolarsError::SchemaMismatch(_)
-        | PolarsError::ComputeError(_)
-        | PolarsError::SQLInterface(_) => FramesError::Filter(polars_message(&e)),
-        other => FramesError::Polars(other),
+        // Reading the batch file failed: not the filter's fault.
+        PolarsError::IO { .. } => FramesError::Polars(e),
+        other => FramesError::Filter(polars_message(&other)),
     }
 }
 
