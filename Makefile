@@ -16,7 +16,7 @@ test: deps check-toolchain
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(CARGO) build --locked --workspace --bins
-	$(CARGO) test --locked --workspace
+	$(CARGO) test --locked --workspace --lib --bins --tests
 
 ## Speed and memory figures on a generated 1,000,000-row batch (release build).
 bench: check-toolchain
