@@ -78,17 +78,27 @@ impl PayloadError {
 
 /// Parses and checks one request body.
 pub fn parse(body: &[u8]) -> Result<Part, PayloadError> {
+    // Fast path without path tracking (which costs on every cell); a body that fails is parsed
+    // again with tracking, only to say where it failed.
     let mut de = serde_json::Deserializer::from_slice(body);
-    let raw: RawPayload = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        // Parsing stops at the first problem; a contract breach found early must not hide
-        // that the body is not JSON at all further on.
-        match serde_json::from_slice::<de::IgnoredAny>(body) {
-            Err(syntax) => not_json(&syntax),
-            Ok(_) => path_error(e),
-        }
-    })?;
-    de.end().map_err(|e| not_json(&e))?;
-    raw.check()
+    match RawPayload::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
+        Ok(raw) => raw.check(),
+        Err(_) => Err(explain(body)),
+    }
+}
+
+/// The error of a body that does not parse, with the path of the field at fault.
+fn explain(body: &[u8]) -> PayloadError {
+    // Parsing stops at the first problem; a contract breach found early must not hide that the
+    // body is not JSON at all further on.
+    if let Err(syntax) = serde_json::from_slice::<de::IgnoredAny>(body) {
+        return not_json(&syntax);
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, RawPayload>(&mut de) {
+        Err(e) => path_error(e),
+        Ok(_) => PayloadError::contract("the payload does not match the contract"),
+    }
 }
 
 fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> PayloadError {
