@@ -21,7 +21,7 @@ test: deps check-toolchain
 ## Speed and memory figures on a generated 1,000,000-row batch (release build).
 bench: check-toolchain
 	$(CARGO) build --locked --release --workspace --bins
-	HOOKGRID_BIN=$${CARGO_TARGET_DIR:-target}/release/hookgrid $(CARGO) bench --locked -p hookgrid-tests --bench core
+	HOOKGRID_BIN=$${CARGO_TARGET_DIR:-target}/release/hookgrid $(CARGO) bench --locked --workspace --bench core
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 
 ## Install missing system packages (Debian/Ubuntu; needs root or sudo).
