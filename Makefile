@@ -2,14 +2,17 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # System packages a fresh Debian/Ubuntu machine needs to build and test.
 DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl
 
-.PHONY: run test bench deps fmt lint build check-toolchain
+.PHONY: run test bench deps check-toolchain
 
 ## Run the webhook listener on the default data dir (~/.local/share/hookgrid).
+# Builds with --workspace like `make test`, so both share one build of the dependencies.
 run: check-toolchain
-	$(CARGO) run --locked -p hookgrid-cli -- serve
+	$(CARGO) build --locked --workspace --bins
+	$(TARGET_DIR)/debug/hookgrid serve
 
 ## Everything CI checks: formatting, lints, all tests over the real binary.
 test: deps check-toolchain
@@ -21,7 +24,7 @@ test: deps check-toolchain
 ## Speed and memory figures on a generated 1,000,000-row batch (release build).
 bench: check-toolchain
 	$(CARGO) build --locked --release --workspace --bins
-	HOOKGRID_BIN=$${CARGO_TARGET_DIR:-target}/release/hookgrid $(CARGO) bench --locked --workspace --bench core
+	HOOKGRID_BIN=$(TARGET_DIR)/release/hookgrid $(CARGO) bench --locked --workspace --bench core
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 
 ## Install missing system packages (Debian/Ubuntu; needs root or sudo).
