@@ -80,9 +80,12 @@ impl Text {
         (0..self.len()).map(|i| self.get(i))
     }
 
-    /// Bytes of text held (for sizing buffers when columns are joined).
-    pub fn text_bytes(&self) -> usize {
-        self.data.len()
+    /// Appends all of `other`'s values, copying its buffer once.
+    fn extend(&mut self, other: &Text) {
+        let base = self.data.len();
+        self.data.push_str(&other.data);
+        self.ends.extend(other.ends.iter().map(|end| end + base));
+        self.present.extend_from_slice(&other.present);
     }
 }
 
@@ -131,7 +134,7 @@ impl Values {
                 };
             }
             (Values::Int(v), Cell::Float(f)) => {
-                let mut floats: Vec<Option<f64>> = v.iter().map(|i| i.map(|i| i as f64)).collect();
+                let mut floats = ints_as_floats(v);
                 floats.push(Some(f));
                 *self = Values::Float(floats);
             }
@@ -140,6 +143,17 @@ impl Values {
                 text.push(Some(&cell_text(&cell)));
                 *self = Values::Text(text);
             }
+        }
+    }
+
+    /// An empty column of the same type.
+    fn empty_like(&self) -> Values {
+        match self {
+            Values::Null(_) => Values::Null(0),
+            Values::Int(_) => Values::Int(Vec::new()),
+            Values::Float(_) => Values::Float(Vec::new()),
+            Values::Bool(_) => Values::Bool(Vec::new()),
+            Values::Text(_) => Values::Text(Text::default()),
         }
     }
 
@@ -268,43 +282,33 @@ fn append_values(head: &mut Values, tail: Values) {
         (Values::Null(a), Values::Null(b)) => *a += b,
         (Values::Int(a), Values::Int(b)) => a.extend(b),
         (Values::Float(a), Values::Float(b)) => a.extend(b),
-        (Values::Float(a), Values::Int(b)) => a.extend(b.into_iter().map(|x| x.map(|x| x as f64))),
+        (Values::Float(a), Values::Int(b)) => a.extend(ints_as_floats(&b)),
         (Values::Bool(a), Values::Bool(b)) => a.extend(b),
-        (Values::Int(a), Values::Null(n)) => a.resize(a.len() + n, None),
-        (Values::Float(a), Values::Null(n)) => a.resize(a.len() + n, None),
-        (Values::Bool(a), Values::Null(n)) => a.resize(a.len() + n, None),
-        (Values::Text(a), Values::Null(n)) => (0..n).for_each(|_| a.push(None)),
-        (Values::Text(a), tail) => tail.to_text().iter().for_each(|x| a.push(x)),
+        (Values::Text(a), Values::Text(b)) => a.extend(&b),
+        (_, Values::Null(n)) => (0..n).for_each(|_| head.push(Cell::Null)),
+        (Values::Text(a), tail) => a.extend(&tail.to_text()),
         (Values::Null(n), tail) => {
-            // Re-type the leading nulls to the tail's type, then add the tail.
+            // The leading nulls take the tail's type.
             let n = *n;
-            *head = match tail {
-                Values::Int(v) => Values::Int(std::iter::repeat_n(None, n).chain(v).collect()),
-                Values::Float(v) => Values::Float(std::iter::repeat_n(None, n).chain(v).collect()),
-                Values::Bool(v) => Values::Bool(std::iter::repeat_n(None, n).chain(v).collect()),
-                Values::Text(v) => {
-                    let mut text = Text::default();
-                    (0..n).for_each(|_| text.push(None));
-                    v.iter().for_each(|x| text.push(x));
-                    Values::Text(text)
-                }
-                Values::Null(m) => Values::Null(n + m),
-            };
-        }
-        (Values::Int(_), tail @ Values::Float(_)) => {
-            let mut floats = Values::Float(Vec::new());
-            std::mem::swap(head, &mut floats);
-            if let (Values::Float(dst), Values::Int(src)) = (&mut *head, floats) {
-                dst.extend(src.into_iter().map(|x| x.map(|x| x as f64)));
-            }
+            *head = tail.empty_like();
+            (0..n).for_each(|_| head.push(Cell::Null));
             append_values(head, tail);
+        }
+        (Values::Int(a), Values::Float(b)) => {
+            let mut floats = ints_as_floats(a);
+            floats.extend(b);
+            *head = Values::Float(floats);
         }
         (_, tail) => {
             let mut text = head.to_text();
-            tail.to_text().iter().for_each(|x| text.push(x));
+            text.extend(&tail.to_text());
             *head = Values::Text(text);
         }
     }
+}
+
+fn ints_as_floats(ints: &[Option<i64>]) -> Vec<Option<f64>> {
+    ints.iter().map(|i| i.map(|i| i as f64)).collect()
 }
 
 /// Builds [`Rows`] one cell at a time, in document order.
@@ -455,6 +459,24 @@ mod tests {
             Values::Bool(vec![Some(true), None])
         );
         assert_eq!(text(&head.columns()[2].values), [None, Some("z".into())]);
+    }
+
+    #[test]
+    fn append_of_text_onto_text_keeps_every_value() {
+        let mut head = build(&[&[("a", Cell::Text("héllo".into()))], &[("a", Cell::Null)]]);
+        head.append(build(&[
+            &[("a", Cell::Text("".into()))],
+            &[("a", Cell::Text("東京".into()))],
+        ]));
+        assert_eq!(
+            text(&head.columns()[0].values),
+            [
+                Some("héllo".into()),
+                None,
+                Some(String::new()),
+                Some("東京".into())
+            ]
+        );
     }
 
     #[test]
