@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use hookgrid::{DATA_DIR_ENV, DataDir, Hookgrid, RowSet, Settings, Sort, View};
+use hookgrid::{DATA_DIR_ENV, Hookgrid, RowSet, Settings, Sort, View};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -143,7 +143,7 @@ impl ViewArgs {
 fn open(dir: &DataDirArg) -> hookgrid::Result<Hookgrid> {
     match &dir.data_dir {
         Some(d) => Hookgrid::open(d.clone()),
-        None => Hookgrid::open(DataDir::default_path()?),
+        None => Hookgrid::open_default(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Plain-text tables and JSON for the terminal.
 
-use hookgrid::{Batch, Page, Quarantined};
+use hookgrid::{Batch, BatchStatus, Page, Quarantined};
 use serde::Serialize;
 
 /// Prints any value as pretty JSON on stdout.
@@ -64,8 +64,8 @@ pub fn batches(batches: &[Batch]) {
         .iter()
         .map(|b| {
             let mut status = match b.status {
-                hookgrid_status::Complete => "complete".to_owned(),
-                hookgrid_status::Incomplete => {
+                BatchStatus::Complete => "complete".to_owned(),
+                BatchStatus::Incomplete => {
                     format!("incomplete {} of {}", b.parts_received, b.parts_expected)
                 }
             };
@@ -100,8 +100,6 @@ pub fn batches(batches: &[Batch]) {
         &rows,
     );
 }
-
-use hookgrid::BatchStatus as hookgrid_status;
 
 pub fn rows(page: &Page) {
     let columns = page.columns();
@@ -147,10 +145,7 @@ pub fn rejected(rejected: &[Quarantined]) {
             vec![
                 q.id.to_string(),
                 q.received_at.clone(),
-                serde_json::to_value(q.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                q.kind.as_str().to_owned(),
                 q.event.as_deref().map(short).unwrap_or_default(),
                 q.part.map(|p| p.to_string()).unwrap_or_default(),
                 q.bytes.to_string(),

@@ -127,7 +127,8 @@ pub enum QuarantineKind {
 }
 
 impl QuarantineKind {
-    fn as_str(self) -> &'static str {
+    /// The kind's stable name, as stored, logged and sent in error bodies.
+    pub fn as_str(self) -> &'static str {
         match self {
             QuarantineKind::NotJson => "not_json",
             QuarantineKind::Contract => "contract",
@@ -275,7 +276,7 @@ impl Ledger {
     /// Every import, newest first.
     pub fn batches(&self) -> Result<Vec<Batch>> {
         let conn = self.reader()?;
-        let sql = format!("{BATCH_SELECT} GROUP BY e.id ORDER BY e.id DESC");
+        let sql = batch_select("", "ORDER BY e.id DESC");
         let mut stmt = conn.prepare(&sql).map_err(|e| db(&self.path, e))?;
         let rows = stmt
             .query_map([], batch_row)
@@ -287,7 +288,7 @@ impl Ledger {
     /// One import by its key.
     pub fn batch(&self, key: EventKey) -> Result<Option<Batch>> {
         let conn = self.reader()?;
-        let sql = format!("{BATCH_SELECT} WHERE e.id = ?1 GROUP BY e.id");
+        let sql = batch_select("WHERE e.id = ?1", "");
         conn.query_row(&sql, [key.0], batch_row)
             .optional()
             .map_err(|e| db(&self.path, e))
@@ -502,18 +503,24 @@ fn commit_in(
     })
 }
 
-const BATCH_SELECT: &str = "
-    SELECT e.id, e.batch_id, e.event_id,
-           (SELECT COUNT(*) FROM events o WHERE o.batch_id = e.batch_id AND o.id <= e.id),
-           e.event_type, e.schema_id, e.part_count,
-           COUNT(p.idx), COALESCE(SUM(p.valid_rows), 0), COALESCE(SUM(p.invalid_rows), 0),
-           SUM(p.declared_rows),
-           COALESCE(SUM(p.declared_rows IS NOT NULL
-                        AND p.declared_rows != p.valid_rows + p.invalid_rows), 0),
-           strftime('%Y-%m-%dT%H:%M:%fZ', e.first_received / 1000.0, 'unixepoch'),
-           strftime('%Y-%m-%dT%H:%M:%fZ', e.last_received / 1000.0, 'unixepoch'),
-           strftime('%Y-%m-%dT%H:%M:%fZ', e.completed_at / 1000.0, 'unixepoch')
-    FROM events e LEFT JOIN parts p ON p.event = e.id";
+/// The query behind [`Batch`], with a `WHERE` filter (before the grouping) and an order.
+fn batch_select(filter: &str, order: &str) -> String {
+    format!(
+        "SELECT e.id, e.batch_id, e.event_id,
+                (SELECT COUNT(*) FROM events o WHERE o.batch_id = e.batch_id AND o.id <= e.id),
+                e.event_type, e.schema_id, e.part_count,
+                COUNT(p.idx), COALESCE(SUM(p.valid_rows), 0), COALESCE(SUM(p.invalid_rows), 0),
+                SUM(p.declared_rows),
+                COALESCE(SUM(p.declared_rows IS NOT NULL
+                             AND p.declared_rows != p.valid_rows + p.invalid_rows), 0),
+                {first}, {last}, {completed}
+         FROM events e LEFT JOIN parts p ON p.event = e.id
+         {filter} GROUP BY e.id {order}",
+        first = rfc3339("e.first_received"),
+        last = rfc3339("e.last_received"),
+        completed = rfc3339("e.completed_at"),
+    )
+}
 
 fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     let expected: u32 = r.get(6)?;

@@ -265,11 +265,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::Timeout(_) => "timeout",
             ApiError::BodyRead(_) => "bad_body",
-            ApiError::Rejected { kind, .. } => match kind {
-                QuarantineKind::NotJson => "not_json",
-                QuarantineKind::Contract => "contract",
-                QuarantineKind::Conflict => "conflict",
-            },
+            ApiError::Rejected { kind, .. } => kind.as_str(),
             ApiError::Storage {
                 disk_full: true, ..
             } => "disk_full",
