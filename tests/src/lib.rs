@@ -200,15 +200,8 @@ pub fn payload(
     valid: Value,
     invalid: Value,
 ) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "event": {"id": event, "type": "batch.update", "sequence": {"count": count, "index": index}},
-        "data": {
-            "meta": {"batch": {"id": batch}, "schema": {"id": 8}},
-            "validRows": valid,
-            "invalidRows": invalid
-        }
-    }))
-    .expect("json")
+    let request = hookgrid::sample::request(event, batch, index, count, valid, invalid);
+    serde_json::to_vec(&request).expect("json")
 }
 
 /// POSTs a body; returns the status and the JSON answer.

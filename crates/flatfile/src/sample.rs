@@ -3,6 +3,26 @@
 
 use serde_json::{Map, Value, json};
 
+/// One request as Flatfile sends it: part `index` of `count` of `event`, for `batch`
+/// (schema 8), with the given row arrays.
+pub fn request(
+    event: &str,
+    batch: &str,
+    index: u32,
+    count: u32,
+    valid: Value,
+    invalid: Value,
+) -> Value {
+    json!({
+        "event": {"id": event, "type": "batch.update", "sequence": {"count": count, "index": index}},
+        "data": {
+            "meta": {"batch": {"id": batch}, "schema": {"id": 8}},
+            "validRows": valid,
+            "invalidRows": invalid
+        }
+    })
+}
+
 /// A generated import of `parts` requests with `rows_per_part` rows each.
 #[derive(Debug, Clone)]
 pub struct SampleBatch {
@@ -57,22 +77,15 @@ impl SampleBatch {
                 valid.push(row);
             }
         }
-        let payload = json!({
-            "event": {
-                "id": self.event_id,
-                "type": "batch.update",
-                "sequence": {"count": self.parts, "index": index}
-            },
-            "data": {
-                "meta": {
-                    "batch": {"id": self.batch_id},
-                    "schema": {"id": 8},
-                    "count": self.rows_per_part
-                },
-                "validRows": valid,
-                "invalidRows": invalid
-            }
-        });
+        let mut payload = request(
+            &self.event_id,
+            &self.batch_id,
+            index,
+            self.parts,
+            Value::Array(valid),
+            Value::Array(invalid),
+        );
+        payload["data"]["meta"]["count"] = json!(self.rows_per_part);
         serde_json::to_vec(&payload).unwrap_or_default()
     }
 

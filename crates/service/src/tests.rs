@@ -11,12 +11,8 @@ pub(crate) fn body(
     valid: Value,
     invalid: Value,
 ) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "event": {"id": event, "type": "batch.update", "sequence": {"index": index, "count": count}},
-        "data": {"meta": {"batch": {"id": batch}, "schema": {"id": 8}},
-                 "validRows": valid, "invalidRows": invalid}
-    }))
-    .expect("json")
+    let request = sample::request(event, batch, index, count, valid, invalid);
+    serde_json::to_vec(&request).expect("json")
 }
 
 fn open() -> (tempfile::TempDir, Hookgrid) {
