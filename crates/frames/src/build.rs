@@ -133,37 +133,28 @@ fn column(
     height: usize,
 ) -> Column {
     match kind {
-        Kind::Int => {
-            let mut out: Vec<Option<i64>> = Vec::with_capacity(height);
-            for (len, values) in chunks {
-                match values {
-                    Some(Values::Int(v)) => out.extend(v),
-                    _ => out.resize(out.len() + len, None),
-                }
-            }
-            Column::new(name, out)
-        }
-        Kind::Float => {
-            let mut out: Vec<Option<f64>> = Vec::with_capacity(height);
-            for (len, values) in chunks {
-                match values {
-                    Some(Values::Float(v)) => out.extend(v),
-                    Some(Values::Int(v)) => out.extend(v.into_iter().map(|x| x.map(|x| x as f64))),
-                    _ => out.resize(out.len() + len, None),
-                }
-            }
-            Column::new(name, out)
-        }
-        Kind::Bool => {
-            let mut out: Vec<Option<bool>> = Vec::with_capacity(height);
-            for (len, values) in chunks {
-                match values {
-                    Some(Values::Bool(v)) => out.extend(v),
-                    _ => out.resize(out.len() + len, None),
-                }
-            }
-            Column::new(name, out)
-        }
+        Kind::Int => Column::new(
+            name,
+            gather(chunks, height, |v| match v {
+                Values::Int(v) => Some(v),
+                _ => None,
+            }),
+        ),
+        Kind::Float => Column::new(
+            name,
+            gather(chunks, height, |v| match v {
+                Values::Float(v) => Some(v),
+                Values::Int(v) => Some(v.into_iter().map(|x| x.map(|x| x as f64)).collect()),
+                _ => None,
+            }),
+        ),
+        Kind::Bool => Column::new(
+            name,
+            gather(chunks, height, |v| match v {
+                Values::Bool(v) => Some(v),
+                _ => None,
+            }),
+        ),
         Kind::Null | Kind::Text => {
             let mut builder = StringChunkedBuilder::new(name, height);
             for (len, values) in chunks {
@@ -181,6 +172,23 @@ fn column(
     }
 }
 
+/// Joins one typed column across parts; `typed` gives a part's values in the column's type,
+/// or `None` for a part where the column is all nulls (or absent).
+fn gather<T: Clone>(
+    chunks: Vec<(usize, Option<Values>)>,
+    height: usize,
+    typed: impl Fn(Values) -> Option<Vec<Option<T>>>,
+) -> Vec<Option<T>> {
+    let mut out = Vec::with_capacity(height);
+    for (len, values) in chunks {
+        match values.and_then(&typed) {
+            Some(v) => out.extend(v),
+            None => out.resize(out.len() + len, None),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,10 +200,7 @@ mod tests {
         valid: serde_json::Value,
         invalid: serde_json::Value,
     ) -> PartRows {
-        let body = json!({
-            "event": {"id": "e", "sequence": {"index": index, "count": 9}},
-            "data": {"meta": {"batch": {"id": "b"}}, "validRows": valid, "invalidRows": invalid}
-        });
+        let body = hookgrid_flatfile::sample::request("e", "b", index, 9, valid, invalid);
         let p = parse(&serde_json::to_vec(&body).expect("json")).expect("valid");
         PartRows {
             index,
