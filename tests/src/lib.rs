@@ -204,6 +204,23 @@ pub fn payload(
     serde_json::to_vec(&request).expect("json")
 }
 
+/// Column names of a frame read back from an export.
+pub fn names(df: &polars::prelude::DataFrame) -> Vec<String> {
+    df.get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// A text column of a frame read back from an export.
+pub fn text(df: &polars::prelude::DataFrame, column: &str) -> Vec<Option<String>> {
+    let values = df
+        .column(column)
+        .unwrap_or_else(|e| panic!("{column}: {e}"));
+    let values = values.str().unwrap_or_else(|e| panic!("{column}: {e}"));
+    values.iter().map(|v| v.map(str::to_owned)).collect()
+}
+
 /// POSTs a body; returns the status and the JSON answer.
 pub fn post(client: &reqwest::blocking::Client, url: &str, body: Vec<u8>) -> (u16, Value) {
     let response = client

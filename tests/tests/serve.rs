@@ -1,7 +1,7 @@
 //! The real `hookgrid serve` over a real socket, checked through the real CLI and read back
 //! with real Parquet and CSV readers.
 
-use hookgrid_tests::{Workspace, payload, post};
+use hookgrid_tests::{Workspace, names, payload, post, text};
 use polars::prelude::*;
 use serde_json::{Value, json};
 
@@ -70,12 +70,12 @@ fn an_out_of_order_batch_with_duplicates_is_assembled_listed_queried_and_exporte
     let all = ws.json(&["rows", "--batch", "596c", "--json", "--limit", "100"]);
     assert_eq!(all["total"], 9);
     let rows = rows_of(&all);
-    let names: Vec<&str> = rows
+    let row_names: Vec<&str> = rows
         .iter()
         .map(|r| r["name"].as_str().expect("name"))
         .collect();
     assert_eq!(
-        names,
+        row_names,
         [
             "Rack 1", "Desk 1", "", "Rack 2", "Desk 2", "", "Rack 3", "Desk 3", ""
         ]
@@ -85,6 +85,18 @@ fn an_out_of_order_batch_with_duplicates_is_assembled_listed_queried_and_exporte
     assert_eq!(rows[2]["_valid"], false);
     assert_eq!(rows[2]["_part"], 1);
     assert_eq!(rows[8]["_row"], 8);
+
+    let table = ws.run(&["rows", "--batch", "596c", "--limit", "2"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("_row") && lines[0].contains("city"),
+        "{table}"
+    );
+    assert!(
+        lines[1].contains("Rack 1") && lines[1].contains("München"),
+        "{table}"
+    );
+    assert_eq!(lines.last().copied(), Some("(rows 1–2 of 9)"), "{table}");
 
     let invalid = ws.json(&[
         "rows",
@@ -145,28 +157,26 @@ fn an_out_of_order_batch_with_duplicates_is_assembled_listed_queried_and_exporte
         .expect("csv reader")
         .finish()
         .expect("read csv");
-    let header: Vec<String> = csv
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header = names(&csv);
     assert_eq!(header, ["name", "zip", "city", "seats"]);
-    let zips: Vec<Option<&str>> = csv
-        .column("zip")
-        .expect("zip")
-        .str()
-        .expect("str")
-        .iter()
-        .collect();
-    assert_eq!(zips, [Some("00123"), Some("0042")].repeat(3));
-    let cities: Vec<Option<&str>> = csv
-        .column("city")
-        .expect("city")
-        .str()
-        .expect("str")
-        .iter()
-        .collect();
-    assert_eq!(cities, [Some("München"), Some("東京")].repeat(3));
+    let zips = text(&csv, "zip");
+    assert_eq!(
+        zips,
+        [Some("00123"), Some("0042")]
+            .repeat(3)
+            .into_iter()
+            .map(|z| z.map(str::to_owned))
+            .collect::<Vec<_>>()
+    );
+    let cities = text(&csv, "city");
+    assert_eq!(
+        cities,
+        [Some("München"), Some("東京")]
+            .repeat(3)
+            .into_iter()
+            .map(|c| c.map(str::to_owned))
+            .collect::<Vec<_>>()
+    );
 
     let pq_path = ws.path().join("all.parquet");
     let printed = ws.run(&[
@@ -181,11 +191,7 @@ fn an_out_of_order_batch_with_duplicates_is_assembled_listed_queried_and_exporte
     let pq = ParquetReader::new(std::fs::File::open(&pq_path).expect("open"))
         .finish()
         .expect("read parquet");
-    let header: Vec<String> = pq
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header = names(&pq);
     assert_eq!(
         header,
         ["_row", "_part", "_valid", "name", "zip", "city", "seats"]
@@ -199,14 +205,8 @@ fn an_out_of_order_batch_with_duplicates_is_assembled_listed_queried_and_exporte
         .iter()
         .collect();
     assert_eq!(valid.iter().filter(|v| **v == Some(false)).count(), 3);
-    let city: Vec<Option<&str>> = pq
-        .column("city")
-        .expect("city")
-        .str()
-        .expect("str")
-        .iter()
-        .collect();
-    assert_eq!(city[2], Some("<img src=x onerror=alert(1)>"));
+    let city = text(&pq, "city");
+    assert_eq!(city[2].as_deref(), Some("<img src=x onerror=alert(1)>"));
 
     assert!(server.terminate(), "serve exits cleanly on SIGTERM");
 }
