@@ -40,8 +40,16 @@ use assembly::Assembly;
 pub struct Hookgrid {
     core: Arc<Core>,
     /// Sends completed imports to the worker that builds their files.
-    jobs: Mutex<Option<mpsc::Sender<EventKey>>>,
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
     worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// A batch file for the worker to build.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    key: EventKey,
+    /// The import just completed: announce it before building (not for rebuilds).
+    just_completed: bool,
 }
 
 #[derive(Debug)]
@@ -100,13 +108,13 @@ impl Hookgrid {
             events,
             assembly: Assembly::default(),
         });
-        let (jobs, queue) = mpsc::channel::<EventKey>();
+        let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();
         let worker = std::thread::Builder::new()
             .name("hookgrid-frames".into())
             .spawn(move || {
-                for key in queue {
-                    worker_core.materialize(key);
+                for job in queue {
+                    worker_core.materialize(job);
                 }
             })
             .map_err(|e| Error::Config(format!("cannot start the worker thread: {e}")))?;
@@ -168,17 +176,20 @@ impl Hookgrid {
     pub fn ingest(&self, body: &[u8]) -> Result<Receipt, IngestError> {
         let (receipt, completed) = self.core.ingest(body)?;
         if let Some(key) = completed {
-            self.queue(key);
+            self.queue(Job {
+                key,
+                just_completed: true,
+            });
         }
         Ok(receipt)
     }
 
-    fn queue(&self, key: EventKey) {
+    fn queue(&self, job: Job) {
         let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        let sent = jobs.as_ref().is_some_and(|j| j.send(key).is_ok());
+        let sent = jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
         if !sent {
             // Shutting down: the file is derived and will be built on next use.
-            tracing::debug!(event = key.0, "worker gone; batch file deferred");
+            tracing::debug!(event = job.key.0, "worker gone; batch file deferred");
         }
     }
 
@@ -193,7 +204,10 @@ impl Hookgrid {
                     batch.valid + batch.invalid,
                 )
             {
-                self.queue(batch.key);
+                self.queue(Job {
+                    key: batch.key,
+                    just_completed: false,
+                });
                 queued += 1;
             }
         }
@@ -362,18 +376,9 @@ impl Core {
                     of: envelope.count,
                     received: parts_received,
                 });
-                if completed {
-                    if let Ok(Some(b)) = self.ledger.batch(event) {
-                        let _ = self.events.send(Event::BatchCompleted {
-                            event: b.event,
-                            batch: b.batch,
-                            valid: b.valid,
-                            invalid: b.invalid,
-                        });
-                    }
-                    return Ok((receipt(true), Some(event)));
-                }
-                Ok((receipt(true), None))
+                // The worker announces the completion: its counts need a read of the ledger,
+                // which the sender of this last part should not wait for.
+                Ok((receipt(true), completed.then_some(event)))
             }
             Commit::Duplicate { .. } => Ok((receipt(false), None)),
             Commit::Conflict { reason } => {
@@ -410,7 +415,13 @@ impl Core {
     }
 
     /// Builds and writes a complete import's file (worker thread).
-    fn materialize(&self, key: EventKey) {
+    fn materialize(
+        &self,
+        Job {
+            key,
+            just_completed,
+        }: Job,
+    ) {
         let batch = match self.ledger.batch(key) {
             Ok(Some(b)) => b,
             Ok(None) => return,
@@ -419,6 +430,14 @@ impl Core {
                 return;
             }
         };
+        if just_completed {
+            let _ = self.events.send(Event::BatchCompleted {
+                event: batch.event.clone(),
+                batch: batch.batch.clone(),
+                valid: batch.valid,
+                invalid: batch.invalid,
+            });
+        }
         let held = self.assembly.lock().take(key);
         let result = self
             .parts(&batch, held)

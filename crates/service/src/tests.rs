@@ -21,23 +21,34 @@ fn open() -> (tempfile::TempDir, Hookgrid) {
     (dir, hg)
 }
 
-/// Waits for the event the worker sends when a batch file is written.
-fn wait_ready(rx: &mut broadcast::Receiver<Event>) -> Event {
+/// Every event up to and including the one the worker sends when a batch file is written.
+fn events_until_ready(rx: &mut broadcast::Receiver<Event>) -> Vec<Event> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
     loop {
         match rx.try_recv() {
-            Ok(e @ (Event::BatchReady { .. } | Event::BatchFailed { .. })) => return e,
-            Ok(_) => {}
+            Ok(e @ (Event::BatchReady { .. } | Event::BatchFailed { .. })) => {
+                seen.push(e);
+                return seen;
+            }
+            Ok(e) => seen.push(e),
             Err(broadcast::error::TryRecvError::Empty) => {
                 assert!(
                     std::time::Instant::now() < deadline,
-                    "no BatchReady in 30 s"
+                    "no BatchReady in 30 s; saw {seen:?}"
                 );
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             Err(e) => panic!("event stream: {e}"),
         }
     }
+}
+
+/// Waits for the event the worker sends when a batch file is written.
+fn wait_ready(rx: &mut broadcast::Receiver<Event>) -> Event {
+    events_until_ready(rx)
+        .pop()
+        .expect("at least the ready event")
 }
 
 #[test]
@@ -94,10 +105,7 @@ fn events_announce_parts_completion_and_quarantine() {
     hg.ingest(&body("ev", "b", 1, 1, json!([{"a": 1}]), json!([])))
         .expect("stored");
     let _ = hg.ingest(b"nope");
-    let mut seen = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        seen.push(e);
-    }
+    let seen = events_until_ready(&mut rx);
     assert!(
         matches!(
             &seen[0],
@@ -110,9 +118,17 @@ fn events_announce_parts_completion_and_quarantine() {
         ),
         "{seen:?}"
     );
+    let completed = seen
+        .iter()
+        .position(|e| matches!(e, Event::BatchCompleted { .. }))
+        .expect("BatchCompleted");
+    assert!(
+        completed < seen.len() - 1,
+        "announced before the file is ready: {seen:?}"
+    );
     assert!(
         matches!(
-            &seen[1],
+            &seen[completed],
             Event::BatchCompleted {
                 valid: 1,
                 invalid: 0,
@@ -224,7 +240,11 @@ fn a_missing_or_corrupt_batch_file_is_rebuilt_from_the_ledger() {
 
     std::fs::write(&path, b"PAR1 garbage").expect("corrupt");
     assert_eq!(hg.rebuild_missing().expect("rebuild"), 1);
-    wait_ready(&mut rx);
+    let rebuilt = events_until_ready(&mut rx);
+    assert!(
+        matches!(rebuilt.as_slice(), [Event::BatchReady { rows: 2, .. }]),
+        "a rebuild is not a new completion: {rebuilt:?}"
+    );
     assert!(store::is_sound(&path, 2));
 
     std::fs::remove_file(&path).expect("delete");
