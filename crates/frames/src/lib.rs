@@ -4,19 +4,22 @@
 //!   data columns in first-seen order, typed as `DESIGN.md` says.
 //! - [`store`] writes that frame to its derived Parquet file (atomically) and reads it back.
 //! - [`View`] is what the grid and the CLI ask for: rows, a SQL filter, a search and a sort,
-//!   turned into a `LazyFrame`; [`page`] and [`export`] evaluate it.
+//!   turned into a `LazyFrame`; [`page`] and [`export`] evaluate it, and [`browse`] keeps a
+//!   batch in memory for the grid.
 //!
 //! This crate never touches the ledger or the network: callers hand it parts and paths.
 
+pub mod browse;
 pub mod build;
 pub mod export;
 pub mod page;
 pub mod store;
 mod view;
 
+pub use browse::Browser;
 pub use build::{META_COLUMNS, PartRows, frame};
 pub use export::{ExportFormat, ExportOptions};
-pub use page::Page;
+pub use page::{ColumnInfo, ColumnKind, Page};
 pub use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 pub use view::{RowSet, Sort, View};
 

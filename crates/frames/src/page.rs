@@ -1,7 +1,9 @@
 //! One page of a view, and its rows as JSON objects for the CLI and the UI.
 
 use polars::prelude::*;
+use serde::Serialize;
 use serde_json::{Map, Value};
+use ts_rs::TS;
 
 use crate::Result;
 use crate::view::evaluation_error;
@@ -34,7 +36,52 @@ pub fn page(view: LazyFrame, offset: usize, limit: usize) -> Result<Page> {
     })
 }
 
+/// A column's name and the kind of values it holds, for the grid's headers and alignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub kind: ColumnKind,
+}
+
+/// The kinds of column a batch frame has (see the typing rules in `build`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ColumnKind {
+    Int,
+    Float,
+    Bool,
+    Text,
+}
+
 impl Page {
+    /// Names and kinds of the columns, in frame order.
+    pub fn column_info(&self) -> Vec<ColumnInfo> {
+        self.rows
+            .columns()
+            .iter()
+            .map(|c| ColumnInfo {
+                name: c.name().to_string(),
+                kind: match c.dtype() {
+                    DataType::Boolean => ColumnKind::Bool,
+                    d if d.is_integer() => ColumnKind::Int,
+                    d if d.is_float() => ColumnKind::Float,
+                    _ => ColumnKind::Text,
+                },
+            })
+            .collect()
+    }
+
+    /// The page's rows as arrays of JSON values in column order: the compact form the grid
+    /// is sent.
+    pub fn json_arrays(&self) -> Vec<Vec<Value>> {
+        let columns = self.rows.columns();
+        (0..self.rows.height())
+            .map(|i| columns.iter().map(|c| cell(c, i)).collect())
+            .collect()
+    }
+
     /// Column names, in frame order.
     pub fn columns(&self) -> Vec<String> {
         self.rows
@@ -57,13 +104,14 @@ pub fn json_rows(df: &DataFrame) -> Vec<Map<String, Value>> {
         .map(|i| {
             columns
                 .iter()
-                .map(|c| {
-                    let value = c.get(i).map_or(Value::Null, |v| json_value(&v));
-                    (c.name().to_string(), value)
-                })
+                .map(|c| (c.name().to_string(), cell(c, i)))
                 .collect()
         })
         .collect()
+}
+
+fn cell(column: &Column, row: usize) -> Value {
+    column.get(row).map_or(Value::Null, |v| json_value(&v))
 }
 
 fn json_value(v: &AnyValue<'_>) -> Value {
@@ -104,6 +152,23 @@ mod tests {
         assert_eq!(
             Value::Array(p.json_rows().into_iter().map(Value::Object).collect()),
             json!([{"_row": 1, "name": null}, {"_row": 3, "name": "d"}])
+        );
+        assert_eq!(
+            p.json_arrays(),
+            [[json!(1), Value::Null], [json!(3), json!("d")]]
+        );
+        assert_eq!(
+            p.column_info(),
+            [
+                ColumnInfo {
+                    name: "_row".into(),
+                    kind: ColumnKind::Int
+                },
+                ColumnInfo {
+                    name: "name".into(),
+                    kind: ColumnKind::Text
+                }
+            ]
         );
         let past_end = page(df!("a" => [1i64]).expect("df").lazy(), 5, 10).expect("page");
         assert_eq!((past_end.total, past_end.rows.height()), (1, 0));

@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer};
+use ts_rs::TS;
 
 use crate::build::META_COLUMNS;
 use crate::{FramesError, Result};
 
 /// Which rows a view shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum RowSet {
     #[default]
     All,
@@ -36,7 +38,8 @@ impl std::str::FromStr for RowSet {
 }
 
 /// Sort by one column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Sort {
     pub column: String,
     #[serde(default)]
@@ -63,7 +66,8 @@ impl std::str::FromStr for Sort {
 }
 
 /// What the grid shows and what an export writes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct View {
     #[serde(default)]
     pub rows: RowSet,

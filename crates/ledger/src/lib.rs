@@ -18,6 +18,7 @@ use hookgrid_flatfile::Envelope;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use ts_rs::TS;
 
 /// What can go wrong in the ledger.
 #[derive(Debug, thiserror::Error)]
@@ -71,15 +72,17 @@ pub enum Commit {
 pub struct EventKey(pub i64);
 
 /// Whether every part of an import has arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum BatchStatus {
     Complete,
     Incomplete,
 }
 
 /// One import as the ledger knows it: one event, a revision of its batch.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
 pub struct Batch {
     #[serde(skip)]
     pub key: EventKey,
@@ -91,13 +94,17 @@ pub struct Batch {
     pub revision: u32,
     #[serde(rename = "type")]
     pub event_type: String,
+    #[ts(type = "number | null")]
     pub schema: Option<i64>,
     pub status: BatchStatus,
     pub parts_received: u32,
     pub parts_expected: u32,
+    #[ts(type = "number")]
     pub valid: u64,
+    #[ts(type = "number")]
     pub invalid: u64,
     /// Sum of `data.meta.count` over the parts that declared one.
+    #[ts(type = "number | null")]
     pub declared_rows: Option<u64>,
     /// Parts whose declared row count differs from the rows they hold.
     pub mismatched_parts: u32,
@@ -115,8 +122,9 @@ impl Batch {
 }
 
 /// Why a request was quarantined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum QuarantineKind {
     /// Not JSON (answered 400).
     NotJson,
@@ -146,8 +154,10 @@ impl QuarantineKind {
 }
 
 /// A rejected request, kept with its reason.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
 pub struct Quarantined {
+    #[ts(type = "number")]
     pub id: i64,
     /// RFC 3339, UTC.
     pub received_at: String,
@@ -156,6 +166,7 @@ pub struct Quarantined {
     /// `event.id` and part index, when the body got far enough to say.
     pub event: Option<String>,
     pub part: Option<u32>,
+    #[ts(type = "number")]
     pub bytes: u64,
 }
 

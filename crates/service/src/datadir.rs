@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::{Error, Result, io};
 
@@ -73,13 +74,27 @@ impl DataDir {
 
 /// Settings kept in the data dir. Every field is optional; [`Settings::listen`] and friends
 /// give the compiled-in default for a field the file does not set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default, deny_unknown_fields)]
+#[ts(export)]
 pub struct Settings {
     /// Address the listener binds, e.g. `127.0.0.1:8787`.
     pub listen: Option<String>,
     /// The public base URL of the tunnel, e.g. `https://hooks.example.com`.
     pub public_url: Option<String>,
+    /// Where the desktop window was, to open it there again.
+    pub window: Option<WindowState>,
+}
+
+/// The desktop window's last size and place, in physical pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WindowState {
+    pub width: u32,
+    pub height: u32,
+    pub x: i32,
+    pub y: i32,
+    pub maximized: bool,
 }
 
 /// Where the listener binds unless told otherwise: loopback only.
@@ -120,6 +135,36 @@ impl Settings {
     }
 }
 
+/// Checks and tidies a public tunnel URL as typed by a user: `https://host[:port][/prefix]`,
+/// without a trailing slash. Blank clears it (`None`).
+pub fn check_public_url(input: &str) -> Result<Option<String>> {
+    let url = input.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let bad = |why: &str| {
+        Err(Error::Config(format!(
+            "{url:?} is not a usable tunnel URL: {why}"
+        )))
+    };
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return bad("it must start with https:// (or http://)");
+    };
+    if rest.is_empty() || rest.starts_with('/') {
+        return bad("it has no host name");
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) || url.contains(['?', '#']) {
+        return bad("it may not contain spaces, '?' or '#'");
+    }
+    if url.contains("/hooks/") {
+        return bad("paste the tunnel's base URL; Hookgrid adds /hooks/<token> itself");
+    }
+    Ok(Some(url.to_owned()))
+}
+
 /// Writes `bytes` to `path` atomically with owner-only permissions.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -148,12 +193,46 @@ mod tests {
         let s = Settings {
             listen: Some("127.0.0.1:9999".into()),
             public_url: Some("https://x.trycloudflare.com/".into()),
+            window: Some(WindowState {
+                width: 1200,
+                height: 700,
+                x: 10,
+                y: -20,
+                maximized: false,
+            }),
         };
         s.save(&dir).expect("save");
         let back = Settings::load(&dir).expect("load");
         assert_eq!(back, s);
         assert_eq!(back.base_url(), "https://x.trycloudflare.com");
         std::fs::remove_dir_all(dir.root()).expect("clean up");
+    }
+
+    #[test]
+    fn public_urls_are_checked_and_tidied() {
+        let ok = |s: &str| check_public_url(s).expect("valid");
+        assert_eq!(ok("  "), None);
+        assert_eq!(
+            ok(" https://abc.trycloudflare.com/ ").as_deref(),
+            Some("https://abc.trycloudflare.com")
+        );
+        assert_eq!(
+            ok("http://10.0.0.2:8080/prefix").as_deref(),
+            Some("http://10.0.0.2:8080/prefix")
+        );
+        for bad in [
+            "abc.trycloudflare.com",
+            "ftp://x",
+            "https://",
+            "https:///path",
+            "https://a b",
+            "https://x?q=1",
+            "https://x/hooks/abc",
+        ] {
+            let err = check_public_url(bad).expect_err(bad);
+            assert_eq!(err.kind(), "config", "{bad}");
+            assert!(err.to_string().contains("tunnel URL"), "{err}");
+        }
     }
 
     #[test]

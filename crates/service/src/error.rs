@@ -47,6 +47,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The listener cannot bind its address.
+    #[error("cannot listen on {addr}: {source}{}", if source.kind() == std::io::ErrorKind::AddrInUse {
+        "; another program (or another Hookgrid) is using it: stop it or choose another address"
+    } else { "" })]
+    Listen {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A setting has a value that cannot work.
     #[error("{0}")]
     Config(String),
@@ -67,6 +76,10 @@ impl Error {
             Error::Frames(FramesError::Io { .. }) | Error::Io { .. } => "io",
             Error::Frames(FramesError::Polars(_)) => "internal",
             Error::Corrupt { .. } => "corrupt",
+            Error::Listen { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+                "address_in_use"
+            }
+            Error::Listen { .. } => "listen",
             Error::Config(_) => "config",
         }
     }

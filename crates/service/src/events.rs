@@ -1,11 +1,13 @@
-//! What happened, announced to whoever listens: the CLI log now, the desktop UI later.
+//! What happened, announced to whoever listens: the CLI log and the desktop UI.
 
 use hookgrid_ledger::QuarantineKind;
 use serde::Serialize;
+use ts_rs::TS;
 
 /// One thing that happened to the data.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
 pub enum Event {
     /// A new part is durable.
     PartStored {
@@ -20,13 +22,16 @@ pub enum Event {
     BatchCompleted {
         event: String,
         batch: String,
+        #[ts(type = "number")]
         valid: u64,
+        #[ts(type = "number")]
         invalid: u64,
     },
     /// The batch's frame is written and can be opened.
     BatchReady {
         event: String,
         batch: String,
+        #[ts(type = "number")]
         rows: u64,
     },
     /// Building the batch's frame failed (the parts stay in the ledger).
@@ -37,6 +42,7 @@ pub enum Event {
     },
     /// A request was rejected and kept in the quarantine.
     RequestQuarantined {
+        #[ts(type = "number")]
         id: i64,
         kind: QuarantineKind,
         reason: String,

@@ -77,17 +77,14 @@ fn router_with_slots(hookgrid: Arc<Hookgrid>, limits: Limits, in_flight: Arc<Sem
         .with_state(app)
 }
 
-/// Binds the listen address, with an error that says what to do when it is taken.
+/// Binds the listen address; the error says what to do when it is taken.
 pub async fn bind(addr: &str) -> Result<TcpListener, Error> {
-    TcpListener::bind(addr).await.map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
-            "; another program (or another Hookgrid) is using it: stop it or choose another \
-             address with --listen"
-        } else {
-            ""
-        };
-        Error::Config(format!("cannot listen on {addr}: {e}{hint}"))
-    })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Listen {
+            addr: addr.to_owned(),
+            source,
+        })
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.

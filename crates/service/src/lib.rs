@@ -9,10 +9,12 @@
 //! worker thread builds the batch frame and writes its Parquet file.
 
 mod assembly;
+mod browse;
 pub mod datadir;
 mod error;
 pub mod events;
 pub mod http;
+mod probe;
 pub mod token;
 
 use std::path::{Path, PathBuf};
@@ -25,15 +27,18 @@ use hookgrid_frames::{ExportOptions, IntoLazy, LazyFrame, PartRows, store};
 use hookgrid_ledger::{Commit, EventKey, Ledger, LedgerError};
 use tokio::sync::broadcast;
 
-pub use datadir::{DATA_DIR_ENV, DEFAULT_LISTEN, DataDir, Settings};
+pub use datadir::{DATA_DIR_ENV, DEFAULT_LISTEN, DataDir, Settings, WindowState};
 pub use error::{Error, Result};
 pub use events::Event;
 pub use hookgrid_flatfile::sample;
-pub use hookgrid_frames::page::{Page, json_rows};
+pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page, json_rows};
 pub use hookgrid_frames::{ExportFormat, RowSet, Sort, View};
 pub use hookgrid_ledger::{Batch, BatchStatus, QuarantineKind, Quarantined};
 
+pub use probe::TestReport;
+
 use assembly::Assembly;
+use browse::Browsing;
 
 /// An open data dir: the ledger, the token, and the batch files derived from them.
 #[derive(Debug)]
@@ -59,6 +64,8 @@ struct Core {
     token: token::TokenStore,
     events: broadcast::Sender<Event>,
     assembly: Assembly,
+    /// The batch the grid is paging through, held in memory.
+    browsing: Browsing,
 }
 
 /// A request that was acknowledged.
@@ -107,6 +114,7 @@ impl Hookgrid {
             token,
             events,
             assembly: Assembly::default(),
+            browsing: Browsing::default(),
         });
         let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();
@@ -143,6 +151,14 @@ impl Hookgrid {
     /// Replaces the stored settings.
     pub fn save_settings(&self, settings: &Settings) -> Result<()> {
         settings.save(&self.core.dir)
+    }
+
+    /// Sets (or, when blank, clears) the public tunnel URL; returns the settings saved.
+    pub fn set_public_url(&self, url: &str) -> Result<Settings> {
+        let mut settings = self.settings()?;
+        settings.public_url = datadir::check_public_url(url)?;
+        self.save_settings(&settings)?;
+        Ok(settings)
     }
 
     /// The current webhook token.
@@ -272,6 +288,23 @@ impl Hookgrid {
             offset,
             limit,
         )?)
+    }
+
+    /// One page of a view over an import, for a client that pages through it many times (the
+    /// grid): the import is read into memory once and each view evaluated once, so later pages
+    /// and views are fast. One import is held at a time; browsing another replaces it.
+    pub fn browse(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
+        self.core.browsing.page(batch, view, offset, limit, |b| {
+            let (frame, _) = self.core.frame(b)?;
+            Ok(frame
+                .collect()
+                .map_err(hookgrid_frames::FramesError::from)?)
+        })
+    }
+
+    /// Drops the import held for [`Hookgrid::browse`], returning its memory.
+    pub fn close_browse(&self) {
+        self.core.browsing.close();
     }
 
     /// Writes a view over an import to `out` (format from the extension); returns rows

@@ -1,0 +1,147 @@
+//! A batch frame held in memory for the grid, which pages through the same view many times.
+//!
+//! The CLI reads one page per process and is best served lazily from the file. The grid asks
+//! for page after page of one view, then changes the view: here the whole batch is read once,
+//! a view is evaluated once into the list of its row positions (`_row`, in view order), and
+//! each page is a `take` of at most a page of rows. Sorting a million rows happens once per
+//! view, not once per scroll.
+
+use polars::prelude::*;
+
+use crate::page::Page;
+use crate::view::evaluation_error;
+use crate::{Result, View};
+
+/// A batch in memory and the rows of the view last asked for.
+#[derive(Debug)]
+pub struct Browser {
+    /// The whole batch in batch order, so `_row` is the row's position.
+    frame: DataFrame,
+    /// The view `rows` belongs to.
+    view: View,
+    /// Positions of the view's rows in view order; `None` for the identity view.
+    rows: Option<IdxCa>,
+}
+
+impl Browser {
+    /// Holds `frame`, a whole batch frame in batch order.
+    pub fn new(frame: DataFrame) -> Browser {
+        Browser {
+            frame,
+            view: View::default(),
+            rows: None,
+        }
+    }
+
+    /// Rows in the batch.
+    pub fn height(&self) -> usize {
+        self.frame.height()
+    }
+
+    /// Rows `offset..offset + limit` of `view`, evaluating the view only when it changed.
+    pub fn page(&mut self, view: &View, offset: usize, limit: usize) -> Result<Page> {
+        if *view != self.view {
+            self.rows = if view.is_identity() {
+                None
+            } else {
+                Some(self.positions(view)?)
+            };
+            self.view = view.clone();
+        }
+        let (total, rows) = match &self.rows {
+            None => {
+                let total = self.frame.height();
+                (total, self.frame.slice(offset as i64, limit))
+            }
+            Some(positions) => {
+                let total = positions.len();
+                let start = offset.min(total);
+                let wanted = positions.slice(start as i64, limit.min(total - start));
+                (total, self.frame.take(&wanted)?)
+            }
+        };
+        Ok(Page {
+            total,
+            offset,
+            rows,
+        })
+    }
+
+    /// The positions of `view`'s rows, in its order.
+    fn positions(&self, view: &View) -> Result<IdxCa> {
+        let selected = view
+            .apply(self.frame.clone().lazy())?
+            .select([col("_row").cast(IDX_DTYPE)])
+            .collect()
+            .map_err(evaluation_error)?;
+        Ok(selected.column("_row")?.idx()?.rechunk().into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{RowSet, Sort};
+
+    fn batch() -> DataFrame {
+        df!(
+            "_row" => [0i64, 1, 2, 3, 4],
+            "_part" => [1i32, 1, 1, 2, 2],
+            "_valid" => [true, false, true, true, false],
+            "plan" => ["team", "solo", "team", "solo", "team"],
+            "seats" => [5i64, 1, 12, 2, 30],
+        )
+        .expect("df")
+    }
+
+    fn column(page: &Page, name: &str) -> Vec<i64> {
+        let c = page.rows.column(name).expect("column");
+        c.i64().expect("i64").into_no_null_iter().collect()
+    }
+
+    #[test]
+    fn pages_follow_the_view_in_its_order() {
+        let mut b = Browser::new(batch());
+        let all = b.page(&View::default(), 1, 2).expect("page");
+        assert_eq!((all.total, column(&all, "_row")), (5, vec![1, 2]));
+
+        let view = View {
+            rows: RowSet::All,
+            filter: Some("plan = 'team'".into()),
+            search: None,
+            sort: Some(Sort {
+                column: "seats".into(),
+                descending: true,
+            }),
+        };
+        let first = b.page(&view, 0, 2).expect("page");
+        assert_eq!(first.total, 3);
+        assert_eq!(column(&first, "seats"), [30, 12]);
+        let rest = b.page(&view, 2, 2).expect("page");
+        assert_eq!(column(&rest, "seats"), [5]);
+        let past = b.page(&view, 9, 2).expect("page");
+        assert_eq!((past.total, past.rows.height()), (3, 0));
+
+        let invalid = View {
+            rows: RowSet::Invalid,
+            ..View::default()
+        };
+        let p = b.page(&invalid, 0, 10).expect("page");
+        assert_eq!((p.total, column(&p, "_row")), (2, vec![1, 4]));
+        // Back to the identity view: every row again, in batch order.
+        let p = b.page(&View::default(), 0, 10).expect("page");
+        assert_eq!(column(&p, "_row"), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn a_bad_view_is_an_error_and_the_last_good_one_stays() {
+        let mut b = Browser::new(batch());
+        let bad = View {
+            filter: Some("nope > 1".into()),
+            ..View::default()
+        };
+        assert!(b.page(&bad, 0, 10).is_err());
+        let p = b.page(&View::default(), 0, 10).expect("page");
+        assert_eq!(p.total, 5);
+    }
+}

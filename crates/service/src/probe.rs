@@ -1,0 +1,136 @@
+//! "Send test event": a small sample import posted through the public webhook URL, to check a
+//! tunnel end to end. Arriving means more than a 200: the parts must be in this ledger, or the
+//! URL leads to some other server.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{BatchStatus, Hookgrid, sample};
+
+/// Parts and rows of the test import: two parts, so reassembly is exercised too.
+const PARTS: u32 = 2;
+const ROWS_PER_PART: u32 = 3;
+/// Tunnels can be slow to wake; past this the user is better told something.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What happened to a test import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct TestReport {
+    /// Whether every part was acknowledged and is in this data dir's ledger.
+    pub arrived: bool,
+    /// Where it was sent, with the token hidden.
+    pub url: String,
+    /// The test import's batch id (it shows in the batch list).
+    pub batch: String,
+    /// The last HTTP status received, if any.
+    pub status: Option<u16>,
+    /// What happened, and what to do about it when it failed.
+    pub message: String,
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+}
+
+impl Hookgrid {
+    /// Posts a small sample import to the webhook URL under `base` and checks it arrived.
+    pub async fn send_test_batch(&self, base: &str) -> TestReport {
+        let started = Instant::now();
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let id = format!("hookgrid-test-{stamp}");
+        let url = self.webhook_url(base);
+        let shown = url.replace(&self.token(), "…");
+        let sample = sample::SampleBatch {
+            event_id: id.clone(),
+            batch_id: id.clone(),
+            parts: PARTS,
+            rows_per_part: ROWS_PER_PART,
+            invalid_every: 3,
+        };
+        let report = |arrived, status, message: String| TestReport {
+            arrived,
+            url: shown.clone(),
+            batch: id.clone(),
+            status,
+            message,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        };
+        let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
+            Ok(c) => c,
+            Err(e) => return report(false, None, format!("cannot make an HTTP client: {e}")),
+        };
+        let mut status = None;
+        for index in 1..=PARTS {
+            let sent = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(sample.body(index))
+                .send()
+                .await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => return report(false, None, unreachable_message(base, &e)),
+            };
+            let code = response.status();
+            status = Some(code.as_u16());
+            if !code.is_success() {
+                let body = response.text().await.unwrap_or_default();
+                return report(false, status, refused_message(code.as_u16(), &body));
+            }
+        }
+        match self.resolve(&id) {
+            Ok(b) if b.status == BatchStatus::Complete => report(
+                true,
+                status,
+                format!(
+                    "The test import arrived: {} parts, {} rows, in {} ms.",
+                    PARTS,
+                    PARTS * ROWS_PER_PART,
+                    started.elapsed().as_millis()
+                ),
+            ),
+            _ => report(
+                false,
+                status,
+                "The URL acknowledged the test import, but it is not in this app: the tunnel \
+                 forwards to another server. Point it at this app's local address."
+                    .to_owned(),
+            ),
+        }
+    }
+}
+
+fn unreachable_message(base: &str, e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        format!("no answer within {} s", TIMEOUT.as_secs())
+    } else if e.is_connect() {
+        "the connection failed".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    // The error's own text can carry the URL, and with it the token: name the base only.
+    format!(
+        "Could not reach {base}: {what}. Check that the tunnel is running and forwards to this \
+         app's local address."
+    )
+}
+
+fn refused_message(status: u16, body: &str) -> String {
+    match status {
+        404 => "The URL answered 404: it reaches a server, but not this app with this token. \
+                After rotating the token, or when the tunnel points elsewhere, paste the new \
+                webhook URL."
+            .to_owned(),
+        502..=504 => format!(
+            "The tunnel answered {status}: it is running but cannot reach this app. Check that \
+             it forwards to this app's local address."
+        ),
+        _ => {
+            let detail: String = body.chars().take(200).collect();
+            format!("The URL answered {status}: {detail}")
+        }
+    }
+}
