@@ -1,0 +1,258 @@
+//! The commands the UI invokes. Each is a thin call into the `hookgrid` facade: parse the
+//! arguments, call, convert the error. Polars and SQLite work runs on the blocking pool, never
+//! on the thread that drives the window.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hookgrid::{Batch, ColumnInfo, Hookgrid, Quarantined, RowSet, TestReport, View};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+use ts_rs::TS;
+
+use crate::connection::Connection;
+use crate::error::{IpcError, IpcResult};
+use crate::state::AppState;
+
+/// Largest page the grid may ask for in one call.
+const MAX_PAGE: u32 = 5_000;
+
+/// Runs facade work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Hookgrid) -> hookgrid::Result<T> + Send + 'static,
+) -> IpcResult<T> {
+    let hookgrid = Arc::clone(&state.hookgrid);
+    tauri::async_runtime::spawn_blocking(move || work(&hookgrid))
+        .await
+        .map_err(|e| IpcError::new("internal", format!("the task failed: {e}")))?
+        .map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn list_batches(state: State<'_, AppState>) -> IpcResult<Vec<Batch>> {
+    blocking(&state, Hookgrid::batches).await
+}
+
+#[tauri::command]
+pub async fn list_rejected(state: State<'_, AppState>) -> IpcResult<Vec<Quarantined>> {
+    blocking(&state, Hookgrid::rejected).await
+}
+
+/// The start of a rejected request's body, as text, for people to see what was sent.
+#[tauri::command]
+pub async fn rejected_body(state: State<'_, AppState>, id: i64) -> IpcResult<String> {
+    const SHOWN: usize = 64 * 1024;
+    blocking(&state, move |h| {
+        let body = h.rejected_body(id)?.unwrap_or_default();
+        let mut text = String::from_utf8_lossy(&body[..body.len().min(SHOWN)]).into_owned();
+        if body.len() > SHOWN {
+            text.push_str(&format!("\n… ({} more bytes)", body.len() - SHOWN));
+        }
+        Ok(text)
+    })
+    .await
+}
+
+/// Rows for the grid.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct GridPage {
+    /// Rows in the whole view.
+    #[ts(type = "number")]
+    pub total: u64,
+    /// Rows in the batch.
+    #[ts(type = "number")]
+    pub batch_rows: u64,
+    #[ts(type = "number")]
+    pub offset: u64,
+    pub columns: Vec<ColumnInfo>,
+    /// Each row's values in `columns` order.
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// One page of `view` over the import with event id `event`.
+#[tauri::command]
+pub async fn fetch_page(
+    state: State<'_, AppState>,
+    event: String,
+    view: View,
+    offset: u32,
+    limit: u32,
+) -> IpcResult<GridPage> {
+    blocking(&state, move |h| {
+        let batch = h.resolve(&event)?;
+        let page = h.browse(&batch, &view, offset as usize, limit.min(MAX_PAGE) as usize)?;
+        Ok(GridPage {
+            total: page.total as u64,
+            batch_rows: batch.valid + batch.invalid,
+            offset: page.offset as u64,
+            columns: page.column_info(),
+            rows: page.json_arrays(),
+        })
+    })
+    .await
+}
+
+/// Lets go of the import held in memory for the grid.
+#[tauri::command]
+pub async fn close_batch(state: State<'_, AppState>) -> IpcResult<()> {
+    blocking(&state, |h| {
+        h.close_browse();
+        Ok(())
+    })
+    .await
+}
+
+/// Which rows an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ExportScope {
+    /// What the grid shows: its rows, filter, search and sort.
+    View,
+    All,
+    Valid,
+    Invalid,
+}
+
+impl ExportScope {
+    fn view(self, current: View) -> View {
+        let rows = match self {
+            ExportScope::View => return current,
+            ExportScope::All => RowSet::All,
+            ExportScope::Valid => RowSet::Valid,
+            ExportScope::Invalid => RowSet::Invalid,
+        };
+        View {
+            rows,
+            ..View::default()
+        }
+    }
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ExportReport {
+    #[ts(type = "number")]
+    pub rows: u64,
+    pub path: String,
+}
+
+/// The export request from the export panel.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ExportRequest {
+    pub event: String,
+    pub view: View,
+    pub scope: ExportScope,
+    /// `.csv` or `.parquet`; the extension picks the format.
+    pub path: String,
+    /// Also write `_row`, `_part` and `_valid`.
+    pub meta: bool,
+    /// Export an import that still lacks parts.
+    pub allow_incomplete: bool,
+}
+
+#[tauri::command]
+pub async fn export_rows(
+    state: State<'_, AppState>,
+    request: ExportRequest,
+) -> IpcResult<ExportReport> {
+    blocking(&state, move |h| {
+        let batch = h.resolve(&request.event)?;
+        let view = request.scope.view(request.view);
+        let path = PathBuf::from(&request.path);
+        let rows = h.export(&batch, &view, &path, request.meta, request.allow_incomplete)?;
+        Ok(ExportReport {
+            rows,
+            path: request.path,
+        })
+    })
+    .await
+}
+
+/// The native save dialog; `None` when the user cancels.
+#[tauri::command]
+pub async fn choose_export_path<R: Runtime>(
+    app: AppHandle<R>,
+    suggested: String,
+) -> IpcResult<Option<String>> {
+    let chosen = app
+        .dialog()
+        .file()
+        .set_title("Export rows")
+        .add_filter("CSV", &["csv"])
+        .add_filter("Parquet", &["parquet"])
+        .set_file_name(suggested)
+        .blocking_save_file();
+    match chosen.map(|p| p.into_path()) {
+        None => Ok(None),
+        Some(Ok(path)) => Ok(Some(path.to_string_lossy().into_owned())),
+        Some(Err(e)) => Err(IpcError::new("io", format!("cannot use that file: {e}"))),
+    }
+}
+
+/// Opens the file manager at `path`.
+#[tauri::command]
+pub async fn show_in_folder(path: String) -> IpcResult<()> {
+    tauri_plugin_opener::reveal_item_in_dir(&path)
+        .map_err(|e| IpcError::new("io", format!("cannot show {path} in its folder: {e}")))
+}
+
+#[tauri::command]
+pub async fn connection(state: State<'_, AppState>) -> IpcResult<Connection> {
+    Connection::read(&state).await
+}
+
+/// Saves the public tunnel URL (blank clears it).
+#[tauri::command]
+pub async fn set_public_url(state: State<'_, AppState>, url: String) -> IpcResult<Connection> {
+    blocking(&state, move |h| h.set_public_url(&url)).await?;
+    Connection::read(&state).await
+}
+
+/// Saves a new listen address and restarts the listener on it (also: retry after "in use").
+#[tauri::command]
+pub async fn set_listen_address(
+    state: State<'_, AppState>,
+    address: String,
+) -> IpcResult<Connection> {
+    let address = address.trim().to_owned();
+    if address.is_empty() {
+        return Err(IpcError::new("config", "the listen address is empty"));
+    }
+    let saved = address.clone();
+    blocking(&state, move |h| {
+        let mut settings = h.settings()?;
+        settings.listen = Some(saved);
+        h.save_settings(&settings)
+    })
+    .await?;
+    state.listener.start(state.hookgrid.clone(), &address).await;
+    Connection::read(&state).await
+}
+
+/// Starts the listener again on the address in force (after "port in use" was fixed).
+#[tauri::command]
+pub async fn restart_listener(state: State<'_, AppState>) -> IpcResult<Connection> {
+    let address = state.listen_address()?;
+    state.listener.start(state.hookgrid.clone(), &address).await;
+    Connection::read(&state).await
+}
+
+/// A new token: the old webhook URL stops working at once.
+#[tauri::command]
+pub async fn rotate_token(state: State<'_, AppState>) -> IpcResult<Connection> {
+    blocking(&state, Hookgrid::rotate_token).await?;
+    Connection::read(&state).await
+}
+
+/// Posts a small sample import through the webhook URL and reports whether it arrived.
+#[tauri::command]
+pub async fn send_test_event(state: State<'_, AppState>) -> IpcResult<TestReport> {
+    let connection = Connection::read(&state).await?;
+    Ok(state.hookgrid.send_test_batch(&connection.base_url()).await)
+}

@@ -1,0 +1,60 @@
+//! The connection panel's facts: where the listener is, and the URL to give Flatfile.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::IpcResult;
+use crate::listener::ListenerStatus;
+use crate::state::AppState;
+
+/// Everything the connection panel shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Connection {
+    pub listener: ListenerStatus,
+    /// The address the listener is configured to bind.
+    pub listen: String,
+    /// Whether `$HOOKGRID_LISTEN` decides the address (the saved one is not used).
+    pub listen_from_env: bool,
+    /// `http://<bound address>` while running, else from the configured address.
+    pub local_url: String,
+    /// The tunnel's public base URL, when set.
+    pub public_url: Option<String>,
+    /// The URL to paste into Flatfile: under the public URL when set, else the local one.
+    pub webhook_url: String,
+    /// A short fingerprint of the token, safe to show and log.
+    pub token_fingerprint: String,
+    pub data_dir: String,
+}
+
+impl Connection {
+    pub async fn read(state: &AppState) -> IpcResult<Connection> {
+        let settings = state.hookgrid.settings()?;
+        let listen = state.listen_address()?;
+        let listener = state.listener.status().await;
+        let local_url = match &listener {
+            ListenerStatus::Running { address, .. } => format!("http://{address}"),
+            _ => format!("http://{listen}"),
+        };
+        let public_url = settings.public_url.filter(|u| !u.trim().is_empty());
+        let base = public_url.clone().unwrap_or_else(|| local_url.clone());
+        let token = state.hookgrid.token();
+        Ok(Connection {
+            listener,
+            listen,
+            listen_from_env: state.listen_override.is_some(),
+            local_url,
+            webhook_url: state.hookgrid.webhook_url(&base),
+            public_url,
+            token_fingerprint: hookgrid::token::fingerprint(&token),
+            data_dir: state.hookgrid.data_dir().root().display().to_string(),
+        })
+    }
+
+    /// The base URL a test import is sent through.
+    pub fn base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| self.local_url.clone())
+    }
+}

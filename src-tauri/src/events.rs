@@ -1,0 +1,121 @@
+//! Forwards what happens in the core to the window (`hookgrid://event`) and announces each
+//! completed batch with a desktop notification.
+
+use hookgrid::Event;
+use tauri::{AppHandle, Emitter, Runtime};
+use tauri_plugin_notification::NotificationExt;
+use tokio::sync::broadcast::{Receiver, error::RecvError};
+
+/// The event name the UI listens on; the payload is a [`hookgrid::Event`].
+pub const EVENT: &str = "hookgrid://event";
+/// Sent when events were dropped (the UI was too slow): reload everything.
+pub const RESYNC: &str = "hookgrid://resync";
+
+/// Forwards events until the core closes its stream.
+pub async fn forward<R: Runtime>(app: AppHandle<R>, mut events: Receiver<Event>) {
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                if let Err(e) = app.emit(EVENT, &event) {
+                    tracing::debug!("cannot send an event to the window: {e}");
+                }
+                if let Some((title, body)) = notification(&event) {
+                    notify(&app, title, body);
+                }
+            }
+            Err(RecvError::Lagged(n)) => {
+                tracing::debug!("the window missed {n} events; asking it to reload");
+                let _ = app.emit(RESYNC, ());
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The desktop notification for an event, if it deserves one.
+pub fn notification(event: &Event) -> Option<(String, String)> {
+    match event {
+        Event::BatchCompleted {
+            batch,
+            valid,
+            invalid,
+            ..
+        } => Some((
+            "Import complete".to_owned(),
+            format!(
+                "Batch {}: {} valid, {} invalid rows",
+                short(batch),
+                thousands(*valid),
+                thousands(*invalid)
+            ),
+        )),
+        Event::BatchFailed { batch, message, .. } => Some((
+            "Import could not be opened".to_owned(),
+            format!("Batch {}: {message}", short(batch)),
+        )),
+        _ => None,
+    }
+}
+
+fn notify<R: Runtime>(app: &AppHandle<R>, title: String, body: String) {
+    let app = app.clone();
+    // Desktop notifications go over D-Bus and can block; a desktop without a notification
+    // service just doesn't show them.
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Err(e) = app.notification().builder().title(title).body(body).show() {
+            tracing::debug!("no desktop notification: {e}");
+        }
+    });
+}
+
+fn short(id: &str) -> &str {
+    match id.char_indices().nth(12) {
+        Some((i, _)) => &id[..i],
+        None => id,
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_completed_batch_is_announced_with_its_counts() {
+        let event = Event::BatchCompleted {
+            event: "evt".into(),
+            batch: "batch-0123456789abcdef".into(),
+            valid: 1_234_567,
+            invalid: 12,
+        };
+        assert_eq!(
+            notification(&event),
+            Some((
+                "Import complete".to_owned(),
+                "Batch batch-012345: 1,234,567 valid, 12 invalid rows".to_owned()
+            ))
+        );
+        let stored = Event::PartStored {
+            event: "e".into(),
+            batch: "b".into(),
+            part: 1,
+            of: 2,
+            received: 1,
+        };
+        assert_eq!(notification(&stored), None);
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+    }
+}

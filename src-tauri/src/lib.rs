@@ -1,0 +1,135 @@
+//! Hookgrid's desktop app: the webhook listener, a live batch list and the import grid.
+//!
+//! A thin shell over the `hookgrid` facade. [`run`] opens the data dir, starts the listener on
+//! Tauri's tokio runtime and forwards core events to the window; [`commands`] are what the UI
+//! invokes. Nothing here parses payloads, touches SQLite or runs Polars itself.
+
+pub mod commands;
+pub mod connection;
+pub mod error;
+pub mod events;
+pub mod listener;
+pub mod state;
+pub mod window;
+
+use hookgrid::Hookgrid;
+use tauri::{Manager, RunEvent, Runtime, WindowEvent};
+
+pub use state::{AppState, LISTEN_ENV};
+
+/// Adds the plugins, state and commands to `builder`; generic over the runtime so tests can
+/// use the mock runtime.
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_batches,
+            commands::list_rejected,
+            commands::rejected_body,
+            commands::fetch_page,
+            commands::close_batch,
+            commands::export_rows,
+            commands::choose_export_path,
+            commands::show_in_folder,
+            commands::connection,
+            commands::set_public_url,
+            commands::set_listen_address,
+            commands::restart_listener,
+            commands::rotate_token,
+            commands::send_test_event,
+        ])
+}
+
+/// Starts the listener and the event forwarding. Called once the app is set up.
+pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let hookgrid = state.hookgrid.clone();
+    tauri::async_runtime::spawn(events::forward(app.clone(), hookgrid.subscribe()));
+    match state.hookgrid.rebuild_missing() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("rebuilding {n} batch file(s) from the ledger"),
+        Err(e) => tracing::error!("cannot check batch files: {e}"),
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        match state.listen_address() {
+            Ok(address) => {
+                state.listener.start(state.hookgrid.clone(), &address).await;
+            }
+            Err(e) => tracing::error!("cannot read the listen address: {e}"),
+        }
+    });
+}
+
+/// Stops the listener (finishing requests in flight) and the batch-file worker.
+pub fn stop<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let state = app.state::<AppState>();
+    tauri::async_runtime::block_on(state.listener.stop());
+    state.hookgrid.shutdown();
+}
+
+/// The app's entry point.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let hookgrid = match Hookgrid::open_default() {
+        Ok(h) => h,
+        Err(e) => {
+            // No window can say it yet: there is no data dir to run on.
+            tracing::error!("cannot open the data dir: {e}");
+            std::process::exit(1);
+        }
+    };
+    let listen = std::env::var(LISTEN_ENV).ok();
+    // A second launch focuses the first: two apps would fight over the port and the data.
+    // Registered first, so a second instance exits before anything else starts.
+    let single =
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }));
+    let app = configure(single, AppState::new(hookgrid, listen))
+        .setup(|app| {
+            if let Some(w) = app.get_webview_window("main") {
+                let saved = app.state::<AppState>().hookgrid.settings();
+                if let Ok(Some(place)) = saved.map(|s| s.window) {
+                    window::restore(&w, place);
+                }
+            }
+            start(app.handle());
+            Ok(())
+        })
+        .on_window_event(|w, event| {
+            if let WindowEvent::CloseRequested { .. } = event
+                && let Some(w) = w.app_handle().get_webview_window(w.label())
+            {
+                window::save(&w, &w.state::<AppState>().hookgrid);
+            }
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|app, event| {
+            if let RunEvent::Exit = event {
+                stop(app);
+            }
+        }),
+        Err(e) => {
+            tracing::error!("cannot start the app: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,37 @@
+//! What every command reaches: the open data dir and the listener.
+
+use std::sync::Arc;
+
+use hookgrid::Hookgrid;
+
+use crate::listener::Listener;
+
+/// Environment variable that overrides the listen address for this run (not saved).
+pub const LISTEN_ENV: &str = "HOOKGRID_LISTEN";
+
+/// The app's managed state.
+#[derive(Debug)]
+pub struct AppState {
+    pub hookgrid: Arc<Hookgrid>,
+    pub listener: Listener,
+    /// `$HOOKGRID_LISTEN`, which wins over the saved address.
+    pub listen_override: Option<String>,
+}
+
+impl AppState {
+    pub fn new(hookgrid: Hookgrid, listen_override: Option<String>) -> AppState {
+        AppState {
+            hookgrid: Arc::new(hookgrid),
+            listener: Listener::default(),
+            listen_override: listen_override.filter(|l| !l.trim().is_empty()),
+        }
+    }
+
+    /// The address the listener should bind: the override, else the saved setting.
+    pub fn listen_address(&self) -> hookgrid::Result<String> {
+        match &self.listen_override {
+            Some(addr) => Ok(addr.clone()),
+            None => Ok(self.hookgrid.settings()?.listen().to_owned()),
+        }
+    }
+}

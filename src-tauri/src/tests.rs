@@ -1,0 +1,287 @@
+//! Command-level tests: the real commands through Tauri's IPC (mock runtime), over a real data
+//! dir, with the real listener on a real socket.
+
+use hookgrid::{Hookgrid, sample};
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+use crate::{AppState, configure};
+
+struct Desk {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    dir: tempfile::TempDir,
+}
+
+fn desk() -> Desk {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hookgrid = Hookgrid::open(dir.path()).expect("open");
+    let state = AppState::new(hookgrid, Some("127.0.0.1:0".into()));
+    let app = configure(mock_builder(), state)
+        .build(mock_context(noop_assets()))
+        .expect("app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window");
+    Desk {
+        _app: app,
+        window,
+        dir,
+    }
+}
+
+impl Desk {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, request)
+            .map(|body| body.deserialize::<Value>().expect("json answer"))
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// Starts the listener; returns the connection.
+    fn listen(&self) -> Value {
+        let c = self.ok("restart_listener", json!({}));
+        assert_eq!(c["listener"]["state"], "running", "{c}");
+        c
+    }
+}
+
+/// Posts a sample batch: 3 parts of 10 rows, every 4th row invalid.
+fn post_sample(webhook: &str, id: &str) {
+    let batch = sample::SampleBatch {
+        event_id: id.into(),
+        batch_id: id.into(),
+        parts: 3,
+        rows_per_part: 10,
+        invalid_every: 4,
+    };
+    let client = reqwest::blocking::Client::new();
+    for index in [2, 1, 3] {
+        let r = client
+            .post(webhook)
+            .body(batch.body(index))
+            .send()
+            .expect("post");
+        assert_eq!(r.status(), 200, "part {index}");
+    }
+}
+
+fn view(rows: &str, filter: Option<&str>) -> Value {
+    json!({"rows": rows, "filter": filter, "search": null, "sort": null})
+}
+
+#[test]
+fn a_batch_posted_to_the_listener_is_listed_paged_filtered_and_exported() {
+    let d = desk();
+    let c = d.listen();
+    let webhook = c["webhook_url"].as_str().expect("url").to_owned();
+    assert!(webhook.starts_with("http://127.0.0.1:"), "{webhook}");
+    post_sample(&webhook, "evt-a");
+
+    let batches = d.ok("list_batches", json!({}));
+    assert_eq!(batches[0]["event"], "evt-a");
+    assert_eq!(batches[0]["status"], "complete");
+    assert_eq!(
+        (batches[0]["valid"].as_u64(), batches[0]["invalid"].as_u64()),
+        (Some(22), Some(8))
+    );
+
+    let page = d.ok(
+        "fetch_page",
+        json!({"event": "evt-a", "view": view("all", None), "offset": 5, "limit": 10}),
+    );
+    assert_eq!(
+        (page["total"].as_u64(), page["batch_rows"].as_u64()),
+        (Some(30), Some(30))
+    );
+    let columns: Vec<&str> = page["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(&columns[..4], ["_row", "_part", "_valid", "customer_id"]);
+    assert_eq!(page["rows"].as_array().map(Vec::len), Some(10));
+    assert_eq!(page["rows"][0][0], 5, "rows start at the offset");
+
+    let invalid = d.ok(
+        "fetch_page",
+        json!({"event": "evt-a", "view": view("invalid", None), "offset": 0, "limit": 100}),
+    );
+    assert_eq!(invalid["total"], 8);
+    assert!(
+        invalid["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r[2] == false)
+    );
+
+    let bad = d
+        .invoke(
+            "fetch_page",
+            json!({"event": "evt-a", "view": view("all", Some("plan = ")), "offset": 0, "limit": 10}),
+        )
+        .expect_err("bad SQL");
+    assert_eq!(bad["code"], "bad_filter", "{bad}");
+    assert!(bad["message"].as_str().is_some_and(|m| !m.is_empty()));
+
+    let out = d.dir.path().join("valid.csv");
+    let report = d.ok(
+        "export_rows",
+        json!({"request": {
+            "event": "evt-a", "view": view("invalid", None), "scope": "valid",
+            "path": out.to_string_lossy(), "meta": false, "allow_incomplete": false
+        }}),
+    );
+    assert_eq!(report["rows"], 22);
+    let csv = std::fs::read_to_string(&out).expect("csv");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 22,
+        "header and one line per valid row"
+    );
+    assert!(csv.starts_with("customer_id,"), "no meta columns: {csv}");
+
+    let unknown = d
+        .invoke(
+            "export_rows",
+            json!({"request": {
+                "event": "evt-a", "view": view("all", None), "scope": "view",
+                "path": d.dir.path().join("x.xlsx").to_string_lossy(), "meta": false,
+                "allow_incomplete": false
+            }}),
+        )
+        .expect_err("xlsx");
+    assert_eq!(unknown["code"], "unknown_format");
+    let missing = d
+        .invoke(
+            "fetch_page",
+            json!({"event": "nope", "view": view("all", None), "offset": 0, "limit": 10}),
+        )
+        .expect_err("missing");
+    assert_eq!(missing["code"], "not_found");
+}
+
+#[test]
+fn the_connection_follows_the_public_url_and_the_token() {
+    let d = desk();
+    let c = d.listen();
+    let local = c["local_url"].as_str().expect("local").to_owned();
+    assert_eq!(
+        c["webhook_url"].as_str().map(|u| u.starts_with(&local)),
+        Some(true)
+    );
+    assert_eq!(c["listen_from_env"], true);
+
+    let refused = d
+        .invoke("set_public_url", json!({"url": "ftp://nope"}))
+        .expect_err("ftp");
+    assert_eq!(refused["code"], "config");
+
+    let c = d.ok(
+        "set_public_url",
+        json!({"url": "https://abc.trycloudflare.com/"}),
+    );
+    assert_eq!(c["public_url"], "https://abc.trycloudflare.com");
+    let with_public = c["webhook_url"].as_str().expect("url").to_owned();
+    assert!(with_public.starts_with("https://abc.trycloudflare.com/hooks/"));
+
+    let rotated = d.ok("rotate_token", json!({}));
+    assert_ne!(rotated["webhook_url"].as_str(), Some(with_public.as_str()));
+    assert_ne!(rotated["token_fingerprint"], c["token_fingerprint"]);
+
+    // The old token is refused by the running listener.
+    let old_local = with_public.replace("https://abc.trycloudflare.com", &local);
+    let r = reqwest::blocking::Client::new()
+        .post(&old_local)
+        .body(
+            sample::SampleBatch {
+                event_id: "e".into(),
+                batch_id: "b".into(),
+                parts: 1,
+                rows_per_part: 1,
+                invalid_every: 0,
+            }
+            .body(1),
+        )
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 404);
+
+    let cleared = d.ok("set_public_url", json!({"url": "  "}));
+    assert_eq!(cleared["public_url"], Value::Null);
+}
+
+#[test]
+fn a_test_event_through_the_local_url_arrives_and_shows_as_a_batch() {
+    let d = desk();
+    d.listen();
+    let report = d.ok("send_test_event", json!({}));
+    assert_eq!(report["arrived"], true, "{report}");
+    assert_eq!(report["status"], 200);
+    assert!(!report["url"].as_str().unwrap_or("").contains(&d.token()));
+    let batches = d.ok("list_batches", json!({}));
+    assert_eq!(batches[0]["batch"], report["batch"]);
+}
+
+#[test]
+fn a_test_event_to_a_dead_tunnel_says_what_to_check() {
+    let d = desk();
+    d.listen();
+    // A port nothing listens on: bind one, then close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    d.ok(
+        "set_public_url",
+        json!({"url": format!("http://127.0.0.1:{port}")}),
+    );
+    let report = d.ok("send_test_event", json!({}));
+    assert_eq!(report["arrived"], false);
+    let message = report["message"].as_str().expect("message");
+    assert!(
+        message.contains("Could not reach") && message.contains("tunnel"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_taken_port_is_reported_with_its_code_and_a_free_one_recovers() {
+    let d = desk();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let c = d.ok("set_listen_address", json!({"address": addr}));
+    assert_eq!(c["listener"]["state"], "failed", "{c}");
+    assert_eq!(c["listener"]["code"], "address_in_use");
+    let c = d.ok("set_listen_address", json!({"address": "127.0.0.1:0"}));
+    assert_eq!(c["listener"]["state"], "running", "{c}");
+    assert_eq!(c["listener"]["loopback"], true);
+}
+
+impl Desk {
+    fn token(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("token"))
+            .expect("token")
+            .trim()
+            .to_owned()
+    }
+}
