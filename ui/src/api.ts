@@ -1,0 +1,71 @@
+// The UI's one door to Rust: a typed wrapper per command and the event subscriptions.
+// Every type here is generated from the Rust side (src/bindings, by ts-rs).
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Batch } from "./bindings/Batch";
+import type { Connection } from "./bindings/Connection";
+import type { Event } from "./bindings/Event";
+import type { ExportReport } from "./bindings/ExportReport";
+import type { ExportRequest } from "./bindings/ExportRequest";
+import type { GridPage } from "./bindings/GridPage";
+import type { IpcError } from "./bindings/IpcError";
+import type { Quarantined } from "./bindings/Quarantined";
+import type { TestReport } from "./bindings/TestReport";
+import type { View } from "./bindings/View";
+
+/** A failed command, with the code the Rust side gave it (`bad_filter`, `io`, …). */
+export class CommandError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "CommandError";
+    this.code = code;
+  }
+}
+
+function isIpcError(e: unknown): e is IpcError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isIpcError(e)) throw new CommandError(e.code, e.message);
+    throw new CommandError("internal", String(e));
+  }
+}
+
+export const api = {
+  listBatches: () => call<Batch[]>("list_batches"),
+  listRejected: () => call<Quarantined[]>("list_rejected"),
+  rejectedBody: (id: number) => call<string>("rejected_body", { id }),
+  fetchPage: (event: string, view: View, offset: number, limit: number) =>
+    call<GridPage>("fetch_page", { event, view, offset, limit }),
+  closeBatch: () => call<void>("close_batch"),
+  exportRows: (request: ExportRequest) => call<ExportReport>("export_rows", { request }),
+  chooseExportPath: (suggested: string) => call<string | null>("choose_export_path", { suggested }),
+  showInFolder: (path: string) => call<void>("show_in_folder", { path }),
+  connection: () => call<Connection>("connection"),
+  setPublicUrl: (url: string) => call<Connection>("set_public_url", { url }),
+  setListenAddress: (address: string) => call<Connection>("set_listen_address", { address }),
+  restartListener: () => call<Connection>("restart_listener"),
+  rotateToken: () => call<Connection>("rotate_token"),
+  sendTestEvent: () => call<TestReport>("send_test_event"),
+};
+
+export type Api = typeof api;
+
+/** Core events (`hookgrid://event`) and reload requests after missed events. */
+export async function onCoreEvent(
+  handler: (event: Event) => void,
+  resync: () => void,
+): Promise<UnlistenFn> {
+  const a = await listen<Event>("hookgrid://event", (e) => handler(e.payload));
+  const b = await listen("hookgrid://resync", () => resync());
+  return () => {
+    a();
+    b();
+  };
+}

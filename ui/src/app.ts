@@ -1,0 +1,213 @@
+// The window: sidebar (connection, rejected requests, imports) and the main area, which shows
+// one of: a first-run welcome, the connection panel, the rejected requests, or an import.
+
+import { type Api, onCoreEvent } from "./api";
+import { BatchList } from "./batches";
+import type { Batch } from "./bindings/Batch";
+import type { Connection } from "./bindings/Connection";
+import type { Event } from "./bindings/Event";
+import { ConnectionPanel } from "./connection";
+import { h, replace } from "./dom";
+import { ExportDialog } from "./exporter";
+import { ImportView } from "./importview";
+import { RejectedView } from "./rejected";
+
+type Page = "welcome" | "connection" | "rejected" | "import";
+
+export class App {
+  readonly root: HTMLElement;
+  private main = h("main", { class: "main", testid: "main" });
+  private banner = h("div", { class: "banner", testid: "banner", role: "alert", hidden: true });
+  private batches: BatchList;
+  private connection: ConnectionPanel;
+  private rejected: RejectedView;
+  private exporter: ExportDialog;
+  private open: ImportView | null = null;
+  private page: Page = "welcome";
+  private navConnection = h("button", { type: "button", class: "nav", testid: "nav-connection", onclick: () => this.showConnection() });
+  private navRejected = h("button", { type: "button", class: "nav", testid: "nav-rejected", onclick: () => void this.showRejected() });
+  private rejectedCount = 0;
+
+  constructor(private api: Api) {
+    this.batches = new BatchList(api, (b) => void this.openBatch(b), (list) => this.onBatches(list));
+    this.connection = new ConnectionPanel(api, (c) => this.onConnection(c));
+    this.rejected = new RejectedView(api);
+    this.exporter = new ExportDialog(api);
+    this.root = h(
+      "div",
+      { class: "app" },
+      h(
+        "aside",
+        { class: "sidebar" },
+        h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }), "Hookgrid"),
+        h("nav", {}, this.navConnection, this.navRejected),
+        this.batches.root,
+      ),
+      h("div", { class: "content" }, this.banner, this.main),
+      this.exporter.root,
+    );
+    this.renderNav();
+    document.addEventListener("keydown", (e) => this.onKey(e));
+    // Anything unexpected is shown, not lost in a console nobody sees.
+    window.addEventListener("error", (e) => this.fail("Something went wrong", e.error ?? e.message));
+    window.addEventListener("unhandledrejection", (e) => this.fail("Something went wrong", e.reason));
+  }
+
+  async start(): Promise<void> {
+    await onCoreEvent(
+      (e) => this.onEvent(e),
+      () => void this.reloadAll(),
+    );
+    await this.reloadAll();
+    if (this.batches.batches.length === 0) this.showWelcome();
+  }
+
+  private async reloadAll(): Promise<void> {
+    await Promise.all([
+      this.batches.refresh().catch((e) => this.fail("Could not read the imports", e)),
+      this.connection.load().catch((e) => this.fail("Could not read the connection", e)),
+      this.api
+        .listRejected()
+        .then((r) => {
+          this.rejectedCount = r.length;
+          this.renderNav();
+        })
+        .catch((e) => this.fail("Could not read the rejected requests", e)),
+    ]);
+  }
+
+  private onEvent(e: Event): void {
+    this.batches.handle(e);
+    if (e.type === "request_quarantined") {
+      this.rejectedCount += 1;
+      this.renderNav();
+      if (this.page === "rejected") void this.rejected.load();
+    }
+    if (e.type === "batch_failed") {
+      this.fail(`Batch ${e.batch} could not be opened`, new Error(e.message));
+    }
+  }
+
+  private onBatches(list: Batch[]): void {
+    if (this.open) {
+      const now = list.find((b) => b.event === this.open?.event);
+      if (now) void this.open.update(now);
+    }
+    if (this.page === "welcome" && list.length > 0) this.renderWelcome();
+  }
+
+  private onConnection(c: Connection): void {
+    this.navConnection.dataset.state = c.listener.state;
+    this.renderNav();
+    if (this.page === "welcome") this.renderWelcome();
+  }
+
+  private renderNav(): void {
+    const state = this.connection?.current?.listener.state ?? "stopped";
+    replace(
+      this.navConnection,
+      h("span", { class: `dot ${state === "running" ? "ok" : state === "failed" ? "error" : ""}` }),
+      "Connection",
+    );
+    replace(
+      this.navRejected,
+      "Rejected requests",
+      this.rejectedCount > 0 ? h("span", { class: "count", testid: "rejected-count" }, String(this.rejectedCount)) : null,
+    );
+    this.navConnection.classList.toggle("selected", this.page === "connection");
+    this.navRejected.classList.toggle("selected", this.page === "rejected");
+  }
+
+  private leave(page: Page): void {
+    if (this.open && page !== "import") {
+      this.open.destroy();
+      this.open = null;
+      this.batches.select(null);
+    }
+    this.page = page;
+    this.renderNav();
+  }
+
+  private showWelcome(): void {
+    this.leave("welcome");
+    this.renderWelcome();
+  }
+
+  private renderWelcome(): void {
+    const c = this.connection.current;
+    const hasImports = this.batches.batches.length > 0;
+    replace(
+      this.main,
+      h(
+        "section",
+        { class: "panel welcome", testid: "welcome" },
+        h("h1", {}, hasImports ? "Pick an import" : "Waiting for the first import"),
+        hasImports
+          ? h("p", {}, "Choose an import on the left to see its rows. Invalid rows are tinted red.")
+          : h(
+              "ol",
+              {},
+              h("li", {}, "Start a tunnel to this app (Connection shows how), and save its public URL."),
+              h(
+                "li",
+                {},
+                "Paste the webhook URL into your Flatfile Portal:",
+                c ? h("div", {}, h("code", { class: "url", testid: "welcome-url" }, c.webhook_url)) : null,
+              ),
+              h("li", {}, "Press “Send test event” to check the path end to end. Imports appear on the left as they arrive."),
+            ),
+        h("button", { type: "button", class: "primary", onclick: () => this.showConnection() }, "Open Connection"),
+      ),
+    );
+  }
+
+  private showConnection(): void {
+    this.leave("connection");
+    replace(this.main, this.connection.root);
+    void this.connection.load().catch((e) => this.fail("Could not read the connection", e));
+  }
+
+  private async showRejected(): Promise<void> {
+    this.leave("rejected");
+    replace(this.main, this.rejected.root);
+    try {
+      this.rejectedCount = await this.rejected.load();
+      this.renderNav();
+    } catch (e) {
+      this.fail("Could not read the rejected requests", e);
+    }
+  }
+
+  private async openBatch(b: Batch): Promise<void> {
+    if (this.open?.event === b.event) return;
+    this.open?.destroy();
+    this.leave("import");
+    this.batches.select(b.event);
+    const view = new ImportView(b, { export: (batch, v) => this.exporter.open(batch, v) });
+    this.open = view;
+    replace(this.main, view.root);
+    this.hideBanner();
+    await view.open();
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && e.key.toLowerCase() === "f" && this.open) {
+      e.preventDefault();
+      this.open.focusSearch();
+    } else if (mod && e.key.toLowerCase() === "e" && this.open) {
+      e.preventDefault();
+      this.open.openExport();
+    }
+  }
+
+  private fail(what: string, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.banner.hidden = false;
+    replace(this.banner, `${what}: ${message}`, h("button", { type: "button", class: "link", onclick: () => this.hideBanner() }, "Dismiss"));
+  }
+
+  private hideBanner(): void {
+    this.banner.hidden = true;
+  }
+}

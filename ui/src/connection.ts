@@ -1,0 +1,187 @@
+// The connection panel: is the listener up, which URL to give Flatfile, the tunnel, the
+// token, and a test import sent end to end through the public URL.
+
+import { type Api, CommandError } from "./api";
+import type { Connection } from "./bindings/Connection";
+import { h, replace } from "./dom";
+
+type ConnectionApi = Pick<
+  Api,
+  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent"
+>;
+
+export class ConnectionPanel {
+  readonly root: HTMLElement;
+  private state = h("div", { class: "listener-state", testid: "listener-state", role: "status" });
+  private webhook = h("code", { class: "url", testid: "webhook-url" });
+  private local = h("code", { testid: "local-url" });
+  private publicUrl: HTMLInputElement;
+  private listen: HTMLInputElement;
+  private notice = h("p", { class: "notice", testid: "connection-notice", role: "alert" });
+  private test = h("div", { class: "test-result", testid: "test-result", role: "status" });
+  private testButton: HTMLButtonElement;
+  private fingerprint = h("span", { class: "muted", testid: "token-fingerprint" });
+  private dataDir = h("code", {});
+  current: Connection | null = null;
+
+  constructor(
+    private api: ConnectionApi,
+    private onChange: (c: Connection) => void = () => undefined,
+  ) {
+    this.publicUrl = h("input", {
+      type: "url",
+      placeholder: "https://your-tunnel.trycloudflare.com",
+      "aria-label": "Public tunnel URL",
+      testid: "public-url",
+      onkeydown: (e: Event) => {
+        if ((e as KeyboardEvent).key === "Enter") void this.savePublicUrl();
+      },
+    });
+    this.listen = h("input", { type: "text", "aria-label": "Listen address", testid: "listen-address", spellcheck: "false" });
+    this.testButton = h("button", { type: "button", testid: "send-test", onclick: () => void this.sendTest() }, "Send test event");
+    this.root = h(
+      "section",
+      { class: "panel connection", testid: "connection-panel" },
+      h("h1", {}, "Connection"),
+      this.state,
+      this.notice,
+      h(
+        "div",
+        { class: "field" },
+        h("label", {}, "Webhook URL for Flatfile"),
+        h("div", { class: "row" }, this.webhook, h("button", { type: "button", testid: "copy-url", onclick: () => void this.copy() }, "Copy")),
+        h("p", { class: "hint" }, "Paste it as the webhook URL of your Flatfile Portal. It contains a secret token: share it only with Flatfile."),
+      ),
+      h(
+        "div",
+        { class: "field" },
+        h("label", {}, "Public tunnel URL"),
+        h("div", { class: "row" }, this.publicUrl, h("button", { type: "button", testid: "save-public-url", onclick: () => void this.savePublicUrl() }, "Save")),
+        h("p", { class: "hint" }, "The https address your tunnel gives you. Leave it empty to use the local URL (only this machine can reach it)."),
+      ),
+      h(
+        "div",
+        { class: "field" },
+        h("label", {}, "Check the tunnel"),
+        h("div", { class: "row" }, this.testButton, this.test),
+      ),
+      h(
+        "div",
+        { class: "field" },
+        h("label", {}, "Listener"),
+        h("div", { class: "row" }, this.listen, h("button", { type: "button", testid: "save-listen", onclick: () => void this.saveListen() }, "Apply")),
+        h("p", { class: "hint" }, "Local URL: ", this.local, ". Keep 127.0.0.1 so only the tunnel can reach it."),
+      ),
+      h(
+        "div",
+        { class: "field" },
+        h("label", {}, "Token"),
+        h(
+          "div",
+          { class: "row" },
+          h("button", { type: "button", class: "danger", testid: "rotate-token", onclick: () => void this.rotate() }, "Rotate token"),
+          this.fingerprint,
+        ),
+        h("p", { class: "hint" }, "A new token stops the old URL at once; paste the new URL into Flatfile."),
+      ),
+      h(
+        "details",
+        { class: "howto" },
+        h("summary", {}, "How to set up a tunnel"),
+        h("p", {}, "cloudflared (free, no account for a quick tunnel):"),
+        h("pre", {}, "cloudflared tunnel --url http://127.0.0.1:8787"),
+        h("p", {}, "ngrok (needs a free account):"),
+        h("pre", {}, "ngrok http 8787"),
+        h("p", {}, "Copy the https URL it prints into “Public tunnel URL”, save, then press “Send test event”. Use the port of your local URL if you changed it."),
+      ),
+      h("p", { class: "hint" }, "Data is kept in ", this.dataDir, "."),
+    );
+  }
+
+  async load(): Promise<Connection> {
+    return this.show(await this.api.connection());
+  }
+
+  show(c: Connection): Connection {
+    this.current = c;
+    replace(this.webhook, c.webhook_url);
+    replace(this.local, c.local_url);
+    replace(this.dataDir, c.data_dir);
+    replace(this.fingerprint, `token fingerprint ${c.token_fingerprint}`);
+    if (document.activeElement !== this.publicUrl) this.publicUrl.value = c.public_url ?? "";
+    if (document.activeElement !== this.listen) this.listen.value = c.listen;
+    this.listen.disabled = c.listen_from_env;
+    this.listen.title = c.listen_from_env ? "Set by HOOKGRID_LISTEN for this run" : "";
+    const l = c.listener;
+    this.state.dataset.state = l.state;
+    if (l.state === "running") {
+      replace(this.state, h("span", { class: "dot ok" }), `Listening on ${l.address}`);
+      this.notice.textContent = l.loopback
+        ? ""
+        : `Warning: the listener is bound to ${l.address}, so other machines on your network can reach it. Use 127.0.0.1 unless you mean to expose it.`;
+    } else if (l.state === "failed") {
+      replace(this.state, h("span", { class: "dot error" }), `Not listening: ${l.message}`);
+      this.notice.textContent =
+        l.code === "address_in_use"
+          ? `Another program is using ${l.address}. Close it (or another Hookgrid), or enter a free address below, e.g. 127.0.0.1:8788, and press Apply.`
+          : "Enter an address this machine can listen on, e.g. 127.0.0.1:8787, and press Apply.";
+    } else {
+      replace(this.state, h("span", { class: "dot" }), "Listener stopped");
+      this.notice.textContent = "";
+    }
+    this.onChange(c);
+    return c;
+  }
+
+  private async run(work: () => Promise<Connection>): Promise<void> {
+    try {
+      this.show(await work());
+    } catch (e) {
+      this.notice.textContent = e instanceof CommandError ? e.message : String(e);
+    }
+  }
+
+  private savePublicUrl(): Promise<void> {
+    return this.run(() => this.api.setPublicUrl(this.publicUrl.value));
+  }
+
+  private saveListen(): Promise<void> {
+    return this.run(() => this.api.setListenAddress(this.listen.value));
+  }
+
+  private rotate(): Promise<void> {
+    if (!window.confirm("Rotate the token? The current webhook URL stops working at once.")) return Promise.resolve();
+    return this.run(() => this.api.rotateToken());
+  }
+
+  private async sendTest(): Promise<void> {
+    this.testButton.disabled = true;
+    this.test.dataset.result = "pending";
+    replace(this.test, "Sending a test import…");
+    try {
+      const r = await this.api.sendTestEvent();
+      this.test.dataset.result = r.arrived ? "arrived" : "failed";
+      replace(this.test, h("span", { class: r.arrived ? "ok" : "error" }, r.arrived ? "✓ " : "✕ "), r.message, h("span", { class: "muted" }, ` (${r.url})`));
+    } catch (e) {
+      this.test.dataset.result = "failed";
+      replace(this.test, `✕ ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.testButton.disabled = false;
+    }
+  }
+
+  private async copy(): Promise<void> {
+    const url = this.current?.webhook_url ?? "";
+    try {
+      await navigator.clipboard.writeText(url);
+      this.notice.textContent = "Webhook URL copied.";
+    } catch {
+      // No clipboard access: select the URL so Ctrl+C copies it.
+      const range = document.createRange();
+      range.selectNodeContents(this.webhook);
+      window.getSelection()?.removeAllRanges();
+      window.getSelection()?.addRange(range);
+      this.notice.textContent = "Press Ctrl+C to copy the selected URL.";
+    }
+  }
+}

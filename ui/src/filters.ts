@@ -1,0 +1,30 @@
+// What the grid is asked to show, as the `View` the Rust side evaluates with Polars.
+
+import type { RowSet } from "./bindings/RowSet";
+import type { Sort } from "./bindings/Sort";
+import type { View } from "./bindings/View";
+
+export interface Filters {
+  rows: RowSet;
+  search: string;
+  /** SQL boolean expression, e.g. `plan = 'team' AND seats > 10`. */
+  filter: string;
+}
+
+export const noFilters: Filters = { rows: "all", search: "", filter: "" };
+
+/** The view for these filters and the grid's sort. Blank text means "no filter". */
+export function toView(f: Filters, sort: Sort | null): View {
+  const text = (s: string) => (s.trim() === "" ? null : s.trim());
+  return { rows: f.rows, filter: text(f.filter), search: text(f.search), sort };
+}
+
+/** AG Grid's sort model (one column at most) as a `Sort`. */
+export function sortFrom(model: { colId: string; sort: "asc" | "desc" }[]): Sort | null {
+  const first = model[0];
+  return first ? { column: first.colId, descending: first.sort === "desc" } : null;
+}
+
+export function sameView(a: View, b: View): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

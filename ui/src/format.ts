@@ -1,0 +1,59 @@
+// How numbers, times and statuses read in the UI.
+
+import type { Batch } from "./bindings/Batch";
+
+const numbers = new Intl.NumberFormat("en-US");
+
+export function count(n: number): string {
+  return numbers.format(n);
+}
+
+/** "12 rows", "1 row" */
+export function rows(n: number): string {
+  return `${count(n)} ${n === 1 ? "row" : "rows"}`;
+}
+
+/** A batch id short enough for the sidebar. */
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 12)}…` : id;
+}
+
+/** "14:05:09" today, else "27 Nov 14:05". */
+export function received(rfc3339: string, now: Date = new Date()): string {
+  const t = new Date(rfc3339);
+  if (Number.isNaN(t.getTime())) return rfc3339;
+  const time = t.toLocaleTimeString("en-GB", { hour12: false });
+  if (t.toDateString() === now.toDateString()) return time;
+  const day = t.toLocaleDateString("en-GB", { day: "numeric", month: "short" });
+  return `${day} ${time.slice(0, 5)}`;
+}
+
+export type BadgeTone = "ok" | "waiting" | "warning";
+
+/** The status badge of a batch: complete, incomplete n of m, or count mismatch. */
+export function badge(b: Batch): { label: string; tone: BadgeTone; title: string } {
+  if (b.status === "incomplete") {
+    return {
+      label: `incomplete ${b.parts_received} of ${b.parts_expected}`,
+      tone: "waiting",
+      title: `${b.parts_received} of ${b.parts_expected} parts have arrived`,
+    };
+  }
+  if (b.mismatched_parts > 0) {
+    const parts = b.mismatched_parts === 1 ? "1 part holds" : `${b.mismatched_parts} parts hold`;
+    return {
+      label: "count mismatch",
+      tone: "warning",
+      title: `${parts} a different number of rows than Flatfile declared`,
+    };
+  }
+  return { label: "complete", tone: "ok", title: `All ${b.parts_expected} parts arrived` };
+}
+
+/** Newest first: by first part received (a batch keeps its place while parts arrive). */
+export function newestFirst(batches: Batch[]): Batch[] {
+  return [...batches].sort(
+    (a, b) =>
+      b.first_received.localeCompare(a.first_received) || b.event.localeCompare(a.event),
+  );
+}

@@ -1,0 +1,161 @@
+// The import grid: AG Grid's infinite row model, which keeps only the blocks near the
+// viewport and asks Rust for each block (`fetch_page`), so a million-row batch scrolls like
+// a small one. Values are shown by AG Grid's default renderer, which writes text, never HTML.
+
+import {
+  type ColDef,
+  type GridApi,
+  type IDatasource,
+  type IGetRowsParams,
+  CellStyleModule,
+  InfiniteRowModelModule,
+  ModuleRegistry,
+  RowStyleModule,
+  TooltipModule,
+  colorSchemeVariable,
+  createGrid,
+  themeQuartz,
+} from "ag-grid-community";
+import { api } from "./api";
+import type { ColumnInfo } from "./bindings/ColumnInfo";
+import type { GridPage } from "./bindings/GridPage";
+import type { View } from "./bindings/View";
+
+ModuleRegistry.registerModules([InfiniteRowModelModule, RowStyleModule, CellStyleModule, TooltipModule]);
+
+/** Rows per request: one block of the infinite row model. */
+export const BLOCK = 100;
+
+/** A row as the grid holds it: the values in `columns` order. */
+export type Row = unknown[];
+
+/** Columns shown by default are the data columns; these are there but out of the way. */
+const META = new Set(["_row", "_part", "_valid"]);
+
+/** The status column: an icon and a word, from `_valid`. */
+export function statusText(valid: unknown): string {
+  if (valid === true) return "✓ valid";
+  if (valid === false) return "✕ invalid";
+  return "";
+}
+
+/** Column definitions for a batch's columns. */
+export function columnDefs(columns: ColumnInfo[], showMeta: boolean): ColDef<Row>[] {
+  const at = (name: string) => columns.findIndex((c) => c.name === name);
+  const valid = at("_valid");
+  const status: ColDef<Row> = {
+    colId: "_valid",
+    headerName: "Status",
+    pinned: "left",
+    width: 110,
+    valueGetter: (p) => (p.data ? statusText(p.data[valid]) : ""),
+    cellClass: (p) => (p.data?.[valid] === false ? "cell-status invalid" : "cell-status valid"),
+  };
+  const data = columns.flatMap((c, i): ColDef<Row>[] => {
+    // `_valid` is shown by the status column.
+    if (c.name === "_valid") return [];
+    const numeric = c.kind === "int" || c.kind === "float";
+    return [{
+      colId: c.name,
+      headerName: c.name,
+      headerTooltip: `${c.name} (${c.kind})`,
+      hide: META.has(c.name) && !showMeta,
+      pinned: META.has(c.name) ? "left" : null,
+      width: META.has(c.name) ? 90 : numeric ? 110 : 170,
+      type: numeric ? "rightAligned" : undefined,
+      valueGetter: (p) => p.data?.[i],
+      valueFormatter: (p) => (p.value === null || p.value === undefined ? "" : String(p.value)),
+      tooltipValueGetter: (p) => (typeof p.value === "string" && p.value.length > 24 ? p.value : null),
+    }];
+  });
+  return [status, ...data];
+}
+
+/**
+ * The datasource for one batch. `first` is block 0 of a view, already fetched (opening a
+ * batch or applying a filter fetches it to check the view), so it is not asked for twice.
+ */
+export function datasource(
+  event: string,
+  view: (sortModel: IGetRowsParams["sortModel"]) => View,
+  first: { view: View; page: GridPage } | null,
+  onPage: (page: GridPage) => void,
+  onError: (e: unknown) => void,
+): IDatasource {
+  let seed = first;
+  return {
+    // Known from the first block: the scrollbar is right from the start.
+    rowCount: first?.page.total,
+    getRows(params: IGetRowsParams) {
+      const wanted = view(params.sortModel);
+      const limit = params.endRow - params.startRow;
+      const reuse = seed !== null && params.startRow === 0 && JSON.stringify(seed.view) === JSON.stringify(wanted);
+      const page = reuse && seed ? Promise.resolve(seed.page) : api.fetchPage(event, wanted, params.startRow, limit);
+      seed = null;
+      page.then(
+        (p) => {
+          onPage(p);
+          params.successCallback(p.rows, p.total);
+        },
+        (e) => {
+          onError(e);
+          params.failCallback();
+        },
+      );
+    },
+  };
+}
+
+/** The grid widget itself. */
+export class Grid {
+  readonly api: GridApi<Row>;
+  /** Where `_valid` is in a row, for the row tint. */
+  private validAt = -1;
+
+  constructor(host: HTMLElement) {
+    const invalid = (row: Row | undefined) => row !== undefined && this.validAt >= 0 && row[this.validAt] === false;
+    this.api = createGrid<Row>(host, {
+      theme: themeQuartz.withPart(colorSchemeVariable).withParams({
+        fontSize: 13,
+        headerFontWeight: 600,
+        rowHeight: 30,
+        headerHeight: 34,
+      }),
+      rowModelType: "infinite",
+      cacheBlockSize: BLOCK,
+      // Blocks kept in memory: enough for fast back-and-forth scrolling, bounded on 1M rows.
+      maxBlocksInCache: 60,
+      maxConcurrentDatasourceRequests: 2,
+      blockLoadDebounceMillis: 30,
+      suppressFieldDotNotation: true,
+      enableCellTextSelection: true,
+      defaultColDef: { sortable: true, resizable: true },
+      rowClassRules: {
+        "row-invalid": (p) => invalid(p.data),
+        "row-valid": (p) => p.data !== undefined && !invalid(p.data),
+      },
+      overlayNoRowsTemplate: "<span>No rows match this view.</span>",
+      overlayLoadingTemplate: "<span>Loading rows…</span>",
+    });
+  }
+
+  show(columns: ColumnInfo[], showMeta: boolean, source: IDatasource): void {
+    this.validAt = columns.findIndex((c) => c.name === "_valid");
+    this.api.setGridOption("columnDefs", columnDefs(columns, showMeta));
+    this.api.setGridOption("datasource", source);
+  }
+
+  showMeta(columns: ColumnInfo[], show: boolean): void {
+    this.api.setColumnsVisible(["_row", "_part"].filter((c) => columns.some((x) => x.name === c)), show);
+  }
+
+  /** Clears any sort set by clicking a header. */
+  clearSort(): void {
+    this.api.applyColumnState({ defaultState: { sort: null } });
+  }
+
+  destroy(): void {
+    this.api.destroy();
+  }
+}
+

@@ -1,0 +1,235 @@
+// One open import: its header, the filters, the counts and the grid.
+
+import type { IGetRowsParams } from "ag-grid-community";
+import { CommandError, api } from "./api";
+import type { Batch } from "./bindings/Batch";
+import type { ColumnInfo } from "./bindings/ColumnInfo";
+import type { GridPage } from "./bindings/GridPage";
+import type { RowSet } from "./bindings/RowSet";
+import type { Sort } from "./bindings/Sort";
+import type { View } from "./bindings/View";
+import { h, replace } from "./dom";
+import { type Filters, noFilters, sortFrom, toView } from "./filters";
+import { badge, count, received, rows } from "./format";
+import { BLOCK, Grid, datasource } from "./grid";
+
+export interface ImportViewHooks {
+  /** Opens the export panel for this view. */
+  export(batch: Batch, view: View): void;
+}
+
+export class ImportView {
+  readonly root: HTMLElement;
+  private batch: Batch;
+  private filters: Filters = { ...noFilters };
+  private columns: ColumnInfo[] = [];
+  private view: View = toView(noFilters, null);
+  /** The sort set by clicking a header (the grid reports it with each block request). */
+  private sort: Sort | null = null;
+  private showMeta = false;
+  private grid: Grid;
+  private title = h("div", { class: "import-title" });
+  private counts = h("div", { class: "counts", testid: "row-counts", "aria-live": "polite" });
+  private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
+  private search: HTMLInputElement;
+  private sql: HTMLInputElement;
+  private rowButtons = new Map<RowSet, HTMLButtonElement>();
+  private searchTimer: number | undefined;
+  /** Bumped per applied view: answers to an older view are ignored. */
+  private generation = 0;
+
+  constructor(batch: Batch, private hooks: ImportViewHooks) {
+    this.batch = batch;
+    this.search = h("input", {
+      type: "search",
+      class: "search",
+      placeholder: "Search all columns  (Ctrl+F)",
+      "aria-label": "Search all columns",
+      testid: "search",
+      oninput: () => this.onSearchInput(),
+    });
+    this.sql = h("input", {
+      type: "text",
+      class: "sql",
+      placeholder: "SQL filter, e.g. plan = 'team' AND seats > 10   (Enter to apply)",
+      "aria-label": "SQL filter",
+      spellcheck: "false",
+      testid: "sql-filter",
+      onkeydown: (e: Event) => {
+        const key = (e as KeyboardEvent).key;
+        if (key === "Enter") void this.apply({ ...this.filters, filter: this.sql.value });
+        if (key === "Escape") {
+          this.sql.value = "";
+          void this.apply({ ...this.filters, filter: "" });
+        }
+      },
+    });
+    const rowsToggle = h("div", { class: "segmented", role: "group", "aria-label": "Rows" });
+    for (const [set, label] of [
+      ["all", "All"],
+      ["valid", "Valid"],
+      ["invalid", "Invalid"],
+    ] as [RowSet, string][]) {
+      const b = h(
+        "button",
+        { type: "button", testid: `rows-${set}`, "aria-pressed": set === "all" ? "true" : "false", onclick: () => void this.apply({ ...this.filters, rows: set }) },
+        label,
+      );
+      this.rowButtons.set(set, b);
+      rowsToggle.append(b);
+    }
+    const metaToggle = h("input", {
+      type: "checkbox",
+      testid: "show-meta",
+      onchange: (e: Event) => {
+        this.showMeta = (e.target as HTMLInputElement).checked;
+        this.grid.showMeta(this.columns, this.showMeta);
+      },
+    });
+    const gridHost = h("div", { class: "grid-host", testid: "grid" });
+    this.grid = new Grid(gridHost);
+    this.root = h(
+      "section",
+      { class: "import", testid: "import-view" },
+      h(
+        "header",
+        { class: "import-header" },
+        this.title,
+        h("button", { type: "button", class: "primary", testid: "export-open", title: "Export rows (Ctrl+E)", onclick: () => this.openExport() }, "Export…"),
+      ),
+      h(
+        "div",
+        { class: "toolbar" },
+        rowsToggle,
+        this.search,
+        this.sql,
+        h("label", { class: "check", title: "Show the _row and _part columns" }, metaToggle, " _row/_part"),
+      ),
+      this.error,
+      this.counts,
+      gridHost,
+    );
+    this.renderTitle();
+  }
+
+  /** Loads the first page and shows the grid. */
+  async open(): Promise<void> {
+    this.counts.textContent = "Loading…";
+    await this.apply(this.filters);
+  }
+
+  get event(): string {
+    return this.batch.event;
+  }
+
+  /** The batch changed (a part arrived, or it completed): show the new state. */
+  async update(batch: Batch): Promise<void> {
+    const grew = batch.parts_received !== this.batch.parts_received || batch.status !== this.batch.status;
+    this.batch = batch;
+    this.renderTitle();
+    if (grew) await this.apply(this.filters, true);
+  }
+
+  focusSearch(): void {
+    this.search.focus();
+    this.search.select();
+  }
+
+  openExport(): void {
+    this.hooks.export(this.batch, this.view);
+  }
+
+  destroy(): void {
+    window.clearTimeout(this.searchTimer);
+    this.grid.destroy();
+    void api.closeBatch().catch(() => undefined);
+  }
+
+  private onSearchInput(): void {
+    window.clearTimeout(this.searchTimer);
+    this.searchTimer = window.setTimeout(() => void this.apply({ ...this.filters, search: this.search.value }), 250);
+  }
+
+  /**
+   * Checks the view by fetching its first block, then shows it. A view that does not work
+   * (a filter that does not parse) leaves the grid as it was and says why under the filter.
+   */
+  async apply(filters: Filters, force = false): Promise<void> {
+    const view = toView(filters, this.sort);
+    if (!force && JSON.stringify(view) === JSON.stringify(this.view) && this.columns.length > 0) return;
+    const generation = ++this.generation;
+    let first: GridPage;
+    try {
+      first = await api.fetchPage(this.batch.event, view, 0, BLOCK);
+    } catch (e) {
+      if (generation !== this.generation) return;
+      this.showError(e);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.error.textContent = "";
+    this.sql.classList.remove("invalid");
+    this.filters = filters;
+    this.view = view;
+    for (const [set, b] of this.rowButtons) b.setAttribute("aria-pressed", String(set === filters.rows));
+    const fresh = this.columns.length === 0 || JSON.stringify(this.columns) !== JSON.stringify(first.columns);
+    this.columns = first.columns;
+    this.renderCounts(first);
+    const source = datasource(
+      this.batch.event,
+      (model: IGetRowsParams["sortModel"]) => {
+        // Header clicks change the sort; the filters stay.
+        this.sort = sortFrom(model);
+        this.view = toView(this.filters, this.sort);
+        return this.view;
+      },
+      { view, page: first },
+      (p) => {
+        if (generation === this.generation) this.renderCounts(p);
+      },
+      (e) => this.showError(e),
+    );
+    if (fresh) {
+      this.grid.show(first.columns, this.showMeta, source);
+    } else {
+      this.grid.api.setGridOption("datasource", source);
+    }
+  }
+
+  private showError(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    const code = e instanceof CommandError ? e.code : "internal";
+    if (code === "bad_filter" || code === "unknown_column") {
+      this.sql.classList.add("invalid");
+      this.error.textContent = `${message}. The grid still shows the last view that worked.`;
+    } else {
+      this.error.textContent = `Could not load rows: ${message}`;
+    }
+  }
+
+  private renderCounts(p: GridPage): void {
+    const shown = p.total === p.batch_rows ? `${rows(p.batch_rows)}` : `${count(p.total)} of ${rows(p.batch_rows)} match`;
+    this.counts.dataset.total = String(p.batch_rows);
+    this.counts.dataset.filtered = String(p.total);
+    replace(this.counts, shown);
+  }
+
+  private renderTitle(): void {
+    const b = this.batch;
+    const tag = badge(b);
+    replace(
+      this.title,
+      h("h1", { title: b.batch }, `Batch ${b.batch}`),
+      h(
+        "div",
+        { class: "meta" },
+        h("span", { class: `badge ${tag.tone}`, title: tag.title, testid: "import-status" }, tag.label),
+        h("span", {}, b.schema === null ? "no schema" : `schema ${b.schema}`),
+        h("span", {}, `received ${received(b.first_received)}`),
+        h("span", { class: "valid-count" }, `${count(b.valid)} valid`),
+        h("span", { class: "invalid-count" }, `${count(b.invalid)} invalid`),
+        b.revision > 1 ? h("span", { title: `event ${b.event}` }, `revision ${b.revision}`) : null,
+      ),
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { api } from "../src/api";
+import type { Connection } from "../src/bindings/Connection";
+import type { TestReport } from "../src/bindings/TestReport";
+import { ConnectionPanel } from "../src/connection";
+
+afterEach(() => clearMocks());
+
+function connection(over: Partial<Connection> = {}): Connection {
+  return {
+    listener: { state: "running", address: "127.0.0.1:8787", loopback: true },
+    listen: "127.0.0.1:8787",
+    listen_from_env: false,
+    local_url: "http://127.0.0.1:8787",
+    public_url: null,
+    webhook_url: "http://127.0.0.1:8787/hooks/tok1",
+    token_fingerprint: "ab12cd34",
+    data_dir: "/data",
+    ...over,
+  };
+}
+
+const text = (root: HTMLElement, id: string) => root.querySelector(`[data-testid=${id}]`)?.textContent ?? "";
+
+describe("ConnectionPanel", () => {
+  it("shows the webhook URL, and saves a public URL that then leads it", async () => {
+    let current = connection();
+    const saved: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "connection") return current;
+      if (cmd === "set_public_url") {
+        const url = (args as { url: string }).url;
+        saved.push(url);
+        current = connection({ public_url: url, webhook_url: `${url}/hooks/tok1` });
+        return current;
+      }
+      throw new Error(cmd);
+    });
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    expect(text(panel.root, "webhook-url")).toBe("http://127.0.0.1:8787/hooks/tok1");
+    expect(text(panel.root, "listener-state")).toContain("Listening on 127.0.0.1:8787");
+
+    const input = panel.root.querySelector<HTMLInputElement>("[data-testid=public-url]");
+    if (!input) throw new Error("no input");
+    input.value = "https://abc.trycloudflare.com";
+    panel.root.querySelector<HTMLButtonElement>("[data-testid=save-public-url]")?.click();
+    await vi.waitFor(() => expect(text(panel.root, "webhook-url")).toBe("https://abc.trycloudflare.com/hooks/tok1"));
+    expect(saved).toEqual(["https://abc.trycloudflare.com"]);
+  });
+
+  it("says what to do when the port is in use, and when a URL is refused", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "connection") {
+        return connection({
+          listener: { state: "failed", address: "127.0.0.1:8787", code: "address_in_use", message: "cannot listen on 127.0.0.1:8787: Address in use" },
+        });
+      }
+      if (cmd === "set_public_url") throw { code: "config", message: '"ftp://x" is not a usable tunnel URL' };
+      throw new Error(cmd);
+    });
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    expect(text(panel.root, "listener-state")).toContain("Not listening");
+    expect(text(panel.root, "connection-notice")).toContain("Another program is using 127.0.0.1:8787");
+    panel.root.querySelector<HTMLButtonElement>("[data-testid=save-public-url]")?.click();
+    await vi.waitFor(() => expect(text(panel.root, "connection-notice")).toContain("not a usable tunnel URL"));
+  });
+
+  it("warns when the listener is reachable from other machines", async () => {
+    mockIPC(() => connection({ listener: { state: "running", address: "0.0.0.0:8787", loopback: false } }));
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    expect(text(panel.root, "connection-notice")).toContain("other machines");
+  });
+
+  it("reports whether the test event arrived", async () => {
+    const report: TestReport = {
+      arrived: false,
+      url: "https://abc.trycloudflare.com/hooks/…",
+      batch: "hookgrid-test-1",
+      status: 502,
+      message: "The tunnel answered 502: it is running but cannot reach this app.",
+      elapsed_ms: 40,
+    };
+    mockIPC((cmd) => (cmd === "send_test_event" ? report : connection()));
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    panel.root.querySelector<HTMLButtonElement>("[data-testid=send-test]")?.click();
+    const result = panel.root.querySelector<HTMLElement>("[data-testid=test-result]");
+    await vi.waitFor(() => expect(result?.dataset.result).toBe("failed"));
+    expect(result?.textContent).toContain("answered 502");
+  });
+});

@@ -1,0 +1,103 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import type { IGetRowsParams } from "ag-grid-community";
+import type { GridPage } from "../src/bindings/GridPage";
+import type { View } from "../src/bindings/View";
+import { noFilters, sortFrom, toView } from "../src/filters";
+import { columnDefs, datasource, statusText } from "../src/grid";
+
+afterEach(() => clearMocks());
+
+const columns: GridPage["columns"] = [
+  { name: "_row", kind: "int" },
+  { name: "_part", kind: "int" },
+  { name: "_valid", kind: "bool" },
+  { name: "email", kind: "text" },
+  { name: "seats", kind: "int" },
+];
+
+function page(offset: number, n: number, total = 1000): GridPage {
+  const rows = Array.from({ length: n }, (_, i) => [offset + i, 1, (offset + i) % 2 === 0, `u${offset + i}@x`, i]);
+  return { total, batch_rows: 1000, offset, columns, rows };
+}
+
+function request(startRow: number, endRow: number, sortModel: IGetRowsParams["sortModel"] = []) {
+  const result: { rows?: unknown[]; last?: number; failed?: boolean } = {};
+  const params = {
+    startRow,
+    endRow,
+    sortModel,
+    filterModel: {},
+    context: undefined,
+    successCallback: (rows: unknown[], last?: number) => Object.assign(result, { rows, last }),
+    failCallback: () => Object.assign(result, { failed: true }),
+  } as unknown as IGetRowsParams;
+  return { params, result };
+}
+
+describe("datasource", () => {
+  it("asks Rust for each block with the view, and reuses the block it was given", async () => {
+    const asked: { view: View; offset: number; limit: number }[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd !== "fetch_page") throw new Error(cmd);
+      const a = args as { view: View; offset: number; limit: number };
+      asked.push({ view: a.view, offset: a.offset, limit: a.limit });
+      return page(a.offset, a.limit);
+    });
+    const filters = { ...noFilters, rows: "invalid" as const, filter: " seats > 1 " };
+    const first = { view: toView(filters, null), page: page(0, 100) };
+    const seen: number[] = [];
+    const source = datasource("evt", (m) => toView(filters, sortFrom(m)), first, (p) => seen.push(p.offset), () => undefined);
+
+    const a = request(0, 100);
+    source.getRows(a.params);
+    await vi.waitFor(() => expect(a.result.rows).toHaveLength(100));
+    expect(asked).toEqual([]);
+    expect(a.result.last).toBe(1000);
+
+    const b = request(100, 200, [{ colId: "seats", sort: "desc" }]);
+    source.getRows(b.params);
+    await vi.waitFor(() => expect(b.result.rows).toHaveLength(100));
+    expect(asked).toEqual([
+      {
+        view: { rows: "invalid", filter: "seats > 1", search: null, sort: { column: "seats", descending: true } },
+        offset: 100,
+        limit: 100,
+      },
+    ]);
+    expect(seen).toEqual([0, 100]);
+  });
+
+  it("fails the block and reports the error when Rust refuses", async () => {
+    mockIPC(() => {
+      throw { code: "bad_filter", message: "the filter is not a valid SQL expression" };
+    });
+    const errors: unknown[] = [];
+    const source = datasource("evt", () => toView(noFilters, null), null, () => undefined, (e) => errors.push(e));
+    const r = request(0, 100);
+    source.getRows(r.params);
+    await vi.waitFor(() => expect(r.result.failed).toBe(true));
+    expect(errors[0]).toMatchObject({ code: "bad_filter" });
+  });
+});
+
+describe("columns", () => {
+  it("puts a status column first and keeps _row/_part/_valid out of the way", () => {
+    const defs = columnDefs(columns, false);
+    expect(defs.map((d) => [d.colId, d.hide ?? false])).toEqual([
+      ["_valid", false],
+      ["_row", true],
+      ["_part", true],
+      ["email", false],
+      ["seats", false],
+    ]);
+    expect(defs[0]?.headerName).toBe("Status");
+    expect(columnDefs(columns, true).filter((d) => !d.hide).map((d) => d.colId)).toEqual(["_valid", "_row", "_part", "email", "seats"]);
+    expect(defs.find((d) => d.colId === "seats")?.type).toBe("rightAligned");
+  });
+
+  it("marks rows valid and invalid in words and icons", () => {
+    expect(statusText(true)).toBe("✓ valid");
+    expect(statusText(false)).toBe("✕ invalid");
+    expect(statusText(null)).toBe("");
+  });
+});
