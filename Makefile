@@ -3,28 +3,53 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
-# System packages a fresh Debian/Ubuntu machine needs to build and test.
-DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl
+# System packages a fresh Debian/Ubuntu machine needs to build and test: the toolchain's C
+# side, Tauri's WebKitGTK stack, and for the window tests an X server, WebKitWebDriver and a
+# D-Bus daemon, and ImageMagick for screenshots. Node.js builds the UI.
+DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl \
+	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
+	xvfb webkit2gtk-driver dbus imagemagick
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+TAURI_DRIVER_VERSION := 2.1.0
+UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)
 
-.PHONY: run test bench deps check-toolchain
+.PHONY: run test bench deps ui check-toolchain tauri-driver
 
-## Run the webhook listener on the default data dir (~/.local/share/hookgrid).
+## Build the UI and start the desktop app (the webhook listener runs inside it) on the
+## default data dir (~/.local/share/hookgrid). `hookgrid serve` is the headless listener.
 # Builds with --workspace like `make test`, so both share one build of the dependencies.
-run: check-toolchain
+run: deps check-toolchain ui
 	$(CARGO) build --locked --workspace --bins
-	$(TARGET_DIR)/debug/hookgrid serve
+	$(TARGET_DIR)/debug/hookgrid-desktop
 
-## Everything CI checks: formatting, lints, all tests over the real binary.
-test: deps check-toolchain
+## Everything CI checks: formatting, lints, Rust tests (the desktop app in a real window
+## included), then the UI's types (against the bindings the Rust tests just generated) and
+## its component tests.
+test: deps check-toolchain tauri-driver ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(CARGO) build --locked --workspace --bins
-	$(CARGO) test --locked --workspace --lib --bins --tests
+	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --lib --bins --tests
+	cd ui && npm run --silent check && npm run --silent test
+	@git diff --quiet -- ui/src/bindings 2>/dev/null || { \
+		echo "ui/src/bindings changed: the Rust types crossing into the UI changed; commit them"; \
+		git --no-pager diff --stat -- ui/src/bindings; exit 1; }
 
-## Speed and memory figures on a generated 1,000,000-row batch (release build).
-bench: check-toolchain
+## The UI bundle the app embeds (ui/dist), rebuilt when its sources change.
+ui: ui/dist/index.html
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run --silent build
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+
+## Speed and memory figures on a generated 1,000,000-row batch (release build): the core
+## and the desktop app in a real window.
+bench: deps check-toolchain tauri-driver ui
 	$(CARGO) build --locked --release --workspace --bins
 	HOOKGRID_BIN=$(TARGET_DIR)/release/hookgrid $(CARGO) bench --locked --workspace --bench core
+	PATH="$(CARGO_BIN):$$PATH" HOOKGRID_DESKTOP_BIN=$(TARGET_DIR)/release/hookgrid-desktop \
+		$(CARGO) bench --locked --workspace --bench desktop
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 
 ## Install missing system packages (Debian/Ubuntu; needs root or sudo).
@@ -38,6 +63,15 @@ deps:
 		echo "installing:$$missing"; \
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
+	@# Node.js may come from elsewhere than Debian (nodesource bundles npm): only fill a gap.
+	@command -v npm >/dev/null || { \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nodejs npm; }
+
+## WebDriver for the Tauri window (tests only), into cargo's bin dir.
+tauri-driver: check-toolchain
+	@PATH="$(CARGO_BIN):$$PATH" command -v tauri-driver >/dev/null || \
+		$(CARGO) install --locked tauri-driver --version $(TAURI_DRIVER_VERSION)
 
 check-toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs"; exit 1; }

@@ -13,16 +13,10 @@ use std::time::{Duration, Instant};
 
 use hookgrid::sample::SampleBatch;
 use hookgrid_tests::Workspace;
+use hookgrid_tests::figures::{Figure, report};
 
 const PARTS: u32 = 1_000;
 const ROWS: u32 = 1_000;
-
-struct Figure {
-    name: &'static str,
-    value: f64,
-    unit: &'static str,
-    target: f64,
-}
 
 fn main() {
     let ws = Workspace::new();
@@ -144,25 +138,13 @@ fn main() {
             target: 2.0,
         },
     ];
-    println!(
-        "\nHookgrid core, {PARTS} × {ROWS} rows, mean body {} KB\n",
-        mean / 1024
+    let missed = report(
+        &format!(
+            "Hookgrid core, {PARTS} × {ROWS} rows, mean body {} KB",
+            mean / 1024
+        ),
+        &figures,
     );
-    println!("{:<34} {:>10}   {:>8}", "figure", "measured", "target");
-    let mut missed = 0;
-    for f in &figures {
-        let ok = f.value <= f.target;
-        missed += usize::from(!ok);
-        println!(
-            "{:<34} {:>8.2} {:<3} ≤ {:>6} {:<3} {}",
-            f.name,
-            f.value,
-            f.unit,
-            f.target,
-            f.unit,
-            if ok { "ok" } else { "MISSED" }
-        );
-    }
     assert!(server.terminate(), "serve exits cleanly");
     if let Ok(dest) = std::env::var("HOOKGRID_BENCH_LOG") {
         let _ = std::fs::copy(ws.path().join("serve.log"), dest);

@@ -9,19 +9,28 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod desktop;
+pub mod figures;
+pub mod webdriver;
+
 /// The `hookgrid` binary: `$HOOKGRID_BIN`, else next to this test's build directory
 /// (`target/<profile>/hookgrid`; `make test` builds it first).
 pub fn hookgrid_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("HOOKGRID_BIN") {
+    binary("hookgrid", "HOOKGRID_BIN")
+}
+
+/// A workspace binary: `$<env>`, else `target/<profile>/<name>` beside the test executable.
+pub fn binary(name: &str, env: &str) -> PathBuf {
+    if let Some(bin) = std::env::var_os(env) {
         return PathBuf::from(bin);
     }
     let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>/hookgrid
+    // target/<profile>/deps/<test> → target/<profile>/<name>
     let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = profile_dir.join(format!("hookgrid{}", std::env::consts::EXE_SUFFIX));
+    let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
-        "{} is missing: run `cargo build --bins` first (make test does)",
+        "{} is missing: run `cargo build --workspace --bins` first (make test does)",
         bin.display()
     );
     bin

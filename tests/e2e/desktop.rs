@@ -1,0 +1,228 @@
+//! The desktop app in a real window (Xvfb + tauri-driver + WebKitWebDriver): a batch posted
+//! over HTTP appears live, opens in the grid, filters and exports as the user sees it.
+
+use hookgrid::sample;
+use hookgrid_tests::desktop::Desktop;
+use hookgrid_tests::{Workspace, text};
+use serde_json::{Value, json};
+
+const EVENT: &str = "evt-desktop-1";
+const BATCH: &str = "batch-desktop-1";
+const PARTS: u32 = 3;
+const PER_PART: usize = 6;
+/// In each part the first 4 rows are valid and the last 2 invalid.
+const VALID_PER_PART: usize = 4;
+const XSS: &str = "<img src=x onerror=alert(1)>";
+
+/// Row `n` of the test import (0-based, batch order).
+fn row(n: usize) -> Value {
+    let note = if n == 7 {
+        XSS.to_owned()
+    } else {
+        format!("note {n}")
+    };
+    let plan = ["team", "solo", "enterprise"][n % 3];
+    json!({
+        "email": format!("user{n}@example.com"),
+        "plan": plan,
+        "seats": (n * 7) % 25,
+        "note": note,
+    })
+}
+
+fn invalid(n: usize) -> bool {
+    n % PER_PART >= VALID_PER_PART
+}
+
+fn body(index: u32) -> Vec<u8> {
+    let first = (index as usize - 1) * PER_PART;
+    let rows: Vec<Value> = (first..first + PER_PART).map(row).collect();
+    let (valid, bad) = rows.split_at(VALID_PER_PART);
+    let payload = sample::request(EVENT, BATCH, index, PARTS, json!(valid), json!(bad));
+    serde_json::to_vec(&payload).expect("json")
+}
+
+fn post(url: &str, index: u32) {
+    let r = reqwest::blocking::Client::new()
+        .post(url)
+        .body(body(index))
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 200, "part {index}: {:?}", r.text());
+}
+
+/// Data attributes of the counts line: (batch rows, rows in the view).
+fn counts(d: &Desktop) -> (String, String) {
+    let s = d.session();
+    let read = |name| {
+        s.attribute_of("[data-testid=\"row-counts\"]", name)
+            .unwrap_or_default()
+    };
+    (read("data-total"), read("data-filtered"))
+}
+
+fn wait_filtered(d: &Desktop, n: usize) {
+    let s = d.session();
+    let want = ((PARTS as usize * PER_PART).to_string(), n.to_string());
+    let mut seen = (String::new(), String::new());
+    s.wait(&format!("{n} rows in the view (seen {seen:?})"), || {
+        seen = counts(d);
+        (seen == want).then_some(())
+    });
+}
+
+/// Each rendered grid row: (row index, tinted invalid, status cell text).
+fn rendered_rows(d: &Desktop) -> Vec<(u64, bool, String)> {
+    let rows = d.session().script(
+        r#"
+        return [...document.querySelectorAll('[data-testid="grid"] .ag-row[row-index]')].map(r => {
+          const status = r.querySelector('[col-id="_valid"]');
+          return [Number(r.getAttribute('row-index')), r.classList.contains('row-invalid'),
+                  status ? status.textContent : ''];
+        });
+        "#,
+        json!([]),
+    );
+    serde_json::from_value(rows).expect("rows")
+}
+
+#[test]
+fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
+    let ws = Workspace::new();
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let report = |what: &str| format!("{what}\n{}", d.logs());
+
+    // A new user sees what to do first.
+    s.testid("welcome");
+    let welcome = s.text_of("[data-testid=\"welcome\"]").unwrap_or_default();
+    assert!(
+        welcome.contains("Paste the webhook URL"),
+        "{}",
+        report(&welcome)
+    );
+
+    // Parts out of order, one twice; the batch shows while incomplete, then completes.
+    let url = d.webhook_url();
+    post(&url, 2);
+    post(&url, 1);
+    post(&url, 1);
+    let item = format!("[data-testid=\"batch-item\"][data-event=\"{EVENT}\"]");
+    let status = format!("{item} [data-testid=\"batch-status\"]");
+    s.wait("the incomplete batch", || {
+        (s.text_of(&status)? == "incomplete 2 of 3").then_some(())
+    });
+    post(&url, 3);
+    let complete = format!("{item}[data-status=\"complete\"]");
+    s.find(&complete);
+    let entry = s.text_of(&complete).unwrap_or_default();
+    assert!(entry.contains("12 valid"), "{entry}");
+    assert!(entry.contains("6 invalid"), "{entry}");
+
+    // Opening it shows every row; invalid rows are tinted and marked in the status column.
+    s.click(&s.find(&complete));
+    wait_filtered(&d, 18);
+    let rows = s.wait("18 rendered rows", || {
+        let r = rendered_rows(&d);
+        (r.len() == 18 && r.iter().all(|(_, _, st)| !st.is_empty())).then_some(r)
+    });
+    for (i, tinted, status) in &rows {
+        let bad = invalid(*i as usize);
+        assert_eq!(*tinted, bad, "row {i} tint");
+        let expected = if bad { "✕ invalid" } else { "✓ valid" };
+        assert_eq!(status, expected, "row {i} status");
+    }
+    let shots = hookgrid_tests::desktop::screenshots();
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    d.screenshot(&shots.join("desktop-grid.png"));
+
+    // The Invalid toggle, then a SQL filter; a broken filter is explained and changes nothing.
+    s.click(&s.testid("rows-invalid"));
+    wait_filtered(&d, 6);
+    let sql = s.testid("sql-filter");
+    s.type_text(&sql, "seats >\u{E007}");
+    let error = s.wait("the filter error", || {
+        let t = s.text_of("[data-testid=\"filter-error\"]")?;
+        (!t.is_empty()).then_some(t)
+    });
+    assert!(error.contains("SQL"), "{error}");
+    assert_eq!(counts(&d).1, "6", "a broken filter keeps the last view");
+    s.clear(&sql);
+    s.type_text(&sql, "seats > 10\u{E007}");
+    let expected: Vec<usize> = (0..18)
+        .filter(|&n| invalid(n) && row(n)["seats"].as_u64().unwrap_or(0) > 10)
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < 6, "{expected:?}");
+    wait_filtered(&d, expected.len());
+    assert_eq!(
+        s.text_of("[data-testid=\"filter-error\"]").as_deref(),
+        Some("")
+    );
+
+    // Export the current view; the file read back holds exactly the view's rows.
+    s.click(&s.testid("export-open"));
+    let out = ws.path().join("view.csv");
+    let path = s.testid("export-path");
+    s.clear(&path);
+    s.type_text(&path, &out.to_string_lossy());
+    s.click(&s.testid("export-run"));
+    let status = "[data-testid=\"export-status\"]";
+    s.wait("the export", || {
+        (s.attribute_of(status, "data-state")? == "done").then_some(())
+    });
+    assert_eq!(
+        s.attribute_of(status, "data-rows"),
+        Some(expected.len().to_string())
+    );
+    let said = s.text_of(status).unwrap_or_default();
+    assert!(said.contains(&*out.to_string_lossy()), "{said}");
+    let df = polars::prelude::CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(out.clone()))
+        .and_then(polars::prelude::SerReader::finish)
+        .expect("read the export back");
+    let emails: Vec<Option<String>> = expected
+        .iter()
+        .map(|&n| Some(format!("user{n}@example.com")))
+        .collect();
+    assert_eq!(text(&df, "email"), emails);
+    s.click(&s.testid("export-close"));
+
+    // A cell holding markup is shown as text, and nothing in it runs.
+    s.click(&s.testid("rows-all"));
+    s.clear(&sql);
+    s.type_text(&sql, "\u{E00C}");
+    s.type_text(&s.testid("search"), "onerror");
+    wait_filtered(&d, 1);
+    let cell = s.wait("the note cell", || {
+        let t = s.text_of("[data-testid=\"grid\"] .ag-row[row-index=\"0\"] [col-id=\"note\"]")?;
+        (!t.is_empty()).then_some(t)
+    });
+    assert_eq!(cell, XSS);
+    let images = s.script(
+        "return document.querySelectorAll('[data-testid=\"grid\"] img').length",
+        json!([]),
+    );
+    assert_eq!(images, json!(0));
+
+    // Sorting by a header click.
+    s.clear(&s.testid("search"));
+    s.type_text(&s.testid("search"), "example.com");
+    wait_filtered(&d, 18);
+    s.click(&s.find(".ag-header-cell[col-id=\"seats\"] .ag-header-cell-label"));
+    let lowest = (0..18).map(|n| row(n)["seats"].as_u64().unwrap_or(0)).min();
+    s.wait("rows sorted by seats", || {
+        let first = s.script(
+            "const c = document.querySelector('[data-testid=\"grid\"] .ag-row[row-index=\"0\"] [col-id=\"seats\"]'); return c ? c.textContent : null",
+            json!([]),
+        );
+        (first.as_str().and_then(|t| t.parse::<u64>().ok()) == lowest).then_some(())
+    });
+
+    // A second launch does not start a second app: it hands over to this one and exits.
+    let second = d.launch_second();
+    assert!(second.success(), "second instance: {second}");
+    let health = reqwest::blocking::get(format!("http://127.0.0.1:{}/healthz", d.port))
+        .expect("the first app still answers");
+    assert!(health.status().is_success());
+}

@@ -1,0 +1,268 @@
+//! The desktop app in a real window for WebDriver tests: a private X server (Xvfb), a private
+//! D-Bus session (so the single-instance guard never meets a Hookgrid the developer has
+//! open), `tauri-driver` in front of WebKitWebDriver, and the app on a temp data dir and a
+//! free port. Everything is stopped when the [`Desktop`] is dropped; logs stay in the
+//! workspace for failures.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::Workspace;
+use crate::webdriver::Session;
+
+/// A running app driven over WebDriver.
+#[derive(Debug)]
+pub struct Desktop {
+    session: Option<Session>,
+    /// Stopped in reverse order: driver (and with it the app), D-Bus, X.
+    children: Vec<Child>,
+    display: String,
+    dbus: String,
+    data_dir: PathBuf,
+    /// The app's webhook listener port.
+    pub port: u16,
+    log: PathBuf,
+}
+
+/// A path to an external program, from `PATH` or the given fallbacks.
+pub fn program(name: &str, fallbacks: &[PathBuf]) -> PathBuf {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    on_path
+        .or_else(|| fallbacks.iter().find(|p| p.is_file()).cloned())
+        .unwrap_or_else(|| {
+            panic!("{name} is missing: `make test` installs it (see the README's test section)")
+        })
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// Polls until `ready` holds (`timeout` at most).
+fn until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+impl Desktop {
+    /// Starts the app on `ws`'s data dir and opens a WebDriver session on its window.
+    pub fn launch(ws: &Workspace) -> Desktop {
+        let log = ws.path().join("desktop.log");
+        let mut desktop = Desktop {
+            session: None,
+            children: Vec::new(),
+            display: String::new(),
+            dbus: String::new(),
+            data_dir: ws.data_dir(),
+            port: free_port(),
+            log,
+        };
+        desktop.start_x();
+        desktop.start_dbus();
+        let driver_port = free_port();
+        let mut driver = Command::new(program(
+            "tauri-driver",
+            &[home().join(".cargo/bin/tauri-driver")],
+        ));
+        driver
+            .args(["--port", &driver_port.to_string()])
+            .args(["--native-port", &free_port().to_string()])
+            .arg("--native-driver")
+            .arg(program("WebKitWebDriver", &[]));
+        desktop.environment(&mut driver);
+        desktop
+            .children
+            .push(driver.spawn().expect("start tauri-driver"));
+        let base = format!("http://127.0.0.1:{driver_port}");
+        let http = reqwest::blocking::Client::new();
+        until("tauri-driver", Duration::from_secs(30), || {
+            http.get(format!("{base}/status")).send().is_ok()
+        });
+        let app = crate::binary("hookgrid-desktop", "HOOKGRID_DESKTOP_BIN");
+        let session = Session::new(&base, json!({"tauri:options": {"application": app}}))
+            .unwrap_or_else(|e| panic!("{e}\n{}", desktop.logs()));
+        desktop.session = Some(session);
+        let health = format!("http://127.0.0.1:{}/healthz", desktop.port);
+        until("the app's listener", Duration::from_secs(30), || {
+            http.get(&health)
+                .send()
+                .is_ok_and(|r| r.status().is_success())
+        });
+        desktop
+    }
+
+    fn start_x(&mut self) {
+        let xvfb = program("Xvfb", &[]);
+        let n = (99..400)
+            .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+            .expect("a free X display");
+        self.display = format!(":{n}");
+        let x = Command::new(xvfb)
+            .args([
+                &self.display,
+                "-screen",
+                "0",
+                "1440x900x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(self.log_file())
+            .spawn()
+            .expect("start Xvfb");
+        self.children.push(x);
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        until("Xvfb", Duration::from_secs(20), || socket.exists());
+    }
+
+    fn start_dbus(&mut self) {
+        let mut bus = Command::new(program("dbus-daemon", &[]))
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(self.log_file())
+            .spawn()
+            .expect("start dbus-daemon");
+        let mut line = String::new();
+        if let Some(out) = bus.stdout.take() {
+            BufReader::new(out)
+                .read_line(&mut line)
+                .expect("bus address");
+        }
+        self.dbus = line.trim().to_owned();
+        assert!(!self.dbus.is_empty(), "dbus-daemon printed no address");
+        self.children.push(bus);
+    }
+
+    /// The environment the app runs in.
+    fn environment(&self, cmd: &mut Command) {
+        cmd.env("DISPLAY", &self.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.dbus)
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("HOOKGRID_DATA_DIR", &self.data_dir)
+            .env("HOOKGRID_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("RUST_LOG", "info")
+            .stdout(self.log_file())
+            .stderr(self.log_file());
+    }
+
+    fn log_file(&self) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("desktop.log")
+    }
+
+    /// What the app, the driver and X logged so far.
+    pub fn logs(&self) -> String {
+        format!(
+            "--- {}\n{}",
+            self.log.display(),
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        )
+    }
+
+    pub fn session(&self) -> &Session {
+        self.session.as_ref().expect("session")
+    }
+
+    /// The webhook URL of the running app (local).
+    pub fn webhook_url(&self) -> String {
+        let token = std::fs::read_to_string(self.data_dir.join("token")).expect("token file");
+        format!("http://127.0.0.1:{}/hooks/{}", self.port, token.trim())
+    }
+
+    /// Starts a second app on the same data dir and desktop; returns how it ended.
+    pub fn launch_second(&self) -> ExitStatus {
+        let mut cmd = Command::new(crate::binary("hookgrid-desktop", "HOOKGRID_DESKTOP_BIN"));
+        self.environment(&mut cmd);
+        let mut child = cmd.spawn().expect("second app");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the second instance kept running\n{}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Saves a PNG of the whole X screen (WebKitWebDriver's own screenshot needs a
+    /// compositor that Xvfb does not have).
+    pub fn screenshot(&self, path: &Path) {
+        let status = Command::new(program("import", &[]))
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(path)
+            .status()
+            .expect("run import");
+        assert!(status.success(), "screenshot failed");
+    }
+
+    /// The app's process id (the process running the app binary on this display).
+    pub fn app_pid(&self) -> Option<u32> {
+        let app = crate::binary("hookgrid-desktop", "HOOKGRID_DESKTOP_BIN")
+            .canonicalize()
+            .ok()?;
+        std::fs::read_dir("/proc")
+            .ok()?
+            .flatten()
+            .find_map(|entry| {
+                let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+                let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+                let env = std::fs::read(entry.path().join("environ")).ok()?;
+                let ours = env
+                    .split(|b| *b == 0)
+                    .any(|v| v == format!("DISPLAY={}", self.display).as_bytes());
+                (exe == app && ours).then_some(pid)
+            })
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !self.display.is_empty() {
+            // What the window showed when the test failed, and what was logged.
+            let shot = screenshots().join("failed.png");
+            let _ = std::fs::create_dir_all(screenshots());
+            let _ = Command::new("import")
+                .args(["-display", &self.display, "-window", "root"])
+                .arg(&shot)
+                .status();
+            eprintln!("screen at failure: {}\n{}", shot.display(), self.logs());
+        }
+        if let Some(session) = self.session.take() {
+            session.quit();
+        }
+        for child in self.children.iter_mut().rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Where screenshots go: `target/screenshots` in the repository.
+pub fn screenshots() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots")
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from)
+}

@@ -1,0 +1,31 @@
+//! Benchmark figures printed beside their targets; a missed target fails the run.
+
+/// One measured figure and the most it may be.
+#[derive(Debug)]
+pub struct Figure {
+    pub name: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+    pub target: f64,
+}
+
+/// Prints the table under `title`; returns how many targets were missed.
+pub fn report(title: &str, figures: &[Figure]) -> usize {
+    println!("\n{title}\n");
+    println!("{:<38} {:>10}   {:>8}", "figure", "measured", "target");
+    let mut missed = 0;
+    for f in figures {
+        let ok = f.value <= f.target;
+        missed += usize::from(!ok);
+        println!(
+            "{:<38} {:>8.2} {:<3} ≤ {:>6} {:<3} {}",
+            f.name,
+            f.value,
+            f.unit,
+            f.target,
+            f.unit,
+            if ok { "ok" } else { "MISSED" }
+        );
+    }
+    missed
+}

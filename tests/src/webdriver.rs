@@ -1,0 +1,169 @@
+//! A small synchronous W3C WebDriver client: the dozen commands the desktop tests use, over
+//! the blocking HTTP client the tests already have. Elements are found by `data-testid`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The W3C key for an element reference in WebDriver JSON.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// One WebDriver session.
+#[derive(Debug)]
+pub struct Session {
+    http: reqwest::blocking::Client,
+    base: String,
+}
+
+/// A found element.
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Session {
+    /// Opens a session on the driver at `driver` (`http://127.0.0.1:4444`).
+    pub fn new(driver: &str, capabilities: Value) -> Result<Session, String> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let answer = http
+            .post(format!("{driver}/session"))
+            .json(&json!({"capabilities": {"alwaysMatch": capabilities}}))
+            .send()
+            .and_then(|r| r.json::<Value>())
+            .map_err(|e| format!("new session: {e}"))?;
+        let id = answer["value"]["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("new session refused: {answer}"))?;
+        Ok(Session {
+            http,
+            base: format!("{driver}/session/{id}"),
+        })
+    }
+
+    fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let answer: Value = req
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("webdriver {path}: {e}"));
+        if let Some(error) = answer["value"]["error"].as_str() {
+            panic!("webdriver {path}: {error}: {}", answer["value"]["message"]);
+        }
+        answer["value"].clone()
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        self.send(reqwest::Method::POST, path, Some(body))
+    }
+
+    fn get(&self, path: &str) -> Value {
+        self.send(reqwest::Method::GET, path, None)
+    }
+
+    /// Runs a script in the page; `arguments` are passed as its `arguments`.
+    pub fn script(&self, script: &str, arguments: Value) -> Value {
+        self.post(
+            "/execute/sync",
+            json!({"script": script, "args": arguments}),
+        )
+    }
+
+    /// Runs an async script: it ends by calling `arguments[arguments.length - 1](result)`.
+    pub fn script_async(&self, script: &str, arguments: Value) -> Value {
+        self.post(
+            "/execute/async",
+            json!({"script": script, "args": arguments}),
+        )
+    }
+
+    /// The text of the first element matching `css`, read in one step (no element reference
+    /// to go stale while the page re-renders).
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        let v = self.script(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null",
+            json!([css]),
+        );
+        v.as_str().map(str::to_owned)
+    }
+
+    /// An attribute of the first element matching `css`, read in one step.
+    pub fn attribute_of(&self, css: &str, name: &str) -> Option<String> {
+        let v = self.script(
+            "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null",
+            json!([css, name]),
+        );
+        v.as_str().map(str::to_owned)
+    }
+
+    /// Elements matching a CSS selector (none is not an error).
+    pub fn all(&self, css: &str) -> Vec<Element> {
+        let found = self.post("/elements", json!({"using": "css selector", "value": css}));
+        found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT].as_str().map(|id| Element(id.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits for an element matching `css`.
+    pub fn find(&self, css: &str) -> Element {
+        self.wait(&format!("an element {css}"), || {
+            self.all(css).into_iter().next()
+        })
+    }
+
+    /// Waits for the element with `data-testid="id"`.
+    pub fn testid(&self, id: &str) -> Element {
+        self.find(&format!("[data-testid=\"{id}\"]"))
+    }
+
+    pub fn click(&self, e: &Element) {
+        self.post(&format!("/element/{}/click", e.0), json!({}));
+    }
+
+    pub fn clear(&self, e: &Element) {
+        self.post(&format!("/element/{}/clear", e.0), json!({}));
+    }
+
+    /// Types into an element ("\u{E007}" is Enter).
+    pub fn type_text(&self, e: &Element, text: &str) {
+        self.post(&format!("/element/{}/value", e.0), json!({"text": text}));
+    }
+
+    pub fn text(&self, e: &Element) -> String {
+        self.get(&format!("/element/{}/text", e.0))
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn attribute(&self, e: &Element, name: &str) -> Option<String> {
+        self.get(&format!("/element/{}/attribute/{name}", e.0))
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// Polls `probe` until it gives a value (60 s at most; a timeout fails the test).
+    pub fn wait<T>(&self, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(v) = probe() {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Ends the session (the driver closes the app).
+    pub fn quit(self) {
+        let _ = self.http.delete(&self.base).send();
+    }
+}
