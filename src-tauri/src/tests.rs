@@ -277,6 +277,17 @@ fn a_taken_port_is_reported_with_its_code_and_a_free_one_recovers() {
     assert_eq!(c["listener"]["loopback"], true);
 }
 
+#[test]
+fn the_window_place_is_saved_in_the_data_dir_settings() {
+    let d = desk();
+    let hookgrid = Hookgrid::open(d.dir.path()).expect("open");
+    assert_eq!(hookgrid.settings().expect("settings").window, None);
+    crate::window::save(&d.window, &hookgrid);
+    let saved = hookgrid.settings().expect("settings").window;
+    assert_eq!(saved, crate::window::current(&d.window));
+    assert!(saved.is_some());
+}
+
 impl Desk {
     fn token(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("token"))

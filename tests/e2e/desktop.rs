@@ -204,6 +204,17 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
         json!([]),
     );
     assert_eq!(images, json!(0));
+    // The page's CSP refuses inline script outright.
+    let inline = s.script(
+        "const el = document.createElement('script'); el.textContent = 'window.__inlineRan = true'; \
+         document.head.append(el); return window.__inlineRan === true",
+        json!([]),
+    );
+    assert_eq!(
+        inline,
+        json!(false),
+        "inline script ran: the CSP is not in force"
+    );
 
     // Sorting by a header click.
     s.clear(&s.testid("search"));

@@ -21,7 +21,10 @@ export class ConnectionPanel {
   private test = h("div", { class: "test-result", testid: "test-result", role: "status" });
   private testButton: HTMLButtonElement;
   private fingerprint = h("span", { class: "muted", testid: "token-fingerprint" });
+  private listenNote = h("p", { class: "hint" });
   private dataDir = h("code", {});
+  private cloudflared = h("pre", { testid: "howto-cloudflared" });
+  private ngrok = h("pre", { testid: "howto-ngrok" });
   current: Connection | null = null;
 
   constructor(
@@ -70,6 +73,7 @@ export class ConnectionPanel {
         { class: "field" },
         h("label", {}, "Listener"),
         h("div", { class: "row" }, this.listen, h("button", { type: "button", testid: "save-listen", onclick: () => void this.saveListen() }, "Apply")),
+        this.listenNote,
         h("p", { class: "hint" }, "Local URL: ", this.local, ". Keep 127.0.0.1 so only the tunnel can reach it."),
       ),
       h(
@@ -89,10 +93,10 @@ export class ConnectionPanel {
         { class: "howto" },
         h("summary", {}, "How to set up a tunnel"),
         h("p", {}, "cloudflared (free, no account for a quick tunnel):"),
-        h("pre", {}, "cloudflared tunnel --url http://127.0.0.1:8787"),
+        this.cloudflared,
         h("p", {}, "ngrok (needs a free account):"),
-        h("pre", {}, "ngrok http 8787"),
-        h("p", {}, "Copy the https URL it prints into “Public tunnel URL”, save, then press “Send test event”. Use the port of your local URL if you changed it."),
+        this.ngrok,
+        h("p", {}, "Copy the https URL it prints into “Public tunnel URL”, press Save, then “Send test event”. Keep the tunnel running while Flatfile sends imports."),
       ),
       h("p", { class: "hint" }, "Data is kept in ", this.dataDir, "."),
     );
@@ -106,12 +110,15 @@ export class ConnectionPanel {
     this.current = c;
     replace(this.webhook, c.webhook_url);
     replace(this.local, c.local_url);
+    replace(this.cloudflared, `cloudflared tunnel --url ${c.local_url}`);
+    replace(this.ngrok, `ngrok http ${c.local_url.replace(/^http:\/\//, "")}`);
     replace(this.dataDir, c.data_dir);
     replace(this.fingerprint, `token fingerprint ${c.token_fingerprint}`);
     if (document.activeElement !== this.publicUrl) this.publicUrl.value = c.public_url ?? "";
     if (document.activeElement !== this.listen) this.listen.value = c.listen;
     this.listen.disabled = c.listen_from_env;
     this.listen.title = c.listen_from_env ? "Set by HOOKGRID_LISTEN for this run" : "";
+    this.listenNote.textContent = c.listen_from_env ? "Set by the HOOKGRID_LISTEN environment variable for this run." : "";
     const l = c.listener;
     this.state.dataset.state = l.state;
     if (l.state === "running") {

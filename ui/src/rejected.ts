@@ -57,6 +57,9 @@ export class RejectedView {
   }
 
   private async show(id: number): Promise<void> {
+    for (const tr of this.body.querySelectorAll("tr")) {
+      tr.classList.toggle("selected", tr.firstElementChild?.textContent === String(id));
+    }
     this.preview.hidden = false;
     this.preview.textContent = await this.api.rejectedBody(id);
   }

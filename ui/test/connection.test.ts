@@ -40,6 +40,8 @@ describe("ConnectionPanel", () => {
     await panel.load();
     expect(text(panel.root, "webhook-url")).toBe("http://127.0.0.1:8787/hooks/tok1");
     expect(text(panel.root, "listener-state")).toContain("Listening on 127.0.0.1:8787");
+    expect(text(panel.root, "howto-cloudflared")).toBe("cloudflared tunnel --url http://127.0.0.1:8787");
+    expect(text(panel.root, "howto-ngrok")).toBe("ngrok http 127.0.0.1:8787");
 
     const input = panel.root.querySelector<HTMLInputElement>("[data-testid=public-url]");
     if (!input) throw new Error("no input");
