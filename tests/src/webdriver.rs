@@ -35,10 +35,14 @@ impl Session {
         let id = answer["value"]["sessionId"]
             .as_str()
             .ok_or_else(|| format!("new session refused: {answer}"))?;
-        Ok(Session {
+        let session = Session {
             http,
             base: format!("{driver}/session/{id}"),
-        })
+        };
+        // Scripts that wait for the page (a million-row import) may take longer than the
+        // default 30 s before failing.
+        session.post("/timeouts", json!({"script": 120_000}));
+        Ok(session)
     }
 
     fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {

@@ -123,6 +123,9 @@ export class App {
       this.open.destroy();
       this.open = null;
       this.batches.select(null);
+      // No import on screen: let Rust drop the one it holds in memory. (Opening another
+      // import replaces it there, so switching imports needs no call that could race.)
+      void this.api.closeBatch().catch(() => undefined);
     }
     this.page = page;
     this.renderNav();

@@ -142,7 +142,6 @@ export class ImportView {
   destroy(): void {
     window.clearTimeout(this.searchTimer);
     this.grid.destroy();
-    void api.closeBatch().catch(() => undefined);
   }
 
   private onSearchInput(): void {

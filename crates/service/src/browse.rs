@@ -1,55 +1,99 @@
 //! The one import held in memory for [`crate::Hookgrid::browse`].
 //!
 //! Held per (import, parts received): an import still receiving parts is read again when a
-//! part arrives, and a complete one stays until another import is browsed.
+//! part arrives, and a complete one stays until another import is browsed. Reading a big
+//! import takes a moment, so the first page of a newly opened import is read lazily from its
+//! file while the whole import loads in the background; a request that needs the import in
+//! memory (a filter, a sort) waits for that load instead of starting its own.
 
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use hookgrid_frames::{Browser, DataFrame, Page, View};
 use hookgrid_ledger::{Batch, EventKey};
 
 use crate::Result;
 
-#[derive(Debug, Default)]
-pub(crate) struct Browsing {
-    held: Mutex<Option<Held>>,
+/// An import as loaded: its key and how many parts it had.
+pub(crate) type Loaded = (EventKey, u32);
+
+pub(crate) fn id(batch: &Batch) -> Loaded {
+    (batch.key, batch.parts_received)
 }
 
-#[derive(Debug)]
-struct Held {
-    key: EventKey,
-    parts_received: u32,
-    browser: Browser,
+#[derive(Debug, Default)]
+pub(crate) struct Browsing {
+    state: Mutex<State>,
+    loaded: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    held: Option<(Loaded, Browser)>,
+    /// The import being read in the background.
+    loading: Option<Loaded>,
 }
 
 impl Browsing {
-    /// A page of `view` over `batch`, reading the import with `load` when it is not held.
-    pub(crate) fn page(
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A page of `view` when `id` is in memory (waiting for it while it loads); `None` when
+    /// it is neither held nor loading.
+    pub(crate) fn page_if_held(
         &self,
-        batch: &Batch,
+        id: Loaded,
         view: &View,
         offset: usize,
         limit: usize,
-        load: impl FnOnce(&Batch) -> Result<DataFrame>,
-    ) -> Result<Page> {
-        // Held across the load: a second request for the same import waits for this read
-        // instead of starting its own.
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        let h = match held.take() {
-            Some(h) if h.key == batch.key && h.parts_received == batch.parts_received => {
-                held.insert(h)
-            }
-            // Anything else is let go before the load, so two imports are never in memory.
-            _ => held.insert(Held {
-                key: batch.key,
-                parts_received: batch.parts_received,
-                browser: Browser::new(load(batch)?),
-            }),
-        };
-        Ok(h.browser.page(view, offset, limit)?)
+    ) -> Result<Option<Page>> {
+        let mut state = self.lock();
+        while state.loading == Some(id) {
+            state = self.loaded.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        match &mut state.held {
+            Some((held, browser)) if *held == id => Ok(Some(browser.page(view, offset, limit)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Claims the background load of `id`; `false` when it is already loading.
+    pub(crate) fn start_loading(&self, id: Loaded) -> bool {
+        let mut state = self.lock();
+        if state.loading == Some(id) {
+            return false;
+        }
+        state.loading = Some(id);
+        true
+    }
+
+    /// Ends a background load. A load overtaken by another import's is dropped.
+    pub(crate) fn finish_loading(&self, id: Loaded, frame: Result<DataFrame>) {
+        let mut state = self.lock();
+        if state.loading != Some(id) {
+            return;
+        }
+        state.loading = None;
+        match frame {
+            Ok(frame) => state.held = Some((id, Browser::new(frame))),
+            Err(e) => tracing::warn!("cannot hold the import in memory: {e}"),
+        }
+        self.loaded.notify_all();
+    }
+
+    /// Holds `id`, read by `load` (the previous import is let go first, so two are never in
+    /// memory at once).
+    pub(crate) fn load(&self, id: Loaded, load: impl FnOnce() -> Result<DataFrame>) -> Result<()> {
+        self.lock().held = None;
+        let frame = load()?;
+        self.lock().held = Some((id, Browser::new(frame)));
+        Ok(())
     }
 
     pub(crate) fn close(&self) {
-        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut state = self.lock();
+        state.held = None;
+        state.loading = None;
+        self.loaded.notify_all();
     }
 }

@@ -292,14 +292,38 @@ impl Hookgrid {
 
     /// One page of a view over an import, for a client that pages through it many times (the
     /// grid): the import is read into memory once and each view evaluated once, so later pages
-    /// and views are fast. One import is held at a time; browsing another replaces it.
+    /// and views are fast. One import is held at a time; browsing another replaces it. The
+    /// first page of an import not yet held is read straight from its file while the import
+    /// loads in the background.
     pub fn browse(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
-        self.core.browsing.page(batch, view, offset, limit, |b| {
-            let (frame, _) = self.core.frame(b)?;
-            Ok(frame
-                .collect()
-                .map_err(hookgrid_frames::FramesError::from)?)
-        })
+        let id = browse::id(batch);
+        let browsing = &self.core.browsing;
+        if let Some(page) = browsing.page_if_held(id, view, offset, limit)? {
+            return Ok(page);
+        }
+        if view.is_identity() {
+            if browsing.start_loading(id) {
+                let core = Arc::clone(&self.core);
+                let batch = batch.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("hookgrid-browse".into())
+                    .spawn(move || {
+                        let frame = core.frame_in_memory(&batch);
+                        core.browsing.finish_loading(browse::id(&batch), frame);
+                    });
+                if let Err(e) = spawned {
+                    browsing.finish_loading(
+                        id,
+                        Err(Error::Config(format!("cannot start a thread: {e}"))),
+                    );
+                }
+            }
+            return self.page(batch, view, offset, limit);
+        }
+        browsing.load(id, || self.core.frame_in_memory(batch))?;
+        browsing
+            .page_if_held(id, view, offset, limit)?
+            .ok_or_else(|| Error::Config("the import was closed while it loaded".to_owned()))
     }
 
     /// Drops the import held for [`Hookgrid::browse`], returning its memory.
@@ -521,6 +545,14 @@ impl Core {
         })?;
         loaded?;
         Ok(held)
+    }
+
+    /// The whole import in memory.
+    fn frame_in_memory(&self, batch: &Batch) -> Result<hookgrid_frames::DataFrame> {
+        let (frame, _) = self.frame(batch)?;
+        Ok(frame
+            .collect()
+            .map_err(hookgrid_frames::FramesError::from)?)
     }
 
     /// The import's frame: its Parquet file when complete (rebuilt first if missing or

@@ -296,3 +296,66 @@ fn error_kinds_are_stable_names() {
     let e = Error::Frames(hookgrid_frames::FramesError::Sql("x".into()));
     assert_eq!(e.kind(), "bad_filter");
 }
+
+#[test]
+fn browsing_pages_match_the_lazy_pages_and_follow_new_parts() {
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    let rows = |from: i64| json!([{"n": from, "plan": "team"}, {"n": from + 1, "plan": "solo"}]);
+    hg.ingest(&body("ev", "b", 1, 2, rows(0), json!([{"n": 100}])))
+        .expect("part 1");
+    let views = [
+        View::default(),
+        View {
+            rows: RowSet::Invalid,
+            ..View::default()
+        },
+        View {
+            filter: Some("plan = 'team'".into()),
+            sort: Some(Sort {
+                column: "n".into(),
+                descending: true,
+            }),
+            ..View::default()
+        },
+    ];
+    let same = |batch: &Batch| {
+        for view in &views {
+            for offset in [0, 1, 5] {
+                let lazy = hg.page(batch, view, offset, 2).expect("page");
+                let held = hg.browse(batch, view, offset, 2).expect("browse");
+                assert_eq!(held.total, lazy.total, "{view:?} @ {offset}");
+                assert_eq!(
+                    held.json_arrays(),
+                    lazy.json_arrays(),
+                    "{view:?} @ {offset}"
+                );
+            }
+        }
+    };
+    // Incomplete: what has arrived so far.
+    let partial = hg.resolve("ev").expect("batch");
+    same(&partial);
+    assert_eq!(
+        hg.browse(&partial, &View::default(), 0, 10)
+            .expect("page")
+            .total,
+        3
+    );
+
+    // The last part arrives: the held import is read again with it.
+    hg.ingest(&body("ev", "b", 2, 2, rows(2), json!([])))
+        .expect("part 2");
+    wait_ready(&mut rx);
+    let complete = hg.resolve("ev").expect("batch");
+    same(&complete);
+    assert_eq!(
+        hg.browse(&complete, &View::default(), 0, 10)
+            .expect("page")
+            .total,
+        5
+    );
+
+    hg.close_browse();
+    same(&complete);
+}
