@@ -4,6 +4,7 @@
 //! Tauri's tokio runtime and forwards core events to the window; [`commands`] are what the UI
 //! invokes. Nothing here parses payloads, touches SQLite or runs Polars itself.
 
+mod command_names;
 pub mod commands;
 pub mod connection;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod window;
 use hookgrid::Hookgrid;
 use tauri::{Manager, RunEvent, Runtime, WindowEvent};
 
+pub use command_names::COMMANDS;
 pub use state::{AppState, LISTEN_ENV};
 
 /// Adds the plugins, state and commands to `builder`; generic over the runtime so tests can

@@ -296,3 +296,27 @@ impl Desk {
             .to_owned()
     }
 }
+
+#[test]
+fn the_capability_grants_the_page_exactly_the_commands_and_event_listening() {
+    let capability: Value =
+        serde_json::from_str(include_str!("../capabilities/main.json")).expect("capability json");
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .map(|p| p.as_str().expect("a plain permission").to_owned())
+        .collect();
+    granted.sort();
+    let mut expected: Vec<String> = crate::COMMANDS
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .chain([
+            "core:event:allow-listen".into(),
+            "core:event:allow-unlisten".into(),
+        ])
+        .collect();
+    expected.sort();
+    assert_eq!(granted, expected);
+    assert_eq!(capability["windows"], json!(["main"]));
+}
