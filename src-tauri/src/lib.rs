@@ -54,6 +54,20 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
         Ok(n) => tracing::info!("rebuilding {n} batch file(s) from the ledger"),
         Err(e) => tracing::error!("cannot check batch files: {e}"),
     }
+    #[cfg(unix)]
+    {
+        // Logging out or `kill` sends SIGTERM: leave as if the window were closed, so the
+        // listener finishes its requests and the worker its files.
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            if let Ok(mut term) = signal(SignalKind::terminate()) {
+                term.recv().await;
+                tracing::info!("terminated; shutting down");
+                app.exit(0);
+            }
+        });
+    }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();

@@ -125,6 +125,7 @@ impl Listener {
         let mut inner = self.inner.lock().await;
         if let Some(running) = inner.running.take() {
             running.shut_down().await;
+            tracing::info!("listener stopped");
         }
         inner.status = ListenerStatus::Stopped;
     }

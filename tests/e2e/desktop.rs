@@ -236,4 +236,21 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
     let health = reqwest::blocking::get(format!("http://127.0.0.1:{}/healthz", d.port))
         .expect("the first app still answers");
     assert!(health.status().is_success());
+
+    // SIGTERM (a logout, `kill`) ends the app as closing it does: the listener finishes and
+    // lets go of its port.
+    let pid = d.app_pid().expect("the app's process");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    s.wait("the app to exit", || {
+        (!std::path::Path::new(&format!("/proc/{pid}")).exists()).then_some(())
+    });
+    assert!(d.logs().contains("listener stopped"), "{}", d.logs());
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", d.port)).is_ok(),
+        "the port is free again"
+    );
 }
