@@ -14,5 +14,6 @@ pub const COMMANDS: &[&str] = &[
     "set_listen_address",
     "restart_listener",
     "rotate_token",
+    "set_signing_secret",
     "send_test_event",
 ];

@@ -243,6 +243,16 @@ pub async fn restart_listener(state: State<'_, AppState>) -> IpcResult<Connectio
     Connection::read(&state).await
 }
 
+/// Sets (or, when blank, clears) the signing secret that requests must be signed with.
+#[tauri::command]
+pub async fn set_signing_secret(
+    state: State<'_, AppState>,
+    secret: String,
+) -> IpcResult<Connection> {
+    blocking(&state, move |h| h.set_signing_secret(&secret)).await?;
+    Connection::read(&state).await
+}
+
 /// A new token: the old webhook URL stops working at once.
 #[tauri::command]
 pub async fn rotate_token(state: State<'_, AppState>) -> IpcResult<Connection> {

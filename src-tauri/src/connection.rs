@@ -24,6 +24,8 @@ pub struct Connection {
     pub webhook_url: String,
     /// A short fingerprint of the token, safe to show and log.
     pub token_fingerprint: String,
+    /// Whether requests must carry a Standard Webhooks signature.
+    pub signing: bool,
     pub data_dir: String,
 }
 
@@ -47,6 +49,7 @@ impl Connection {
             webhook_url: state.hookgrid.webhook_url(&base),
             public_url,
             token_fingerprint: hookgrid::token::fingerprint(&token),
+            signing: state.hookgrid.requires_signature(),
             data_dir: state.hookgrid.data_dir().root().display().to_string(),
         })
     }

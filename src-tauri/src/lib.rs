@@ -40,6 +40,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::set_listen_address,
             commands::restart_listener,
             commands::rotate_token,
+            commands::set_signing_secret,
             commands::send_test_event,
         ])
 }

@@ -243,6 +243,42 @@ fn a_test_event_through_the_local_url_arrives_and_shows_as_a_batch() {
 }
 
 #[test]
+fn with_a_signing_secret_the_test_event_is_signed_and_unsigned_posts_are_refused() {
+    let d = desk();
+    let c = d.listen();
+    let refused = d
+        .invoke("set_signing_secret", json!({"secret": "not a secret!"}))
+        .expect_err("bad secret");
+    assert_eq!(refused["code"], "config");
+    let c2 = d.ok(
+        "set_signing_secret",
+        json!({"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
+    );
+    assert_eq!(
+        (c["signing"].clone(), c2["signing"].clone()),
+        (json!(false), json!(true))
+    );
+    let report = d.ok("send_test_event", json!({}));
+    assert_eq!(report["arrived"], true, "{report}");
+    let webhook = c2["webhook_url"].as_str().expect("url");
+    let r = reqwest::blocking::Client::new()
+        .post(webhook)
+        .body(
+            sample::SampleBatch {
+                event_id: "unsigned".into(),
+                batch_id: "unsigned".into(),
+                parts: 1,
+                rows_per_part: 1,
+                invalid_every: 0,
+            }
+            .body(1),
+        )
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 401);
+}
+
+#[test]
 fn a_test_event_to_a_dead_tunnel_says_what_to_check() {
     let d = desk();
     d.listen();

@@ -52,6 +52,7 @@ export const api = {
   setListenAddress: (address: string) => call<Connection>("set_listen_address", { address }),
   restartListener: () => call<Connection>("restart_listener"),
   rotateToken: () => call<Connection>("rotate_token"),
+  setSigningSecret: (secret: string) => call<Connection>("set_signing_secret", { secret }),
   sendTestEvent: () => call<TestReport>("send_test_event"),
 };
 

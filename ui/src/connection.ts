@@ -7,7 +7,7 @@ import { h, replace } from "./dom";
 
 type ConnectionApi = Pick<
   Api,
-  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent"
+  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret"
 >;
 
 export class ConnectionPanel {
@@ -22,6 +22,8 @@ export class ConnectionPanel {
   private testButton: HTMLButtonElement;
   private fingerprint = h("span", { class: "muted", testid: "token-fingerprint" });
   private listenNote = h("p", { class: "hint" });
+  private signing = h("span", { class: "muted", testid: "signing-state" });
+  private secret: HTMLInputElement;
   private dataDir = h("code", {});
   private cloudflared = h("pre", { testid: "howto-cloudflared" });
   private ngrok = h("pre", { testid: "howto-ngrok" });
@@ -41,6 +43,7 @@ export class ConnectionPanel {
       },
     });
     this.listen = h("input", { type: "text", "aria-label": "Listen address", testid: "listen-address", spellcheck: "false" });
+    this.secret = h("input", { type: "password", placeholder: "whsec_…", "aria-label": "Signing secret", testid: "signing-secret", autocomplete: "off" });
     this.testButton = h("button", { type: "button", testid: "send-test", onclick: () => void this.sendTest() }, "Send test event");
     this.root = h(
       "section",
@@ -89,6 +92,23 @@ export class ConnectionPanel {
         h("p", { class: "hint" }, "A new token stops the old URL at once; paste the new URL into Flatfile."),
       ),
       h(
+        "div",
+        { class: "field" },
+        h("label", {}, "Signed requests (optional)"),
+        h(
+          "div",
+          { class: "row" },
+          this.secret,
+          h("button", { type: "button", testid: "save-signing-secret", onclick: () => void this.saveSecret() }, "Save"),
+          this.signing,
+        ),
+        h(
+          "p",
+          { class: "hint" },
+          "Only for senders that sign their webhooks (Standard Webhooks, a whsec_… secret): then unsigned requests are refused. Flatfile Portal 2.0 does not sign; the token in the URL is the key. Save an empty field to turn it off.",
+        ),
+      ),
+      h(
         "details",
         { class: "howto" },
         h("summary", {}, "How to set up a tunnel"),
@@ -119,6 +139,7 @@ export class ConnectionPanel {
     this.listen.disabled = c.listen_from_env;
     this.listen.title = c.listen_from_env ? "Set by HOOKGRID_LISTEN for this run" : "";
     this.listenNote.textContent = c.listen_from_env ? "Set by the HOOKGRID_LISTEN environment variable for this run." : "";
+    replace(this.signing, c.signing ? "On: requests must be signed" : "Off");
     const l = c.listener;
     this.state.dataset.state = l.state;
     if (l.state === "running") {
@@ -150,6 +171,11 @@ export class ConnectionPanel {
 
   private savePublicUrl(): Promise<void> {
     return this.run(() => this.api.setPublicUrl(this.publicUrl.value));
+  }
+
+  private async saveSecret(): Promise<void> {
+    await this.run(() => this.api.setSigningSecret(this.secret.value));
+    this.secret.value = "";
   }
 
   private saveListen(): Promise<void> {

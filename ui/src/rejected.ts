@@ -9,6 +9,7 @@ const KINDS: Record<Quarantined["kind"], string> = {
   not_json: "not JSON",
   contract: "not a Flatfile payload",
   conflict: "conflicts with stored parts",
+  signature: "signature did not verify",
 };
 
 export class RejectedView {

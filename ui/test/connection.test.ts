@@ -15,6 +15,7 @@ function connection(over: Partial<Connection> = {}): Connection {
     public_url: null,
     webhook_url: "http://127.0.0.1:8787/hooks/tok1",
     token_fingerprint: "ab12cd34",
+    signing: false,
     data_dir: "/data",
     ...over,
   };
@@ -67,6 +68,30 @@ describe("ConnectionPanel", () => {
     expect(text(panel.root, "connection-notice")).toContain("Another program is using 127.0.0.1:8787");
     panel.root.querySelector<HTMLButtonElement>("[data-testid=save-public-url]")?.click();
     await vi.waitFor(() => expect(text(panel.root, "connection-notice")).toContain("not a usable tunnel URL"));
+  });
+
+  it("turns signed requests on with a secret and says so", async () => {
+    let current = connection();
+    const secrets: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "connection") return current;
+      if (cmd === "set_signing_secret") {
+        secrets.push((args as { secret: string }).secret);
+        current = connection({ signing: true });
+        return current;
+      }
+      throw new Error(cmd);
+    });
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    expect(text(panel.root, "signing-state")).toBe("Off");
+    const input = panel.root.querySelector<HTMLInputElement>("[data-testid=signing-secret]");
+    if (!input) throw new Error("no input");
+    input.value = "whsec_abc";
+    panel.root.querySelector<HTMLButtonElement>("[data-testid=save-signing-secret]")?.click();
+    await vi.waitFor(() => expect(text(panel.root, "signing-state")).toContain("On"));
+    expect(secrets).toEqual(["whsec_abc"]);
+    expect(input.value).toBe("");
   });
 
   it("warns when the listener is reachable from other machines", async () => {

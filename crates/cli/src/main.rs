@@ -43,6 +43,15 @@ enum Command {
         /// Largest request body accepted, in bytes
         #[arg(long, value_name = "BYTES", default_value_t = hookgrid::http::DEFAULT_MAX_BODY)]
         max_body: usize,
+        /// Require Standard Webhooks signatures made with this secret (whsec_…; remembered;
+        /// an empty value stops requiring them)
+        #[arg(
+            long,
+            value_name = "SECRET",
+            env = "HOOKGRID_SIGNING_SECRET",
+            hide_env_values = true
+        )]
+        signing_secret: Option<String>,
     },
     /// Print the full webhook URL to paste into Flatfile
     Url {
@@ -165,7 +174,14 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             listen,
             public_url,
             max_body,
-        } => serve::run(open(&dir)?, listen, public_url, max_body),
+            signing_secret,
+        } => {
+            let hg = open(&dir)?;
+            if let Some(secret) = signing_secret {
+                hg.set_signing_secret(&secret)?;
+            }
+            serve::run(hg, listen, public_url, max_body)
+        }
         Command::Url { dir, public_url } => {
             let hg = open(&dir)?;
             let mut settings: Settings = hg.settings()?;

@@ -79,6 +79,9 @@ async fn serve(
         "token fingerprint {}",
         hookgrid::token::fingerprint(&hookgrid.token())
     );
+    if hookgrid.requires_signature() {
+        tracing::info!("requests must carry a valid Standard Webhooks signature");
+    }
 
     let queued = hookgrid.rebuild_missing()?;
     if queued > 0 {

@@ -132,6 +132,8 @@ pub enum QuarantineKind {
     Contract,
     /// Contradicts parts already stored (409).
     Conflict,
+    /// A signing secret is configured and the request's signature does not verify (401).
+    Signature,
 }
 
 impl QuarantineKind {
@@ -141,6 +143,7 @@ impl QuarantineKind {
             QuarantineKind::NotJson => "not_json",
             QuarantineKind::Contract => "contract",
             QuarantineKind::Conflict => "conflict",
+            QuarantineKind::Signature => "signature",
         }
     }
 
@@ -148,6 +151,7 @@ impl QuarantineKind {
         match s {
             "not_json" => QuarantineKind::NotJson,
             "conflict" => QuarantineKind::Conflict,
+            "signature" => QuarantineKind::Signature,
             _ => QuarantineKind::Contract,
         }
     }

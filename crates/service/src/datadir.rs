@@ -84,6 +84,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Where the desktop window was, to open it there again.
     pub window: Option<WindowState>,
+    /// Standard Webhooks signing secret (`whsec_…`); when set, requests must be signed.
+    pub signing_secret: Option<String>,
 }
 
 /// The desktop window's last size and place, in physical pixels.
@@ -200,6 +202,7 @@ mod tests {
                 y: -20,
                 maximized: false,
             }),
+            signing_secret: None,
         };
         s.save(&dir).expect("save");
         let back = Settings::load(&dir).expect("load");

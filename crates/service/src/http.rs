@@ -112,15 +112,18 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
         return ApiError::Busy.into_response();
     };
     let started = Instant::now();
-    let body = match read_body(req.into_body(), &app.limits).await {
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
+    let body = match read_body(body, &app.limits).await {
         Ok(body) => body,
         Err(e) => {
             tracing::info!("{} {}", e.status().as_u16(), e.kind());
             return e.into_response();
         }
     };
+    let signed = signature_headers(&headers);
     let hookgrid = app.hookgrid.clone();
-    let outcome = tokio::task::spawn_blocking(move || hookgrid.ingest(&body)).await;
+    let outcome = tokio::task::spawn_blocking(move || hookgrid.ingest_signed(&body, signed)).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match outcome {
         Ok(Ok(receipt)) => {
@@ -152,6 +155,21 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
             tracing::error!("500 ingest task failed: {join}");
             ApiError::Internal.into_response()
         }
+    }
+}
+
+/// The Standard Webhooks headers, for a listener with a signing secret.
+fn signature_headers(headers: &axum::http::HeaderMap) -> crate::Signed {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    crate::Signed {
+        id: get("webhook-id"),
+        timestamp: get("webhook-timestamp"),
+        signature: get("webhook-signature"),
     }
 }
 
@@ -245,6 +263,7 @@ impl ApiError {
                 QuarantineKind::NotJson => StatusCode::BAD_REQUEST,
                 QuarantineKind::Contract => StatusCode::UNPROCESSABLE_ENTITY,
                 QuarantineKind::Conflict => StatusCode::CONFLICT,
+                QuarantineKind::Signature => StatusCode::UNAUTHORIZED,
             },
             ApiError::Storage {
                 disk_full: true, ..

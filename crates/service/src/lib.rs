@@ -15,6 +15,7 @@ mod error;
 pub mod events;
 pub mod http;
 mod probe;
+pub mod signature;
 pub mod token;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +67,16 @@ struct Core {
     assembly: Assembly,
     /// The batch the grid is paging through, held in memory.
     browsing: Browsing,
+    /// When set, every request must carry a valid signature.
+    signing: std::sync::RwLock<Option<signature::SigningSecret>>,
+}
+
+/// A request's Standard Webhooks headers (see [`signature`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signed {
+    pub id: Option<String>,
+    pub timestamp: Option<String>,
+    pub signature: Option<String>,
 }
 
 /// A request that was acknowledged.
@@ -107,6 +118,11 @@ impl Hookgrid {
         let dir = DataDir::create(root)?;
         let ledger = Ledger::open(dir.ledger())?;
         let token = token::TokenStore::open(&dir.token())?;
+        let signing = Settings::load(&dir)?
+            .signing_secret
+            .as_deref()
+            .map(signature::SigningSecret::parse)
+            .transpose()?;
         let (events, _) = broadcast::channel(1024);
         let core = Arc::new(Core {
             dir,
@@ -115,6 +131,7 @@ impl Hookgrid {
             events,
             assembly: Assembly::default(),
             browsing: Browsing::default(),
+            signing: std::sync::RwLock::new(signing),
         });
         let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();
@@ -161,6 +178,29 @@ impl Hookgrid {
         Ok(settings)
     }
 
+    /// Sets (or, when blank, clears) the signing secret (`whsec_…`): from now on every
+    /// request must carry a valid Standard Webhooks signature made with it.
+    pub fn set_signing_secret(&self, secret: &str) -> Result<()> {
+        let parsed = match secret.trim() {
+            "" => None,
+            s => Some(signature::SigningSecret::parse(s)?),
+        };
+        let mut settings = self.settings()?;
+        settings.signing_secret = parsed.as_ref().map(|_| secret.trim().to_owned());
+        self.save_settings(&settings)?;
+        *self.core.signing.write().unwrap_or_else(|p| p.into_inner()) = parsed;
+        Ok(())
+    }
+
+    /// Whether requests must be signed.
+    pub fn requires_signature(&self) -> bool {
+        self.core
+            .signing
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
     /// The current webhook token.
     pub fn token(&self) -> String {
         self.core.token.current()
@@ -185,6 +225,33 @@ impl Hookgrid {
     /// Announcements of parts stored, batches completed and requests quarantined.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.core.events.subscribe()
+    }
+
+    /// [`Hookgrid::ingest`] for a request with these signature headers: with a signing secret
+    /// configured, a request whose signature does not verify is quarantined, not ingested.
+    pub fn ingest_signed(&self, body: &[u8], signed: Signed) -> Result<Receipt, IngestError> {
+        let checked = {
+            let signing = self.core.signing.read().unwrap_or_else(|p| p.into_inner());
+            signing.as_ref().map(|secret| {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                secret.verify(
+                    signed.id.as_deref(),
+                    signed.timestamp.as_deref(),
+                    signed.signature.as_deref(),
+                    body,
+                    now,
+                )
+            })
+        };
+        if let Some(Err(e)) = checked {
+            let message = format!("the request is not signed with the signing secret: {e}");
+            return Err(self
+                .core
+                .reject(QuarantineKind::Signature, message, None, body)?);
+        }
+        self.ingest(body)
     }
 
     /// Parses, checks and durably stores one webhook body. Blocking: call it off the async

@@ -62,14 +62,28 @@ impl Hookgrid {
             Ok(c) => c,
             Err(e) => return report(false, None, format!("cannot make an HTTP client: {e}")),
         };
+        let signing = self
+            .core
+            .signing
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut status = None;
         for index in 1..=PARTS {
-            let sent = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(sample.body(index))
-                .send()
-                .await;
+            let body = sample.body(index);
+            let mut request = client.post(&url).header("content-type", "application/json");
+            if let Some(secret) = &signing {
+                // Signed like the sender would, so the test passes the same checks.
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let message = format!("{id}-{index}");
+                request = request
+                    .header("webhook-id", &message)
+                    .header("webhook-timestamp", now.to_string())
+                    .header("webhook-signature", secret.sign(&message, now, &body));
+            }
+            let sent = request.body(body).send().await;
             let response = match sent {
                 Ok(r) => r,
                 Err(e) => return report(false, None, unreachable_message(base, &e)),

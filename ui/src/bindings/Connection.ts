@@ -28,4 +28,8 @@ webhook_url: string,
 /**
  * A short fingerprint of the token, safe to show and log.
  */
-token_fingerprint: string, data_dir: string, };
+token_fingerprint: string, 
+/**
+ * Whether requests must carry a Standard Webhooks signature.
+ */
+signing: boolean, data_dir: string, };

@@ -3,4 +3,4 @@
 /**
  * Why a request was quarantined.
  */
-export type QuarantineKind = "not_json" | "contract" | "conflict";
+export type QuarantineKind = "not_json" | "contract" | "conflict" | "signature";

@@ -17,4 +17,8 @@ public_url: string | null,
 /**
  * Where the desktop window was, to open it there again.
  */
-window: WindowState | null, };
+window: WindowState | null, 
+/**
+ * Standard Webhooks signing secret (`whsec_…`); when set, requests must be signed.
+ */
+signing_secret: string | null, };

@@ -309,3 +309,60 @@ async fn a_real_socket_serves_and_shuts_down_gracefully() {
     let taken = bind(&addr.to_string()).await;
     assert!(taken.is_ok(), "the port is free again after shutdown");
 }
+
+#[tokio::test]
+async fn with_a_signing_secret_only_correctly_signed_requests_are_stored() {
+    let f = fixture();
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    f.hookgrid.set_signing_secret(secret).expect("secret");
+    assert!(f.hookgrid.requires_signature());
+    let signer = crate::signature::SigningSecret::parse(secret).expect("parse");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let signed = |body: &[u8], signed_body: &[u8], at: u64| {
+        Request::post(hook(&f))
+            .header("webhook-id", "msg_1")
+            .header("webhook-timestamp", at.to_string())
+            .header("webhook-signature", signer.sign("msg_1", at, signed_body))
+            .body(Body::from(body.to_vec()))
+            .expect("request")
+    };
+
+    let unsigned = send(&f, Limits::default(), post(&hook(&f), sample(1, 2))).await;
+    assert_eq!(unsigned.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(unsigned.1["error"], "signature");
+    assert!(
+        unsigned.1["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("webhook-id"))
+    );
+
+    let part = sample(1, 2);
+    let tampered = send(&f, Limits::default(), signed(&sample(2, 2), &part, now)).await;
+    assert_eq!(tampered.0, StatusCode::UNAUTHORIZED);
+    let replayed = send(&f, Limits::default(), signed(&part, &part, now - 3600)).await;
+    assert_eq!(replayed.0, StatusCode::UNAUTHORIZED);
+    assert!(
+        replayed.1["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("5 minutes"))
+    );
+
+    let ok = send(&f, Limits::default(), signed(&part, &part, now)).await;
+    assert_eq!(ok.0, StatusCode::OK, "{}", ok.1);
+    assert_eq!(ok.1["status"], "stored");
+
+    // Everything refused is kept, with its reason; nothing of it reached the imports.
+    let rejected = f.hookgrid.rejected().expect("rejected");
+    assert_eq!(rejected.len(), 3);
+    assert!(rejected.iter().all(|q| q.kind == QuarantineKind::Signature));
+    assert_eq!(f.hookgrid.batches().expect("batches")[0].parts_received, 1);
+
+    // Clearing the secret accepts unsigned requests again.
+    f.hookgrid.set_signing_secret(" ").expect("clear");
+    let plain = send(&f, Limits::default(), post(&hook(&f), sample(2, 2))).await;
+    assert_eq!(plain.0, StatusCode::OK);
+    assert!(f.hookgrid.set_signing_secret("whsec_!!").is_err());
+}
