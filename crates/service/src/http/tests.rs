@@ -366,3 +366,83 @@ async fn with_a_signing_secret_only_correctly_signed_requests_are_stored() {
     assert_eq!(plain.0, StatusCode::OK);
     assert!(f.hookgrid.set_signing_secret("whsec_!!").is_err());
 }
+
+#[tokio::test]
+async fn a_gigabyte_body_is_refused_after_the_limit_without_being_read() {
+    let f = fixture();
+    const CHUNK: usize = 1 << 20;
+    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    // 1 GiB, made lazily a MiB at a time: only what the server pulls is ever made.
+    let gigabyte = futures_util::stream::iter(0..1024).map(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; CHUNK]))
+    });
+    use futures_util::StreamExt as _;
+    let (status, json) = send(
+        &f,
+        Limits::default(),
+        post(&hook(&f), Body::from_stream(gigabyte)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(json["error"], "too_large");
+    let pulled = sent.load(std::sync::atomic::Ordering::Relaxed);
+    // The 64 MiB limit and a chunk of read-ahead; never the gigabyte.
+    assert!(
+        pulled <= DEFAULT_MAX_BODY / CHUNK + 2,
+        "{pulled} MiB were read"
+    );
+}
+
+#[tokio::test]
+async fn a_dripping_body_times_out_while_other_requests_are_served() {
+    let f = fixture();
+    // Long enough that the other request surely finishes first, even on a slow disk.
+    let limits = Limits {
+        body_timeout: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let app = router(f.hookgrid.clone(), limits);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
+    let drip = tokio::spawn(
+        app.clone()
+            .oneshot(post(&hook(&f), Body::from_stream(tokio_stream(rx)))),
+    );
+    tx.send(Ok(axum::body::Bytes::from_static(b"{\"event\":")))
+        .await
+        .expect("first drop");
+    // While it drips, a whole request is stored.
+    let ok = app
+        .clone()
+        .oneshot(post(&hook(&f), sample(1, 1)))
+        .await
+        .expect("response");
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert!(!drip.is_finished(), "the drip is still being waited for");
+    let dripped = drip.await.expect("task").expect("response");
+    drop(tx);
+    assert_eq!(dripped.status(), StatusCode::REQUEST_TIMEOUT);
+}
+
+#[tokio::test]
+async fn deeply_nested_json_is_a_clear_4xx_not_a_stack_overflow() {
+    let f = fixture();
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    // At the top, and inside a row's cell.
+    let top = deep(1_000_000);
+    let (status, _) = send(&f, Limits::default(), post(&hook(&f), top)).await;
+    assert!(status.is_client_error(), "{status}");
+    let in_cell = format!(
+        r#"{{"event":{{"id":"deep","sequence":{{"index":1,"count":1}}}},"data":{{"meta":{{"batch":{{"id":"b"}}}},"validRows":[{{"x":{}}}]}}}}"#,
+        deep(100_000)
+    );
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), in_cell)).await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(
+        f.hookgrid.rejected().expect("rejected").len(),
+        2,
+        "both kept"
+    );
+}
