@@ -27,6 +27,8 @@ export class App {
   private navConnection = h("button", { type: "button", class: "nav", testid: "nav-connection", onclick: () => this.showConnection() });
   private navRejected = h("button", { type: "button", class: "nav", testid: "nav-rejected", onclick: () => void this.showRejected() });
   private rejectedCount = 0;
+  /** A storage failure is on screen until a part is stored again. */
+  private storageTrouble = false;
 
   constructor(private api: Api) {
     this.batches = new BatchList(api, (b) => void this.openBatch(b), (list) => this.onBatches(list));
@@ -85,6 +87,20 @@ export class App {
     }
     if (e.type === "batch_failed") {
       this.fail(`Batch ${e.batch} could not be opened`, new Error(e.message));
+    }
+    if (e.type === "storage_failed") {
+      const where = this.connection.current?.data_dir ?? "the data folder";
+      this.storageTrouble = true;
+      this.warn(
+        e.disk_full
+          ? `The disk is full: a request from Flatfile could not be stored, and Flatfile was told to send it again later. Free space on the disk that holds ${where}; nothing already received is lost.`
+          : `A request from Flatfile could not be stored (${e.message}). Flatfile was told to send it again later; check that ${where} is writable.`,
+      );
+    }
+    if (e.type === "part_stored" && this.storageTrouble) {
+      // Storing works again.
+      this.storageTrouble = false;
+      this.hideBanner();
     }
   }
 
@@ -206,8 +222,12 @@ export class App {
 
   private fail(what: string, e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
+    this.warn(`${what}: ${message}`);
+  }
+
+  private warn(text: string): void {
     this.banner.hidden = false;
-    replace(this.banner, `${what}: ${message}`, h("button", { type: "button", class: "link", onclick: () => this.hideBanner() }, "Dismiss"));
+    replace(this.banner, h("span", { testid: "banner-text" }, text), h("button", { type: "button", class: "link", onclick: () => this.hideBanner() }, "Dismiss"));
   }
 
   private hideBanner(): void {

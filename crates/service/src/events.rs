@@ -40,6 +40,9 @@ pub enum Event {
         batch: String,
         message: String,
     },
+    /// A request could not be stored at all (disk full, unwritable data dir); its sender was
+    /// told to retry. The next `part_stored` means storage works again.
+    StorageFailed { disk_full: bool, message: String },
     /// A request was rejected and kept in the quarantine.
     RequestQuarantined {
         #[ts(type = "number")]

@@ -242,10 +242,18 @@ impl From<IngestError> for ApiError {
                 message,
                 quarantine_id,
             },
-            IngestError::Storage(source) => ApiError::Storage {
-                disk_full,
-                message: source.to_string(),
-            },
+            IngestError::Storage(source) => {
+                // The detail (paths, SQLite's words) is for the log, not for whoever posted.
+                tracing::error!("cannot store a request: {source}");
+                ApiError::Storage {
+                    disk_full,
+                    message: if disk_full {
+                        "the disk is full".to_owned()
+                    } else {
+                        "a storage error".to_owned()
+                    },
+                }
+            }
         }
     }
 }

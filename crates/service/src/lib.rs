@@ -257,7 +257,14 @@ impl Hookgrid {
     /// Parses, checks and durably stores one webhook body. Blocking: call it off the async
     /// runtime. Returns only after the part (or its quarantine entry) is committed.
     pub fn ingest(&self, body: &[u8]) -> Result<Receipt, IngestError> {
-        let (receipt, completed) = self.core.ingest(body)?;
+        let (receipt, completed) = self.core.ingest(body).inspect_err(|e| {
+            if let IngestError::Storage(source) = e {
+                let _ = self.core.events.send(Event::StorageFailed {
+                    disk_full: e.is_disk_full(),
+                    message: source.to_string(),
+                });
+            }
+        })?;
         if let Some(key) = completed {
             self.queue(Job {
                 key,

@@ -1,0 +1,115 @@
+//! A full disk: the data dir on a small tmpfs fills up while a batch arrives. Nothing is
+//! acknowledged that was not stored, the sender is told 507 (or 503), and once there is room
+//! again the same parts are stored and the batch completes.
+//!
+//! Mounting a tmpfs needs root (CI runs as root). Without it the test says so and does
+//! nothing else: there is no other way to make a real file system full.
+
+use std::process::Command;
+
+use hookgrid::sample::SampleBatch;
+use hookgrid_tests::{Workspace, post};
+
+const PARTS: u32 = 400;
+
+/// The tmpfs under the data dir, unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &std::path::Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).expect("mount point");
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(at)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(at.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "remount the tmpfs");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_acknowledges_nothing_it_did_not_store_and_recovers_when_space_returns() {
+    let ws = Workspace::new();
+    let Some(disk) = Tmpfs::mount(&ws.data_dir(), "6m") else {
+        eprintln!("SKIPPED: mounting a tmpfs needs root; the disk-full test did not run");
+        return;
+    };
+    let server = ws.serve();
+    let client = reqwest::blocking::Client::new();
+    let batch = SampleBatch {
+        event_id: "full-disk".into(),
+        batch_id: "full-disk".into(),
+        parts: PARTS,
+        rows_per_part: 50,
+        invalid_every: 5,
+    };
+    let mut acked = Vec::new();
+    let mut refused = None;
+    for index in 1..=PARTS {
+        let (status, body) = post(&client, &server.url, batch.body(index));
+        match status {
+            200 => acked.push(index),
+            507 | 503 => {
+                refused = Some((index, status, body));
+                break;
+            }
+            other => panic!("part {index}: unexpected {other} {body}"),
+        }
+    }
+    let (first_refused, status, body) =
+        refused.expect("the 6 MiB disk filled up before 400 parts were stored");
+    eprintln!("disk full at part {first_refused}: {status} {body}");
+    assert!(
+        !acked.is_empty(),
+        "something was stored before the disk filled"
+    );
+    if status == 507 {
+        assert_eq!(body["error"], "disk_full", "{body}");
+    }
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not stored"), "{body}");
+    assert!(
+        !message.contains("/"),
+        "no server paths told to the sender: {message}"
+    );
+
+    // Space returns: the refused part and the rest are stored, nothing acknowledged was lost.
+    disk.resize("256m");
+    for index in first_refused..=PARTS {
+        let (status, body) = post(&client, &server.url, batch.body(index));
+        assert_eq!(status, 200, "part {index} after space returned: {body}");
+    }
+    let batches = ws.json(&["batches", "--json"]);
+    assert_eq!(batches[0]["status"], "complete", "{batches}");
+    assert_eq!(batches[0]["parts_received"], PARTS);
+    assert_eq!(
+        batches[0]["valid"].as_u64().unwrap_or(0) + batches[0]["invalid"].as_u64().unwrap_or(0),
+        u64::from(PARTS) * 50
+    );
+    assert!(server.terminate(), "serve exits cleanly");
+    let hookgrid = hookgrid::Hookgrid::open(ws.data_dir()).expect("open");
+    assert_eq!(hookgrid.integrity_check().expect("check"), Ok(()));
+    drop(hookgrid);
+    drop(disk);
+}

@@ -1,0 +1,46 @@
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { api } from "../src/api";
+import { App } from "../src/app";
+
+afterEach(() => clearMocks());
+
+const connection = {
+  listener: { state: "running", address: "127.0.0.1:8787", loopback: true },
+  listen: "127.0.0.1:8787",
+  listen_from_env: false,
+  local_url: "http://127.0.0.1:8787",
+  public_url: null,
+  webhook_url: "http://127.0.0.1:8787/hooks/t",
+  token_fingerprint: "f",
+  signing: false,
+  data_dir: "/home/ops/.local/share/hookgrid",
+};
+
+describe("App", () => {
+  it("says clearly when the disk is full, and clears it once a part is stored again", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "connection") return connection;
+        if (cmd === "list_batches" || cmd === "list_rejected") return [];
+        throw new Error(cmd);
+      },
+      { shouldMockEvents: true },
+    );
+    const app = new App(api);
+    document.body.append(app.root);
+    await app.start();
+    const banner = app.root.querySelector<HTMLElement>("[data-testid=banner]");
+    expect(banner?.hidden).toBe(true);
+    expect(app.root.querySelector("[data-testid=welcome]")?.textContent).toContain("http://127.0.0.1:8787/hooks/t");
+
+    await emit("hookgrid://event", { type: "storage_failed", disk_full: true, message: "database or disk is full" });
+    expect(banner?.hidden).toBe(false);
+    expect(banner?.textContent).toContain("The disk is full");
+    expect(banner?.textContent).toContain("/home/ops/.local/share/hookgrid");
+
+    await emit("hookgrid://event", { type: "part_stored", event: "e", batch: "b", part: 1, of: 2, received: 1 });
+    expect(banner?.hidden).toBe(true);
+    app.root.remove();
+  });
+});
