@@ -15,5 +15,7 @@ pub const COMMANDS: &[&str] = &[
     "restart_listener",
     "rotate_token",
     "set_signing_secret",
+    "delete_batch",
+    "set_retention_days",
     "send_test_event",
 ];

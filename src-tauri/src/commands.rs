@@ -253,6 +253,21 @@ pub async fn set_signing_secret(
     Connection::read(&state).await
 }
 
+/// Deletes an import (the UI asks the user first).
+#[tauri::command]
+pub async fn delete_batch(state: State<'_, AppState>, event: String) -> IpcResult<()> {
+    blocking(&state, move |h| h.delete_batch(&h.resolve(&event)?)).await
+}
+
+/// Keeps imports for `days` days (`None`: forever); returns how many were deleted now.
+#[tauri::command]
+pub async fn set_retention_days(state: State<'_, AppState>, days: Option<u32>) -> IpcResult<u32> {
+    blocking(&state, move |h| {
+        h.set_retention_days(days).map(|n| n as u32)
+    })
+    .await
+}
+
 /// A new token: the old webhook URL stops working at once.
 #[tauri::command]
 pub async fn rotate_token(state: State<'_, AppState>) -> IpcResult<Connection> {

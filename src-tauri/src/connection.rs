@@ -26,6 +26,8 @@ pub struct Connection {
     pub token_fingerprint: String,
     /// Whether requests must carry a Standard Webhooks signature.
     pub signing: bool,
+    /// Days imports are kept after their last part (`None`: forever).
+    pub retention_days: Option<u32>,
     pub data_dir: String,
 }
 
@@ -50,6 +52,7 @@ impl Connection {
             public_url,
             token_fingerprint: hookgrid::token::fingerprint(&token),
             signing: state.hookgrid.requires_signature(),
+            retention_days: settings.retention_days,
             data_dir: state.hookgrid.data_dir().root().display().to_string(),
         })
     }

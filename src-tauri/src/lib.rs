@@ -41,6 +41,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::restart_listener,
             commands::rotate_token,
             commands::set_signing_secret,
+            commands::delete_batch,
+            commands::set_retention_days,
             commands::send_test_event,
         ])
 }
@@ -50,6 +52,7 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
     let hookgrid = state.hookgrid.clone();
     tauri::async_runtime::spawn(events::forward(app.clone(), hookgrid.subscribe()));
+    tauri::async_runtime::spawn(hookgrid.clone().keep_retention());
     match state.hookgrid.rebuild_missing() {
         Ok(0) => {}
         Ok(n) => tracing::info!("rebuilding {n} batch file(s) from the ledger"),

@@ -237,6 +237,14 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
         .expect("the first app still answers");
     assert!(health.status().is_success());
 
+    // Deleting the import asks first, then it is gone from the list and from the data dir.
+    s.click(&s.testid("delete-batch"));
+    s.click(&s.testid("confirm-ok"));
+    s.wait("the import to leave the list", || {
+        s.all(&item).is_empty().then_some(())
+    });
+    s.testid("welcome");
+
     // SIGTERM (a logout, `kill`) ends the app as closing it does: the listener finishes and
     // lets go of its port.
     let pid = d.app_pid().expect("the app's process");
@@ -253,4 +261,12 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
         std::net::TcpListener::bind(("127.0.0.1", d.port)).is_ok(),
         "the port is free again"
     );
+    let hookgrid = hookgrid::Hookgrid::open(ws.data_dir()).expect("open the data dir");
+    assert!(
+        hookgrid.batches().expect("batches").is_empty(),
+        "deleted for good"
+    );
+    assert_eq!(hookgrid.integrity_check().expect("check"), Ok(()));
+    let files = std::fs::read_dir(ws.data_dir().join("batches")).expect("batches dir");
+    assert_eq!(files.count(), 0, "its file is gone");
 }

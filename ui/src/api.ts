@@ -53,6 +53,8 @@ export const api = {
   restartListener: () => call<Connection>("restart_listener"),
   rotateToken: () => call<Connection>("rotate_token"),
   setSigningSecret: (secret: string) => call<Connection>("set_signing_secret", { secret }),
+  deleteBatch: (event: string) => call<void>("delete_batch", { event }),
+  setRetentionDays: (days: number | null) => call<number>("set_retention_days", { days }),
   sendTestEvent: () => call<TestReport>("send_test_event"),
 };
 

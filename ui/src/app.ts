@@ -6,9 +6,11 @@ import { BatchList } from "./batches";
 import type { Batch } from "./bindings/Batch";
 import type { Connection } from "./bindings/Connection";
 import type { Event } from "./bindings/Event";
+import { confirmAction } from "./confirm";
 import { ConnectionPanel } from "./connection";
 import { h, replace } from "./dom";
 import { ExportDialog } from "./exporter";
+import { count } from "./format";
 import { ImportView } from "./importview";
 import { RejectedView } from "./rejected";
 
@@ -202,11 +204,32 @@ export class App {
     this.open?.destroy();
     this.leave("import");
     this.batches.select(b.event);
-    const view = new ImportView(b, { export: (batch, v) => this.exporter.open(batch, v) });
+    const view = new ImportView(b, {
+      export: (batch, v) => this.exporter.open(batch, v),
+      remove: (batch) => void this.deleteBatch(batch),
+    });
     this.open = view;
     replace(this.main, view.root);
     this.hideBanner();
     await view.open();
+  }
+
+  private async deleteBatch(b: Batch): Promise<void> {
+    const rows = b.valid + b.invalid;
+    const sure = await confirmAction({
+      title: `Delete batch ${b.batch}?`,
+      body: `Its ${count(rows)} rows and ${b.parts_received} stored requests are removed from this computer. Rejected requests stay. This cannot be undone.`,
+      action: "Delete",
+    });
+    if (!sure) return;
+    try {
+      await this.api.deleteBatch(b.event);
+      this.showWelcome();
+      await this.batches.refresh();
+      this.renderWelcome();
+    } catch (e) {
+      this.fail(`Batch ${b.batch} was not deleted`, e);
+    }
   }
 
   private onKey(e: KeyboardEvent): void {

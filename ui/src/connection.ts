@@ -3,11 +3,12 @@
 
 import { type Api, CommandError } from "./api";
 import type { Connection } from "./bindings/Connection";
+import { confirmAction } from "./confirm";
 import { h, replace } from "./dom";
 
 type ConnectionApi = Pick<
   Api,
-  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret"
+  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret" | "setRetentionDays"
 >;
 
 export class ConnectionPanel {
@@ -23,6 +24,7 @@ export class ConnectionPanel {
   private fingerprint = h("span", { class: "muted", testid: "token-fingerprint" });
   private listenNote = h("p", { class: "hint" });
   private signing = h("span", { class: "muted", testid: "signing-state" });
+  private retention: HTMLInputElement;
   private secret: HTMLInputElement;
   private dataDir = h("code", {});
   private cloudflared = h("pre", { testid: "howto-cloudflared" });
@@ -43,6 +45,7 @@ export class ConnectionPanel {
       },
     });
     this.listen = h("input", { type: "text", "aria-label": "Listen address", testid: "listen-address", spellcheck: "false" });
+    this.retention = h("input", { type: "number", min: "1", step: "1", class: "days", placeholder: "forever", "aria-label": "Days to keep imports", testid: "retention-days" });
     this.secret = h("input", { type: "password", placeholder: "whsec_…", "aria-label": "Signing secret", testid: "signing-secret", autocomplete: "off" });
     this.testButton = h("button", { type: "button", testid: "send-test", onclick: () => void this.sendTest() }, "Send test event");
     this.root = h(
@@ -109,6 +112,19 @@ export class ConnectionPanel {
         ),
       ),
       h(
+        "div",
+        { class: "field" },
+        h("label", {}, "Keep imports"),
+        h(
+          "div",
+          { class: "row" },
+          this.retention,
+          " days after their last request",
+          h("button", { type: "button", testid: "save-retention", onclick: () => void this.saveRetention() }, "Save"),
+        ),
+        h("p", { class: "hint" }, "Older imports are deleted from this computer (checked every hour). Leave it empty to keep everything."),
+      ),
+      h(
         "details",
         { class: "howto" },
         h("summary", {}, "How to set up a tunnel"),
@@ -140,6 +156,7 @@ export class ConnectionPanel {
     this.listen.title = c.listen_from_env ? "Set by HOOKGRID_LISTEN for this run" : "";
     this.listenNote.textContent = c.listen_from_env ? "Set by the HOOKGRID_LISTEN environment variable for this run." : "";
     replace(this.signing, c.signing ? "On: requests must be signed" : "Off");
+    if (document.activeElement !== this.retention) this.retention.value = c.retention_days === null ? "" : String(c.retention_days);
     const l = c.listener;
     this.state.dataset.state = l.state;
     if (l.state === "running") {
@@ -178,13 +195,34 @@ export class ConnectionPanel {
     this.secret.value = "";
   }
 
+  private async saveRetention(): Promise<void> {
+    const text = this.retention.value.trim();
+    const days = text === "" ? null : Number(text);
+    if (days !== null && (!Number.isInteger(days) || days < 1)) {
+      this.notice.textContent = "Enter a whole number of days (1 or more), or leave it empty to keep imports forever.";
+      return;
+    }
+    try {
+      const deleted = await this.api.setRetentionDays(days);
+      this.show(await this.api.connection());
+      this.notice.textContent =
+        days === null ? "Imports are kept forever." : `Imports are kept for ${days} days.${deleted > 0 ? ` ${deleted} older imports were deleted.` : ""}`;
+    } catch (e) {
+      this.notice.textContent = e instanceof CommandError ? e.message : String(e);
+    }
+  }
+
   private saveListen(): Promise<void> {
     return this.run(() => this.api.setListenAddress(this.listen.value));
   }
 
-  private rotate(): Promise<void> {
-    if (!window.confirm("Rotate the token? The current webhook URL stops working at once.")) return Promise.resolve();
-    return this.run(() => this.api.rotateToken());
+  private async rotate(): Promise<void> {
+    const sure = await confirmAction({
+      title: "Rotate the token?",
+      body: "The current webhook URL stops working at once. Paste the new one into Flatfile afterwards.",
+      action: "Rotate",
+    });
+    if (sure) await this.run(() => this.api.rotateToken());
   }
 
   private async sendTest(): Promise<void> {

@@ -16,6 +16,8 @@ import { BLOCK, Grid, datasource } from "./grid";
 export interface ImportViewHooks {
   /** Opens the export panel for this view. */
   export(batch: Batch, view: View): void;
+  /** Deletes the import, after asking. */
+  remove(batch: Batch): void;
 }
 
 export class ImportView {
@@ -95,7 +97,12 @@ export class ImportView {
         "header",
         { class: "import-header" },
         this.title,
-        h("button", { type: "button", class: "primary", testid: "export-open", title: "Export rows (Ctrl+E)", onclick: () => this.openExport() }, "Export…"),
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", class: "danger", testid: "delete-batch", title: "Delete this import from this computer", onclick: () => this.hooks.remove(this.batch) }, "Delete…"),
+          h("button", { type: "button", class: "primary", testid: "export-open", title: "Export rows (Ctrl+E)", onclick: () => this.openExport() }, "Export…"),
+        ),
       ),
       h(
         "div",

@@ -16,6 +16,7 @@ function connection(over: Partial<Connection> = {}): Connection {
     webhook_url: "http://127.0.0.1:8787/hooks/tok1",
     token_fingerprint: "ab12cd34",
     signing: false,
+    retention_days: null,
     data_dir: "/data",
     ...over,
   };
@@ -92,6 +93,35 @@ describe("ConnectionPanel", () => {
     await vi.waitFor(() => expect(text(panel.root, "signing-state")).toContain("On"));
     expect(secrets).toEqual(["whsec_abc"]);
     expect(input.value).toBe("");
+  });
+
+  it("saves how long imports are kept, refusing what is not a number of days", async () => {
+    let current = connection();
+    const saved: (number | null)[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "connection") return current;
+      if (cmd === "set_retention_days") {
+        const days = (args as { days: number | null }).days;
+        saved.push(days);
+        current = connection({ retention_days: days });
+        return 3;
+      }
+      throw new Error(cmd);
+    });
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    const input = panel.root.querySelector<HTMLInputElement>("[data-testid=retention-days]");
+    const save = panel.root.querySelector<HTMLButtonElement>("[data-testid=save-retention]");
+    if (!input || !save) throw new Error("no field");
+    expect(input.value).toBe("");
+    input.value = "0";
+    save.click();
+    await vi.waitFor(() => expect(text(panel.root, "connection-notice")).toContain("whole number of days"));
+    input.value = "30";
+    save.click();
+    await vi.waitFor(() => expect(text(panel.root, "connection-notice")).toContain("kept for 30 days. 3 older imports were deleted"));
+    expect(saved).toEqual([30]);
+    expect(input.value).toBe("30");
   });
 
   it("warns when the listener is reachable from other machines", async () => {

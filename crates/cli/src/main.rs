@@ -117,6 +117,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Delete an import: its stored parts and its file (rejected requests stay)
+    Delete {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Batch id, event id, or a unique prefix
+        #[arg(long, value_name = "B")]
+        batch: String,
+    },
+    /// Keep imports for N days after their last part, deleting older ones (now and hourly
+    /// while serving), or keep them forever
+    Retention {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Days to keep imports
+        #[arg(
+            long,
+            value_name = "N",
+            conflicts_with = "off",
+            required_unless_present = "off"
+        )]
+        days: Option<u32>,
+        /// Keep imports forever
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +277,22 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 output::json(&rejected);
             } else {
                 output::rejected(&rejected);
+            }
+            Ok(())
+        }
+        Command::Delete { dir, batch } => {
+            let hg = open(&dir)?;
+            let b = hg.resolve(&batch)?;
+            hg.delete_batch(&b)?;
+            println!("deleted batch {} (event {})", b.batch, b.event);
+            Ok(())
+        }
+        Command::Retention { dir, days, off } => {
+            let hg = open(&dir)?;
+            let deleted = hg.set_retention_days(if off { None } else { days })?;
+            match days.filter(|_| !off) {
+                Some(d) => println!("keeping imports for {d} days; deleted {deleted} older ones"),
+                None => println!("keeping imports forever"),
             }
             Ok(())
         }

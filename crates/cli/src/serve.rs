@@ -88,6 +88,7 @@ async fn serve(
         tracing::info!("rebuilding {queued} batch file(s) from the ledger");
     }
     tokio::spawn(log_events(hookgrid.subscribe()));
+    tokio::spawn(hookgrid.clone().keep_retention());
 
     let limits = Limits {
         max_body,

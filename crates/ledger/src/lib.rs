@@ -288,6 +288,35 @@ impl Ledger {
         Ok(conn.last_insert_rowid())
     }
 
+    /// Deletes an import: its event and every stored part, in one transaction (its rejected
+    /// requests stay in the quarantine). Returns whether it existed.
+    pub fn delete(&self, key: EventKey) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db(&self.path, e))?;
+        tx.execute("DELETE FROM parts WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
+        let deleted = tx
+            .execute("DELETE FROM events WHERE id = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
+        tx.commit().map_err(|e| db(&self.path, e))?;
+        Ok(deleted > 0)
+    }
+
+    /// Imports whose last part arrived before `cutoff_ms` (Unix milliseconds).
+    pub fn idle_since(&self, cutoff_ms: i64) -> Result<Vec<EventKey>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare("SELECT id FROM events WHERE last_received < ?1 ORDER BY id")
+            .map_err(|e| db(&self.path, e))?;
+        let keys = stmt
+            .query_map([cutoff_ms], |r| Ok(EventKey(r.get(0)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))?;
+        Ok(keys)
+    }
+
     /// Every import, newest first.
     pub fn batches(&self) -> Result<Vec<Batch>> {
         let conn = self.reader()?;

@@ -43,6 +43,8 @@ const MIGRATIONS: &[&str] = &[
         part_index  INTEGER,
         body        BLOB    NOT NULL
     );",
+    // 1 → 2: retention deletes imports by when they last received a part.
+    "CREATE INDEX events_last_received ON events (last_received);",
 ];
 
 /// The schema version this build writes.

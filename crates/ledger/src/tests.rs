@@ -247,3 +247,96 @@ fn concurrent_writers_each_commit_exactly_once() {
         .count();
     assert_eq!((stored, duplicates, completions), (16, 16, 1));
 }
+
+#[test]
+fn a_database_from_the_previous_schema_is_migrated_with_its_data() {
+    let (dir, ledger) = open();
+    ledger
+        .commit_part(&envelope("e1", 1, 1), b"{\"part\":1}")
+        .expect("commit");
+    drop(ledger);
+    // Put the file back to schema 1, as an older Hookgrid left it.
+    let path = dir.path().join("hookgrid.db");
+    Connection::open(&path)
+        .and_then(|c| c.execute_batch("DROP INDEX events_last_received; PRAGMA user_version = 1"))
+        .expect("downgrade");
+    let ledger = Ledger::open(&path).expect("migrate");
+    let conn = Connection::open(&path).expect("open");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, crate::schema::VERSION);
+    let index: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'events_last_received'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("index");
+    assert_eq!(index, 1);
+    let batches = ledger.batches().expect("batches");
+    assert_eq!((batches.len(), batches[0].parts_received), (1, 1));
+}
+
+#[test]
+fn deleting_an_import_removes_its_parts_and_keeps_the_rest_consistent() {
+    let (_dir, ledger) = open();
+    for event in ["keep", "drop"] {
+        for index in 1..=2 {
+            ledger
+                .commit_part(
+                    &envelope(event, index, 2),
+                    format!("{event}{index}").as_bytes(),
+                )
+                .expect("commit");
+        }
+    }
+    ledger
+        .quarantine(QuarantineKind::Conflict, "x", Some(("drop", 1)), b"y")
+        .expect("quarantine");
+    let batches = ledger.batches().expect("batches");
+    let gone = batches
+        .iter()
+        .find(|b| b.event == "drop")
+        .expect("drop")
+        .key;
+    assert!(ledger.delete(gone).expect("delete"));
+    assert!(!ledger.delete(gone).expect("delete again"), "already gone");
+    let left = ledger.batches().expect("batches");
+    assert_eq!(
+        left.iter().map(|b| b.event.as_str()).collect::<Vec<_>>(),
+        ["keep"]
+    );
+    let mut parts = 0;
+    ledger
+        .for_each_part(gone, |_, _| {
+            parts += 1;
+            Ok::<(), ()>(())
+        })
+        .expect("read")
+        .expect("parts");
+    assert_eq!(parts, 0);
+    assert_eq!(
+        ledger.quarantined().expect("quarantine").len(),
+        1,
+        "rejected requests stay"
+    );
+    assert_eq!(ledger.integrity_check().expect("check"), Ok(()));
+    // The same event posted again is a new import, not a duplicate of the deleted one.
+    let again = ledger
+        .commit_part(&envelope("drop", 1, 2), b"drop1")
+        .expect("commit");
+    assert!(matches!(again, Commit::Stored { .. }), "{again:?}");
+}
+
+#[test]
+fn idle_imports_are_found_by_their_last_part() {
+    let (_dir, ledger) = open();
+    ledger
+        .commit_part(&envelope("old", 1, 1), b"old")
+        .expect("commit");
+    let after_old = super::now_ms() + 1;
+    assert_eq!(ledger.idle_since(after_old - 3_600_000).expect("idle"), []);
+    let idle = ledger.idle_since(after_old).expect("idle");
+    assert_eq!(idle.len(), 1);
+}

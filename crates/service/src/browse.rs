@@ -90,6 +90,18 @@ impl Browsing {
         Ok(())
     }
 
+    /// Lets go of the import `key` if it is held or loading.
+    pub(crate) fn forget(&self, key: EventKey) {
+        let mut state = self.lock();
+        if state.held.as_ref().is_some_and(|((k, _), _)| *k == key) {
+            state.held = None;
+        }
+        if state.loading.is_some_and(|(k, _)| k == key) {
+            state.loading = None;
+            self.loaded.notify_all();
+        }
+    }
+
     pub(crate) fn close(&self) {
         let mut state = self.lock();
         state.held = None;

@@ -86,6 +86,8 @@ pub struct Settings {
     pub window: Option<WindowState>,
     /// Standard Webhooks signing secret (`whsec_…`); when set, requests must be signed.
     pub signing_secret: Option<String>,
+    /// Delete imports whose last part arrived more than this many days ago (never if unset).
+    pub retention_days: Option<u32>,
 }
 
 /// The desktop window's last size and place, in physical pixels.
@@ -203,6 +205,7 @@ mod tests {
                 maximized: false,
             }),
             signing_secret: None,
+            retention_days: Some(30),
         };
         s.save(&dir).expect("save");
         let back = Settings::load(&dir).expect("load");

@@ -40,6 +40,8 @@ pub enum Event {
         batch: String,
         message: String,
     },
+    /// An import was deleted (by the user, or by the retention setting).
+    BatchDeleted { event: String, batch: String },
     /// A request could not be stored at all (disk full, unwritable data dir); its sender was
     /// told to retry. The next `part_stored` means storage works again.
     StorageFailed { disk_full: bool, message: String },

@@ -359,3 +359,67 @@ fn browsing_pages_match_the_lazy_pages_and_follow_new_parts() {
     hg.close_browse();
     same(&complete);
 }
+
+#[test]
+fn deleting_a_batch_removes_it_its_file_and_what_memory_holds() {
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body("gone", "b1", 1, 1, json!([{"n": 1}]), json!([])))
+        .expect("ingest");
+    wait_ready(&mut rx);
+    hg.ingest(&body("waiting", "b2", 1, 2, json!([{"n": 2}]), json!([])))
+        .expect("ingest");
+    let gone = hg.resolve("gone").expect("gone");
+    let file = hg.batch_file(&gone);
+    assert!(file.exists());
+    hg.browse(&gone, &View::default(), 0, 10).expect("browse");
+    hg.delete_batch(&gone).expect("delete");
+    assert!(!file.exists(), "its file is removed");
+    assert!(matches!(hg.resolve("gone"), Err(Error::NotFound(_))));
+    let deleted = std::iter::from_fn(|| rx.try_recv().ok())
+        .any(|e| matches!(e, Event::BatchDeleted { ref event, .. } if event == "gone"));
+    assert!(deleted, "the deletion is announced");
+
+    // An incomplete import's parts held in memory go too: posting it again starts afresh.
+    let waiting = hg.resolve("waiting").expect("waiting");
+    hg.delete_batch(&waiting).expect("delete");
+    hg.ingest(&body("waiting", "b2", 2, 2, json!([{"n": 3}]), json!([])))
+        .expect("ingest");
+    let again = hg.resolve("waiting").expect("again");
+    assert_eq!(
+        (again.parts_received, again.status),
+        (1, BatchStatus::Incomplete)
+    );
+    let page = hg.page(&again, &View::default(), 0, 10).expect("page");
+    assert_eq!(page.total, 1, "only the new part");
+    assert_eq!(hg.integrity_check().expect("check"), Ok(()));
+}
+
+#[test]
+fn retention_deletes_only_imports_idle_for_longer_than_the_setting() {
+    let (_dir, hg) = open();
+    hg.ingest(&body("e", "b", 1, 1, json!([{"n": 1}]), json!([])))
+        .expect("ingest");
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let now = std::time::SystemTime::now();
+    assert_eq!(hg.delete_older_than(7, now + 6 * day).expect("six days"), 0);
+    assert_eq!(hg.batches().expect("batches").len(), 1);
+    assert_eq!(
+        hg.delete_older_than(7, now + 8 * day).expect("eight days"),
+        1
+    );
+    assert!(hg.batches().expect("batches").is_empty());
+
+    // The setting: saved, applied at once, and 0 refused.
+    assert!(hg.set_retention_days(Some(0)).is_err());
+    hg.ingest(&body("f", "b", 1, 1, json!([{"n": 1}]), json!([])))
+        .expect("ingest");
+    assert_eq!(
+        hg.set_retention_days(Some(30)).expect("set"),
+        0,
+        "fresh imports stay"
+    );
+    assert_eq!(hg.settings().expect("settings").retention_days, Some(30));
+    assert_eq!(hg.set_retention_days(None).expect("off"), 0);
+    assert_eq!(hg.batches().expect("batches").len(), 1);
+}

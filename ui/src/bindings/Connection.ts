@@ -32,4 +32,8 @@ token_fingerprint: string,
 /**
  * Whether requests must carry a Standard Webhooks signature.
  */
-signing: boolean, data_dir: string, };
+signing: boolean, 
+/**
+ * Days imports are kept after their last part (`None`: forever).
+ */
+retention_days: number | null, data_dir: string, };

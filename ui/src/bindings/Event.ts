@@ -8,4 +8,4 @@ export type Event = { "type": "part_stored", event: string, batch: string, part:
 /**
  * Parts of this import stored so far.
  */
-received: number, } | { "type": "batch_completed", event: string, batch: string, valid: number, invalid: number, } | { "type": "batch_ready", event: string, batch: string, rows: number, } | { "type": "batch_failed", event: string, batch: string, message: string, } | { "type": "storage_failed", disk_full: boolean, message: string, } | { "type": "request_quarantined", id: number, kind: QuarantineKind, reason: string, };
+received: number, } | { "type": "batch_completed", event: string, batch: string, valid: number, invalid: number, } | { "type": "batch_ready", event: string, batch: string, rows: number, } | { "type": "batch_failed", event: string, batch: string, message: string, } | { "type": "batch_deleted", event: string, batch: string, } | { "type": "storage_failed", disk_full: boolean, message: string, } | { "type": "request_quarantined", id: number, kind: QuarantineKind, reason: string, };

@@ -21,4 +21,8 @@ window: WindowState | null,
 /**
  * Standard Webhooks signing secret (`whsec_…`); when set, requests must be signed.
  */
-signing_secret: string | null, };
+signing_secret: string | null, 
+/**
+ * Delete imports whose last part arrived more than this many days ago (never if unset).
+ */
+retention_days: number | null, };
