@@ -1,8 +1,11 @@
 //! Crash safety: post concurrently, `kill -9` the server at random moments, restart, and
 //! check that every acknowledged part is there and the database is sound.
 //!
-//! `HOOKGRID_CRASH_ROUNDS` sets the number of rounds (CI runs the default; `make bench` runs
-//! a longer soak).
+//! Between kill and restart, derived Parquet files are deleted or cut in half; start-up must
+//! rebuild them from the ledger.
+//!
+//! `HOOKGRID_CRASH_ROUNDS` sets the number of rounds (CI runs the default, 24; `make bench`
+//! runs a longer soak).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -18,7 +21,7 @@ fn rounds() -> u32 {
     std::env::var("HOOKGRID_CRASH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(8)
+        .unwrap_or(24)
 }
 
 /// A cheap pseudo-random sequence, seeded per run and printed so a failure can be replayed.
@@ -29,6 +32,45 @@ impl Rng {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
+    }
+}
+
+/// Deletes or truncates each batch file; returns the files damaged.
+fn damage_batch_files(dir: &std::path::Path, rng: &mut Rng) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut damaged = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "parquet") {
+            continue;
+        }
+        if rng.next() % 2 == 0 {
+            std::fs::remove_file(&path).expect("delete a batch file");
+        } else {
+            let len = std::fs::metadata(&path).expect("size").len();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_len(len / 2))
+                .expect("truncate a batch file");
+        }
+        damaged.push(path);
+    }
+    damaged
+}
+
+/// Whether `path` is a whole Parquet file (magic at both ends; Polars reads it).
+fn is_whole_parquet(path: &std::path::Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    bytes.len() > 8 && bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1") && {
+        use polars::prelude::SerReader;
+        polars::prelude::ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .is_ok()
     }
 }
 
@@ -48,6 +90,7 @@ fn every_acknowledged_part_survives_kill_9() {
     // (event, part) → acknowledged
     let acked: Arc<Mutex<HashMap<String, BTreeSet<u32>>>> = Arc::default();
 
+    let mut files_damaged = 0;
     for round in 0..rounds() {
         let server = ws.serve();
         let url = server.url.clone();
@@ -99,6 +142,9 @@ fn every_acknowledged_part_survives_kill_9() {
         for w in writers {
             w.join().expect("writer");
         }
+        // Damage the derived files while the server is down: delete some, cut others in half.
+        let damaged = damage_batch_files(&ws.data_dir().join("batches"), &mut rng);
+        files_damaged += damaged.len();
 
         // Restart on the same data dir: everything acknowledged must be there.
         let server = ws.serve();
@@ -112,6 +158,18 @@ fn every_acknowledged_part_survives_kill_9() {
             200,
             "round {round}: server up after kill -9"
         );
+        // Start-up rebuilds every damaged file from the ledger.
+        for file in &damaged {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !is_whole_parquet(file) {
+                assert!(
+                    Instant::now() < deadline,
+                    "round {round}, seed {seed}: {} not rebuilt",
+                    file.display()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let acked_now = acked.lock().expect("lock").clone();
         for (event, parts) in &acked_now {
             let rows = ws.json(&["rows", "--batch", event, "--json", "--limit", "1000"]);
@@ -155,5 +213,10 @@ fn every_acknowledged_part_survives_kill_9() {
     assert!(
         acked.values().map(BTreeSet::len).sum::<usize>() > 0,
         "the test must acknowledge something to prove anything"
+    );
+    eprintln!("{files_damaged} batch files damaged and rebuilt");
+    assert!(
+        files_damaged > 0 || rounds() < 4,
+        "no import completed in any round, so no rebuild was tried"
     );
 }
