@@ -371,5 +371,8 @@ fn a_rotated_token_takes_effect_in_the_running_listener() {
     assert!(server.terminate());
     let log = std::fs::read_to_string(ws.path().join("serve.log")).expect("serve.log");
     assert!(log.contains("token fingerprint"), "{log}");
-    assert!(!log.contains(&old) && !log.contains(&new), "a token leaked into the log");
+    assert!(
+        !log.contains(&old) && !log.contains(&new),
+        "a token leaked into the log"
+    );
 }
