@@ -61,6 +61,40 @@ fn main() {
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
 
+    // 404s: a wrong token of the right length, one that shares all but its last character
+    // with the real token (what a timing attack on the comparison would probe), and an
+    // unknown path. Interleaved, so drift in the machine hits all three alike. GETs without a
+    // body, so the connection stays open (a 404 does not read a body).
+    let token = path.rsplit('/').next().expect("token").to_owned();
+    let near = format!(
+        "{}{}",
+        &token[..token.len() - 1],
+        if token.ends_with('A') { 'B' } else { 'A' }
+    );
+    let probes = [
+        format!("/hooks/{}", "A".repeat(token.len())),
+        format!("/hooks/{near}"),
+        format!("/elsewhere/{}", "A".repeat(token.len())),
+    ];
+    let mut not_found: [Vec<Duration>; 3] = Default::default();
+    for _ in 0..3000 {
+        for (probe, times) in probes.iter().zip(not_found.iter_mut()) {
+            let started = Instant::now();
+            let status = request_keep_alive(&mut conn, "GET", &addr, probe, b"");
+            times.push(started.elapsed());
+            assert_eq!(status, 404, "{probe}");
+        }
+    }
+    let medians: Vec<f64> = not_found
+        .iter_mut()
+        .map(|t| {
+            t.sort();
+            ms(t[t.len() / 2])
+        })
+        .collect();
+    let spread = medians.iter().cloned().fold(f64::MIN, f64::max)
+        - medians.iter().cloned().fold(f64::MAX, f64::min);
+
     let rows = best_of(5, || {
         ws.run(&["rows", "--batch", "bench-batch", "--limit", "100", "--json"])
     });
@@ -70,7 +104,7 @@ fn main() {
             "--batch",
             "bench-batch",
             "--where",
-            "plan = 'team' AND country = 'DE'",
+            "plan = 'team' AND country = 'FR'",
             "--json",
         ])
     });
@@ -100,6 +134,12 @@ fn main() {
             value: ms(pct(0.99)),
             unit: "ms",
             target: 20.0,
+        },
+        Figure {
+            name: "404 median spread (3 kinds of miss)",
+            value: spread * 1000.0,
+            unit: "µs",
+            target: 50.0,
         },
         Figure {
             name: "first request → Parquet written",
@@ -145,6 +185,12 @@ fn main() {
         ),
         &figures,
     );
+    println!(
+        "404 medians: wrong token {:.1} µs, near-miss token {:.1} µs, unknown path {:.1} µs",
+        medians[0] * 1000.0,
+        medians[1] * 1000.0,
+        medians[2] * 1000.0
+    );
     assert!(server.terminate(), "serve exits cleanly");
     if let Ok(dest) = std::env::var("HOOKGRID_BENCH_LOG") {
         let _ = std::fs::copy(ws.path().join("serve.log"), dest);
@@ -178,10 +224,21 @@ fn split_url(url: &str) -> (String, String) {
     (rest[..i].to_owned(), rest[i..].to_owned())
 }
 
-/// One request on a kept-alive connection; returns the status code.
+/// One POST on a kept-alive connection; returns the status code.
 fn post_keep_alive(conn: &mut TcpStream, host: &str, path: &str, body: &[u8]) -> u16 {
+    request_keep_alive(conn, "POST", host, path, body)
+}
+
+/// One request on a kept-alive connection; returns the status code.
+fn request_keep_alive(
+    conn: &mut TcpStream,
+    method: &str,
+    host: &str,
+    path: &str,
+    body: &[u8],
+) -> u16 {
     let head = format!(
-        "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         body.len()
     );
     conn.write_all(head.as_bytes()).expect("write head");
