@@ -33,12 +33,16 @@ impl Tmpfs {
     }
 
     fn resize(&self, size: &str) {
+        self.remount(&format!("size={size}"));
+    }
+
+    fn remount(&self, options: &str) {
         let ok = Command::new("mount")
-            .args(["-o", &format!("remount,size={size}")])
+            .args(["-o", &format!("remount,{options}")])
             .arg(&self.0)
             .status()
             .is_ok_and(|s| s.success());
-        assert!(ok, "remount the tmpfs");
+        assert!(ok, "remount the tmpfs with {options}");
     }
 }
 
@@ -111,5 +115,51 @@ fn a_full_disk_acknowledges_nothing_it_did_not_store_and_recovers_when_space_ret
     let hookgrid = hookgrid::Hookgrid::open(ws.data_dir()).expect("open");
     assert_eq!(hookgrid.integrity_check().expect("check"), Ok(()));
     drop(hookgrid);
+    drop(disk);
+}
+
+#[test]
+fn an_unwritable_data_dir_is_a_clear_error_and_works_again_once_writable() {
+    let ws = Workspace::new();
+    let Some(disk) = Tmpfs::mount(&ws.data_dir(), "16m") else {
+        eprintln!("SKIPPED: mounting a tmpfs needs root; the unwritable test did not run");
+        return;
+    };
+    let client = reqwest::blocking::Client::new();
+    let batch = SampleBatch {
+        event_id: "unwritable".into(),
+        batch_id: "unwritable".into(),
+        parts: 2,
+        rows_per_part: 10,
+        invalid_every: 0,
+    };
+    let server = ws.serve();
+    let (status, _) = post(&client, &server.url, batch.body(1));
+    assert_eq!(status, 200);
+    assert!(server.terminate());
+
+    // The file system turns read-only while nothing holds it open (a tmpfs refuses that
+    // while the database is open). Starting on it fails with a message naming the problem.
+    disk.remount("ro");
+    let out = ws.output(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(
+        !out.status.success(),
+        "serve must not start on a read-only data dir"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let message = stderr.lines().last().unwrap_or_default();
+    assert!(
+        message.to_lowercase().contains("read-only") || message.contains("readonly"),
+        "{stderr}"
+    );
+
+    // Writable again: the stored part is there and the import completes.
+    disk.remount("rw");
+    let server = ws.serve();
+    let (status, body) = post(&client, &server.url, batch.body(2));
+    assert_eq!(status, 200, "{body}");
+    let batches = ws.json(&["batches", "--json"]);
+    assert_eq!(batches[0]["status"], "complete", "{batches}");
+    assert!(server.terminate());
     drop(disk);
 }
