@@ -103,8 +103,18 @@ pub fn run() {
     let hookgrid = match Hookgrid::open_default() {
         Ok(h) => h,
         Err(e) => {
-            // No window can say it yet: there is no data dir to run on.
             tracing::error!("cannot open the data dir: {e}");
+            // There is no window yet to say it in: a native message box does.
+            rfd::MessageDialog::new()
+                .set_level(rfd::MessageLevel::Error)
+                .set_title("Hookgrid cannot start")
+                .set_description(format!(
+                    "{e}\n\nHookgrid keeps every import in this folder and must be able to \
+                     write there. Make it writable or free some space, or start Hookgrid with \
+                     HOOKGRID_DATA_DIR set to another folder."
+                ))
+                .set_buttons(rfd::MessageButtons::Ok)
+                .show();
             std::process::exit(1);
         }
     };

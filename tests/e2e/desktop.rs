@@ -270,3 +270,31 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
     let files = std::fs::read_dir(ws.data_dir().join("batches")).expect("batches dir");
     assert_eq!(files.count(), 0, "its file is gone");
 }
+
+#[test]
+fn a_data_dir_that_cannot_be_used_is_explained_in_a_message_box() {
+    let ws = Workspace::new();
+    // A data dir below a plain file can never be created, whoever runs the app.
+    std::fs::write(ws.path().join("a-file"), "").expect("file");
+    let data_dir = ws.path().join("a-file").join("data");
+    let screen = Desktop::screen(&ws);
+    let mut app = screen.start_app(&data_dir);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !screen.window_titles().contains("Hookgrid cannot start") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no message box\n{}\n{}",
+            screen.window_titles(),
+            screen.logs()
+        );
+        assert!(
+            app.try_wait().expect("wait").is_none(),
+            "the app exited without saying why\n{}",
+            screen.logs()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(screen.logs().contains("cannot open the data dir"));
+    let _ = app.kill();
+    let _ = app.wait();
+}

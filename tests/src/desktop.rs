@@ -106,6 +106,40 @@ impl Desktop {
         desktop
     }
 
+    /// An X display and a D-Bus session without the driver or the app, for starting the app
+    /// by hand (`start_app`).
+    pub fn screen(ws: &Workspace) -> Desktop {
+        let mut desktop = Desktop {
+            session: None,
+            children: Vec::new(),
+            display: String::new(),
+            dbus: String::new(),
+            data_dir: ws.data_dir(),
+            port: free_port(),
+            log: ws.path().join("desktop.log"),
+        };
+        desktop.start_x();
+        desktop.start_dbus();
+        desktop
+    }
+
+    /// Starts the app on this screen with `data_dir`; the caller ends it.
+    pub fn start_app(&self, data_dir: &Path) -> Child {
+        let mut cmd = Command::new(crate::binary("hookgrid-desktop", "HOOKGRID_DESKTOP_BIN"));
+        self.environment(&mut cmd);
+        cmd.env("HOOKGRID_DATA_DIR", data_dir);
+        cmd.spawn().expect("start the app")
+    }
+
+    /// The titles of the top-level windows on this screen.
+    pub fn window_titles(&self) -> String {
+        let out = Command::new(program("xwininfo", &[]))
+            .args(["-display", &self.display, "-root", "-tree"])
+            .output()
+            .expect("xwininfo");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     fn start_x(&mut self) {
         let xvfb = program("Xvfb", &[]);
         let n = (99..400)
