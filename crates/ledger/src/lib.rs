@@ -338,6 +338,15 @@ impl Ledger {
             .map_err(|e| db(&self.path, e))
     }
 
+    /// One import by its `event.id`.
+    pub fn batch_by_event(&self, event_id: &str) -> Result<Option<Batch>> {
+        let conn = self.reader()?;
+        let sql = batch_select("WHERE e.event_id = ?1", "");
+        conn.query_row(&sql, [event_id], batch_row)
+            .optional()
+            .map_err(|e| db(&self.path, e))
+    }
+
     /// Calls `f` with each stored part of an import, in sequence order, one body at a time.
     pub fn for_each_part<E>(
         &self,

@@ -261,6 +261,14 @@ fn a_database_from_the_previous_schema_is_migrated_with_its_data() {
         .and_then(|c| c.execute_batch("DROP INDEX events_last_received; PRAGMA user_version = 1"))
         .expect("downgrade");
     let ledger = Ledger::open(&path).expect("migrate");
+    assert_eq!(
+        ledger
+            .batch_by_event("e1")
+            .expect("read")
+            .map(|b| b.parts_received),
+        Some(1)
+    );
+    assert_eq!(ledger.batch_by_event("nope").expect("read"), None);
     let conn = Connection::open(&path).expect("open");
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))

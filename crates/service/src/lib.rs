@@ -324,10 +324,11 @@ impl Hookgrid {
         if selector.is_empty() {
             return Err(Error::NotFound(selector.to_owned()));
         }
-        let batches = self.batches()?;
-        if let Some(b) = batches.iter().find(|b| b.event == selector) {
-            return Ok(b.clone());
+        // The grid names imports by event id on every page it fetches: one row, not the list.
+        if let Some(b) = self.core.ledger.batch_by_event(selector)? {
+            return Ok(b);
         }
+        let batches = self.batches()?;
         // Newest first, so the first match on a batch id is its latest revision.
         if let Some(b) = batches.iter().find(|b| b.batch == selector) {
             return Ok(b.clone());
