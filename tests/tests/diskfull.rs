@@ -163,3 +163,37 @@ fn an_unwritable_data_dir_is_a_clear_error_and_works_again_once_writable() {
     assert!(server.terminate());
     drop(disk);
 }
+
+#[test]
+fn a_storage_failure_is_announced_to_listeners() {
+    let ws = Workspace::new();
+    let Some(disk) = Tmpfs::mount(&ws.data_dir(), "4m") else {
+        eprintln!("SKIPPED: mounting a tmpfs needs root; the announcement test did not run");
+        return;
+    };
+    let hookgrid = hookgrid::Hookgrid::open(ws.data_dir()).expect("open");
+    let mut events = hookgrid.subscribe();
+    let batch = SampleBatch {
+        event_id: "announce".into(),
+        batch_id: "announce".into(),
+        parts: PARTS,
+        rows_per_part: 50,
+        invalid_every: 0,
+    };
+    let failed = (1..=PARTS)
+        .map(|index| hookgrid.ingest(&batch.body(index)))
+        .find_map(Result::err)
+        .expect("the 4 MiB disk fills up");
+    assert!(failed.is_disk_full(), "{failed}");
+    let announced = std::iter::from_fn(|| events.try_recv().ok()).find_map(|e| match e {
+        hookgrid::Event::StorageFailed { disk_full, .. } => Some(disk_full),
+        _ => None,
+    });
+    assert_eq!(
+        announced,
+        Some(true),
+        "the app's banner hangs on this event"
+    );
+    drop(hookgrid);
+    drop(disk);
+}

@@ -257,14 +257,7 @@ impl Hookgrid {
     /// Parses, checks and durably stores one webhook body. Blocking: call it off the async
     /// runtime. Returns only after the part (or its quarantine entry) is committed.
     pub fn ingest(&self, body: &[u8]) -> Result<Receipt, IngestError> {
-        let (receipt, completed) = self.core.ingest(body).inspect_err(|e| {
-            if let IngestError::Storage(source) = e {
-                let _ = self.core.events.send(Event::StorageFailed {
-                    disk_full: e.is_disk_full(),
-                    message: source.to_string(),
-                });
-            }
-        })?;
+        let (receipt, completed) = self.core.ingest(body)?;
         if let Some(key) = completed {
             self.queue(Job {
                 key,
@@ -568,7 +561,7 @@ impl Core {
         // Commit and hand the rows to the assembly under one lock, so the worker building a
         // just-completed batch never misses a part committed a moment before.
         let mut pending = self.assembly.lock();
-        match self.ledger.commit_part(&envelope, body)? {
+        match self.announce(self.ledger.commit_part(&envelope, body))? {
             Commit::Stored {
                 event,
                 completed,
@@ -604,7 +597,7 @@ impl Core {
         event: Option<(&str, u32)>,
         body: &[u8],
     ) -> Result<IngestError, IngestError> {
-        let id = self.ledger.quarantine(kind, &message, event, body)?;
+        let id = self.announce(self.ledger.quarantine(kind, &message, event, body))?;
         let _ = self.events.send(Event::RequestQuarantined {
             id,
             kind,
@@ -615,6 +608,18 @@ impl Core {
             message,
             quarantine_id: id,
         })
+    }
+
+    /// Passes a ledger write through, announcing a failure: every write a request makes
+    /// (its part, or its quarantine entry) goes through here.
+    fn announce<T>(&self, written: Result<T, LedgerError>) -> Result<T, LedgerError> {
+        if let Err(e) = &written {
+            let _ = self.events.send(Event::StorageFailed {
+                disk_full: e.is_disk_full(),
+                message: e.to_string(),
+            });
+        }
+        written
     }
 
     fn batch_path(&self, key: EventKey) -> PathBuf {
