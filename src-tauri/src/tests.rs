@@ -83,6 +83,25 @@ fn post_sample(webhook: &str, id: &str) {
     }
 }
 
+/// Posts a one-row, one-part import; returns the HTTP status.
+fn post_one(webhook: &str, id: &str) -> u16 {
+    let body = sample::SampleBatch {
+        event_id: id.into(),
+        batch_id: id.into(),
+        parts: 1,
+        rows_per_part: 1,
+        invalid_every: 0,
+    }
+    .body(1);
+    reqwest::blocking::Client::new()
+        .post(webhook)
+        .body(body)
+        .send()
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
 fn view(rows: &str, filter: Option<&str>) -> Value {
     json!({"rows": rows, "filter": filter, "search": null, "sort": null})
 }
@@ -210,21 +229,7 @@ fn the_connection_follows_the_public_url_and_the_token() {
 
     // The old token is refused by the running listener.
     let old_local = with_public.replace("https://abc.trycloudflare.com", &local);
-    let r = reqwest::blocking::Client::new()
-        .post(&old_local)
-        .body(
-            sample::SampleBatch {
-                event_id: "e".into(),
-                batch_id: "b".into(),
-                parts: 1,
-                rows_per_part: 1,
-                invalid_every: 0,
-            }
-            .body(1),
-        )
-        .send()
-        .expect("post");
-    assert_eq!(r.status(), 404);
+    assert_eq!(post_one(&old_local, "e"), 404);
 
     let cleared = d.ok("set_public_url", json!({"url": "  "}));
     assert_eq!(cleared["public_url"], Value::Null);
@@ -261,21 +266,7 @@ fn with_a_signing_secret_the_test_event_is_signed_and_unsigned_posts_are_refused
     let report = d.ok("send_test_event", json!({}));
     assert_eq!(report["arrived"], true, "{report}");
     let webhook = c2["webhook_url"].as_str().expect("url");
-    let r = reqwest::blocking::Client::new()
-        .post(webhook)
-        .body(
-            sample::SampleBatch {
-                event_id: "unsigned".into(),
-                batch_id: "unsigned".into(),
-                parts: 1,
-                rows_per_part: 1,
-                invalid_every: 0,
-            }
-            .body(1),
-        )
-        .send()
-        .expect("post");
-    assert_eq!(r.status(), 401);
+    assert_eq!(post_one(webhook, "unsigned"), 401);
 }
 
 #[test]

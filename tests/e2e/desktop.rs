@@ -38,8 +38,7 @@ fn body(index: u32) -> Vec<u8> {
     let first = (index as usize - 1) * PER_PART;
     let rows: Vec<Value> = (first..first + PER_PART).map(row).collect();
     let (valid, bad) = rows.split_at(VALID_PER_PART);
-    let payload = sample::request(EVENT, BATCH, index, PARTS, json!(valid), json!(bad));
-    serde_json::to_vec(&payload).expect("json")
+    sample::request_body(EVENT, BATCH, index, PARTS, json!(valid), json!(bad))
 }
 
 fn post(url: &str, index: u32) {

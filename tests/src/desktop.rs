@@ -62,18 +62,7 @@ fn until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
 impl Desktop {
     /// Starts the app on `ws`'s data dir and opens a WebDriver session on its window.
     pub fn launch(ws: &Workspace) -> Desktop {
-        let log = ws.path().join("desktop.log");
-        let mut desktop = Desktop {
-            session: None,
-            children: Vec::new(),
-            display: String::new(),
-            dbus: String::new(),
-            data_dir: ws.data_dir(),
-            port: free_port(),
-            log,
-        };
-        desktop.start_x();
-        desktop.start_dbus();
+        let mut desktop = Desktop::screen(ws);
         let driver_port = free_port();
         let mut driver = Command::new(program(
             "tauri-driver",
@@ -223,9 +212,7 @@ impl Desktop {
 
     /// Starts a second app on the same data dir and desktop; returns how it ended.
     pub fn launch_second(&self) -> ExitStatus {
-        let mut cmd = Command::new(crate::binary("hookgrid-desktop", "HOOKGRID_DESKTOP_BIN"));
-        self.environment(&mut cmd);
-        let mut child = cmd.spawn().expect("second app");
+        let mut child = self.start_app(&self.data_dir);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = child.try_wait().expect("wait") {

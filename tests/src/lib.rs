@@ -201,17 +201,7 @@ impl Drop for Server {
 }
 
 /// A Flatfile-shaped request body.
-pub fn payload(
-    event: &str,
-    batch: &str,
-    index: u32,
-    count: u32,
-    valid: Value,
-    invalid: Value,
-) -> Vec<u8> {
-    let request = hookgrid::sample::request(event, batch, index, count, valid, invalid);
-    serde_json::to_vec(&request).expect("json")
-}
+pub use hookgrid::sample::request_body as payload;
 
 /// Column names of a frame read back from an export.
 pub fn names(df: &polars::prelude::DataFrame) -> Vec<String> {

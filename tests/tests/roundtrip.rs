@@ -132,15 +132,14 @@ impl Import {
                 Value::Array(ix.iter().map(|&i| self.object(&self.rows[i])).collect())
             };
             let count = self.rows.len().div_ceil(per) as u32;
-            let request = sample::request(
+            bodies.push(sample::request_body(
                 "prop",
                 "prop",
                 p as u32 + 1,
                 count,
                 rows(&valid),
                 rows(&invalid),
-            );
-            bodies.push(serde_json::to_vec(&request).expect("json"));
+            ));
         }
         (bodies, order)
     }

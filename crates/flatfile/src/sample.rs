@@ -23,6 +23,20 @@ pub fn request(
     })
 }
 
+/// [`request`] as the bytes that are posted.
+pub fn request_body(
+    event: &str,
+    batch: &str,
+    index: u32,
+    count: u32,
+    valid: Value,
+    invalid: Value,
+) -> Vec<u8> {
+    request(event, batch, index, count, valid, invalid)
+        .to_string()
+        .into_bytes()
+}
+
 /// A generated import of `parts` requests with `rows_per_part` rows each.
 #[derive(Debug, Clone)]
 pub struct SampleBatch {

@@ -200,8 +200,8 @@ mod tests {
         valid: serde_json::Value,
         invalid: serde_json::Value,
     ) -> PartRows {
-        let body = hookgrid_flatfile::sample::request("e", "b", index, 9, valid, invalid);
-        let p = parse(&serde_json::to_vec(&body).expect("json")).expect("valid");
+        let body = hookgrid_flatfile::sample::request_body("e", "b", index, 9, valid, invalid);
+        let p = parse(&body).expect("valid");
         PartRows {
             index,
             valid: p.envelope.valid_rows as usize,

@@ -1,19 +1,9 @@
 //! Facade tests on a real data dir: ingest, assembly, resolve, views, export, rebuild.
 
 use super::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
-pub(crate) fn body(
-    event: &str,
-    batch: &str,
-    index: u32,
-    count: u32,
-    valid: Value,
-    invalid: Value,
-) -> Vec<u8> {
-    let request = sample::request(event, batch, index, count, valid, invalid);
-    serde_json::to_vec(&request).expect("json")
-}
+pub(crate) use crate::sample::request_body as body;
 
 fn open() -> (tempfile::TempDir, Hookgrid) {
     let dir = tempfile::tempdir().expect("dir");
