@@ -20,6 +20,7 @@ import { api } from "./api";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { GridPage } from "./bindings/GridPage";
 import type { View } from "./bindings/View";
+import { sameView } from "./filters";
 
 ModuleRegistry.registerModules([InfiniteRowModelModule, RowStyleModule, CellStyleModule, TooltipModule]);
 
@@ -89,7 +90,7 @@ export function datasource(
     getRows(params: IGetRowsParams) {
       const wanted = view(params.sortModel);
       const limit = params.endRow - params.startRow;
-      const reuse = seed !== null && params.startRow === 0 && JSON.stringify(seed.view) === JSON.stringify(wanted);
+      const reuse = seed !== null && params.startRow === 0 && sameView(seed.view, wanted);
       const page = reuse && seed ? Promise.resolve(seed.page) : api.fetchPage(event, wanted, params.startRow, limit);
       seed = null;
       page.then(
@@ -147,11 +148,6 @@ export class Grid {
 
   showMeta(columns: ColumnInfo[], show: boolean): void {
     this.api.setColumnsVisible(["_row", "_part"].filter((c) => columns.some((x) => x.name === c)), show);
-  }
-
-  /** Clears any sort set by clicking a header. */
-  clearSort(): void {
-    this.api.applyColumnState({ defaultState: { sort: null } });
   }
 
   destroy(): void {

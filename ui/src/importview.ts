@@ -9,7 +9,7 @@ import type { RowSet } from "./bindings/RowSet";
 import type { Sort } from "./bindings/Sort";
 import type { View } from "./bindings/View";
 import { h, replace } from "./dom";
-import { type Filters, noFilters, sortFrom, toView } from "./filters";
+import { type Filters, noFilters, sameView, sortFrom, toView } from "./filters";
 import { badge, count, received, rows } from "./format";
 import { BLOCK, Grid, datasource } from "./grid";
 
@@ -162,7 +162,7 @@ export class ImportView {
    */
   async apply(filters: Filters, force = false): Promise<void> {
     const view = toView(filters, this.sort);
-    if (!force && JSON.stringify(view) === JSON.stringify(this.view) && this.columns.length > 0) return;
+    if (!force && sameView(view, this.view) && this.columns.length > 0) return;
     const generation = ++this.generation;
     let first: GridPage;
     try {
