@@ -34,27 +34,27 @@ pub struct Connection {
 impl Connection {
     pub async fn read(state: &AppState) -> IpcResult<Connection> {
         let settings = state.hookgrid.settings()?;
-        let listen = state.listen_address()?;
+        let listen = state.listen_in(&settings);
         let listener = state.listener.status().await;
         let local_url = match &listener {
             ListenerStatus::Running { address, .. } => format!("http://{address}"),
             _ => format!("http://{listen}"),
         };
-        let public_url = settings.public_url.filter(|u| !u.trim().is_empty());
-        let base = public_url.clone().unwrap_or_else(|| local_url.clone());
         let token = state.hookgrid.token();
-        Ok(Connection {
+        let mut connection = Connection {
             listener,
             listen,
             listen_from_env: state.listen_override.is_some(),
             local_url,
-            webhook_url: state.hookgrid.webhook_url(&base),
-            public_url,
+            public_url: settings.public_url.filter(|u| !u.trim().is_empty()),
+            webhook_url: String::new(),
             token_fingerprint: hookgrid::token::fingerprint(&token),
             signing: state.hookgrid.requires_signature(),
             retention_days: settings.retention_days,
             data_dir: state.hookgrid.data_dir().root().display().to_string(),
-        })
+        };
+        connection.webhook_url = state.hookgrid.webhook_url(&connection.base_url());
+        Ok(connection)
     }
 
     /// The base URL a test import is sent through.

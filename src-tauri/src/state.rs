@@ -29,9 +29,14 @@ impl AppState {
 
     /// The address the listener should bind: the override, else the saved setting.
     pub fn listen_address(&self) -> hookgrid::Result<String> {
+        Ok(self.listen_in(&self.hookgrid.settings()?))
+    }
+
+    /// [`AppState::listen_address`] given settings already read.
+    pub fn listen_in(&self, settings: &hookgrid::Settings) -> String {
         match &self.listen_override {
-            Some(addr) => Ok(addr.clone()),
-            None => Ok(self.hookgrid.settings()?.listen().to_owned()),
+            Some(addr) => addr.clone(),
+            None => settings.listen().to_owned(),
         }
     }
 }
