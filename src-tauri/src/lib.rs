@@ -53,11 +53,14 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     let hookgrid = state.hookgrid.clone();
     tauri::async_runtime::spawn(events::forward(app.clone(), hookgrid.subscribe()));
     tauri::async_runtime::spawn(hookgrid.clone().keep_retention());
-    match state.hookgrid.rebuild_missing() {
+    // Checking every batch file's footer takes a while with many imports: not on the thread
+    // that is about to show the window.
+    let checked = hookgrid.clone();
+    tauri::async_runtime::spawn_blocking(move || match checked.rebuild_missing() {
         Ok(0) => {}
         Ok(n) => tracing::info!("rebuilding {n} batch file(s) from the ledger"),
         Err(e) => tracing::error!("cannot check batch files: {e}"),
-    }
+    });
     #[cfg(unix)]
     {
         // Logging out or `kill` sends SIGTERM: leave as if the window were closed, so the
