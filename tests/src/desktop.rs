@@ -130,27 +130,34 @@ impl Desktop {
     }
 
     fn start_x(&mut self) {
-        let xvfb = program("Xvfb", &[]);
-        let n = (99..400)
-            .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
-            .expect("a free X display");
-        self.display = format!(":{n}");
-        let x = Command::new(xvfb)
+        // Xvfb picks a free display itself and writes its number to stdout once it accepts
+        // clients: choosing one here would race with tests running beside this one.
+        let mut x = Command::new(program("Xvfb", &[]))
             .args([
-                &self.display,
+                "-displayfd",
+                "1",
                 "-screen",
                 "0",
                 "1440x900x24",
                 "-nolisten",
                 "tcp",
             ])
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(self.log_file())
             .spawn()
             .expect("start Xvfb");
+        let mut line = String::new();
+        if let Some(out) = x.stdout.take() {
+            BufReader::new(out)
+                .read_line(&mut line)
+                .expect("display number");
+        }
+        let n: u32 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("Xvfb printed no display number\n{}", self.logs()));
+        self.display = format!(":{n}");
         self.children.push(x);
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        until("Xvfb", Duration::from_secs(20), || socket.exists());
     }
 
     fn start_dbus(&mut self) {
