@@ -1,5 +1,6 @@
 //! Flatfile Portal 2.0 webhook payloads: the types of one request and the checks of the
-//! contract (see `DESIGN.md`, "The webhook contract").
+//! contract (the README's "The webhook" section): the documented shape and the one real
+//! deliveries carry (`sequence.length`, 0-based indexes, `data.customer`, text-only cells).
 //!
 //! This crate parses bytes into a [`Part`] and says precisely what is wrong when it cannot.
 //! It does no I/O and knows nothing of storage or dataframes; callers decide what to do with
@@ -9,5 +10,5 @@ mod payload;
 mod rows;
 pub mod sample;
 
-pub use payload::{Envelope, Part, PayloadError, PayloadErrorKind, parse};
-pub use rows::{Cell, Column, Rows, Text, Values};
+pub use payload::{Envelope, Part, PayloadError, PayloadErrorKind, parse, parse_as_sent};
+pub use rows::{Cell, Column, Rows, Shape, Text, Values};

@@ -16,12 +16,17 @@ const MAX_ID_LEN: usize = 256;
 pub struct Envelope {
     /// `event.id`: parts with the same id make up one import.
     pub event_id: String,
-    /// `event.type` (`batch.update`, `batch.upload`, …); empty when absent.
+    /// `event.type` (`batch.update`, `batch:v1:upload`, …); empty when absent.
     pub event_type: String,
-    /// `event.sequence.index`, 1-based.
+    /// `event.sequence.index` as sent: `0..=count`. Whether an import counts from 0 (real
+    /// deliveries) or from 1 (the documentation) is decided per import, by the ledger.
     pub index: u32,
-    /// `event.sequence.count`, at least 1.
+    /// `event.sequence.count` or `event.sequence.length`, at least 1.
     pub count: u32,
+    /// The first index the sender's shape suggests, used only until the import's own indexes
+    /// tell (see the ledger): 0 with `sequence.length` (real deliveries), 1 with
+    /// `sequence.count` (the documentation) or without a sequence.
+    pub likely_base: u32,
     /// `data.meta.batch.id`.
     pub batch_id: String,
     /// `data.meta.schema.id`, or else `data.meta.settings.id`.
@@ -32,6 +37,9 @@ pub struct Envelope {
     pub valid_rows: u64,
     /// Rows in `invalidRows`.
     pub invalid_rows: u64,
+    /// `data.customer` (who imported), as its JSON text exactly as sent; `None` when absent
+    /// or `null`.
+    pub customer: Option<String>,
 }
 
 impl Envelope {
@@ -78,10 +86,21 @@ impl PayloadError {
 
 /// Parses and checks one request body.
 pub fn parse(body: &[u8]) -> Result<Part, PayloadError> {
+    parse_with::<false>(body)
+}
+
+/// [`parse`], with every cell kept as the text it was sent as: a string's value, a number's
+/// or a boolean's JSON token (`1.50`, `1e3`, `true`), an object's JSON text. For "as sent"
+/// exports, which must return each value exactly as it arrived.
+pub fn parse_as_sent(body: &[u8]) -> Result<Part, PayloadError> {
+    parse_with::<true>(body)
+}
+
+fn parse_with<const AS_SENT: bool>(body: &[u8]) -> Result<Part, PayloadError> {
     // Fast path without path tracking (which costs on every cell); a body that fails is parsed
     // again with tracking, only to say where it failed.
     let mut de = serde_json::Deserializer::from_slice(body);
-    match RawPayload::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
+    match RawPayload::<AS_SENT>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
         Ok(raw) => raw.check(),
         Err(_) => Err(explain(body)),
     }
@@ -95,7 +114,7 @@ fn explain(body: &[u8]) -> PayloadError {
         return not_json(&syntax);
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, RawPayload>(&mut de) {
+    match serde_path_to_error::deserialize::<_, RawPayload<false>>(&mut de) {
         Err(e) => path_error(e),
         Ok(_) => PayloadError::contract("the payload does not match the contract"),
     }
@@ -135,9 +154,10 @@ fn strip_position(e: &serde_json::Error) -> String {
 }
 
 #[derive(Deserialize)]
-struct RawPayload {
+struct RawPayload<'a, const AS_SENT: bool> {
     event: RawEvent,
-    data: RawData,
+    #[serde(borrow)]
+    data: RawData<'a, AS_SENT>,
 }
 
 #[derive(Deserialize)]
@@ -152,15 +172,26 @@ struct RawEvent {
 #[derive(Deserialize)]
 struct RawSequence {
     index: i64,
-    count: i64,
+    /// The documentation's name for the number of requests…
+    #[serde(default)]
+    count: Option<i64>,
+    /// …and the one real deliveries carry.
+    #[serde(default)]
+    length: Option<i64>,
 }
 
 #[derive(Deserialize)]
-struct RawData {
+struct RawData<'a, const AS_SENT: bool> {
     meta: RawMeta,
-    #[serde(rename = "validRows", default, deserialize_with = "rows")]
+    #[serde(default, borrow)]
+    customer: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "validRows", default, deserialize_with = "rows::<_, AS_SENT>")]
     valid_rows: Rows,
-    #[serde(rename = "invalidRows", default, deserialize_with = "rows")]
+    #[serde(
+        rename = "invalidRows",
+        default,
+        deserialize_with = "rows::<_, AS_SENT>"
+    )]
     invalid_rows: Rows,
 }
 
@@ -188,41 +219,33 @@ struct RawId {
     id: Option<i64>,
 }
 
-impl RawPayload {
+impl<const AS_SENT: bool> RawPayload<'_, AS_SENT> {
     fn check(self) -> Result<Part, PayloadError> {
         let RawPayload { event, data } = self;
         check_id("event.id", &event.id)?;
         check_id("data.meta.batch.id", &data.meta.batch.id)?;
         // A request without `sequence` is a whole import in one part.
-        let (index, count) = match event.sequence {
-            None => (1, 1),
-            Some(RawSequence { index, count }) => {
-                if count < 1 {
-                    return Err(PayloadError::contract(format!(
-                        "event.sequence.count is {count}; it must be at least 1"
-                    )));
-                }
-                if index < 1 || index > count {
-                    return Err(PayloadError::contract(format!(
-                        "event.sequence.index is {index}; it must be between 1 and \
-                         event.sequence.count ({count})"
-                    )));
-                }
-                let count = u32::try_from(count).map_err(|_| {
-                    PayloadError::contract(format!(
-                        "event.sequence.count is {count}; at most {} parts are accepted",
-                        u32::MAX
-                    ))
-                })?;
-                (index as u32, count)
+        let (index, count, likely_base) = match event.sequence {
+            None => (1, 1, 1),
+            Some(sequence) => {
+                let likely_base = if sequence.length.is_some() { 0 } else { 1 };
+                let (index, count) = sequence.check()?;
+                (index, count, likely_base)
             }
         };
+        // `"customer": null` says no more than a missing block.
+        let customer = data
+            .customer
+            .map(|raw| raw.get())
+            .filter(|raw| *raw != "null")
+            .map(str::to_owned);
         let meta = data.meta;
         let envelope = Envelope {
             event_id: event.id,
             event_type: event.event_type.unwrap_or_default(),
             index,
             count,
+            likely_base,
             batch_id: meta.batch.id,
             schema_id: meta
                 .schema
@@ -231,10 +254,56 @@ impl RawPayload {
             declared_rows: meta.count.or(meta.length),
             valid_rows: data.valid_rows.len() as u64,
             invalid_rows: data.invalid_rows.len() as u64,
+            customer,
         };
         let mut rows = data.valid_rows;
         rows.append(data.invalid_rows);
         Ok(Part { envelope, rows })
+    }
+}
+
+impl RawSequence {
+    /// `(index, count)`: the count from `count` or `length` (both: they must agree), the index
+    /// as sent, anywhere in `0..=count` (0-based and 1-based imports both arrive).
+    fn check(self) -> Result<(u32, u32), PayloadError> {
+        let RawSequence {
+            index,
+            count,
+            length,
+        } = self;
+        let (count, field) = match (count, length) {
+            (Some(c), Some(l)) if c != l => {
+                return Err(PayloadError::contract(format!(
+                    "event.sequence.count is {c} but event.sequence.length is {l}; \
+                     they must agree (one of them is enough)"
+                )));
+            }
+            (Some(c), _) => (c, "count"),
+            (None, Some(l)) => (l, "length"),
+            (None, None) => {
+                return Err(PayloadError::contract(
+                    "event.sequence: missing field length (or count), the number of requests",
+                ));
+            }
+        };
+        if count < 1 {
+            return Err(PayloadError::contract(format!(
+                "event.sequence.{field} is {count}; it must be at least 1"
+            )));
+        }
+        if index < 0 || index > count {
+            return Err(PayloadError::contract(format!(
+                "event.sequence.index is {index}; it must be between 0 and \
+                 event.sequence.{field} ({count})"
+            )));
+        }
+        let count = u32::try_from(count).map_err(|_| {
+            PayloadError::contract(format!(
+                "event.sequence.{field} is {count}; at most {} parts are accepted",
+                u32::MAX
+            ))
+        })?;
+        Ok((index as u32, count))
     }
 }
 
@@ -257,9 +326,9 @@ fn check_id(field: &str, id: &str) -> Result<(), PayloadError> {
 }
 
 /// `validRows` / `invalidRows`: an array of flat objects, or `null` (no rows).
-fn rows<'de, D: Deserializer<'de>>(de: D) -> Result<Rows, D::Error> {
-    struct RowsVisitor;
-    impl<'de> Visitor<'de> for RowsVisitor {
+fn rows<'de, D: Deserializer<'de>, const AS_SENT: bool>(de: D) -> Result<Rows, D::Error> {
+    struct RowsVisitor<const AS_SENT: bool>;
+    impl<'de, const AS_SENT: bool> Visitor<'de> for RowsVisitor<AS_SENT> {
         type Value = Rows;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("an array of row objects")
@@ -275,18 +344,20 @@ fn rows<'de, D: Deserializer<'de>>(de: D) -> Result<Rows, D::Error> {
             while seq
                 .next_element_seed(RowSeed {
                     builder: &mut builder,
+                    as_sent: AS_SENT,
                 })?
                 .is_some()
             {}
             Ok(builder.finish())
         }
     }
-    de.deserialize_any(RowsVisitor)
+    de.deserialize_any(RowsVisitor::<AS_SENT>)
 }
 
 /// One row object, written straight into the builder.
 struct RowSeed<'b> {
     builder: &'b mut RowsBuilder,
+    as_sent: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
@@ -303,7 +374,9 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let CellValue(cell) = map.next_value()?;
+            let cell = map.next_value_seed(CellSeed {
+                as_sent: self.as_sent,
+            })?;
             self.builder.set(key, cell);
         }
         self.builder.end_row();
@@ -341,13 +414,31 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// Read from the cell's raw JSON text rather than through serde's number visitors: an integer
 /// beyond 64 bits would otherwise arrive as a lossy `f64`. Integers that fit `i64` are `Int`,
 /// larger ones keep their exact digits as text; other numbers are parsed with Rust's correctly
-/// rounded float parser. Strings without escapes are borrowed from the body.
-struct CellValue<'de>(Cell<'de>);
+/// rounded float parser. Strings without escapes are borrowed from the body. With `as_sent`,
+/// numbers and booleans stay the text they were sent as.
+struct CellSeed {
+    as_sent: bool,
+}
 
-impl<'de> Deserialize<'de> for CellValue<'de> {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+impl<'de> DeserializeSeed<'de> for CellSeed {
+    type Value = Cell<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Cell<'de>, D::Error> {
         let raw = <&'de serde_json::value::RawValue>::deserialize(de)?.get();
-        cell(raw).map(CellValue).map_err(de::Error::custom)
+        let cell = if self.as_sent {
+            cell_as_sent(raw)
+        } else {
+            cell(raw)
+        };
+        cell.map_err(de::Error::custom)
+    }
+}
+
+fn cell_as_sent(raw: &str) -> Result<Cell<'_>, String> {
+    match raw.as_bytes().first() {
+        Some(b'"') => cell(raw),
+        Some(b'n') => Ok(Cell::Null),
+        Some(_) => Ok(Cell::Text(Cow::Borrowed(raw))),
+        None => Err("an empty value".to_owned()),
     }
 }
 
@@ -499,7 +590,7 @@ mod tests {
         v["event"].as_object_mut().expect("object").remove("id");
         assert!(contract_error(v).contains("event"), "missing id");
 
-        assert!(contract_error(payload(0, 3)).contains("event.sequence.index is 0"));
+        assert!(contract_error(payload(-1, 3)).contains("event.sequence.index is -1"));
         assert!(contract_error(payload(4, 3)).contains("event.sequence.index is 4"));
         assert!(contract_error(payload(1, 0)).contains("event.sequence.count is 0"));
 
@@ -520,6 +611,114 @@ mod tests {
         assert!(contract_error(v).contains("data.meta.batch"));
 
         assert!(contract_error(json!([1, 2])).contains("invalid type"));
+    }
+
+    /// A body of the shape real Portal 2 deliveries have (Flatfile's "legacy payload").
+    fn real_shaped(sequence: serde_json::Value) -> serde_json::Value {
+        json!({
+            "event": {"id": "ev-r", "type": "batch:v1:upload", "sequence": sequence},
+            "data": {
+                "meta": {"batch": {"id": "b-r"}, "settings": {"id": null}, "length": 2},
+                "customer": {
+                    "id": "7d3c", "userId": "u-42", "name": "{\"tenant\":\"acme\"}",
+                    "email": null, "companyId": null, "companyName": "Acme", "teamId": 9,
+                    "createdAt": "2026-11-01T10:00:00.000Z", "updatedAt": "2026-11-01T10:00:00.000Z",
+                    "extra": [1, 2]
+                },
+                "validRows": [{"name": "Rack", "height_cm": "55"}],
+                "invalidRows": [{"name": "", "height_cm": ""}]
+            }
+        })
+    }
+
+    #[test]
+    fn parses_the_shape_real_deliveries_have() {
+        let part = parse(&body(real_shaped(json!({"length": 1, "index": 0})))).expect("valid");
+        let e = &part.envelope;
+        assert_eq!((e.index, e.count, e.likely_base), (0, 1, 0));
+        assert_eq!(e.event_type, "batch:v1:upload");
+        assert_eq!(e.schema_id, None);
+        assert!(!e.count_mismatch());
+        // The customer block is kept as sent, extra keys and key order included.
+        let customer = e.customer.as_deref().expect("customer");
+        assert!(
+            customer.starts_with(r#"{"id":"7d3c","userId":"u-42""#),
+            "{customer}"
+        );
+        assert!(customer.ends_with(r#""extra":[1,2]}"#), "{customer}");
+        // Cells stay text here; typing is the frame's business.
+        assert!(matches!(part.rows.columns()[1].values, Values::Text(_)));
+
+        let e = parse(&body(real_shaped(json!({"length": 3, "index": 2}))))
+            .expect("valid")
+            .envelope;
+        assert_eq!((e.index, e.count), (2, 3));
+        let e = parse(&body(real_shaped(json!({"count": 3, "index": 3}))))
+            .expect("valid")
+            .envelope;
+        assert_eq!((e.index, e.count), (3, 3), "1-based, as documented");
+        assert_eq!(e.likely_base, 1, "count: likely from 1");
+        let e = parse(&body(real_shaped(
+            json!({"count": 2, "length": 2, "index": 1}),
+        )))
+        .expect("valid")
+        .envelope;
+        assert_eq!((e.index, e.count), (1, 2), "both fields, agreeing");
+    }
+
+    #[test]
+    fn sequence_breaches_say_which_field() {
+        let msg = contract_error(real_shaped(json!({"count": 2, "length": 3, "index": 1})));
+        assert!(
+            msg.contains("count is 2 but event.sequence.length is 3"),
+            "{msg}"
+        );
+        let msg = contract_error(real_shaped(json!({"length": 2, "index": 3})));
+        assert!(
+            msg.contains("index is 3") && msg.contains("length (2)"),
+            "{msg}"
+        );
+        let msg = contract_error(real_shaped(json!({"length": 0, "index": 0})));
+        assert!(msg.contains("event.sequence.length is 0"), "{msg}");
+        let msg = contract_error(real_shaped(json!({"length": 2, "index": -1})));
+        assert!(msg.contains("index is -1"), "{msg}");
+        let msg = contract_error(real_shaped(json!({"index": 0})));
+        assert!(msg.contains("missing field length"), "{msg}");
+    }
+
+    #[test]
+    fn a_null_customer_is_no_customer() {
+        let mut v = real_shaped(json!({"length": 1, "index": 0}));
+        v["data"]["customer"] = json!(null);
+        assert_eq!(parse(&body(v)).expect("valid").envelope.customer, None);
+        let e = parse(&body(payload(1, 1))).expect("valid").envelope;
+        assert_eq!(e.customer, None);
+    }
+
+    #[test]
+    fn as_sent_keeps_every_cell_as_its_text() {
+        let raw = br#"{"event":{"id":"e","sequence":{"index":0,"length":1}},"data":{"meta":{"batch":{"id":"b"}},"validRows":[{"a":1.50,"b":1e3,"c":true,"d":null,"e":"x\"y","f":[1, 2],"g":"","h":-0}]}}"#;
+        let part = parse_as_sent(raw).expect("valid");
+        let text: Vec<_> = part
+            .rows
+            .columns()
+            .iter()
+            .map(|c| {
+                assert!(
+                    matches!(c.values, Values::Text(_) | Values::Null(_)),
+                    "{c:?}"
+                );
+                c.values.to_text().get(0).map(str::to_owned)
+            })
+            .collect();
+        let expected = ["1.50", "1e3", "true"].map(|s| Some(s.to_owned()));
+        assert_eq!(text[..3], expected);
+        assert_eq!(text[3], None);
+        assert_eq!(text[4].as_deref(), Some("x\"y"));
+        assert_eq!(text[5].as_deref(), Some("[1, 2]"));
+        assert_eq!(text[6].as_deref(), Some(""));
+        assert_eq!(text[7].as_deref(), Some("-0"));
+        assert_eq!(part.envelope, parse(raw).expect("valid").envelope);
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! typed column, and text lives in one contiguous buffer per column. A column starts untyped
 //! and is promoted as values arrive (integers → floats → text); promotion to text renders the
 //! values already held as their JSON text, so nothing is lost.
+//!
+//! Real deliveries send every cell as a string (`"55"`, `""` for empty). A text column also
+//! tracks its [`Shape`] as values arrive: whether every non-empty value reads back exactly as
+//! an integer, a number or a boolean. The frame builder types such columns; the parser only
+//! measures, and never changes a value.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -32,18 +37,150 @@ pub enum Values {
     Text(Text),
 }
 
+/// What every non-empty value of a text column reads back exactly as.
+///
+/// A value "reads back exactly" as a type when parsing it and printing the result gives the
+/// same text: `"55"`, `"-3"`, `"1.5"`, `"true"` do; `"0055"`, `"+5"`, `"1.50"`,
+/// `"1e3"`, `" 5"`, `"TRUE"` and integers beyond 64 bits do not. `""` is empty and fits any
+/// type (it becomes null in a typed column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Every non-empty value is an integer that fits `i64`.
+    pub ints: bool,
+    /// Every non-empty value is a number whose `f64` prints back as the same text (integers
+    /// up to 2^53 and some beyond, decimals in their shortest form).
+    pub numbers: bool,
+    /// Every non-empty value is `true` or `false`.
+    pub bools: bool,
+    /// At least one value is non-empty (a column of only `""` stays text).
+    pub filled: bool,
+}
+
+impl Shape {
+    /// The shape of no values at all: fits every type, and is not filled.
+    pub const EMPTY: Shape = Shape {
+        ints: true,
+        numbers: true,
+        bools: true,
+        filled: false,
+    };
+
+    const TEXT: Shape = Shape {
+        ints: false,
+        numbers: false,
+        bools: false,
+        filled: true,
+    };
+
+    /// The shape of one value.
+    pub fn of(value: &str) -> Shape {
+        match value {
+            "" => Shape::EMPTY,
+            "true" | "false" => Shape {
+                bools: true,
+                ..Shape::TEXT
+            },
+            _ => match number_shape(value) {
+                Some((ints, numbers)) => Shape {
+                    ints,
+                    numbers,
+                    ..Shape::TEXT
+                },
+                None => Shape::TEXT,
+            },
+        }
+    }
+
+    /// The shape of two sets of values together.
+    pub fn and(self, other: Shape) -> Shape {
+        Shape {
+            ints: self.ints && other.ints,
+            numbers: self.numbers && other.numbers,
+            bools: self.bools && other.bools,
+            filled: self.filled || other.filled,
+        }
+    }
+
+    /// Whether the values are all of one non-text type.
+    pub fn is_typed(self) -> bool {
+        self.filled && (self.ints || self.numbers || self.bools)
+    }
+}
+
+/// `(is an i64, is a number that prints back)` for text in canonical number form, else `None`.
+fn number_shape(value: &str) -> Option<(bool, bool)> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let canonical_whole = whole == "0"
+        || (!whole.is_empty()
+            && !whole.starts_with('0')
+            && whole.bytes().all(|b| b.is_ascii_digit()));
+    if !canonical_whole {
+        return None;
+    }
+    match fraction {
+        None => {
+            // As an integer "-0" prints back as "0"; as a float it keeps its sign.
+            if value == "-0" {
+                return Some((false, true));
+            }
+            let i = value.parse::<i64>().ok()?;
+            // Up to 2^53 every integer is an f64; beyond, only some print back as sent.
+            let number = i.unsigned_abs() <= 1 << 53 || (i as f64).to_string() == value;
+            Some((true, number))
+        }
+        Some(f) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+            // Rust prints an f64 as the shortest text that reads back to it, without exponent:
+            // the form a number typed into a spreadsheet cell has.
+            let x = value.parse::<f64>().ok()?;
+            (x.is_finite() && x.to_string() == value).then_some((false, true))
+        }
+        Some(_) => None,
+    }
+}
+
 /// Strings of a column in one buffer; `ends[i]` is where value `i` ends in `data`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Text {
     data: String,
     ends: Vec<usize>,
     present: Vec<bool>,
+    /// The shape of the values held, kept as they arrive…
+    shape: Shape,
+    /// …unless a value was taken back ([`Text::pop`]); then it is measured again when asked.
+    stale: bool,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text {
+            data: String::new(),
+            ends: Vec::new(),
+            present: Vec::new(),
+            shape: Shape::EMPTY,
+            stale: false,
+        }
+    }
+}
+
+impl PartialEq for Text {
+    /// Equal values; the shape follows from them.
+    fn eq(&self, other: &Text) -> bool {
+        self.data == other.data && self.ends == other.ends && self.present == other.present
+    }
 }
 
 impl Text {
     fn push(&mut self, value: Option<&str>) {
         if let Some(value) = value {
             self.data.push_str(value);
+            // Once a value is plain text, no later value can type the column.
+            if self.shape != Shape::TEXT {
+                self.shape = self.shape.and(Shape::of(value));
+            }
         }
         self.ends.push(self.data.len());
         self.present.push(value.is_some());
@@ -53,6 +190,18 @@ impl Text {
         if self.ends.pop().is_some() {
             self.present.pop();
             self.data.truncate(self.ends.last().copied().unwrap_or(0));
+            self.stale = true;
+        }
+    }
+
+    /// What every non-empty value reads back exactly as (nulls do not count).
+    pub fn shape(&self) -> Shape {
+        if self.stale {
+            self.iter()
+                .flatten()
+                .fold(Shape::EMPTY, |s, v| s.and(Shape::of(v)))
+        } else {
+            self.shape
         }
     }
 
@@ -86,6 +235,8 @@ impl Text {
         self.data.push_str(&other.data);
         self.ends.extend(other.ends.iter().map(|end| end + base));
         self.present.extend_from_slice(&other.present);
+        self.shape = self.shape.and(other.shape);
+        self.stale |= other.stale;
     }
 }
 
@@ -477,6 +628,86 @@ mod tests {
                 Some("東京".into())
             ]
         );
+    }
+
+    #[test]
+    fn shapes_accept_only_values_that_read_back_exactly() {
+        let typed = |v: &str| {
+            let s = Shape::of(v);
+            (s.ints, s.numbers, s.bools)
+        };
+        for v in ["55", "-3", "0", "9007199254740992"] {
+            assert_eq!(typed(v), (true, true, false), "{v}");
+        }
+        // An i64, but not exactly an f64; the next one is.
+        assert_eq!(typed("9007199254740993"), (true, false, false));
+        assert_eq!(typed("9007199254740994"), (true, true, false));
+        // -0.0 prints as "-0", but no integer does.
+        assert_eq!(typed("-0"), (false, true, false));
+        for v in ["1.5", "-0.25", "19.99", "0.1", "123456.789"] {
+            assert_eq!(typed(v), (false, true, false), "{v}");
+        }
+        assert_eq!(typed("true"), (false, false, true));
+        assert_eq!(typed("false"), (false, false, true));
+        for v in [
+            "0055",
+            "+5",
+            "-00",
+            "-0.0",
+            "1.50",
+            "1e3",
+            " 5",
+            "5 ",
+            "1.",
+            ".5",
+            "-",
+            "0.0",
+            "1.0",
+            "TRUE",
+            "True",
+            "12345678901234567890",
+            "1_000",
+            "0x10",
+            "NaN",
+            "inf",
+            "1,5",
+            "١٢",
+            "99999999999999999999.5",
+        ] {
+            assert_eq!(typed(v), (false, false, false), "{v}");
+        }
+        assert_eq!(Shape::of(""), Shape::EMPTY);
+        assert!(!Shape::EMPTY.is_typed(), "only empty values: stays text");
+    }
+
+    #[test]
+    fn a_text_column_tracks_its_shape_through_pops_and_appends() {
+        let rows = build(&[
+            &[("n", Cell::Text("5".into()))],
+            &[("n", Cell::Text("".into()))],
+            &[("n", Cell::Null)],
+        ]);
+        let Values::Text(t) = &rows.columns()[0].values else {
+            panic!("text column")
+        };
+        assert!(t.shape().ints && t.shape().filled);
+        // A repeated key replaces a non-number with a number: measured again.
+        let rows = build(&[&[("n", Cell::Text("x".into())), ("n", Cell::Text("7".into()))]]);
+        let Values::Text(t) = &rows.columns()[0].values else {
+            panic!("text column")
+        };
+        assert!(t.shape().ints, "{:?}", t.shape());
+        let mut head = build(&[&[("n", Cell::Text("1.5".into()))]]);
+        head.append(build(&[&[("n", Cell::Text("2".into()))]]));
+        let Values::Text(t) = &head.columns()[0].values else {
+            panic!("text column")
+        };
+        assert_eq!((t.shape().ints, t.shape().numbers), (false, true));
+        head.append(build(&[&[("n", Cell::Text("n/a".into()))]]));
+        let Values::Text(t) = &head.columns()[0].values else {
+            panic!("text column")
+        };
+        assert!(!t.shape().is_typed());
     }
 
     #[test]

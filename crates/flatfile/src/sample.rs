@@ -23,6 +23,59 @@ pub fn request(
     })
 }
 
+/// A `data.customer` block as real deliveries carry it; the integrator put its own context
+/// into `name`, as JSON text.
+pub fn customer() -> Value {
+    json!({
+        "id": "5d1c9a7e-0b7f-4a8e-9a51-3f0c2a6f1b44",
+        "userId": "ops-7",
+        "name": "{\"tenant\":\"acme-eu\",\"plan\":\"business\"}",
+        "email": "ops@acme.example",
+        "companyId": null,
+        "companyName": "Acme GmbH",
+        "teamId": 3311,
+        "createdAt": "2026-10-02T08:14:51.000Z",
+        "updatedAt": "2026-11-20T16:02:09.000Z"
+    })
+}
+
+/// One request in the shape real Portal 2 deliveries have (Flatfile's "legacy payload"):
+/// `batch:v1:upload`, `sequence.length` with a 0-based `index`, `settings.id` null, `length`,
+/// the [`customer`] block, and every cell a string. Rows are sent as given.
+pub fn delivery(
+    event: &str,
+    batch: &str,
+    index: u32,
+    length: u32,
+    valid: Value,
+    invalid: Value,
+) -> Value {
+    let rows = valid.as_array().map_or(0, Vec::len) + invalid.as_array().map_or(0, Vec::len);
+    json!({
+        "event": {"id": event, "type": "batch:v1:upload", "sequence": {"length": length, "index": index}},
+        "data": {
+            "meta": {"batch": {"id": batch}, "settings": {"id": null}, "length": rows},
+            "customer": customer(),
+            "validRows": valid,
+            "invalidRows": invalid
+        }
+    })
+}
+
+/// [`delivery`] as the bytes that are posted.
+pub fn delivery_body(
+    event: &str,
+    batch: &str,
+    index: u32,
+    length: u32,
+    valid: Value,
+    invalid: Value,
+) -> Vec<u8> {
+    delivery(event, batch, index, length, valid, invalid)
+        .to_string()
+        .into_bytes()
+}
+
 /// [`request`] as the bytes that are posted.
 pub fn request_body(
     event: &str,
@@ -152,5 +205,21 @@ mod tests {
         );
         assert_eq!(part.rows.columns().len(), SAMPLE_COLUMNS.len());
         assert_eq!(batch.body(2), batch.body(2));
+    }
+
+    #[test]
+    fn a_delivery_has_the_real_shape() {
+        let body = delivery_body("e", "b", 0, 2, json!([{"h": "55"}]), json!([{"h": ""}]));
+        let part = crate::parse(&body).expect("valid");
+        let e = part.envelope;
+        assert_eq!(
+            (e.index, e.count, e.event_type.as_str()),
+            (0, 2, "batch:v1:upload")
+        );
+        assert_eq!((e.declared_rows, e.schema_id), (Some(2), None));
+        assert!(
+            e.customer
+                .is_some_and(|c| c.contains("\"userId\":\"ops-7\""))
+        );
     }
 }
