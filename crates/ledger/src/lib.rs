@@ -8,6 +8,7 @@
 //! The ledger never parses bodies and never builds dataframes: it stores and answers questions
 //! about what it stores. Anything derived from it lives elsewhere and can be rebuilt.
 
+mod commit;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -55,12 +56,14 @@ pub enum Commit {
     /// The part is new and now durable.
     Stored {
         event: EventKey,
+        /// The part's number, from 1 (see [`Batch::part_number`]).
+        part: u32,
         /// This part was the last one missing: the batch is complete.
         completed: bool,
         parts_received: u32,
     },
-    /// The same body was stored before; nothing was written.
-    Duplicate { event: EventKey },
+    /// The same body was stored before; only its repeat was counted.
+    Duplicate { event: EventKey, part: u32 },
     /// The part contradicts what is stored; nothing was written. The caller quarantines it.
     Conflict { reason: String },
 }
@@ -72,7 +75,7 @@ pub enum Commit {
 pub struct EventKey(pub i64);
 
 /// Whether every part of an import has arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum BatchStatus {
@@ -86,6 +89,14 @@ pub enum BatchStatus {
 pub struct Batch {
     #[serde(skip)]
     pub key: EventKey,
+    /// The index its first part has: 0 (real deliveries) or 1 (the documentation); `None`
+    /// while only indexes in between have arrived, which fit either.
+    #[serde(skip)]
+    pub index_base: Option<u32>,
+    /// The base parts are numbered by while `index_base` is unknown (see
+    /// [`hookgrid_flatfile::Envelope::likely_base`]).
+    #[serde(skip)]
+    pub likely_base: u32,
     /// `data.meta.batch.id`.
     pub batch: String,
     /// `event.id`.
@@ -108,9 +119,17 @@ pub struct Batch {
     pub declared_rows: Option<u64>,
     /// Parts whose declared row count differs from the rows they hold.
     pub mismatched_parts: u32,
+    /// Their part numbers, in order.
+    pub mismatched: Vec<u32>,
+    /// `data.customer` as sent (who imported), or `null`.
+    #[ts(type = "Record<string, unknown> | null")]
+    pub customer: Option<serde_json::Value>,
     /// RFC 3339, UTC.
     pub first_received: String,
     pub last_received: String,
+    /// `last_received` in Unix milliseconds.
+    #[serde(skip)]
+    pub last_received_ms: i64,
     pub completed_at: Option<String>,
 }
 
@@ -118,6 +137,54 @@ impl Batch {
     /// Whether any part's declared row count disagrees with its rows.
     pub fn count_mismatch(&self) -> bool {
         self.mismatched_parts > 0
+    }
+
+    /// The number people see for the part with this `event.sequence.index`: 1 for the first
+    /// part whichever base the import uses. While the base is unknown, indexes are read by
+    /// the base the sender's shape suggests.
+    pub fn part_number(&self, index: u32) -> u32 {
+        part_number(index, self.index_base, self.likely_base)
+    }
+
+    /// The import's total rows so far.
+    pub fn rows(&self) -> u64 {
+        self.valid + self.invalid
+    }
+}
+
+/// See [`Batch::part_number`].
+pub(crate) fn part_number(index: u32, base: Option<u32>, likely_base: u32) -> u32 {
+    (index + 1).saturating_sub(base.unwrap_or(likely_base))
+}
+
+/// One stored part of an import, for its details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct StoredPart {
+    /// Its number, from 1.
+    pub part: u32,
+    /// `event.sequence.index` as sent.
+    pub index: u32,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+    #[ts(type = "number | null")]
+    pub declared_rows: Option<u64>,
+    #[ts(type = "number")]
+    pub valid: u64,
+    #[ts(type = "number")]
+    pub invalid: u64,
+    /// Body size in bytes.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// How many identical copies arrived after it.
+    pub duplicates: u32,
+}
+
+impl StoredPart {
+    /// Whether the declared row count disagrees with the rows present.
+    pub fn count_mismatch(&self) -> bool {
+        self.declared_rows
+            .is_some_and(|d| d != self.valid + self.invalid)
     }
 }
 
@@ -256,8 +323,9 @@ impl Ledger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db(&self.path, e))?;
-        let outcome = commit_in(&tx, envelope, body, &hash, now).map_err(|e| db(&self.path, e))?;
-        if matches!(outcome, Commit::Stored { .. }) {
+        let outcome =
+            commit::commit_in(&tx, envelope, body, &hash, now).map_err(|e| db(&self.path, e))?;
+        if !matches!(outcome, Commit::Conflict { .. }) {
             tx.commit().map_err(|e| db(&self.path, e))?;
         }
         Ok(outcome)
@@ -369,18 +437,73 @@ impl Ledger {
         Ok(Ok(()))
     }
 
-    /// Quarantined requests, newest first.
-    pub fn quarantined(&self) -> Result<Vec<Quarantined>> {
+    /// The stored parts of an import, by index.
+    pub fn parts(&self, batch: &Batch) -> Result<Vec<StoredPart>> {
         let conn = self.reader()?;
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT id, {received}, kind, reason, event_id, part_index, length(body)
-                 FROM quarantine ORDER BY id DESC",
+                "SELECT idx, {received}, declared_rows, valid_rows, invalid_rows, length(body),
+                        duplicates
+                 FROM parts WHERE event = ?1 ORDER BY idx",
                 received = rfc3339("received_at")
             ))
             .map_err(|e| db(&self.path, e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([batch.key.0], |r| {
+                let index: u32 = r.get(0)?;
+                Ok(StoredPart {
+                    part: batch.part_number(index),
+                    index,
+                    received_at: r.get(1)?,
+                    declared_rows: r.get::<_, Option<i64>>(2)?.map(|d| d as u64),
+                    valid: r.get::<_, i64>(3)? as u64,
+                    invalid: r.get::<_, i64>(4)? as u64,
+                    bytes: r.get::<_, i64>(5)? as u64,
+                    duplicates: r.get(6)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))?;
+        Ok(rows)
+    }
+
+    /// The body of one stored part (by `event.sequence.index`), exactly as it arrived.
+    pub fn part_body(&self, key: EventKey, index: u32) -> Result<Option<Vec<u8>>> {
+        let conn = self.reader()?;
+        conn.query_row(
+            "SELECT body FROM parts WHERE event = ?1 AND idx = ?2",
+            params![key.0, index],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| db(&self.path, e))
+    }
+
+    /// Quarantined requests, newest first.
+    pub fn quarantined(&self) -> Result<Vec<Quarantined>> {
+        self.quarantine_select("ORDER BY id DESC", [])
+    }
+
+    /// One quarantined request.
+    pub fn quarantined_one(&self, id: i64) -> Result<Option<Quarantined>> {
+        Ok(self.quarantine_select("WHERE id = ?1", [id])?.pop())
+    }
+
+    fn quarantine_select<P: rusqlite::Params>(
+        &self,
+        clause: &str,
+        params: P,
+    ) -> Result<Vec<Quarantined>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT id, {received}, kind, reason, event_id, part_index, length(body)
+                 FROM quarantine {clause}",
+                received = rfc3339("received_at")
+            ))
+            .map_err(|e| db(&self.path, e))?;
+        let rows = stmt
+            .query_map(params, |r| {
                 Ok(Quarantined {
                     id: r.get(0)?,
                     received_at: r.get(1)?,
@@ -404,6 +527,42 @@ impl Ledger {
         })
         .optional()
         .map_err(|e| db(&self.path, e))
+    }
+
+    /// Removes a quarantined request whose body is now stored as a part (after a retry).
+    /// Returns whether it was there.
+    pub fn release(&self, id: i64) -> Result<bool> {
+        let n = self
+            .writer()
+            .execute("DELETE FROM quarantine WHERE id = ?1", [id])
+            .map_err(|e| db(&self.path, e))?;
+        Ok(n > 0)
+    }
+
+    /// Gives a quarantined request the reason it was refused for again (after a retry); it
+    /// keeps its place and its original arrival time.
+    pub fn requarantine(
+        &self,
+        id: i64,
+        kind: QuarantineKind,
+        reason: &str,
+        event: Option<(&str, u32)>,
+    ) -> Result<bool> {
+        let n = self
+            .writer()
+            .execute(
+                "UPDATE quarantine SET kind = ?2, reason = ?3, event_id = ?4, part_index = ?5
+                 WHERE id = ?1",
+                params![
+                    id,
+                    kind.as_str(),
+                    reason,
+                    event.map(|e| e.0),
+                    event.map(|e| e.1)
+                ],
+            )
+            .map_err(|e| db(&self.path, e))?;
+        Ok(n > 0)
     }
 
     /// Runs SQLite's `PRAGMA integrity_check`; `Ok(())` when the file is sound.
@@ -450,112 +609,6 @@ fn rfc3339(column: &str) -> String {
     format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column} / 1000.0, 'unixepoch')")
 }
 
-fn commit_in(
-    tx: &rusqlite::Transaction<'_>,
-    envelope: &Envelope,
-    body: &[u8],
-    hash: &[u8],
-    now: i64,
-) -> rusqlite::Result<Commit> {
-    let existing: Option<(i64, u32, String)> = tx
-        .query_row(
-            "SELECT id, part_count, batch_id FROM events WHERE event_id = ?1",
-            [&envelope.event_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let event = match existing {
-        Some((_, count, _)) if count != envelope.count => {
-            return Ok(Commit::Conflict {
-                reason: format!(
-                    "event {} was announced with event.sequence.count {count}; this part says {}",
-                    envelope.event_id, envelope.count
-                ),
-            });
-        }
-        Some((_, _, batch)) if batch != envelope.batch_id => {
-            return Ok(Commit::Conflict {
-                reason: format!(
-                    "event {} belongs to batch {batch}; this part says batch {}",
-                    envelope.event_id, envelope.batch_id
-                ),
-            });
-        }
-        Some((id, _, _)) => id,
-        None => {
-            tx.execute(
-                "INSERT INTO events (event_id, batch_id, event_type, schema_id, part_count,
-                                     first_received, last_received)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![
-                    envelope.event_id,
-                    envelope.batch_id,
-                    envelope.event_type,
-                    envelope.schema_id,
-                    envelope.count,
-                    now
-                ],
-            )?;
-            tx.last_insert_rowid()
-        }
-    };
-    let stored: Option<Vec<u8>> = tx
-        .query_row(
-            "SELECT body_sha256 FROM parts WHERE event = ?1 AND idx = ?2",
-            params![event, envelope.index],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match stored {
-        Some(h) if h == hash => {
-            return Ok(Commit::Duplicate {
-                event: EventKey(event),
-            });
-        }
-        Some(_) => {
-            return Ok(Commit::Conflict {
-                reason: format!(
-                    "part {} of event {} was already stored with a different body",
-                    envelope.index, envelope.event_id
-                ),
-            });
-        }
-        None => {}
-    }
-    tx.execute(
-        "INSERT INTO parts (event, idx, received_at, declared_rows, valid_rows, invalid_rows,
-                            body_sha256, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            event,
-            envelope.index,
-            now,
-            envelope.declared_rows.map(|d| d as i64),
-            envelope.valid_rows as i64,
-            envelope.invalid_rows as i64,
-            hash,
-            body
-        ],
-    )?;
-    let received: u32 = tx.query_row(
-        "SELECT COUNT(*) FROM parts WHERE event = ?1",
-        [event],
-        |r| r.get(0),
-    )?;
-    let completed = received == envelope.count;
-    tx.execute(
-        "UPDATE events SET last_received = ?2,
-                completed_at = CASE WHEN ?3 THEN ?2 ELSE completed_at END
-         WHERE id = ?1",
-        params![event, now, completed],
-    )?;
-    Ok(Commit::Stored {
-        event: EventKey(event),
-        completed,
-        parts_received: received,
-    })
-}
-
 /// The query behind [`Batch`], with a `WHERE` filter (before the grouping) and an order.
 fn batch_select(filter: &str, order: &str) -> String {
     format!(
@@ -564,9 +617,9 @@ fn batch_select(filter: &str, order: &str) -> String {
                 e.event_type, e.schema_id, e.part_count,
                 COUNT(p.idx), COALESCE(SUM(p.valid_rows), 0), COALESCE(SUM(p.invalid_rows), 0),
                 SUM(p.declared_rows),
-                COALESCE(SUM(p.declared_rows IS NOT NULL
-                             AND p.declared_rows != p.valid_rows + p.invalid_rows), 0),
-                {first}, {last}, {completed}
+                group_concat(CASE WHEN p.declared_rows != p.valid_rows + p.invalid_rows
+                                  THEN p.idx END),
+                {first}, {last}, {completed}, e.index_base, e.customer, e.last_received, e.likely_base
          FROM events e LEFT JOIN parts p ON p.event = e.id
          {filter} GROUP BY e.id {order}",
         first = rfc3339("e.first_received"),
@@ -578,8 +631,25 @@ fn batch_select(filter: &str, order: &str) -> String {
 fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     let expected: u32 = r.get(6)?;
     let received: u32 = r.get(7)?;
+    let index_base: Option<u32> = r.get(15)?;
+    let likely_base: u32 = r.get(18)?;
+    // group_concat gives no order: the numbers are sorted here.
+    let mut mismatched: Vec<u32> = r
+        .get::<_, Option<String>>(11)?
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|i| i.parse().ok())
+        .map(|i| part_number(i, index_base, likely_base))
+        .collect();
+    mismatched.sort_unstable();
+    // Kept as sent; text that is not JSON (never written by this ledger) reads as a string.
+    let customer = r
+        .get::<_, Option<String>>(16)?
+        .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)));
     Ok(Batch {
         key: EventKey(r.get(0)?),
+        index_base,
+        likely_base,
         batch: r.get(1)?,
         event: r.get(2)?,
         revision: r.get(3)?,
@@ -595,9 +665,12 @@ fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         valid: r.get::<_, i64>(8)? as u64,
         invalid: r.get::<_, i64>(9)? as u64,
         declared_rows: r.get::<_, Option<i64>>(10)?.map(|d| d as u64),
-        mismatched_parts: r.get(11)?,
+        mismatched_parts: mismatched.len() as u32,
+        mismatched,
+        customer,
         first_received: r.get(12)?,
         last_received: r.get(13)?,
+        last_received_ms: r.get(17)?,
         completed_at: r.get(14)?,
     })
 }

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::{LedgerError, Result, db};
 
 /// Migrations in order; entry `n` moves version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 0 → 1: events, their parts, and the quarantine.
     "CREATE TABLE events (
         id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,6 +45,35 @@ const MIGRATIONS: &[&str] = &[
     );",
     // 1 → 2: retention deletes imports by when they last received a part.
     "CREATE INDEX events_last_received ON events (last_received);",
+    // 2 → 3: real deliveries count parts from 0, so a part's index is kept as sent and each
+    // import records which base it uses (NULL: not known yet; every earlier import counted
+    // from 1) and, until then, the base its first part's shape suggests. Imports keep who sent them (`data.customer`, as sent), and parts how often an
+    // identical copy arrived again. SQLite cannot relax a CHECK in place: parts is rebuilt.
+    "CREATE TABLE parts_v3 (
+        id            INTEGER PRIMARY KEY,
+        event         INTEGER NOT NULL REFERENCES events (id),
+        idx           INTEGER NOT NULL CHECK (idx >= 0),
+        received_at   INTEGER NOT NULL,
+        declared_rows INTEGER,
+        valid_rows    INTEGER NOT NULL,
+        invalid_rows  INTEGER NOT NULL,
+        body_sha256   BLOB    NOT NULL,
+        body          BLOB    NOT NULL,
+        duplicates    INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (event, idx)
+    );
+    INSERT INTO parts_v3 (id, event, idx, received_at, declared_rows, valid_rows, invalid_rows,
+                          body_sha256, body)
+        SELECT id, event, idx, received_at, declared_rows, valid_rows, invalid_rows,
+               body_sha256, body
+        FROM parts;
+    DROP TABLE parts;
+    ALTER TABLE parts_v3 RENAME TO parts;
+    ALTER TABLE events ADD COLUMN index_base INTEGER CHECK (index_base IN (0, 1));
+    UPDATE events SET index_base = 1;
+    ALTER TABLE events ADD COLUMN likely_base INTEGER NOT NULL DEFAULT 1
+        CHECK (likely_base IN (0, 1));
+    ALTER TABLE events ADD COLUMN customer TEXT;",
 ];
 
 /// The schema version this build writes.

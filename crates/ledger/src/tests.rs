@@ -8,11 +8,13 @@ fn envelope(event: &str, index: u32, count: u32) -> Envelope {
         event_type: "batch.update".to_owned(),
         index,
         count,
+        likely_base: 1,
         batch_id: "batch-1".to_owned(),
         schema_id: Some(8),
         declared_rows: Some(3),
         valid_rows: 2,
         invalid_rows: 1,
+        customer: None,
     }
 }
 
@@ -103,7 +105,7 @@ fn a_repeat_is_a_duplicate_and_a_changed_body_a_conflict() {
         .commit_part(&envelope("ev", 2, 5), b"x")
         .expect("commit");
     assert!(
-        matches!(&recount, Commit::Conflict { reason } if reason.contains("count 2")),
+        matches!(&recount, Commit::Conflict { reason } if reason.contains("with 2 parts")),
         "{recount:?}"
     );
     let b = &ledger.batches().expect("list")[0];
@@ -135,7 +137,9 @@ fn count_mismatch_is_recorded() {
     ledger.commit_part(&e, b"x").expect("commit");
     let b = &ledger.batches().expect("list")[0];
     assert_eq!(b.mismatched_parts, 1);
+    assert_eq!(b.mismatched, [1]);
     assert!(b.count_mismatch());
+    assert!(ledger.parts(b).expect("parts")[0].count_mismatch());
 }
 
 #[test]
@@ -248,42 +252,256 @@ fn concurrent_writers_each_commit_exactly_once() {
     assert_eq!((stored, duplicates, completions), (16, 16, 1));
 }
 
-#[test]
-fn a_database_from_the_previous_schema_is_migrated_with_its_data() {
-    let (dir, ledger) = open();
-    ledger
-        .commit_part(&envelope("e1", 1, 1), b"{\"part\":1}")
-        .expect("commit");
-    drop(ledger);
-    // Put the file back to schema 1, as an older Hookgrid left it.
-    let path = dir.path().join("hookgrid.db");
-    Connection::open(&path)
-        .and_then(|c| c.execute_batch("DROP INDEX events_last_received; PRAGMA user_version = 1"))
-        .expect("downgrade");
-    let ledger = Ledger::open(&path).expect("migrate");
-    assert_eq!(
-        ledger
-            .batch_by_event("e1")
-            .expect("read")
-            .map(|b| b.parts_received),
-        Some(1)
-    );
-    assert_eq!(ledger.batch_by_event("nope").expect("read"), None);
-    let conn = Connection::open(&path).expect("open");
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
+/// A database file as a Hookgrid of schema `version` left it.
+fn database_at(path: &Path, version: usize) -> Connection {
+    let conn = Connection::open(path).expect("open");
+    for sql in &crate::schema::MIGRATIONS[..version] {
+        conn.execute_batch(sql).expect("old schema");
+    }
+    conn.execute_batch(&format!("PRAGMA user_version = {version}"))
         .expect("version");
-    assert_eq!(version, crate::schema::VERSION);
-    let index: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'events_last_received'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("index");
-    assert_eq!(index, 1);
-    let batches = ledger.batches().expect("batches");
-    assert_eq!((batches.len(), batches[0].parts_received), (1, 1));
+    conn
+}
+
+/// One stored part, written the way schemas 1 and 2 stored it (1-based index).
+fn old_part(conn: &Connection, event: &str, idx: u32, count: u32, body: &[u8]) {
+    conn.execute(
+        "INSERT OR IGNORE INTO events (event_id, batch_id, event_type, schema_id, part_count,
+                                       first_received, last_received)
+         VALUES (?1, 'old-batch', 'batch.update', 8, ?2, 1000, 1000)",
+        params![event, count],
+    )
+    .expect("event");
+    conn.execute(
+        "INSERT INTO parts (event, idx, received_at, declared_rows, valid_rows, invalid_rows,
+                            body_sha256, body)
+         VALUES ((SELECT id FROM events WHERE event_id = ?1), ?2, 1000, 2, 2, 0, ?3, ?4)",
+        params![event, idx, Sha256::digest(body).to_vec(), body],
+    )
+    .expect("part");
+}
+
+#[test]
+fn databases_from_earlier_schemas_are_migrated_with_their_data() {
+    for version in [1, 2] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("hookgrid.db");
+        let conn = database_at(&path, version);
+        old_part(&conn, "e1", 1, 2, b"{\"part\":1}");
+        old_part(&conn, "e1", 2, 2, b"{\"part\":2}");
+        old_part(&conn, "e2", 2, 3, b"{\"e2\":2}");
+        drop(conn);
+
+        let ledger = Ledger::open(&path).expect("migrate");
+        let b = ledger.batch_by_event("e1").expect("read").expect("e1");
+        assert_eq!((b.parts_received, b.status), (2, BatchStatus::Complete));
+        assert_eq!(b.index_base, Some(1), "earlier imports all counted from 1");
+        let parts = ledger.parts(&b).expect("parts");
+        let numbers: Vec<_> = parts.iter().map(|p| (p.part, p.index)).collect();
+        assert_eq!(numbers, [(1, 1), (2, 2)]);
+        assert_eq!(
+            ledger.part_body(b.key, 2).expect("body").as_deref(),
+            Some(&b"{\"part\":2}"[..])
+        );
+        // An incomplete import keeps counting from 1: index 0 now contradicts it.
+        let mut e = envelope("e2", 0, 3);
+        e.batch_id = "old-batch".to_owned();
+        let c = ledger.commit_part(&e, b"zero").expect("commit");
+        assert!(matches!(c, Commit::Conflict { .. }), "{c:?}");
+        e.index = 1;
+        let c = ledger.commit_part(&e, b"one").expect("commit");
+        assert!(matches!(c, Commit::Stored { part: 1, .. }), "{c:?}");
+        assert_eq!(ledger.batch_by_event("nope").expect("read"), None);
+
+        let conn = Connection::open(&path).expect("open");
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(found, crate::schema::VERSION);
+        let index: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'events_last_received'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("index");
+        assert_eq!(index, 1);
+        assert_eq!(ledger.integrity_check().expect("check"), Ok(()));
+    }
+}
+
+/// A part in the shape real deliveries have (`sequence.length`: likely from 0).
+fn delivered(event: &str, index: u32, count: u32) -> Envelope {
+    Envelope {
+        likely_base: 0,
+        ..envelope(event, index, count)
+    }
+}
+
+#[test]
+fn a_zero_based_import_completes_with_its_last_index_one_below_the_count() {
+    let (_dir, ledger) = open();
+    let mut numbers = Vec::new();
+    for index in [2, 0, 1] {
+        match ledger
+            .commit_part(&delivered("ev", index, 3), format!("{index}").as_bytes())
+            .expect("commit")
+        {
+            Commit::Stored {
+                part, completed, ..
+            } => numbers.push((index, part, completed)),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Index 2 arrives first and fits either base: read as the shape suggests (from 0) until
+    // index 0 proves it.
+    assert_eq!(numbers, [(2, 3, false), (0, 1, false), (1, 2, true)]);
+    let b = &ledger.batches().expect("list")[0];
+    assert_eq!((b.status, b.index_base), (BatchStatus::Complete, Some(0)));
+    let again = ledger
+        .commit_part(&delivered("ev", 1, 3), b"1")
+        .expect("commit");
+    assert!(
+        matches!(again, Commit::Duplicate { part: 2, .. }),
+        "{again:?}"
+    );
+    let parts = ledger.parts(b).expect("parts");
+    let seen: Vec<_> = parts
+        .iter()
+        .map(|p| (p.part, p.index, p.duplicates, p.bytes))
+        .collect();
+    assert_eq!(seen, [(1, 0, 0, 1), (2, 1, 1, 1), (3, 2, 0, 1)]);
+}
+
+#[test]
+fn a_middle_index_is_numbered_as_the_sender_shape_suggests_until_an_end_arrives() {
+    let (_dir, ledger) = open();
+    let stored = |e: &Envelope| match ledger.commit_part(e, b"x").expect("commit") {
+        Commit::Stored { part, .. } => part,
+        other => panic!("{other:?}"),
+    };
+    // Documented shape (`count`): index 1 is part 1; real shape (`length`): part 2.
+    assert_eq!(stored(&envelope("doc", 1, 3)), 1);
+    assert_eq!(stored(&delivered("real", 1, 3)), 2);
+    let doc = ledger.batch_by_event("doc").expect("read").expect("doc");
+    assert_eq!((doc.index_base, doc.part_number(1)), (None, 1));
+    // An end settles it, whatever the shape said: index 0 makes "doc" count from 0.
+    let mut zero = envelope("doc", 0, 3);
+    zero.likely_base = 1;
+    assert_eq!(
+        ledger.commit_part(&zero, b"0").expect("commit"),
+        Commit::Stored {
+            event: doc.key,
+            part: 1,
+            completed: false,
+            parts_received: 2
+        }
+    );
+    let doc = ledger.batch_by_event("doc").expect("read").expect("doc");
+    assert_eq!((doc.index_base, doc.part_number(1)), (Some(0), 2));
+}
+
+#[test]
+fn one_request_imports_count_from_0_or_from_1() {
+    let (_dir, ledger) = open();
+    for (event, index) in [("zero", 0), ("one", 1)] {
+        let c = ledger
+            .commit_part(&envelope(event, index, 1), b"x")
+            .expect("commit");
+        assert!(
+            matches!(
+                c,
+                Commit::Stored {
+                    part: 1,
+                    completed: true,
+                    ..
+                }
+            ),
+            "{event}: {c:?}"
+        );
+    }
+    let c = ledger
+        .commit_part(&envelope("zero", 1, 1), b"y")
+        .expect("commit");
+    assert!(
+        matches!(&c, Commit::Conflict { reason } if reason.contains("both index 0 and index 1")),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn both_ends_in_one_import_are_a_conflict_either_way_round() {
+    let (_dir, ledger) = open();
+    ledger
+        .commit_part(&envelope("a", 0, 3), b"0")
+        .expect("commit");
+    let c = ledger
+        .commit_part(&envelope("a", 3, 3), b"3")
+        .expect("commit");
+    assert!(
+        matches!(&c, Commit::Conflict { reason } if reason.contains("counts its parts from 0")),
+        "{c:?}"
+    );
+    ledger
+        .commit_part(&envelope("b", 3, 3), b"3")
+        .expect("commit");
+    let c = ledger
+        .commit_part(&envelope("b", 0, 3), b"0")
+        .expect("commit");
+    assert!(
+        matches!(&c, Commit::Conflict { reason } if reason.contains("counts its parts from 1")),
+        "{c:?}"
+    );
+    // Neither conflict was stored.
+    for b in ledger.batches().expect("list") {
+        assert_eq!(b.parts_received, 1, "{}", b.event);
+    }
+}
+
+#[test]
+fn the_customer_is_kept_from_the_first_part_that_carries_one() {
+    let (_dir, ledger) = open();
+    let mut e = envelope("ev", 1, 3);
+    ledger.commit_part(&e, b"1").expect("commit");
+    assert_eq!(ledger.batches().expect("list")[0].customer, None);
+    e.index = 2;
+    e.customer = Some(r#"{"userId":"u-1","name":"Ops","extra":{"k":1}}"#.to_owned());
+    ledger.commit_part(&e, b"2").expect("commit");
+    e.index = 3;
+    e.customer = Some(r#"{"userId":"u-2"}"#.to_owned());
+    ledger.commit_part(&e, b"3").expect("commit");
+    let customer = ledger.batches().expect("list")[0].customer.clone();
+    assert_eq!(
+        customer.map(|c| c.to_string()).as_deref(),
+        Some(r#"{"userId":"u-1","name":"Ops","extra":{"k":1}}"#)
+    );
+}
+
+#[test]
+fn a_retried_quarantine_entry_is_released_or_given_its_new_reason() {
+    let (_dir, ledger) = open();
+    let a = ledger
+        .quarantine(QuarantineKind::Contract, "old rule", None, b"a")
+        .expect("q");
+    let b = ledger
+        .quarantine(QuarantineKind::NotJson, "not json", None, b"b")
+        .expect("q");
+    assert!(ledger.release(a).expect("release"));
+    assert!(!ledger.release(a).expect("release"), "already gone");
+    assert!(
+        ledger
+            .requarantine(b, QuarantineKind::Conflict, "new reason", Some(("ev", 2)))
+            .expect("requarantine")
+    );
+    let left = ledger.quarantined().expect("list");
+    assert_eq!(left.len(), 1);
+    let q = ledger.quarantined_one(b).expect("one").expect("b");
+    assert_eq!(q, left[0]);
+    assert_eq!(
+        (q.kind, q.reason.as_str(), q.event.as_deref(), q.part),
+        (QuarantineKind::Conflict, "new reason", Some("ev"), Some(2))
+    );
+    assert_eq!(ledger.quarantined_one(a).expect("one"), None);
 }
 
 #[test]
