@@ -1,16 +1,21 @@
 //! Parts → one DataFrame.
 //!
-//! Row order: parts by sequence index; within a part, valid rows then invalid rows (the order
-//! the parser already keeps). A column's type is decided across the whole batch: Int64 when
+//! Row order: parts by number; within a part, valid rows then invalid rows (the order the
+//! parser already keeps). A column's type is decided across the whole batch: Int64 when
 //! every non-null value is an integer, Float64 when all are numbers, Boolean when all are
-//! booleans, String otherwise (numbers and booleans then appear as their JSON text).
+//! booleans. Otherwise the column is text, and since real deliveries send every cell as a
+//! string, a text column whose every non-empty value reads back exactly as an integer, a
+//! number or a boolean (see [`hookgrid_flatfile::Shape`]) takes that type, with `""` as null;
+//! any other column is String with every value exactly as sent (numbers and booleans that
+//! were JSON values appear as their JSON text). [`Typing::AsSent`] builds every data column as
+//! String instead, for exports that must return each value as it arrived.
 //!
 //! A data column whose name is a meta column's (`_row`, `_part`, `_valid`) is renamed to
 //! `<name>_data` (then `_data2`, …) so that neither is lost.
 
 use std::collections::{HashMap, HashSet};
 
-use hookgrid_flatfile::{Rows, Values};
+use hookgrid_flatfile::{Rows, Shape, Values};
 use polars::prelude::*;
 
 use crate::Result;
@@ -21,11 +26,23 @@ pub const META_COLUMNS: [&str; 3] = ["_row", "_part", "_valid"];
 /// One part's rows, ready to be joined into a batch.
 #[derive(Debug)]
 pub struct PartRows {
-    /// `event.sequence.index`.
-    pub index: u32,
+    /// The part's number, from 1 (whatever base its `event.sequence.index` used): the value
+    /// of `_part`, and the order of parts.
+    pub number: u32,
     /// How many of `rows` (the first ones) are valid.
     pub valid: usize,
     pub rows: Rows,
+}
+
+/// How data columns are typed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Typing {
+    /// By the rules above: JSON types, and text that reads back exactly as a number or boolean.
+    #[default]
+    Typed,
+    /// Every data column is String, each value the text it was sent as (parse the bodies with
+    /// [`hookgrid_flatfile::parse_as_sent`] so numbers keep their JSON text too).
+    AsSent,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -56,10 +73,15 @@ fn unify(a: Kind, b: Kind) -> Kind {
     }
 }
 
-/// Builds the batch frame. Parts are sorted by index; each part's columns are released as
-/// soon as they are copied, so peak memory stays near one copy of the batch.
-pub fn frame(mut parts: Vec<PartRows>) -> Result<DataFrame> {
-    parts.sort_by_key(|p| p.index);
+/// Builds the batch frame, typed. Parts are sorted by number; each part's columns are
+/// released as soon as they are copied, so peak memory stays near one copy of the batch.
+pub fn frame(parts: Vec<PartRows>) -> Result<DataFrame> {
+    frame_with(parts, Typing::Typed)
+}
+
+/// [`frame`] with a choice of [`Typing`].
+pub fn frame_with(mut parts: Vec<PartRows>, typing: Typing) -> Result<DataFrame> {
+    parts.sort_by_key(|p| p.number);
     let height: usize = parts.iter().map(|p| p.rows.len()).sum();
 
     // Data columns in first-seen order across parts, with their unified kind.
@@ -84,7 +106,7 @@ pub fn frame(mut parts: Vec<PartRows>) -> Result<DataFrame> {
     ));
     let part_of_row: Vec<i32> = parts
         .iter()
-        .flat_map(|p| std::iter::repeat_n(p.index as i32, p.rows.len()))
+        .flat_map(|p| std::iter::repeat_n(p.number as i32, p.rows.len()))
         .collect();
     columns.push(Column::new("_part".into(), part_of_row));
     let valid: Vec<bool> = parts
@@ -96,6 +118,11 @@ pub fn frame(mut parts: Vec<PartRows>) -> Result<DataFrame> {
     let mut taken: HashSet<String> = META_COLUMNS.iter().map(|s| s.to_string()).collect();
     taken.extend(order.iter().map(|(n, _)| n.clone()));
     for (name, kind) in &order {
+        let kind = match (typing, *kind) {
+            (Typing::AsSent, _) => Kind::Text,
+            (Typing::Typed, Kind::Text) => text_kind(name, &parts),
+            (Typing::Typed, kind) => kind,
+        };
         // Take this column out of every part (an absent column is all nulls there).
         let chunks: Vec<(usize, Option<Values>)> = parts
             .iter_mut()
@@ -111,9 +138,43 @@ pub fn frame(mut parts: Vec<PartRows>) -> Result<DataFrame> {
         } else {
             name.clone()
         };
-        columns.push(column(out_name.into(), *kind, chunks, height));
+        columns.push(column(out_name.into(), kind, chunks, height));
     }
     Ok(DataFrame::new(height, columns)?)
+}
+
+/// The type of a column that is text somewhere: the type every non-empty value reads back
+/// exactly as, across all parts, else text.
+fn text_kind(name: &str, parts: &[PartRows]) -> Kind {
+    let shape = parts
+        .iter()
+        .filter_map(|p| p.rows.columns().iter().find(|c| c.name == name))
+        .fold(Shape::EMPTY, |shape, c| {
+            shape.and(match &c.values {
+                Values::Text(t) => t.shape(),
+                Values::Null(_) => Shape::EMPTY,
+                // Mixed with text elsewhere: measured by the JSON text it would print as.
+                other => other.to_text().shape(),
+            })
+        });
+    if !shape.is_typed() {
+        Kind::Text
+    } else if shape.ints {
+        Kind::Int
+    } else if shape.numbers {
+        Kind::Float
+    } else {
+        Kind::Bool
+    }
+}
+
+/// A text value of a typed column: `""` is null; anything else was measured by its shape.
+fn parsed<T: std::str::FromStr>(value: Option<&str>) -> Option<T> {
+    value.filter(|v| !v.is_empty())?.parse().ok()
+}
+
+fn text_values<T: std::str::FromStr>(text: &hookgrid_flatfile::Text) -> Vec<Option<T>> {
+    text.iter().map(parsed).collect()
 }
 
 fn free_name(name: &str, taken: &HashSet<String>) -> String {
@@ -137,6 +198,7 @@ fn column(
             name,
             gather(chunks, height, |v| match v {
                 Values::Int(v) => Some(v),
+                Values::Text(t) => Some(text_values(&t)),
                 _ => None,
             }),
         ),
@@ -145,6 +207,7 @@ fn column(
             gather(chunks, height, |v| match v {
                 Values::Float(v) => Some(v),
                 Values::Int(v) => Some(v.into_iter().map(|x| x.map(|x| x as f64)).collect()),
+                Values::Text(t) => Some(text_values(&t)),
                 _ => None,
             }),
         ),
@@ -152,6 +215,7 @@ fn column(
             name,
             gather(chunks, height, |v| match v {
                 Values::Bool(v) => Some(v),
+                Values::Text(t) => Some(text_values(&t)),
                 _ => None,
             }),
         ),
@@ -203,10 +267,98 @@ mod tests {
         let body = hookgrid_flatfile::sample::request_body("e", "b", index, 9, valid, invalid);
         let p = parse(&body).expect("valid");
         PartRows {
-            index,
+            number: index,
             valid: p.envelope.valid_rows as usize,
             rows: p.rows,
         }
+    }
+
+    fn strings(df: &DataFrame, c: &str) -> Vec<Option<String>> {
+        df.column(c)
+            .expect(c)
+            .str()
+            .expect("str")
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn text_that_reads_back_as_a_number_or_boolean_is_typed() {
+        let df = frame(vec![
+            part(
+                1,
+                json!([{"h": "55", "w": "1.5", "ok": "true", "zip": "00123", "p": "1.50",
+                        "e": "", "mix": "5", "big": "12345678901234567890"}]),
+                json!([{"h": "", "w": "2", "ok": "", "zip": "7", "p": "2", "e": "", "mix": 6,
+                        "big": "1"}]),
+            ),
+            part(
+                2,
+                json!([{"h": "-3", "w": "", "ok": "false", "zip": "", "p": "", "e": null,
+                        "mix": null, "big": ""}]),
+                json!([]),
+            ),
+        ])
+        .expect("frame");
+        let dtype = |c: &str| df.column(c).expect(c).dtype().clone();
+        assert_eq!(dtype("h"), DataType::Int64);
+        assert_eq!(dtype("w"), DataType::Float64);
+        assert_eq!(dtype("ok"), DataType::Boolean);
+        assert_eq!(dtype("mix"), DataType::Int64, "a JSON 6 beside a text 5");
+        for text in ["zip", "p", "e", "big"] {
+            assert_eq!(dtype(text), DataType::String, "{text}");
+        }
+        let h: Vec<_> = df
+            .column("h")
+            .expect("h")
+            .i64()
+            .expect("i64")
+            .iter()
+            .collect();
+        assert_eq!(
+            h,
+            [Some(55), None, Some(-3)],
+            "\"\" is null in a typed column"
+        );
+        let w: Vec<_> = df
+            .column("w")
+            .expect("w")
+            .f64()
+            .expect("f64")
+            .iter()
+            .collect();
+        assert_eq!(w, [Some(1.5), Some(2.0), None]);
+        let ok: Vec<_> = df
+            .column("ok")
+            .expect("ok")
+            .bool()
+            .expect("b")
+            .iter()
+            .collect();
+        assert_eq!(ok, [Some(true), None, Some(false)]);
+        // Text columns keep "" and every value exactly.
+        assert_eq!(
+            strings(&df, "zip"),
+            [Some("00123".into()), Some("7".into()), Some(String::new())]
+        );
+        assert_eq!(
+            strings(&df, "e"),
+            [Some(String::new()), Some(String::new()), None]
+        );
+    }
+
+    #[test]
+    fn as_sent_keeps_every_data_column_as_text() {
+        let df = frame_with(
+            vec![part(1, json!([{"h": "55", "n": 7, "b": true}]), json!([]))],
+            Typing::AsSent,
+        )
+        .expect("frame");
+        assert_eq!(strings(&df, "h"), [Some("55".into())]);
+        assert_eq!(strings(&df, "n"), [Some("7".into())]);
+        assert_eq!(strings(&df, "b"), [Some("true".into())]);
+        assert_eq!(df.column("_valid").expect("v").dtype(), &DataType::Boolean);
     }
 
     #[test]

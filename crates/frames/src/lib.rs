@@ -17,7 +17,7 @@ pub mod store;
 mod view;
 
 pub use browse::Browser;
-pub use build::{META_COLUMNS, PartRows, frame};
+pub use build::{META_COLUMNS, PartRows, Typing, frame, frame_with};
 pub use export::{ExportFormat, ExportOptions};
 pub use page::{ColumnInfo, ColumnKind, Page};
 pub use polars::prelude::{DataFrame, IntoLazy, LazyFrame};

@@ -53,26 +53,64 @@ pub fn export(
     options: ExportOptions,
     source: Option<&Path>,
 ) -> Result<u64> {
+    let format = check_target(out, source)?;
+    let df = view
+        .drop(dropped(options))
+        .collect()
+        .map_err(crate::view::evaluation_error)?;
+    write(df, out, format)
+}
+
+/// Writes the rows `view` selects, in its order, with every value taken from `as_sent`: the
+/// same batch built with [`crate::Typing::AsSent`]. The view is evaluated on the typed frame
+/// (so `seats > 10` compares numbers) and the file holds each value as it arrived.
+pub fn export_as_sent(
+    view: LazyFrame,
+    as_sent: &DataFrame,
+    out: &Path,
+    options: ExportOptions,
+    source: Option<&Path>,
+) -> Result<u64> {
+    let format = check_target(out, source)?;
+    let positions = view
+        .select([col("_row").cast(IDX_DTYPE)])
+        .collect()
+        .map_err(crate::view::evaluation_error)?;
+    let positions = positions.column("_row")?.idx()?;
+    let df = as_sent
+        .take(positions)?
+        .lazy()
+        .drop(dropped(options))
+        .collect()?;
+    write(df, out, format)
+}
+
+fn check_target(out: &Path, source: Option<&Path>) -> Result<ExportFormat> {
     let format = ExportFormat::from_path(out)?;
     if let Some(source) = source
         && same_file(source, out)
     {
         return Err(FramesError::WouldOverwriteSource(out.to_path_buf()));
     }
-    let mut drop_columns: Vec<&str> = Vec::new();
+    Ok(format)
+}
+
+/// The meta columns an export leaves out.
+fn dropped(options: ExportOptions) -> Selector {
+    let mut names: Vec<&str> = Vec::new();
     if !options.meta {
-        drop_columns.extend(["_row", "_part"]);
+        names.extend(["_row", "_part"]);
         if options.rows != RowSet::All {
-            drop_columns.push("_valid");
+            names.push("_valid");
         }
     }
-    let mut df = view
-        .drop(Selector::ByName {
-            names: drop_columns.iter().map(|s| PlSmallStr::from(*s)).collect(),
-            strict: false,
-        })
-        .collect()
-        .map_err(crate::view::evaluation_error)?;
+    Selector::ByName {
+        names: names.iter().map(|s| PlSmallStr::from(*s)).collect(),
+        strict: false,
+    }
+}
+
+fn write(mut df: DataFrame, out: &Path, format: ExportFormat) -> Result<u64> {
     match format {
         ExportFormat::Csv => csv::write(&mut df, out)?,
         ExportFormat::Parquet => parquet::write(&mut df, out)?,

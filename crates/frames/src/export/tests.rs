@@ -143,3 +143,46 @@ fn unknown_extensions_and_the_source_file_are_refused() {
     assert!(matches!(err, FramesError::WouldOverwriteSource(_)), "{err}");
     assert_eq!(std::fs::read(&source).expect("read"), before);
 }
+
+#[test]
+fn as_sent_writes_the_rows_the_typed_view_selects_with_their_text() {
+    let typed = df!(
+        "_row" => [0i64, 1, 2],
+        "_part" => [1i32, 1, 2],
+        "_valid" => [true, false, true],
+        "h" => [Some(55i64), None, Some(9)]
+    )
+    .expect("df");
+    let as_sent = df!(
+        "_row" => [0i64, 1, 2],
+        "_part" => [1i32, 1, 2],
+        "_valid" => [true, false, true],
+        "h" => ["55", "", "9"]
+    )
+    .expect("df");
+    // Typed, 9 < 55: a numeric sort and a numeric filter, then the text as sent.
+    let view = View {
+        filter: Some("h > 1".into()),
+        sort: Some("h".parse().expect("sort")),
+        ..View::default()
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    for name in ["out.csv", "out.parquet"] {
+        let out = dir.path().join(name);
+        let viewed = view.apply(typed.clone().lazy()).expect("view");
+        let n =
+            export_as_sent(viewed, &as_sent, &out, ExportOptions::default(), None).expect("export");
+        assert_eq!(n, 2);
+        let back = if name.ends_with(".csv") {
+            read_csv(&out)
+        } else {
+            read_parquet(&out)
+        };
+        assert_eq!(names(&back), ["_valid", "h"]);
+        assert_eq!(
+            text(&back, "h"),
+            [Some("9".into()), Some("55".into())],
+            "{name}"
+        );
+    }
+}
