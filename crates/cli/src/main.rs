@@ -7,8 +7,10 @@ mod serve;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use hookgrid::{DATA_DIR_ENV, Hookgrid, RowSet, Settings, Sort, View};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hookgrid::{
+    BatchFilter, BatchStatus, DATA_DIR_ENV, ExportSettings, Hookgrid, RowSet, Settings, Sort, View,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,9 +75,32 @@ enum Command {
     Batches {
         #[command(flatten)]
         dir: DataDirArg,
+        /// Only imports with this text in their batch id, event id, type, schema or customer
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Only complete or only incomplete imports
+        #[arg(long, value_name = "STATUS")]
+        status: Option<Status>,
         /// Print one JSON array
         #[arg(long)]
         json: bool,
+    },
+    /// Show one import in detail: who sent it, its parts, what is missing
+    Show {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Batch id, event id, or a unique prefix of either
+        #[arg(long, value_name = "B")]
+        batch: String,
+        /// Print one JSON object
+        #[arg(long, conflicts_with = "part")]
+        json: bool,
+        /// Save this part's body (numbered from 1) exactly as it arrived, to --out
+        #[arg(long, value_name = "N", requires = "out")]
+        part: Option<u32>,
+        /// Where to save the part's body
+        #[arg(long, value_name = "FILE", requires = "part")]
+        out: Option<PathBuf>,
     },
     /// Print rows of an import
     Rows {
@@ -105,14 +130,23 @@ enum Command {
         /// Also write the _row and _part columns
         #[arg(long)]
         meta: bool,
+        /// Write every value exactly as it was sent (text), not the typed columns
+        #[arg(long)]
+        as_text: bool,
         /// Export an import that is still missing parts
         #[arg(long)]
         allow_incomplete: bool,
     },
-    /// List rejected requests with their reasons, newest first
+    /// List rejected requests with their reasons, newest first, or try them again
     Rejected {
         #[command(flatten)]
         dir: DataDirArg,
+        /// Try this rejected request again, as if it had just arrived
+        #[arg(long, value_name = "ID", conflicts_with = "retry_all")]
+        retry: Option<i64>,
+        /// Try every rejected request again, oldest first
+        #[arg(long)]
+        retry_all: bool,
         /// Print one JSON array
         #[arg(long)]
         json: bool,
@@ -142,6 +176,22 @@ enum Command {
         #[arg(long)]
         off: bool,
     },
+}
+
+/// `--status` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Status {
+    Complete,
+    Incomplete,
+}
+
+impl From<Status> for BatchStatus {
+    fn from(s: Status) -> BatchStatus {
+        match s {
+            Status::Complete => BatchStatus::Complete,
+            Status::Incomplete => BatchStatus::Incomplete,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -231,12 +281,43 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             }
             Ok(())
         }
-        Command::Batches { dir, json } => {
-            let batches = open(&dir)?.batches()?;
+        Command::Batches {
+            dir,
+            search,
+            status,
+            json,
+        } => {
+            let filter = BatchFilter {
+                search,
+                status: status.map(BatchStatus::from),
+            };
+            let batches = open(&dir)?.find_batches(&filter)?;
             if json {
                 output::json(&batches);
             } else {
                 output::batches(&batches);
+            }
+            Ok(())
+        }
+        Command::Show {
+            dir,
+            batch,
+            json,
+            part,
+            out,
+        } => {
+            let hg = open(&dir)?;
+            let batch = hg.resolve(&batch)?;
+            if let (Some(part), Some(out)) = (part, out) {
+                let bytes = hg.save_part_body(&batch, part, &out)?;
+                eprintln!("wrote part {part} ({bytes} bytes) to {}", out.display());
+                return Ok(());
+            }
+            let details = hg.details(&batch)?;
+            if json {
+                output::json(&details);
+            } else {
+                output::details(&details);
             }
             Ok(())
         }
@@ -262,17 +343,41 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             view,
             out,
             meta,
+            as_text,
             allow_incomplete,
         } => {
             let hg = open(&dir)?;
             let batch = hg.resolve(&view.batch)?;
-            let written = hg.export(&batch, &view.view(), &out, meta, allow_incomplete)?;
+            let settings = ExportSettings {
+                meta,
+                as_sent: as_text,
+                allow_incomplete,
+            };
+            let written = hg.export(&batch, &view.view(), &out, settings)?;
             println!("{written}");
             eprintln!("wrote {written} rows to {}", out.display());
             Ok(())
         }
-        Command::Rejected { dir, json } => {
-            let rejected = open(&dir)?.rejected()?;
+        Command::Rejected {
+            dir,
+            retry,
+            retry_all,
+            json,
+        } => {
+            let hg = open(&dir)?;
+            if retry.is_some() || retry_all {
+                let results = match retry {
+                    Some(id) => vec![hg.retry_rejected(id)?],
+                    None => hg.retry_all_rejected()?,
+                };
+                if json {
+                    output::json(&results);
+                } else {
+                    output::retried(&results);
+                }
+                return Ok(());
+            }
+            let rejected = hg.rejected()?;
             if json {
                 output::json(&rejected);
             } else {

@@ -1,6 +1,6 @@
 //! Plain-text tables and JSON for the terminal.
 
-use hookgrid::{Batch, BatchStatus, Page, Quarantined};
+use hookgrid::{Batch, BatchStatus, ImportDetails, Numbering, Page, Quarantined, Retried};
 use serde::Serialize;
 
 /// Prints any value as pretty JSON on stdout.
@@ -78,6 +78,7 @@ pub fn batches(batches: &[Batch]) {
                 b.revision.to_string(),
                 b.event_type.clone(),
                 b.schema.map(|s| s.to_string()).unwrap_or_default(),
+                hookgrid::customer_label(b).unwrap_or_default(),
                 status,
                 b.valid.to_string(),
                 b.invalid.to_string(),
@@ -92,6 +93,7 @@ pub fn batches(batches: &[Batch]) {
             "REV",
             "TYPE",
             "SCHEMA",
+            "CUSTOMER",
             "STATUS",
             "VALID",
             "INVALID",
@@ -99,6 +101,149 @@ pub fn batches(batches: &[Batch]) {
         ],
         &rows,
     );
+}
+
+/// One import in detail (`hookgrid show`).
+pub fn details(d: &ImportDetails) {
+    let b = &d.batch;
+    let line = |label: &str, value: String| println!("{label:<10}{}", clean_line(&value));
+    line("Batch", format!("{} (revision {})", b.batch, b.revision));
+    line("Event", format!("{} ({})", b.event, b.event_type));
+    line(
+        "Schema",
+        b.schema
+            .map_or_else(|| "none".to_owned(), |s| s.to_string()),
+    );
+    match (&b.customer, hookgrid::customer_label(b)) {
+        (Some(c), label) => {
+            line("Customer", label.unwrap_or_default());
+            println!("{:<10}{}", "", clean_line(&c.to_string()));
+        }
+        (None, _) => line("Customer", "none".to_owned()),
+    }
+    if let Some(name) = &d.customer_name_json {
+        let pretty = serde_json::to_string_pretty(name).unwrap_or_default();
+        println!("{:<10}customer.name, read as JSON:", "");
+        for l in pretty.lines() {
+            println!("{:<12}{}", "", clean_line(l));
+        }
+    }
+    let rows = format!(
+        "{} rows ({} valid, {} invalid)",
+        b.rows(),
+        b.valid,
+        b.invalid
+    );
+    match b.status {
+        BatchStatus::Complete => line(
+            "Status",
+            format!(
+                "complete: {} of {} parts, {rows}",
+                b.parts_received, b.parts_expected
+            ),
+        ),
+        BatchStatus::Incomplete => {
+            let missing: Vec<String> = d
+                .missing
+                .iter()
+                .map(|r| {
+                    if r.from == r.to {
+                        r.from.to_string()
+                    } else {
+                        format!("{}–{}", r.from, r.to)
+                    }
+                })
+                .collect();
+            line(
+                "Status",
+                format!(
+                    "incomplete: {} of {} parts, {rows} so far; missing part {}; last part {} ago",
+                    b.parts_received,
+                    b.parts_expected,
+                    missing.join(", "),
+                    ago(d.waiting_seconds.unwrap_or(0))
+                ),
+            );
+        }
+    }
+    if !b.mismatched.is_empty() {
+        let parts: Vec<String> = b.mismatched.iter().map(u32::to_string).collect();
+        line(
+            "Mismatch",
+            format!(
+                "part {} hold(s) a different number of rows than declared",
+                parts.join(", ")
+            ),
+        );
+    }
+    line(
+        "Numbering",
+        match d.numbering {
+            Numbering::FromZero => "event.sequence.index counts from 0",
+            Numbering::FromOne => "event.sequence.index counts from 1",
+            Numbering::Unknown => "not known yet (only indexes that fit either way have arrived)",
+        }
+        .to_owned(),
+    );
+    println!();
+    let rows: Vec<Vec<String>> = d
+        .parts
+        .iter()
+        .map(|p| {
+            vec![
+                p.part.to_string(),
+                p.index.to_string(),
+                p.received_at.clone(),
+                p.declared_rows.map(|d| d.to_string()).unwrap_or_default(),
+                (p.valid + p.invalid).to_string(),
+                p.valid.to_string(),
+                p.invalid.to_string(),
+                p.bytes.to_string(),
+                p.duplicates.to_string(),
+                if p.count_mismatch() {
+                    "count mismatch"
+                } else {
+                    ""
+                }
+                .to_owned(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "PART", "INDEX", "RECEIVED", "DECLARED", "ROWS", "VALID", "INVALID", "BYTES",
+            "REPEATS", "",
+        ],
+        &rows,
+    );
+    println!("(save a part's body with: hookgrid show --batch B --part N --out FILE)");
+}
+
+fn ago(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 48 * 3600 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s => format!("{} days", s / 86400),
+    }
+}
+
+/// One line of untrusted text, with control characters replaced.
+fn clean_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Results of `rejected --retry` / `--retry-all`.
+pub fn retried(results: &[Retried]) {
+    if results.is_empty() {
+        println!("No rejected requests to retry.");
+        return;
+    }
+    for r in results {
+        println!("#{}: {}", r.id, clean_line(&r.message));
+    }
 }
 
 pub fn rows(page: &Page) {

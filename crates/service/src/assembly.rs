@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use hookgrid_frames::PartRows;
+use hookgrid_flatfile::Rows;
 use hookgrid_ledger::EventKey;
 
 /// Body bytes of parsed rows held before the oldest imports are dropped from memory.
@@ -26,9 +26,19 @@ pub(crate) struct Pending {
     clock: u64,
 }
 
+/// One parsed part, by the index it was sent with (its number is only known once the import's
+/// base is).
+#[derive(Debug)]
+pub(crate) struct HeldPart {
+    pub index: u32,
+    /// How many of `rows` (the first ones) are valid.
+    pub valid: usize,
+    pub rows: Rows,
+}
+
 #[derive(Debug)]
 struct Held {
-    parts: Vec<PartRows>,
+    parts: Vec<HeldPart>,
     bytes: usize,
     touched: u64,
 }
@@ -42,7 +52,7 @@ impl Assembly {
 
 impl Pending {
     /// Holds one part's rows; `bytes` is its body size, the measure of the budget.
-    pub(crate) fn add(&mut self, key: EventKey, rows: PartRows, bytes: usize) {
+    pub(crate) fn add(&mut self, key: EventKey, rows: HeldPart, bytes: usize) {
         self.clock += 1;
         let held = self.imports.entry(key).or_insert(Held {
             parts: Vec::new(),
@@ -68,7 +78,7 @@ impl Pending {
     }
 
     /// Takes the rows held for an import (possibly none, or only some of its parts).
-    pub(crate) fn take(&mut self, key: EventKey) -> Vec<PartRows> {
+    pub(crate) fn take(&mut self, key: EventKey) -> Vec<HeldPart> {
         match self.imports.remove(&key) {
             Some(held) => {
                 self.bytes -= held.bytes;
@@ -82,10 +92,9 @@ impl Pending {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hookgrid_flatfile::Rows;
 
-    fn rows(index: u32) -> PartRows {
-        PartRows {
+    fn rows(index: u32) -> HeldPart {
+        HeldPart {
             index,
             valid: 0,
             rows: Rows::default(),

@@ -11,6 +11,12 @@ pub enum Error {
     /// No batch matches the id or prefix given.
     #[error("no batch or event matches {0:?}; `hookgrid batches` lists them")]
     NotFound(String),
+    /// The import has no stored part with that number.
+    #[error("batch {batch} has no stored part {part}")]
+    NoSuchPart { batch: String, part: u32 },
+    /// No rejected request has that id.
+    #[error("no rejected request #{0}")]
+    NoSuchRejected(i64),
     /// A prefix matches more than one batch.
     #[error("{selector:?} matches more than one batch ({candidates}); give more characters")]
     Ambiguous {
@@ -65,7 +71,7 @@ impl Error {
     /// A stable machine-readable name for this kind of error (`{code}` over IPC).
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::NotFound(_) => "not_found",
+            Error::NotFound(_) | Error::NoSuchPart { .. } | Error::NoSuchRejected(_) => "not_found",
             Error::Ambiguous { .. } => "ambiguous",
             Error::Incomplete { .. } => "incomplete",
             Error::Ledger(_) => "storage",

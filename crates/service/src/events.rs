@@ -1,6 +1,8 @@
 //! What happened, announced to whoever listens: the CLI log and the desktop UI.
 
 use hookgrid_ledger::QuarantineKind;
+
+use crate::RetryOutcome;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -17,6 +19,8 @@ pub enum Event {
         of: u32,
         /// Parts of this import stored so far.
         received: u32,
+        /// The part holds a different number of rows than its `data.meta` declares.
+        count_mismatch: bool,
     },
     /// The last missing part arrived; the batch's frame is being built.
     BatchCompleted {
@@ -45,6 +49,13 @@ pub enum Event {
     /// A request could not be stored at all (disk full, unwritable data dir); its sender was
     /// told to retry. The next `part_stored` means storage works again.
     StorageFailed { disk_full: bool, message: String },
+    /// A rejected request was tried again: stored (and gone from the quarantine), or still
+    /// refused (and kept, with its new reason).
+    RequestRetried {
+        #[ts(type = "number")]
+        id: i64,
+        outcome: RetryOutcome,
+    },
     /// A request was rejected and kept in the quarantine.
     RequestQuarantined {
         #[ts(type = "number")]

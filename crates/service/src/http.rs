@@ -5,7 +5,7 @@
 //! then the body is read under a size limit and a deadline (413 / 408), and only then parsed
 //! and committed on a blocking thread. A 2xx is sent only after the commit; everything that
 //! passed the token check and is not acknowledged is either quarantined (400/409/422) or was
-//! not stored at all (5xx, so the sender retries).
+//! not stored at all (5xx: the sender is told it failed; Flatfile documents no resending).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -180,6 +180,7 @@ fn stored(r: &Receipt) -> axum::Json<serde_json::Value> {
         "batch": r.batch,
         "part": r.part,
         "of": r.of,
+        "index": r.index,
     }))
 }
 

@@ -11,10 +11,13 @@
 mod assembly;
 mod browse;
 pub mod datadir;
+mod details;
 mod error;
 pub mod events;
 pub mod http;
+mod listing;
 mod probe;
+mod retry;
 pub mod signature;
 pub mod token;
 
@@ -23,8 +26,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use hookgrid_flatfile::{PayloadErrorKind, parse};
-use hookgrid_frames::{ExportOptions, IntoLazy, LazyFrame, PartRows, store};
+use hookgrid_flatfile::{PayloadErrorKind, parse, parse_as_sent};
+use hookgrid_frames::{ExportOptions, IntoLazy, LazyFrame, PartRows, Typing, store};
 use hookgrid_ledger::{Commit, EventKey, Ledger, LedgerError};
 use tokio::sync::broadcast;
 
@@ -34,11 +37,14 @@ pub use events::Event;
 pub use hookgrid_flatfile::sample;
 pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page, json_rows};
 pub use hookgrid_frames::{ExportFormat, RowSet, Sort, View};
-pub use hookgrid_ledger::{Batch, BatchStatus, QuarantineKind, Quarantined};
+pub use hookgrid_ledger::{Batch, BatchStatus, QuarantineKind, Quarantined, StoredPart};
 
+pub use details::{ImportDetails, Numbering, PartRange};
+pub use listing::{BatchFilter, customer_label};
 pub use probe::TestReport;
+pub use retry::{Retried, RetryOutcome};
 
-use assembly::Assembly;
+use assembly::{Assembly, HeldPart};
 use browse::Browsing;
 
 /// An open data dir: the ledger, the token, and the batch files derived from them.
@@ -86,8 +92,22 @@ pub struct Receipt {
     pub stored: bool,
     pub event: String,
     pub batch: String,
+    /// The part's number, from 1, whichever base the import's indexes use.
     pub part: u32,
+    /// `event.sequence.index` as sent.
+    pub index: u32,
     pub of: u32,
+}
+
+/// How an export is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportSettings {
+    /// Also write `_row` and `_part` (and `_valid`).
+    pub meta: bool,
+    /// Write every value exactly as it was sent (text), not the typed columns.
+    pub as_sent: bool,
+    /// Export an import that is still missing parts.
+    pub allow_incomplete: bool,
 }
 
 /// A request that was not acknowledged.
@@ -406,10 +426,9 @@ impl Hookgrid {
         batch: &Batch,
         view: &View,
         out: &Path,
-        meta: bool,
-        allow_incomplete: bool,
+        settings: ExportSettings,
     ) -> Result<u64> {
-        if batch.status == BatchStatus::Incomplete && !allow_incomplete {
+        if batch.status == BatchStatus::Incomplete && !settings.allow_incomplete {
             return Err(Error::Incomplete {
                 batch: batch.batch.clone(),
                 received: batch.parts_received,
@@ -421,10 +440,22 @@ impl Hookgrid {
         let (frame, source) = self.core.frame(batch)?;
         let options = ExportOptions {
             rows: view.rows,
-            meta,
+            meta: settings.meta,
         };
+        let viewed = view.apply(frame)?;
+        if settings.as_sent {
+            let as_sent =
+                hookgrid_frames::frame_with(self.core.parts_as_sent(batch)?, Typing::AsSent)?;
+            return Ok(hookgrid_frames::export::export_as_sent(
+                viewed,
+                &as_sent,
+                out,
+                options,
+                source.as_deref(),
+            )?);
+        }
         Ok(hookgrid_frames::export::export(
-            view.apply(frame)?,
+            viewed,
             out,
             options,
             source.as_deref(),
@@ -533,8 +564,28 @@ impl Drop for Hookgrid {
     }
 }
 
+/// Why a body was not stored, before it is quarantined.
+#[derive(Debug)]
+struct Refusal {
+    kind: QuarantineKind,
+    message: String,
+    /// `event.id` and `event.sequence.index`, when the body got far enough to say.
+    event: Option<(String, u32)>,
+}
+
+/// What storing a body came to: a receipt (and the import it completed), or a refusal.
+type Admission = Result<(Receipt, Option<EventKey>), Refusal>;
+
 impl Core {
     fn ingest(&self, body: &[u8]) -> Result<(Receipt, Option<EventKey>), IngestError> {
+        self.admit(body)?.or_else(|refusal| {
+            let event = refusal.event.as_ref().map(|(e, i)| (e.as_str(), *i));
+            Err(self.reject(refusal.kind, refusal.message, event, body)?)
+        })
+    }
+
+    /// Parses, checks and commits a body; a refusal is returned, not yet quarantined.
+    fn admit(&self, body: &[u8]) -> Result<Admission, LedgerError> {
         let part = match parse(body) {
             Ok(part) => part,
             Err(e) => {
@@ -542,20 +593,25 @@ impl Core {
                     PayloadErrorKind::NotJson => QuarantineKind::NotJson,
                     PayloadErrorKind::Contract => QuarantineKind::Contract,
                 };
-                return Err(self.reject(kind, e.message, None, body)?);
+                return Ok(Err(Refusal {
+                    kind,
+                    message: e.message,
+                    event: None,
+                }));
             }
         };
         let envelope = part.envelope;
-        let rows = PartRows {
+        let rows = HeldPart {
             index: envelope.index,
             valid: envelope.valid_rows as usize,
             rows: part.rows,
         };
-        let receipt = |stored| Receipt {
+        let receipt = |stored, part| Receipt {
             stored,
             event: envelope.event_id.clone(),
             batch: envelope.batch_id.clone(),
-            part: envelope.index,
+            part,
+            index: envelope.index,
             of: envelope.count,
         };
         // Commit and hand the rows to the assembly under one lock, so the worker building a
@@ -564,6 +620,7 @@ impl Core {
         match self.announce(self.ledger.commit_part(&envelope, body))? {
             Commit::Stored {
                 event,
+                part,
                 completed,
                 parts_received,
             } => {
@@ -572,20 +629,21 @@ impl Core {
                 let _ = self.events.send(Event::PartStored {
                     event: envelope.event_id.clone(),
                     batch: envelope.batch_id.clone(),
-                    part: envelope.index,
+                    part,
                     of: envelope.count,
                     received: parts_received,
+                    count_mismatch: envelope.count_mismatch(),
                 });
                 // The worker announces the completion: its counts need a read of the ledger,
                 // which the sender of this last part should not wait for.
-                Ok((receipt(true), completed.then_some(event)))
+                Ok(Ok((receipt(true, part), completed.then_some(event))))
             }
-            Commit::Duplicate { .. } => Ok((receipt(false), None)),
-            Commit::Conflict { reason } => {
-                drop(pending);
-                let hint = Some((envelope.event_id.as_str(), envelope.index));
-                Err(self.reject(QuarantineKind::Conflict, reason, hint, body)?)
-            }
+            Commit::Duplicate { part, .. } => Ok(Ok((receipt(false, part), None))),
+            Commit::Conflict { reason } => Ok(Err(Refusal {
+                kind: QuarantineKind::Conflict,
+                message: reason,
+                event: Some((envelope.event_id.clone(), envelope.index)),
+            })),
         }
     }
 
@@ -677,29 +735,47 @@ impl Core {
     }
 
     /// All parts of an import: those held in memory, the rest parsed again from the ledger.
-    fn parts(&self, batch: &Batch, mut held: Vec<PartRows>) -> Result<Vec<PartRows>> {
-        if held.len() as u32 == batch.parts_received {
-            return Ok(held);
-        }
-        let have: std::collections::HashSet<u32> = held.iter().map(|p| p.index).collect();
-        let loaded = self.ledger.for_each_part(batch.key, |index, body| {
-            if have.contains(&index) {
-                return Ok::<(), Error>(());
-            }
-            let part = parse(body).map_err(|e| Error::Corrupt {
-                event: batch.event.clone(),
-                part: index,
-                message: e.message,
+    fn parts(&self, batch: &Batch, mut held: Vec<HeldPart>) -> Result<Vec<PartRows>> {
+        if held.len() as u32 != batch.parts_received {
+            let have: std::collections::HashSet<u32> = held.iter().map(|p| p.index).collect();
+            let loaded = self.ledger.for_each_part(batch.key, |index, body| {
+                if have.contains(&index) {
+                    return Ok::<(), Error>(());
+                }
+                let part = parse(body).map_err(|e| corrupt(batch, index, e))?;
+                held.push(HeldPart {
+                    index,
+                    valid: part.envelope.valid_rows as usize,
+                    rows: part.rows,
+                });
+                Ok(())
             })?;
-            held.push(PartRows {
-                index,
+            loaded?;
+        }
+        Ok(held
+            .into_iter()
+            .map(|p| PartRows {
+                number: batch.part_number(p.index),
+                valid: p.valid,
+                rows: p.rows,
+            })
+            .collect())
+    }
+
+    /// All parts of an import parsed again from the ledger, every cell as the text it was
+    /// sent as.
+    fn parts_as_sent(&self, batch: &Batch) -> Result<Vec<PartRows>> {
+        let mut parts = Vec::new();
+        self.ledger.for_each_part(batch.key, |index, body| {
+            let part = parse_as_sent(body).map_err(|e| corrupt(batch, index, e))?;
+            parts.push(PartRows {
+                number: batch.part_number(index),
                 valid: part.envelope.valid_rows as usize,
                 rows: part.rows,
             });
-            Ok(())
-        })?;
-        loaded?;
-        Ok(held)
+            Ok::<(), Error>(())
+        })??;
+        Ok(parts)
     }
 
     /// The whole import in memory.
@@ -723,6 +799,14 @@ impl Core {
             store::write(&mut df, &path)?;
         }
         Ok((store::scan(&path)?, Some(path)))
+    }
+}
+
+fn corrupt(batch: &Batch, index: u32, e: hookgrid_flatfile::PayloadError) -> Error {
+    Error::Corrupt {
+        event: batch.event.clone(),
+        part: batch.part_number(index),
+        message: e.message,
     }
 }
 

@@ -259,7 +259,7 @@ fn incomplete_batches_can_be_read_but_export_needs_consent() {
     );
     let out = dir.path().join("out.csv");
     let err = hg
-        .export(&batch, &View::default(), &out, false, false)
+        .export(&batch, &View::default(), &out, ExportSettings::default())
         .expect_err("incomplete");
     assert!(
         matches!(
@@ -274,8 +274,16 @@ fn incomplete_batches_can_be_read_but_export_needs_consent() {
     );
     assert!(!out.exists());
     assert_eq!(
-        hg.export(&batch, &View::default(), &out, false, true)
-            .expect("export"),
+        hg.export(
+            &batch,
+            &View::default(),
+            &out,
+            ExportSettings {
+                allow_incomplete: true,
+                ..ExportSettings::default()
+            }
+        )
+        .expect("export"),
         1
     );
 }
@@ -412,4 +420,247 @@ fn retention_deletes_only_imports_idle_for_longer_than_the_setting() {
     assert_eq!(hg.settings().expect("settings").retention_days, Some(30));
     assert_eq!(hg.set_retention_days(None).expect("off"), 0);
     assert_eq!(hg.batches().expect("batches").len(), 1);
+}
+
+fn delivery(event: &str, index: u32, length: u32, valid: serde_json::Value) -> Vec<u8> {
+    crate::sample::delivery_body(event, "b-real", index, length, valid, json!([]))
+}
+
+#[test]
+fn a_zero_based_delivery_is_numbered_from_1_and_its_text_numbers_are_typed() {
+    let (dir, hg) = open();
+    let mut rx = hg.subscribe();
+    // Index 2 first: read as 0-based until index 0 arrives; the numbers never change.
+    for index in [2, 0, 1] {
+        let height = format!("{}", [5, 10, 9][index as usize]);
+        let r = hg
+            .ingest(&delivery(
+                "real",
+                index,
+                3,
+                json!([{"height_cm": height, "zip": "0055"}]),
+            ))
+            .expect("stored");
+        assert_eq!((r.part, r.index), (index + 1, index));
+    }
+    wait_ready(&mut rx);
+    let batch = hg.resolve("real").expect("resolve");
+    let sorted = View {
+        sort: Some("height_cm".parse().expect("sort")),
+        ..View::default()
+    };
+    let page = hg.page(&batch, &sorted, 0, 10).expect("page");
+    let rows = page.json_rows();
+    let seen: Vec<(serde_json::Value, serde_json::Value)> = rows
+        .iter()
+        .map(|r| (r["height_cm"].clone(), r["_part"].clone()))
+        .collect();
+    // A numeric sort (9 before 10), and `_part` numbered from 1.
+    assert_eq!(
+        seen,
+        [
+            (json!(5), json!(1)),
+            (json!(9), json!(3)),
+            (json!(10), json!(2))
+        ]
+    );
+    assert_eq!(rows[0]["zip"], json!("0055"));
+    let filtered = View {
+        filter: Some("height_cm > 8".into()),
+        ..View::default()
+    };
+    assert_eq!(hg.page(&batch, &filtered, 0, 10).expect("page").total, 2);
+
+    // Typed export, then as sent.
+    let out = dir.path().join("typed.csv");
+    hg.export(&batch, &filtered, &out, ExportSettings::default())
+        .expect("export");
+    let typed = std::fs::read_to_string(&out).expect("read");
+    assert_eq!(typed, "_valid,height_cm,zip\ntrue,10,0055\ntrue,9,0055\n");
+    let out = dir.path().join("sent.parquet");
+    let as_sent = ExportSettings {
+        as_sent: true,
+        ..ExportSettings::default()
+    };
+    assert_eq!(
+        hg.export(&batch, &sorted, &out, as_sent).expect("export"),
+        3
+    );
+    let back = store::scan(&out).expect("scan").collect().expect("read");
+    let heights: Vec<Option<&str>> = back
+        .column("height_cm")
+        .expect("column")
+        .str()
+        .expect("text, as sent")
+        .iter()
+        .collect();
+    assert_eq!(heights, [Some("5"), Some("9"), Some("10")]);
+}
+
+#[test]
+fn details_say_who_sent_an_import_and_what_is_missing() {
+    let (dir, hg) = open();
+    hg.ingest(&delivery("d", 1, 4, json!([{"a": "x"}])))
+        .expect("stored");
+    hg.ingest(&delivery("d", 1, 4, json!([{"a": "x"}])))
+        .expect("repeat");
+    // Declares 1 row (the sample counts them); its meta is edited to declare 5.
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&delivery("d", 3, 4, json!([{"a": "y"}]))).expect("json");
+    v["data"]["meta"]["length"] = json!(5);
+    hg.ingest(v.to_string().as_bytes()).expect("stored");
+    let batch = hg.resolve("d").expect("resolve");
+    assert_eq!(
+        batch.mismatched,
+        [4],
+        "shown while the import is incomplete"
+    );
+    let d = hg.details(&batch).expect("details");
+    assert_eq!(d.numbering, Numbering::Unknown);
+    let parts: Vec<(u32, u32, u32, bool)> = d
+        .parts
+        .iter()
+        .map(|p| (p.part, p.index, p.duplicates, p.count_mismatch()))
+        .collect();
+    assert_eq!(parts, [(2, 1, 1, false), (4, 3, 0, true)]);
+    assert_eq!(
+        d.missing,
+        [PartRange { from: 1, to: 1 }, PartRange { from: 3, to: 3 }]
+    );
+    assert!(d.waiting_seconds.is_some_and(|s| s < 60));
+    assert_eq!(
+        d.customer_name_json,
+        Some(json!({"tenant": "acme-eu", "plan": "business"}))
+    );
+    let json = serde_json::to_value(&d).expect("json");
+    assert_eq!(json["customer"]["companyName"], "Acme GmbH");
+    assert_eq!(
+        json["batch"], "b-real",
+        "the batch's fields are at the top level"
+    );
+
+    let out = dir.path().join("part.json");
+    let n = hg.save_part_body(&batch, 4, &out).expect("save");
+    assert_eq!(
+        std::fs::read(&out).expect("read"),
+        v.to_string().into_bytes()
+    );
+    assert_eq!(n as usize, v.to_string().len());
+    let err = hg
+        .save_part_body(&batch, 1, &out)
+        .expect_err("missing part");
+    assert_eq!(err.kind(), "not_found");
+
+    // Index 0 settles the numbering: the stored parts keep their numbers.
+    hg.ingest(&delivery("d", 0, 4, json!([]))).expect("stored");
+    let d = hg
+        .details(&hg.resolve("d").expect("resolve"))
+        .expect("details");
+    assert_eq!(d.numbering, Numbering::FromZero);
+    assert_eq!(d.missing, [PartRange { from: 3, to: 3 }]);
+}
+
+#[test]
+fn a_request_refused_by_an_older_rule_is_retried_into_an_import() {
+    let (_dir, hg) = open();
+    // What an older Hookgrid quarantined: the body as it arrived, refused for `length`.
+    let body = delivery("old", 0, 1, json!([{"a": "1"}]));
+    let id = hg
+        .core
+        .ledger
+        .quarantine(
+            QuarantineKind::Contract,
+            "event.sequence: missing field count",
+            None,
+            &body,
+        )
+        .expect("quarantine");
+    let broken = hg.ingest(b"{not json").expect_err("refused");
+    let IngestError::Rejected {
+        quarantine_id: broken,
+        ..
+    } = broken
+    else {
+        panic!("{broken:?}")
+    };
+    let mut rx = hg.subscribe();
+
+    let results = hg.retry_all_rejected().expect("retry");
+    let outcomes: Vec<(i64, RetryOutcome)> = results.iter().map(|r| (r.id, r.outcome)).collect();
+    assert_eq!(
+        outcomes,
+        [(id, RetryOutcome::Stored), (broken, RetryOutcome::Rejected)]
+    );
+    assert_eq!(results[0].message, "stored as part 1 of 1 of batch b-real");
+    assert!(
+        results[1].message.contains("not valid JSON"),
+        "{}",
+        results[1].message
+    );
+    wait_ready(&mut rx);
+    let batch = hg.resolve("old").expect("an import now");
+    assert_eq!(batch.rows(), 1);
+    let left = hg.rejected().expect("list");
+    assert_eq!(left.iter().map(|q| q.id).collect::<Vec<_>>(), [broken]);
+    // The same body again (say it was quarantined twice) is a duplicate, and leaves too.
+    let again = hg
+        .core
+        .ledger
+        .quarantine(QuarantineKind::Contract, "old rule", None, &body)
+        .expect("quarantine");
+    assert_eq!(
+        hg.retry_rejected(again).expect("retry").outcome,
+        RetryOutcome::Duplicate
+    );
+    assert_eq!(
+        hg.retry_rejected(again).expect_err("gone").kind(),
+        "not_found"
+    );
+}
+
+#[test]
+fn a_signature_refusal_is_retried_only_once_signing_is_off() {
+    let (_dir, hg) = open();
+    hg.set_signing_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        .expect("secret");
+    let body = delivery("signed", 0, 1, json!([{"a": "1"}]));
+    let Err(IngestError::Rejected { quarantine_id, .. }) =
+        hg.ingest_signed(&body, Signed::default())
+    else {
+        panic!("an unsigned request is refused")
+    };
+    let r = hg.retry_rejected(quarantine_id).expect("retry");
+    assert_eq!(r.outcome, RetryOutcome::Rejected);
+    assert!(
+        r.message.contains("cannot be checked again"),
+        "{}",
+        r.message
+    );
+    hg.set_signing_secret("").expect("off");
+    let r = hg.retry_rejected(quarantine_id).expect("retry");
+    assert_eq!(r.outcome, RetryOutcome::Stored, "{}", r.message);
+}
+
+#[test]
+fn imports_are_found_by_text_and_status() {
+    let (_dir, hg) = open();
+    hg.ingest(&delivery("found", 0, 2, json!([])))
+        .expect("stored");
+    hg.ingest(&body("plain", "b-plain", 1, 1, json!([]), json!([])))
+        .expect("stored");
+    let find = |search: &str, status: Option<BatchStatus>| -> Vec<String> {
+        hg.find_batches(&BatchFilter {
+            search: Some(search.to_owned()),
+            status,
+        })
+        .expect("find")
+        .into_iter()
+        .map(|b| b.event)
+        .collect()
+    };
+    assert_eq!(find("acme gmbh", None), ["found"]);
+    assert_eq!(find("B-PLAIN", None), ["plain"]);
+    assert_eq!(find("", Some(BatchStatus::Incomplete)), ["found"]);
+    assert_eq!(find("", None), ["plain", "found"]);
+    assert!(find("acme", Some(BatchStatus::Complete)).is_empty());
 }

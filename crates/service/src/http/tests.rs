@@ -1,6 +1,7 @@
 //! One `oneshot` test per status code, and one test on a real socket.
 
 use super::*;
+use crate::BatchStatus;
 use crate::tests::body;
 use axum::http::Request;
 use http_body_util::BodyExt;
@@ -69,11 +70,133 @@ async fn stored_then_duplicate_are_200_with_the_receipt() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         json,
-        json!({"status": "stored", "event": "ev-1", "batch": "b-1", "part": 1, "of": 2})
+        json!({"status": "stored", "event": "ev-1", "batch": "b-1", "part": 1, "of": 2, "index": 1})
     );
     let (status, json) = send(&f, Limits::default(), post(&hook(&f), sample(1, 2))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["status"], "duplicate");
+}
+
+fn delivery(event: &str, index: u32, length: u32) -> Vec<u8> {
+    crate::sample::delivery_body(
+        event,
+        "b-real",
+        index,
+        length,
+        json!([{"name": "Rack", "height_cm": format!("{}", 50 + index)}]),
+        json!([{"name": "", "height_cm": ""}]),
+    )
+}
+
+#[tokio::test]
+async fn a_one_request_delivery_counting_from_0_is_stored() {
+    let f = fixture();
+    let (status, json) = send(
+        &f,
+        Limits::default(),
+        post(&hook(&f), delivery("one", 0, 1)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(
+        json,
+        json!({"status": "stored", "event": "one", "batch": "b-real", "part": 1, "of": 1, "index": 0})
+    );
+    let b = f.hookgrid.resolve("one").expect("batch");
+    assert_eq!(b.status, BatchStatus::Complete);
+    assert_eq!(b.customer.expect("customer")["userId"], "ops-7");
+}
+
+#[tokio::test]
+async fn parts_counting_from_0_or_from_1_arrive_out_of_order_and_twice() {
+    let f = fixture();
+    // From 0: index 1 first (either base), then 2, a repeat, then 0.
+    let mut receipts = Vec::new();
+    for index in [1, 2, 2, 0] {
+        let (status, json) = send(
+            &f,
+            Limits::default(),
+            post(&hook(&f), delivery("zero", index, 3)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        receipts.push((
+            json["status"].clone(),
+            json["part"].clone(),
+            json["index"].clone(),
+        ));
+    }
+    assert_eq!(
+        receipts,
+        [
+            (json!("stored"), json!(2), json!(1)),
+            (json!("stored"), json!(3), json!(2)),
+            (json!("duplicate"), json!(3), json!(2)),
+            (json!("stored"), json!(1), json!(0)),
+        ]
+    );
+    let b = f.hookgrid.resolve("zero").expect("batch");
+    assert_eq!((b.status, b.parts_received), (BatchStatus::Complete, 3));
+    // From 1, as documented: 3, then 1, then 2.
+    for index in [3, 1, 2] {
+        let (status, json) = send(&f, Limits::default(), post(&hook(&f), sample(index, 3))).await;
+        assert_eq!(
+            (status, json["part"].clone()),
+            (StatusCode::OK, json!(index))
+        );
+    }
+    let b = f.hookgrid.resolve("ev-1").expect("batch");
+    assert_eq!(b.status, BatchStatus::Complete);
+}
+
+#[tokio::test]
+async fn an_import_with_both_index_0_and_index_n_is_409_and_quarantined() {
+    let f = fixture();
+    let (status, _) = send(
+        &f,
+        Limits::default(),
+        post(&hook(&f), delivery("both", 0, 2)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, json) = send(
+        &f,
+        Limits::default(),
+        post(&hook(&f), delivery("both", 2, 2)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    assert_eq!(json["error"], "conflict");
+    let message = json["message"].as_str().expect("message");
+    assert!(message.contains("both index 0 and index 2"), "{message}");
+    let q = f.hookgrid.rejected().expect("list");
+    assert_eq!((q.len(), q[0].kind), (1, QuarantineKind::Conflict));
+    assert_eq!((q[0].event.as_deref(), q[0].part), (Some("both"), Some(2)));
+}
+
+#[tokio::test]
+async fn count_and_length_disagreeing_and_an_index_past_the_end_are_422() {
+    let f = fixture();
+    let mut v: Value = serde_json::from_slice(&delivery("d", 0, 2)).expect("json");
+    v["event"]["sequence"]["count"] = json!(3);
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), v.to_string())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        json["message"]
+            .as_str()
+            .expect("message")
+            .contains("must agree")
+    );
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), delivery("d", 3, 2))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        json["message"]
+            .as_str()
+            .expect("message")
+            .contains("index is 3")
+    );
+    assert_eq!(f.hookgrid.rejected().expect("list").len(), 2);
+    assert!(f.hookgrid.batches().expect("list").is_empty());
 }
 
 #[tokio::test]
@@ -157,7 +280,7 @@ async fn conflicts_are_409_and_quarantined() {
         json["message"]
             .as_str()
             .expect("message")
-            .contains("count 2")
+            .contains("announced with 2 parts")
     );
     assert_eq!(f.hookgrid.rejected().expect("list").len(), 2);
     assert_eq!(f.hookgrid.batches().expect("list")[0].parts_received, 1);
