@@ -2,8 +2,12 @@
 // checked against capabilities/main.json by a test. The handler list in lib.rs names the same.
 pub const COMMANDS: &[&str] = &[
     "list_batches",
+    "import_details",
+    "save_part_body",
     "list_rejected",
     "rejected_body",
+    "retry_rejected",
+    "retry_all_rejected",
     "fetch_page",
     "close_batch",
     "export_rows",

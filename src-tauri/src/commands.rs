@@ -5,7 +5,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hookgrid::{Batch, ColumnInfo, Hookgrid, Quarantined, RowSet, TestReport, View};
+use hookgrid::{
+    Batch, BatchFilter, ColumnInfo, ExportSettings, Hookgrid, ImportDetails, Quarantined, Retried,
+    RowSet, TestReport, View,
+};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
@@ -30,9 +33,59 @@ async fn blocking<T: Send + 'static>(
         .map_err(IpcError::from)
 }
 
+/// The imports that pass `filter`, newest first.
 #[tauri::command]
-pub async fn list_batches(state: State<'_, AppState>) -> IpcResult<Vec<Batch>> {
-    blocking(&state, Hookgrid::batches).await
+pub async fn list_batches(
+    state: State<'_, AppState>,
+    filter: Option<BatchFilter>,
+) -> IpcResult<Vec<Batch>> {
+    blocking(&state, move |h| h.find_batches(&filter.unwrap_or_default())).await
+}
+
+/// One import in detail: customer, numbering, parts, what is missing.
+#[tauri::command]
+pub async fn import_details(state: State<'_, AppState>, event: String) -> IpcResult<ImportDetails> {
+    blocking(&state, move |h| h.details(&h.resolve(&event)?)).await
+}
+
+/// Asks where to save part `part` of an import and writes its body there as it arrived;
+/// `None` when the user cancels.
+#[tauri::command]
+pub async fn save_part_body<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    event: String,
+    part: u32,
+) -> IpcResult<Option<String>> {
+    let chosen = app
+        .dialog()
+        .file()
+        .set_title(format!("Save the body of part {part}"))
+        .add_filter("JSON", &["json"])
+        .set_file_name(format!("part-{part}.json"))
+        .blocking_save_file();
+    let path = match chosen.map(|p| p.into_path()) {
+        None => return Ok(None),
+        Some(Ok(path)) => path,
+        Some(Err(e)) => return Err(IpcError::new("io", format!("cannot use that file: {e}"))),
+    };
+    blocking(&state, move |h| {
+        h.save_part_body(&h.resolve(&event)?, part, &path)?;
+        Ok(Some(path.to_string_lossy().into_owned()))
+    })
+    .await
+}
+
+/// Tries one rejected request again, as if it had just arrived.
+#[tauri::command]
+pub async fn retry_rejected(state: State<'_, AppState>, id: i64) -> IpcResult<Retried> {
+    blocking(&state, move |h| h.retry_rejected(id)).await
+}
+
+/// Tries every rejected request again, oldest first.
+#[tauri::command]
+pub async fn retry_all_rejected(state: State<'_, AppState>) -> IpcResult<Vec<Retried>> {
+    blocking(&state, Hookgrid::retry_all_rejected).await
 }
 
 #[tauri::command]
@@ -152,6 +205,9 @@ pub struct ExportRequest {
     pub path: String,
     /// Also write `_row`, `_part` and `_valid`.
     pub meta: bool,
+    /// Write every value exactly as it was sent (text), not the typed columns.
+    #[serde(default)]
+    pub as_sent: bool,
     /// Export an import that still lacks parts.
     pub allow_incomplete: bool,
 }
@@ -165,7 +221,12 @@ pub async fn export_rows(
         let batch = h.resolve(&request.event)?;
         let view = request.scope.view(request.view);
         let path = PathBuf::from(&request.path);
-        let rows = h.export(&batch, &view, &path, request.meta, request.allow_incomplete)?;
+        let settings = ExportSettings {
+            meta: request.meta,
+            as_sent: request.as_sent,
+            allow_incomplete: request.allow_incomplete,
+        };
+        let rows = h.export(&batch, &view, &path, settings)?;
         Ok(ExportReport {
             rows,
             path: request.path,

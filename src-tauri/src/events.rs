@@ -112,6 +112,7 @@ mod tests {
             part: 1,
             of: 2,
             received: 1,
+            count_mismatch: false,
         };
         assert_eq!(notification(&stored), None);
         assert_eq!(thousands(0), "0");

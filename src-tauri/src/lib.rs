@@ -28,8 +28,12 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::list_batches,
+            commands::import_details,
+            commands::save_part_body,
             commands::list_rejected,
             commands::rejected_body,
+            commands::retry_rejected,
+            commands::retry_all_rejected,
             commands::fetch_page,
             commands::close_batch,
             commands::export_rows,

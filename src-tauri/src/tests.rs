@@ -200,6 +200,105 @@ fn a_batch_posted_to_the_listener_is_listed_paged_filtered_and_exported() {
 }
 
 #[test]
+fn a_real_shaped_delivery_is_found_detailed_exported_as_sent_and_a_refusal_retried() {
+    let d = desk();
+    let c = d.listen();
+    let webhook = c["webhook_url"].as_str().expect("url").to_owned();
+    let client = reqwest::blocking::Client::new();
+    let post = |body: Vec<u8>| {
+        client
+            .post(&webhook)
+            .body(body)
+            .send()
+            .expect("post")
+            .status()
+            .as_u16()
+    };
+    let rows = |h: &str| json!([{"h": h}]);
+    assert_eq!(
+        post(sample::delivery_body(
+            "real",
+            "b-real",
+            1,
+            2,
+            rows("10"),
+            json!([])
+        )),
+        200
+    );
+    assert_eq!(
+        post(sample::delivery_body(
+            "real",
+            "b-real",
+            0,
+            2,
+            rows("9"),
+            json!([])
+        )),
+        200
+    );
+    assert_eq!(post(b"not json".to_vec()), 400);
+
+    let found = d.ok(
+        "list_batches",
+        json!({"filter": {"search": "acme", "status": "complete"}}),
+    );
+    assert_eq!(found.as_array().map(Vec::len), Some(1));
+    assert_eq!(found[0]["customer"]["companyName"], "Acme GmbH");
+    let none = d.ok(
+        "list_batches",
+        json!({"filter": {"search": null, "status": "incomplete"}}),
+    );
+    assert_eq!(none, json!([]));
+
+    let details = d.ok("import_details", json!({"event": "real"}));
+    assert_eq!(details["numbering"], "from_zero");
+    assert_eq!(details["parts"].as_array().map(Vec::len), Some(2));
+    assert_eq!(details["customer_name_json"]["tenant"], "acme-eu");
+
+    let sorted = json!({"rows": "all", "filter": null, "search": null, "sort": {"column": "h", "descending": false}});
+    let page = d.ok(
+        "fetch_page",
+        json!({"event": "real", "view": sorted, "offset": 0, "limit": 10}),
+    );
+    let h_at = page["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .position(|c| c["name"] == "h")
+        .expect("h");
+    assert_eq!(page["columns"][h_at]["kind"], "int");
+    assert_eq!(
+        (page["rows"][0][h_at].clone(), page["rows"][1][h_at].clone()),
+        (json!(9), json!(10))
+    );
+
+    let out = d.dir.path().join("as-sent.csv");
+    d.ok(
+        "export_rows",
+        json!({"request": {
+            "event": "real", "view": sorted, "scope": "view", "path": out.to_string_lossy(),
+            "meta": false, "as_sent": true, "allow_incomplete": false
+        }}),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("csv"),
+        "_valid,h\ntrue,9\ntrue,10\n"
+    );
+
+    let rejected = d.ok("list_rejected", json!({}));
+    let id = rejected[0]["id"].clone();
+    let retried = d.ok("retry_rejected", json!({"id": id}));
+    assert_eq!(retried["outcome"], "rejected");
+    let all = d.ok("retry_all_rejected", json!({}));
+    assert_eq!(all[0]["outcome"], "rejected");
+    let gone = d
+        .invoke("retry_rejected", json!({"id": 999}))
+        .expect_err("no such request");
+    assert_eq!(gone["code"], "not_found");
+}
+
+#[test]
 fn the_connection_follows_the_public_url_and_the_token() {
     let d = desk();
     let c = d.listen();

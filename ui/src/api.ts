@@ -4,13 +4,16 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Batch } from "./bindings/Batch";
+import type { BatchFilter } from "./bindings/BatchFilter";
 import type { Connection } from "./bindings/Connection";
 import type { Event } from "./bindings/Event";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { GridPage } from "./bindings/GridPage";
+import type { ImportDetails } from "./bindings/ImportDetails";
 import type { IpcError } from "./bindings/IpcError";
 import type { Quarantined } from "./bindings/Quarantined";
+import type { Retried } from "./bindings/Retried";
 import type { TestReport } from "./bindings/TestReport";
 import type { View } from "./bindings/View";
 
@@ -38,9 +41,13 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const api = {
-  listBatches: () => call<Batch[]>("list_batches"),
+  listBatches: (filter: BatchFilter | null = null) => call<Batch[]>("list_batches", { filter }),
+  importDetails: (event: string) => call<ImportDetails>("import_details", { event }),
+  savePartBody: (event: string, part: number) => call<string | null>("save_part_body", { event, part }),
   listRejected: () => call<Quarantined[]>("list_rejected"),
   rejectedBody: (id: number) => call<string>("rejected_body", { id }),
+  retryRejected: (id: number) => call<Retried>("retry_rejected", { id }),
+  retryAllRejected: () => call<Retried[]>("retry_all_rejected"),
   fetchPage: (event: string, view: View, offset: number, limit: number) =>
     call<GridPage>("fetch_page", { event, view, offset, limit }),
   closeBatch: () => call<void>("close_batch"),

@@ -35,7 +35,7 @@ export class App {
   constructor(private api: Api) {
     this.batches = new BatchList(api, (b) => void this.openBatch(b), (list) => this.onBatches(list));
     this.connection = new ConnectionPanel(api, (c) => this.onConnection(c));
-    this.rejected = new RejectedView(api);
+    this.rejected = new RejectedView(api, () => void this.reloadAll());
     this.exporter = new ExportDialog(api);
     this.root = h(
       "div",
@@ -87,6 +87,10 @@ export class App {
       this.renderNav();
       if (this.page === "rejected") void this.rejected.load();
     }
+    if (e.type === "request_retried" && this.page !== "rejected") {
+      // Retried elsewhere (the CLI): the count changed.
+      void this.reloadAll();
+    }
     if (e.type === "batch_failed") {
       this.fail(`Batch ${e.batch} could not be opened`, new Error(e.message));
     }
@@ -95,8 +99,8 @@ export class App {
       this.storageTrouble = true;
       this.warn(
         e.disk_full
-          ? `The disk is full: a request from Flatfile could not be stored, and Flatfile was told to send it again later. Free space on the disk that holds ${where}; nothing already received is lost.`
-          : `A request from Flatfile could not be stored (${e.message}). Flatfile was told to send it again later; check that ${where} is writable.`,
+          ? `The disk is full: a request from Flatfile could not be stored. Flatfile was answered with an error, but it documents no resending, so that import will likely stay incomplete here. Free space on the disk that holds ${where}, then have the import submitted again. Nothing already received is lost.`
+          : `A request from Flatfile could not be stored (${e.message}). Flatfile was answered with an error, but it documents no resending: check that ${where} is writable, then have the import submitted again.`,
       );
     }
     if (e.type === "part_stored" && this.storageTrouble) {

@@ -1,15 +1,21 @@
-// The sidebar's list of imports: newest first, each with its status badge and counts, kept
-// live from core events (a batch appears with its first part and turns complete in place).
+// The sidebar's list of imports: newest first, each with who sent it, its status badge and
+// counts, kept live from core events (a batch appears with its first part and turns complete
+// in place). A search box and a status filter narrow it; the filtering runs in Rust.
 
 import type { Api } from "./api";
 import type { Batch } from "./bindings/Batch";
+import type { BatchFilter } from "./bindings/BatchFilter";
+import type { BatchStatus } from "./bindings/BatchStatus";
 import type { Event } from "./bindings/Event";
 import { h, replace } from "./dom";
-import { badge, count, newestFirst, received, shortId } from "./format";
+import { badge, count, customerLabel, newestFirst, received, rows, shortId } from "./format";
 
 /** How long events are gathered before the list is read again (a batch of 1,000 parts
  *  arriving is one reload, not a thousand). */
 export const REFRESH_DELAY_MS = 150;
+
+/** Entries drawn at most: a ledger of thousands of imports is searched, not scrolled. */
+export const MAX_SHOWN = 200;
 
 export class BatchList {
   readonly root: HTMLElement;
@@ -21,20 +27,72 @@ export class BatchList {
     { class: "empty", testid: "batches-empty" },
     "No imports yet. Open Connection, paste the webhook URL into Flatfile, and imports appear here as they arrive.",
   );
+  private more = h("p", { class: "empty", testid: "batches-more", hidden: true });
+  private noMatch = h("p", { class: "empty", testid: "batches-no-match", hidden: true });
+  private search: HTMLInputElement;
+  private status: HTMLSelectElement;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped per read: an answer to an older filter is dropped. */
+  private generation = 0;
 
   constructor(
     private api: Pick<Api, "listBatches">,
     private onSelect: (batch: Batch) => void,
     private onChange: (batches: Batch[]) => void = () => undefined,
   ) {
-    this.root = h("div", { class: "batches" }, h("h2", {}, "Imports"), this.empty, this.list);
+    this.search = h("input", {
+      type: "search",
+      class: "batch-search",
+      placeholder: "Find an import: id, customer, schema",
+      "aria-label": "Find an import",
+      testid: "batch-search",
+      oninput: () => {
+        clearTimeout(this.searchTimer);
+        this.searchTimer = setTimeout(() => void this.refresh().catch((e) => console.error("cannot read imports", e)), REFRESH_DELAY_MS);
+      },
+    });
+    this.status = h(
+      "select",
+      { class: "batch-status-filter", "aria-label": "Status", testid: "batch-status-filter", onchange: () => void this.refresh().catch((e) => console.error("cannot read imports", e)) },
+      h("option", { value: "" }, "All"),
+      h("option", { value: "complete" }, "Complete"),
+      h("option", { value: "incomplete" }, "Incomplete"),
+    );
+    this.root = h(
+      "div",
+      { class: "batches" },
+      h("h2", {}, "Imports"),
+      h("div", { class: "batch-filters" }, this.search, this.status),
+      this.empty,
+      this.noMatch,
+      this.list,
+      this.more,
+    );
     this.list.addEventListener("keydown", (e) => this.onKey(e));
+  }
+
+  /** The filter the search box and the status menu make. */
+  filter(): BatchFilter {
+    const search = this.search.value.trim();
+    return {
+      search: search === "" ? null : search,
+      status: this.status.value === "" ? null : (this.status.value as BatchStatus),
+    };
+  }
+
+  private filtered(): boolean {
+    const f = this.filter();
+    return f.search !== null || f.status !== null;
   }
 
   /** Reads the list from Rust. */
   async refresh(): Promise<void> {
-    const batches = newestFirst(await this.api.listBatches());
+    // This read uses the search box as it is now: a pending debounced read is not needed.
+    clearTimeout(this.searchTimer);
+    const generation = ++this.generation;
+    const batches = newestFirst(await this.api.listBatches(this.filter()));
+    if (generation !== this.generation) return;
     this.batches = batches;
     this.render();
     this.onChange(batches);
@@ -69,13 +127,26 @@ export class BatchList {
   }
 
   private render(): void {
-    this.empty.hidden = this.batches.length > 0;
-    replace(this.list, ...this.batches.map((b) => this.item(b)));
+    const filtered = this.filtered();
+    this.empty.hidden = this.batches.length > 0 || filtered;
+    this.noMatch.hidden = this.batches.length > 0 || !filtered;
+    replace(this.noMatch, "No import matches. ", h("button", { type: "button", class: "link", testid: "batches-clear", onclick: () => this.clearFilter() }, "Show all"));
+    const shown = this.batches.slice(0, MAX_SHOWN);
+    replace(this.list, ...shown.map((b) => this.item(b)));
+    this.more.hidden = this.batches.length <= shown.length;
+    replace(this.more, `Showing the newest ${count(shown.length)} of ${count(this.batches.length)}: search to find older ones.`);
     this.select(this.selected);
+  }
+
+  private clearFilter(): void {
+    this.search.value = "";
+    this.status.value = "";
+    void this.refresh().catch((e) => console.error("cannot read imports", e));
   }
 
   private item(b: Batch): HTMLElement {
     const tag = badge(b);
+    const who = customerLabel(b);
     return h(
       "li",
       {
@@ -86,26 +157,32 @@ export class BatchList {
         "data-event": b.event,
         "data-batch": b.batch,
         "data-status": b.status,
-        title: `batch ${b.batch}\nevent ${b.event}`,
         onclick: () => this.onSelect(b),
       },
       h(
         "div",
         { class: "batch-line" },
-        h("span", { class: "batch-id" }, shortId(b.batch)),
+        h("span", { class: "batch-id", title: `batch ${b.batch}\nevent ${b.event}` }, shortId(b.batch)),
+        b.revision > 1 ? h("span", { class: "revision", testid: "batch-revision", title: `Flatfile sent batch ${b.batch} again: this is revision ${b.revision} (event ${b.event})` }, `rev ${b.revision}`) : null,
         h("span", { class: `badge ${tag.tone}`, title: tag.title, testid: "batch-status" }, tag.label),
       ),
       h(
         "div",
         { class: "batch-line sub" },
-        h("span", {}, b.schema === null ? "—" : `schema ${b.schema}`),
+        h("span", { class: "who", testid: "batch-customer", title: who ?? "" }, who ?? (b.schema === null ? "—" : `schema ${b.schema}`)),
         h("span", {}, received(b.first_received)),
       ),
       h(
         "div",
         { class: "batch-line sub" },
-        h("span", { class: "valid-count", testid: "batch-valid" }, `${count(b.valid)} valid`),
-        h("span", { class: "invalid-count", testid: "batch-invalid" }, `${count(b.invalid)} invalid`),
+        h("span", { testid: "batch-rows" }, rows(b.valid + b.invalid)),
+        h(
+          "span",
+          {},
+          h("span", { class: "valid-count", testid: "batch-valid" }, `${count(b.valid)} valid`),
+          " · ",
+          h("span", { class: "invalid-count", testid: "batch-invalid" }, `${count(b.invalid)} invalid`),
+        ),
       ),
     );
   }

@@ -29,6 +29,7 @@ export class ExportDialog {
   private view: View | null = null;
   private path: HTMLInputElement;
   private meta: HTMLInputElement;
+  private asSent: HTMLInputElement;
   private incomplete: HTMLInputElement;
   private incompleteRow: HTMLElement;
   private status = h("div", { class: "export-status", testid: "export-status", role: "status", "aria-live": "polite" });
@@ -37,6 +38,7 @@ export class ExportDialog {
   constructor(private api: ExportApi) {
     this.path = h("input", { type: "text", testid: "export-path", "aria-label": "File", placeholder: "/home/you/import.csv or .parquet", spellcheck: "false" });
     this.meta = h("input", { type: "checkbox", testid: "export-meta" });
+    this.asSent = h("input", { type: "checkbox", testid: "export-as-sent" });
     this.incomplete = h("input", { type: "checkbox", testid: "export-incomplete" });
     this.incompleteRow = h("label", { class: "check" }, this.incomplete, " Export although parts are still missing");
     this.go = h("button", { type: "submit", class: "primary", testid: "export-run" }, "Export");
@@ -56,6 +58,12 @@ export class ExportDialog {
         h("div", { class: "row" }, this.path, h("button", { type: "button", testid: "export-choose", onclick: () => void this.choose() }, "Choose…")),
       ),
       h("label", { class: "check" }, this.meta, " Include the _row and _part columns"),
+      h(
+        "label",
+        { class: "check", title: "Columns of numbers are written as numbers by default; this writes every cell as the text Flatfile sent (“0055”, “1.50”, empty cells as empty text)" },
+        this.asSent,
+        " Values as sent (every cell as the text Flatfile sent)",
+      ),
       h("p", { class: "hint" }, "Exports that mix valid and invalid rows keep the _valid column to tell them apart."),
       this.incompleteRow,
       this.status,
@@ -113,6 +121,7 @@ export class ExportDialog {
         scope: this.scope(),
         path,
         meta: this.meta.checked,
+        as_sent: this.asSent.checked,
         allow_incomplete: this.incomplete.checked,
       });
       this.status.dataset.state = "done";

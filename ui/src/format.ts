@@ -30,24 +30,47 @@ export function received(rfc3339: string, now: Date = new Date()): string {
 
 export type BadgeTone = "ok" | "waiting" | "warning";
 
-/** The status badge of a batch: complete, incomplete n of m, or count mismatch. */
+/** "part 2", "parts 2, 5" */
+export function partList(numbers: number[]): string {
+  return `${numbers.length === 1 ? "part" : "parts"} ${numbers.join(", ")}`;
+}
+
+/** The status badge of a batch: complete, incomplete n of m, or count mismatch. A mismatch
+ *  shows as soon as the part arrives, also while parts are still missing. */
 export function badge(b: Batch): { label: string; tone: BadgeTone; title: string } {
+  const mismatch =
+    b.mismatched.length > 0
+      ? `${partList(b.mismatched)} ${b.mismatched.length === 1 ? "holds" : "hold"} a different number of rows than Flatfile declared`
+      : null;
   if (b.status === "incomplete") {
+    const arrived = `${b.parts_received} of ${b.parts_expected} parts have arrived`;
     return {
-      label: `incomplete ${b.parts_received} of ${b.parts_expected}`,
-      tone: "waiting",
-      title: `${b.parts_received} of ${b.parts_expected} parts have arrived`,
+      label: `incomplete ${b.parts_received} of ${b.parts_expected}${mismatch ? ", count mismatch" : ""}`,
+      tone: mismatch ? "warning" : "waiting",
+      title: mismatch ? `${arrived}; ${mismatch}` : arrived,
     };
   }
-  if (b.mismatched_parts > 0) {
-    const parts = b.mismatched_parts === 1 ? "1 part holds" : `${b.mismatched_parts} parts hold`;
-    return {
-      label: "count mismatch",
-      tone: "warning",
-      title: `${parts} a different number of rows than Flatfile declared`,
-    };
+  if (mismatch) {
+    return { label: "count mismatch", tone: "warning", title: mismatch };
   }
   return { label: "complete", tone: "ok", title: `All ${b.parts_expected} parts arrived` };
+}
+
+function customerText(c: Record<string, unknown>, key: string): string | null {
+  const v = c[key];
+  return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
+}
+
+/** Who imported, in a few words: the customer's name (or, when that is empty or holds JSON,
+ *  its userId, else email), then the company. The same rule as `hookgrid batches`. */
+export function customerLabel(b: Batch): string | null {
+  const c = b.customer;
+  if (!c) return null;
+  const name = customerText(c, "name");
+  const who = (name && !name.startsWith("{") && !name.startsWith("[") ? name : null) ?? customerText(c, "userId") ?? customerText(c, "email");
+  const company = customerText(c, "companyName");
+  if (who && company) return `${who} · ${company}`;
+  return who ?? company;
 }
 
 /** Newest first: by first part received (a batch keeps its place while parts arrive). */

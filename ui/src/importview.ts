@@ -8,9 +8,10 @@ import type { GridPage } from "./bindings/GridPage";
 import type { RowSet } from "./bindings/RowSet";
 import type { Sort } from "./bindings/Sort";
 import type { View } from "./bindings/View";
+import { DetailsPanel } from "./details";
 import { h, replace } from "./dom";
 import { type Filters, noFilters, sameView, sortFrom, toView } from "./filters";
-import { badge, count, received, rows } from "./format";
+import { badge, count, customerLabel, received, rows } from "./format";
 import { BLOCK, Grid, datasource } from "./grid";
 
 export interface ImportViewHooks {
@@ -30,6 +31,8 @@ export class ImportView {
   private sort: Sort | null = null;
   private showMeta = false;
   private grid: Grid;
+  private details: DetailsPanel;
+  private detailsButton: HTMLButtonElement;
   private title = h("div", { class: "import-title" });
   private counts = h("div", { class: "counts", testid: "row-counts", "aria-live": "polite" });
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
@@ -90,6 +93,12 @@ export class ImportView {
     });
     const gridHost = h("div", { class: "grid-host", testid: "grid" });
     this.grid = new Grid(gridHost);
+    this.details = new DetailsPanel(api, batch.event);
+    this.detailsButton = h(
+      "button",
+      { type: "button", testid: "details-toggle", "aria-expanded": "false", title: "Who sent this import, its parts, what is missing", onclick: () => void this.toggleDetails() },
+      "Details",
+    );
     this.root = h(
       "section",
       { class: "import", testid: "import-view" },
@@ -100,6 +109,7 @@ export class ImportView {
         h(
           "div",
           { class: "actions" },
+          this.detailsButton,
           h("button", { type: "button", class: "danger", testid: "delete-batch", title: "Delete this import from this computer", onclick: () => this.hooks.remove(this.batch) }, "Delete…"),
           h("button", { type: "button", class: "primary", testid: "export-open", title: "Export rows (Ctrl+E)", onclick: () => this.openExport() }, "Export…"),
         ),
@@ -112,6 +122,7 @@ export class ImportView {
         this.sql,
         h("label", { class: "check", title: "Show the _row and _part columns" }, metaToggle, " _row/_part"),
       ),
+      this.details.root,
       this.error,
       this.counts,
       gridHost,
@@ -134,7 +145,12 @@ export class ImportView {
     const grew = batch.parts_received !== this.batch.parts_received || batch.status !== this.batch.status;
     this.batch = batch;
     this.renderTitle();
-    if (grew) await this.apply(this.filters, true);
+    if (grew) await Promise.all([this.apply(this.filters, true), this.details.load()]);
+  }
+
+  async toggleDetails(): Promise<void> {
+    await this.details.toggle();
+    this.detailsButton.setAttribute("aria-expanded", String(this.details.open));
   }
 
   focusSearch(): void {
@@ -235,6 +251,7 @@ export class ImportView {
         h("span", { class: "valid-count" }, `${count(b.valid)} valid`),
         h("span", { class: "invalid-count" }, `${count(b.invalid)} invalid`),
         b.revision > 1 ? h("span", { title: `event ${b.event}` }, `revision ${b.revision}`) : null,
+        customerLabel(b) === null ? null : h("span", { testid: "import-customer" }, customerLabel(b)),
       ),
     );
   }

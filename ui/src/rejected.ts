@@ -3,6 +3,7 @@
 import type { Api } from "./api";
 import type { Quarantined } from "./bindings/Quarantined";
 import { h, replace } from "./dom";
+import type { Retried } from "./bindings/Retried";
 import { count, received } from "./format";
 
 const KINDS: Record<Quarantined["kind"], string> = {
@@ -12,27 +13,65 @@ const KINDS: Record<Quarantined["kind"], string> = {
   signature: "signature did not verify",
 };
 
+const OUTCOMES: Record<Retried["outcome"], string> = {
+  stored: "✓",
+  duplicate: "✓",
+  rejected: "✕",
+};
+
 export class RejectedView {
   readonly root: HTMLElement;
   private body = h("tbody", {});
+  private results = h("ul", { class: "retry-results", testid: "retry-results", "aria-live": "polite" });
+  private retryAll: HTMLButtonElement;
   private preview = h("pre", { class: "body-preview", testid: "rejected-body" });
   private empty = h("p", { class: "empty" }, "No rejected requests. Requests that are not valid Flatfile imports would be listed here with the reason.");
 
-  constructor(private api: Pick<Api, "listRejected" | "rejectedBody">) {
+  constructor(
+    private api: Pick<Api, "listRejected" | "rejectedBody" | "retryRejected" | "retryAllRejected">,
+    /** Told after a retry, so the count and the imports can be read again. */
+    private onRetried: () => void = () => undefined,
+  ) {
+    this.retryAll = h("button", { type: "button", testid: "retry-all", title: "Try every rejected request again, oldest first", onclick: () => void this.retry(null) }, "Retry all");
     this.root = h(
       "section",
       { class: "panel rejected", testid: "rejected-view" },
-      h("h1", {}, "Rejected requests"),
-      h("p", { class: "hint" }, "These reached the webhook URL with the right token but could not be stored as an import. The sender was told why; nothing was lost."),
+      h("div", { class: "panel-head" }, h("h1", {}, "Rejected requests"), this.retryAll),
+      h(
+        "p",
+        { class: "hint" },
+        "These reached the webhook URL with the right token but could not be stored as an import; the sender was told why, and each is kept here with its body. Flatfile does not resend a refused request: after fixing the cause (or updating Hookgrid), Retry tries one again as if it had just arrived.",
+      ),
+      this.results,
       this.empty,
       h(
         "table",
         { class: "table", testid: "rejected-table" },
-        h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Received"), h("th", {}, "Kind"), h("th", {}, "Reason"), h("th", {}, "Event / part"), h("th", {}, "Size"))),
+        h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Received"), h("th", {}, "Kind"), h("th", {}, "Reason"), h("th", {}, "Event / index"), h("th", {}, "Size"), h("th", {}, ""))),
         this.body,
       ),
       this.preview,
     );
+  }
+
+  /** Retries one request (or all of them, with `null`) and says what became of each. */
+  async retry(id: number | null): Promise<void> {
+    this.retryAll.disabled = true;
+    replace(this.results, h("li", {}, id === null ? "Trying every rejected request again…" : `Trying #${id} again…`));
+    try {
+      const results = id === null ? await this.api.retryAllRejected() : [await this.api.retryRejected(id)];
+      replace(
+        this.results,
+        ...(results.length === 0 ? [h("li", {}, "Nothing to retry.")] : []),
+        ...results.map((r) => h("li", { class: r.outcome === "rejected" ? "error" : "ok", testid: "retry-result", "data-outcome": r.outcome }, `${OUTCOMES[r.outcome]} #${r.id}: ${r.message}`)),
+      );
+    } catch (e) {
+      replace(this.results, h("li", { class: "error" }, `Retry stopped: ${e instanceof Error ? e.message : String(e)}`));
+    } finally {
+      this.retryAll.disabled = false;
+    }
+    await this.load();
+    this.onRetried();
   }
 
   async load(): Promise<number> {
@@ -50,9 +89,11 @@ export class RejectedView {
           h("td", { class: "reason" }, q.reason),
           h("td", {}, q.event === null ? "—" : `${q.event}${q.part === null ? "" : ` / ${q.part}`}`),
           h("td", {}, `${count(q.bytes)} B`),
+          h("td", {}, h("button", { type: "button", class: "link", testid: "retry-one", onclick: (e: Event) => { e.stopPropagation(); void this.retry(q.id); } }, "Retry")),
         ),
       ),
     );
+    this.retryAll.hidden = rows.length === 0;
     this.preview.hidden = true;
     return rows.length;
   }

@@ -39,7 +39,7 @@ describe("App", () => {
     expect(banner?.textContent).toContain("The disk is full");
     expect(banner?.textContent).toContain("/home/ops/.local/share/hookgrid");
 
-    await emit("hookgrid://event", { type: "part_stored", event: "e", batch: "b", part: 1, of: 2, received: 1 });
+    await emit("hookgrid://event", { type: "part_stored", event: "e", batch: "b", part: 1, of: 2, received: 1, count_mismatch: false });
     expect(banner?.hidden).toBe(true);
     app.root.remove();
   });

@@ -1,16 +1,20 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "../src/api";
-import { BatchList } from "../src/batches";
+import { BatchList, MAX_SHOWN } from "../src/batches";
 import type { Batch } from "../src/bindings/Batch";
+import type { BatchFilter } from "../src/bindings/BatchFilter";
 import { batch } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-function serve(list: () => Batch[]) {
+function serve(list: () => Batch[], filters: BatchFilter[] = []) {
   const calls: string[] = [];
-  mockIPC((cmd) => {
+  mockIPC((cmd, args) => {
     calls.push(cmd);
-    if (cmd === "list_batches") return list();
+    if (cmd === "list_batches") {
+      filters.push((args as { filter: BatchFilter }).filter);
+      return list();
+    }
     throw new Error(`unexpected ${cmd}`);
   });
   return calls;
@@ -49,7 +53,7 @@ describe("BatchList", () => {
     await list.refresh();
     data = [batch({ event: "e" })];
     for (let part = 2; part <= 3; part++) {
-      list.handle({ type: "part_stored", event: "e", batch: "batch-1", part, of: 3, received: part });
+      list.handle({ type: "part_stored", event: "e", batch: "batch-1", part, of: 3, received: part, count_mismatch: false });
     }
     list.handle({ type: "batch_completed", event: "e", batch: "batch-1", valid: 2500, invalid: 500 });
     await vi.waitFor(() => expect(items(list)).toEqual([{ event: "e", status: "complete" }]));
@@ -70,5 +74,59 @@ describe("BatchList", () => {
     b?.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
     expect(opened).toEqual(["a", "b"]);
     list.root.remove();
+  });
+});
+
+describe("Finding imports", () => {
+  it("tells imports apart: who sent them, total rows, and a later revision", async () => {
+    serve(() => [
+      batch({ event: "r2", revision: 2, first_received: "2026-11-27T11:00:00Z", customer: { userId: "ops-7", name: '{"tenant":"acme"}', companyName: "Acme GmbH" } }),
+      batch({ event: "r1", customer: { name: "Jo Ops", userId: "u-1" } }),
+      batch({ event: "none", first_received: "2026-11-27T09:00:00Z", schema: 8 }),
+    ]);
+    const list = new BatchList(api, () => undefined);
+    await list.refresh();
+    const seen = [...list.root.querySelectorAll<HTMLElement>("[data-testid=batch-item]")].map((el) => [
+      el.querySelector("[data-testid=batch-customer]")?.textContent,
+      el.querySelector("[data-testid=batch-rows]")?.textContent,
+      el.querySelector("[data-testid=batch-revision]")?.textContent ?? null,
+    ]);
+    expect(seen).toEqual([
+      ["ops-7 · Acme GmbH", "3,000 rows", "rev 2"],
+      ["Jo Ops", "3,000 rows", null],
+      ["schema 8", "3,000 rows", null],
+    ]);
+  });
+
+  it("passes the search and the status to Rust, and offers to clear a filter that finds nothing", async () => {
+    const filters: BatchFilter[] = [];
+    let data = [batch()];
+    serve(() => data, filters);
+    const list = new BatchList(api, () => undefined);
+    await list.refresh();
+    const search = list.root.querySelector<HTMLInputElement>("[data-testid=batch-search]");
+    const status = list.root.querySelector<HTMLSelectElement>("[data-testid=batch-status-filter]");
+    if (!search || !status) throw new Error("filters missing");
+    data = [];
+    search.value = "acme";
+    search.dispatchEvent(new Event("input"));
+    status.value = "incomplete";
+    status.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(filters.at(-1)).toEqual({ search: "acme", status: "incomplete" }));
+    const noMatch = list.root.querySelector<HTMLElement>("[data-testid=batches-no-match]");
+    await vi.waitFor(() => expect(noMatch?.hidden).toBe(false));
+    expect(list.root.querySelector<HTMLElement>("[data-testid=batches-empty]")?.hidden).toBe(true);
+    data = [batch()];
+    list.root.querySelector<HTMLElement>("[data-testid=batches-clear]")?.click();
+    await vi.waitFor(() => expect(filters.at(-1)).toEqual({ search: null, status: null }));
+    expect(filters[0]).toEqual({ search: null, status: null });
+  });
+
+  it("draws the newest entries of a long list and says how many more there are", async () => {
+    serve(() => Array.from({ length: MAX_SHOWN + 50 }, (_, i) => batch({ event: `e${i}`, first_received: `2026-11-27T10:${String(i % 60).padStart(2, "0")}:00Z` })));
+    const list = new BatchList(api, () => undefined);
+    await list.refresh();
+    expect(list.root.querySelectorAll("[data-testid=batch-item]")).toHaveLength(MAX_SHOWN);
+    expect(list.root.querySelector("[data-testid=batches-more]")?.textContent).toBe(`Showing the newest ${MAX_SHOWN} of ${MAX_SHOWN + 50}: search to find older ones.`);
   });
 });

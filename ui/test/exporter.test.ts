@@ -36,12 +36,31 @@ describe("ExportDialog", () => {
     dialog.root.querySelector<HTMLInputElement>("[data-testid=export-scope-valid]")?.click();
     await dialog.run();
     expect(requests).toEqual([
-      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, allow_incomplete: false },
+      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false },
     ]);
     const status = dialog.root.querySelector<HTMLElement>("[data-testid=export-status]");
     expect(status?.dataset.state).toBe("done");
     expect(status?.textContent).toContain("Exported 500 rows to /tmp/out/batch-1.parquet");
     dialog.root.remove();
+  });
+
+  it("asks for values as sent when that is ticked", async () => {
+    const requests: ExportRequest[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "export_rows") {
+        const r = (args as { request: ExportRequest }).request;
+        requests.push(r);
+        return { rows: 3, path: r.path };
+      }
+      throw new Error(cmd);
+    });
+    const dialog = new ExportDialog(api);
+    dialog.open(batch(), view);
+    const path = dialog.root.querySelector<HTMLInputElement>("[data-testid=export-path]");
+    if (path) path.value = "/tmp/as-sent.csv";
+    dialog.root.querySelector<HTMLInputElement>("[data-testid=export-as-sent]")?.click();
+    await dialog.run();
+    expect(requests.map((r) => [r.as_sent, r.path])).toEqual([[true, "/tmp/as-sent.csv"]]);
   });
 
   it("explains a refused export and how to go on", async () => {

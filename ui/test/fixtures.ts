@@ -14,6 +14,8 @@ export function batch(over: Partial<Batch> = {}): Batch {
     invalid: 500,
     declared_rows: 3000,
     mismatched_parts: 0,
+    mismatched: [],
+    customer: null,
     first_received: "2026-11-27T10:00:00Z",
     last_received: "2026-11-27T10:00:02Z",
     completed_at: "2026-11-27T10:00:02Z",

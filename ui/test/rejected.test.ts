@@ -1,6 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "../src/api";
 import type { Quarantined } from "../src/bindings/Quarantined";
+import type { Retried } from "../src/bindings/Retried";
 import { RejectedView } from "../src/rejected";
 
 afterEach(() => clearMocks());
@@ -21,13 +22,71 @@ describe("RejectedView", () => {
     expect(await view.load()).toBe(2);
     const rows = [...view.root.querySelectorAll<HTMLElement>("[data-testid=rejected-row]")];
     expect(rows.map((r) => [...r.children].map((c) => c.textContent))).toEqual([
-      ["2", expect.any(String), "conflicts with stored parts", "part 1 differs", "evt / 1", "2,048 B"],
-      ["1", expect.any(String), "not JSON", "expected value", "—", "8 B"],
+      ["2", expect.any(String), "conflicts with stored parts", "part 1 differs", "evt / 1", "2,048 B", "Retry"],
+      ["1", expect.any(String), "not JSON", "expected value", "—", "8 B", "Retry"],
     ]);
     rows[1]?.click();
     const body = view.root.querySelector<HTMLElement>("[data-testid=rejected-body]");
     await vi.waitFor(() => expect(body?.textContent).toBe("<b>body of 1</b>"));
     expect(body?.querySelector("b")).toBeNull();
     expect(rows[1]?.classList.contains("selected")).toBe(true);
+  });
+});
+
+describe("Retry", () => {
+  it("retries one request, says what became of it, and reads the list again", async () => {
+    let list = rejected;
+    const calls: string[] = [];
+    mockIPC((cmd, args) => {
+      calls.push(cmd);
+      if (cmd === "list_rejected") return list;
+      if (cmd === "retry_rejected") {
+        const id = (args as { id: number }).id;
+        list = rejected.filter((q) => q.id !== id);
+        return { id, outcome: "stored", message: "stored as part 1 of 2 of batch b", event: "evt", batch: "b" } satisfies Retried;
+      }
+      throw new Error(cmd);
+    });
+    let told = 0;
+    const view = new RejectedView(api, () => (told += 1));
+    await view.load();
+    view.root.querySelectorAll<HTMLElement>("[data-testid=retry-one]")[0]?.click();
+    await vi.waitFor(() => expect(told).toBe(1));
+    const results = [...view.root.querySelectorAll<HTMLElement>("[data-testid=retry-result]")];
+    expect(results.map((r) => [r.dataset.outcome, r.textContent])).toEqual([["stored", "✓ #2: stored as part 1 of 2 of batch b"]]);
+    expect(view.root.querySelectorAll("[data-testid=rejected-row]")).toHaveLength(1);
+    expect(calls).toEqual(["list_rejected", "retry_rejected", "list_rejected"]);
+  });
+
+  it("retries all and shows each result, refusals too", async () => {
+    const results: Retried[] = [
+      { id: 1, outcome: "rejected", message: "still refused (not_json): the body is not valid JSON", event: null, batch: null },
+      { id: 2, outcome: "duplicate", message: "already stored as part 1 of 2 of batch b", event: "evt", batch: "b" },
+    ];
+    mockIPC((cmd) => {
+      if (cmd === "list_rejected") return rejected.slice(1);
+      if (cmd === "retry_all_rejected") return results;
+      throw new Error(cmd);
+    });
+    const view = new RejectedView(api);
+    await view.load();
+    await view.retry(null);
+    const shown = [...view.root.querySelectorAll<HTMLElement>("[data-testid=retry-result]")];
+    expect(shown.map((r) => [r.dataset.outcome, r.className])).toEqual([
+      ["rejected", "error"],
+      ["duplicate", "ok"],
+    ]);
+    expect(shown[0]?.textContent).toContain("still refused");
+  });
+
+  it("says when retrying stopped, and why", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "list_rejected") return rejected;
+      throw { code: "storage", message: "database or disk is full" };
+    });
+    const view = new RejectedView(api);
+    await view.load();
+    await view.retry(null);
+    expect(view.root.querySelector("[data-testid=retry-results]")?.textContent).toBe("Retry stopped: database or disk is full");
   });
 });

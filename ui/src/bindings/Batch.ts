@@ -26,6 +26,14 @@ declared_rows: number | null,
  */
 mismatched_parts: number, 
 /**
+ * Their part numbers, in order.
+ */
+mismatched: Array<number>, 
+/**
+ * `data.customer` as sent (who imported), or `null`.
+ */
+customer: Record<string, unknown> | null, 
+/**
  * RFC 3339, UTC.
  */
 first_received: string, last_received: string, completed_at: string | null, };

@@ -15,6 +15,10 @@ path: string,
  */
 meta: boolean, 
 /**
+ * Write every value exactly as it was sent (text), not the typed columns.
+ */
+as_sent: boolean, 
+/**
  * Export an import that still lacks parts.
  */
 allow_incomplete: boolean, };
