@@ -3,20 +3,23 @@
 //! 1,000 requests of 1,000 rows (14 text columns, ~340 KB each) are posted sequentially over
 //! loopback to the real `hookgrid serve` (release build). Measured: ack latency per request,
 //! time from the first request to the batch's Parquet file, the server's peak memory, and the
-//! wall time of `hookgrid rows` and `hookgrid export` as new processes. Targets are printed
-//! beside the figures; the run fails if one is missed.
+//! wall time of `hookgrid rows` and `hookgrid export` (typed and `--as-text`) as new processes;
+//! then, with 5,000 more small imports in the ledger, `hookgrid batches` with and without a
+//! search. Targets are printed beside the figures; the run fails if one is missed.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hookgrid::sample::SampleBatch;
+use hookgrid::sample::{SampleBatch, delivery_body};
 use hookgrid_tests::Workspace;
 use hookgrid_tests::figures::{Figure, report};
 
 const PARTS: u32 = 1_000;
 const ROWS: u32 = 1_000;
+/// Small imports posted after the big one, for the list's figures.
+const IMPORTS: usize = 5_000;
 
 fn main() {
     let ws = Workspace::new();
@@ -121,6 +124,38 @@ fn main() {
             .trim(),
         "1000000"
     );
+    let as_text = ws.path().join("as-text.csv");
+    let export_as_text = best_of(2, || {
+        ws.run(&[
+            "export",
+            "--batch",
+            "bench-batch",
+            "--as-text",
+            "--out",
+            path_str(&as_text),
+        ])
+    });
+
+    // A ledger of many imports: 5,000 one-request deliveries of the real shape beside the
+    // million-row one, then the list and a search as new processes.
+    eprintln!("posting {IMPORTS} small imports…");
+    for i in 0..IMPORTS {
+        let body = delivery_body(
+            &format!("bulk-event-{i:05}"),
+            &format!("bulk-batch-{i:05}"),
+            0,
+            1,
+            serde_json::json!([{"name": format!("Item {i}"), "qty": format!("{}", i % 50)}]),
+            serde_json::json!([]),
+        );
+        assert_eq!(post_keep_alive(&mut conn, &addr, &path, &body), 200);
+    }
+    let listed = ws.json(&["batches", "--json"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(IMPORTS + 1));
+    let list_all = best_of(5, || ws.run(&["batches", "--json"]));
+    let list_search = best_of(5, || {
+        ws.run(&["batches", "--json", "--search", "bulk-batch-04242"])
+    });
 
     let figures = [
         Figure {
@@ -176,6 +211,24 @@ fn main() {
             value: ms(export_pq) / 1000.0,
             unit: "s",
             target: 2.0,
+        },
+        Figure {
+            name: "hookgrid export --as-text → CSV",
+            value: ms(export_as_text) / 1000.0,
+            unit: "s",
+            target: 6.0,
+        },
+        Figure {
+            name: "hookgrid batches --json, 5,001 imports",
+            value: ms(list_all),
+            unit: "ms",
+            target: 500.0,
+        },
+        Figure {
+            name: "hookgrid batches --search, 5,001 imports",
+            value: ms(list_search),
+            unit: "ms",
+            target: 300.0,
         },
     ];
     let missed = report(

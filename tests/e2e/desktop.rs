@@ -297,3 +297,79 @@ fn a_data_dir_that_cannot_be_used_is_explained_in_a_message_box() {
     let _ = app.kill();
     let _ = app.wait();
 }
+
+#[test]
+fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
+    let ws = Workspace::new();
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let url = d.webhook_url();
+    // Two parts counting from 0, every cell text; as text "100" < "9", as numbers 9 < 100.
+    let heights = [["100", "9"], ["20", ""]];
+    for index in [1u32, 0] {
+        let [a, b] = heights[index as usize];
+        let body = sample::delivery_body(
+            "evt-real",
+            "batch-real",
+            index,
+            2,
+            json!([{"name": format!("Rack {index}"), "height_cm": a}]),
+            json!([{"name": "", "height_cm": b}]),
+        );
+        let r = reqwest::blocking::Client::new()
+            .post(&url)
+            .body(body)
+            .send()
+            .expect("post");
+        assert_eq!(r.status(), 200);
+    }
+    let item = "[data-testid=\"batch-item\"][data-event=\"evt-real\"][data-status=\"complete\"]";
+    s.find(item);
+    let who = s
+        .text_of(&format!("{item} [data-testid=\"batch-customer\"]"))
+        .unwrap_or_default();
+    assert_eq!(who, "ops-7 · Acme GmbH", "{}", d.logs());
+    assert_eq!(
+        s.text_of(&format!("{item} [data-testid=\"batch-rows\"]"))
+            .as_deref(),
+        Some("4 rows")
+    );
+    // The list's search finds it by its customer, and a search for nothing hides it.
+    let search = s.testid("batch-search");
+    s.type_text(&search, "nobody-at-all");
+    s.wait("the list to empty", || s.all(item).is_empty().then_some(()));
+    s.clear(&search);
+    s.type_text(&search, "acme");
+    s.find(item);
+
+    s.click(&s.find(item));
+    s.click(&s.testid("details-toggle"));
+    let status = s.wait("the details", || {
+        let t = s.text_of("[data-testid=\"details-status\"]")?;
+        (!t.is_empty()).then_some(t)
+    });
+    assert_eq!(status, "complete: all 2 parts arrived");
+    let details = s
+        .text_of("[data-testid=\"import-details\"]")
+        .unwrap_or_default();
+    assert!(details.contains("counts from 0"), "{details}");
+    let tenant = s
+        .text_of("[data-testid=\"details-customer-name\"]")
+        .unwrap_or_default();
+    assert!(tenant.contains("\"tenant\": \"acme-eu\""), "{tenant}");
+    assert_eq!(s.all("[data-testid=\"details-part\"]").len(), 2);
+    let shots = hookgrid_tests::desktop::screenshots();
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    d.screenshot(&shots.join("desktop-details.png"));
+    s.click(&s.testid("details-toggle"));
+
+    // A header click sorts the text column as numbers: 9, 20, 100, then the empty cell.
+    s.click(&s.find(".ag-header-cell[col-id=\"height_cm\"] .ag-header-cell-label"));
+    s.wait("rows sorted by height as numbers", || {
+        let cells = s.script(
+            "return [0, 1, 2].map(i => { const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${i}\"] [col-id=\"height_cm\"]`); return c ? c.textContent : null; })",
+            json!([]),
+        );
+        (cells == json!(["9", "20", "100"])).then_some(())
+    });
+}

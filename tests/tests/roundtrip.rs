@@ -1,14 +1,16 @@
 //! Property test: whatever rows Flatfile may send, a stored import reads back exactly.
 //!
 //! Arbitrary column names (unicode, empty, very long, named like the meta columns) and
-//! values of each JSON kind, with missing keys and nulls, split over parts posted out of order,
-//! go through the facade (parse → SQLite ledger → frame → Parquet file) and are exported to
-//! Parquet and CSV and read back with Polars' own readers. Every value must come back as sent,
-//! under its name (meta-like names under `<name>_data`).
+//! values of each JSON kind, and text that may or may not read as a number (as real
+//! deliveries send every cell), with missing keys and nulls, split over parts posted out of
+//! order, go through the facade (parse → SQLite ledger → frame → Parquet file) and are
+//! exported to Parquet and CSV and read back with real readers. Every value must come back as
+//! sent, under its name (meta-like names under `<name>_data`): a typed column's values print
+//! back as the text that was sent, and an "as sent" export returns every value's text.
 
 use std::collections::HashSet;
 
-use hookgrid::{Event, Hookgrid, View, sample};
+use hookgrid::{Event, ExportSettings, Hookgrid, View, sample};
 use hookgrid_tests::{names, text};
 use polars::prelude::*;
 use proptest::prelude::*;
@@ -20,6 +22,8 @@ enum Kind {
     Float,
     Bool,
     Text,
+    /// Strings that often look like numbers or booleans, exactly or nearly.
+    NumberText,
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +55,8 @@ fn kind() -> impl Strategy<Value = Kind> {
         Just(Kind::Int),
         Just(Kind::Float),
         Just(Kind::Bool),
-        Just(Kind::Text)
+        Just(Kind::Text),
+        Just(Kind::NumberText),
     ]
 }
 
@@ -64,7 +69,67 @@ fn value(kind: Kind) -> BoxedStrategy<Value> {
             .boxed(),
         Kind::Bool => any::<bool>().prop_map(Value::from).boxed(),
         Kind::Text => "\\PC{0,24}".prop_map(Value::from).boxed(),
+        Kind::NumberText => prop_oneof![
+            4 => "-?[1-9][0-9]{0,5}",
+            2 => "-?[0-9]{1,3}\\.[0-9]{1,3}",
+            1 => "-?[0-9]{19,21}",
+            1 => "9007199254740[0-9]{3}",
+            1 => "true|false|TRUE|True",
+            2 => Just(String::new()),
+            1 => "0|-0|0[0-9]{1,3}|\\+[0-9]|[0-9]e[0-9]| [0-9]|[0-9]\\.|\\.[0-9]|inf|NaN",
+        ]
+        .prop_map(Value::from)
+        .boxed(),
     }
+}
+
+/// The type a text column must have: the one every non-empty value reads back exactly as
+/// (parsed, then printed, it is the same text), Int64 before Float64; else String.
+fn expected_type(sent: &[&str]) -> DataType {
+    let filled: Vec<&str> = sent.iter().copied().filter(|s| !s.is_empty()).collect();
+    let int = |s: &str| s.parse::<i64>().is_ok_and(|i| i.to_string() == s);
+    let float = |s: &str| {
+        s.parse::<f64>()
+            .is_ok_and(|f| f.is_finite() && f.to_string() == s)
+    };
+    if filled.is_empty() {
+        DataType::String
+    } else if filled.iter().all(|s| int(s)) {
+        DataType::Int64
+    } else if filled.iter().all(|s| float(s)) {
+        DataType::Float64
+    } else if filled.iter().all(|s| *s == "true" || *s == "false") {
+        DataType::Boolean
+    } else {
+        DataType::String
+    }
+}
+
+/// A typed value printed back as text; `None` for null.
+fn printed(column: &Column, row: usize) -> Option<String> {
+    match column.get(row).expect("value") {
+        AnyValue::Null => None,
+        AnyValue::Int64(i) => Some(i.to_string()),
+        AnyValue::Float64(f) => Some(f.to_string()),
+        AnyValue::Boolean(b) => Some(b.to_string()),
+        AnyValue::String(s) => Some(s.to_owned()),
+        other => Some(format!("unexpected {other:?}")),
+    }
+}
+
+/// A CSV file's header and records, read by a strict RFC 4180 reader (Polars' own CSV reader
+/// mis-reads a quoted header that starts with a doubled quote, which the writer produces
+/// correctly).
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_path(path).expect("open csv");
+    let names = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader.records().collect::<Result<_, _>>().expect("records");
+    (names, rows)
 }
 
 fn import() -> impl Strategy<Value = Import> {
@@ -176,24 +241,33 @@ fn round_trip(import: &Import) -> Result<(), TestCaseError> {
     let batch = hg.resolve("prop").expect("batch");
     let parquet = dir.path().join("out.parquet");
     let csv = dir.path().join("out.csv");
-    hg.export(&batch, &View::default(), &parquet, true, false)
+    let meta = ExportSettings {
+        meta: true,
+        ..ExportSettings::default()
+    };
+    hg.export(&batch, &View::default(), &parquet, meta)
         .expect("export parquet");
-    hg.export(&batch, &View::default(), &csv, true, false)
+    hg.export(&batch, &View::default(), &csv, meta)
         .expect("export csv");
-    let pq = ParquetReader::new(std::fs::File::open(&parquet).expect("open"))
-        .finish()
-        .expect("read parquet");
-    // A strict RFC 4180 reader (Polars' own CSV reader mis-reads a quoted header that starts
-    // with a doubled quote, which the writer produces correctly).
-    let mut reader = csv::Reader::from_path(&csv).expect("open csv");
-    let cs_names: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let cs_rows: Vec<csv::StringRecord> =
-        reader.records().collect::<Result<_, _>>().expect("records");
+    let as_sent = ExportSettings {
+        as_sent: true,
+        ..meta
+    };
+    let parquet_as_sent = dir.path().join("as-sent.parquet");
+    let csv_as_sent = dir.path().join("as-sent.csv");
+    hg.export(&batch, &View::default(), &parquet_as_sent, as_sent)
+        .expect("export parquet as sent");
+    hg.export(&batch, &View::default(), &csv_as_sent, as_sent)
+        .expect("export csv as sent");
+    let read_parquet = |path: &std::path::Path| {
+        ParquetReader::new(std::fs::File::open(path).expect("open"))
+            .finish()
+            .expect("read parquet")
+    };
+    let pq = read_parquet(&parquet);
+    let pq_sent = read_parquet(&parquet_as_sent);
+    let (cs_names, cs_rows) = read_csv(&csv);
+    let (cs_sent_names, cs_sent_rows) = read_csv(&csv_as_sent);
     prop_assert_eq!(pq.height(), import.rows.len());
     prop_assert_eq!(cs_rows.len(), import.rows.len());
     // Data columns in the order their keys were first seen, in batch order; a key that was
@@ -209,6 +283,8 @@ fn round_trip(import: &Import) -> Result<(), TestCaseError> {
     }
     prop_assert_eq!(names(&pq), expected_names.clone());
     prop_assert_eq!(cs_names.clone(), expected_names.clone());
+    prop_assert_eq!(names(&pq_sent), expected_names.clone());
+    prop_assert_eq!(cs_sent_names, expected_names.clone());
 
     let valid: Vec<Option<bool>> = order.iter().map(|&i| Some(i < import.valid)).collect();
     let got: Vec<Option<bool>> = pq
@@ -220,12 +296,44 @@ fn round_trip(import: &Import) -> Result<(), TestCaseError> {
         .collect();
     prop_assert_eq!(got, valid);
 
+    let csv_field = |names: &[String], rows: &[csv::StringRecord], name: &str| -> Vec<String> {
+        let at = names.iter().position(|n| n == name).expect("csv column");
+        rows.iter().map(|r| r[at].to_owned()).collect()
+    };
     for (c, (name, kind)) in import.columns.iter().enumerate() {
         let stored = stored_name(name);
         if !expected_names.contains(&stored) {
             continue;
         }
         let sent: Vec<Option<&Value>> = order.iter().map(|&i| import.rows[i][c].as_ref()).collect();
+        // As sent: every value is the text of what was posted (a string's value, any other
+        // JSON value's text); CSV has no null, so null is an empty field there.
+        let sent_text: Vec<Option<String>> = sent
+            .iter()
+            .map(|v| match v {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(other) => Some(other.to_string()),
+            })
+            .collect();
+        prop_assert_eq!(
+            text(&pq_sent, &stored),
+            sent_text.clone(),
+            "{} (as sent)",
+            stored
+        );
+        let csv_sent: Vec<String> = sent_text
+            .iter()
+            .cloned()
+            .map(Option::unwrap_or_default)
+            .collect();
+        prop_assert_eq!(
+            csv_field(&cs_names, &cs_sent_rows, &stored),
+            csv_sent,
+            "{} (csv as sent)",
+            stored
+        );
+
         let column = pq.column(&stored).expect("column");
         if sent.iter().all(Option::is_none) {
             prop_assert_eq!(column.null_count(), column.len(), "{} is all null", stored);
@@ -250,20 +358,37 @@ fn round_trip(import: &Import) -> Result<(), TestCaseError> {
                     sent.iter().map(|v| v.and_then(Value::as_bool)).collect();
                 prop_assert_eq!(got, want, "{}", stored);
             }
-            Kind::Text => {
-                let want: Vec<Option<String>> = sent
-                    .iter()
-                    .map(|v| v.and_then(Value::as_str).map(str::to_owned))
+            Kind::Text | Kind::NumberText => {
+                let strings: Vec<&str> = sent.iter().flatten().filter_map(|v| v.as_str()).collect();
+                let dtype = expected_type(&strings);
+                prop_assert_eq!(column.dtype(), &dtype, "{} from {:?}", stored, strings);
+                if dtype != DataType::String {
+                    // Typed: each value prints back as the text sent, "" as null.
+                    let want: Vec<Option<String>> = sent_text
+                        .iter()
+                        .map(|t| t.clone().filter(|t| !t.is_empty()))
+                        .collect();
+                    let got: Vec<Option<String>> =
+                        (0..column.len()).map(|r| printed(column, r)).collect();
+                    prop_assert_eq!(got, want, "{} (typed)", stored);
+                    continue;
+                }
+                prop_assert_eq!(
+                    text(&pq, &stored),
+                    sent_text.clone(),
+                    "{} (parquet)",
+                    stored
+                );
+                let want: Vec<String> = sent_text
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
                     .collect();
-                prop_assert_eq!(text(&pq, &stored), want.clone(), "{} (parquet)", stored);
-                // CSV has no null: a null and an empty string are both an empty field.
-                let at = cs_names
-                    .iter()
-                    .position(|n| *n == stored)
-                    .expect("csv column");
-                let got: Vec<String> = cs_rows.iter().map(|r| r[at].to_owned()).collect();
-                let want: Vec<String> = want.into_iter().map(Option::unwrap_or_default).collect();
-                prop_assert_eq!(got, want, "{} (csv)", stored);
+                prop_assert_eq!(
+                    csv_field(&cs_names, &cs_rows, &stored),
+                    want,
+                    "{} (csv)",
+                    stored
+                );
             }
         }
     }

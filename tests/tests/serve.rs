@@ -222,7 +222,7 @@ fn bad_requests_are_answered_clearly_and_kept_in_the_quarantine() {
     let (status, body) = post(
         &client,
         &server.url,
-        payload("e", "b", 0, 2, json!([]), json!([])),
+        payload("e", "b", 3, 2, json!([]), json!([])),
     );
     assert_eq!((status, body["error"].as_str()), (422, Some("contract")));
     post(
@@ -266,7 +266,7 @@ fn bad_requests_are_answered_clearly_and_kept_in_the_quarantine() {
         rejected[1]["reason"]
             .as_str()
             .expect("reason")
-            .contains("event.sequence.index is 0")
+            .contains("event.sequence.index is 3")
     );
     let table = ws.run(&["rejected"]);
     assert!(
