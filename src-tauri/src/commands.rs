@@ -33,13 +33,30 @@ async fn blocking<T: Send + 'static>(
         .map_err(IpcError::from)
 }
 
-/// The imports that pass `filter`, newest first.
+/// The newest imports that pass a filter.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct BatchPage {
+    /// Imports that pass the filter, of which `batches` are the newest.
+    pub total: u32,
+    pub batches: Vec<Batch>,
+}
+
+/// The newest `limit` imports that pass `filter` (all without a limit): a ledger of
+/// thousands is searched, not sent whole on every part that arrives.
 #[tauri::command]
 pub async fn list_batches(
     state: State<'_, AppState>,
     filter: Option<BatchFilter>,
-) -> IpcResult<Vec<Batch>> {
-    blocking(&state, move |h| h.find_batches(&filter.unwrap_or_default())).await
+    limit: Option<u32>,
+) -> IpcResult<BatchPage> {
+    blocking(&state, move |h| {
+        let mut batches = h.find_batches(&filter.unwrap_or_default())?;
+        let total = batches.len() as u32;
+        batches.truncate(limit.map_or(usize::MAX, |l| l as usize));
+        Ok(BatchPage { total, batches })
+    })
+    .await
 }
 
 /// One import in detail: customer, numbering, parts, what is missing.

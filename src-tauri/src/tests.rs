@@ -114,7 +114,7 @@ fn a_batch_posted_to_the_listener_is_listed_paged_filtered_and_exported() {
     assert!(webhook.starts_with("http://127.0.0.1:"), "{webhook}");
     post_sample(&webhook, "evt-a");
 
-    let batches = d.ok("list_batches", json!({}));
+    let batches = d.ok("list_batches", json!({}))["batches"].clone();
     assert_eq!(batches[0]["event"], "evt-a");
     assert_eq!(batches[0]["status"], "complete");
     assert_eq!(
@@ -241,15 +241,19 @@ fn a_real_shaped_delivery_is_found_detailed_exported_as_sent_and_a_refusal_retri
 
     let found = d.ok(
         "list_batches",
-        json!({"filter": {"search": "acme", "status": "complete"}}),
+        json!({"filter": {"search": "acme", "status": "complete"}, "limit": 200}),
     );
-    assert_eq!(found.as_array().map(Vec::len), Some(1));
-    assert_eq!(found[0]["customer"]["companyName"], "Acme GmbH");
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["batches"][0]["customer"]["companyName"], "Acme GmbH");
     let none = d.ok(
         "list_batches",
         json!({"filter": {"search": null, "status": "incomplete"}}),
     );
-    assert_eq!(none, json!([]));
+    assert_eq!(none, json!({"total": 0, "batches": []}));
+
+    // A limit sends the newest only, and says how many there are.
+    let newest = d.ok("list_batches", json!({"filter": null, "limit": 0}));
+    assert_eq!(newest, json!({"total": 1, "batches": []}));
 
     let details = d.ok("import_details", json!({"event": "real"}));
     assert_eq!(details["numbering"], "from_zero");
@@ -342,7 +346,7 @@ fn a_test_event_through_the_local_url_arrives_and_shows_as_a_batch() {
     assert_eq!(report["arrived"], true, "{report}");
     assert_eq!(report["status"], 200);
     assert!(!report["url"].as_str().unwrap_or("").contains(&d.token()));
-    let batches = d.ok("list_batches", json!({}));
+    let batches = d.ok("list_batches", json!({}))["batches"].clone();
     assert_eq!(batches[0]["batch"], report["batch"]);
 }
 

@@ -3,8 +3,8 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { Batch } from "./bindings/Batch";
 import type { BatchFilter } from "./bindings/BatchFilter";
+import type { BatchPage } from "./bindings/BatchPage";
 import type { Connection } from "./bindings/Connection";
 import type { Event } from "./bindings/Event";
 import type { ExportReport } from "./bindings/ExportReport";
@@ -41,7 +41,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const api = {
-  listBatches: (filter: BatchFilter | null = null) => call<Batch[]>("list_batches", { filter }),
+  listBatches: (filter: BatchFilter | null = null, limit: number | null = null) => call<BatchPage>("list_batches", { filter, limit }),
   importDetails: (event: string) => call<ImportDetails>("import_details", { event }),
   savePartBody: (event: string, part: number) => call<string | null>("save_part_body", { event, part }),
   listRejected: () => call<Quarantined[]>("list_rejected"),

@@ -14,12 +14,16 @@ import { badge, count, customerLabel, newestFirst, received, rows, shortId } fro
  *  arriving is one reload, not a thousand). */
 export const REFRESH_DELAY_MS = 150;
 
-/** Entries drawn at most: a ledger of thousands of imports is searched, not scrolled. */
+/** Entries read and drawn at most: a ledger of thousands of imports is searched, not
+ *  scrolled, and not sent over IPC whole each time a part arrives. */
 export const MAX_SHOWN = 200;
 
 export class BatchList {
   readonly root: HTMLElement;
+  /** The newest imports that pass the filter (at most MAX_SHOWN)… */
   batches: Batch[] = [];
+  /** …of this many. */
+  total = 0;
   private selected: string | null = null;
   private list = h("ul", { class: "batch-list", testid: "batch-list", role: "listbox", "aria-label": "Imports" });
   private empty = h(
@@ -91,9 +95,11 @@ export class BatchList {
     // This read uses the search box as it is now: a pending debounced read is not needed.
     clearTimeout(this.searchTimer);
     const generation = ++this.generation;
-    const batches = newestFirst(await this.api.listBatches(this.filter()));
+    const page = await this.api.listBatches(this.filter(), MAX_SHOWN);
     if (generation !== this.generation) return;
+    const batches = newestFirst(page.batches);
     this.batches = batches;
+    this.total = page.total;
     this.render();
     this.onChange(batches);
   }
@@ -131,10 +137,9 @@ export class BatchList {
     this.empty.hidden = this.batches.length > 0 || filtered;
     this.noMatch.hidden = this.batches.length > 0 || !filtered;
     replace(this.noMatch, "No import matches. ", h("button", { type: "button", class: "link", testid: "batches-clear", onclick: () => this.clearFilter() }, "Show all"));
-    const shown = this.batches.slice(0, MAX_SHOWN);
-    replace(this.list, ...shown.map((b) => this.item(b)));
-    this.more.hidden = this.batches.length <= shown.length;
-    replace(this.more, `Showing the newest ${count(shown.length)} of ${count(this.batches.length)}: search to find older ones.`);
+    replace(this.list, ...this.batches.map((b) => this.item(b)));
+    this.more.hidden = this.total <= this.batches.length;
+    replace(this.more, `Showing the newest ${count(this.batches.length)} of ${count(this.total)}: search to find older ones.`);
     this.select(this.selected);
   }
 

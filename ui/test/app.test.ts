@@ -22,7 +22,8 @@ describe("App", () => {
     mockIPC(
       (cmd) => {
         if (cmd === "connection") return connection;
-        if (cmd === "list_batches" || cmd === "list_rejected") return [];
+        if (cmd === "list_batches") return { total: 0, batches: [] };
+        if (cmd === "list_rejected") return [];
         throw new Error(cmd);
       },
       { shouldMockEvents: true },

@@ -3,6 +3,7 @@ import { api } from "../src/api";
 import { BatchList, MAX_SHOWN } from "../src/batches";
 import type { Batch } from "../src/bindings/Batch";
 import type { BatchFilter } from "../src/bindings/BatchFilter";
+import type { BatchPage } from "../src/bindings/BatchPage";
 import { batch } from "./fixtures";
 
 afterEach(() => clearMocks());
@@ -12,8 +13,10 @@ function serve(list: () => Batch[], filters: BatchFilter[] = []) {
   mockIPC((cmd, args) => {
     calls.push(cmd);
     if (cmd === "list_batches") {
-      filters.push((args as { filter: BatchFilter }).filter);
-      return list();
+      const { filter, limit } = args as { filter: BatchFilter; limit: number };
+      filters.push(filter);
+      const all = list();
+      return { total: all.length, batches: all.slice(0, limit) } satisfies BatchPage;
     }
     throw new Error(`unexpected ${cmd}`);
   });
