@@ -63,7 +63,7 @@ export class App {
       () => void this.reloadAll(),
     );
     await this.reloadAll();
-    if (this.batches.batches.length === 0) this.showWelcome();
+    if (this.batches.none) this.showWelcome();
   }
 
   private async reloadAll(): Promise<void> {
@@ -160,7 +160,7 @@ export class App {
 
   private renderWelcome(): void {
     const c = this.connection.current;
-    const hasImports = this.batches.batches.length > 0;
+    const hasImports = !this.batches.none;
     replace(
       this.main,
       h(

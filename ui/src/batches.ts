@@ -85,6 +85,11 @@ export class BatchList {
     };
   }
 
+  /** Whether the ledger holds no import at all (not merely none that passes the filter). */
+  get none(): boolean {
+    return this.total === 0 && !this.filtered();
+  }
+
   private filtered(): boolean {
     const f = this.filter();
     return f.search !== null || f.status !== null;

@@ -157,9 +157,10 @@ pub fn details(d: &ImportDetails) {
             line(
                 "Status",
                 format!(
-                    "incomplete: {} of {} parts, {rows} so far; missing part {}; last part {} ago",
+                    "incomplete: {} of {} parts, {rows} so far; missing {} {}; last part {} ago",
                     b.parts_received,
                     b.parts_expected,
+                    plural(b.parts_expected - b.parts_received, "part", "parts"),
                     missing.join(", "),
                     ago(d.waiting_seconds.unwrap_or(0))
                 ),
@@ -168,11 +169,14 @@ pub fn details(d: &ImportDetails) {
     }
     if !b.mismatched.is_empty() {
         let parts: Vec<String> = b.mismatched.iter().map(u32::to_string).collect();
+        let n = b.mismatched.len() as u32;
         line(
             "Mismatch",
             format!(
-                "part {} hold(s) a different number of rows than declared",
-                parts.join(", ")
+                "{} {} {} a different number of rows than declared",
+                plural(n, "part", "parts"),
+                parts.join(", "),
+                plural(n, "holds", "hold")
             ),
         );
     }
@@ -217,6 +221,10 @@ pub fn details(d: &ImportDetails) {
         &rows,
     );
     println!("(save a part's body with: hookgrid show --batch B --part N --out FILE)");
+}
+
+fn plural<'a>(n: u32, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 fn ago(seconds: u64) -> String {
@@ -299,7 +307,9 @@ pub fn rejected(rejected: &[Quarantined]) {
         })
         .collect();
     table(
-        &["ID", "RECEIVED", "KIND", "EVENT", "PART", "BYTES", "REASON"],
+        &[
+            "ID", "RECEIVED", "KIND", "EVENT", "INDEX", "BYTES", "REASON",
+        ],
         &rows,
     );
 }

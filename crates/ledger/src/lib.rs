@@ -234,7 +234,7 @@ pub struct Quarantined {
     pub received_at: String,
     pub kind: QuarantineKind,
     pub reason: String,
-    /// `event.id` and part index, when the body got far enough to say.
+    /// `event.id` and `event.sequence.index` (as sent), when the body got far enough to say.
     pub event: Option<String>,
     pub part: Option<u32>,
     #[ts(type = "number")]

@@ -10,6 +10,6 @@ export type Quarantined = { id: number,
  */
 received_at: string, kind: QuarantineKind, reason: string, 
 /**
- * `event.id` and part index, when the body got far enough to say.
+ * `event.id` and `event.sequence.index` (as sent), when the body got far enough to say.
  */
 event: string | null, part: number | null, bytes: number, };
