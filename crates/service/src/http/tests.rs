@@ -89,7 +89,7 @@ fn delivery(event: &str, index: u32, length: u32) -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn a_one_request_delivery_counting_from_0_is_stored() {
+async fn one_request_imports_counting_from_0_or_from_1_are_stored() {
     let f = fixture();
     let (status, json) = send(
         &f,
@@ -105,6 +105,15 @@ async fn a_one_request_delivery_counting_from_0_is_stored() {
     let b = f.hookgrid.resolve("one").expect("batch");
     assert_eq!(b.status, BatchStatus::Complete);
     assert_eq!(b.customer.expect("customer")["userId"], "ops-7");
+    // The documented one-request shape: count 1, index 1.
+    let (status, json) = send(&f, Limits::default(), post(&hook(&f), sample(1, 1))).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(
+        (json["part"].clone(), json["index"].clone()),
+        (json!(1), json!(1))
+    );
+    let b = f.hookgrid.resolve("ev-1").expect("batch");
+    assert_eq!((b.status, b.customer), (BatchStatus::Complete, None));
 }
 
 #[tokio::test]
