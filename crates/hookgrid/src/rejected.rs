@@ -1,4 +1,4 @@
-//! Trying rejected requests again.
+//! Rejected requests: the list, their bodies, and trying them again.
 //!
 //! Flatfile documents no resending, so a delivery refused by an earlier version (or under a
 //! setting since changed) is only recovered from the quarantine. A retried body goes through
@@ -10,7 +10,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{Error, Event, Hookgrid, Job, QuarantineKind, Result};
+use crate::worker::Job;
+use crate::{Error, Event, Hookgrid, QuarantineKind, Quarantined, Result};
 
 /// What became of one retried request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -40,6 +41,16 @@ pub struct Retried {
 }
 
 impl Hookgrid {
+    /// Rejected requests, newest first.
+    pub fn rejected(&self) -> Result<Vec<Quarantined>> {
+        Ok(self.core.ledger.quarantined()?)
+    }
+
+    /// The raw body of a rejected request.
+    pub fn rejected_body(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self.core.ledger.quarantined_body(id)?)
+    }
+
     /// Tries one rejected request again, as if it had just arrived.
     ///
     /// A request refused for its signature cannot be checked again (its headers are not

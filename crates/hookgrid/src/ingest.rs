@@ -1,0 +1,212 @@
+//! One webhook body in: checked (signature, payload), committed to the ledger and only then
+//! acknowledged, or kept in the quarantine with its reason.
+
+use hookgrid_flatfile::{PayloadErrorKind, parse};
+use hookgrid_ledger::{Commit, EventKey, LedgerError};
+
+use crate::assembly::HeldPart;
+use crate::worker::Job;
+use crate::{Core, Event, Hookgrid, QuarantineKind, Result};
+
+/// A request's Standard Webhooks headers (see [`crate::signature`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signed {
+    pub id: Option<String>,
+    pub timestamp: Option<String>,
+    pub signature: Option<String>,
+}
+
+/// A request that was acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// `false` for an identical repeat of a stored part.
+    pub stored: bool,
+    pub event: String,
+    pub batch: String,
+    /// The part's number, from 1, whichever base the import's indexes use.
+    pub part: u32,
+    /// `event.sequence.index` as sent.
+    pub index: u32,
+    pub of: u32,
+}
+
+/// A request that was not acknowledged.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Bad or conflicting input; kept in the quarantine under `quarantine_id`.
+    #[error("{message}")]
+    Rejected {
+        kind: QuarantineKind,
+        message: String,
+        quarantine_id: i64,
+    },
+    /// Nothing could be stored (disk full, unwritable data dir); the sender should retry.
+    #[error("the request could not be stored: {0}")]
+    Storage(#[from] LedgerError),
+}
+
+impl IngestError {
+    /// Whether storage failed because the disk is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, IngestError::Storage(e) if e.is_disk_full())
+    }
+}
+
+impl Hookgrid {
+    /// [`Hookgrid::ingest`] for a request with these signature headers: with a signing secret
+    /// configured, a request whose signature does not verify is quarantined, not ingested.
+    pub fn ingest_signed(&self, body: &[u8], signed: Signed) -> Result<Receipt, IngestError> {
+        let checked = {
+            let signing = self.core.signing.read().unwrap_or_else(|p| p.into_inner());
+            signing.as_ref().map(|secret| {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                secret.verify(
+                    signed.id.as_deref(),
+                    signed.timestamp.as_deref(),
+                    signed.signature.as_deref(),
+                    body,
+                    now,
+                )
+            })
+        };
+        if let Some(Err(e)) = checked {
+            let message = format!("the request is not signed with the signing secret: {e}");
+            return Err(self
+                .core
+                .reject(QuarantineKind::Signature, message, None, body)?);
+        }
+        self.ingest(body)
+    }
+
+    /// Parses, checks and durably stores one webhook body. Blocking: call it off the async
+    /// runtime. Returns only after the part (or its quarantine entry) is committed.
+    pub fn ingest(&self, body: &[u8]) -> Result<Receipt, IngestError> {
+        let (receipt, completed) = self.core.ingest(body)?;
+        if let Some(key) = completed {
+            self.queue(Job {
+                key,
+                just_completed: true,
+            });
+        }
+        Ok(receipt)
+    }
+}
+
+/// Why a body was not stored, before it is quarantined.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) kind: QuarantineKind,
+    pub(crate) message: String,
+    /// `event.id` and `event.sequence.index`, when the body got far enough to say.
+    pub(crate) event: Option<(String, u32)>,
+}
+
+/// What storing a body came to: a receipt (and the import it completed), or a refusal.
+pub(crate) type Admission = Result<(Receipt, Option<EventKey>), Refusal>;
+
+impl Core {
+    pub(crate) fn ingest(&self, body: &[u8]) -> Result<(Receipt, Option<EventKey>), IngestError> {
+        self.admit(body)?.or_else(|refusal| {
+            let event = refusal.event.as_ref().map(|(e, i)| (e.as_str(), *i));
+            Err(self.reject(refusal.kind, refusal.message, event, body)?)
+        })
+    }
+
+    /// Parses, checks and commits a body; a refusal is returned, not yet quarantined.
+    pub(crate) fn admit(&self, body: &[u8]) -> Result<Admission, LedgerError> {
+        let part = match parse(body) {
+            Ok(part) => part,
+            Err(e) => {
+                let kind = match e.kind {
+                    PayloadErrorKind::NotJson => QuarantineKind::NotJson,
+                    PayloadErrorKind::Contract => QuarantineKind::Contract,
+                };
+                return Ok(Err(Refusal {
+                    kind,
+                    message: e.message,
+                    event: None,
+                }));
+            }
+        };
+        let envelope = part.envelope;
+        let rows = HeldPart {
+            index: envelope.index,
+            valid: envelope.valid_rows as usize,
+            rows: part.rows,
+        };
+        let receipt = |stored, part| Receipt {
+            stored,
+            event: envelope.event_id.clone(),
+            batch: envelope.batch_id.clone(),
+            part,
+            index: envelope.index,
+            of: envelope.count,
+        };
+        // Commit and hand the rows to the assembly under one lock, so the worker building a
+        // just-completed batch never misses a part committed a moment before.
+        let mut pending = self.assembly.lock();
+        match self.announce(self.ledger.commit_part(&envelope, body))? {
+            Commit::Stored {
+                event,
+                part,
+                completed,
+                parts_received,
+            } => {
+                pending.add(event, rows, body.len());
+                drop(pending);
+                let _ = self.events.send(Event::PartStored {
+                    event: envelope.event_id.clone(),
+                    batch: envelope.batch_id.clone(),
+                    part,
+                    of: envelope.count,
+                    received: parts_received,
+                    count_mismatch: envelope.count_mismatch(),
+                });
+                // The worker announces the completion: its counts need a read of the ledger,
+                // which the sender of this last part should not wait for.
+                Ok(Ok((receipt(true, part), completed.then_some(event))))
+            }
+            Commit::Duplicate { part, .. } => Ok(Ok((receipt(false, part), None))),
+            Commit::Conflict { reason } => Ok(Err(Refusal {
+                kind: QuarantineKind::Conflict,
+                message: reason,
+                event: Some((envelope.event_id.clone(), envelope.index)),
+            })),
+        }
+    }
+
+    /// Quarantines a body; the returned error is what the sender is told.
+    pub(crate) fn reject(
+        &self,
+        kind: QuarantineKind,
+        message: String,
+        event: Option<(&str, u32)>,
+        body: &[u8],
+    ) -> Result<IngestError, IngestError> {
+        let id = self.announce(self.ledger.quarantine(kind, &message, event, body))?;
+        let _ = self.events.send(Event::RequestQuarantined {
+            id,
+            kind,
+            reason: message.clone(),
+        });
+        Ok(IngestError::Rejected {
+            kind,
+            message,
+            quarantine_id: id,
+        })
+    }
+
+    /// Passes a ledger write through, announcing a failure: every write a request makes
+    /// (its part, or its quarantine entry) goes through here.
+    pub(crate) fn announce<T>(&self, written: Result<T, LedgerError>) -> Result<T, LedgerError> {
+        if let Err(e) = &written {
+            let _ = self.events.send(Event::StorageFailed {
+                disk_full: e.is_disk_full(),
+                message: e.to_string(),
+            });
+        }
+        written
+    }
+}

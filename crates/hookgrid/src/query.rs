@@ -1,0 +1,194 @@
+//! Reading imports: finding one, paging through a view of it (also for the grid, which holds
+//! one import in memory), and the frames behind them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hookgrid_flatfile::{parse, parse_as_sent};
+use hookgrid_frames::{IntoLazy, LazyFrame, PartRows, store};
+
+use crate::assembly::HeldPart;
+use crate::{Batch, BatchStatus, Core, Error, Hookgrid, Page, Result, View, browse};
+
+impl Hookgrid {
+    /// Every import, newest first.
+    pub fn batches(&self) -> Result<Vec<Batch>> {
+        Ok(self.core.ledger.batches()?)
+    }
+
+    /// Finds an import by batch id, event id, or a unique prefix of either. A batch id with
+    /// several events (revisions) means its newest one.
+    pub fn resolve(&self, selector: &str) -> Result<Batch> {
+        let selector = selector.trim();
+        if selector.is_empty() {
+            return Err(Error::NotFound(selector.to_owned()));
+        }
+        // The grid names imports by event id on every page it fetches: one row, not the list.
+        if let Some(b) = self.core.ledger.batch_by_event(selector)? {
+            return Ok(b);
+        }
+        let batches = self.batches()?;
+        // Newest first, so the first match on a batch id is its latest revision.
+        if let Some(b) = batches.iter().find(|b| b.batch == selector) {
+            return Ok(b.clone());
+        }
+        let matches: Vec<&Batch> = batches
+            .iter()
+            .filter(|b| b.event.starts_with(selector) || b.batch.starts_with(selector))
+            .collect();
+        match matches.as_slice() {
+            [] => Err(Error::NotFound(selector.to_owned())),
+            [one] => Ok((*one).clone()),
+            [first, rest @ ..] if rest.iter().all(|b| b.batch == first.batch) => {
+                Ok((*first).clone())
+            }
+            many => Err(Error::Ambiguous {
+                selector: selector.to_owned(),
+                candidates: many
+                    .iter()
+                    .take(5)
+                    .map(|b| b.event.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// One page of a view over an import (complete or not).
+    pub fn page(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
+        let (frame, _) = self.core.frame(batch)?;
+        Ok(hookgrid_frames::page::page(
+            view.apply(frame)?,
+            offset,
+            limit,
+        )?)
+    }
+
+    /// One page of a view over an import, for a client that pages through it many times (the
+    /// grid): the import is read into memory once and each view evaluated once, so later pages
+    /// and views are fast. One import is held at a time; browsing another replaces it. The
+    /// first page of an import not yet held is read straight from its file while the import
+    /// loads in the background.
+    pub fn browse(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
+        let id = browse::id(batch);
+        let browsing = &self.core.browsing;
+        if let Some(page) = browsing.page_if_held(id, view, offset, limit)? {
+            return Ok(page);
+        }
+        if view.is_identity() {
+            if browsing.start_loading(id) {
+                let core = Arc::clone(&self.core);
+                let batch = batch.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("hookgrid-browse".into())
+                    .spawn(move || {
+                        let frame = core.frame_in_memory(&batch);
+                        core.browsing.finish_loading(browse::id(&batch), frame);
+                    });
+                if let Err(e) = spawned {
+                    browsing.finish_loading(
+                        id,
+                        Err(Error::Config(format!("cannot start a thread: {e}"))),
+                    );
+                }
+            }
+            return self.page(batch, view, offset, limit);
+        }
+        browsing.load(id, || self.core.frame_in_memory(batch))?;
+        browsing
+            .page_if_held(id, view, offset, limit)?
+            .ok_or_else(|| Error::Config("the import was closed while it loaded".to_owned()))
+    }
+
+    /// Drops the import held for [`Hookgrid::browse`], returning its memory.
+    pub fn close_browse(&self) {
+        self.core.browsing.close();
+    }
+
+    /// `PRAGMA integrity_check` of the ledger.
+    pub fn integrity_check(&self) -> Result<std::result::Result<(), String>> {
+        Ok(self.core.ledger.integrity_check()?)
+    }
+
+    /// Path of an import's derived Parquet file (it may not exist yet).
+    pub fn batch_file(&self, batch: &Batch) -> PathBuf {
+        self.core.batch_path(batch.key)
+    }
+}
+
+impl Core {
+    /// All parts of an import: those held in memory, the rest parsed again from the ledger.
+    pub(crate) fn parts(&self, batch: &Batch, mut held: Vec<HeldPart>) -> Result<Vec<PartRows>> {
+        if held.len() as u32 != batch.parts_received {
+            let have: std::collections::HashSet<u32> = held.iter().map(|p| p.index).collect();
+            let loaded = self.ledger.for_each_part(batch.key, |index, body| {
+                if have.contains(&index) {
+                    return Ok::<(), Error>(());
+                }
+                let part = parse(body).map_err(|e| corrupt(batch, index, e))?;
+                held.push(HeldPart {
+                    index,
+                    valid: part.envelope.valid_rows as usize,
+                    rows: part.rows,
+                });
+                Ok(())
+            })?;
+            loaded?;
+        }
+        Ok(held
+            .into_iter()
+            .map(|p| PartRows {
+                number: batch.part_number(p.index),
+                valid: p.valid,
+                rows: p.rows,
+            })
+            .collect())
+    }
+
+    /// All parts of an import parsed again from the ledger, every cell as the text it was
+    /// sent as.
+    pub(crate) fn parts_as_sent(&self, batch: &Batch) -> Result<Vec<PartRows>> {
+        let mut parts = Vec::new();
+        self.ledger.for_each_part(batch.key, |index, body| {
+            let part = parse_as_sent(body).map_err(|e| corrupt(batch, index, e))?;
+            parts.push(PartRows {
+                number: batch.part_number(index),
+                valid: part.envelope.valid_rows as usize,
+                rows: part.rows,
+            });
+            Ok::<(), Error>(())
+        })??;
+        Ok(parts)
+    }
+
+    /// The whole import in memory.
+    pub(crate) fn frame_in_memory(&self, batch: &Batch) -> Result<hookgrid_frames::DataFrame> {
+        let (frame, _) = self.frame(batch)?;
+        Ok(frame
+            .collect()
+            .map_err(hookgrid_frames::FramesError::from)?)
+    }
+
+    /// The import's frame: its Parquet file when complete (rebuilt first if missing or
+    /// unreadable), else built in memory from the parts stored so far.
+    pub(crate) fn frame(&self, batch: &Batch) -> Result<(LazyFrame, Option<PathBuf>)> {
+        if batch.status == BatchStatus::Incomplete {
+            let df = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
+            return Ok((df.lazy(), None));
+        }
+        let path = self.batch_path(batch.key);
+        if !store::is_sound(&path, batch.valid + batch.invalid) {
+            let mut df = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
+            store::write(&mut df, &path)?;
+        }
+        Ok((store::scan(&path)?, Some(path)))
+    }
+}
+
+fn corrupt(batch: &Batch, index: u32, e: hookgrid_flatfile::PayloadError) -> Error {
+    Error::Corrupt {
+        event: batch.event.clone(),
+        part: batch.part_number(index),
+        message: e.message,
+    }
+}

@@ -1,0 +1,68 @@
+//! Settings kept in the data dir, the signing secret, and the webhook token: how the listener
+//! is reached and what it asks of a request.
+
+use crate::{Hookgrid, Result, Settings, datadir, signature};
+
+impl Hookgrid {
+    /// Settings stored in the data dir.
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::load(&self.core.dir)
+    }
+
+    /// Replaces the stored settings.
+    pub fn save_settings(&self, settings: &Settings) -> Result<()> {
+        settings.save(&self.core.dir)
+    }
+
+    /// Sets (or, when blank, clears) the public tunnel URL; returns the settings saved.
+    pub fn set_public_url(&self, url: &str) -> Result<Settings> {
+        let mut settings = self.settings()?;
+        settings.public_url = datadir::check_public_url(url)?;
+        self.save_settings(&settings)?;
+        Ok(settings)
+    }
+
+    /// Sets (or, when blank, clears) the signing secret (`whsec_…`): from now on every
+    /// request must carry a valid Standard Webhooks signature made with it.
+    pub fn set_signing_secret(&self, secret: &str) -> Result<()> {
+        let parsed = match secret.trim() {
+            "" => None,
+            s => Some(signature::SigningSecret::parse(s)?),
+        };
+        let mut settings = self.settings()?;
+        settings.signing_secret = parsed.as_ref().map(|_| secret.trim().to_owned());
+        self.save_settings(&settings)?;
+        *self.core.signing.write().unwrap_or_else(|p| p.into_inner()) = parsed;
+        Ok(())
+    }
+
+    /// Whether requests must be signed.
+    pub fn requires_signature(&self) -> bool {
+        self.core
+            .signing
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// The current webhook token.
+    pub fn token(&self) -> String {
+        self.core.token.current()
+    }
+
+    /// Whether `candidate` is the webhook token (constant time).
+    pub fn token_matches(&self, candidate: &str) -> bool {
+        self.core.token.matches(candidate)
+    }
+
+    /// Replaces the webhook token; the old URL stops working at once, also in a running
+    /// listener on this data dir.
+    pub fn rotate_token(&self) -> Result<String> {
+        self.core.token.rotate()
+    }
+
+    /// The full webhook URL under `base` (`https://tunnel.example` or `http://127.0.0.1:8787`).
+    pub fn webhook_url(&self, base: &str) -> String {
+        format!("{}/hooks/{}", base.trim_end_matches('/'), self.token())
+    }
+}

@@ -1,0 +1,107 @@
+//! The worker thread that writes each complete import's derived Parquet file, and the
+//! rebuilding of files found missing or unreadable.
+
+use hookgrid_frames::store;
+use hookgrid_ledger::EventKey;
+
+use crate::{BatchStatus, Core, Event, Hookgrid, Result};
+
+/// A batch file for the worker to build.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Job {
+    pub(crate) key: EventKey,
+    /// The import just completed: announce it before building (not for rebuilds).
+    pub(crate) just_completed: bool,
+}
+
+impl Hookgrid {
+    pub(crate) fn queue(&self, job: Job) {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let sent = jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
+        if !sent {
+            // Shutting down: the file is derived and will be built on next use.
+            tracing::debug!(event = job.key.0, "worker gone; batch file deferred");
+        }
+    }
+
+    /// Queues every complete batch whose file is missing or unreadable for rebuilding; returns
+    /// how many were queued. The listener calls this at start-up.
+    pub fn rebuild_missing(&self) -> Result<usize> {
+        let mut queued = 0;
+        for batch in self.core.ledger.batches()? {
+            if batch.status == BatchStatus::Complete
+                && !store::is_sound(
+                    &self.core.batch_path(batch.key),
+                    batch.valid + batch.invalid,
+                )
+            {
+                self.queue(Job {
+                    key: batch.key,
+                    just_completed: false,
+                });
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Waits for queued batch files to be written, then stops the worker.
+    pub fn shutdown(&self) {
+        drop(self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some(worker) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Core {
+    /// Builds and writes a complete import's file (worker thread).
+    pub(crate) fn materialize(
+        &self,
+        Job {
+            key,
+            just_completed,
+        }: Job,
+    ) {
+        let batch = match self.ledger.batch(key) {
+            Ok(Some(b)) => b,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(event = key.0, "cannot read batch: {e}");
+                return;
+            }
+        };
+        if just_completed {
+            let _ = self.events.send(Event::BatchCompleted {
+                event: batch.event.clone(),
+                batch: batch.batch.clone(),
+                valid: batch.valid,
+                invalid: batch.invalid,
+            });
+        }
+        let held = self.assembly.lock().take(key);
+        let result = self
+            .parts(&batch, held)
+            .and_then(|parts| Ok(hookgrid_frames::frame(parts)?))
+            .and_then(|mut df| {
+                store::write(&mut df, &self.batch_path(key))?;
+                Ok(df.height() as u64)
+            });
+        let event = match result {
+            Ok(rows) => Event::BatchReady {
+                event: batch.event,
+                batch: batch.batch,
+                rows,
+            },
+            Err(e) => {
+                tracing::error!(event = %batch.event, "cannot build the batch file: {e}");
+                Event::BatchFailed {
+                    event: batch.event,
+                    batch: batch.batch,
+                    message: e.to_string(),
+                }
+            }
+        };
+        let _ = self.events.send(event);
+    }
+}
