@@ -298,18 +298,11 @@ pub async fn set_listen_address(
     state: State<'_, AppState>,
     address: String,
 ) -> IpcResult<Connection> {
-    let address = address.trim().to_owned();
-    if address.is_empty() {
-        return Err(IpcError::new("config", "the listen address is empty"));
-    }
-    let saved = address.clone();
-    blocking(&state, move |h| {
-        let mut settings = h.settings()?;
-        settings.listen = Some(saved);
-        h.save_settings(&settings)
-    })
-    .await?;
-    state.listener.start(state.hookgrid.clone(), &address).await;
+    let settings = blocking(&state, move |h| h.set_listen_address(&address)).await?;
+    state
+        .listener
+        .start(state.hookgrid.clone(), settings.listen())
+        .await;
     Connection::read(&state).await
 }
 

@@ -404,6 +404,13 @@ fn a_taken_port_is_reported_with_its_code_and_a_free_one_recovers() {
     assert_eq!(c["listener"]["code"], "address_in_use");
     let c = d.ok("set_listen_address", json!({"address": "127.0.0.1:0"}));
     assert_eq!(c["listener"]["state"], "running", "{c}");
+    // Checked by the facade, as `serve --listen` is; nothing saved, the listener keeps going.
+    let refused = d
+        .invoke("set_listen_address", json!({"address": "8787"}))
+        .expect_err("no host");
+    assert_eq!(refused["code"], "config");
+    let c = d.ok("connection", json!({}));
+    assert_eq!(c["listener"]["state"], "running", "{c}");
     assert_eq!(c["listener"]["loopback"], true);
 }
 

@@ -300,6 +300,13 @@ fn cli_errors_exit_non_zero_with_one_clear_line() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         stderr
     };
+    // The same checks as the app's fields, for the flags that set them.
+    assert!(one_line(ws.fail(&["serve", "--public-url", "ftp://nope"])).contains("https://"));
+    assert!(
+        one_line(ws.fail(&["url", "--public-url", "https://t.example/hooks/abc"]))
+            .contains("base URL")
+    );
+    assert!(one_line(ws.fail(&["serve", "--listen", "8787"])).contains("use host:port"));
     assert!(one_line(ws.fail(&["rows", "--batch", "nope"])).contains("no batch or event matches"));
     assert!(one_line(ws.fail(&["rows", "--batch", "ev-"])).contains("more than one"));
     assert!(

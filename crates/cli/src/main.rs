@@ -260,8 +260,9 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
         Command::Url { dir, public_url } => {
             let hg = open(&dir)?;
             let mut settings: Settings = hg.settings()?;
-            if public_url.is_some() {
-                settings.public_url = public_url;
+            if let Some(url) = public_url {
+                // Checked as `serve` and the app check it; not remembered.
+                settings.public_url = hookgrid::datadir::check_public_url(&url)?;
             }
             println!("{}", hg.webhook_url(&settings.base_url()));
             Ok(())

@@ -36,26 +36,22 @@ async fn serve(
     public_url: Option<String>,
     max_body: usize,
 ) -> hookgrid::Result<()> {
+    // Both are remembered, checked by the facade as the app's fields are.
+    if let Some(listen) = &listen {
+        hookgrid.set_listen_address(listen)?;
+    }
+    if let Some(url) = &public_url {
+        hookgrid.set_public_url(url)?;
+    }
     let mut settings = hookgrid.settings()?;
-    if listen.is_some() {
-        settings.listen = listen;
-    }
-    if public_url.is_some() {
-        settings.public_url = public_url;
-    }
     let listener = http::bind(settings.listen()).await?;
     let local = listener
         .local_addr()
         .map_err(|e| hookgrid::Error::Config(format!("cannot read the bound address: {e}")))?;
-    if settings
-        .listen
-        .as_deref()
-        .is_some_and(|l| l.ends_with(":0"))
-    {
+    if settings.listen().ends_with(":0") {
         // A port chosen by the OS: remember the one we got, so `hookgrid url` is right.
-        settings.listen = Some(local.to_string());
+        settings = hookgrid.set_listen_address(&local.to_string())?;
     }
-    hookgrid.save_settings(&settings)?;
     if !local.ip().is_loopback() {
         tracing::warn!(
             "listening on {local}, reachable from other machines; the default 127.0.0.1 keeps \

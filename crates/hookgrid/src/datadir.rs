@@ -139,6 +139,24 @@ impl Settings {
     }
 }
 
+/// Checks a listen address as typed: `host:port` (`127.0.0.1:8787`, `[::1]:8787`,
+/// `localhost:0` for a port the system picks). Returns it trimmed.
+pub fn check_listen_address(input: &str) -> Result<String> {
+    let address = input.trim();
+    if address.is_empty() {
+        return Err(Error::Config("the listen address is empty".to_owned()));
+    }
+    let usable = address
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if !usable || address.chars().any(|c| c.is_whitespace() || c == '/') {
+        return Err(Error::Config(format!(
+            "{address:?} is not a listen address: use host:port, e.g. {DEFAULT_LISTEN}"
+        )));
+    }
+    Ok(address.to_owned())
+}
+
 /// Checks and tidies a public tunnel URL as typed by a user: `https://host[:port][/prefix]`,
 /// without a trailing slash. Blank clears it (`None`).
 pub fn check_public_url(input: &str) -> Result<Option<String>> {
@@ -238,6 +256,33 @@ mod tests {
             let err = check_public_url(bad).expect_err(bad);
             assert_eq!(err.kind(), "config", "{bad}");
             assert!(err.to_string().contains("tunnel URL"), "{err}");
+        }
+    }
+
+    #[test]
+    fn listen_addresses_are_host_and_port() {
+        for good in [
+            "127.0.0.1:8787",
+            " [::1]:0 ",
+            "localhost:9000",
+            "0.0.0.0:80",
+        ] {
+            assert_eq!(
+                check_listen_address(good).ok().as_deref(),
+                Some(good.trim())
+            );
+        }
+        for bad in [
+            "",
+            "  ",
+            "8787",
+            "127.0.0.1",
+            ":8787",
+            "host:port",
+            "h:70000",
+            "a b:1",
+        ] {
+            assert!(check_listen_address(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -14,6 +14,16 @@ impl Hookgrid {
         settings.save(&self.core.dir)
     }
 
+    /// Sets the listen address (`host:port`), remembered for later starts; returns the
+    /// settings saved. The shells bind it; this only checks and keeps it.
+    pub fn set_listen_address(&self, address: &str) -> Result<Settings> {
+        let address = datadir::check_listen_address(address)?;
+        let mut settings = self.settings()?;
+        settings.listen = Some(address);
+        self.save_settings(&settings)?;
+        Ok(settings)
+    }
+
     /// Sets (or, when blank, clears) the public tunnel URL; returns the settings saved.
     pub fn set_public_url(&self, url: &str) -> Result<Settings> {
         let mut settings = self.settings()?;
