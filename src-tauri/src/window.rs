@@ -42,24 +42,10 @@ pub fn current<R: Runtime>(window: &WebviewWindow<R>) -> Option<WindowState> {
 
 /// Saves the window's size and place into the settings.
 pub fn save<R: Runtime>(window: &WebviewWindow<R>, hookgrid: &Hookgrid) {
-    let Some(mut state) = current(window) else {
+    let Some(state) = current(window) else {
         return;
     };
-    let saved = hookgrid.settings().and_then(|mut settings| {
-        // A maximised window keeps the size it will return to when un-maximised.
-        if let (true, Some(before)) = (state.maximized, settings.window) {
-            state = WindowState {
-                maximized: true,
-                ..before
-            };
-        }
-        if settings.window == Some(state) {
-            return Ok(());
-        }
-        settings.window = Some(state);
-        hookgrid.save_settings(&settings)
-    });
-    if let Err(e) = saved {
+    if let Err(e) = hookgrid.set_window(state) {
         tracing::warn!("cannot save the window's place: {e}");
     }
 }

@@ -118,7 +118,7 @@ impl Settings {
     }
 
     /// Writes the settings file atomically.
-    pub fn save(&self, dir: &DataDir) -> Result<()> {
+    pub(crate) fn save(&self, dir: &DataDir) -> Result<()> {
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| Error::Config(format!("cannot encode settings: {e}")))?;
         write_private(&dir.settings(), &json)

@@ -1,7 +1,7 @@
 //! Settings kept in the data dir, the signing secret, and the webhook token: how the listener
 //! is reached and what it asks of a request.
 
-use crate::{Hookgrid, Result, Settings, datadir, signature};
+use crate::{Hookgrid, Result, Settings, WindowState, datadir, signature};
 
 impl Hookgrid {
     /// Settings stored in the data dir.
@@ -9,8 +9,9 @@ impl Hookgrid {
         Settings::load(&self.core.dir)
     }
 
-    /// Replaces the stored settings.
-    pub fn save_settings(&self, settings: &Settings) -> Result<()> {
+    /// Replaces the stored settings. Only the facade writes them, each setting through its
+    /// own checked setter.
+    pub(crate) fn save_settings(&self, settings: &Settings) -> Result<()> {
         settings.save(&self.core.dir)
     }
 
@@ -22,6 +23,23 @@ impl Hookgrid {
         settings.listen = Some(address);
         self.save_settings(&settings)?;
         Ok(settings)
+    }
+
+    /// Remembers the app window's place. A maximised window keeps the place it returns to
+    /// when un-maximised; an unchanged place is not written again.
+    pub fn set_window(&self, mut state: WindowState) -> Result<()> {
+        let mut settings = self.settings()?;
+        if let (true, Some(before)) = (state.maximized, settings.window) {
+            state = WindowState {
+                maximized: true,
+                ..before
+            };
+        }
+        if settings.window == Some(state) {
+            return Ok(());
+        }
+        settings.window = Some(state);
+        self.save_settings(&settings)
     }
 
     /// Sets (or, when blank, clears) the public tunnel URL; returns the settings saved.

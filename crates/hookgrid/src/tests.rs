@@ -664,3 +664,32 @@ fn imports_are_found_by_text_and_status() {
     assert_eq!(find("", None), ["plain", "found"]);
     assert!(find("acme", Some(BatchStatus::Complete)).is_empty());
 }
+
+#[test]
+fn a_maximised_window_keeps_the_place_it_returns_to() {
+    let (_dir, hg) = open();
+    let place = WindowState {
+        width: 1200,
+        height: 800,
+        x: 40,
+        y: 30,
+        maximized: false,
+    };
+    hg.set_window(place).expect("save");
+    assert_eq!(hg.settings().expect("settings").window, Some(place));
+    let maximised = WindowState {
+        width: 1920,
+        height: 1080,
+        x: 0,
+        y: 0,
+        maximized: true,
+    };
+    hg.set_window(maximised).expect("save");
+    assert_eq!(
+        hg.settings().expect("settings").window,
+        Some(WindowState {
+            maximized: true,
+            ..place
+        })
+    );
+}
