@@ -47,7 +47,7 @@ mod tests {
             serde_json::to_value(&e).expect("json"),
             json!({
                 "code": "not_found",
-                "message": "no batch or event matches \"abc\"; `hookgrid batches` lists them"
+                "message": "no batch or event matches \"abc\""
             })
         );
         let in_use = hookgrid::Error::Listen {
@@ -55,5 +55,17 @@ mod tests {
             source: std::io::ErrorKind::AddrInUse.into(),
         };
         assert_eq!(IpcError::from(in_use).code, "address_in_use");
+        let fault = hookgrid::Error::Internal("cannot start a thread: out of memory".into());
+        assert_eq!(IpcError::from(fault).code, "internal");
+        let incomplete = hookgrid::Error::Incomplete {
+            batch: "b".into(),
+            received: 1,
+            expected: 3,
+        };
+        // The app says what to do in its own words: no CLI flag in the message.
+        assert_eq!(
+            IpcError::from(incomplete).message,
+            "batch b is incomplete (1 of 3 parts)"
+        );
     }
 }

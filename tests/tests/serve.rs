@@ -307,7 +307,10 @@ fn cli_errors_exit_non_zero_with_one_clear_line() {
             .contains("base URL")
     );
     assert!(one_line(ws.fail(&["serve", "--listen", "8787"])).contains("use host:port"));
-    assert!(one_line(ws.fail(&["rows", "--batch", "nope"])).contains("no batch or event matches"));
+    assert!(
+        one_line(ws.fail(&["rows", "--batch", "nope"]))
+            .contains("no batch or event matches \"nope\"; `hookgrid batches` lists them")
+    );
     assert!(one_line(ws.fail(&["rows", "--batch", "ev-"])).contains("more than one"));
     assert!(
         one_line(ws.fail(&["rows", "--batch", "ev-y", "--where", "a >"]))

@@ -236,9 +236,18 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e}{}", hint(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What to do next, in this command's words, for the errors where there is something to do.
+fn hint(e: &hookgrid::Error) -> &'static str {
+    match e {
+        hookgrid::Error::NotFound(_) => "; `hookgrid batches` lists them",
+        hookgrid::Error::Incomplete { .. } => "; wait for the rest or pass --allow-incomplete",
+        _ => "",
     }
 }
 

@@ -22,7 +22,7 @@ pub fn run(
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| hookgrid::Error::Config(format!("cannot start the runtime: {e}")))?;
+        .map_err(|e| hookgrid::Error::Internal(format!("cannot start the runtime: {e}")))?;
     let hookgrid = Arc::new(hookgrid);
     let result = runtime.block_on(serve(hookgrid.clone(), listen, public_url, max_body));
     // Finish writing batch files that are already queued.
@@ -47,7 +47,7 @@ async fn serve(
     let listener = http::bind(settings.listen()).await?;
     let local = listener
         .local_addr()
-        .map_err(|e| hookgrid::Error::Config(format!("cannot read the bound address: {e}")))?;
+        .map_err(|e| hookgrid::Error::Internal(format!("cannot read the bound address: {e}")))?;
     if settings.listen().ends_with(":0") {
         // A port chosen by the OS: remember the one we got, so `hookgrid url` is right.
         settings = hookgrid.set_listen_address(&local.to_string())?;
@@ -92,7 +92,7 @@ async fn serve(
     };
     http::serve(listener, hookgrid, limits, shutdown_signal())
         .await
-        .map_err(|e| hookgrid::Error::Config(format!("the listener failed: {e}")))?;
+        .map_err(|e| hookgrid::Error::Internal(format!("the listener failed: {e}")))?;
     tracing::info!("stopped");
     Ok(())
 }

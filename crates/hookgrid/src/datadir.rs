@@ -33,7 +33,7 @@ impl DataDir {
         }
         dirs::data_dir().map(|d| d.join("hookgrid")).ok_or_else(|| {
             Error::Config(format!(
-                "cannot find a home data directory; set {DATA_DIR_ENV} or pass --data-dir"
+                "cannot find a home data directory; set {DATA_DIR_ENV}"
             ))
         })
     }
@@ -120,7 +120,7 @@ impl Settings {
     /// Writes the settings file atomically.
     pub(crate) fn save(&self, dir: &DataDir) -> Result<()> {
         let json = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::Config(format!("cannot encode settings: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot encode settings: {e}")))?;
         write_private(&dir.settings(), &json)
     }
 

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use hookgrid_frames::FramesError;
 use hookgrid_ledger::LedgerError;
 
-/// Anything the `hookgrid` facade can fail with.
+/// Anything the `hookgrid` facade can fail with. Messages say what happened in words any
+/// shell can show; each shell adds its own hint by kind (a CLI flag, a button to press).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No batch matches the id or prefix given.
-    #[error("no batch or event matches {0:?}; `hookgrid batches` lists them")]
+    #[error("no batch or event matches {0:?}")]
     NotFound(String),
     /// The import has no stored part with that number.
     #[error("batch {batch} has no stored part {part}")]
@@ -24,10 +25,7 @@ pub enum Error {
         candidates: String,
     },
     /// The batch is still waiting for parts.
-    #[error(
-        "batch {batch} is incomplete ({received} of {expected} parts); \
-         wait for the rest or pass --allow-incomplete"
-    )]
+    #[error("batch {batch} is incomplete ({received} of {expected} parts)")]
     Incomplete {
         batch: String,
         received: u32,
@@ -65,6 +63,11 @@ pub enum Error {
     /// A setting has a value that cannot work.
     #[error("{0}")]
     Config(String),
+    /// Something that should not fail did (a thread or runtime that cannot start, the OS
+    /// random source, the listener's socket): not the user's input, nothing they can fix
+    /// in a setting.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -87,6 +90,7 @@ impl Error {
             }
             Error::Listen { .. } => "listen",
             Error::Config(_) => "config",
+            Error::Internal(_) => "internal",
         }
     }
 }

@@ -110,7 +110,7 @@ impl Hookgrid {
                     worker_core.materialize(job);
                 }
             })
-            .map_err(|e| Error::Config(format!("cannot start the worker thread: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot start the worker thread: {e}")))?;
         Ok(Hookgrid {
             core,
             jobs: Mutex::new(Some(jobs)),

@@ -88,7 +88,7 @@ impl Hookgrid {
                 if let Err(e) = spawned {
                     browsing.finish_loading(
                         id,
-                        Err(Error::Config(format!("cannot start a thread: {e}"))),
+                        Err(Error::Internal(format!("cannot start a thread: {e}"))),
                     );
                 }
             }
@@ -97,7 +97,7 @@ impl Hookgrid {
         browsing.load(id, || self.core.frame_in_memory(batch))?;
         browsing
             .page_if_held(id, view, offset, limit)?
-            .ok_or_else(|| Error::Config("the import was closed while it loaded".to_owned()))
+            .ok_or_else(|| Error::Internal("the import was closed while it loaded".to_owned()))
     }
 
     /// Drops the import held for [`Hookgrid::browse`], returning its memory.

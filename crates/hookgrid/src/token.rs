@@ -19,7 +19,7 @@ use crate::error::{Error, Result, io};
 pub fn generate() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| Error::Config(format!("the OS random source failed: {e}")))?;
+        .map_err(|e| Error::Internal(format!("the OS random source failed: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
