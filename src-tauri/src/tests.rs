@@ -457,3 +457,39 @@ fn the_capability_grants_the_page_exactly_the_commands_and_event_listening() {
     assert_eq!(granted, expected);
     assert_eq!(capability["windows"], json!(["main"]));
 }
+
+/// Command names written by hand in three more places than `COMMANDS`: the handler list in
+/// lib.rs, the UI's `api.ts` and the capability (checked above). They must agree.
+#[test]
+fn the_handler_list_and_the_ui_name_exactly_the_declared_commands() {
+    let mut declared: Vec<&str> = crate::COMMANDS.to_vec();
+    declared.sort_unstable();
+
+    let lib = include_str!("lib.rs");
+    let handlers = lib
+        .split_once("generate_handler![")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .expect("the handler list");
+    let mut handled: Vec<&str> = handlers
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_start_matches("commands::"))
+        .collect();
+    handled.sort_unstable();
+    assert_eq!(handled, declared, "lib.rs generate_handler! vs COMMANDS");
+
+    // Every `call<T>("name", …)` in the UI's one door to Rust.
+    let api = include_str!("../../ui/src/api.ts");
+    let mut called: Vec<&str> = api
+        .split("call<")
+        .skip(1)
+        .filter_map(|rest| {
+            let (before, after) = rest.split_once('"')?;
+            before.ends_with(">(").then(|| after.split('"').next())?
+        })
+        .collect();
+    called.sort_unstable();
+    assert_eq!(called, declared, "ui/src/api.ts vs COMMANDS");
+}

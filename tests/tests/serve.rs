@@ -66,7 +66,7 @@ fn an_out_of_order_batch_with_duplicates_is_assembled_listed_queried_and_exporte
         b["first_received"].as_str().expect("time") <= b["last_received"].as_str().expect("time")
     );
 
-    // Row order: parts by index, valid before invalid; types as in DESIGN.md.
+    // Row order: parts by index, valid before invalid; types as the README says.
     let all = ws.json(&["rows", "--batch", "596c", "--json", "--limit", "100"]);
     assert_eq!(all["total"], 9);
     let rows = rows_of(&all);

@@ -33,11 +33,6 @@ impl Browser {
         }
     }
 
-    /// Rows in the batch.
-    pub fn height(&self) -> usize {
-        self.frame.height()
-    }
-
     /// Rows `offset..offset + limit` of `view`, evaluating the view only when it changed.
     pub fn page(&mut self, view: &View, offset: usize, limit: usize) -> Result<Page> {
         if *view != self.view {

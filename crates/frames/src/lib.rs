@@ -1,7 +1,7 @@
 //! A batch's rows as a Polars DataFrame, and the queries over it.
 //!
 //! - [`build`] turns parsed parts into one frame: meta columns `_row`, `_part`, `_valid`, then
-//!   data columns in first-seen order, typed as `DESIGN.md` says.
+//!   data columns in first-seen order, typed as the README's "How rows become a table" says.
 //! - [`store`] writes that frame to its derived Parquet file (atomically) and reads it back.
 //! - [`View`] is what the grid and the CLI ask for: rows, a SQL filter, a search and a sort,
 //!   turned into a `LazyFrame`; [`page`] and [`export`] evaluate it, and [`browse`] keeps a

@@ -4,7 +4,7 @@
 //! <data dir>/
 //!   hookgrid.db      the ledger (SQLite, WAL: also hookgrid.db-wal, hookgrid.db-shm)
 //!   token            the webhook token (mode 0600)
-//!   settings.json    listen address and public URL last used
+//!   settings.json    listen address, public URL, signing secret, retention, the window's place
 //!   batches/<n>.parquet   derived: one file per complete import, rebuilt when missing
 //! ```
 
@@ -12,7 +12,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::error::{Error, Result, io};
 
@@ -74,9 +73,8 @@ impl DataDir {
 
 /// Settings kept in the data dir. Every field is optional; [`Settings::listen`] and friends
 /// give the compiled-in default for a field the file does not set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-#[ts(export)]
 pub struct Settings {
     /// Address the listener binds, e.g. `127.0.0.1:8787`.
     pub listen: Option<String>,
@@ -91,8 +89,7 @@ pub struct Settings {
 }
 
 /// The desktop window's last size and place, in physical pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowState {
     pub width: u32,
     pub height: u32,

@@ -43,7 +43,7 @@ pub use datadir::{DATA_DIR_ENV, DEFAULT_LISTEN, DataDir, Settings, WindowState};
 pub use error::{Error, Result};
 pub use events::Event;
 pub use hookgrid_flatfile::sample;
-pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page, json_rows};
+pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page};
 pub use hookgrid_frames::{ExportFormat, RowSet, Sort, View};
 pub use hookgrid_ledger::{Batch, BatchStatus, QuarantineKind, Quarantined, StoredPart};
 

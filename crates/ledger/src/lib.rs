@@ -293,11 +293,6 @@ impl Ledger {
         })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn writer(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (the transaction
         // rolls back on drop), so a poisoned lock is safe to reuse.
