@@ -31,7 +31,6 @@ export const BLOCK = 100;
 export type Row = unknown[];
 
 /** Columns shown by default are the data columns; these are there but out of the way. */
-const META = new Set(["_row", "_part", "_valid"]);
 
 /** The status column: an icon and a word, from `_valid`. */
 export function statusText(valid: unknown): string {
@@ -60,9 +59,9 @@ export function columnDefs(columns: ColumnInfo[], showMeta: boolean): ColDef<Row
       colId: c.name,
       headerName: c.name,
       headerTooltip: `${c.name} (${c.kind})`,
-      hide: META.has(c.name) && !showMeta,
-      pinned: META.has(c.name) ? "left" : null,
-      width: META.has(c.name) ? 90 : numeric ? 110 : 170,
+      hide: c.meta && !showMeta,
+      pinned: c.meta ? "left" : null,
+      width: c.meta ? 90 : numeric ? 110 : 170,
       type: numeric ? "rightAligned" : undefined,
       valueGetter: (p) => p.data?.[i],
       valueFormatter: (p) => (p.value === null || p.value === undefined ? "" : String(p.value)),

@@ -8,11 +8,11 @@ import { columnDefs, datasource, statusText } from "../src/grid";
 afterEach(() => clearMocks());
 
 const columns: GridPage["columns"] = [
-  { name: "_row", kind: "int" },
-  { name: "_part", kind: "int" },
-  { name: "_valid", kind: "bool" },
-  { name: "email", kind: "text" },
-  { name: "seats", kind: "int" },
+  { name: "_row", kind: "int", meta: true },
+  { name: "_part", kind: "int", meta: true },
+  { name: "_valid", kind: "bool", meta: true },
+  { name: "email", kind: "text", meta: false },
+  { name: "seats", kind: "int", meta: false },
 ];
 
 function page(offset: number, n: number, total = 1000): GridPage {

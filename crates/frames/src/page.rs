@@ -42,6 +42,9 @@ pub fn page(view: LazyFrame, offset: usize, limit: usize) -> Result<Page> {
 pub struct ColumnInfo {
     pub name: String,
     pub kind: ColumnKind,
+    /// One of the meta columns (`_row`, `_part`, `_valid`), not data: the UI takes the list
+    /// from here rather than keeping its own.
+    pub meta: bool,
 }
 
 /// The kinds of column a batch frame has (see the typing rules in `build`).
@@ -63,6 +66,7 @@ impl Page {
             .iter()
             .map(|c| ColumnInfo {
                 name: c.name().to_string(),
+                meta: crate::META_COLUMNS.contains(&c.name().as_str()),
                 kind: match c.dtype() {
                     DataType::Boolean => ColumnKind::Bool,
                     d if d.is_integer() => ColumnKind::Int,
@@ -162,11 +166,13 @@ mod tests {
             [
                 ColumnInfo {
                     name: "_row".into(),
-                    kind: ColumnKind::Int
+                    kind: ColumnKind::Int,
+                    meta: true
                 },
                 ColumnInfo {
                     name: "name".into(),
-                    kind: ColumnKind::Text
+                    kind: ColumnKind::Text,
+                    meta: false
                 }
             ]
         );

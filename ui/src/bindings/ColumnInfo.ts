@@ -4,4 +4,9 @@ import type { ColumnKind } from "./ColumnKind";
 /**
  * A column's name and the kind of values it holds, for the grid's headers and alignment.
  */
-export type ColumnInfo = { name: string, kind: ColumnKind, };
+export type ColumnInfo = { name: string, kind: ColumnKind, 
+/**
+ * One of the meta columns (`_row`, `_part`, `_valid`), not data: the UI takes the list
+ * from here rather than keeping its own.
+ */
+meta: boolean, };
