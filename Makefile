@@ -30,6 +30,8 @@ test: deps check-toolchain tauri-driver ui
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(CARGO) build --locked --workspace --bins
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --lib --bins --tests
+	@# Ignored by a plain `cargo test` because they need root (a tmpfs mount); run here.
+	$(CARGO) test --locked --workspace --test diskfull -- --ignored
 	cd ui && npm run --silent check && npm run --silent test
 	@git diff --quiet -- ui/src/bindings 2>/dev/null || { \
 		echo "ui/src/bindings changed: the Rust types crossing into the UI changed; commit them"; \
