@@ -13,7 +13,7 @@ CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)
 
-.PHONY: run test bench deps ui check-toolchain tauri-driver
+.PHONY: run test check bench deps ui check-toolchain tauri-driver
 
 ## Build the UI and start the desktop app (the webhook listener runs inside it) on the
 ## default data dir (~/.local/share/hookgrid). `hookgrid serve` is the headless listener.
@@ -36,6 +36,15 @@ test: deps check-toolchain tauri-driver ui
 	@git diff --quiet -- ui/src/bindings 2>/dev/null || { \
 		echo "ui/src/bindings changed: the Rust types crossing into the UI changed; commit them"; \
 		git --no-pager diff --stat -- ui/src/bindings; exit 1; }
+
+## The quick loop while working: formatting, lints, every crate's unit tests, the UI's types
+## and component tests. Installs no system package and starts no window; `make test` is the
+## whole check CI runs.
+check: check-toolchain ui/node_modules/.package-lock.json
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(CARGO) test --locked --workspace --lib
+	cd ui && npm run --silent check && npm run --silent test
 
 ## The UI bundle the app embeds (ui/dist), rebuilt when its sources change.
 ui: ui/dist/index.html
