@@ -48,8 +48,9 @@ export class BatchList {
     this.search = h("input", {
       type: "search",
       class: "batch-search",
-      placeholder: "Find an import: id, customer, schema",
-      "aria-label": "Find an import",
+      placeholder: "Search imports",
+      title: "Finds a batch id, event id, customer or schema",
+      "aria-label": "Search imports by batch id, event id, customer or schema",
       testid: "batch-search",
       oninput: () => {
         clearTimeout(this.searchTimer);
