@@ -8,8 +8,15 @@
 //! The ledger never parses bodies and never builds dataframes: it stores and answers questions
 //! about what it stores. Anything derived from it lives elsewhere and can be rebuilt.
 
+mod batch;
 mod commit;
+mod quarantine;
 mod schema;
+
+pub use batch::{Batch, BatchStatus, StoredPart};
+pub use quarantine::{QuarantineKind, Quarantined};
+
+use batch::{batch_row, batch_select, part_number};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, mpsc};
@@ -19,7 +26,6 @@ use hookgrid_flatfile::Envelope;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use ts_rs::TS;
 
 /// What can go wrong in the ledger.
 #[derive(Debug, thiserror::Error)]
@@ -73,173 +79,6 @@ pub enum Commit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct EventKey(pub i64);
-
-/// Whether every part of an import has arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum BatchStatus {
-    Complete,
-    Incomplete,
-}
-
-/// One import as the ledger knows it: one event, a revision of its batch.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct Batch {
-    #[serde(skip)]
-    pub key: EventKey,
-    /// The index its first part has: 0 (real deliveries) or 1 (the documentation); `None`
-    /// while only indexes in between have arrived, which fit either.
-    #[serde(skip)]
-    pub index_base: Option<u32>,
-    /// The base parts are numbered by while `index_base` is unknown (see
-    /// [`hookgrid_flatfile::Envelope::likely_base`]).
-    #[serde(skip)]
-    pub likely_base: u32,
-    /// `data.meta.batch.id`.
-    pub batch: String,
-    /// `event.id`.
-    pub event: String,
-    /// 1 for the first event seen with this batch id, 2 for the next, …
-    pub revision: u32,
-    #[serde(rename = "type")]
-    pub event_type: String,
-    #[ts(type = "number | null")]
-    pub schema: Option<i64>,
-    pub status: BatchStatus,
-    pub parts_received: u32,
-    pub parts_expected: u32,
-    #[ts(type = "number")]
-    pub valid: u64,
-    #[ts(type = "number")]
-    pub invalid: u64,
-    /// Sum of `data.meta.count` over the parts that declared one.
-    #[ts(type = "number | null")]
-    pub declared_rows: Option<u64>,
-    /// Parts whose declared row count differs from the rows they hold.
-    pub mismatched_parts: u32,
-    /// Their part numbers, in order.
-    pub mismatched: Vec<u32>,
-    /// `data.customer` as sent (who imported), or `null`.
-    #[ts(type = "Record<string, unknown> | null")]
-    pub customer: Option<serde_json::Value>,
-    /// RFC 3339, UTC.
-    pub first_received: String,
-    pub last_received: String,
-    /// `last_received` in Unix milliseconds.
-    #[serde(skip)]
-    pub last_received_ms: i64,
-    pub completed_at: Option<String>,
-}
-
-impl Batch {
-    /// Whether any part's declared row count disagrees with its rows.
-    pub fn count_mismatch(&self) -> bool {
-        self.mismatched_parts > 0
-    }
-
-    /// The number people see for the part with this `event.sequence.index`: 1 for the first
-    /// part whichever base the import uses. While the base is unknown, indexes are read by
-    /// the base the sender's shape suggests.
-    pub fn part_number(&self, index: u32) -> u32 {
-        part_number(index, self.index_base, self.likely_base)
-    }
-
-    /// The import's total rows so far.
-    pub fn rows(&self) -> u64 {
-        self.valid + self.invalid
-    }
-}
-
-/// See [`Batch::part_number`].
-pub(crate) fn part_number(index: u32, base: Option<u32>, likely_base: u32) -> u32 {
-    (index + 1).saturating_sub(base.unwrap_or(likely_base))
-}
-
-/// One stored part of an import, for its details.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct StoredPart {
-    /// Its number, from 1.
-    pub part: u32,
-    /// `event.sequence.index` as sent.
-    pub index: u32,
-    /// RFC 3339, UTC.
-    pub received_at: String,
-    #[ts(type = "number | null")]
-    pub declared_rows: Option<u64>,
-    #[ts(type = "number")]
-    pub valid: u64,
-    #[ts(type = "number")]
-    pub invalid: u64,
-    /// Body size in bytes.
-    #[ts(type = "number")]
-    pub bytes: u64,
-    /// How many identical copies arrived after it.
-    pub duplicates: u32,
-}
-
-impl StoredPart {
-    /// Whether the declared row count disagrees with the rows present.
-    pub fn count_mismatch(&self) -> bool {
-        self.declared_rows
-            .is_some_and(|d| d != self.valid + self.invalid)
-    }
-}
-
-/// Why a request was quarantined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum QuarantineKind {
-    /// Not JSON (answered 400).
-    NotJson,
-    /// JSON that breaks the payload contract (422).
-    Contract,
-    /// Contradicts parts already stored (409).
-    Conflict,
-    /// A signing secret is configured and the request's signature does not verify (401).
-    Signature,
-}
-
-impl QuarantineKind {
-    /// The kind's stable name, as stored, logged and sent in error bodies.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuarantineKind::NotJson => "not_json",
-            QuarantineKind::Contract => "contract",
-            QuarantineKind::Conflict => "conflict",
-            QuarantineKind::Signature => "signature",
-        }
-    }
-
-    fn parse(s: &str) -> QuarantineKind {
-        match s {
-            "not_json" => QuarantineKind::NotJson,
-            "conflict" => QuarantineKind::Conflict,
-            "signature" => QuarantineKind::Signature,
-            _ => QuarantineKind::Contract,
-        }
-    }
-}
-
-/// A rejected request, kept with its reason.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct Quarantined {
-    #[ts(type = "number")]
-    pub id: i64,
-    /// RFC 3339, UTC.
-    pub received_at: String,
-    pub kind: QuarantineKind,
-    pub reason: String,
-    /// `event.id` and `event.sequence.index` (as sent), when the body got far enough to say.
-    pub event: Option<String>,
-    pub part: Option<u32>,
-    #[ts(type = "number")]
-    pub bytes: u64,
-}
 
 /// The SQLite ledger. Writes go through one connection (SQLite has one writer anyway);
 /// reads open their own, so readers in other processes and threads never wait for a writer.
@@ -324,31 +163,6 @@ impl Ledger {
             tx.commit().map_err(|e| db(&self.path, e))?;
         }
         Ok(outcome)
-    }
-
-    /// Keeps a rejected body with the reason it was rejected.
-    pub fn quarantine(
-        &self,
-        kind: QuarantineKind,
-        reason: &str,
-        event: Option<(&str, u32)>,
-        body: &[u8],
-    ) -> Result<i64> {
-        let conn = self.writer();
-        conn.execute(
-            "INSERT INTO quarantine (received_at, kind, reason, event_id, part_index, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                now_ms(),
-                kind.as_str(),
-                reason,
-                event.map(|e| e.0),
-                event.map(|e| e.1),
-                body
-            ],
-        )
-        .map_err(|e| db(&self.path, e))?;
-        Ok(conn.last_insert_rowid())
     }
 
     /// Deletes an import: its event and every stored part, in one transaction (its rejected
@@ -474,92 +288,6 @@ impl Ledger {
         .map_err(|e| db(&self.path, e))
     }
 
-    /// Quarantined requests, newest first.
-    pub fn quarantined(&self) -> Result<Vec<Quarantined>> {
-        self.quarantine_select("ORDER BY id DESC", [])
-    }
-
-    /// One quarantined request.
-    pub fn quarantined_one(&self, id: i64) -> Result<Option<Quarantined>> {
-        Ok(self.quarantine_select("WHERE id = ?1", [id])?.pop())
-    }
-
-    fn quarantine_select<P: rusqlite::Params>(
-        &self,
-        clause: &str,
-        params: P,
-    ) -> Result<Vec<Quarantined>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT id, {received}, kind, reason, event_id, part_index, length(body)
-                 FROM quarantine {clause}",
-                received = rfc3339("received_at")
-            ))
-            .map_err(|e| db(&self.path, e))?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok(Quarantined {
-                    id: r.get(0)?,
-                    received_at: r.get(1)?,
-                    kind: QuarantineKind::parse(&r.get::<_, String>(2)?),
-                    reason: r.get(3)?,
-                    event: r.get(4)?,
-                    part: r.get(5)?,
-                    bytes: r.get::<_, i64>(6)? as u64,
-                })
-            })
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
-        Ok(rows)
-    }
-
-    /// The body of a quarantined request, exactly as it arrived.
-    pub fn quarantined_body(&self, id: i64) -> Result<Option<Vec<u8>>> {
-        let conn = self.reader()?;
-        conn.query_row("SELECT body FROM quarantine WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| db(&self.path, e))
-    }
-
-    /// Removes a quarantined request whose body is now stored as a part (after a retry).
-    /// Returns whether it was there.
-    pub fn release(&self, id: i64) -> Result<bool> {
-        let n = self
-            .writer()
-            .execute("DELETE FROM quarantine WHERE id = ?1", [id])
-            .map_err(|e| db(&self.path, e))?;
-        Ok(n > 0)
-    }
-
-    /// Gives a quarantined request the reason it was refused for again (after a retry); it
-    /// keeps its place and its original arrival time.
-    pub fn requarantine(
-        &self,
-        id: i64,
-        kind: QuarantineKind,
-        reason: &str,
-        event: Option<(&str, u32)>,
-    ) -> Result<bool> {
-        let n = self
-            .writer()
-            .execute(
-                "UPDATE quarantine SET kind = ?2, reason = ?3, event_id = ?4, part_index = ?5
-                 WHERE id = ?1",
-                params![
-                    id,
-                    kind.as_str(),
-                    reason,
-                    event.map(|e| e.0),
-                    event.map(|e| e.1)
-                ],
-            )
-            .map_err(|e| db(&self.path, e))?;
-        Ok(n > 0)
-    }
-
     /// Runs SQLite's `PRAGMA integrity_check`; `Ok(())` when the file is sound.
     pub fn integrity_check(&self) -> Result<Result<(), String>> {
         let conn = self.reader()?;
@@ -602,72 +330,6 @@ fn now_ms() -> i64 {
 /// SQL that renders a column of Unix milliseconds as RFC 3339 UTC text.
 fn rfc3339(column: &str) -> String {
     format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column} / 1000.0, 'unixepoch')")
-}
-
-/// The query behind [`Batch`], with a `WHERE` filter (before the grouping) and an order.
-fn batch_select(filter: &str, order: &str) -> String {
-    format!(
-        "SELECT e.id, e.batch_id, e.event_id,
-                (SELECT COUNT(*) FROM events o WHERE o.batch_id = e.batch_id AND o.id <= e.id),
-                e.event_type, e.schema_id, e.part_count,
-                COUNT(p.idx), COALESCE(SUM(p.valid_rows), 0), COALESCE(SUM(p.invalid_rows), 0),
-                SUM(p.declared_rows),
-                group_concat(CASE WHEN p.declared_rows != p.valid_rows + p.invalid_rows
-                                  THEN p.idx END),
-                {first}, {last}, {completed}, e.index_base, e.customer, e.last_received, e.likely_base
-         FROM events e LEFT JOIN parts p ON p.event = e.id
-         {filter} GROUP BY e.id {order}",
-        first = rfc3339("e.first_received"),
-        last = rfc3339("e.last_received"),
-        completed = rfc3339("e.completed_at"),
-    )
-}
-
-fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
-    let expected: u32 = r.get(6)?;
-    let received: u32 = r.get(7)?;
-    let index_base: Option<u32> = r.get(15)?;
-    let likely_base: u32 = r.get(18)?;
-    // group_concat gives no order: the numbers are sorted here.
-    let mut mismatched: Vec<u32> = r
-        .get::<_, Option<String>>(11)?
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|i| i.parse().ok())
-        .map(|i| part_number(i, index_base, likely_base))
-        .collect();
-    mismatched.sort_unstable();
-    // Kept as sent; text that is not JSON (never written by this ledger) reads as a string.
-    let customer = r
-        .get::<_, Option<String>>(16)?
-        .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)));
-    Ok(Batch {
-        key: EventKey(r.get(0)?),
-        index_base,
-        likely_base,
-        batch: r.get(1)?,
-        event: r.get(2)?,
-        revision: r.get(3)?,
-        event_type: r.get(4)?,
-        schema: r.get(5)?,
-        status: if received >= expected {
-            BatchStatus::Complete
-        } else {
-            BatchStatus::Incomplete
-        },
-        parts_expected: expected,
-        parts_received: received,
-        valid: r.get::<_, i64>(8)? as u64,
-        invalid: r.get::<_, i64>(9)? as u64,
-        declared_rows: r.get::<_, Option<i64>>(10)?.map(|d| d as u64),
-        mismatched_parts: mismatched.len() as u32,
-        mismatched,
-        customer,
-        first_received: r.get(12)?,
-        last_received: r.get(13)?,
-        last_received_ms: r.get(17)?,
-        completed_at: r.get(14)?,
-    })
 }
 
 #[cfg(test)]

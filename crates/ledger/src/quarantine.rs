@@ -1,0 +1,174 @@
+//! The quarantine: requests that reached the listener but were not stored as parts, kept with
+//! why, and released or given a new reason when retried.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{Ledger, Result, db, now_ms, rfc3339};
+
+/// Why a request was quarantined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum QuarantineKind {
+    /// Not JSON (answered 400).
+    NotJson,
+    /// JSON that breaks the payload contract (422).
+    Contract,
+    /// Contradicts parts already stored (409).
+    Conflict,
+    /// A signing secret is configured and the request's signature does not verify (401).
+    Signature,
+}
+
+impl QuarantineKind {
+    /// The kind's stable name, as stored, logged and sent in error bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuarantineKind::NotJson => "not_json",
+            QuarantineKind::Contract => "contract",
+            QuarantineKind::Conflict => "conflict",
+            QuarantineKind::Signature => "signature",
+        }
+    }
+
+    fn parse(s: &str) -> QuarantineKind {
+        match s {
+            "not_json" => QuarantineKind::NotJson,
+            "conflict" => QuarantineKind::Conflict,
+            "signature" => QuarantineKind::Signature,
+            _ => QuarantineKind::Contract,
+        }
+    }
+}
+
+/// A rejected request, kept with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Quarantined {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+    pub kind: QuarantineKind,
+    pub reason: String,
+    /// `event.id` and `event.sequence.index` (as sent), when the body got far enough to say.
+    pub event: Option<String>,
+    pub part: Option<u32>,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+impl Ledger {
+    /// Keeps a rejected body with the reason it was rejected.
+    pub fn quarantine(
+        &self,
+        kind: QuarantineKind,
+        reason: &str,
+        event: Option<(&str, u32)>,
+        body: &[u8],
+    ) -> Result<i64> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO quarantine (received_at, kind, reason, event_id, part_index, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                now_ms(),
+                kind.as_str(),
+                reason,
+                event.map(|e| e.0),
+                event.map(|e| e.1),
+                body
+            ],
+        )
+        .map_err(|e| db(&self.path, e))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Quarantined requests, newest first.
+    pub fn quarantined(&self) -> Result<Vec<Quarantined>> {
+        self.quarantine_select("ORDER BY id DESC", [])
+    }
+
+    /// One quarantined request.
+    pub fn quarantined_one(&self, id: i64) -> Result<Option<Quarantined>> {
+        Ok(self.quarantine_select("WHERE id = ?1", [id])?.pop())
+    }
+
+    fn quarantine_select<P: rusqlite::Params>(
+        &self,
+        clause: &str,
+        params: P,
+    ) -> Result<Vec<Quarantined>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT id, {received}, kind, reason, event_id, part_index, length(body)
+                 FROM quarantine {clause}",
+                received = rfc3339("received_at")
+            ))
+            .map_err(|e| db(&self.path, e))?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok(Quarantined {
+                    id: r.get(0)?,
+                    received_at: r.get(1)?,
+                    kind: QuarantineKind::parse(&r.get::<_, String>(2)?),
+                    reason: r.get(3)?,
+                    event: r.get(4)?,
+                    part: r.get(5)?,
+                    bytes: r.get::<_, i64>(6)? as u64,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))?;
+        Ok(rows)
+    }
+
+    /// The body of a quarantined request, exactly as it arrived.
+    pub fn quarantined_body(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        let conn = self.reader()?;
+        conn.query_row("SELECT body FROM quarantine WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| db(&self.path, e))
+    }
+
+    /// Removes a quarantined request whose body is now stored as a part (after a retry).
+    /// Returns whether it was there.
+    pub fn release(&self, id: i64) -> Result<bool> {
+        let n = self
+            .writer()
+            .execute("DELETE FROM quarantine WHERE id = ?1", [id])
+            .map_err(|e| db(&self.path, e))?;
+        Ok(n > 0)
+    }
+
+    /// Gives a quarantined request the reason it was refused for again (after a retry); it
+    /// keeps its place and its original arrival time.
+    pub fn requarantine(
+        &self,
+        id: i64,
+        kind: QuarantineKind,
+        reason: &str,
+        event: Option<(&str, u32)>,
+    ) -> Result<bool> {
+        let n = self
+            .writer()
+            .execute(
+                "UPDATE quarantine SET kind = ?2, reason = ?3, event_id = ?4, part_index = ?5
+                 WHERE id = ?1",
+                params![
+                    id,
+                    kind.as_str(),
+                    reason,
+                    event.map(|e| e.0),
+                    event.map(|e| e.1)
+                ],
+            )
+            .map_err(|e| db(&self.path, e))?;
+        Ok(n > 0)
+    }
+}
