@@ -1,0 +1,71 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import type { GridPage } from "../src/bindings/GridPage";
+import type { View } from "../src/bindings/View";
+import { ImportView } from "../src/importview";
+import { batch } from "./fixtures";
+
+afterEach(() => clearMocks());
+
+const columns: GridPage["columns"] = [
+  { name: "_row", kind: "int", meta: true },
+  { name: "_part", kind: "int", meta: true },
+  { name: "_valid", kind: "bool", meta: true },
+  { name: "seats", kind: "int", meta: false },
+];
+
+/** Pages of a 3,000-row import: every view keeps a third of the rows, except a broken filter. */
+function serve(views: View[]) {
+  mockIPC((cmd, args) => {
+    if (cmd !== "fetch_page") throw new Error(cmd);
+    const { view } = args as { view: View };
+    views.push(view);
+    if (view.filter === "seats >") throw { code: "bad_filter", message: "the filter is not a valid SQL expression" };
+    const total = view.rows === "all" && !view.filter ? 3000 : 1000;
+    return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]] } satisfies GridPage;
+  });
+}
+
+describe("ImportView", () => {
+  it("opens with every row, then narrows to the invalid ones", async () => {
+    const views: View[] = [];
+    serve(views);
+    const view = new ImportView(batch({ customer: { userId: "ops-7", companyName: "Acme" } }), { export: () => undefined, remove: () => undefined });
+    document.body.append(view.root);
+    await view.open();
+    const counts = view.root.querySelector<HTMLElement>("[data-testid=row-counts]");
+    expect(counts?.textContent).toBe("3,000 rows");
+    expect(view.root.querySelector("[data-testid=import-customer]")?.textContent).toBe("ops-7 · Acme");
+    view.root.querySelector<HTMLElement>("[data-testid=rows-invalid]")?.click();
+    await vi.waitFor(() => expect(counts?.textContent).toBe("1,000 of 3,000 rows match"));
+    expect(view.root.querySelector("[data-testid=rows-invalid]")?.getAttribute("aria-pressed")).toBe("true");
+    expect(views.at(-1)?.rows).toBe("invalid");
+    view.destroy();
+    view.root.remove();
+  });
+
+  it("explains a broken filter and keeps the last view that worked", async () => {
+    const views: View[] = [];
+    serve(views);
+    const view = new ImportView(batch(), { export: () => undefined, remove: () => undefined });
+    document.body.append(view.root);
+    await view.open();
+    await view.apply({ rows: "all", filter: "seats >", search: "" });
+    const error = view.root.querySelector("[data-testid=filter-error]")?.textContent;
+    expect(error).toBe("the filter is not a valid SQL expression. The grid still shows the last view that worked.");
+    expect(view.root.querySelector("[data-testid=sql-filter]")?.classList.contains("invalid")).toBe(true);
+    expect(view.root.querySelector<HTMLElement>("[data-testid=row-counts]")?.textContent).toBe("3,000 rows");
+    view.destroy();
+    view.root.remove();
+  });
+
+  it("hands the current view to the export dialog", async () => {
+    serve([]);
+    const exported: View[] = [];
+    const view = new ImportView(batch(), { export: (_b, v) => exported.push(v), remove: () => undefined });
+    await view.open();
+    await view.apply({ rows: "valid", filter: "seats > 1", search: "" });
+    view.openExport();
+    expect(exported).toEqual([{ rows: "valid", filter: "seats > 1", search: null, sort: null }]);
+    view.destroy();
+  });
+});
