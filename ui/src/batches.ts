@@ -8,7 +8,7 @@ import type { BatchFilter } from "./bindings/BatchFilter";
 import type { BatchStatus } from "./bindings/BatchStatus";
 import type { Event } from "./bindings/Event";
 import { h, replace } from "./dom";
-import { badge, count, customerLabel, newestFirst, received, rows, shortId } from "./format";
+import { badge, count, newestFirst, received, rows, shortId } from "./format";
 
 /** How long events are gathered before the list is read again (a batch of 1,000 parts
  *  arriving is one reload, not a thousand). */
@@ -157,7 +157,7 @@ export class BatchList {
 
   private item(b: Batch): HTMLElement {
     const tag = badge(b);
-    const who = customerLabel(b);
+    const who = b.customer_label;
     return h(
       "li",
       {

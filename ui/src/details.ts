@@ -5,7 +5,7 @@ import type { Api } from "./api";
 import type { ImportDetails } from "./bindings/ImportDetails";
 import type { PartRange } from "./bindings/PartRange";
 import { h, replace } from "./dom";
-import { count, customerLabel, received } from "./format";
+import { count, received } from "./format";
 
 type DetailsApi = Pick<Api, "importDetails" | "savePartBody">;
 
@@ -65,7 +65,7 @@ export class DetailsPanel {
   }
 
   private render(d: ImportDetails): void {
-    const who = customerLabel(d);
+    const who = d.customer_label;
     const field = (label: string, ...value: (Node | string | null)[]) => h("div", { class: "field-row" }, h("dt", {}, label), h("dd", {}, ...value));
     const status =
       d.status === "complete"
@@ -97,7 +97,7 @@ export class DetailsPanel {
         {},
         ...d.parts.map((p) => {
           const present = p.valid + p.invalid;
-          const mismatch = p.declared_rows !== null && p.declared_rows !== present;
+          const mismatch = p.count_mismatch;
           return h(
             "tr",
             { testid: "details-part", "data-part": p.part, class: mismatch ? "mismatch" : "" },

@@ -56,23 +56,6 @@ export function badge(b: Batch): { label: string; tone: BadgeTone; title: string
   return { label: "complete", tone: "ok", title: `All ${b.parts_expected} parts arrived` };
 }
 
-function customerText(c: Record<string, unknown>, key: string): string | null {
-  const v = c[key];
-  return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
-}
-
-/** Who imported, in a few words: the customer's name (or, when that is empty or holds JSON,
- *  its userId, else email), then the company. The same rule as `hookgrid batches`. */
-export function customerLabel(b: Batch): string | null {
-  const c = b.customer;
-  if (!c) return null;
-  const name = customerText(c, "name");
-  const who = (name && !name.startsWith("{") && !name.startsWith("[") ? name : null) ?? customerText(c, "userId") ?? customerText(c, "email");
-  const company = customerText(c, "companyName");
-  if (who && company) return `${who} · ${company}`;
-  return who ?? company;
-}
-
 /** Newest first: by first part received (a batch keeps its place while parts arrive). */
 export function newestFirst(batches: Batch[]): Batch[] {
   return [...batches].sort(

@@ -83,8 +83,8 @@ describe("BatchList", () => {
 describe("Finding imports", () => {
   it("tells imports apart: who sent them, total rows, and a later revision", async () => {
     serve(() => [
-      batch({ event: "r2", revision: 2, first_received: "2026-11-27T11:00:00Z", customer: { userId: "ops-7", name: '{"tenant":"acme"}', companyName: "Acme GmbH" } }),
-      batch({ event: "r1", customer: { name: "Jo Ops", userId: "u-1" } }),
+      batch({ event: "r2", revision: 2, first_received: "2026-11-27T11:00:00Z", customer: { userId: "ops-7", name: '{"tenant":"acme"}', companyName: "Acme GmbH" }, customer_label: "ops-7 · Acme GmbH" }),
+      batch({ event: "r1", customer: { name: "Jo Ops", userId: "u-1" }, customer_label: "Jo Ops" }),
       batch({ event: "none", first_received: "2026-11-27T09:00:00Z", schema: 8 }),
     ]);
     const list = new BatchList(api, () => undefined);

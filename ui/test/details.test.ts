@@ -10,11 +10,12 @@ function details(over: Partial<ImportDetails> = {}): ImportDetails {
   return {
     ...batch({ status: "incomplete", parts_received: 2, parts_expected: 5, mismatched_parts: 1, mismatched: [4] }),
     customer: { userId: "ops-7", name: '{"tenant":"acme-eu"}', companyName: "Acme GmbH", extra: [1, "<b>x</b>"] },
+    customer_label: "ops-7 · Acme GmbH",
     numbering: "from_zero",
     customer_name_json: { tenant: "acme-eu" },
     parts: [
-      { part: 1, index: 0, received_at: "2026-11-27T10:00:00Z", declared_rows: 2, valid: 2, invalid: 0, bytes: 2048, duplicates: 0 },
-      { part: 4, index: 3, received_at: "2026-11-27T10:00:01Z", declared_rows: 5, valid: 1, invalid: 0, bytes: 700, duplicates: 2 },
+      { part: 1, index: 0, received_at: "2026-11-27T10:00:00Z", declared_rows: 2, valid: 2, invalid: 0, bytes: 2048, duplicates: 0, count_mismatch: false },
+      { part: 4, index: 3, received_at: "2026-11-27T10:00:01Z", declared_rows: 5, valid: 1, invalid: 0, bytes: 700, duplicates: 2, count_mismatch: true },
     ],
     missing: [
       { from: 2, to: 3 },

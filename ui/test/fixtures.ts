@@ -16,6 +16,7 @@ export function batch(over: Partial<Batch> = {}): Batch {
     mismatched_parts: 0,
     mismatched: [],
     customer: null,
+    customer_label: null,
     first_received: "2026-11-27T10:00:00Z",
     last_received: "2026-11-27T10:00:02Z",
     completed_at: "2026-11-27T10:00:02Z",

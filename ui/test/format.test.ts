@@ -1,4 +1,4 @@
-import { badge, count, customerLabel, newestFirst, received, rows, shortId } from "../src/format";
+import { badge, count, newestFirst, received, rows, shortId } from "../src/format";
 import { batch } from "./fixtures";
 
 describe("badge", () => {
@@ -18,17 +18,6 @@ describe("badge", () => {
     const b = batch({ status: "incomplete", parts_received: 1, mismatched_parts: 1, mismatched: [1] });
     expect(badge(b)).toMatchObject({ label: "incomplete 1 of 3, count mismatch", tone: "warning" });
     expect(badge(b).title).toBe("1 of 3 parts have arrived; part 1 holds a different number of rows than Flatfile declared");
-  });
-});
-
-describe("customerLabel", () => {
-  it("prefers a plain name, then the user id or email, with the company", () => {
-    expect(customerLabel(batch({ customer: { name: "Jo", companyName: "Acme" } }))).toBe("Jo · Acme");
-    expect(customerLabel(batch({ customer: { name: ' {"t":1}', userId: "u-9" } }))).toBe("u-9");
-    expect(customerLabel(batch({ customer: { name: "", email: "a@b" } }))).toBe("a@b");
-    expect(customerLabel(batch({ customer: { companyName: "Acme", teamId: 3 } }))).toBe("Acme");
-    expect(customerLabel(batch({ customer: { teamId: 3 } }))).toBeNull();
-    expect(customerLabel(batch())).toBeNull();
   });
 });
 

@@ -29,7 +29,7 @@ describe("ImportView", () => {
   it("opens with every row, then narrows to the invalid ones", async () => {
     const views: View[] = [];
     serve(views);
-    const view = new ImportView(batch({ customer: { userId: "ops-7", companyName: "Acme" } }), { export: () => undefined, remove: () => undefined });
+    const view = new ImportView(batch({ customer: { userId: "ops-7", companyName: "Acme" }, customer_label: "ops-7 · Acme" }), { export: () => undefined, remove: () => undefined });
     document.body.append(view.root);
     await view.open();
     const counts = view.root.querySelector<HTMLElement>("[data-testid=row-counts]");

@@ -78,7 +78,7 @@ pub fn batches(batches: &[Batch]) {
                 b.revision.to_string(),
                 b.event_type.clone(),
                 b.schema.map(|s| s.to_string()).unwrap_or_default(),
-                hookgrid::customer_label(b).unwrap_or_default(),
+                b.customer_label.clone().unwrap_or_default(),
                 status,
                 b.valid.to_string(),
                 b.invalid.to_string(),
@@ -114,9 +114,9 @@ pub fn details(d: &ImportDetails) {
         b.schema
             .map_or_else(|| "none".to_owned(), |s| s.to_string()),
     );
-    match (&b.customer, hookgrid::customer_label(b)) {
+    match (&b.customer, &b.customer_label) {
         (Some(c), label) => {
-            line("Customer", label.unwrap_or_default());
+            line("Customer", label.clone().unwrap_or_default());
             println!("{:<10}{}", "", clean_line(&c.to_string()));
         }
         (None, _) => line("Customer", "none".to_owned()),
@@ -204,7 +204,7 @@ pub fn details(d: &ImportDetails) {
                 p.invalid.to_string(),
                 p.bytes.to_string(),
                 p.duplicates.to_string(),
-                if p.count_mismatch() {
+                if p.count_mismatch {
                     "count mismatch"
                 } else {
                     ""

@@ -50,7 +50,7 @@ pub use hookgrid_ledger::{Batch, BatchStatus, QuarantineKind, Quarantined, Store
 pub use details::{ImportDetails, Numbering, PartRange};
 pub use export::ExportSettings;
 pub use ingest::{IngestError, Receipt, Signed};
-pub use listing::{BatchFilter, customer_label};
+pub use listing::BatchFilter;
 pub use probe::TestReport;
 pub use rejected::{Retried, RetryOutcome};
 

@@ -62,29 +62,6 @@ impl Hookgrid {
     }
 }
 
-/// Who imported, in a few words: the customer's `name` (or, when that is empty or holds JSON,
-/// its `userId`, else `email`), then `companyName` when there is one. `None` without a
-/// customer block.
-pub fn customer_label(batch: &Batch) -> Option<String> {
-    let customer = batch.customer.as_ref()?;
-    let text = |key: &str| {
-        customer
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    let who = text("name")
-        .filter(|n| !n.starts_with('{') && !n.starts_with('['))
-        .or_else(|| text("userId"))
-        .or_else(|| text("email"));
-    match (who, text("companyName")) {
-        (Some(who), Some(company)) => Some(format!("{who} · {company}")),
-        (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
-        (None, None) => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,35 +85,13 @@ mod tests {
             declared_rows: None,
             mismatched_parts: 0,
             mismatched: Vec::new(),
+            customer_label: customer.as_ref().and_then(hookgrid_ledger::customer_label),
             customer,
             first_received: String::new(),
             last_received: String::new(),
             last_received_ms: 0,
             completed_at: None,
         }
-    }
-
-    #[test]
-    fn the_label_prefers_a_plain_name_then_the_user_id() {
-        let label = |c: Value| customer_label(&batch(Some(c)));
-        assert_eq!(
-            label(json!({"name": "Ops", "userId": "u", "companyName": "Acme"})).as_deref(),
-            Some("Ops · Acme")
-        );
-        assert_eq!(
-            label(json!({"name": "{\"t\":1}", "userId": "u-9"})).as_deref(),
-            Some("u-9")
-        );
-        assert_eq!(
-            label(json!({"name": "", "email": "a@b"})).as_deref(),
-            Some("a@b")
-        );
-        assert_eq!(
-            label(json!({"companyName": "Acme"})).as_deref(),
-            Some("Acme")
-        );
-        assert_eq!(label(json!({"teamId": 3})), None);
-        assert_eq!(customer_label(&batch(None)), None);
     }
 
     #[test]

@@ -520,7 +520,7 @@ fn details_say_who_sent_an_import_and_what_is_missing() {
     let parts: Vec<(u32, u32, u32, bool)> = d
         .parts
         .iter()
-        .map(|p| (p.part, p.index, p.duplicates, p.count_mismatch()))
+        .map(|p| (p.part, p.index, p.duplicates, p.count_mismatch))
         .collect();
     assert_eq!(parts, [(2, 1, 1, false), (4, 3, 0, true)]);
     assert_eq!(

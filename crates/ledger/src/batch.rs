@@ -2,6 +2,7 @@
 //! stored parts, and the query that reads them.
 
 use serde::Serialize;
+use serde_json::Value;
 use ts_rs::TS;
 
 use crate::{EventKey, rfc3339};
@@ -56,6 +57,8 @@ pub struct Batch {
     /// `data.customer` as sent (who imported), or `null`.
     #[ts(type = "Record<string, unknown> | null")]
     pub customer: Option<serde_json::Value>,
+    /// Who imported, in a few words (see [`customer_label`]); what the list and the CLI show.
+    pub customer_label: Option<String>,
     /// RFC 3339, UTC.
     pub first_received: String,
     pub last_received: String,
@@ -110,14 +113,8 @@ pub struct StoredPart {
     pub bytes: u64,
     /// How many identical copies arrived after it.
     pub duplicates: u32,
-}
-
-impl StoredPart {
-    /// Whether the declared row count disagrees with the rows present.
-    pub fn count_mismatch(&self) -> bool {
-        self.declared_rows
-            .is_some_and(|d| d != self.valid + self.invalid)
-    }
+    /// The declared row count disagrees with the rows present.
+    pub count_mismatch: bool,
 }
 
 /// The query behind [`Batch`], with a `WHERE` filter (before the grouping) and an order.
@@ -178,10 +175,60 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         declared_rows: r.get::<_, Option<i64>>(10)?.map(|d| d as u64),
         mismatched_parts: mismatched.len() as u32,
         mismatched,
+        customer_label: customer.as_ref().and_then(customer_label),
         customer,
         first_received: r.get(12)?,
         last_received: r.get(13)?,
         last_received_ms: r.get(17)?,
         completed_at: r.get(14)?,
     })
+}
+
+/// Who imported, in a few words: the customer's `name` (or, when that is empty or holds JSON,
+/// its `userId`, else `email`), then `companyName` when there is one.
+pub fn customer_label(customer: &Value) -> Option<String> {
+    let text = |key: &str| {
+        customer
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let who = text("name")
+        .filter(|n| !n.starts_with('{') && !n.starts_with('['))
+        .or_else(|| text("userId"))
+        .or_else(|| text("email"));
+    match (who, text("companyName")) {
+        (Some(who), Some(company)) => Some(format!("{who} · {company}")),
+        (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_customer_label_prefers_a_plain_name_then_the_user_id() {
+        let label = |c: Value| customer_label(&c);
+        assert_eq!(
+            label(json!({"name": "Ops", "userId": "u", "companyName": "Acme"})).as_deref(),
+            Some("Ops · Acme")
+        );
+        assert_eq!(
+            label(json!({"name": " {\"t\":1}", "userId": "u-9"})).as_deref(),
+            Some("u-9")
+        );
+        assert_eq!(
+            label(json!({"name": "", "email": "a@b"})).as_deref(),
+            Some("a@b")
+        );
+        assert_eq!(
+            label(json!({"companyName": "Acme"})).as_deref(),
+            Some("Acme")
+        );
+        assert_eq!(label(json!({"teamId": 3})), None);
+    }
 }

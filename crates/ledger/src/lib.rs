@@ -13,7 +13,7 @@ mod commit;
 mod quarantine;
 mod schema;
 
-pub use batch::{Batch, BatchStatus, StoredPart};
+pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
 pub use quarantine::{QuarantineKind, Quarantined};
 
 use batch::{batch_row, batch_select, part_number};
@@ -260,15 +260,19 @@ impl Ledger {
         let rows = stmt
             .query_map([batch.key.0], |r| {
                 let index: u32 = r.get(0)?;
+                let declared_rows = r.get::<_, Option<i64>>(2)?.map(|d| d as u64);
+                let valid = r.get::<_, i64>(3)? as u64;
+                let invalid = r.get::<_, i64>(4)? as u64;
                 Ok(StoredPart {
                     part: batch.part_number(index),
                     index,
                     received_at: r.get(1)?,
-                    declared_rows: r.get::<_, Option<i64>>(2)?.map(|d| d as u64),
-                    valid: r.get::<_, i64>(3)? as u64,
-                    invalid: r.get::<_, i64>(4)? as u64,
+                    declared_rows,
+                    valid,
+                    invalid,
                     bytes: r.get::<_, i64>(5)? as u64,
                     duplicates: r.get(6)?,
+                    count_mismatch: declared_rows.is_some_and(|d| d != valid + invalid),
                 })
             })
             .and_then(Iterator::collect)

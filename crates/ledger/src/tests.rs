@@ -139,7 +139,7 @@ fn count_mismatch_is_recorded() {
     assert_eq!(b.mismatched_parts, 1);
     assert_eq!(b.mismatched, [1]);
     assert!(b.count_mismatch());
-    assert!(ledger.parts(b).expect("parts")[0].count_mismatch());
+    assert!(ledger.parts(b).expect("parts")[0].count_mismatch);
 }
 
 #[test]

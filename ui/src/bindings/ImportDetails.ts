@@ -54,6 +54,10 @@ mismatched: Array<number>,
  */
 customer: Record<string, unknown> | null, 
 /**
+ * Who imported, in a few words (see [`customer_label`]); what the list and the CLI show.
+ */
+customer_label: string | null, 
+/**
  * RFC 3339, UTC.
  */
 first_received: string, last_received: string, completed_at: string | null, };

@@ -23,4 +23,8 @@ bytes: number,
 /**
  * How many identical copies arrived after it.
  */
-duplicates: number, };
+duplicates: number, 
+/**
+ * The declared row count disagrees with the rows present.
+ */
+count_mismatch: boolean, };
