@@ -361,6 +361,22 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
     let shots = hookgrid_tests::desktop::screenshots();
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     d.screenshot(&shots.join("desktop-details.png"));
+    // At the window's smallest size (tauri.conf.json: 900 × 560) the details still fit
+    // their panel: it scrolls rather than pushing the grid off the window.
+    s.set_window_size(900, 560);
+    s.wait("the page at 900 px", || {
+        (s.script("return window.innerWidth", json!([])) == json!(900)).then_some(())
+    });
+    let grid_top = s.script(
+        "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().top",
+        json!([]),
+    );
+    assert!(
+        grid_top.as_f64().is_some_and(|t| t < 560.0),
+        "the grid starts below the window: {grid_top}"
+    );
+    d.screenshot(&shots.join("desktop-details-min.png"));
+    s.set_window_size(1440, 900);
     s.click(&s.testid("details-toggle"));
 
     // A header click sorts the text column as numbers: 9, 20, 100, then the empty cell.

@@ -68,6 +68,11 @@ impl Session {
         self.send(reqwest::Method::GET, path, None)
     }
 
+    /// Resizes the window (the window manager-free Xvfb screen honours it as asked).
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({"width": width, "height": height}));
+    }
+
     /// Runs a script in the page; `arguments` are passed as its `arguments`.
     pub fn script(&self, script: &str, arguments: Value) -> Value {
         self.post(
