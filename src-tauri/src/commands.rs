@@ -156,7 +156,7 @@ pub async fn fetch_page(
         let page = h.browse(&batch, &view, offset as usize, limit.min(MAX_PAGE) as usize)?;
         Ok(GridPage {
             total: page.total as u64,
-            batch_rows: batch.valid + batch.invalid,
+            batch_rows: batch.rows(),
             offset: page.offset as u64,
             columns: page.column_info(),
             rows: page.json_arrays(),

@@ -177,7 +177,7 @@ impl Core {
             return Ok((df.lazy(), None));
         }
         let path = self.batch_path(batch.key);
-        if !store::is_sound(&path, batch.valid + batch.invalid) {
+        if !store::is_sound(&path, batch.rows()) {
             let mut df = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
             store::write(&mut df, &path)?;
         }

@@ -30,10 +30,7 @@ impl Hookgrid {
         let mut queued = 0;
         for batch in self.core.ledger.batches()? {
             if batch.status == BatchStatus::Complete
-                && !store::is_sound(
-                    &self.core.batch_path(batch.key),
-                    batch.valid + batch.invalid,
-                )
+                && !store::is_sound(&self.core.batch_path(batch.key), batch.rows())
             {
                 self.queue(Job {
                     key: batch.key,
