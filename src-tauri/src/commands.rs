@@ -51,10 +51,12 @@ pub async fn list_batches(
     limit: Option<u32>,
 ) -> IpcResult<BatchPage> {
     blocking(&state, move |h| {
-        let mut batches = h.find_batches(&filter.unwrap_or_default())?;
-        let total = batches.len() as u32;
-        batches.truncate(limit.map_or(usize::MAX, |l| l as usize));
-        Ok(BatchPage { total, batches })
+        let filter = filter.unwrap_or_default();
+        let (total, batches) = h.find_newest_batches(&filter, limit.unwrap_or(u32::MAX))?;
+        Ok(BatchPage {
+            total: total as u32,
+            batches,
+        })
     })
     .await
 }

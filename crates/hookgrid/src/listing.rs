@@ -60,6 +60,23 @@ impl Hookgrid {
         batches.retain(|b| filter.matches(b));
         Ok(batches)
     }
+
+    /// The `limit` newest imports that pass `filter`, and how many pass it. Without a
+    /// filter only those are read, not the whole ledger: the app asks on every part that
+    /// arrives.
+    pub fn find_newest_batches(
+        &self,
+        filter: &BatchFilter,
+        limit: u32,
+    ) -> Result<(u64, Vec<Batch>)> {
+        if *filter == BatchFilter::default() {
+            return Ok(self.core.ledger.newest_batches(limit)?);
+        }
+        let mut batches = self.find_batches(filter)?;
+        let total = batches.len() as u64;
+        batches.truncate(limit as usize);
+        Ok((total, batches))
+    }
 }
 
 #[cfg(test)]

@@ -663,6 +663,20 @@ fn imports_are_found_by_text_and_status() {
     assert_eq!(find("", Some(BatchStatus::Incomplete)), ["found"]);
     assert_eq!(find("", None), ["plain", "found"]);
     assert!(find("acme", Some(BatchStatus::Complete)).is_empty());
+    // The newest only, with how many there are: read straight, or after a filter.
+    let newest = |filter: BatchFilter| -> (u64, Vec<String>) {
+        let (total, batches) = hg.find_newest_batches(&filter, 1).expect("newest");
+        (total, batches.into_iter().map(|b| b.event).collect())
+    };
+    assert_eq!(
+        newest(BatchFilter::default()),
+        (2, vec!["plain".to_owned()])
+    );
+    let incomplete = BatchFilter {
+        search: None,
+        status: Some(BatchStatus::Incomplete),
+    };
+    assert_eq!(newest(incomplete), (1, vec!["found".to_owned()]));
 }
 
 #[test]

@@ -206,6 +206,25 @@ impl Ledger {
         Ok(rows)
     }
 
+    /// The `limit` newest imports, and how many there are in all: the list a window shows,
+    /// without reading every import of a large ledger.
+    pub fn newest_batches(&self, limit: u32) -> Result<(u64, Vec<Batch>)> {
+        let conn = self.reader()?;
+        let total: i64 = conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .map_err(|e| db(&self.path, e))?;
+        let sql = batch_select(
+            "WHERE e.id IN (SELECT id FROM events ORDER BY id DESC LIMIT ?1)",
+            "ORDER BY e.id DESC",
+        );
+        let mut stmt = conn.prepare(&sql).map_err(|e| db(&self.path, e))?;
+        let rows = stmt
+            .query_map([limit], batch_row)
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))?;
+        Ok((total as u64, rows))
+    }
+
     /// One import by its key.
     pub fn batch(&self, key: EventKey) -> Result<Option<Batch>> {
         let conn = self.reader()?;
