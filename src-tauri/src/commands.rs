@@ -352,5 +352,5 @@ pub async fn rotate_token(state: State<'_, AppState>) -> IpcResult<Connection> {
 #[tauri::command]
 pub async fn send_test_event(state: State<'_, AppState>) -> IpcResult<TestReport> {
     let connection = Connection::read(&state).await?;
-    Ok(state.hookgrid.send_test_batch(&connection.base_url()).await)
+    Ok(state.hookgrid.send_test_batch(&connection.base_url).await)
 }

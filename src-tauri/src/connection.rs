@@ -20,6 +20,9 @@ pub struct Connection {
     pub local_url: String,
     /// The tunnel's public base URL, when set.
     pub public_url: Option<String>,
+    /// Where Flatfile posts and the test import goes: the public URL when set, else the local
+    /// one.
+    pub base_url: String,
     /// The URL to paste into Flatfile: under the public URL when set, else the local one.
     pub webhook_url: String,
     /// A short fingerprint of the token, safe to show and log.
@@ -36,31 +39,24 @@ impl Connection {
         let settings = state.hookgrid.settings()?;
         let listen = state.listen_in(&settings);
         let listener = state.listener.status().await;
-        let local_url = match &listener {
-            ListenerStatus::Running { address, .. } => format!("http://{address}"),
-            _ => format!("http://{listen}"),
+        let local = match &listener {
+            ListenerStatus::Running { address, .. } => address.clone(),
+            _ => listen.clone(),
         };
+        let base_url = settings.base_url(&local);
         let token = state.hookgrid.token();
-        let mut connection = Connection {
+        Ok(Connection {
             listener,
             listen,
             listen_from_env: state.listen_override.is_some(),
-            local_url,
-            public_url: settings.public_url.filter(|u| !u.trim().is_empty()),
-            webhook_url: String::new(),
+            local_url: format!("http://{local}"),
+            public_url: settings.public_url().map(str::to_owned),
+            webhook_url: state.hookgrid.webhook_url(&base_url),
+            base_url,
             token_fingerprint: hookgrid::token::fingerprint(&token),
             signing: state.hookgrid.requires_signature(),
             retention_days: settings.retention_days,
             data_dir: state.hookgrid.data_dir().root().display().to_string(),
-        };
-        connection.webhook_url = state.hookgrid.webhook_url(&connection.base_url());
-        Ok(connection)
-    }
-
-    /// The base URL a test import is sent through.
-    pub fn base_url(&self) -> String {
-        self.public_url
-            .clone()
-            .unwrap_or_else(|| self.local_url.clone())
+        })
     }
 }

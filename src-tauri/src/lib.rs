@@ -51,34 +51,20 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         ])
 }
 
-/// Starts the listener and the event forwarding. Called once the app is set up.
+/// Starts the listener, the facade's background work and the event forwarding. Called once
+/// the app is set up.
 pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
     let hookgrid = state.hookgrid.clone();
     tauri::async_runtime::spawn(events::forward(app.clone(), hookgrid.subscribe()));
-    tauri::async_runtime::spawn(hookgrid.clone().keep_retention());
-    // Checking every batch file's footer takes a while with many imports: not on the thread
-    // that is about to show the window.
-    let checked = hookgrid.clone();
-    tauri::async_runtime::spawn_blocking(move || match checked.rebuild_missing() {
-        Ok(0) => {}
-        Ok(n) => tracing::info!("rebuilding {n} batch file(s) from the ledger"),
-        Err(e) => tracing::error!("cannot check batch files: {e}"),
+    tauri::async_runtime::spawn(hookgrid.background());
+    // Ctrl+C, logging out or `kill`: leave as if the window were closed, so the listener
+    // finishes its requests and the worker its files.
+    let terminated = app.clone();
+    tauri::async_runtime::spawn(async move {
+        hookgrid::server::terminated().await;
+        terminated.exit(0);
     });
-    #[cfg(unix)]
-    {
-        // Logging out or `kill` sends SIGTERM: leave as if the window were closed, so the
-        // listener finishes its requests and the worker its files.
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            if let Ok(mut term) = signal(SignalKind::terminate()) {
-                term.recv().await;
-                tracing::info!("terminated; shutting down");
-                app.exit(0);
-            }
-        });
-    }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
@@ -100,13 +86,7 @@ pub fn stop<R: Runtime>(app: &tauri::AppHandle<R>) {
 
 /// The app's entry point.
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
+    hookgrid::server::init_logging();
     let hookgrid = match Hookgrid::open_default() {
         Ok(h) => h,
         Err(e) => {

@@ -1,14 +1,13 @@
-//! The webhook listener inside the app: axum on Tauri's tokio runtime, started at launch,
-//! restarted when its address changes, and stopped (finishing requests in flight) on exit.
+//! The webhook listener inside the app: the facade's [`Server`] on Tauri's tokio runtime,
+//! started at launch, restarted when its address changes, and stopped (finishing requests in
+//! flight) on exit.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hookgrid::Hookgrid;
-use hookgrid::http::{self, Limits};
+use hookgrid::http::Limits;
+use hookgrid::{Hookgrid, Server};
 use serde::Serialize;
-use tauri::async_runtime::{self, JoinHandle};
-use tokio::sync::{Mutex, oneshot};
+use tokio::sync::Mutex;
 use ts_rs::TS;
 
 /// What the listener is doing, for the connection panel.
@@ -30,7 +29,7 @@ pub enum ListenerStatus {
     Stopped,
 }
 
-/// The running server, if any, and how to stop it.
+/// The running server, if any, and what the connection panel says about it.
 #[derive(Debug)]
 pub struct Listener {
     inner: Mutex<Inner>,
@@ -39,13 +38,7 @@ pub struct Listener {
 #[derive(Debug)]
 struct Inner {
     status: ListenerStatus,
-    running: Option<Running>,
-}
-
-#[derive(Debug)]
-struct Running {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<()>,
+    running: Option<Server>,
 }
 
 impl Default for Listener {
@@ -64,45 +57,16 @@ impl Listener {
         self.inner.lock().await.status.clone()
     }
 
-    /// The bound address while running.
-    pub async fn local_addr(&self) -> Option<SocketAddr> {
-        match &self.inner.lock().await.status {
-            ListenerStatus::Running { address, .. } => address.parse().ok(),
-            _ => None,
-        }
-    }
-
     /// (Re)starts the listener on `address`, stopping any running one first.
     pub async fn start(&self, hookgrid: Arc<Hookgrid>, address: &str) -> ListenerStatus {
         let mut inner = self.inner.lock().await;
         if let Some(running) = inner.running.take() {
-            running.shut_down().await;
+            stop(running).await;
         }
-        let bound = http::bind(address).await.and_then(|l| {
-            let local = l.local_addr().map_err(|source| hookgrid::Error::Listen {
-                addr: address.to_owned(),
-                source,
-            })?;
-            Ok((l, local))
-        });
-        inner.status = match bound {
-            Ok((listener, local)) => {
-                let (stop, stopped) = oneshot::channel::<()>();
-                let task = async_runtime::spawn(async move {
-                    let shutdown = async {
-                        let _ = stopped.await;
-                    };
-                    if let Err(e) =
-                        http::serve(listener, hookgrid, Limits::default(), shutdown).await
-                    {
-                        tracing::error!("the listener stopped: {e}");
-                    }
-                });
-                inner.running = Some(Running { stop, task });
-                if !local.ip().is_loopback() {
-                    tracing::warn!("listening on {local}, reachable from other machines");
-                }
-                tracing::info!("listening on http://{local}");
+        inner.status = match Server::start(hookgrid, address, Limits::default()).await {
+            Ok(server) => {
+                let local = server.local_addr();
+                inner.running = Some(server);
                 ListenerStatus::Running {
                     address: local.to_string(),
                     loopback: local.ip().is_loopback(),
@@ -124,18 +88,14 @@ impl Listener {
     pub async fn stop(&self) {
         let mut inner = self.inner.lock().await;
         if let Some(running) = inner.running.take() {
-            running.shut_down().await;
-            tracing::info!("listener stopped");
+            stop(running).await;
         }
         inner.status = ListenerStatus::Stopped;
     }
 }
 
-impl Running {
-    async fn shut_down(self) {
-        let _ = self.stop.send(());
-        if let Err(e) = self.task.await {
-            tracing::error!("the listener task failed: {e}");
-        }
+async fn stop(server: Server) {
+    if let Err(e) = server.stop().await {
+        tracing::error!("{e}");
     }
 }

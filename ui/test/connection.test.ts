@@ -13,6 +13,7 @@ function connection(over: Partial<Connection> = {}): Connection {
     listen_from_env: false,
     local_url: "http://127.0.0.1:8787",
     public_url: null,
+    base_url: "http://127.0.0.1:8787",
     webhook_url: "http://127.0.0.1:8787/hooks/tok1",
     token_fingerprint: "ab12cd34",
     signing: false,
@@ -33,7 +34,7 @@ describe("ConnectionPanel", () => {
       if (cmd === "set_public_url") {
         const url = (args as { url: string }).url;
         saved.push(url);
-        current = connection({ public_url: url, webhook_url: `${url}/hooks/tok1` });
+        current = connection({ public_url: url, base_url: url, webhook_url: `${url}/hooks/tok1` });
         return current;
       }
       throw new Error(cmd);

@@ -273,7 +273,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 // Checked as `serve` and the app check it; not remembered.
                 settings.public_url = hookgrid::datadir::check_public_url(&url)?;
             }
-            println!("{}", hg.webhook_url(&settings.base_url()));
+            println!("{}", hg.webhook_url(&settings.base_url(settings.listen())));
             Ok(())
         }
         Command::Token { dir, rotate } => {

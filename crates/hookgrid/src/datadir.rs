@@ -126,12 +126,18 @@ impl Settings {
         self.listen.as_deref().unwrap_or(DEFAULT_LISTEN)
     }
 
-    /// The base URL Flatfile should post to: the public tunnel URL when set, else the local
-    /// listener.
-    pub fn base_url(&self) -> String {
-        match self.public_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    /// The public tunnel URL, when one is set (a blank one is none).
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref().filter(|u| !u.trim().is_empty())
+    }
+
+    /// The base URL Flatfile should post to: the public tunnel URL when set, else the
+    /// listener at `local` (`host:port`: the bound address while it runs, else the configured
+    /// one). The one place this rule is written.
+    pub fn base_url(&self, local: &str) -> String {
+        match self.public_url() {
             Some(url) => url.trim().trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.listen()),
+            None => format!("http://{local}"),
         }
     }
 }
@@ -208,7 +214,13 @@ mod tests {
         let s = Settings::load(&dir).expect("load");
         assert_eq!(s, Settings::default());
         assert_eq!(s.listen(), "127.0.0.1:8787");
-        assert_eq!(s.base_url(), "http://127.0.0.1:8787");
+        assert_eq!(s.base_url("127.0.0.1:41234"), "http://127.0.0.1:41234");
+        let blank = Settings {
+            public_url: Some("  ".into()),
+            ..Settings::default()
+        };
+        assert_eq!(blank.public_url(), None);
+        assert_eq!(blank.base_url("[::1]:8787"), "http://[::1]:8787");
         let s = Settings {
             listen: Some("127.0.0.1:9999".into()),
             public_url: Some("https://x.trycloudflare.com/".into()),
@@ -225,7 +237,10 @@ mod tests {
         s.save(&dir).expect("save");
         let back = Settings::load(&dir).expect("load");
         assert_eq!(back, s);
-        assert_eq!(back.base_url(), "https://x.trycloudflare.com");
+        assert_eq!(
+            back.base_url("127.0.0.1:9999"),
+            "https://x.trycloudflare.com"
+        );
         std::fs::remove_dir_all(dir.root()).expect("clean up");
     }
 

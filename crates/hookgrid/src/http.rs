@@ -21,7 +21,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::{Error, Hookgrid, IngestError, QuarantineKind, Receipt};
+use crate::{Hookgrid, IngestError, QuarantineKind, Receipt};
 
 /// Limits on what one request may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,18 +77,9 @@ fn router_with_slots(hookgrid: Arc<Hookgrid>, limits: Limits, in_flight: Arc<Sem
         .with_state(app)
 }
 
-/// Binds the listen address; the error says what to do when it is taken.
-pub async fn bind(addr: &str) -> Result<TcpListener, Error> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| Error::Listen {
-            addr: addr.to_owned(),
-            source,
-        })
-}
-
-/// Serves until `shutdown` completes, then finishes the requests in flight.
-pub async fn serve(
+/// Serves until `shutdown` completes, then finishes the requests in flight ([`crate::Server`]
+/// is how the shells start it).
+pub(crate) async fn serve(
     listener: TcpListener,
     hookgrid: Arc<Hookgrid>,
     limits: Limits,

@@ -2,7 +2,8 @@
 //!
 //! [`Hookgrid`] opens a data dir and wires the parts together: the payload parser
 //! (`hookgrid-flatfile`), the ledger (`hookgrid-ledger`) and the frames (`hookgrid-frames`).
-//! [`http`] is the webhook listener on top of it. Shells never reach below this crate.
+//! [`http`] is the webhook listener on top of it, and [`server`] the one way both shells start
+//! it. Shells never reach below this crate.
 //!
 //! Data flow: a body is parsed, committed to the ledger (durably) and only then acknowledged
 //! ([`ingest`]); parsed rows of incomplete imports wait in memory ([`assembly`]); when the last
@@ -25,6 +26,7 @@ mod probe;
 mod query;
 mod rejected;
 mod retention;
+pub mod server;
 mod settings;
 pub mod signature;
 pub mod token;
@@ -53,6 +55,7 @@ pub use ingest::{IngestError, Receipt, Signed};
 pub use listing::BatchFilter;
 pub use probe::TestReport;
 pub use rejected::{Retried, RetryOutcome};
+pub use server::Server;
 
 use assembly::Assembly;
 use browse::Browsing;

@@ -51,9 +51,9 @@ impl Hookgrid {
         }
     }
 
-    /// Applies the retention setting now and then every hour, until the runtime stops. The
-    /// listeners (CLI and app) run this beside the server.
-    pub async fn keep_retention(self: Arc<Self>) {
+    /// Applies the retention setting now and then every hour, until the runtime stops; part
+    /// of [`Hookgrid::background`].
+    pub(crate) async fn keep_retention(self: Arc<Self>) {
         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;

@@ -22,6 +22,11 @@ local_url: string,
  */
 public_url: string | null, 
 /**
+ * Where Flatfile posts and the test import goes: the public URL when set, else the local
+ * one.
+ */
+base_url: string, 
+/**
  * The URL to paste into Flatfile: under the public URL when set, else the local one.
  */
 webhook_url: string, 

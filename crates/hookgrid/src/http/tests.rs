@@ -410,17 +410,15 @@ async fn healthz_needs_no_token() {
 #[tokio::test]
 async fn a_real_socket_serves_and_shuts_down_gracefully() {
     let f = fixture();
-    let listener = bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(
-        listener,
-        f.hookgrid.clone(),
-        Limits::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let server = crate::Server::start(f.hookgrid.clone(), "127.0.0.1:0", Limits::default())
+        .await
+        .expect("start");
+    let addr = server.local_addr();
+    assert_ne!(addr.port(), 0, "the port the system chose");
+    let taken = crate::Server::start(f.hookgrid.clone(), &addr.to_string(), Limits::default())
+        .await
+        .expect_err("the port is taken");
+    assert_eq!(taken.kind(), "address_in_use", "{taken}");
     let url = format!("http://{addr}{}", hook(&f));
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let payload = sample(1, 1);
@@ -436,10 +434,9 @@ async fn a_real_socket_serves_and_shuts_down_gracefully() {
     stream.read_to_string(&mut response).await.expect("read");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#""status":"stored""#), "{response}");
-    stop.send(()).expect("stop");
-    server.await.expect("join").expect("clean shutdown");
-    let taken = bind(&addr.to_string()).await;
-    assert!(taken.is_ok(), "the port is free again after shutdown");
+    server.stop().await.expect("clean shutdown");
+    let again = tokio::net::TcpListener::bind(addr).await;
+    assert!(again.is_ok(), "the port is free again after shutdown");
 }
 
 #[tokio::test]
