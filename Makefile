@@ -13,7 +13,11 @@ CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)
 
-.PHONY: run test check bench deps ui check-toolchain tauri-driver
+.PHONY: run setup test check bench deps ui check-toolchain tauri-driver
+
+## Install once what a fresh machine lacks: the system packages, tauri-driver and the UI's
+## packages and bundle. After it, plain `cargo build` / `cargo test --workspace` work too.
+setup: deps check-toolchain tauri-driver ui
 
 ## Build the UI and start the desktop app (the webhook listener runs inside it) on the
 ## default data dir (~/.local/share/hookgrid). `hookgrid serve` is the headless listener.
@@ -25,13 +29,13 @@ run: deps check-toolchain ui
 ## Everything CI checks: formatting, lints, Rust tests (the desktop app in a real window
 ## included), then the UI's types (against the bindings the Rust tests just generated) and
 ## its component tests.
-test: deps check-toolchain tauri-driver ui
+test: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
-	$(CARGO) build --locked --workspace --bins
-	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --lib --bins --tests
-	@# Ignored by a plain `cargo test` because they need root (a tmpfs mount); run here.
-	$(CARGO) test --locked --workspace --test diskfull -- --ignored
+	$(CARGO) test --locked --workspace --lib --bins --tests
+	@# Ignored by a plain `cargo test`, so a run without them lists them as ignored: the
+	@# full disk needs root (a tmpfs mount), the window tests a display and a WebDriver.
+	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --test diskfull --test desktop -- --ignored
 	cd ui && npm run --silent check && npm run --silent test
 	@git diff --quiet -- ui/src/bindings 2>/dev/null || { \
 		echo "ui/src/bindings changed: the Rust types crossing into the UI changed; commit them"; \
@@ -56,11 +60,9 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 
 ## Speed and memory figures on a generated 1,000,000-row batch (release build): the core
 ## and the desktop app in a real window.
-bench: deps check-toolchain tauri-driver ui
-	$(CARGO) build --locked --release --workspace --bins
-	HOOKGRID_BIN=$(TARGET_DIR)/release/hookgrid $(CARGO) bench --locked --workspace --bench core
-	PATH="$(CARGO_BIN):$$PATH" HOOKGRID_DESKTOP_BIN=$(TARGET_DIR)/release/hookgrid-desktop \
-		$(CARGO) bench --locked --workspace --bench desktop
+bench: setup
+	$(CARGO) bench --locked --workspace --bench core
+	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 
 ## Install missing system packages (Debian/Ubuntu; needs root or sudo).

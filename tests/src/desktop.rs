@@ -23,6 +23,8 @@ pub struct Desktop {
     children: Vec<Child>,
     display: String,
     dbus: String,
+    /// The app binary (the workspace's binary under test).
+    app: PathBuf,
     data_dir: PathBuf,
     /// The app's webhook listener port.
     pub port: u16,
@@ -82,7 +84,7 @@ impl Desktop {
         until("tauri-driver", Duration::from_secs(30), || {
             http.get(format!("{base}/status")).send().is_ok()
         });
-        let app = crate::binary("hookgrid-desktop", "HOOKGRID_DESKTOP_BIN");
+        let app = desktop.app.clone();
         let session = Session::new(&base, json!({"tauri:options": {"application": app}}))
             .unwrap_or_else(|e| panic!("{e}\n{}", desktop.logs()));
         desktop.session = Some(session);
@@ -103,6 +105,7 @@ impl Desktop {
             children: Vec::new(),
             display: String::new(),
             dbus: String::new(),
+            app: ws.bin().to_owned(),
             data_dir: ws.data_dir(),
             port: free_port(),
             log: ws.path().join("desktop.log"),
@@ -114,7 +117,7 @@ impl Desktop {
 
     /// Starts the app on this screen with `data_dir`; the caller ends it.
     pub fn start_app(&self, data_dir: &Path) -> Child {
-        let mut cmd = Command::new(crate::binary("hookgrid-desktop", "HOOKGRID_DESKTOP_BIN"));
+        let mut cmd = Command::new(&self.app);
         self.environment(&mut cmd);
         cmd.env("HOOKGRID_DATA_DIR", data_dir);
         cmd.spawn().expect("start the app")
@@ -246,9 +249,7 @@ impl Desktop {
 
     /// The app's process id (the process running the app binary on this display).
     pub fn app_pid(&self) -> Option<u32> {
-        let app = crate::binary("hookgrid-desktop", "HOOKGRID_DESKTOP_BIN")
-            .canonicalize()
-            .ok()?;
+        let app = self.app.canonicalize().ok()?;
         std::fs::read_dir("/proc")
             .ok()?
             .flatten()

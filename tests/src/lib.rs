@@ -1,5 +1,7 @@
-//! Helpers for end-to-end tests over the real `hookgrid` binary: a temp data dir per test,
-//! a running `hookgrid serve` on a free port, and CLI runs that print everything on failure.
+//! Helpers for the end-to-end tests of the real binaries, which live in the binaries' own
+//! packages (`crates/cli/tests`, `src-tauri/tests`) so Cargo builds the binary first and names
+//! it in `CARGO_BIN_EXE_*`: a temp data dir per test, a running `hookgrid serve` on a free
+//! port, CLI runs that print everything on failure, and the desktop app under Xvfb.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -13,49 +15,29 @@ pub mod desktop;
 pub mod figures;
 pub mod webdriver;
 
-/// The `hookgrid` binary: `$HOOKGRID_BIN`, else next to this test's build directory
-/// (`target/<profile>/hookgrid`; `make test` builds it first).
-pub fn hookgrid_bin() -> PathBuf {
-    binary("hookgrid", "HOOKGRID_BIN")
-}
-
-/// A workspace binary: `$<env>`, else `target/<profile>/<name>` beside the test executable.
-pub fn binary(name: &str, env: &str) -> PathBuf {
-    if let Some(bin) = std::env::var_os(env) {
-        return PathBuf::from(bin);
-    }
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>/<name>
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first (make test does)",
-        bin.display()
-    );
-    bin
-}
-
-/// A temp data dir, kept on disk and printed when a test fails.
+/// A temp data dir, kept on disk and printed when a test fails, and the binary under test.
 #[derive(Debug)]
 pub struct Workspace {
     dir: tempfile::TempDir,
-}
-
-impl Default for Workspace {
-    fn default() -> Self {
-        Self::new()
-    }
+    bin: PathBuf,
 }
 
 impl Workspace {
-    pub fn new() -> Workspace {
+    /// `bin` is the binary under test, as Cargo builds it for the test:
+    /// `Workspace::new(env!("CARGO_BIN_EXE_hookgrid"))`.
+    pub fn new(bin: impl Into<PathBuf>) -> Workspace {
         Workspace {
             dir: tempfile::Builder::new()
                 .prefix("hookgrid-e2e-")
                 .tempdir()
                 .expect("temp dir"),
+            bin: bin.into(),
         }
+    }
+
+    /// The binary under test.
+    pub fn bin(&self) -> &Path {
+        &self.bin
     }
 
     pub fn path(&self) -> &Path {
@@ -68,7 +50,7 @@ impl Workspace {
 
     /// A `hookgrid` command on this workspace's data dir.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(hookgrid_bin());
+        let mut cmd = Command::new(&self.bin);
         cmd.args(args)
             .env("HOOKGRID_DATA_DIR", self.data_dir())
             .env_remove("HOOKGRID_LISTEN")

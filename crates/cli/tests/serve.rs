@@ -11,7 +11,7 @@ fn rows_of(json: &Value) -> Vec<Value> {
 
 #[test]
 fn an_out_of_order_batch_with_duplicates_is_assembled_listed_queried_and_exported() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve();
     let client = reqwest::blocking::Client::new();
     let part = |i: u32| {
@@ -213,7 +213,7 @@ fn an_out_of_order_batch_with_duplicates_is_assembled_listed_queried_and_exporte
 
 #[test]
 fn bad_requests_are_answered_clearly_and_kept_in_the_quarantine() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve();
     let client = reqwest::blocking::Client::new();
 
@@ -282,7 +282,7 @@ fn bad_requests_are_answered_clearly_and_kept_in_the_quarantine() {
 
 #[test]
 fn cli_errors_exit_non_zero_with_one_clear_line() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve();
     let client = reqwest::blocking::Client::new();
     post(
@@ -346,7 +346,7 @@ fn cli_errors_exit_non_zero_with_one_clear_line() {
 
 #[test]
 fn a_rotated_token_takes_effect_in_the_running_listener() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve();
     let client = reqwest::blocking::Client::new();
     let old = ws.run(&["token"]).trim().to_owned();

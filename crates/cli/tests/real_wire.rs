@@ -26,7 +26,7 @@ fn part(index: u32) -> Vec<u8> {
 
 #[test]
 fn a_real_shaped_delivery_is_stored_assembled_shown_queried_and_exported() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve();
     let client = reqwest::blocking::Client::new();
     let mut receipts = Vec::new();
@@ -240,7 +240,7 @@ fn a_real_shaped_delivery_is_stored_assembled_shown_queried_and_exported() {
 
 #[test]
 fn a_request_refused_by_an_earlier_version_is_retried_into_an_import() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve();
     // What an earlier Hookgrid did with a real delivery: refused it (`length`, not `count`)
     // and kept it in the quarantine. Written straight into the ledger, as it left it.

@@ -22,7 +22,7 @@ const ROWS: u32 = 1_000;
 const IMPORTS: usize = 5_000;
 
 fn main() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let batch = SampleBatch {
         event_id: "bench-event-0001".into(),
         batch_id: "bench-batch-0001".into(),

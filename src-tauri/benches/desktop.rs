@@ -23,7 +23,7 @@ const ROWS: u32 = 1_000;
 const EVENT: &str = "bench-desktop-event";
 
 fn main() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
     let d = Desktop::launch(&ws);
     let s = d.session();
 

@@ -12,7 +12,7 @@ const SENDERS: u32 = 96;
 
 #[test]
 fn a_burst_is_shed_with_503_and_nothing_acknowledged_is_lost() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve();
     // Big enough bodies (≈2 MiB) that many requests are in flight at once.
     let start = Arc::new(Barrier::new(SENDERS as usize));

@@ -86,7 +86,7 @@ fn every_acknowledged_part_survives_kill_9() {
         });
     eprintln!("crash test seed {seed} (HOOKGRID_CRASH_SEED to replay)");
     let mut rng = Rng(seed);
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     // (event, part) → acknowledged
     let acked: Arc<Mutex<HashMap<String, BTreeSet<u32>>>> = Arc::default();
 

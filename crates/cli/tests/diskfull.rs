@@ -58,7 +58,7 @@ impl Drop for Tmpfs {
 #[test]
 #[ignore = "needs root to mount a tmpfs; `make test` runs it with --ignored"]
 fn a_full_disk_acknowledges_nothing_it_did_not_store_and_recovers_when_space_returns() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let disk = Tmpfs::mount(&ws.data_dir(), "6m").expect(NEEDS_ROOT);
     let server = ws.serve();
     let client = reqwest::blocking::Client::new();
@@ -122,7 +122,7 @@ fn a_full_disk_acknowledges_nothing_it_did_not_store_and_recovers_when_space_ret
 #[test]
 #[ignore = "needs root to mount a tmpfs; `make test` runs it with --ignored"]
 fn an_unwritable_data_dir_is_a_clear_error_and_works_again_once_writable() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let disk = Tmpfs::mount(&ws.data_dir(), "16m").expect(NEEDS_ROOT);
     let client = reqwest::blocking::Client::new();
     let batch = SampleBatch {
@@ -166,7 +166,7 @@ fn an_unwritable_data_dir_is_a_clear_error_and_works_again_once_writable() {
 #[test]
 #[ignore = "needs root to mount a tmpfs; `make test` runs it with --ignored"]
 fn a_storage_failure_is_announced_to_listeners() {
-    let ws = Workspace::new();
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let disk = Tmpfs::mount(&ws.data_dir(), "4m").expect(NEEDS_ROOT);
     let hookgrid = hookgrid::Hookgrid::open(ws.data_dir()).expect("open");
     let mut events = hookgrid.subscribe();
