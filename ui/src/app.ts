@@ -208,7 +208,7 @@ export class App {
     this.open?.destroy();
     this.leave("import");
     this.batches.select(b.event);
-    const view = new ImportView(b, {
+    const view = new ImportView(b, this.api, {
       export: (batch, v) => this.exporter.open(batch, v),
       remove: (batch) => void this.deleteBatch(batch),
     });

@@ -16,7 +16,6 @@ import {
   createGrid,
   themeQuartz,
 } from "ag-grid-community";
-import { api } from "./api";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { GridPage } from "./bindings/GridPage";
 import type { View } from "./bindings/View";
@@ -72,11 +71,12 @@ export function columnDefs(columns: ColumnInfo[], showMeta: boolean): ColDef<Row
 }
 
 /**
- * The datasource for one batch. `first` is block 0 of a view, already fetched (opening a
- * batch or applying a filter fetches it to check the view), so it is not asked for twice.
+ * The datasource for one batch, reading its pages through `fetchPage`. `first` is block 0 of a
+ * view, already fetched (opening a batch or applying a filter fetches it to check the view), so
+ * it is not asked for twice.
  */
 export function datasource(
-  event: string,
+  fetchPage: (view: View, offset: number, limit: number) => Promise<GridPage>,
   view: (sortModel: IGetRowsParams["sortModel"]) => View,
   first: { view: View; page: GridPage } | null,
   onPage: (page: GridPage) => void,
@@ -90,7 +90,7 @@ export function datasource(
       const wanted = view(params.sortModel);
       const limit = params.endRow - params.startRow;
       const reuse = seed !== null && params.startRow === 0 && sameView(seed.view, wanted);
-      const page = reuse && seed ? Promise.resolve(seed.page) : api.fetchPage(event, wanted, params.startRow, limit);
+      const page = reuse && seed ? Promise.resolve(seed.page) : fetchPage(wanted, params.startRow, limit);
       seed = null;
       page.then(
         (p) => {

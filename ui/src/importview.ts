@@ -1,7 +1,7 @@
 // One open import: its header, the filters, the counts and the grid.
 
 import type { IGetRowsParams } from "ag-grid-community";
-import { CommandError, api } from "./api";
+import { type Api, CommandError } from "./api";
 import type { Batch } from "./bindings/Batch";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { GridPage } from "./bindings/GridPage";
@@ -13,6 +13,9 @@ import { h, replace } from "./dom";
 import { type Filters, noFilters, sameView, sortFrom, toView } from "./filters";
 import { badge, count, received, rows } from "./format";
 import { BLOCK, Grid, datasource } from "./grid";
+
+/** What an open import asks of the core: its pages, and its details. */
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody">;
 
 export interface ImportViewHooks {
   /** Opens the export panel for this view. */
@@ -43,7 +46,11 @@ export class ImportView {
   /** Bumped per applied view: answers to an older view are ignored. */
   private generation = 0;
 
-  constructor(batch: Batch, private hooks: ImportViewHooks) {
+  constructor(
+    batch: Batch,
+    private api: ImportApi,
+    private hooks: ImportViewHooks,
+  ) {
     this.batch = batch;
     this.search = h("input", {
       type: "search",
@@ -182,7 +189,7 @@ export class ImportView {
     const generation = ++this.generation;
     let first: GridPage;
     try {
-      first = await api.fetchPage(this.batch.event, view, 0, BLOCK);
+      first = await this.api.fetchPage(this.batch.event, view, 0, BLOCK);
     } catch (e) {
       if (generation !== this.generation) return;
       this.showError(e);
@@ -198,7 +205,7 @@ export class ImportView {
     this.columns = first.columns;
     this.renderCounts(first);
     const source = datasource(
-      this.batch.event,
+      (v, offset, limit) => this.api.fetchPage(this.batch.event, v, offset, limit),
       (model: IGetRowsParams["sortModel"]) => {
         // Header clicks change the sort; the filters stay.
         this.sort = sortFrom(model);

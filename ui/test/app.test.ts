@@ -2,28 +2,21 @@ import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "../src/api";
 import { App } from "../src/app";
+import type { BatchPage } from "../src/bindings/BatchPage";
+import type { Quarantined } from "../src/bindings/Quarantined";
+import { connection as fixture } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-const connection = {
-  listener: { state: "running", address: "127.0.0.1:8787", loopback: true },
-  listen: "127.0.0.1:8787",
-  listen_from_env: false,
-  local_url: "http://127.0.0.1:8787",
-  public_url: null,
-  webhook_url: "http://127.0.0.1:8787/hooks/t",
-  token_fingerprint: "f",
-  signing: false,
-  data_dir: "/home/ops/.local/share/hookgrid",
-};
+const connection = fixture({ data_dir: "/home/ops/.local/share/hookgrid" });
 
 describe("App", () => {
   it("says clearly when the disk is full, and clears it once a part is stored again", async () => {
     mockIPC(
       (cmd) => {
         if (cmd === "connection") return connection;
-        if (cmd === "list_batches") return { total: 0, batches: [] };
-        if (cmd === "list_rejected") return [];
+        if (cmd === "list_batches") return { total: 0, batches: [] } satisfies BatchPage;
+        if (cmd === "list_rejected") return [] satisfies Quarantined[];
         throw new Error(cmd);
       },
       { shouldMockEvents: true },

@@ -1,27 +1,10 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "../src/api";
-import type { Connection } from "../src/bindings/Connection";
 import type { TestReport } from "../src/bindings/TestReport";
 import { ConnectionPanel } from "../src/connection";
+import { connection } from "./fixtures";
 
 afterEach(() => clearMocks());
-
-function connection(over: Partial<Connection> = {}): Connection {
-  return {
-    listener: { state: "running", address: "127.0.0.1:8787", loopback: true },
-    listen: "127.0.0.1:8787",
-    listen_from_env: false,
-    local_url: "http://127.0.0.1:8787",
-    public_url: null,
-    base_url: "http://127.0.0.1:8787",
-    webhook_url: "http://127.0.0.1:8787/hooks/tok1",
-    token_fingerprint: "ab12cd34",
-    signing: false,
-    retention_days: null,
-    data_dir: "/data",
-    ...over,
-  };
-}
 
 const text = (root: HTMLElement, id: string) => root.querySelector(`[data-testid=${id}]`)?.textContent ?? "";
 

@@ -1,5 +1,6 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "../src/api";
+import type { ExportReport } from "../src/bindings/ExportReport";
 import type { ExportRequest } from "../src/bindings/ExportRequest";
 import { ExportDialog, suggestedName } from "../src/exporter";
 import { batch } from "./fixtures";
@@ -26,7 +27,7 @@ describe("ExportDialog", () => {
       if (cmd === "export_rows") {
         const r = (args as { request: ExportRequest }).request;
         requests.push(r);
-        return { rows: 500, path: r.path };
+        return { rows: 500, path: r.path } satisfies ExportReport;
       }
       throw new Error(cmd);
     });
@@ -50,7 +51,7 @@ describe("ExportDialog", () => {
       if (cmd === "export_rows") {
         const r = (args as { request: ExportRequest }).request;
         requests.push(r);
-        return { rows: 3, path: r.path };
+        return { rows: 3, path: r.path } satisfies ExportReport;
       }
       throw new Error(cmd);
     });

@@ -1,4 +1,5 @@
 import type { Batch } from "../src/bindings/Batch";
+import type { Connection } from "../src/bindings/Connection";
 
 export function batch(over: Partial<Batch> = {}): Batch {
   return {
@@ -20,6 +21,23 @@ export function batch(over: Partial<Batch> = {}): Batch {
     first_received: "2026-11-27T10:00:00Z",
     last_received: "2026-11-27T10:00:02Z",
     completed_at: "2026-11-27T10:00:02Z",
+    ...over,
+  };
+}
+
+export function connection(over: Partial<Connection> = {}): Connection {
+  return {
+    listener: { state: "running", address: "127.0.0.1:8787", loopback: true },
+    listen: "127.0.0.1:8787",
+    listen_from_env: false,
+    local_url: "http://127.0.0.1:8787",
+    public_url: null,
+    base_url: "http://127.0.0.1:8787",
+    webhook_url: "http://127.0.0.1:8787/hooks/tok1",
+    token_fingerprint: "ab12cd34",
+    signing: false,
+    retention_days: null,
+    data_dir: "/data",
     ...over,
   };
 }

@@ -1,11 +1,9 @@
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { IGetRowsParams } from "ag-grid-community";
+import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
 import { noFilters, sortFrom, toView } from "../src/filters";
 import { columnDefs, datasource, statusText } from "../src/grid";
-
-afterEach(() => clearMocks());
 
 const columns: GridPage["columns"] = [
   { name: "_row", kind: "int", meta: true },
@@ -37,16 +35,14 @@ function request(startRow: number, endRow: number, sortModel: IGetRowsParams["so
 describe("datasource", () => {
   it("asks Rust for each block with the view, and reuses the block it was given", async () => {
     const asked: { view: View; offset: number; limit: number }[] = [];
-    mockIPC((cmd, args) => {
-      if (cmd !== "fetch_page") throw new Error(cmd);
-      const a = args as { view: View; offset: number; limit: number };
-      asked.push({ view: a.view, offset: a.offset, limit: a.limit });
-      return page(a.offset, a.limit);
-    });
+    const fetchPage = async (view: View, offset: number, limit: number) => {
+      asked.push({ view, offset, limit });
+      return page(offset, limit);
+    };
     const filters = { ...noFilters, rows: "invalid" as const, filter: " seats > 1 " };
     const first = { view: toView(filters, null), page: page(0, 100) };
     const seen: number[] = [];
-    const source = datasource("evt", (m) => toView(filters, sortFrom(m)), first, (p) => seen.push(p.offset), () => undefined);
+    const source = datasource(fetchPage, (m) => toView(filters, sortFrom(m)), first, (p) => seen.push(p.offset), () => undefined);
 
     const a = request(0, 100);
     source.getRows(a.params);
@@ -68,11 +64,9 @@ describe("datasource", () => {
   });
 
   it("fails the block and reports the error when Rust refuses", async () => {
-    mockIPC(() => {
-      throw { code: "bad_filter", message: "the filter is not a valid SQL expression" };
-    });
+    const refuse = () => Promise.reject(new CommandError("bad_filter", "the filter is not a valid SQL expression"));
     const errors: unknown[] = [];
-    const source = datasource("evt", () => toView(noFilters, null), null, () => undefined, (e) => errors.push(e));
+    const source = datasource(refuse, () => toView(noFilters, null), null, () => undefined, (e) => errors.push(e));
     const r = request(0, 100);
     source.getRows(r.params);
     await vi.waitFor(() => expect(r.result.failed).toBe(true));

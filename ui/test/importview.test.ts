@@ -1,10 +1,8 @@
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
-import { ImportView } from "../src/importview";
+import { type ImportApi, ImportView } from "../src/importview";
 import { batch } from "./fixtures";
-
-afterEach(() => clearMocks());
 
 const columns: GridPage["columns"] = [
   { name: "_row", kind: "int", meta: true },
@@ -14,22 +12,23 @@ const columns: GridPage["columns"] = [
 ];
 
 /** Pages of a 3,000-row import: every view keeps a third of the rows, except a broken filter. */
-function serve(views: View[]) {
-  mockIPC((cmd, args) => {
-    if (cmd !== "fetch_page") throw new Error(cmd);
-    const { view } = args as { view: View };
-    views.push(view);
-    if (view.filter === "seats >") throw { code: "bad_filter", message: "the filter is not a valid SQL expression" };
-    const total = view.rows === "all" && !view.filter ? 3000 : 1000;
-    return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]] } satisfies GridPage;
-  });
+function serve(views: View[]): ImportApi {
+  return {
+    async fetchPage(_event, view) {
+      views.push(view);
+      if (view.filter === "seats >") throw new CommandError("bad_filter", "the filter is not a valid SQL expression");
+      const total = view.rows === "all" && !view.filter ? 3000 : 1000;
+      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]] } satisfies GridPage;
+    },
+    importDetails: () => Promise.reject(new Error("not asked in these tests")),
+    savePartBody: () => Promise.reject(new Error("not asked in these tests")),
+  };
 }
 
 describe("ImportView", () => {
   it("opens with every row, then narrows to the invalid ones", async () => {
     const views: View[] = [];
-    serve(views);
-    const view = new ImportView(batch({ customer: { userId: "ops-7", companyName: "Acme" }, customer_label: "ops-7 · Acme" }), { export: () => undefined, remove: () => undefined });
+    const view = new ImportView(batch({ customer: { userId: "ops-7", companyName: "Acme" }, customer_label: "ops-7 · Acme" }), serve(views), { export: () => undefined, remove: () => undefined });
     document.body.append(view.root);
     await view.open();
     const counts = view.root.querySelector<HTMLElement>("[data-testid=row-counts]");
@@ -45,8 +44,7 @@ describe("ImportView", () => {
 
   it("explains a broken filter and keeps the last view that worked", async () => {
     const views: View[] = [];
-    serve(views);
-    const view = new ImportView(batch(), { export: () => undefined, remove: () => undefined });
+    const view = new ImportView(batch(), serve(views), { export: () => undefined, remove: () => undefined });
     document.body.append(view.root);
     await view.open();
     await view.apply({ rows: "all", filter: "seats >", search: "" });
@@ -59,9 +57,8 @@ describe("ImportView", () => {
   });
 
   it("hands the current view to the export dialog", async () => {
-    serve([]);
     const exported: View[] = [];
-    const view = new ImportView(batch(), { export: (_b, v) => exported.push(v), remove: () => undefined });
+    const view = new ImportView(batch(), serve([]), { export: (_b, v) => exported.push(v), remove: () => undefined });
     await view.open();
     await view.apply({ rows: "valid", filter: "seats > 1", search: "" });
     view.openExport();
