@@ -9,6 +9,8 @@
 mod payload;
 mod rows;
 pub mod sample;
+mod shape;
 
 pub use payload::{Envelope, Part, PayloadError, PayloadErrorKind, parse, parse_as_sent};
-pub use rows::{Cell, Column, Rows, Shape, Text, Values};
+pub use rows::{Cell, Column, Rows, Text, Values};
+pub use shape::Shape;

@@ -1,0 +1,218 @@
+//! The command line: every subcommand, flag and its help text (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hookgrid::{BatchStatus, DATA_DIR_ENV, RowSet, Sort, View};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookgrid",
+    version,
+    about = "Receive Flatfile imports over a webhook, review and export them"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct DataDirArg {
+    /// Where Hookgrid keeps its data [default: ~/.local/share/hookgrid]
+    #[arg(long, value_name = "D", env = DATA_DIR_ENV, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the webhook listener until interrupted (Ctrl-C / SIGTERM)
+    Serve {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Address to listen on (remembered) [default: 127.0.0.1:8787]
+        #[arg(long, value_name = "ADDR", env = "HOOKGRID_LISTEN")]
+        listen: Option<String>,
+        /// Public base URL of your tunnel, e.g. https://abc.trycloudflare.com (remembered)
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// Largest request body accepted, in bytes
+        #[arg(long, value_name = "BYTES", default_value_t = hookgrid::http::DEFAULT_MAX_BODY)]
+        max_body: usize,
+        /// Require Standard Webhooks signatures made with this secret (whsec_…; remembered;
+        /// an empty value stops requiring them)
+        #[arg(
+            long,
+            value_name = "SECRET",
+            env = "HOOKGRID_SIGNING_SECRET",
+            hide_env_values = true
+        )]
+        signing_secret: Option<String>,
+    },
+    /// Print the full webhook URL to paste into Flatfile
+    Url {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Public base URL of your tunnel (default: the one `serve` remembered, else local)
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
+    /// Print the webhook token, or replace it
+    Token {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Make a new token; the old webhook URL stops working at once
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// List imports, newest first
+    Batches {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Only imports with this text in their batch id, event id, type, schema or customer
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Only complete or only incomplete imports
+        #[arg(long, value_name = "STATUS")]
+        status: Option<Status>,
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one import in detail: who sent it, its parts, what is missing
+    Show {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Batch id, event id, or a unique prefix of either
+        #[arg(long, value_name = "B")]
+        batch: String,
+        /// Print one JSON object
+        #[arg(long, conflicts_with = "part")]
+        json: bool,
+        /// Save this part's body (numbered from 1) exactly as it arrived, to --out
+        #[arg(long, value_name = "N", requires = "out")]
+        part: Option<u32>,
+        /// Where to save the part's body
+        #[arg(long, value_name = "FILE", requires = "part")]
+        out: Option<PathBuf>,
+    },
+    /// Print rows of an import
+    Rows {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// Rows to skip
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        offset: usize,
+        /// Rows to print
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+        /// Print {"total": N, "rows": [...]}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write rows of an import to a .csv or .parquet file
+    Export {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// Output file; the format comes from its extension (.csv, .parquet)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Also write the _row and _part columns
+        #[arg(long)]
+        meta: bool,
+        /// Write every value exactly as it was sent (text), not the typed columns
+        #[arg(long)]
+        as_text: bool,
+        /// Export an import that is still missing parts
+        #[arg(long)]
+        allow_incomplete: bool,
+    },
+    /// List rejected requests with their reasons, newest first, or try them again
+    Rejected {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Try this rejected request again, as if it had just arrived
+        #[arg(long, value_name = "ID", conflicts_with = "retry_all")]
+        retry: Option<i64>,
+        /// Try every rejected request again, oldest first
+        #[arg(long)]
+        retry_all: bool,
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an import: its stored parts and its file (rejected requests stay)
+    Delete {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Batch id, event id, or a unique prefix
+        #[arg(long, value_name = "B")]
+        batch: String,
+    },
+    /// Keep imports for N days after their last part, deleting older ones (now and hourly
+    /// while serving), or keep them forever
+    Retention {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Days to keep imports
+        #[arg(
+            long,
+            value_name = "N",
+            conflicts_with = "off",
+            required_unless_present = "off"
+        )]
+        days: Option<u32>,
+        /// Keep imports forever
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+/// `--status` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Status {
+    Complete,
+    Incomplete,
+}
+
+impl From<Status> for BatchStatus {
+    fn from(s: Status) -> BatchStatus {
+        match s {
+            Status::Complete => BatchStatus::Complete,
+            Status::Incomplete => BatchStatus::Incomplete,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Batch id, event id, or a unique prefix of either
+    #[arg(long, value_name = "B")]
+    pub batch: String,
+    /// Which rows: all, valid or invalid
+    #[arg(long, value_name = "ROWS", default_value = "all")]
+    pub rows: RowSet,
+    /// SQL condition over column names, e.g. "plan = 'team' AND seats > 10"
+    #[arg(long = "where", value_name = "SQL")]
+    pub filter: Option<String>,
+    /// Case-insensitive text to find in any data column
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Sort by a column: COL or COL:desc
+    #[arg(long, value_name = "COL[:desc]")]
+    pub sort: Option<Sort>,
+}
+
+impl ViewArgs {
+    pub fn view(&self) -> View {
+        View {
+            rows: self.rows,
+            filter: self.filter.clone(),
+            search: self.search.clone(),
+            sort: self.sort.clone(),
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The rows of a body, decoded straight into column builders: `validRows` and `invalidRows`,
+//! each row object, its keys and its cells. No `serde_json::Value` tree is ever built.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::rows::{Cell, Rows, RowsBuilder};
+
+/// `validRows` / `invalidRows`: an array of flat objects, or `null` (no rows).
+pub(super) fn rows<'de, D: Deserializer<'de>, const AS_SENT: bool>(
+    de: D,
+) -> Result<Rows, D::Error> {
+    struct RowsVisitor<const AS_SENT: bool>;
+    impl<'de, const AS_SENT: bool> Visitor<'de> for RowsVisitor<AS_SENT> {
+        type Value = Rows;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of row objects")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Rows, E> {
+            Ok(Rows::default())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Rows, E> {
+            Ok(Rows::default())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rows, A::Error> {
+            let mut builder = RowsBuilder::default();
+            while seq
+                .next_element_seed(RowSeed {
+                    builder: &mut builder,
+                    as_sent: AS_SENT,
+                })?
+                .is_some()
+            {}
+            Ok(builder.finish())
+        }
+    }
+    de.deserialize_any(RowsVisitor::<AS_SENT>)
+}
+
+/// One row object, written straight into the builder.
+struct RowSeed<'b> {
+    builder: &'b mut RowsBuilder,
+    as_sent: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a row object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let cell = map.next_value_seed(CellSeed {
+                as_sent: self.as_sent,
+            })?;
+            self.builder.set(key, cell);
+        }
+        self.builder.end_row();
+        Ok(())
+    }
+}
+
+/// A row key, borrowed from the body when it holds no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        de.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A cell value: scalars as themselves, objects and arrays as their JSON text.
+///
+/// Read from the cell's raw JSON text rather than through serde's number visitors: an integer
+/// beyond 64 bits would otherwise arrive as a lossy `f64`. Integers that fit `i64` are `Int`,
+/// larger ones keep their exact digits as text; other numbers are parsed with Rust's correctly
+/// rounded float parser. Strings without escapes are borrowed from the body. With `as_sent`,
+/// numbers and booleans stay the text they were sent as.
+struct CellSeed {
+    as_sent: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for CellSeed {
+    type Value = Cell<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Cell<'de>, D::Error> {
+        let raw = <&'de serde_json::value::RawValue>::deserialize(de)?.get();
+        let cell = if self.as_sent {
+            cell_as_sent(raw)
+        } else {
+            cell(raw)
+        };
+        cell.map_err(de::Error::custom)
+    }
+}
+
+fn cell_as_sent(raw: &str) -> Result<Cell<'_>, String> {
+    match raw.as_bytes().first() {
+        Some(b'"') => cell(raw),
+        Some(b'n') => Ok(Cell::Null),
+        Some(_) => Ok(Cell::Text(Cow::Borrowed(raw))),
+        None => Err("an empty value".to_owned()),
+    }
+}
+
+fn cell(raw: &str) -> Result<Cell<'_>, String> {
+    let cell = match raw.as_bytes().first() {
+        Some(b'"') => match raw.get(1..raw.len() - 1) {
+            Some(inner) if !inner.contains('\\') => Cell::Text(Cow::Borrowed(inner)),
+            _ => Cell::Text(Cow::Owned(
+                serde_json::from_str::<String>(raw).map_err(|e| e.to_string())?,
+            )),
+        },
+        Some(b'n') => Cell::Null,
+        Some(b't') => Cell::Bool(true),
+        Some(b'f') => Cell::Bool(false),
+        Some(b'{' | b'[') => Cell::Text(Cow::Borrowed(raw)),
+        Some(_) if raw.contains(['.', 'e', 'E']) => {
+            Cell::Float(raw.parse::<f64>().map_err(|e| format!("{raw}: {e}"))?)
+        }
+        Some(_) => match raw.parse::<i64>() {
+            Ok(i) => Cell::Int(i),
+            // Beyond i64: kept exactly, as text.
+            Err(_) => Cell::Text(Cow::Borrowed(raw)),
+        },
+        None => return Err("an empty value".to_owned()),
+    };
+    Ok(cell)
+}

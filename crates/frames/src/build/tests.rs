@@ -1,0 +1,229 @@
+use super::*;
+use hookgrid_flatfile::parse;
+use serde_json::json;
+
+pub(crate) fn part(index: u32, valid: serde_json::Value, invalid: serde_json::Value) -> PartRows {
+    let body = hookgrid_flatfile::sample::request_body("e", "b", index, 9, valid, invalid);
+    let p = parse(&body).expect("valid");
+    PartRows {
+        number: index,
+        valid: p.envelope.valid_rows as usize,
+        rows: p.rows,
+    }
+}
+
+fn strings(df: &DataFrame, c: &str) -> Vec<Option<String>> {
+    df.column(c)
+        .expect(c)
+        .str()
+        .expect("str")
+        .iter()
+        .map(|v| v.map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn text_that_reads_back_as_a_number_or_boolean_is_typed() {
+    let df = frame(vec![
+        part(
+            1,
+            json!([{"h": "55", "w": "1.5", "ok": "true", "zip": "00123", "p": "1.50",
+                    "e": "", "mix": "5", "big": "12345678901234567890"}]),
+            json!([{"h": "", "w": "2", "ok": "", "zip": "7", "p": "2", "e": "", "mix": 6,
+                    "big": "1"}]),
+        ),
+        part(
+            2,
+            json!([{"h": "-3", "w": "", "ok": "false", "zip": "", "p": "", "e": null,
+                    "mix": null, "big": ""}]),
+            json!([]),
+        ),
+    ])
+    .expect("frame");
+    let dtype = |c: &str| df.column(c).expect(c).dtype().clone();
+    assert_eq!(dtype("h"), DataType::Int64);
+    assert_eq!(dtype("w"), DataType::Float64);
+    assert_eq!(dtype("ok"), DataType::Boolean);
+    assert_eq!(dtype("mix"), DataType::Int64, "a JSON 6 beside a text 5");
+    for text in ["zip", "p", "e", "big"] {
+        assert_eq!(dtype(text), DataType::String, "{text}");
+    }
+    let h: Vec<_> = df
+        .column("h")
+        .expect("h")
+        .i64()
+        .expect("i64")
+        .iter()
+        .collect();
+    assert_eq!(
+        h,
+        [Some(55), None, Some(-3)],
+        "\"\" is null in a typed column"
+    );
+    let w: Vec<_> = df
+        .column("w")
+        .expect("w")
+        .f64()
+        .expect("f64")
+        .iter()
+        .collect();
+    assert_eq!(w, [Some(1.5), Some(2.0), None]);
+    let ok: Vec<_> = df
+        .column("ok")
+        .expect("ok")
+        .bool()
+        .expect("b")
+        .iter()
+        .collect();
+    assert_eq!(ok, [Some(true), None, Some(false)]);
+    // Text columns keep "" and every value exactly.
+    assert_eq!(
+        strings(&df, "zip"),
+        [Some("00123".into()), Some("7".into()), Some(String::new())]
+    );
+    assert_eq!(
+        strings(&df, "e"),
+        [Some(String::new()), Some(String::new()), None]
+    );
+}
+
+#[test]
+fn as_sent_keeps_every_data_column_as_text() {
+    let df = frame_with(
+        vec![part(1, json!([{"h": "55", "n": 7, "b": true}]), json!([]))],
+        Typing::AsSent,
+    )
+    .expect("frame");
+    assert_eq!(strings(&df, "h"), [Some("55".into())]);
+    assert_eq!(strings(&df, "n"), [Some("7".into())]);
+    assert_eq!(strings(&df, "b"), [Some("true".into())]);
+    assert_eq!(df.column("_valid").expect("v").dtype(), &DataType::Boolean);
+}
+
+#[test]
+fn rows_follow_part_order_then_valid_before_invalid() {
+    let df = frame(vec![
+        part(2, json!([{"n": "c"}]), json!([{"n": "d"}])),
+        part(1, json!([{"n": "a"}]), json!([{"n": "b"}])),
+    ])
+    .expect("frame");
+    let names: Vec<_> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(names, ["_row", "_part", "_valid", "n"]);
+    let n: Vec<_> = df
+        .column("n")
+        .expect("n")
+        .str()
+        .expect("str")
+        .iter()
+        .collect();
+    assert_eq!(n, [Some("a"), Some("b"), Some("c"), Some("d")]);
+    let valid: Vec<_> = df
+        .column("_valid")
+        .expect("v")
+        .bool()
+        .expect("bool")
+        .iter()
+        .collect();
+    assert_eq!(valid, [Some(true), Some(false), Some(true), Some(false)]);
+    let parts: Vec<_> = df
+        .column("_part")
+        .expect("p")
+        .i32()
+        .expect("i32")
+        .iter()
+        .collect();
+    assert_eq!(parts, [Some(1), Some(1), Some(2), Some(2)]);
+    let rows: Vec<_> = df
+        .column("_row")
+        .expect("r")
+        .i64()
+        .expect("i64")
+        .iter()
+        .collect();
+    assert_eq!(rows, [Some(0), Some(1), Some(2), Some(3)]);
+}
+
+#[test]
+fn types_are_decided_across_the_batch() {
+    let df = frame(vec![
+        part(
+            1,
+            json!([{"i": 1, "f": 1, "b": true, "s": 5, "z": "00123", "nul": null}]),
+            json!([]),
+        ),
+        part(
+            2,
+            json!([{"i": null, "f": 2.5, "b": false, "s": "x", "z": "7"}]),
+            json!([]),
+        ),
+    ])
+    .expect("frame");
+    let dtype = |c: &str| df.column(c).expect(c).dtype().clone();
+    assert_eq!(dtype("i"), DataType::Int64);
+    assert_eq!(dtype("f"), DataType::Float64);
+    assert_eq!(dtype("b"), DataType::Boolean);
+    assert_eq!(dtype("s"), DataType::String);
+    assert_eq!(dtype("z"), DataType::String);
+    assert_eq!(dtype("nul"), DataType::String);
+    let s: Vec<_> = df
+        .column("s")
+        .expect("s")
+        .str()
+        .expect("str")
+        .iter()
+        .collect();
+    assert_eq!(s, [Some("5"), Some("x")]);
+    let z: Vec<_> = df
+        .column("z")
+        .expect("z")
+        .str()
+        .expect("str")
+        .iter()
+        .collect();
+    assert_eq!(z, [Some("00123"), Some("7")]);
+}
+
+#[test]
+fn data_columns_named_like_meta_columns_are_renamed_not_dropped() {
+    let df = frame(vec![part(
+        1,
+        json!([{"_valid": "yes", "_row": 9, "_valid_data": 1}]),
+        json!([]),
+    )])
+    .expect("frame");
+    let names: Vec<_> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "_row",
+            "_part",
+            "_valid",
+            "_valid_data2",
+            "_row_data",
+            "_valid_data"
+        ]
+    );
+    let v: Vec<_> = df
+        .column("_valid_data2")
+        .expect("c")
+        .str()
+        .expect("str")
+        .iter()
+        .collect();
+    assert_eq!(v, [Some("yes")]);
+}
+
+#[test]
+fn an_empty_batch_is_an_empty_frame_with_meta_columns() {
+    let df = frame(vec![part(1, json!([]), json!([]))]).expect("frame");
+    assert_eq!(df.height(), 0);
+    assert_eq!(df.width(), 3);
+}
