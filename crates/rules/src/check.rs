@@ -1,0 +1,339 @@
+//! Checking an import's rows against a configuration, column by column.
+//!
+//! The rows come as a frame whose data columns hold the JSON values as sent (strings stay
+//! strings: `"55"` is text), so every validator sees what Flatfile's importer saw. A cell is
+//! empty when it is missing, `null` or `""`; only the `required*` validators look at empty
+//! cells.
+
+use std::collections::HashMap;
+
+use polars::prelude::{Column, DataFrame, DataType};
+use serde_json::Value;
+
+use crate::config::{Config, Field, FieldValues, Quantifier, Rule, Validator};
+
+/// One validator of one field, as a summary line names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// The field's key (the column).
+    pub column: String,
+    pub label: String,
+    /// The validator's name (`required`, `regex_matches`, `select`, …).
+    pub validator: String,
+    /// The message a failing cell shows.
+    pub message: String,
+}
+
+/// One failing cell: the row's position in the frame and the rule (an index into
+/// [`Report::rules`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CellError {
+    pub row: u32,
+    pub rule: u32,
+}
+
+/// Every failing cell of an import.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub rules: Vec<RuleInfo>,
+    /// Sorted by row, then by rule (field order, then validator order).
+    pub errors: Vec<CellError>,
+}
+
+/// A cell as sent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sent<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Sent<'_> {
+    fn is_empty(self) -> bool {
+        matches!(self, Sent::Null | Sent::Str(""))
+    }
+
+    /// Strict equality with a configured value, as JavaScript's `===` (numbers by value).
+    fn equals(self, value: &Value) -> bool {
+        match (self, value) {
+            (Sent::Null, Value::Null) => true,
+            (Sent::Str(s), Value::String(t)) => s == t,
+            (Sent::Int(i), Value::Number(n)) => n.as_f64() == Some(i as f64),
+            (Sent::Float(f), Value::Number(n)) => n.as_f64() == Some(f),
+            (Sent::Bool(b), Value::Bool(c)) => b == *c,
+            _ => false,
+        }
+    }
+}
+
+/// A value's identity for `unique`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Str(&'a str),
+    Int(i64),
+    Float(u64),
+    Bool(bool),
+}
+
+/// The cells of one column, or of a column the rows do not have (all missing).
+struct Cells<'a> {
+    column: Option<&'a Column>,
+    height: usize,
+}
+
+impl<'a> Cells<'a> {
+    fn iter(&self) -> Box<dyn Iterator<Item = Sent<'a>> + 'a> {
+        let Some(column) = self.column else {
+            return Box::new(std::iter::repeat_n(Sent::Null, self.height));
+        };
+        match column.dtype() {
+            DataType::String => match column.str() {
+                Ok(c) => Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Str))),
+                Err(_) => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
+            },
+            DataType::Int64 => match column.i64() {
+                Ok(c) => Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Int))),
+                Err(_) => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
+            },
+            DataType::Float64 => match column.f64() {
+                Ok(c) => Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Float))),
+                Err(_) => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
+            },
+            DataType::Boolean => match column.bool() {
+                Ok(c) => Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Bool))),
+                Err(_) => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
+            },
+            // A column of nulls, or a type the frame builder does not make.
+            _ => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
+        }
+    }
+}
+
+/// Checks every row of `frame` (its data columns hold the values as sent) against `config`.
+pub fn check(config: &Config, frame: &DataFrame) -> Report {
+    let height = frame.height();
+    let columns: HashMap<&str, &Column> = frame
+        .columns()
+        .iter()
+        .map(|c| (c.name().as_str(), c))
+        .collect();
+    let cells = |key: &str| Cells {
+        column: columns.get(key).copied(),
+        height,
+    };
+    let mut empty_cache: HashMap<String, Vec<bool>> = HashMap::new();
+    let mut empty = |key: &str| -> Vec<bool> {
+        empty_cache
+            .entry(key.to_owned())
+            .or_insert_with(|| cells(key).iter().map(Sent::is_empty).collect())
+            .clone()
+    };
+
+    let mut report = Report::default();
+    for field in &config.fields {
+        for validator in &field.validators {
+            let rule = report.rules.len() as u32;
+            report.rules.push(RuleInfo {
+                column: field.key.clone(),
+                label: field.label.clone(),
+                validator: validator.name.clone(),
+                message: message(config, field, validator),
+            });
+            let own = cells(&field.key);
+            let failing: Vec<bool> = match &validator.rule {
+                Rule::Required => empty(&field.key),
+                Rule::RequiredWith { fields, q } => {
+                    let others: Vec<Vec<bool>> = fields.iter().map(|k| empty(k)).collect();
+                    required_when(&empty(&field.key), height, |row| {
+                        quantify(*q, &others, |e| !e[row])
+                    })
+                }
+                Rule::RequiredWithout { fields, q } => {
+                    let others: Vec<Vec<bool>> = fields.iter().map(|k| empty(k)).collect();
+                    required_when(&empty(&field.key), height, |row| {
+                        quantify(*q, &others, |e| e[row])
+                    })
+                }
+                Rule::RequiredWithValues { values, q } => {
+                    let hits = matches(&cells, values);
+                    required_when(&empty(&field.key), height, |row| {
+                        quantify(*q, &hits, |h| h[row])
+                    })
+                }
+                Rule::RequiredWithoutValues { values, q } => {
+                    let hits = matches(&cells, values);
+                    required_when(&empty(&field.key), height, |row| match q {
+                        // Any listed field does not hold its values.
+                        Quantifier::Any => hits.iter().any(|h| !h[row]),
+                        // None of them does.
+                        Quantifier::All => hits.iter().all(|h| !h[row]),
+                    })
+                }
+                Rule::Unique => unique(&own),
+                Rule::Regex {
+                    regex, excludes, ..
+                } => own
+                    .iter()
+                    .map(|cell| match cell {
+                        // Only text is tested, and never an empty cell.
+                        Sent::Str(s) if !s.is_empty() => regex.find(s).is_some() == *excludes,
+                        _ => false,
+                    })
+                    .collect(),
+                Rule::Options => own
+                    .iter()
+                    .map(|cell| !cell.is_empty() && !field.options.iter().any(|o| cell.equals(o)))
+                    .collect(),
+            };
+            report
+                .errors
+                .extend(
+                    failing
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| **f)
+                        .map(|(row, _)| CellError {
+                            row: row as u32,
+                            rule,
+                        }),
+                );
+        }
+    }
+    report.errors.sort_unstable();
+    report
+}
+
+/// Rows whose own cell is empty while `condition(row)` holds.
+fn required_when(
+    own_empty: &[bool],
+    height: usize,
+    condition: impl Fn(usize) -> bool,
+) -> Vec<bool> {
+    (0..height)
+        .map(|row| own_empty[row] && condition(row))
+        .collect()
+}
+
+/// ANY / ALL of `lists` satisfy `test`. An empty list of fields never triggers.
+fn quantify(q: Quantifier, lists: &[Vec<bool>], test: impl Fn(&[bool]) -> bool) -> bool {
+    if lists.is_empty() {
+        return false;
+    }
+    match q {
+        Quantifier::Any => lists.iter().any(|l| test(l)),
+        Quantifier::All => lists.iter().all(|l| test(l)),
+    }
+}
+
+/// Per listed field, whether each row's cell is one of the given values.
+fn matches<'a>(cells: &impl Fn(&str) -> Cells<'a>, values: &FieldValues) -> Vec<Vec<bool>> {
+    values
+        .iter()
+        .map(|(key, wanted)| {
+            cells(key)
+                .iter()
+                .map(|cell| wanted.iter().any(|w| cell.equals(w)))
+                .collect()
+        })
+        .collect()
+}
+
+/// Every occurrence of a non-empty value that occurs more than once.
+fn unique(own: &Cells<'_>) -> Vec<bool> {
+    let keys: Vec<Option<Key<'_>>> = own
+        .iter()
+        .map(|cell| match cell {
+            Sent::Null | Sent::Str("") => None,
+            Sent::Str(s) => Some(Key::Str(s)),
+            Sent::Int(i) => Some(Key::Int(i)),
+            Sent::Float(f) => Some(Key::Float(f.to_bits())),
+            Sent::Bool(b) => Some(Key::Bool(b)),
+        })
+        .collect();
+    let mut counts: HashMap<Key<'_>, u32> = HashMap::new();
+    for key in keys.iter().flatten() {
+        *counts.entry(*key).or_default() += 1;
+    }
+    keys.iter()
+        .map(|k| k.is_some_and(|k| counts.get(&k).is_some_and(|n| *n > 1)))
+        .collect()
+}
+
+/// The message of a failing cell: the configuration's `error`, else one naming fields by
+/// their labels.
+fn message(config: &Config, field: &Field, validator: &Validator) -> String {
+    if let Some(error) = &validator.error {
+        return error.clone();
+    }
+    let labels = |keys: &[String]| -> Vec<String> {
+        keys.iter().map(|k| config.label(k).to_owned()).collect()
+    };
+    let when = |q: Quantifier, parts: Vec<String>, single: &str, plural: &str| -> String {
+        match (parts.len(), q) {
+            (1, _) => format!("Required when {} {single}", parts[0]),
+            (_, Quantifier::Any) => format!("Required when any of: {} {plural}", parts.join(", ")),
+            (_, Quantifier::All) => format!("Required when all of: {} {plural}", parts.join(", ")),
+        }
+    };
+    let conditions = |values: &FieldValues, verb: &str| -> Vec<String> {
+        values
+            .iter()
+            .map(|(k, vs)| {
+                let shown: Vec<String> = vs.iter().map(shown).collect();
+                format!("{} {verb} {}", config.label(k), shown.join(" or "))
+            })
+            .collect()
+    };
+    match &validator.rule {
+        Rule::Required => "Required".to_owned(),
+        Rule::RequiredWith { fields, q } => when(*q, labels(fields), "is filled", "are filled"),
+        Rule::RequiredWithout { fields, q } => when(*q, labels(fields), "is empty", "are empty"),
+        Rule::RequiredWithValues { values, q } => {
+            let parts = conditions(values, "is");
+            match (parts.len(), q) {
+                (1, _) => format!("Required when {}", parts[0]),
+                (_, Quantifier::Any) => format!("Required when any of: {}", parts.join(", ")),
+                (_, Quantifier::All) => format!("Required when all of: {}", parts.join(", ")),
+            }
+        }
+        Rule::RequiredWithoutValues { values, q } => match q {
+            Quantifier::Any => {
+                let parts = conditions(values, "is not");
+                match parts.len() {
+                    1 => format!("Required when {}", parts[0]),
+                    _ => format!("Required when any of: {}", parts.join(", ")),
+                }
+            }
+            Quantifier::All => format!(
+                "Required when none of: {}",
+                conditions(values, "is").join(", ")
+            ),
+        },
+        Rule::Unique => "Must be unique: this value is in more than one row".to_owned(),
+        Rule::Regex {
+            shown, excludes, ..
+        } => {
+            if *excludes {
+                format!("Must not match {shown}")
+            } else {
+                format!("Must match {shown}")
+            }
+        }
+        Rule::Options => {
+            let mut names: Vec<String> = field.options.iter().take(8).map(shown).collect();
+            if field.options.len() > 8 {
+                names.push("…".to_owned());
+            }
+            format!("Not one of the options: {}", names.join(", "))
+        }
+    }
+}
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
