@@ -144,6 +144,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Importer configurations: the rules that say why rows are invalid
+    Schema {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(subcommand)]
+        action: SchemaAction,
+    },
+    /// Why an import's rows are invalid: how many rows each rule of its configuration flags
+    Errors {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Batch id, event id, or a unique prefix of either
+        #[arg(long, value_name = "B")]
+        batch: String,
+        /// Print one JSON object
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete an import: its stored parts and its file (rejected requests stay)
     Delete {
         #[command(flatten)]
@@ -168,6 +186,57 @@ pub enum Command {
         /// Keep imports forever
         #[arg(long)]
         off: bool,
+    },
+}
+
+/// `hookgrid schema …`
+#[derive(Debug, Subcommand)]
+pub enum SchemaAction {
+    /// Add an importer configuration (the settings object given to `new FlatfileImporter`,
+    /// or its `fields` array, as JSON), or replace the one with the same name
+    Add {
+        /// The configuration's JSON file
+        file: PathBuf,
+        /// Its name [default: the file name without extension]
+        #[arg(long, value_name = "N")]
+        name: Option<String>,
+        /// Apply it to imports with this schema id
+        #[arg(long, value_name = "ID", conflicts_with = "default")]
+        for_schema: Option<i64>,
+        /// Apply it to every import no other configuration claims
+        #[arg(long)]
+        default: bool,
+    },
+    /// List configurations
+    List {
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a configuration's fields and validators
+    Show {
+        /// The configuration's name
+        name: String,
+        /// Print one JSON object
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a configuration
+    Remove {
+        /// The configuration's name
+        name: String,
+    },
+    /// Apply a configuration to one import, over the automatic choice
+    Use {
+        /// Batch id, event id, or a unique prefix of either
+        #[arg(long, value_name = "B")]
+        batch: String,
+        /// The configuration's name
+        #[arg(required_unless_present = "automatic", conflicts_with = "automatic")]
+        name: Option<String>,
+        /// Go back to the automatic choice (schema id, then the default)
+        #[arg(long)]
+        automatic: bool,
     },
 }
 

@@ -3,6 +3,7 @@
 
 mod args;
 mod output;
+mod schema;
 mod serve;
 
 use std::process::ExitCode;
@@ -35,6 +36,10 @@ fn hint(e: &hookgrid::Error) -> &'static str {
     match e {
         hookgrid::Error::NotFound(_) => "; `hookgrid batches` lists them",
         hookgrid::Error::Incomplete { .. } => "; wait for the rest or pass --allow-incomplete",
+        hookgrid::Error::NoConfig { .. } => {
+            "; add the importer's configuration with `hookgrid schema add FILE --default`"
+        }
+        hookgrid::Error::NoSuchConfig(_) => "; `hookgrid schema list` lists them",
         _ => "",
     }
 }
@@ -180,6 +185,22 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 output::json(&rejected);
             } else {
                 output::rejected(&rejected);
+            }
+            Ok(())
+        }
+        Command::Schema { dir, action } => schema::run(&open(&dir)?, action),
+        Command::Errors { dir, batch, json } => {
+            let hg = open(&dir)?;
+            let batch = hg.resolve(&batch)?;
+            let summary = hg
+                .errors(&batch)?
+                .ok_or_else(|| hookgrid::Error::NoConfig {
+                    batch: batch.batch.clone(),
+                })?;
+            if json {
+                output::json(&summary);
+            } else {
+                schema::errors(&summary);
             }
             Ok(())
         }

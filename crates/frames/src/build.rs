@@ -43,6 +43,9 @@ pub enum Typing {
     /// Every data column is String, each value the text it was sent as (parse the bodies with
     /// [`hookgrid_flatfile::parse_as_sent`] so numbers keep their JSON text too).
     AsSent,
+    /// By JSON type only: strings stay String even when they read as numbers (`"55"` is
+    /// text), as the importer's validators saw them. A column mixing types is String.
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -120,6 +123,7 @@ pub fn frame_with(mut parts: Vec<PartRows>, typing: Typing) -> Result<DataFrame>
     for (name, kind) in &order {
         let kind = match (typing, *kind) {
             (Typing::AsSent, _) => Kind::Text,
+            (Typing::Json, kind) => kind,
             (Typing::Typed, Kind::Text) => text_kind(name, &parts),
             (Typing::Typed, kind) => kind,
         };

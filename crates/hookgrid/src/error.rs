@@ -18,6 +18,15 @@ pub enum Error {
     /// No rejected request has that id.
     #[error("no rejected request #{0}")]
     NoSuchRejected(i64),
+    /// No importer configuration has that name.
+    #[error("no configuration named {0:?}")]
+    NoSuchConfig(String),
+    /// The text given is not an importer configuration.
+    #[error("{0}")]
+    BadConfig(String),
+    /// No importer configuration applies to the import.
+    #[error("no importer configuration applies to batch {batch}")]
+    NoConfig { batch: String },
     /// A prefix matches more than one batch.
     #[error("{selector:?} matches more than one batch ({candidates}); give more characters")]
     Ambiguous {
@@ -74,7 +83,13 @@ impl Error {
     /// A stable machine-readable name for this kind of error (`{code}` over IPC).
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::NotFound(_) | Error::NoSuchPart { .. } | Error::NoSuchRejected(_) => "not_found",
+            Error::NotFound(_)
+            | Error::NoSuchPart { .. }
+            | Error::NoSuchRejected(_)
+            | Error::NoSuchConfig(_)
+            | Error::Ledger(LedgerError::NoSuchConfig(_)) => "not_found",
+            Error::BadConfig(_) => "bad_config",
+            Error::NoConfig { .. } => "no_config",
             Error::Ambiguous { .. } => "ambiguous",
             Error::Incomplete { .. } => "incomplete",
             Error::Ledger(_) => "storage",

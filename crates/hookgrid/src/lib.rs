@@ -9,7 +9,8 @@
 //! ([`ingest`]); parsed rows of incomplete imports wait in memory ([`assembly`]); when the last
 //! part lands a worker thread builds the batch frame and writes its Parquet file ([`worker`]).
 //! Reading ([`query`], [`details`], [`listing`]), writing files ([`export`]), deleting
-//! ([`retention`]), the quarantine ([`rejected`]) and settings ([`settings`]) are each an
+//! ([`retention`]), the quarantine ([`rejected`]), why rows are invalid ([`reasons`]) and
+//! settings ([`settings`]) are each an
 //! `impl Hookgrid` block in the module named for them; this file holds the type and `open`.
 
 mod assembly;
@@ -24,6 +25,7 @@ mod ingest;
 mod listing;
 mod probe;
 mod query;
+mod reasons;
 mod rejected;
 mod retention;
 pub mod server;
@@ -47,13 +49,18 @@ pub use events::Event;
 pub use hookgrid_flatfile::sample;
 pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page};
 pub use hookgrid_frames::{ExportFormat, RowSet, Sort, View};
-pub use hookgrid_ledger::{Batch, BatchStatus, QuarantineKind, Quarantined, StoredPart};
+pub use hookgrid_ledger::{
+    Batch, BatchStatus, ConfigChoice, ConfigScope, QuarantineKind, Quarantined, StoredConfig,
+    StoredPart,
+};
+pub use hookgrid_rules::Config;
 
 pub use details::{ImportDetails, Numbering, PartRange};
 pub use export::ExportSettings;
 pub use ingest::{IngestError, Receipt, Signed};
 pub use listing::BatchFilter;
 pub use probe::TestReport;
+pub use reasons::{ConfigDetails, ErrorSummary, RuleCount, SkippedValidator};
 pub use rejected::{Retried, RetryOutcome};
 pub use server::Server;
 

@@ -18,6 +18,7 @@ impl Hookgrid {
             // The ledger no longer knows the import; the file is an orphan, never read again.
             Err(e) => tracing::warn!("cannot remove {}: {e}", file.display()),
         }
+        crate::reasons::remove_errors_files(&self.core.dir.batches(), batch.key.0, None);
         let _ = self.core.events.send(Event::BatchDeleted {
             event: batch.event.clone(),
             batch: batch.batch.clone(),

@@ -10,10 +10,12 @@
 
 mod batch;
 mod commit;
+mod configs;
 mod quarantine;
 mod schema;
 
 pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
+pub use configs::{ConfigChoice, ConfigScope, StoredConfig};
 pub use quarantine::{QuarantineKind, Quarantined};
 
 use batch::{batch_row, batch_select, part_number};
@@ -37,6 +39,9 @@ pub enum LedgerError {
         #[source]
         source: rusqlite::Error,
     },
+    /// No configuration has that name.
+    #[error("no configuration named {0:?}")]
+    NoSuchConfig(String),
     /// The database was written by a newer Hookgrid.
     #[error("{path} has schema version {found}; this Hookgrid understands up to {supported}")]
     TooNew {
@@ -173,6 +178,8 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db(&self.path, e))?;
         tx.execute("DELETE FROM parts WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
+        tx.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         let deleted = tx
             .execute("DELETE FROM events WHERE id = ?1", [key.0])

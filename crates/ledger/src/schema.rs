@@ -74,6 +74,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE events ADD COLUMN likely_base INTEGER NOT NULL DEFAULT 1
         CHECK (likely_base IN (0, 1));
     ALTER TABLE events ADD COLUMN customer TEXT;",
+    // 3 → 4: importer configurations (why rows are invalid), which imports each applies to
+    // (a schema id, or the default for all), and imports given one by hand.
+    "CREATE TABLE configs (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        name       TEXT    NOT NULL UNIQUE,
+        body       TEXT    NOT NULL,
+        for_schema INTEGER,
+        is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+        added_at   INTEGER NOT NULL
+    );
+    CREATE TABLE config_use (
+        event  INTEGER PRIMARY KEY REFERENCES events (id),
+        config INTEGER NOT NULL REFERENCES configs (id)
+    );",
 ];
 
 /// The schema version this build writes.

@@ -111,6 +111,22 @@ impl<'a> Cells<'a> {
     }
 }
 
+/// Every validator of the configuration, in field order: what [`CellError::rule`] indexes.
+pub fn rules(config: &Config) -> Vec<RuleInfo> {
+    config
+        .fields
+        .iter()
+        .flat_map(|field| {
+            field.validators.iter().map(move |validator| RuleInfo {
+                column: field.key.clone(),
+                label: field.label.clone(),
+                validator: validator.name.clone(),
+                message: message(config, field, validator),
+            })
+        })
+        .collect()
+}
+
 /// Checks every row of `frame` (its data columns hold the values as sent) against `config`.
 pub fn check(config: &Config, frame: &DataFrame) -> Report {
     let height = frame.height();
@@ -131,75 +147,72 @@ pub fn check(config: &Config, frame: &DataFrame) -> Report {
             .clone()
     };
 
-    let mut report = Report::default();
-    for field in &config.fields {
-        for validator in &field.validators {
-            let rule = report.rules.len() as u32;
-            report.rules.push(RuleInfo {
-                column: field.key.clone(),
-                label: field.label.clone(),
-                validator: validator.name.clone(),
-                message: message(config, field, validator),
-            });
-            let own = cells(&field.key);
-            let failing: Vec<bool> = match &validator.rule {
-                Rule::Required => empty(&field.key),
-                Rule::RequiredWith { fields, q } => {
-                    let others: Vec<Vec<bool>> = fields.iter().map(|k| empty(k)).collect();
-                    required_when(&empty(&field.key), height, |row| {
-                        quantify(*q, &others, |e| !e[row])
-                    })
-                }
-                Rule::RequiredWithout { fields, q } => {
-                    let others: Vec<Vec<bool>> = fields.iter().map(|k| empty(k)).collect();
-                    required_when(&empty(&field.key), height, |row| {
-                        quantify(*q, &others, |e| e[row])
-                    })
-                }
-                Rule::RequiredWithValues { values, q } => {
-                    let hits = matches(&cells, values);
-                    required_when(&empty(&field.key), height, |row| {
-                        quantify(*q, &hits, |h| h[row])
-                    })
-                }
-                Rule::RequiredWithoutValues { values, q } => {
-                    let hits = matches(&cells, values);
-                    required_when(&empty(&field.key), height, |row| match q {
-                        // Any listed field does not hold its values.
-                        Quantifier::Any => hits.iter().any(|h| !h[row]),
-                        // None of them does.
-                        Quantifier::All => hits.iter().all(|h| !h[row]),
-                    })
-                }
-                Rule::Unique => unique(&own),
-                Rule::Regex {
-                    regex, excludes, ..
-                } => own
-                    .iter()
-                    .map(|cell| match cell {
-                        // Only text is tested, and never an empty cell.
-                        Sent::Str(s) if !s.is_empty() => regex.find(s).is_some() == *excludes,
-                        _ => false,
-                    })
-                    .collect(),
-                Rule::Options => own
-                    .iter()
-                    .map(|cell| !cell.is_empty() && !field.options.iter().any(|o| cell.equals(o)))
-                    .collect(),
-            };
-            report
-                .errors
-                .extend(
-                    failing
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| **f)
-                        .map(|(row, _)| CellError {
-                            row: row as u32,
-                            rule,
-                        }),
-                );
-        }
+    let mut report = Report {
+        rules: rules(config),
+        errors: Vec::new(),
+    };
+    let validators = config
+        .fields
+        .iter()
+        .flat_map(|f| f.validators.iter().map(move |v| (f, v)));
+    for (rule, (field, validator)) in validators.enumerate() {
+        let rule = rule as u32;
+        let own = cells(&field.key);
+        let failing: Vec<bool> = match &validator.rule {
+            Rule::Required => empty(&field.key),
+            Rule::RequiredWith { fields, q } => {
+                let others: Vec<Vec<bool>> = fields.iter().map(|k| empty(k)).collect();
+                required_when(&empty(&field.key), height, |row| {
+                    quantify(*q, &others, |e| !e[row])
+                })
+            }
+            Rule::RequiredWithout { fields, q } => {
+                let others: Vec<Vec<bool>> = fields.iter().map(|k| empty(k)).collect();
+                required_when(&empty(&field.key), height, |row| {
+                    quantify(*q, &others, |e| e[row])
+                })
+            }
+            Rule::RequiredWithValues { values, q } => {
+                let hits = matches(&cells, values);
+                required_when(&empty(&field.key), height, |row| {
+                    quantify(*q, &hits, |h| h[row])
+                })
+            }
+            Rule::RequiredWithoutValues { values, q } => {
+                let hits = matches(&cells, values);
+                required_when(&empty(&field.key), height, |row| match q {
+                    // Any listed field does not hold its values.
+                    Quantifier::Any => hits.iter().any(|h| !h[row]),
+                    // None of them does.
+                    Quantifier::All => hits.iter().all(|h| !h[row]),
+                })
+            }
+            Rule::Unique => unique(&own),
+            Rule::Regex {
+                regex, excludes, ..
+            } => own
+                .iter()
+                .map(|cell| match cell {
+                    // Only text is tested, and never an empty cell.
+                    Sent::Str(s) if !s.is_empty() => regex.find(s).is_some() == *excludes,
+                    _ => false,
+                })
+                .collect(),
+            Rule::Options => own
+                .iter()
+                .map(|cell| !cell.is_empty() && !field.options.iter().any(|o| cell.equals(o)))
+                .collect(),
+        };
+        report.errors.extend(
+            failing
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| **f)
+                .map(|(row, _)| CellError {
+                    row: row as u32,
+                    rule,
+                }),
+        );
     }
     report.errors.sort_unstable();
     report

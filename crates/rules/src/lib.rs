@@ -11,7 +11,7 @@
 mod check;
 mod config;
 
-pub use check::{CellError, Report, RuleInfo, check};
+pub use check::{CellError, Report, RuleInfo, check, rules};
 pub use config::{Config, Field, FieldKind, FieldValues, Problem, Quantifier, Rule, Validator};
 
 /// A configuration that cannot be used at all.

@@ -1,0 +1,194 @@
+//! `hookgrid schema …` and the text of `hookgrid errors`: importer configurations and why an
+//! import's rows are invalid.
+
+use hookgrid::{ConfigDetails, ConfigScope, ErrorSummary, Hookgrid, StoredConfig};
+use serde_json::json;
+
+use crate::args::SchemaAction;
+use crate::output;
+
+pub fn run(hg: &Hookgrid, action: SchemaAction) -> hookgrid::Result<()> {
+    match action {
+        SchemaAction::Add {
+            file,
+            name,
+            for_schema,
+            default,
+        } => {
+            let body = std::fs::read(&file).map_err(|source| hookgrid::Error::Io {
+                path: file.clone(),
+                source,
+            })?;
+            let name = name.unwrap_or_else(|| {
+                file.file_stem()
+                    .map_or_else(|| "config".to_owned(), |s| s.to_string_lossy().into_owned())
+            });
+            let scope = match (for_schema, default) {
+                (Some(id), _) => Some(ConfigScope::Schema(id)),
+                (None, true) => Some(ConfigScope::Default),
+                (None, false) => None,
+            };
+            let added = hg.add_config(&name, &body, scope)?;
+            let validators: usize = added.config.fields.iter().map(|f| f.validators.len()).sum();
+            println!(
+                "Added {:?}: {} fields, {validators} validators, applies to {}.",
+                added.stored.name,
+                added.config.fields.len(),
+                applies_to(&added.stored)
+            );
+            for p in &added.config.problems {
+                eprintln!("skipped: {} / {}: {}", p.field, p.validator, p.message);
+            }
+            Ok(())
+        }
+        SchemaAction::List { json } => {
+            let configs = hg.configs()?;
+            if json {
+                let list: Vec<_> = configs.iter().map(summary_json).collect();
+                output::json(&list);
+            } else if configs.is_empty() {
+                println!(
+                    "No configurations. Add the importer's settings with `hookgrid schema add FILE --default`."
+                );
+            } else {
+                for c in &configs {
+                    println!("{}  ({}; added {})", c.name, applies_to(c), c.added_at);
+                }
+            }
+            Ok(())
+        }
+        SchemaAction::Show { name, json } => {
+            let details = hg.config(&name)?;
+            if json {
+                output::json(&details_json(&details));
+            } else {
+                show(&details);
+            }
+            Ok(())
+        }
+        SchemaAction::Remove { name } => {
+            hg.remove_config(&name)?;
+            println!("Removed {name:?}.");
+            Ok(())
+        }
+        SchemaAction::Use {
+            batch,
+            name,
+            automatic,
+        } => {
+            let batch = hg.resolve(&batch)?;
+            let name = name.filter(|_| !automatic);
+            hg.use_config(&batch, name.as_deref())?;
+            match name {
+                Some(n) => println!("Batch {} now uses {n:?}.", batch.batch),
+                None => println!(
+                    "Batch {} uses the configuration for its schema, else the default.",
+                    batch.batch
+                ),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn applies_to(c: &StoredConfig) -> String {
+    match (c.for_schema, c.is_default) {
+        (Some(id), _) => format!("imports with schema {id}"),
+        (None, true) => "every import (default)".to_owned(),
+        (None, false) => "imports it is given to with `schema use`".to_owned(),
+    }
+}
+
+fn summary_json(c: &StoredConfig) -> serde_json::Value {
+    json!({
+        "name": c.name,
+        "for_schema": c.for_schema,
+        "default": c.is_default,
+        "added_at": c.added_at,
+    })
+}
+
+fn details_json(d: &ConfigDetails) -> serde_json::Value {
+    let mut out = summary_json(&d.stored);
+    out["fields"] = d
+        .config
+        .fields
+        .iter()
+        .map(|f| {
+            json!({
+                "key": f.key,
+                "label": f.label,
+                "type": format!("{:?}", f.kind).to_lowercase(),
+                "validators": f.validators.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    out["skipped"] = d
+        .config
+        .problems
+        .iter()
+        .map(|p| json!({"field": p.field, "validator": p.validator, "message": p.message}))
+        .collect();
+    out
+}
+
+fn show(d: &ConfigDetails) {
+    println!("{} ({})", d.stored.name, applies_to(&d.stored));
+    for f in &d.config.fields {
+        let validators: Vec<&str> = f.validators.iter().map(|v| v.name.as_str()).collect();
+        let label = if f.label == f.key {
+            String::new()
+        } else {
+            format!(" \"{}\"", f.label)
+        };
+        println!(
+            "  {}{label} ({}): {}",
+            f.key,
+            format!("{:?}", f.kind).to_lowercase(),
+            if validators.is_empty() {
+                "no validators".to_owned()
+            } else {
+                validators.join(", ")
+            }
+        );
+    }
+    for p in &d.config.problems {
+        println!("  skipped: {} / {}: {}", p.field, p.validator, p.message);
+    }
+}
+
+/// `hookgrid errors` as text: one line per rule that flags rows, then what no rule explains.
+pub fn errors(s: &ErrorSummary) {
+    println!("Configuration: {} ({:?})", s.config, s.choice);
+    let flagging: Vec<_> = s.rules.iter().filter(|r| r.rows > 0).collect();
+    if flagging.is_empty() {
+        println!("No rule flags any row.");
+    }
+    let width = flagging
+        .iter()
+        .map(|r| r.rows.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for r in flagging {
+        println!(
+            "{:>width$}  {} · {} ({})",
+            r.rows, r.column, r.message, r.validator
+        );
+    }
+    println!(
+        "Rows with errors: {}. Invalid rows no rule explains: {}. Valid rows a rule flags: {}.",
+        s.rows_with_errors, s.unexplained_invalid, s.flagged_valid
+    );
+    if !s.unknown_columns.is_empty() {
+        println!(
+            "Columns the configuration does not know: {}",
+            s.unknown_columns.join(", ")
+        );
+    }
+    if !s.missing_fields.is_empty() {
+        println!("Fields no row has: {}", s.missing_fields.join(", "));
+    }
+    for p in &s.skipped {
+        println!("Skipped: {} / {}: {}", p.field, p.validator, p.message);
+    }
+}

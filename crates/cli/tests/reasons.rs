@@ -1,0 +1,231 @@
+//! Why rows are invalid, over the real binary: an importer configuration added with
+//! `schema add`, a real-shaped import posted to `serve`, and `errors --json` read back, with the
+//! choice of configuration per import and the derived file following configuration changes.
+
+use hookgrid::sample::delivery_body;
+use hookgrid_tests::{Workspace, post};
+use serde_json::{Value, json};
+
+const BATCH: &str = "batch-why-0001";
+
+/// Rows in import order: part 0 valid (r0, r1), invalid (r2, r3); part 1 valid (r4), invalid
+/// (r5, which no rule explains).
+fn part(index: u32) -> Vec<u8> {
+    let (valid, invalid) = if index == 0 {
+        (
+            json!([
+                {"email": "a@x.io", "plan": "team", "seats": "5", "company": "Acme", "extra": "x"},
+                {"email": "b@x.io", "plan": "free", "seats": "", "company": ""}
+            ]),
+            json!([
+                {"email": "not-an-email", "plan": "team", "seats": "5", "company": "A"},
+                {"email": "", "plan": "gold", "seats": "1", "company": "B"}
+            ]),
+        )
+    } else {
+        (
+            json!([{"email": "a@x.io", "plan": "free", "seats": "2", "company": "C"}]),
+            json!([{"email": "c@x.io", "plan": "free", "seats": "3", "company": "D"}]),
+        )
+    };
+    delivery_body("ev-why-0001", BATCH, index, 2, valid, invalid)
+}
+
+fn settings(with_unique: bool) -> Value {
+    let mut email = vec![
+        json!({"validate": "required"}),
+        json!({"validate": "regex_matches", "regex": r"^[^@\s]+@[^@\s]+\.[a-z]+$",
+               "error": "Must be a valid email address"}),
+    ];
+    if with_unique {
+        email.insert(1, json!({"validate": "unique"}));
+    }
+    json!({
+        "type": "Contacts",
+        "allowInvalidSubmit": true,
+        "fields": [
+            {"key": "email", "label": "Email", "validators": email},
+            {"key": "plan", "label": "Plan", "type": "select",
+             "options": [{"value": "free", "label": "Free"}, {"value": "team", "label": "Team"}]},
+            {"key": "seats", "validators": [
+                {"validate": "required_with_values", "fieldValues": {"plan": "team"}}]},
+            {"key": "company", "label": "Company", "validators": [
+                {"validate": "required_with", "fields": ["email"]},
+                {"validate": "regex_excludes", "regex": "(unclosed"}]},
+            {"key": "phone", "label": "Phone"}
+        ]
+    })
+}
+
+/// `(column, validator, rows)` for every rule of a summary.
+fn counts(summary: &Value) -> Vec<(String, String, u64)> {
+    summary["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| {
+            (
+                r["column"].as_str().unwrap_or_default().to_owned(),
+                r["validator"].as_str().unwrap_or_default().to_owned(),
+                r["rows"].as_u64().unwrap_or(u64::MAX),
+            )
+        })
+        .collect()
+}
+
+fn rule(column: &str, validator: &str, rows: u64) -> (String, String, u64) {
+    (column.to_owned(), validator.to_owned(), rows)
+}
+
+#[test]
+fn an_importer_configuration_explains_every_invalid_row_it_can() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve();
+    let client = reqwest::blocking::Client::new();
+    for index in [1, 0] {
+        let (status, body) = post(&client, &server.url, part(index));
+        assert_eq!(status, 200, "{body}");
+    }
+
+    // Without a configuration: a clear error that says what to do.
+    let err = ws.fail(&["errors", "--batch", BATCH]);
+    assert!(
+        err.contains("no importer configuration applies to batch batch-why-0001")
+            && err.contains("hookgrid schema add"),
+        "{err}"
+    );
+
+    // Something that is not a configuration is refused and nothing is kept.
+    let bad = ws.path().join("bad.json");
+    std::fs::write(&bad, r#"{"type": "Contacts"}"#).expect("write");
+    let err = ws.fail(&["schema", "add", bad.to_str().expect("path")]);
+    assert!(err.contains("no \"fields\" array"), "{err}");
+    assert_eq!(ws.json(&["schema", "list", "--json"]), json!([]));
+
+    let file = ws.path().join("contacts.json");
+    std::fs::write(&file, settings(true).to_string()).expect("write");
+    let out = ws.output(&["schema", "add", file.to_str().expect("path"), "--default"]);
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Added \"contacts\": 5 fields"), "{said}");
+    let warned = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        warned.contains("company / regex_excludes") && warned.contains("does not compile"),
+        "{warned}"
+    );
+
+    let summary = ws.json(&["errors", "--batch", BATCH, "--json"]);
+    assert_eq!(summary["config"], "contacts");
+    assert_eq!(summary["choice"], "default");
+    let mut got = counts(&summary);
+    got.sort();
+    let mut want = vec![
+        rule("email", "required", 1),
+        rule("email", "unique", 2),
+        rule("email", "regex_matches", 1),
+        rule("plan", "select", 1),
+        rule("seats", "required_with_values", 0),
+        rule("company", "required_with", 1),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    // The rules catching most rows come first.
+    assert_eq!(summary["rules"][0]["validator"], "unique");
+    let regex = summary["rules"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["validator"] == "regex_matches"))
+        .expect("regex rule");
+    assert_eq!(regex["message"], "Must be a valid email address");
+    assert_eq!(regex["label"], "Email");
+    assert_eq!(summary["rows_with_errors"], 5);
+    assert_eq!(
+        summary["flagged_valid"], 3,
+        "r0 and r4 repeat an email, r1 lacks a company"
+    );
+    assert_eq!(summary["unexplained_invalid"], 1, "r5 breaks no rule");
+    assert_eq!(summary["unknown_columns"], json!(["extra"]));
+    assert_eq!(summary["missing_fields"], json!(["phone"]));
+    assert_eq!(summary["skipped"][0]["field"], "company");
+
+    let text = ws.run(&["errors", "--batch", BATCH]);
+    assert!(
+        text.contains("2  email · Must be unique: this value is in more than one row (unique)"),
+        "{text}"
+    );
+    assert!(text.contains("Invalid rows no rule explains: 1."), "{text}");
+
+    // The cells' errors are kept beside the import's file, and follow a changed configuration.
+    let derived = || -> Vec<String> {
+        std::fs::read_dir(ws.data_dir().join("batches"))
+            .expect("batches dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".errors-"))
+            .collect()
+    };
+    let first = derived();
+    assert_eq!(first.len(), 1, "{first:?}");
+    std::fs::write(&file, settings(false).to_string()).expect("write");
+    ws.run(&["schema", "add", file.to_str().expect("path")]);
+    let summary = ws.json(&["errors", "--batch", BATCH, "--json"]);
+    assert!(
+        !counts(&summary).iter().any(|(_, v, _)| v == "unique"),
+        "{summary}"
+    );
+    assert_eq!(summary["flagged_valid"], 1, "only r1 now");
+    assert_eq!(summary["choice"], "default", "replacing keeps the scope");
+    let second = derived();
+    assert_eq!(second.len(), 1, "the old file is gone: {second:?}");
+    assert_ne!(first, second);
+
+    // One import can be given another configuration, and go back.
+    let strict = ws.path().join("strict.json");
+    std::fs::write(
+        &strict,
+        json!([{"key": "seats", "validators": [{"validate": "required"}]}]).to_string(),
+    )
+    .expect("write");
+    ws.run(&["schema", "add", strict.to_str().expect("path")]);
+    ws.run(&["schema", "use", "--batch", BATCH, "strict"]);
+    let summary = ws.json(&["errors", "--batch", BATCH, "--json"]);
+    assert_eq!(
+        (summary["config"].clone(), summary["choice"].clone()),
+        (json!("strict"), json!("chosen"))
+    );
+    assert_eq!(counts(&summary), vec![rule("seats", "required", 1)]);
+    assert_eq!(
+        summary["unknown_columns"],
+        json!(["email", "plan", "company", "extra"])
+    );
+    ws.run(&["schema", "use", "--batch", BATCH, "--automatic"]);
+    assert_eq!(
+        ws.json(&["errors", "--batch", BATCH, "--json"])["config"],
+        "contacts"
+    );
+
+    let shown = ws.json(&["schema", "show", "contacts", "--json"]);
+    assert_eq!(shown["default"], true);
+    assert_eq!(
+        shown["fields"][0]["validators"],
+        json!(["required", "regex_matches"])
+    );
+    assert_eq!(shown["fields"][1]["validators"], json!(["select"]));
+    let err = ws.fail(&["schema", "use", "--batch", BATCH, "nope"]);
+    assert!(
+        err.contains("no configuration named \"nope\"") && err.contains("schema list"),
+        "{err}"
+    );
+    ws.run(&["schema", "remove", "contacts"]);
+    let names: Vec<Value> = ws
+        .json(&["schema", "list", "--json"])
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(names, vec![json!("strict")]);
+
+    // Deleting the import removes what was derived from it.
+    ws.run(&["delete", "--batch", BATCH]);
+    assert!(derived().is_empty(), "{:?}", derived());
+}

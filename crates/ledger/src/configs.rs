@@ -1,0 +1,204 @@
+//! Importer configurations, kept as sent (the JSON text), and which imports each applies to:
+//! one given to an import by hand wins, then one for the import's schema id, then the default.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{Batch, EventKey, Ledger, LedgerError, Result, db, now_ms, rfc3339};
+
+/// An importer configuration as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct StoredConfig {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    /// The configuration's JSON text, as added.
+    pub body: String,
+    /// Applies to imports with this schema id (`data.meta.schema.id`).
+    #[ts(type = "number | null")]
+    pub for_schema: Option<i64>,
+    /// Applies to every import that no other configuration claims.
+    pub is_default: bool,
+    /// RFC 3339, UTC: when it was added or last replaced.
+    pub added_at: String,
+}
+
+/// Which imports a configuration applies to without being chosen by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigScope {
+    /// Imports with this schema id.
+    Schema(i64),
+    /// Every import that no other configuration claims (one configuration at a time).
+    Default,
+    /// Only imports it is given to by hand.
+    Chosen,
+}
+
+/// Why a configuration applies to an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ConfigChoice {
+    /// Given to this import by hand.
+    Chosen,
+    /// Its schema id is the import's.
+    Schema,
+    /// The default.
+    Default,
+}
+
+const SELECT: &str = "id, name, body, for_schema, is_default";
+
+fn select(filter: &str) -> String {
+    format!(
+        "SELECT {SELECT}, {added} FROM configs {filter}",
+        added = rfc3339("added_at")
+    )
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredConfig> {
+    Ok(StoredConfig {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        body: r.get(2)?,
+        for_schema: r.get(3)?,
+        is_default: r.get(4)?,
+        added_at: r.get(5)?,
+    })
+}
+
+impl Ledger {
+    /// Adds a configuration, or replaces the body of the one with that name (its scope too
+    /// when `scope` is given). A new default takes over from the previous one.
+    pub fn add_config(
+        &self,
+        name: &str,
+        body: &str,
+        scope: Option<ConfigScope>,
+    ) -> Result<StoredConfig> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db(&self.path, e))?;
+        let (for_schema, is_default) = match scope {
+            Some(ConfigScope::Schema(id)) => (Some(id), false),
+            Some(ConfigScope::Default) => (None, true),
+            Some(ConfigScope::Chosen) | None => (None, false),
+        };
+        if is_default {
+            tx.execute("UPDATE configs SET is_default = 0 WHERE name <> ?1", [name])
+                .map_err(|e| db(&self.path, e))?;
+        }
+        tx.execute(
+            "INSERT INTO configs (name, body, for_schema, is_default, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (name) DO UPDATE SET body = excluded.body, added_at = excluded.added_at",
+            params![name, body, for_schema, is_default, now_ms()],
+        )
+        .map_err(|e| db(&self.path, e))?;
+        if scope.is_some() {
+            tx.execute(
+                "UPDATE configs SET for_schema = ?2, is_default = ?3 WHERE name = ?1",
+                params![name, for_schema, is_default],
+            )
+            .map_err(|e| db(&self.path, e))?;
+        }
+        let stored = tx
+            .query_row(&select("WHERE name = ?1"), [name], row)
+            .map_err(|e| db(&self.path, e))?;
+        tx.commit().map_err(|e| db(&self.path, e))?;
+        Ok(stored)
+    }
+
+    /// Every configuration, by name.
+    pub fn configs(&self) -> Result<Vec<StoredConfig>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare(&select("ORDER BY name"))
+            .map_err(|e| db(&self.path, e))?;
+        stmt.query_map([], row)
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))
+    }
+
+    /// The configuration named `name`.
+    pub fn config(&self, name: &str) -> Result<Option<StoredConfig>> {
+        let conn = self.reader()?;
+        conn.query_row(&select("WHERE name = ?1"), [name], row)
+            .optional()
+            .map_err(|e| db(&self.path, e))
+    }
+
+    /// Removes a configuration (imports it was given to go back to the automatic choice).
+    /// Returns whether it existed.
+    pub fn remove_config(&self, name: &str) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db(&self.path, e))?;
+        tx.execute(
+            "DELETE FROM config_use WHERE config IN (SELECT id FROM configs WHERE name = ?1)",
+            [name],
+        )
+        .map_err(|e| db(&self.path, e))?;
+        let removed = tx
+            .execute("DELETE FROM configs WHERE name = ?1", [name])
+            .map_err(|e| db(&self.path, e))?;
+        tx.commit().map_err(|e| db(&self.path, e))?;
+        Ok(removed > 0)
+    }
+
+    /// Gives the configuration `name` to one import, over any automatic choice; `None` takes
+    /// the hand-made choice back.
+    pub fn use_config(&self, key: EventKey, name: Option<&str>) -> Result<()> {
+        let conn = self.writer();
+        match name {
+            Some(name) => {
+                let changed = conn
+                    .execute(
+                        "INSERT INTO config_use (event, config)
+                         SELECT ?1, id FROM configs WHERE name = ?2
+                         ON CONFLICT (event) DO UPDATE SET config = excluded.config",
+                        params![key.0, name],
+                    )
+                    .map_err(|e| db(&self.path, e))?;
+                if changed == 0 {
+                    return Err(LedgerError::NoSuchConfig(name.to_owned()));
+                }
+            }
+            None => {
+                conn.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
+                    .map_err(|e| db(&self.path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The configuration that applies to `batch`, and why: the one given to it by hand, else
+    /// the newest for its schema id, else the default.
+    pub fn config_for(&self, batch: &Batch) -> Result<Option<(StoredConfig, ConfigChoice)>> {
+        let conn = self.reader()?;
+        let one = |filter: &str, param: i64| {
+            conn.query_row(&select(filter), [param], row)
+                .optional()
+                .map_err(|e| db(&self.path, e))
+        };
+        if let Some(c) = one(
+            "WHERE id = (SELECT config FROM config_use WHERE event = ?1)",
+            batch.key.0,
+        )? {
+            return Ok(Some((c, ConfigChoice::Chosen)));
+        }
+        if let Some(schema) = batch.schema
+            && let Some(c) = one(
+                "WHERE for_schema = ?1 ORDER BY added_at DESC, id DESC LIMIT 1",
+                schema,
+            )?
+        {
+            return Ok(Some((c, ConfigChoice::Schema)));
+        }
+        Ok(one("WHERE is_default = ?1 LIMIT 1", 1)?.map(|c| (c, ConfigChoice::Default)))
+    }
+}
