@@ -244,6 +244,7 @@ pub async fn export_rows(
             meta: request.meta,
             as_sent: request.as_sent,
             allow_incomplete: request.allow_incomplete,
+            with_errors: false,
         };
         let rows = h.export(&batch, &view, &path, settings)?;
         Ok(ExportReport {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hookgrid::{BatchStatus, DATA_DIR_ENV, RowSet, Sort, View};
+use hookgrid::{BatchStatus, DATA_DIR_ENV, ErrorRows, RowSet, Sort, View};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -110,6 +110,9 @@ pub enum Command {
         /// Print {"total": N, "rows": [...]}
         #[arg(long)]
         json: bool,
+        /// Add each row's configuration errors (`_errors`)
+        #[arg(long)]
+        with_errors: bool,
     },
     /// Write rows of an import to a .csv or .parquet file
     Export {
@@ -129,6 +132,9 @@ pub enum Command {
         /// Export an import that is still missing parts
         #[arg(long)]
         allow_incomplete: bool,
+        /// Add an _errors column: each row's configuration errors as text
+        #[arg(long)]
+        with_errors: bool,
     },
     /// List rejected requests with their reasons, newest first, or try them again
     Rejected {
@@ -273,6 +279,12 @@ pub struct ViewArgs {
     /// Sort by a column: COL or COL:desc
     #[arg(long, value_name = "COL[:desc]")]
     pub sort: Option<Sort>,
+    /// Only rows that break a rule of the import's configuration (`hookgrid schema`)
+    #[arg(long, conflicts_with = "errors_in")]
+    pub errors: bool,
+    /// Only rows that break a rule of this column
+    #[arg(long, value_name = "COL")]
+    pub errors_in: Option<String>,
 }
 
 impl ViewArgs {
@@ -282,6 +294,9 @@ impl ViewArgs {
             filter: self.filter.clone(),
             search: self.search.clone(),
             sort: self.sort.clone(),
+            errors: (self.errors || self.errors_in.is_some()).then(|| ErrorRows {
+                column: self.errors_in.clone(),
+            }),
         }
     }
 }

@@ -130,14 +130,29 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             offset,
             limit,
             json,
+            with_errors,
         } => {
             let hg = open(&dir)?;
             let batch = hg.resolve(&view.batch)?;
             let page = hg.page(&batch, &view.view(), offset, limit)?;
-            if json {
-                output::json(&serde_json::json!({"total": page.total, "rows": page.json_rows()}));
+            let errors = if with_errors {
+                Some(hg.row_errors_required(&batch, &page.row_numbers())?)
             } else {
-                output::rows(&page);
+                None
+            };
+            if json {
+                let mut rows = page.json_rows();
+                if let Some(errors) = &errors {
+                    for (row, problems) in rows.iter_mut().zip(errors) {
+                        row.insert(
+                            hookgrid::ERRORS_COLUMN.to_owned(),
+                            serde_json::json!(problems),
+                        );
+                    }
+                }
+                output::json(&serde_json::json!({"total": page.total, "rows": rows}));
+            } else {
+                output::rows(&page, errors.as_deref());
             }
             Ok(())
         }
@@ -148,6 +163,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             meta,
             as_text,
             allow_incomplete,
+            with_errors,
         } => {
             let hg = open(&dir)?;
             let batch = hg.resolve(&view.batch)?;
@@ -155,6 +171,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 meta,
                 as_sent: as_text,
                 allow_incomplete,
+                with_errors,
             };
             let written = hg.export(&batch, &view.view(), &out, settings)?;
             println!("{written}");

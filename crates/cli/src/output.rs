@@ -1,6 +1,8 @@
 //! Plain-text tables and JSON for the terminal.
 
-use hookgrid::{Batch, BatchStatus, ImportDetails, Numbering, Page, Quarantined, Retried};
+use hookgrid::{
+    Batch, BatchStatus, CellProblem, ImportDetails, Numbering, Page, Quarantined, Retried,
+};
 use serde::Serialize;
 
 /// Prints any value as pretty JSON on stdout.
@@ -254,10 +256,14 @@ pub fn retried(results: &[Retried]) {
     }
 }
 
-pub fn rows(page: &Page) {
-    let columns = page.columns();
+/// A page as a table; with `errors`, an `_errors` column naming each failing cell.
+pub fn rows(page: &Page, errors: Option<&[Vec<CellProblem>]>) {
+    let mut columns = page.columns();
+    if errors.is_some() {
+        columns.push(hookgrid::ERRORS_COLUMN.to_owned());
+    }
     let header: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let rows: Vec<Vec<String>> = page
+    let mut rows: Vec<Vec<String>> = page
         .json_rows()
         .into_iter()
         .map(|row| {
@@ -270,6 +276,12 @@ pub fn rows(page: &Page) {
                 .collect()
         })
         .collect();
+    if let Some(errors) = errors {
+        for (row, problems) in rows.iter_mut().zip(errors) {
+            let named: Vec<String> = problems.iter().map(|p| p.column.clone()).collect();
+            row.push(named.join(", "));
+        }
+    }
     table(&header, &rows);
     let shown = rows.len();
     if shown == 0 {

@@ -154,6 +154,78 @@ fn an_importer_configuration_explains_every_invalid_row_it_can() {
     );
     assert!(text.contains("Invalid rows no rule explains: 1."), "{text}");
 
+    // Views of the rows with errors, and each row's errors beside it.
+    let rows_of = |args: &[&str]| -> Vec<i64> {
+        let mut all = vec!["rows", "--batch", BATCH, "--json"];
+        all.extend_from_slice(args);
+        ws.json(&all)["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["_row"].as_i64().expect("_row"))
+            .collect()
+    };
+    assert_eq!(rows_of(&["--errors"]), vec![0, 1, 2, 3, 4]);
+    assert_eq!(rows_of(&["--errors-in", "plan"]), vec![3]);
+    assert_eq!(
+        rows_of(&["--errors-in", "email", "--rows", "invalid"]),
+        vec![2, 3]
+    );
+    assert_eq!(
+        rows_of(&["--errors", "--where", "company = 'A'"]),
+        vec![2],
+        "an errors view combines with a filter"
+    );
+    let err = ws.fail(&["rows", "--batch", BATCH, "--errors-in", "phone_no"]);
+    assert!(err.contains("no column named \"phone_no\""), "{err}");
+    let with = ws.json(&[
+        "rows",
+        "--batch",
+        BATCH,
+        "--json",
+        "--with-errors",
+        "--limit",
+        "6",
+    ]);
+    let errors: Vec<Value> = with["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["_errors"].clone())
+        .collect();
+    assert_eq!(
+        errors[2],
+        json!([{"column": "email", "validator": "regex_matches", "message": "Must be a valid email address"}])
+    );
+    assert_eq!(errors[3].as_array().map(Vec::len), Some(2), "{}", errors[3]);
+    assert_eq!(errors[5], json!([]), "r5 has none");
+    let csv_path = ws.path().join("why.csv");
+    ws.run(&[
+        "export",
+        "--batch",
+        BATCH,
+        "--errors",
+        "--with-errors",
+        "--out",
+        csv_path.to_str().expect("path"),
+    ]);
+    let mut reader = csv::Reader::from_path(&csv_path).expect("csv");
+    let header = reader.headers().expect("header").clone();
+    let at = header
+        .iter()
+        .position(|h| h == "_errors")
+        .expect("_errors column");
+    let texts: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("record")[at].to_owned())
+        .collect();
+    assert_eq!(texts.len(), 5);
+    assert_eq!(texts[2], "email: Must be a valid email address");
+    assert_eq!(
+        texts[3],
+        "email: Required; plan: Not one of the options: free, team"
+    );
+
     // The cells' errors are kept beside the import's file, and follow a changed configuration.
     let derived = || -> Vec<String> {
         std::fs::read_dir(ws.data_dir().join("batches"))

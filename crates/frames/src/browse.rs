@@ -108,6 +108,7 @@ mod tests {
                 column: "seats".into(),
                 descending: true,
             }),
+            errors: None,
         };
         let first = b.page(&view, 0, 2).expect("page");
         assert_eq!(first.total, 3);

@@ -21,7 +21,7 @@ pub use build::{META_COLUMNS, PartRows, Typing, frame, frame_with};
 pub use export::{ExportFormat, ExportOptions};
 pub use page::{ColumnInfo, ColumnKind, Page};
 pub use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
-pub use view::{RowSet, Sort, View};
+pub use view::{ErrorRows, RowSet, Sort, View};
 
 use std::path::PathBuf;
 

@@ -95,6 +95,15 @@ impl Page {
             .collect()
     }
 
+    /// The `_row` of each row of the page (its position in the import).
+    pub fn row_numbers(&self) -> Vec<i64> {
+        self.rows
+            .column("_row")
+            .and_then(|c| c.i64().cloned())
+            .map(|c| c.into_no_null_iter().collect())
+            .unwrap_or_default()
+    }
+
     /// The page's rows as JSON objects, keys in column order.
     pub fn json_rows(&self) -> Vec<Map<String, Value>> {
         json_rows(&self.rows)

@@ -65,6 +65,15 @@ impl std::str::FromStr for Sort {
     }
 }
 
+/// Only rows that break the import's configuration: any rule, or a rule of one column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ErrorRows {
+    /// Only errors in this column (a field key); `None`: any column.
+    #[serde(default)]
+    pub column: Option<String>,
+}
+
 /// What the grid shows and what an export writes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -79,6 +88,11 @@ pub struct View {
     pub search: Option<String>,
     #[serde(default)]
     pub sort: Option<Sort>,
+    /// Only rows with configuration errors. The rows come from outside the frame (see
+    /// [`View::apply_with`]); the caller that knows the configuration resolves them.
+    #[serde(default)]
+    #[ts(optional)]
+    pub errors: Option<ErrorRows>,
 }
 
 impl View {
@@ -88,13 +102,32 @@ impl View {
             && blank(&self.filter).is_none()
             && blank(&self.search).is_none()
             && self.sort.is_none()
+            && self.errors.is_none()
     }
 
     /// Applies the view to a batch frame. Errors in the filter or unknown columns are found
-    /// here, before any data is read.
+    /// here, before any data is read. A view with [`View::errors`] needs [`View::apply_with`].
     pub fn apply(&self, frame: LazyFrame) -> Result<LazyFrame> {
+        self.apply_with(frame, None)
+    }
+
+    /// [`View::apply`], keeping only the rows whose `_row` is in `error_rows` when the view
+    /// asks for rows with errors.
+    pub fn apply_with(&self, frame: LazyFrame, error_rows: Option<Vec<i64>>) -> Result<LazyFrame> {
         let mut frame = frame;
         let schema = frame.collect_schema()?;
+        match (&self.errors, error_rows) {
+            (None, _) => {}
+            (Some(_), Some(rows)) => {
+                let rows = Series::new("rows".into(), rows);
+                frame = frame.filter(col("_row").is_in(lit(rows).implode(false), false));
+            }
+            (Some(_), None) => {
+                return Err(FramesError::Filter(
+                    "rows with errors need the import's configuration".to_owned(),
+                ));
+            }
+        }
         match self.rows {
             RowSet::All => {}
             RowSet::Valid => frame = frame.filter(col("_valid")),

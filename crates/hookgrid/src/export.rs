@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use hookgrid_frames::{ExportOptions, Typing};
+use polars::prelude::{IntoColumn, NamedFrom, Series, lit};
 
 use crate::{Batch, BatchStatus, Error, ExportFormat, Hookgrid, Result, View};
 
@@ -15,9 +16,26 @@ pub struct ExportSettings {
     pub as_sent: bool,
     /// Export an import that is still missing parts.
     pub allow_incomplete: bool,
+    /// Add an `_errors` column: each row's configuration errors as text (`email: Must be a
+    /// valid email address; …`). Needs a configuration that applies to the import.
+    pub with_errors: bool,
 }
 
+/// The column `--with-errors` adds.
+pub const ERRORS_COLUMN: &str = "_errors";
+
 impl Hookgrid {
+    /// Every row's errors as text, in row order: the `_errors` column.
+    fn errors_column(&self, batch: &Batch) -> Result<Series> {
+        let rows: Vec<i64> = (0..batch.rows() as i64).collect();
+        let texts: Vec<String> = self
+            .row_errors_required(batch, &rows)?
+            .iter()
+            .map(|p| crate::reasons::errors_text(p))
+            .collect();
+        Ok(Series::new(ERRORS_COLUMN.into(), texts))
+    }
+
     /// Writes a view over an import to `out` (format from the extension); returns rows
     /// written. An incomplete import is refused unless `allow_incomplete`.
     pub fn export(
@@ -36,15 +54,28 @@ impl Hookgrid {
         }
         // Check the format before any work.
         ExportFormat::from_path(out)?;
-        let (frame, source) = self.core.frame(batch)?;
+        let (mut frame, source) = self.core.frame(batch)?;
         let options = ExportOptions {
             rows: view.rows,
             meta: settings.meta,
         };
-        let viewed = view.apply(frame)?;
+        let errors = if settings.with_errors {
+            Some(self.errors_column(batch)?)
+        } else {
+            None
+        };
+        if let Some(errors) = &errors {
+            frame = frame.with_column(lit(errors.clone()).alias(ERRORS_COLUMN));
+        }
+        let viewed = view.apply_with(frame, self.core.error_rows(batch, view)?)?;
         if settings.as_sent {
-            let as_sent =
+            let mut as_sent =
                 hookgrid_frames::frame_with(self.core.parts_as_sent(batch)?, Typing::AsSent)?;
+            if let Some(errors) = errors {
+                as_sent
+                    .with_column(errors.with_name(ERRORS_COLUMN.into()).into_column())
+                    .map_err(hookgrid_frames::FramesError::from)?;
+            }
             return Ok(hookgrid_frames::export::export_as_sent(
                 viewed,
                 &as_sent,

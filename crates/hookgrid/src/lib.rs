@@ -48,7 +48,7 @@ pub use error::{Error, Result};
 pub use events::Event;
 pub use hookgrid_flatfile::sample;
 pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page};
-pub use hookgrid_frames::{ExportFormat, RowSet, Sort, View};
+pub use hookgrid_frames::{ErrorRows, ExportFormat, RowSet, Sort, View};
 pub use hookgrid_ledger::{
     Batch, BatchStatus, ConfigChoice, ConfigScope, QuarantineKind, Quarantined, StoredConfig,
     StoredPart,
@@ -56,11 +56,11 @@ pub use hookgrid_ledger::{
 pub use hookgrid_rules::Config;
 
 pub use details::{ImportDetails, Numbering, PartRange};
-pub use export::ExportSettings;
+pub use export::{ERRORS_COLUMN, ExportSettings};
 pub use ingest::{IngestError, Receipt, Signed};
 pub use listing::BatchFilter;
 pub use probe::TestReport;
-pub use reasons::{ConfigDetails, ErrorSummary, RuleCount, SkippedValidator};
+pub use reasons::{CellProblem, ConfigDetails, ErrorSummary, RuleCount, SkippedValidator};
 pub use rejected::{Retried, RetryOutcome};
 pub use server::Server;
 

@@ -57,8 +57,9 @@ impl Hookgrid {
     /// One page of a view over an import (complete or not).
     pub fn page(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
         let (frame, _) = self.core.frame(batch)?;
+        let error_rows = self.core.error_rows(batch, view)?;
         Ok(hookgrid_frames::page::page(
-            view.apply(frame)?,
+            view.apply_with(frame, error_rows)?,
             offset,
             limit,
         )?)
@@ -74,6 +75,10 @@ impl Hookgrid {
         let browsing = &self.core.browsing;
         if let Some(page) = browsing.page_if_held(id, view, offset, limit)? {
             return Ok(page);
+        }
+        if view.errors.is_some() {
+            // Rows with errors come from the configuration's derived file, not the held frame.
+            return self.page(batch, view, offset, limit);
         }
         if view.is_identity() {
             if browsing.start_loading(id) {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::{Batch, BatchStatus, Core, Error, Hookgrid, Result};
+use crate::{Batch, BatchStatus, Core, Error, Hookgrid, Result, View};
 
 /// One validator of the configuration and how many rows it flags in an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -160,7 +160,126 @@ impl Hookgrid {
     }
 }
 
+/// One error of one cell, for `rows --with-errors` and the grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CellProblem {
+    pub column: String,
+    pub validator: String,
+    pub message: String,
+}
+
+impl Hookgrid {
+    /// The errors of the rows `rows` (`_row` values), row by row in the order given. Fails
+    /// with [`Error::NoConfig`] when no configuration applies.
+    pub fn row_errors_required(
+        &self,
+        batch: &Batch,
+        rows: &[i64],
+    ) -> Result<Vec<Vec<CellProblem>>> {
+        let (rules, errors) = self
+            .core
+            .errors_by_rule(batch)?
+            .ok_or_else(|| Error::NoConfig {
+                batch: batch.batch.clone(),
+            })?;
+        let mut by_row: std::collections::HashMap<i64, Vec<CellProblem>> =
+            std::collections::HashMap::new();
+        let wanted: HashSet<i64> = rows.iter().copied().collect();
+        for (row, rule) in errors {
+            if wanted.contains(&row)
+                && let Some(r) = rules.get(rule as usize)
+            {
+                by_row.entry(row).or_default().push(CellProblem {
+                    column: r.column.clone(),
+                    validator: r.validator.clone(),
+                    message: r.message.clone(),
+                });
+            }
+        }
+        Ok(rows
+            .iter()
+            .map(|r| by_row.remove(r).unwrap_or_default())
+            .collect())
+    }
+}
+
+/// `email: Must be a valid email address; plan: Not one of the options: …`, the text form of
+/// a row's errors in files.
+pub(crate) fn errors_text(problems: &[CellProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}", p.column, p.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Core {
+    /// The configuration's rules and every `(_row, rule)` error, sorted by row; `None` when no
+    /// configuration applies.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn errors_by_rule(
+        &self,
+        batch: &Batch,
+    ) -> Result<Option<(Vec<RuleInfo>, Vec<(i64, u32)>)>> {
+        let Some((stored, _)) = self.ledger.config_for(batch)? else {
+            return Ok(None);
+        };
+        let config = Config::parse(stored.body.as_bytes())
+            .map_err(|e| Error::BadConfig(format!("{}: {e}", stored.name)))?;
+        let df = self.cell_errors(batch, &stored, &config)?;
+        let polars = |e: PolarsError| Error::Frames(e.into());
+        let rows = df
+            .column("_row")
+            .and_then(|c| c.i64().cloned())
+            .map_err(polars)?;
+        let rule = df
+            .column("rule")
+            .and_then(|c| c.u32().cloned())
+            .map_err(polars)?;
+        let pairs = rows
+            .into_no_null_iter()
+            .zip(rule.into_no_null_iter())
+            .collect();
+        Ok(Some((hookgrid_rules::rules(&config), pairs)))
+    }
+
+    /// The `_row`s a view's `errors` selects, when it has one.
+    pub(crate) fn error_rows(&self, batch: &Batch, view: &View) -> Result<Option<Vec<i64>>> {
+        let Some(wanted) = &view.errors else {
+            return Ok(None);
+        };
+        let (rules, errors) = self.errors_by_rule(batch)?.ok_or_else(|| Error::NoConfig {
+            batch: batch.batch.clone(),
+        })?;
+        if let Some(column) = &wanted.column
+            && !rules.iter().any(|r| &r.column == column)
+        {
+            return Err(Error::Frames(hookgrid_frames::FramesError::UnknownColumn {
+                name: column.clone(),
+                available: rules
+                    .iter()
+                    .map(|r| r.column.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }));
+        }
+        let mut rows: Vec<i64> = errors
+            .into_iter()
+            .filter(|(_, rule)| {
+                wanted
+                    .column
+                    .as_ref()
+                    .is_none_or(|c| rules.get(*rule as usize).is_some_and(|r| &r.column == c))
+            })
+            .map(|(row, _)| row)
+            .collect();
+        rows.dedup();
+        Ok(Some(rows))
+    }
+
     /// Every failing cell of `batch` under `config`: `_row`, `rule`, `valid`. Read from the
     /// derived file when it is there for this configuration; else computed (and kept when the
     /// import is complete).
