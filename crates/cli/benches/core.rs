@@ -136,6 +136,39 @@ fn main() {
         ])
     });
 
+    // Why rows are invalid: a configuration of the 14 sample fields with 19 validators
+    // (required, unique, regexes, selects, required_with*), checked over the million rows once
+    // (computed and kept), then read back, and a view of the rows with errors.
+    let config = ws.path().join("config.json");
+    std::fs::write(&config, bench_config().to_string()).expect("config");
+    ws.run(&["schema", "add", path_str(&config), "--default"]);
+    let started = Instant::now();
+    let summary = ws.json(&["errors", "--batch", "bench-batch", "--json"]);
+    let errors_first = started.elapsed();
+    let flagged: u64 = summary["rules"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|r| r["rows"].as_u64()).sum())
+        .unwrap_or(0);
+    assert!(
+        flagged > 500_000,
+        "the sample breaks select rules: {summary}"
+    );
+    let errors_cached = best_of(5, || {
+        ws.run(&["errors", "--batch", "bench-batch", "--json"])
+    });
+    let errors_view = best_of(5, || {
+        ws.run(&[
+            "rows",
+            "--batch",
+            "bench-batch",
+            "--errors-in",
+            "country",
+            "--limit",
+            "100",
+            "--json",
+        ])
+    });
+
     // A ledger of many imports: 5,000 one-request deliveries of the real shape beside the
     // million-row one, then the list and a search as new processes.
     eprintln!("posting {IMPORTS} small imports…");
@@ -231,6 +264,29 @@ fn main() {
             target: 300.0,
         },
     ];
+    let figures: Vec<Figure> = figures
+        .into_iter()
+        .chain([
+            Figure {
+                name: "hookgrid errors, first run (every cell of 1M rows checked, 19 validators)",
+                value: ms(errors_first),
+                unit: "ms",
+                target: 2000.0,
+            },
+            Figure {
+                name: "hookgrid errors, from the derived file",
+                value: ms(errors_cached),
+                unit: "ms",
+                target: 300.0,
+            },
+            Figure {
+                name: "hookgrid rows --errors-in country, first 100",
+                value: ms(errors_view),
+                unit: "ms",
+                target: 500.0,
+            },
+        ])
+        .collect();
     let missed = report(
         &format!(
             "Hookgrid core, {PARTS} × {ROWS} rows, mean body {} KB",
@@ -249,6 +305,40 @@ fn main() {
         let _ = std::fs::copy(ws.path().join("serve.log"), dest);
     }
     assert_eq!(missed, 0, "{missed} target(s) missed");
+}
+
+/// An importer configuration of the sample's 14 fields, 19 validators.
+fn bench_config() -> serde_json::Value {
+    let regex = |r: &str| serde_json::json!({"validate": "regex_matches", "regex": r});
+    let select = |key: &str, values: &[&str]| {
+        let options: Vec<_> = values
+            .iter()
+            .map(|v| serde_json::json!({"value": v, "label": v}))
+            .collect();
+        serde_json::json!({"key": key, "type": "select", "options": options})
+    };
+    serde_json::json!({"type": "Customers", "fields": [
+        {"key": "customer_id", "validators": [
+            {"validate": "required"}, {"validate": "unique"}, regex(r"^C\d{8}$")]},
+        {"key": "name", "validators": [{"validate": "required"}]},
+        {"key": "email", "label": "Email", "validators": [
+            {"validate": "required"}, {"validate": "unique"},
+            {"validate": "regex_matches", "regex": r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
+             "regexFlags": {"ignoreCase": true}}]},
+        {"key": "company", "validators": [{"validate": "required_with", "fields": ["email"]}]},
+        select("plan", &["free", "team", "business"]),
+        {"key": "seats", "validators": [regex(r"^\d+$"),
+            {"validate": "required_with_values", "fieldValues": {"plan": ["team", "business"]}}]},
+        select("country", &["DE", "FR", "US", "GB", "JP"]),
+        {"key": "city", "validators": [{"validate": "required_without", "fields": ["postcode"]}]},
+        {"key": "postcode", "validators": [regex(r"^\d{5}$")]},
+        {"key": "phone", "validators": [{"validate": "regex_excludes", "regex": r"^\+1"}]},
+        {"key": "sku", "validators": [{"validate": "unique"}]},
+        select("color", &["black", "white", "red", "teal"]),
+        {"key": "signup_date", "validators": [regex(r"^\d{4}-\d{2}-\d{2}$")]},
+        {"key": "notes", "validators": [
+            {"validate": "regex_excludes", "regex": r"(?<=row )0\b"}]}
+    ]})
 }
 
 fn ms(d: Duration) -> f64 {

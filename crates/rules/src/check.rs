@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use polars::prelude::{Column, DataFrame, DataType};
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::{Config, Field, FieldValues, Quantifier, Rule, Validator};
@@ -139,71 +140,88 @@ pub fn check(config: &Config, frame: &DataFrame) -> Report {
         column: columns.get(key).copied(),
         height,
     };
-    let mut empty_cache: HashMap<String, Vec<bool>> = HashMap::new();
-    let mut empty = |key: &str| -> Vec<bool> {
-        empty_cache
-            .entry(key.to_owned())
-            .or_insert_with(|| cells(key).iter().map(Sent::is_empty).collect())
-            .clone()
-    };
+    // Which cells are empty, per field the validators look at: computed once, in parallel.
+    let mut keys: Vec<&str> = Vec::new();
+    for field in &config.fields {
+        for validator in &field.validators {
+            match &validator.rule {
+                Rule::RequiredWith { fields, .. } | Rule::RequiredWithout { fields, .. } => {
+                    keys.push(&field.key);
+                    keys.extend(fields.iter().map(String::as_str));
+                }
+                Rule::Required
+                | Rule::RequiredWithValues { .. }
+                | Rule::RequiredWithoutValues { .. } => keys.push(&field.key),
+                _ => {}
+            }
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let empties: HashMap<&str, Vec<bool>> = keys
+        .par_iter()
+        .map(|key| (*key, cells(key).iter().map(Sent::is_empty).collect()))
+        .collect();
+    let empty = |key: &str| -> &[bool] { empties.get(key).map_or(&[][..], Vec::as_slice) };
 
-    let mut report = Report {
-        rules: rules(config),
-        errors: Vec::new(),
-    };
-    let validators = config
+    let validators: Vec<(u32, &Field, &Validator)> = config
         .fields
         .iter()
-        .flat_map(|f| f.validators.iter().map(move |v| (f, v)));
-    for (rule, (field, validator)) in validators.enumerate() {
-        let rule = rule as u32;
-        let own = cells(&field.key);
-        let failing: Vec<bool> = match &validator.rule {
-            Rule::Required => empty(&field.key),
-            Rule::RequiredWith { fields, q } => {
-                let others: Vec<Vec<bool>> = fields.iter().map(|k| empty(k)).collect();
-                required_when(&empty(&field.key), height, |row| {
-                    quantify(*q, &others, |e| !e[row])
-                })
-            }
-            Rule::RequiredWithout { fields, q } => {
-                let others: Vec<Vec<bool>> = fields.iter().map(|k| empty(k)).collect();
-                required_when(&empty(&field.key), height, |row| {
-                    quantify(*q, &others, |e| e[row])
-                })
-            }
-            Rule::RequiredWithValues { values, q } => {
-                let hits = matches(&cells, values);
-                required_when(&empty(&field.key), height, |row| {
-                    quantify(*q, &hits, |h| h[row])
-                })
-            }
-            Rule::RequiredWithoutValues { values, q } => {
-                let hits = matches(&cells, values);
-                required_when(&empty(&field.key), height, |row| match q {
-                    // Any listed field does not hold its values.
-                    Quantifier::Any => hits.iter().any(|h| !h[row]),
-                    // None of them does.
-                    Quantifier::All => hits.iter().all(|h| !h[row]),
-                })
-            }
-            Rule::Unique => unique(&own),
-            Rule::Regex {
-                regex, excludes, ..
-            } => own
-                .iter()
-                .map(|cell| match cell {
-                    // Only text is tested, and never an empty cell.
-                    Sent::Str(s) if !s.is_empty() => regex.find(s).is_some() == *excludes,
-                    _ => false,
-                })
-                .collect(),
-            Rule::Options => own
-                .iter()
-                .map(|cell| !cell.is_empty() && !field.options.iter().any(|o| cell.equals(o)))
-                .collect(),
-        };
-        report.errors.extend(
+        .flat_map(|f| f.validators.iter().map(move |v| (f, v)))
+        .enumerate()
+        .map(|(rule, (f, v))| (rule as u32, f, v))
+        .collect();
+    // Each validator reads its columns on its own: they run side by side.
+    let found: Vec<Vec<CellError>> = validators
+        .par_iter()
+        .map(|&(rule, field, validator)| {
+            let own = cells(&field.key);
+            let failing: Vec<bool> = match &validator.rule {
+                Rule::Required => empty(&field.key).to_vec(),
+                Rule::RequiredWith { fields, q } => {
+                    let others: Vec<&[bool]> = fields.iter().map(|k| empty(k)).collect();
+                    required_when(empty(&field.key), height, |row| {
+                        quantify(*q, &others, |e| !e[row])
+                    })
+                }
+                Rule::RequiredWithout { fields, q } => {
+                    let others: Vec<&[bool]> = fields.iter().map(|k| empty(k)).collect();
+                    required_when(empty(&field.key), height, |row| {
+                        quantify(*q, &others, |e| e[row])
+                    })
+                }
+                Rule::RequiredWithValues { values, q } => {
+                    let hits = matches(&cells, values);
+                    let hits: Vec<&[bool]> = hits.iter().map(Vec::as_slice).collect();
+                    required_when(empty(&field.key), height, |row| {
+                        quantify(*q, &hits, |h| h[row])
+                    })
+                }
+                Rule::RequiredWithoutValues { values, q } => {
+                    let hits = matches(&cells, values);
+                    required_when(empty(&field.key), height, |row| match q {
+                        // Any listed field does not hold its values.
+                        Quantifier::Any => hits.iter().any(|h| !h[row]),
+                        // None of them does.
+                        Quantifier::All => hits.iter().all(|h| !h[row]),
+                    })
+                }
+                Rule::Unique => unique(&own),
+                Rule::Regex {
+                    regex, excludes, ..
+                } => own
+                    .iter()
+                    .map(|cell| match cell {
+                        // Only text is tested, and never an empty cell.
+                        Sent::Str(s) if !s.is_empty() => regex.find(s).is_some() == *excludes,
+                        _ => false,
+                    })
+                    .collect(),
+                Rule::Options => own
+                    .iter()
+                    .map(|cell| !cell.is_empty() && !field.options.iter().any(|o| cell.equals(o)))
+                    .collect(),
+            };
             failing
                 .iter()
                 .enumerate()
@@ -211,26 +229,32 @@ pub fn check(config: &Config, frame: &DataFrame) -> Report {
                 .map(|(row, _)| CellError {
                     row: row as u32,
                     rule,
-                }),
-        );
-    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut report = Report {
+        rules: rules(config),
+        errors: found.into_iter().flatten().collect(),
+    };
     report.errors.sort_unstable();
     report
 }
 
-/// Rows whose own cell is empty while `condition(row)` holds.
+/// Rows whose own cell is empty while `condition(row)` holds (none when the column is not
+/// looked at, which cannot happen: every key is computed above).
 fn required_when(
     own_empty: &[bool],
     height: usize,
     condition: impl Fn(usize) -> bool,
 ) -> Vec<bool> {
     (0..height)
-        .map(|row| own_empty[row] && condition(row))
+        .map(|row| own_empty.get(row).copied().unwrap_or(true) && condition(row))
         .collect()
 }
 
 /// ANY / ALL of `lists` satisfy `test`. An empty list of fields never triggers.
-fn quantify(q: Quantifier, lists: &[Vec<bool>], test: impl Fn(&[bool]) -> bool) -> bool {
+fn quantify(q: Quantifier, lists: &[&[bool]], test: impl Fn(&[bool]) -> bool) -> bool {
     if lists.is_empty() {
         return false;
     }
@@ -265,7 +289,8 @@ fn unique(own: &Cells<'_>) -> Vec<bool> {
             Sent::Bool(b) => Some(Key::Bool(b)),
         })
         .collect();
-    let mut counts: HashMap<Key<'_>, u32> = HashMap::new();
+    let mut counts: HashMap<Key<'_>, u32, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(keys.len(), foldhash::fast::RandomState::default());
     for key in keys.iter().flatten() {
         *counts.entry(*key).or_default() += 1;
     }

@@ -352,3 +352,48 @@ fn unusable_validators_are_reported_once_and_skipped() {
         c.problems[0]
     );
 }
+
+/// Timing of each validator over a million sample-like rows (run by hand in release).
+#[test]
+#[ignore = "timing by hand: cargo test --release --workspace --lib -- --ignored timing"]
+fn timing_per_validator() {
+    let n = 1_000_000u64;
+    let ids: Vec<String> = (0..n).map(|i| format!("C{i:08}")).collect();
+    let emails: Vec<String> = (0..n).map(|i| format!("customer{i}@example.com")).collect();
+    let notes: Vec<String> = (0..n)
+        .map(|i| format!("Imported from spreadsheet row {}; checked by ops", i + 2))
+        .collect();
+    let plans: Vec<&str> = (0..n)
+        .map(|i| ["free", "team", "business", "enterprise"][(i % 4) as usize])
+        .collect();
+    let frame = DataFrame::new(
+        n as usize,
+        vec![
+            Column::new("customer_id".into(), ids),
+            Column::new("email".into(), emails),
+            Column::new("notes".into(), notes),
+            Column::new("plan".into(), plans),
+        ],
+    )
+    .expect("frame");
+    let cases = [
+        json!({"key": "customer_id", "validators": [{"validate": "required"}]}),
+        json!({"key": "customer_id", "validators": [{"validate": "unique"}]}),
+        json!({"key": "customer_id", "validators": [{"validate": "regex_matches", "regex": r"^C\d{8}$"}]}),
+        json!({"key": "email", "validators": [{"validate": "regex_matches", "regex": r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", "regexFlags": {"ignoreCase": true}}]}),
+        json!({"key": "notes", "validators": [{"validate": "regex_excludes", "regex": r"(?<=row )0\b"}]}),
+        json!({"key": "plan", "type": "select", "options": ["free", "team", "business"]}),
+        json!({"key": "email", "validators": [{"validate": "required_with", "fields": ["plan"]}]}),
+    ];
+    for case in cases {
+        let c = config(json!([case]));
+        let started = std::time::Instant::now();
+        let report = check(&c, &frame);
+        eprintln!(
+            "{:>8.1} ms  {} errors  {}",
+            started.elapsed().as_secs_f64() * 1000.0,
+            report.errors.len(),
+            case
+        );
+    }
+}
