@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hookgrid_flatfile::{parse, parse_as_sent};
+use hookgrid_flatfile::{Part, parse, parse_as_sent};
 use hookgrid_frames::{IntoLazy, LazyFrame, PartRows, store};
+use rayon::prelude::*;
 
 use crate::assembly::HeldPart;
 use crate::{Batch, BatchStatus, Core, Error, Hookgrid, Page, Result, View, browse};
@@ -126,19 +127,12 @@ impl Core {
     pub(crate) fn parts(&self, batch: &Batch, mut held: Vec<HeldPart>) -> Result<Vec<PartRows>> {
         if held.len() as u32 != batch.parts_received {
             let have: std::collections::HashSet<u32> = held.iter().map(|p| p.index).collect();
-            let loaded = self.ledger.for_each_part(batch.key, |index, body| {
-                if have.contains(&index) {
-                    return Ok::<(), Error>(());
-                }
-                let part = parse(body).map_err(|e| corrupt(batch, index, e))?;
-                held.push(HeldPart {
-                    index,
-                    valid: part.envelope.valid_rows as usize,
-                    rows: part.rows,
-                });
-                Ok(())
-            })?;
-            loaded?;
+            let parsed = self.parse_stored(batch, |index| !have.contains(&index), parse)?;
+            held.extend(parsed.into_iter().map(|(index, part)| HeldPart {
+                index,
+                valid: part.envelope.valid_rows as usize,
+                rows: part.rows,
+            }));
         }
         Ok(held
             .into_iter()
@@ -150,20 +144,57 @@ impl Core {
             .collect())
     }
 
+    /// The stored parts of an import that `wanted` picks (by index as sent), parsed with
+    /// `parse` on every core: bodies are read in sequence and parsed a chunk at a time, so at
+    /// most a chunk of bodies is held at once.
+    fn parse_stored(
+        &self,
+        batch: &Batch,
+        wanted: impl Fn(u32) -> bool,
+        parse: fn(&[u8]) -> std::result::Result<Part, hookgrid_flatfile::PayloadError>,
+    ) -> Result<Vec<(u32, Part)>> {
+        const CHUNK: usize = 32;
+        let mut parsed = Vec::new();
+        let mut chunk: Vec<(u32, Vec<u8>)> = Vec::with_capacity(CHUNK);
+        let flush = |chunk: &mut Vec<(u32, Vec<u8>)>, parsed: &mut Vec<(u32, Part)>| {
+            let done: Vec<Result<(u32, Part)>> = chunk
+                .par_drain(..)
+                .map(|(index, body)| {
+                    parse(&body)
+                        .map(|part| (index, part))
+                        .map_err(|e| corrupt(batch, index, e))
+                })
+                .collect();
+            for part in done {
+                parsed.push(part?);
+            }
+            Ok::<(), Error>(())
+        };
+        self.ledger.for_each_part(batch.key, |index, body| {
+            if wanted(index) {
+                chunk.push((index, body.to_vec()));
+                if chunk.len() == CHUNK {
+                    flush(&mut chunk, &mut parsed)?;
+                }
+            }
+            Ok::<(), Error>(())
+        })??;
+        flush(&mut chunk, &mut parsed)?;
+        Ok(parsed)
+    }
+
     /// All parts of an import parsed again from the ledger, every cell as the text it was
     /// sent as.
     pub(crate) fn parts_as_sent(&self, batch: &Batch) -> Result<Vec<PartRows>> {
-        let mut parts = Vec::new();
-        self.ledger.for_each_part(batch.key, |index, body| {
-            let part = parse_as_sent(body).map_err(|e| corrupt(batch, index, e))?;
-            parts.push(PartRows {
+        Ok(self
+            .parse_stored(batch, |_| true, parse_as_sent)?
+            .into_iter()
+            .map(|(index, part)| PartRows {
                 number: batch.part_number(index),
                 valid: part.envelope.valid_rows as usize,
                 rows: part.rows,
-            });
-            Ok::<(), Error>(())
-        })??;
-        Ok(parts)
+            })
+            .collect())
     }
 
     /// The whole import in memory.

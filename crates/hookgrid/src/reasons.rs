@@ -244,6 +244,23 @@ impl Core {
         Ok(Some((hookgrid_rules::rules(&config), pairs)))
     }
 
+    /// Computes and keeps the errors of a complete import under the configuration that
+    /// applies to it, if any (the worker, once the import's file is written).
+    pub(crate) fn prepare_errors(&self, batch: &Batch) {
+        let started = std::time::Instant::now();
+        match self.errors_by_rule(batch) {
+            Ok(None) => {}
+            Ok(Some((_, errors))) => tracing::info!(
+                event = %batch.event,
+                "checked {} rows: {} cell errors in {} ms",
+                batch.rows(),
+                errors.len(),
+                started.elapsed().as_millis()
+            ),
+            Err(e) => tracing::warn!(event = %batch.event, "cannot check the rows: {e}"),
+        }
+    }
+
     /// The `_row`s a view's `errors` selects, when it has one.
     pub(crate) fn error_rows(&self, batch: &Batch, view: &View) -> Result<Option<Vec<i64>>> {
         let Some(wanted) = &view.errors else {

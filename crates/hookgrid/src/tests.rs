@@ -707,3 +707,44 @@ fn a_maximised_window_keeps_the_place_it_returns_to() {
         })
     );
 }
+
+#[test]
+fn a_completed_import_has_its_errors_ready_when_a_configuration_applies() {
+    let (dir, hg) = open();
+    hg.add_config(
+        "contacts",
+        br#"[{"key": "email", "validators": [{"validate": "required"}]}]"#,
+        Some(ConfigScope::Default),
+    )
+    .expect("config");
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev-why",
+        "b-why",
+        1,
+        1,
+        json!([{"email": "a@x.io"}]),
+        json!([{"email": ""}]),
+    ))
+    .expect("ingest");
+    wait_ready(&mut rx);
+    // The worker checks the rows right after writing the file; shutting down waits for it.
+    hg.shutdown();
+    let derived: Vec<String> = std::fs::read_dir(dir.path().join("batches"))
+        .expect("batches")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".errors-"))
+        .collect();
+    assert_eq!(derived.len(), 1, "{derived:?}");
+    let batch = hg.resolve("b-why").expect("batch");
+    let summary = hg
+        .errors(&batch)
+        .expect("errors")
+        .expect("a configuration applies");
+    assert_eq!(summary.rules[0].rows, 1);
+    assert_eq!(summary.unexplained_invalid, 0);
+    let rows = hg.row_errors_required(&batch, &[0, 1]).expect("rows");
+    assert_eq!(rows[0], vec![]);
+    assert_eq!(rows[1][0].message, "Required");
+}

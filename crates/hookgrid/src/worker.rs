@@ -84,21 +84,27 @@ impl Core {
                 store::write(&mut df, &self.batch_path(key))?;
                 Ok(df.height() as u64)
             });
+        let ready = result.is_ok();
         let event = match result {
             Ok(rows) => Event::BatchReady {
-                event: batch.event,
-                batch: batch.batch,
+                event: batch.event.clone(),
+                batch: batch.batch.clone(),
                 rows,
             },
             Err(e) => {
                 tracing::error!(event = %batch.event, "cannot build the batch file: {e}");
                 Event::BatchFailed {
-                    event: batch.event,
-                    batch: batch.batch,
+                    event: batch.event.clone(),
+                    batch: batch.batch.clone(),
                     message: e.to_string(),
                 }
             }
         };
         let _ = self.events.send(event);
+        if ready {
+            // A reviewer opens a new import soon: have its errors ready when a configuration
+            // applies, rather than checking every cell when they ask.
+            self.prepare_errors(&batch);
+        }
     }
 }
