@@ -60,7 +60,7 @@ pub fn run(hg: &Hookgrid, action: SchemaAction) -> hookgrid::Result<()> {
         SchemaAction::Show { name, json } => {
             let details = hg.config(&name)?;
             if json {
-                output::json(&details_json(&details));
+                output::json(&details.view());
             } else {
                 show(&details);
             }
@@ -103,33 +103,9 @@ fn summary_json(c: &StoredConfig) -> serde_json::Value {
     json!({
         "name": c.name,
         "for_schema": c.for_schema,
-        "default": c.is_default,
+        "is_default": c.is_default,
         "added_at": c.added_at,
     })
-}
-
-fn details_json(d: &ConfigDetails) -> serde_json::Value {
-    let mut out = summary_json(&d.stored);
-    out["fields"] = d
-        .config
-        .fields
-        .iter()
-        .map(|f| {
-            json!({
-                "key": f.key,
-                "label": f.label,
-                "type": format!("{:?}", f.kind).to_lowercase(),
-                "validators": f.validators.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    out["skipped"] = d
-        .config
-        .problems
-        .iter()
-        .map(|p| json!({"field": p.field, "validator": p.validator, "message": p.message}))
-        .collect();
-    out
 }
 
 fn show(d: &ConfigDetails) {

@@ -276,7 +276,8 @@ fn an_importer_configuration_explains_every_invalid_row_it_can() {
     );
 
     let shown = ws.json(&["schema", "show", "contacts", "--json"]);
-    assert_eq!(shown["default"], true);
+    assert_eq!(shown["is_default"], true);
+    assert_eq!(shown["fields"][1]["type"], "select");
     assert_eq!(
         shown["fields"][0]["validators"],
         json!(["required", "regex_matches"])

@@ -60,7 +60,9 @@ pub use export::{ERRORS_COLUMN, ExportSettings};
 pub use ingest::{IngestError, Receipt, Signed};
 pub use listing::BatchFilter;
 pub use probe::TestReport;
-pub use reasons::{CellProblem, ConfigDetails, ErrorSummary, RuleCount, SkippedValidator};
+pub use reasons::{
+    CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,
+};
 pub use rejected::{Retried, RetryOutcome};
 pub use server::Server;
 
@@ -86,6 +88,8 @@ struct Core {
     assembly: Assembly,
     /// The batch the grid is paging through, held in memory.
     browsing: Browsing,
+    /// The errors of the import last asked about, under its configuration.
+    explained: reasons::Explained,
     /// When set, every request must carry a valid signature.
     signing: std::sync::RwLock<Option<signature::SigningSecret>>,
 }
@@ -109,6 +113,7 @@ impl Hookgrid {
             events,
             assembly: Assembly::default(),
             browsing: Browsing::default(),
+            explained: reasons::Explained::default(),
             signing: std::sync::RwLock::new(signing),
         });
         let (jobs, queue) = mpsc::channel::<Job>();

@@ -69,6 +69,93 @@ pub struct ConfigDetails {
     pub config: Config,
 }
 
+/// A field of a configuration, as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldView {
+    pub key: String,
+    pub label: String,
+    /// `string`, `checkbox` or `select`.
+    #[serde(rename = "type")]
+    #[ts(rename = "type")]
+    pub kind: String,
+    /// The validators' names, in order (`select` for a select field's options).
+    pub validators: Vec<String>,
+}
+
+/// A configuration as `schema show --json` and the app's Schemas view show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ConfigView {
+    pub name: String,
+    #[ts(type = "number | null")]
+    pub for_schema: Option<i64>,
+    pub is_default: bool,
+    pub added_at: String,
+    pub fields: Vec<FieldView>,
+    pub skipped: Vec<SkippedValidator>,
+}
+
+impl ConfigDetails {
+    /// What is shown of it.
+    pub fn view(&self) -> ConfigView {
+        ConfigView {
+            name: self.stored.name.clone(),
+            for_schema: self.stored.for_schema,
+            is_default: self.stored.is_default,
+            added_at: self.stored.added_at.clone(),
+            fields: self
+                .config
+                .fields
+                .iter()
+                .map(|f| FieldView {
+                    key: f.key.clone(),
+                    label: f.label.clone(),
+                    kind: match f.kind {
+                        hookgrid_rules::FieldKind::String => "string",
+                        hookgrid_rules::FieldKind::Checkbox => "checkbox",
+                        hookgrid_rules::FieldKind::Select => "select",
+                    }
+                    .to_owned(),
+                    validators: f.validators.iter().map(|v| v.name.clone()).collect(),
+                })
+                .collect(),
+            skipped: skipped(&self.config),
+        }
+    }
+}
+
+fn skipped(config: &Config) -> Vec<SkippedValidator> {
+    config
+        .problems
+        .iter()
+        .map(
+            |Problem {
+                 field,
+                 validator,
+                 message,
+             }| SkippedValidator {
+                field: field.clone(),
+                validator: validator.clone(),
+                message: message.clone(),
+            },
+        )
+        .collect()
+}
+
+/// The errors of one import under one configuration, as `(_row, rule)` pairs sorted by row.
+#[derive(Debug)]
+pub(crate) struct RowErrors {
+    key: hookgrid_ledger::EventKey,
+    config: (i64, String),
+    rules: Vec<RuleInfo>,
+    pairs: Vec<(i64, u32)>,
+}
+
+/// The last import's [`RowErrors`], so the grid's pages need no file read.
+#[derive(Debug, Default)]
+pub(crate) struct Explained(std::sync::Mutex<Option<std::sync::Arc<RowErrors>>>);
+
 impl Hookgrid {
     /// Adds an importer configuration (the settings object or its `fields` array), or replaces
     /// the one with that name. Refused, and nothing stored, when it is not a configuration.
@@ -170,37 +257,42 @@ pub struct CellProblem {
 }
 
 impl Hookgrid {
-    /// The errors of the rows `rows` (`_row` values), row by row in the order given. Fails
-    /// with [`Error::NoConfig`] when no configuration applies.
+    /// The errors of the rows `rows` (`_row` values), row by row in the order given; `None`
+    /// when no configuration applies.
+    pub fn row_errors(&self, batch: &Batch, rows: &[i64]) -> Result<Option<Vec<Vec<CellProblem>>>> {
+        let Some(known) = self.core.errors_by_rule(batch)? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            rows.iter()
+                .map(|row| {
+                    let from = known.pairs.partition_point(|(r, _)| r < row);
+                    known.pairs[from..]
+                        .iter()
+                        .take_while(|(r, _)| r == row)
+                        .filter_map(|(_, rule)| known.rules.get(*rule as usize))
+                        .map(|r| CellProblem {
+                            column: r.column.clone(),
+                            validator: r.validator.clone(),
+                            message: r.message.clone(),
+                        })
+                        .collect()
+                })
+                .collect(),
+        ))
+    }
+
+    /// [`Hookgrid::row_errors`], failing with [`Error::NoConfig`] when no configuration
+    /// applies.
     pub fn row_errors_required(
         &self,
         batch: &Batch,
         rows: &[i64],
     ) -> Result<Vec<Vec<CellProblem>>> {
-        let (rules, errors) = self
-            .core
-            .errors_by_rule(batch)?
+        self.row_errors(batch, rows)?
             .ok_or_else(|| Error::NoConfig {
                 batch: batch.batch.clone(),
-            })?;
-        let mut by_row: std::collections::HashMap<i64, Vec<CellProblem>> =
-            std::collections::HashMap::new();
-        let wanted: HashSet<i64> = rows.iter().copied().collect();
-        for (row, rule) in errors {
-            if wanted.contains(&row)
-                && let Some(r) = rules.get(rule as usize)
-            {
-                by_row.entry(row).or_default().push(CellProblem {
-                    column: r.column.clone(),
-                    validator: r.validator.clone(),
-                    message: r.message.clone(),
-                });
-            }
-        }
-        Ok(rows
-            .iter()
-            .map(|r| by_row.remove(r).unwrap_or_default())
-            .collect())
+            })
     }
 }
 
@@ -216,15 +308,23 @@ pub(crate) fn errors_text(problems: &[CellProblem]) -> String {
 
 impl Core {
     /// The configuration's rules and every `(_row, rule)` error, sorted by row; `None` when no
-    /// configuration applies.
-    #[allow(clippy::type_complexity)]
+    /// configuration applies. The last import's are kept in memory.
     pub(crate) fn errors_by_rule(
         &self,
         batch: &Batch,
-    ) -> Result<Option<(Vec<RuleInfo>, Vec<(i64, u32)>)>> {
+    ) -> Result<Option<std::sync::Arc<RowErrors>>> {
         let Some((stored, _)) = self.ledger.config_for(batch)? else {
             return Ok(None);
         };
+        let version = (stored.id, stored.added_at.clone());
+        let mut held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = held.as_ref()
+            && known.key == batch.key
+            && known.config == version
+            && batch.status == BatchStatus::Complete
+        {
+            return Ok(Some(known.clone()));
+        }
         let config = Config::parse(stored.body.as_bytes())
             .map_err(|e| Error::BadConfig(format!("{}: {e}", stored.name)))?;
         let df = self.cell_errors(batch, &stored, &config)?;
@@ -237,11 +337,17 @@ impl Core {
             .column("rule")
             .and_then(|c| c.u32().cloned())
             .map_err(polars)?;
-        let pairs = rows
-            .into_no_null_iter()
-            .zip(rule.into_no_null_iter())
-            .collect();
-        Ok(Some((hookgrid_rules::rules(&config), pairs)))
+        let known = std::sync::Arc::new(RowErrors {
+            key: batch.key,
+            config: version,
+            rules: hookgrid_rules::rules(&config),
+            pairs: rows
+                .into_no_null_iter()
+                .zip(rule.into_no_null_iter())
+                .collect(),
+        });
+        *held = Some(known.clone());
+        Ok(Some(known))
     }
 
     /// Computes and keeps the errors of a complete import under the configuration that
@@ -250,11 +356,11 @@ impl Core {
         let started = std::time::Instant::now();
         match self.errors_by_rule(batch) {
             Ok(None) => {}
-            Ok(Some((_, errors))) => tracing::info!(
+            Ok(Some(known)) => tracing::info!(
                 event = %batch.event,
                 "checked {} rows: {} cell errors in {} ms",
                 batch.rows(),
-                errors.len(),
+                known.pairs.len(),
                 started.elapsed().as_millis()
             ),
             Err(e) => tracing::warn!(event = %batch.event, "cannot check the rows: {e}"),
@@ -266,9 +372,10 @@ impl Core {
         let Some(wanted) = &view.errors else {
             return Ok(None);
         };
-        let (rules, errors) = self.errors_by_rule(batch)?.ok_or_else(|| Error::NoConfig {
+        let known = self.errors_by_rule(batch)?.ok_or_else(|| Error::NoConfig {
             batch: batch.batch.clone(),
         })?;
+        let rules = &known.rules;
         if let Some(column) = &wanted.column
             && !rules.iter().any(|r| &r.column == column)
         {
@@ -283,15 +390,16 @@ impl Core {
                     .join(", "),
             }));
         }
-        let mut rows: Vec<i64> = errors
-            .into_iter()
+        let mut rows: Vec<i64> = known
+            .pairs
+            .iter()
             .filter(|(_, rule)| {
                 wanted
                     .column
                     .as_ref()
                     .is_none_or(|c| rules.get(*rule as usize).is_some_and(|r| &r.column == c))
             })
-            .map(|(row, _)| row)
+            .map(|(row, _)| *row)
             .collect();
         rows.dedup();
         Ok(Some(rows))
