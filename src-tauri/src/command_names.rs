@@ -22,4 +22,10 @@ pub const COMMANDS: &[&str] = &[
     "delete_batch",
     "set_retention_days",
     "send_test_event",
+    "list_configs",
+    "add_config",
+    "remove_config",
+    "use_config",
+    "import_errors",
+    "choose_config_file",
 ];

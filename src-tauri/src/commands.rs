@@ -2,12 +2,14 @@
 //! arguments, call, convert the error. Polars and SQLite work runs on the blocking pool, never
 //! on the thread that drives the window.
 
+pub mod reasons;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use hookgrid::{
-    Batch, BatchFilter, ColumnInfo, ExportSettings, Hookgrid, ImportDetails, Quarantined, Retried,
-    RowSet, TestReport, View,
+    Batch, BatchFilter, CellProblem, ColumnInfo, ExportSettings, Hookgrid, ImportDetails,
+    Quarantined, Retried, RowSet, TestReport, View,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
@@ -22,7 +24,7 @@ use crate::state::AppState;
 const MAX_PAGE: u32 = 5_000;
 
 /// Runs facade work on the blocking pool.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&Hookgrid) -> hookgrid::Result<T> + Send + 'static,
 ) -> IpcResult<T> {
@@ -142,6 +144,8 @@ pub struct GridPage {
     pub columns: Vec<ColumnInfo>,
     /// Each row's values in `columns` order.
     pub rows: Vec<Vec<serde_json::Value>>,
+    /// Each row's configuration errors, in `rows` order; `None` when no configuration applies.
+    pub errors: Option<Vec<Vec<CellProblem>>>,
 }
 
 /// One page of `view` over the import with event id `event`.
@@ -156,12 +160,14 @@ pub async fn fetch_page(
     blocking(&state, move |h| {
         let batch = h.resolve(&event)?;
         let page = h.browse(&batch, &view, offset as usize, limit.min(MAX_PAGE) as usize)?;
+        let errors = h.row_errors(&batch, &page.row_numbers())?;
         Ok(GridPage {
             total: page.total as u64,
             batch_rows: batch.rows(),
             offset: page.offset as u64,
             columns: page.column_info(),
             rows: page.json_arrays(),
+            errors,
         })
     })
     .await

@@ -48,6 +48,12 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::delete_batch,
             commands::set_retention_days,
             commands::send_test_event,
+            commands::reasons::list_configs,
+            commands::reasons::add_config,
+            commands::reasons::remove_config,
+            commands::reasons::use_config,
+            commands::reasons::import_errors,
+            commands::reasons::choose_config_file,
         ])
 }
 

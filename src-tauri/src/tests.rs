@@ -475,7 +475,7 @@ fn the_handler_list_and_the_ui_name_exactly_the_declared_commands() {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.trim_start_matches("commands::"))
+        .map(|s| s.rsplit("::").next().unwrap_or(s))
         .collect();
     handled.sort_unstable();
     assert_eq!(handled, declared, "lib.rs generate_handler! vs COMMANDS");

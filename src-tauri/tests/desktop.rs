@@ -395,3 +395,109 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
         (cells == json!(["9", "20", "100"])).then_some(())
     });
 }
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let body = sample::delivery_body(
+        "evt-why",
+        "batch-why",
+        0,
+        1,
+        json!([{"email": "a@x.io", "plan": "free"}]),
+        json!([
+            {"email": "not-an-email", "plan": "team"},
+            {"email": "b@x.io", "plan": "gold"}
+        ]),
+    );
+    let r = reqwest::blocking::Client::new()
+        .post(d.webhook_url())
+        .body(body)
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    let item = "[data-testid=\"batch-item\"][data-event=\"evt-why\"][data-status=\"complete\"]";
+    s.click(&s.find(item));
+    // No configuration yet: the import says how to get reasons, and leads to the place.
+    s.find("[data-testid=\"errors-none\"]");
+    s.click(&s.testid("errors-attach"));
+    s.find("[data-testid=\"schemas-view\"]");
+    s.type_text(&s.testid("config-name"), "contacts");
+    let config = json!({"type": "Contacts", "fields": [
+        {"key": "email", "label": "Email", "validators": [
+            {"validate": "regex_matches", "regex": "^[^@]+@[^@]+\\.[a-z]+$",
+             "error": "Must be a valid email address"}]},
+        {"key": "plan", "label": "Plan", "type": "select",
+         "options": [{"value": "free", "label": "Free"}, {"value": "team", "label": "Team"}]}
+    ]});
+    s.type_text(&s.testid("config-body"), &config.to_string());
+    s.click(&s.testid("config-save"));
+    let saved = s.wait("the configuration saved", || {
+        s.text_of("[data-testid=\"config-status\"]")
+            .filter(|t| !t.is_empty())
+    });
+    assert_eq!(
+        saved,
+        "Saved “contacts”: 2 fields, 2 validators.",
+        "{}",
+        d.logs()
+    );
+
+    s.click(&s.find(item));
+    let lines = s.wait("the reasons", || {
+        let lines: Vec<String> = s
+            .all("[data-testid=\"errors-line\"]")
+            .iter()
+            .map(|l| s.text(l))
+            .collect();
+        (lines.len() == 3).then_some(lines)
+    });
+    assert_eq!(
+        lines,
+        [
+            "2All rows with errors",
+            "1Email · Must be a valid email address",
+            "1Plan · Not one of the options: free, team"
+        ]
+    );
+    // The failing cells are red, and the Errors column names them.
+    let marked = |row: u32, col: &str| {
+        s.script(
+            "const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${arguments[0]}\"] [col-id=\"${arguments[1]}\"]`); return c ? [c.classList.contains('cell-error'), c.textContent] : null;",
+            json!([row, col]),
+        )
+    };
+    s.wait("the marked cells", || {
+        (marked(1, "email") == json!([true, "not-an-email"])).then_some(())
+    });
+    assert_eq!(marked(0, "email"), json!([false, "a@x.io"]));
+    assert_eq!(marked(2, "plan"), json!([true, "gold"]));
+    assert_eq!(marked(2, "_errors"), json!([false, "plan"]));
+    // Its message shows on hover.
+    s.script(
+        "const c = document.querySelector('[data-testid=\"grid\"] .ag-row[row-index=\"1\"] [col-id=\"email\"]'); for (const t of ['mouseover', 'mouseenter', 'mousemove']) c.dispatchEvent(new MouseEvent(t, {bubbles: true}));",
+        json!([]),
+    );
+    let tip = s.wait("the cell's message", || {
+        s.text_of(".ag-tooltip").filter(|t| !t.is_empty())
+    });
+    assert_eq!(tip, "Must be a valid email address");
+    let shots = hookgrid_tests::desktop::screenshots();
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    d.screenshot(&shots.join("desktop-errors.png"));
+
+    // A summary line narrows the grid to the rows it flags.
+    s.click(&s.all("[data-testid=\"errors-line\"]")[2]);
+    s.wait("the rows with a bad plan", || {
+        (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("1 of 3 rows match"))
+            .then_some(())
+    });
+    assert_eq!(marked(0, "plan"), json!([true, "gold"]));
+    s.click(&s.testid("errors-clear"));
+    s.wait("every row again", || {
+        (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("3 rows")).then_some(())
+    });
+}

@@ -5,7 +5,9 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { BatchFilter } from "./bindings/BatchFilter";
 import type { BatchPage } from "./bindings/BatchPage";
+import type { ConfigView } from "./bindings/ConfigView";
 import type { Connection } from "./bindings/Connection";
+import type { ErrorSummary } from "./bindings/ErrorSummary";
 import type { Event } from "./bindings/Event";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { ExportRequest } from "./bindings/ExportRequest";
@@ -63,6 +65,13 @@ export const api = {
   deleteBatch: (event: string) => call<void>("delete_batch", { event }),
   setRetentionDays: (days: number | null) => call<number>("set_retention_days", { days }),
   sendTestEvent: () => call<TestReport>("send_test_event"),
+  listConfigs: () => call<ConfigView[]>("list_configs"),
+  addConfig: (name: string, body: string, forSchema: number | null, isDefault: boolean) =>
+    call<ConfigView>("add_config", { name, body, forSchema, default: isDefault }),
+  removeConfig: (name: string) => call<void>("remove_config", { name }),
+  useConfig: (event: string, name: string | null) => call<void>("use_config", { event, name }),
+  importErrors: (event: string) => call<ErrorSummary | null>("import_errors", { event }),
+  chooseConfigFile: () => call<string | null>("choose_config_file"),
 };
 
 export type Api = typeof api;

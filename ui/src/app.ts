@@ -13,8 +13,9 @@ import { ExportDialog } from "./exporter";
 import { count } from "./format";
 import { ImportView } from "./importview";
 import { RejectedView } from "./rejected";
+import { SchemasView } from "./schemas";
 
-type Page = "welcome" | "connection" | "rejected" | "import";
+type Page = "welcome" | "connection" | "rejected" | "schemas" | "import";
 
 export class App {
   readonly root: HTMLElement;
@@ -23,11 +24,13 @@ export class App {
   private batches: BatchList;
   private connection: ConnectionPanel;
   private rejected: RejectedView;
+  private schemas: SchemasView;
   private exporter: ExportDialog;
   private open: ImportView | null = null;
   private page: Page = "welcome";
   private navConnection = h("button", { type: "button", class: "nav", testid: "nav-connection", onclick: () => this.showConnection() });
   private navRejected = h("button", { type: "button", class: "nav", testid: "nav-rejected", onclick: () => void this.showRejected() });
+  private navSchemas = h("button", { type: "button", class: "nav", testid: "nav-schemas", title: "The importer configurations that say why rows are invalid", onclick: () => void this.showSchemas() }, "Configurations");
   private rejectedCount = 0;
   /** A storage failure is on screen until a part is stored again. */
   private storageTrouble = false;
@@ -36,6 +39,7 @@ export class App {
     this.batches = new BatchList(api, (b) => void this.openBatch(b), (list) => this.onBatches(list));
     this.connection = new ConnectionPanel(api, (c) => this.onConnection(c));
     this.rejected = new RejectedView(api, () => void this.reloadAll());
+    this.schemas = new SchemasView(api);
     this.exporter = new ExportDialog(api);
     this.root = h(
       "div",
@@ -44,7 +48,7 @@ export class App {
         "aside",
         { class: "sidebar" },
         h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }), "Hookgrid"),
-        h("nav", {}, this.navConnection, this.navRejected),
+        h("nav", {}, this.navConnection, this.navRejected, this.navSchemas),
         this.batches.root,
       ),
       h("div", { class: "content" }, this.banner, this.main),
@@ -138,6 +142,7 @@ export class App {
     );
     this.navConnection.classList.toggle("selected", this.page === "connection");
     this.navRejected.classList.toggle("selected", this.page === "rejected");
+    this.navSchemas.classList.toggle("selected", this.page === "schemas");
   }
 
   private leave(page: Page): void {
@@ -192,6 +197,16 @@ export class App {
     void this.connection.load().catch((e) => this.fail("Could not read the connection", e));
   }
 
+  private async showSchemas(): Promise<void> {
+    this.leave("schemas");
+    replace(this.main, this.schemas.root);
+    try {
+      await this.schemas.load();
+    } catch (e) {
+      this.fail("Could not read the configurations", e);
+    }
+  }
+
   private async showRejected(): Promise<void> {
     this.leave("rejected");
     replace(this.main, this.rejected.root);
@@ -211,6 +226,7 @@ export class App {
     const view = new ImportView(b, this.api, {
       export: (batch, v) => this.exporter.open(batch, v),
       remove: (batch) => void this.deleteBatch(batch),
+      configure: () => void this.showSchemas(),
     });
     this.open = view;
     replace(this.main, view.root);

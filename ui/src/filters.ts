@@ -1,5 +1,6 @@
 // What the grid is asked to show, as the `View` the Rust side evaluates with Polars.
 
+import type { ErrorRows } from "./bindings/ErrorRows";
 import type { RowSet } from "./bindings/RowSet";
 import type { Sort } from "./bindings/Sort";
 import type { View } from "./bindings/View";
@@ -9,6 +10,8 @@ export interface Filters {
   search: string;
   /** SQL boolean expression, e.g. `plan = 'team' AND seats > 10`. */
   filter: string;
+  /** Only rows that break the configuration (in one column, or any); absent: every row. */
+  errors?: ErrorRows;
 }
 
 export const noFilters: Filters = { rows: "all", search: "", filter: "" };
@@ -16,7 +19,9 @@ export const noFilters: Filters = { rows: "all", search: "", filter: "" };
 /** The view for these filters and the grid's sort. Blank text means "no filter". */
 export function toView(f: Filters, sort: Sort | null): View {
   const text = (s: string) => (s.trim() === "" ? null : s.trim());
-  return { rows: f.rows, filter: text(f.filter), search: text(f.search), sort };
+  const view: View = { rows: f.rows, filter: text(f.filter), search: text(f.search), sort };
+  if (f.errors) view.errors = f.errors;
+  return view;
 }
 
 /** AG Grid's sort model (one column at most) as a `Sort`. */

@@ -16,6 +16,7 @@ import {
   createGrid,
   themeQuartz,
 } from "ag-grid-community";
+import type { CellProblem } from "./bindings/CellProblem";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { GridPage } from "./bindings/GridPage";
 import type { View } from "./bindings/View";
@@ -26,8 +27,26 @@ ModuleRegistry.registerModules([InfiniteRowModelModule, RowStyleModule, CellStyl
 /** Rows per request: one block of the infinite row model. */
 export const BLOCK = 100;
 
-/** A row as the grid holds it: the values in `columns` order. */
+/** A row as the grid holds it: the values in `columns` order, then (when a configuration
+ * applies) the row's errors. */
 export type Row = unknown[];
+
+/** The errors of a row as the grid holds it (the element after the values). */
+export function rowErrors(row: Row | undefined, width: number): CellProblem[] {
+  const errors = row?.[width];
+  return Array.isArray(errors) ? (errors as CellProblem[]) : [];
+}
+
+/** A page's rows with each row's errors appended, as the grid holds them. */
+export function withErrors(page: GridPage): Row[] {
+  if (page.errors === null) return page.rows;
+  return page.rows.map((r, i) => [...r, page.errors?.[i] ?? []]);
+}
+
+/** What the Errors column says of a row: each failing column once, in order. */
+export function errorsText(problems: CellProblem[]): string {
+  return [...new Set(problems.map((p) => p.column))].join(", ");
+}
 
 /** Columns shown by default are the data columns; these are there but out of the way. */
 
@@ -38,8 +57,11 @@ export function statusText(valid: unknown): string {
   return "";
 }
 
-/** Column definitions for a batch's columns. */
-export function columnDefs(columns: ColumnInfo[], showMeta: boolean): ColDef<Row>[] {
+/** Column definitions for a batch's columns; with `explained`, cells that break a rule of the
+ * configuration are marked and an Errors column names them. */
+export function columnDefs(columns: ColumnInfo[], showMeta: boolean, explained = false): ColDef<Row>[] {
+  const width = columns.length;
+  const problemsIn = (row: Row | undefined, column: string) => rowErrors(row, width).filter((p) => p.column === column);
   const at = (name: string) => columns.findIndex((c) => c.name === name);
   const valid = at("_valid");
   const status: ColDef<Row> = {
@@ -49,6 +71,16 @@ export function columnDefs(columns: ColumnInfo[], showMeta: boolean): ColDef<Row
     width: 110,
     valueGetter: (p) => (p.data ? statusText(p.data[valid]) : ""),
     cellClass: (p) => (p.data?.[valid] === false ? "cell-status invalid" : "cell-status valid"),
+  };
+  const errors: ColDef<Row> = {
+    colId: "_errors",
+    headerName: "Errors",
+    headerTooltip: "The columns of the row that break a rule of the importer configuration",
+    pinned: "left",
+    width: 140,
+    valueGetter: (p) => errorsText(rowErrors(p.data, width)),
+    tooltipValueGetter: (p) => rowErrors(p.data, width).map((e) => `${e.column}: ${e.message}`).join("\n") || null,
+    cellClass: "cell-errors",
   };
   const data = columns.flatMap((c, i): ColDef<Row>[] => {
     // `_valid` is shown by the status column.
@@ -64,10 +96,15 @@ export function columnDefs(columns: ColumnInfo[], showMeta: boolean): ColDef<Row
       type: numeric ? "rightAligned" : undefined,
       valueGetter: (p) => p.data?.[i],
       valueFormatter: (p) => (p.value === null || p.value === undefined ? "" : String(p.value)),
-      tooltipValueGetter: (p) => (typeof p.value === "string" && p.value.length > 24 ? p.value : null),
+      tooltipValueGetter: (p) => {
+        const problems = problemsIn(p.data, c.name);
+        if (problems.length > 0) return problems.map((e) => e.message).join("\n");
+        return typeof p.value === "string" && p.value.length > 24 ? p.value : null;
+      },
+      cellClassRules: { "cell-error": (p) => problemsIn(p.data, c.name).length > 0 },
     }];
   });
-  return [status, ...data];
+  return explained ? [status, errors, ...data] : [status, ...data];
 }
 
 /**
@@ -95,7 +132,7 @@ export function datasource(
       page.then(
         (p) => {
           onPage(p);
-          params.successCallback(p.rows, p.total);
+          params.successCallback(withErrors(p), p.total);
         },
         (e) => {
           onError(e);
@@ -139,9 +176,9 @@ export class Grid {
     });
   }
 
-  show(columns: ColumnInfo[], showMeta: boolean, source: IDatasource): void {
+  show(columns: ColumnInfo[], showMeta: boolean, source: IDatasource, explained = false): void {
     this.validAt = columns.findIndex((c) => c.name === "_valid");
-    this.api.setGridOption("columnDefs", columnDefs(columns, showMeta));
+    this.api.setGridOption("columnDefs", columnDefs(columns, showMeta, explained));
     this.api.setGridOption("datasource", source);
   }
 

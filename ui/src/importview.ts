@@ -9,19 +9,22 @@ import type { RowSet } from "./bindings/RowSet";
 import type { Sort } from "./bindings/Sort";
 import type { View } from "./bindings/View";
 import { DetailsPanel } from "./details";
+import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
 import { type Filters, noFilters, sameView, sortFrom, toView } from "./filters";
 import { badge, count, received, rows } from "./format";
 import { BLOCK, Grid, datasource } from "./grid";
 
 /** What an open import asks of the core: its pages, and its details. */
-export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody">;
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors">;
 
 export interface ImportViewHooks {
   /** Opens the export panel for this view. */
   export(batch: Batch, view: View): void;
   /** Deletes the import, after asking. */
   remove(batch: Batch): void;
+  /** Opens the importer configurations, to attach one. */
+  configure(): void;
 }
 
 export class ImportView {
@@ -35,6 +38,9 @@ export class ImportView {
   private showMeta = false;
   private grid: Grid;
   private details: DetailsPanel;
+  private errors: ErrorsPanel;
+  /** Whether the rows come with their configuration errors (the grid marks them). */
+  private explained = false;
   private detailsButton: HTMLButtonElement;
   private title = h("div", { class: "import-title" });
   private counts = h("div", { class: "counts", testid: "row-counts", "aria-live": "polite" });
@@ -101,6 +107,10 @@ export class ImportView {
     const gridHost = h("div", { class: "grid-host", testid: "grid" });
     this.grid = new Grid(gridHost);
     this.details = new DetailsPanel(api, batch.event);
+    this.errors = new ErrorsPanel(api, batch.event, {
+      pick: (errors) => void this.apply({ ...this.filters, errors: errors ?? undefined }),
+      attach: () => this.hooks.configure(),
+    });
     this.detailsButton = h(
       "button",
       { type: "button", testid: "details-toggle", "aria-expanded": "false", title: "Who sent this import, its parts, what is missing", onclick: () => void this.toggleDetails() },
@@ -130,6 +140,7 @@ export class ImportView {
         h("label", { class: "check", title: "Show the _row and _part columns" }, metaToggle, " _row/_part"),
       ),
       this.details.root,
+      this.errors.root,
       this.error,
       this.counts,
       gridHost,
@@ -140,7 +151,14 @@ export class ImportView {
   /** Loads the first page and shows the grid. */
   async open(): Promise<void> {
     this.counts.textContent = "Loading…";
-    await this.apply(this.filters);
+    await Promise.all([this.apply(this.filters), this.errors.load()]);
+  }
+
+  /** A configuration was added, changed or given to this import: check the rows again. */
+  async reexplain(): Promise<void> {
+    await this.errors.load();
+    const filters = this.errors.summary ? this.filters : { ...this.filters, errors: undefined };
+    await this.apply(filters, true);
   }
 
   get event(): string {
@@ -152,7 +170,7 @@ export class ImportView {
     const grew = batch.parts_received !== this.batch.parts_received || batch.status !== this.batch.status;
     this.batch = batch;
     this.renderTitle();
-    if (grew) await Promise.all([this.apply(this.filters, true), this.details.load()]);
+    if (grew) await Promise.all([this.apply(this.filters, true), this.details.load(), this.errors.load()]);
   }
 
   async toggleDetails(): Promise<void> {
@@ -201,8 +219,11 @@ export class ImportView {
     this.filters = filters;
     this.view = view;
     for (const [set, b] of this.rowButtons) b.setAttribute("aria-pressed", String(set === filters.rows));
-    const fresh = this.columns.length === 0 || JSON.stringify(this.columns) !== JSON.stringify(first.columns);
+    const explained = first.errors !== null;
+    const fresh = this.columns.length === 0 || JSON.stringify(this.columns) !== JSON.stringify(first.columns) || explained !== this.explained;
     this.columns = first.columns;
+    this.explained = explained;
+    this.errors.select(filters.errors ?? null);
     this.renderCounts(first);
     const source = datasource(
       (v, offset, limit) => this.api.fetchPage(this.batch.event, v, offset, limit),
@@ -219,7 +240,7 @@ export class ImportView {
       (e) => this.showError(e),
     );
     if (fresh) {
-      this.grid.show(first.columns, this.showMeta, source);
+      this.grid.show(first.columns, this.showMeta, source, explained);
     } else {
       this.grid.api.setGridOption("datasource", source);
     }

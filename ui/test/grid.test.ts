@@ -3,7 +3,7 @@ import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
 import { noFilters, sortFrom, toView } from "../src/filters";
-import { columnDefs, datasource, statusText } from "../src/grid";
+import { columnDefs, datasource, errorsText, rowErrors, statusText, withErrors } from "../src/grid";
 
 const columns: GridPage["columns"] = [
   { name: "_row", kind: "int", meta: true },
@@ -15,7 +15,7 @@ const columns: GridPage["columns"] = [
 
 function page(offset: number, n: number, total = 1000): GridPage {
   const rows = Array.from({ length: n }, (_, i) => [offset + i, 1, (offset + i) % 2 === 0, `u${offset + i}@x`, i]);
-  return { total, batch_rows: 1000, offset, columns, rows };
+  return { total, batch_rows: 1000, offset, columns, rows, errors: null };
 }
 
 function request(startRow: number, endRow: number, sortModel: IGetRowsParams["sortModel"] = []) {
@@ -93,5 +93,40 @@ describe("columns", () => {
     expect(statusText(true)).toBe("✓ valid");
     expect(statusText(false)).toBe("✕ invalid");
     expect(statusText(null)).toBe("");
+  });
+});
+
+describe("errors", () => {
+  const problems = [
+    { column: "email", validator: "regex_matches", message: "Must be a valid email address" },
+    { column: "email", validator: "unique", message: "Must be unique" },
+    { column: "seats", validator: "required", message: "Required" },
+  ];
+
+  it("carries each row's errors with its values and names the failing columns once", () => {
+    const p: GridPage = { ...page(0, 2), errors: [problems, []] };
+    const rows = withErrors(p);
+    expect(rows[0]).toHaveLength(columns.length + 1);
+    expect(rowErrors(rows[0], columns.length)).toEqual(problems);
+    expect(rowErrors(rows[1], columns.length)).toEqual([]);
+    expect(errorsText(problems)).toBe("email, seats");
+    expect(withErrors(page(0, 2))).toEqual(page(0, 2).rows);
+  });
+
+  it("marks a failing cell and shows its messages, only when a configuration applies", () => {
+    expect(columnDefs(columns, false).some((d) => d.colId === "_errors")).toBe(false);
+    const defs = columnDefs(columns, false, true);
+    expect(defs.map((d) => d.colId).slice(0, 2)).toEqual(["_valid", "_errors"]);
+    const row = [...(page(0, 1).rows[0] ?? []), problems];
+    const email = defs.find((d) => d.colId === "email");
+    const seats = defs.find((d) => d.colId === "seats");
+    const rule = (d: typeof email) => (d?.cellClassRules as Record<string, (p: unknown) => boolean>)["cell-error"];
+    expect(rule(email)?.({ data: row })).toBe(true);
+    expect(rule(email)?.({ data: page(0, 1).rows[0] })).toBe(false);
+    const tip = email?.tooltipValueGetter as (p: unknown) => string | null;
+    expect(tip({ data: row, value: "x" })).toBe("Must be a valid email address\nMust be unique");
+    expect((seats?.tooltipValueGetter as (p: unknown) => string | null)({ data: row, value: 3 })).toBe("Required");
+    const errorsCol = defs.find((d) => d.colId === "_errors");
+    expect((errorsCol?.valueGetter as (p: unknown) => string)({ data: row })).toBe("email, seats");
   });
 });

@@ -18,9 +18,10 @@ function serve(views: View[]): ImportApi {
       views.push(view);
       if (view.filter === "seats >") throw new CommandError("bad_filter", "the filter is not a valid SQL expression");
       const total = view.rows === "all" && !view.filter ? 3000 : 1000;
-      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]] } satisfies GridPage;
+      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]], errors: null } satisfies GridPage;
     },
     importDetails: () => Promise.reject(new Error("not asked in these tests")),
+    importErrors: async () => null,
     savePartBody: () => Promise.reject(new Error("not asked in these tests")),
   };
 }
@@ -28,7 +29,7 @@ function serve(views: View[]): ImportApi {
 describe("ImportView", () => {
   it("opens with every row, then narrows to the invalid ones", async () => {
     const views: View[] = [];
-    const view = new ImportView(batch({ customer: { userId: "ops-7", companyName: "Acme" }, customer_label: "ops-7 · Acme" }), serve(views), { export: () => undefined, remove: () => undefined });
+    const view = new ImportView(batch({ customer: { userId: "ops-7", companyName: "Acme" }, customer_label: "ops-7 · Acme" }), serve(views), { export: () => undefined, remove: () => undefined, configure: () => undefined });
     document.body.append(view.root);
     await view.open();
     const counts = view.root.querySelector<HTMLElement>("[data-testid=row-counts]");
@@ -44,7 +45,7 @@ describe("ImportView", () => {
 
   it("explains a broken filter and keeps the last view that worked", async () => {
     const views: View[] = [];
-    const view = new ImportView(batch(), serve(views), { export: () => undefined, remove: () => undefined });
+    const view = new ImportView(batch(), serve(views), { export: () => undefined, remove: () => undefined, configure: () => undefined });
     document.body.append(view.root);
     await view.open();
     await view.apply({ rows: "all", filter: "seats >", search: "" });
@@ -58,7 +59,7 @@ describe("ImportView", () => {
 
   it("hands the current view to the export dialog", async () => {
     const exported: View[] = [];
-    const view = new ImportView(batch(), serve([]), { export: (_b, v) => exported.push(v), remove: () => undefined });
+    const view = new ImportView(batch(), serve([]), { export: (_b, v) => exported.push(v), remove: () => undefined, configure: () => undefined });
     await view.open();
     await view.apply({ rows: "valid", filter: "seats > 1", search: "" });
     view.openExport();

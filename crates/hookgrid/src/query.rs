@@ -72,14 +72,14 @@ impl Hookgrid {
     /// first page of an import not yet held is read straight from its file while the import
     /// loads in the background.
     pub fn browse(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
+        if view.errors.is_some() {
+            // Rows with errors come from the configuration's derived file, not the held frame.
+            return self.page(batch, view, offset, limit);
+        }
         let id = browse::id(batch);
         let browsing = &self.core.browsing;
         if let Some(page) = browsing.page_if_held(id, view, offset, limit)? {
             return Ok(page);
-        }
-        if view.errors.is_some() {
-            // Rows with errors come from the configuration's derived file, not the held frame.
-            return self.page(batch, view, offset, limit);
         }
         if view.is_identity() {
             if browsing.start_loading(id) {

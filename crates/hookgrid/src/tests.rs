@@ -747,4 +747,22 @@ fn a_completed_import_has_its_errors_ready_when_a_configuration_applies() {
     let rows = hg.row_errors_required(&batch, &[0, 1]).expect("rows");
     assert_eq!(rows[0], vec![]);
     assert_eq!(rows[1][0].message, "Required");
+    // The grid holds the import in memory; a view of the rows with errors still works.
+    hg.browse(&batch, &View::default(), 0, 10).expect("browse");
+    hg.browse(
+        &batch,
+        &View {
+            rows: RowSet::Valid,
+            ..View::default()
+        },
+        0,
+        10,
+    )
+    .expect("held");
+    let errors = View {
+        errors: Some(ErrorRows { column: None }),
+        ..View::default()
+    };
+    let page = hg.browse(&batch, &errors, 0, 10).expect("rows with errors");
+    assert_eq!(page.row_numbers(), vec![1]);
 }

@@ -1,0 +1,112 @@
+// Why an import's rows are invalid: the summary of its configuration's rules, each line a way
+// to narrow the grid to the rows it flags. Without a configuration, a way to attach one.
+
+import type { Api } from "./api";
+import type { ErrorRows } from "./bindings/ErrorRows";
+import type { ErrorSummary } from "./bindings/ErrorSummary";
+import { h, replace } from "./dom";
+import { count } from "./format";
+
+export type ErrorsApi = Pick<Api, "importErrors">;
+
+export interface ErrorsHooks {
+  /** Show only the rows with errors (in one column, or any); `null`: every row again. */
+  pick(errors: ErrorRows | null): void;
+  /** Go to the configurations, to attach one. */
+  attach(): void;
+}
+
+export class ErrorsPanel {
+  readonly root = h("section", { class: "errors-panel", testid: "errors-panel", "aria-label": "Why rows are invalid" });
+  /** `undefined` until read; `null` when no configuration applies. */
+  summary: ErrorSummary | null | undefined = undefined;
+  private picked: ErrorRows | null = null;
+
+  constructor(
+    private api: ErrorsApi,
+    private event: string,
+    private hooks: ErrorsHooks,
+  ) {}
+
+  /** Reads the summary again (after parts arrive or a configuration changes). */
+  async load(): Promise<void> {
+    try {
+      this.summary = await this.api.importErrors(this.event);
+      this.render();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      replace(this.root, h("p", { class: "error-text", role: "alert" }, `Could not check the rows against the configuration: ${message}`));
+    }
+  }
+
+  /** Marks the line the grid is narrowed to. */
+  select(errors: ErrorRows | null): void {
+    this.picked = errors;
+    this.render();
+  }
+
+  private render(): void {
+    const s = this.summary;
+    if (s === undefined) return;
+    if (s === null) {
+      replace(
+        this.root,
+        h(
+          "p",
+          { class: "hint", testid: "errors-none" },
+          "Flatfile sends no reasons with invalid rows. Attach the importer's configuration to see why each row is invalid. ",
+          h("button", { type: "button", testid: "errors-attach", onclick: () => this.hooks.attach() }, "Attach a configuration…"),
+        ),
+      );
+      return;
+    }
+    const flagging = s.rules.filter((r) => r.rows > 0);
+    const line = (pick: ErrorRows | null, label: Node | string, rows: number, title: string) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "errors-line",
+          testid: "errors-line",
+          "data-pick": key(pick),
+          "aria-pressed": String(key(pick) === key(this.picked)),
+          title,
+          onclick: () => this.hooks.pick(pick),
+        },
+        h("span", { class: "errors-rows" }, count(rows)),
+        label,
+      );
+    const notes: string[] = [];
+    if (s.unexplained_invalid > 0) notes.push(`${count(s.unexplained_invalid)} invalid rows break no rule here: a reason outside this configuration (e.g. a Data Hook).`);
+    if (s.flagged_valid > 0) notes.push(`${count(s.flagged_valid)} rows Flatfile accepted break a rule: the configuration may have changed since.`);
+    if (s.unknown_columns.length > 0) notes.push(`Columns the configuration does not know: ${s.unknown_columns.join(", ")}.`);
+    if (s.missing_fields.length > 0) notes.push(`Fields no row has: ${s.missing_fields.join(", ")}.`);
+    for (const k of s.skipped) notes.push(`Skipped ${k.field} / ${k.validator}: ${k.message}`);
+    replace(
+      this.root,
+      h(
+        "div",
+        { class: "errors-head" },
+        h("strong", {}, "Why rows are invalid"),
+        h("span", { class: "muted", testid: "errors-config" }, ` · configuration “${s.config}”`),
+      ),
+      h(
+        "div",
+        { class: "errors-lines" },
+        flagging.length === 0 ? h("span", { class: "muted" }, "No rule of the configuration flags any row.") : null,
+        flagging.length === 0 ? null : line({ column: null }, h("span", {}, "All rows with errors"), s.rows_with_errors, "Show the rows that break any rule"),
+        ...flagging.map((r) =>
+          line({ column: r.column }, h("span", {}, h("b", {}, r.label), ` · ${r.message}`), r.rows, `${r.column} · ${r.validator}: show the rows it flags`),
+        ),
+        this.picked === null
+          ? null
+          : h("button", { type: "button", class: "link", testid: "errors-clear", onclick: () => this.hooks.pick(null) }, "Show every row"),
+      ),
+      notes.length === 0 ? null : h("ul", { class: "errors-notes", testid: "errors-notes" }, ...notes.map((n) => h("li", {}, n))),
+    );
+  }
+}
+
+function key(errors: ErrorRows | null): string {
+  return errors === null ? "" : errors.column === null ? "*" : `col:${errors.column}`;
+}

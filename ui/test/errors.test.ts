@@ -1,0 +1,59 @@
+import type { ErrorRows } from "../src/bindings/ErrorRows";
+import type { ErrorSummary } from "../src/bindings/ErrorSummary";
+import { ErrorsPanel } from "../src/errors";
+
+const summary: ErrorSummary = {
+  config: "contacts",
+  choice: "default",
+  rules: [
+    { column: "email", label: "Email", validator: "regex_matches", message: "Must be a valid email address", rows: 312 },
+    { column: "plan", label: "Plan", validator: "select", message: "Not one of the options: free, team", rows: 12 },
+    { column: "seats", label: "seats", validator: "required", message: "Required", rows: 0 },
+  ],
+  rows_with_errors: 320,
+  unexplained_invalid: 4,
+  flagged_valid: 0,
+  unknown_columns: ["extra"],
+  missing_fields: [],
+  skipped: [],
+};
+
+describe("ErrorsPanel", () => {
+  it("lists the rules that flag rows, most first, and narrows the grid to a line's rows", async () => {
+    const picked: (ErrorRows | null)[] = [];
+    const panel = new ErrorsPanel({ importErrors: async () => summary }, "evt-1", { pick: (e) => picked.push(e), attach: () => undefined });
+    await panel.load();
+    const lines = [...panel.root.querySelectorAll<HTMLElement>("[data-testid=errors-line]")];
+    expect(lines.map((l) => l.textContent)).toEqual([
+      "320All rows with errors",
+      "312Email · Must be a valid email address",
+      "12Plan · Not one of the options: free, team",
+    ]);
+    lines[1]?.click();
+    lines[0]?.click();
+    expect(picked).toEqual([{ column: "email" }, { column: null }]);
+    panel.select({ column: "email" });
+    const pressed = [...panel.root.querySelectorAll<HTMLElement>("[data-testid=errors-line]")].map((l) => l.getAttribute("aria-pressed"));
+    expect(pressed).toEqual(["false", "true", "false"]);
+    panel.root.querySelector<HTMLElement>("[data-testid=errors-clear]")?.click();
+    expect(picked.at(-1)).toBeNull();
+    const notes = panel.root.querySelector("[data-testid=errors-notes]")?.textContent ?? "";
+    expect(notes).toContain("4 invalid rows break no rule here");
+    expect(notes).toContain("Columns the configuration does not know: extra.");
+  });
+
+  it("offers to attach a configuration when none applies", async () => {
+    let asked = 0;
+    const panel = new ErrorsPanel({ importErrors: async () => null }, "evt-1", { pick: () => undefined, attach: () => (asked += 1) });
+    await panel.load();
+    expect(panel.root.querySelector("[data-testid=errors-none]")?.textContent).toContain("Flatfile sends no reasons with invalid rows.");
+    panel.root.querySelector<HTMLElement>("[data-testid=errors-attach]")?.click();
+    expect(asked).toBe(1);
+  });
+
+  it("says when the rows cannot be checked", async () => {
+    const panel = new ErrorsPanel({ importErrors: () => Promise.reject(new Error("contacts: not an importer configuration")) }, "evt-1", { pick: () => undefined, attach: () => undefined });
+    await panel.load();
+    expect(panel.root.textContent).toBe("Could not check the rows against the configuration: contacts: not an importer configuration");
+  });
+});

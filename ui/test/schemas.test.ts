@@ -1,0 +1,69 @@
+import { CommandError } from "../src/api";
+import type { ConfigView } from "../src/bindings/ConfigView";
+import { type SchemasApi, SchemasView } from "../src/schemas";
+
+const contacts: ConfigView = {
+  name: "contacts",
+  for_schema: null,
+  is_default: true,
+  added_at: "2026-11-27T10:00:00.000Z",
+  fields: [
+    { key: "email", label: "Email", type: "string", validators: ["required", "regex_matches"] },
+    { key: "plan", label: "Plan", type: "select", validators: ["select"] },
+  ],
+  skipped: [{ field: "company", validator: "regex_excludes", message: "the regex /(unclosed/ does not compile" }],
+};
+
+function fake(list: ConfigView[], added: unknown[][]): SchemasApi {
+  return {
+    listConfigs: async () => list,
+    addConfig: async (name, body, forSchema, isDefault) => {
+      added.push([name, body, forSchema, isDefault]);
+      if (!body.trim().startsWith("{") && !body.trim().startsWith("[")) throw new CommandError("bad_config", "not an importer configuration: not JSON");
+      list.push({ ...contacts, name, for_schema: forSchema, is_default: isDefault });
+      return list[list.length - 1] as ConfigView;
+    },
+    removeConfig: async (name) => {
+      list.splice(list.findIndex((c) => c.name === name), 1);
+    },
+    chooseConfigFile: async () => '{"fields": []}',
+  };
+}
+
+const text = (root: HTMLElement, id: string) => root.querySelector(`[data-testid=${id}]`)?.textContent ?? "";
+
+describe("SchemasView", () => {
+  it("lists configurations with what they apply to, their fields and what was skipped", async () => {
+    const view = new SchemasView(fake([contacts], []));
+    await view.load();
+    const config = view.root.querySelector<HTMLElement>("[data-testid=config]");
+    expect(config?.textContent).toContain("contacts · every import");
+    expect([...(config?.querySelectorAll("tbody tr") ?? [])].map((r) => r.textContent)).toEqual(["emailEmailstringrequired, regex_matches", "planPlanselectselect"]);
+    expect(config?.textContent).toContain("Skipped company / regex_excludes: the regex /(unclosed/ does not compile");
+  });
+
+  it("saves a pasted configuration for a schema id, and explains one that is refused", async () => {
+    const added: unknown[][] = [];
+    const view = new SchemasView(fake([], added));
+    await view.load();
+    const set = (id: string, value: string) => {
+      const el = view.root.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(`[data-testid=${id}]`);
+      if (el) el.value = value;
+    };
+    set("config-name", "billing");
+    set("config-scope", "schema");
+    await view.save();
+    expect(text(view.root, "config-status")).toBe("Enter the schema id the configuration applies to.");
+    set("config-schema", "42");
+    set("config-body", "not json");
+    await view.save();
+    expect(text(view.root, "config-status")).toBe("Not saved: not an importer configuration: not JSON. Paste the settings object or its fields array, as JSON.");
+    set("config-body", '{"fields": [{"key": "email"}]}');
+    await view.save();
+    expect(added.at(-1)).toEqual(["billing", '{"fields": [{"key": "email"}]}', 42, false]);
+    expect(text(view.root, "config-status")).toContain("Saved “billing”");
+    expect(text(view.root, "configs")).toContain("billing · imports with schema 42");
+    view.root.querySelector<HTMLElement>("[data-testid=config-remove]")?.click();
+    await vi.waitFor(() => expect(text(view.root, "configs")).toBe("No configurations yet."));
+  });
+});
