@@ -5,10 +5,11 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # System packages a fresh Debian/Ubuntu machine needs to build and test: the toolchain's C
 # side, Tauri's WebKitGTK stack, and for the window tests an X server, WebKitWebDriver and a
-# D-Bus daemon, and ImageMagick for screenshots. Node.js builds the UI.
+# D-Bus daemon, ImageMagick for screenshots, and openpyxl to read .xlsx exports back. Node.js
+# builds the UI.
 DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
-	xvfb webkit2gtk-driver dbus imagemagick
+	xvfb webkit2gtk-driver dbus imagemagick python3-openpyxl
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)

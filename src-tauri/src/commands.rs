@@ -226,7 +226,7 @@ pub struct ExportRequest {
     pub event: String,
     pub view: View,
     pub scope: ExportScope,
-    /// `.csv` or `.parquet`; the extension picks the format.
+    /// `.csv`, `.parquet` or `.xlsx`; the extension picks the format.
     pub path: String,
     /// Also write `_row`, `_part` and `_valid`.
     pub meta: bool,
@@ -235,6 +235,9 @@ pub struct ExportRequest {
     pub as_sent: bool,
     /// Export an import that still lacks parts.
     pub allow_incomplete: bool,
+    /// Add an `_errors` column with each row's configuration errors.
+    #[serde(default)]
+    pub with_errors: bool,
 }
 
 #[tauri::command]
@@ -250,7 +253,7 @@ pub async fn export_rows(
             meta: request.meta,
             as_sent: request.as_sent,
             allow_incomplete: request.allow_incomplete,
-            with_errors: false,
+            with_errors: request.with_errors,
         };
         let rows = h.export(&batch, &view, &path, settings)?;
         Ok(ExportReport {
@@ -273,6 +276,7 @@ pub async fn choose_export_path<R: Runtime>(
         .set_title("Export rows")
         .add_filter("CSV", &["csv"])
         .add_filter("Parquet", &["parquet"])
+        .add_filter("Excel", &["xlsx"])
         .set_file_name(suggested)
         .blocking_save_file();
     match chosen.map(|p| p.into_path()) {

@@ -184,12 +184,34 @@ fn a_batch_posted_to_the_listener_is_listed_paged_filtered_and_exported() {
             "export_rows",
             json!({"request": {
                 "event": "evt-a", "view": view("all", None), "scope": "view",
-                "path": d.dir.path().join("x.xlsx").to_string_lossy(), "meta": false,
+                "path": d.dir.path().join("x.xls").to_string_lossy(), "meta": false,
                 "allow_incomplete": false
             }}),
         )
-        .expect_err("xlsx");
+        .expect_err("xls");
     assert_eq!(unknown["code"], "unknown_format");
+    let no_config = d
+        .invoke(
+            "export_rows",
+            json!({"request": {
+                "event": "evt-a", "view": view("all", None), "scope": "view",
+                "path": d.dir.path().join("x.xlsx").to_string_lossy(), "meta": false,
+                "allow_incomplete": false, "with_errors": true
+            }}),
+        )
+        .expect_err("no configuration");
+    assert_eq!(no_config["code"], "no_config", "{no_config}");
+    let sheet = d.ok(
+        "export_rows",
+        json!({"request": {
+            "event": "evt-a", "view": view("all", None), "scope": "invalid",
+            "path": d.dir.path().join("x.xlsx").to_string_lossy(), "meta": false,
+            "allow_incomplete": false
+        }}),
+    );
+    assert_eq!(sheet["rows"], 8);
+    let bytes = std::fs::read(d.dir.path().join("x.xlsx")).expect("xlsx");
+    assert!(bytes.starts_with(b"PK"), "an .xlsx is a zip file");
     let missing = d
         .invoke(
             "fetch_page",

@@ -7,19 +7,23 @@ import type { ErrorSummary } from "./bindings/ErrorSummary";
 import { h, replace } from "./dom";
 import { count } from "./format";
 
-export type ErrorsApi = Pick<Api, "importErrors">;
+export type ErrorsApi = Pick<Api, "importErrors" | "listConfigs" | "useConfig">;
 
 export interface ErrorsHooks {
   /** Show only the rows with errors (in one column, or any); `null`: every row again. */
   pick(errors: ErrorRows | null): void;
   /** Go to the configurations, to attach one. */
   attach(): void;
+  /** This import was given another configuration: check its rows again. */
+  changed(): void;
 }
 
 export class ErrorsPanel {
   readonly root = h("section", { class: "errors-panel", testid: "errors-panel", "aria-label": "Why rows are invalid" });
   /** `undefined` until read; `null` when no configuration applies. */
   summary: ErrorSummary | null | undefined = undefined;
+  /** The configurations there are, to give this import another one. */
+  private names: string[] = [];
   private picked: ErrorRows | null = null;
 
   constructor(
@@ -31,7 +35,9 @@ export class ErrorsPanel {
   /** Reads the summary again (after parts arrive or a configuration changes). */
   async load(): Promise<void> {
     try {
-      this.summary = await this.api.importErrors(this.event);
+      const [summary, configs] = await Promise.all([this.api.importErrors(this.event), this.api.listConfigs()]);
+      this.summary = summary;
+      this.names = configs.map((c) => c.name);
       this.render();
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -45,6 +51,31 @@ export class ErrorsPanel {
     this.render();
   }
 
+  /** A menu giving this import a configuration of its own, or the automatic one. */
+  private chooser(chosen: string | null): HTMLSelectElement {
+    const select = h(
+      "select",
+      {
+        testid: "errors-use",
+        "aria-label": "Configuration for this import",
+        onchange: () => void this.use(select.value === "" ? null : select.value),
+      },
+      h("option", { value: "" }, "automatic (schema id, else the default)"),
+      ...this.names.map((n) => h("option", { value: n, selected: n === chosen }, n)),
+    );
+    return select;
+  }
+
+  private async use(name: string | null): Promise<void> {
+    try {
+      await this.api.useConfig(this.event, name);
+      this.hooks.changed();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      replace(this.root, h("p", { class: "error-text", role: "alert" }, `Could not use that configuration: ${message}`));
+    }
+  }
+
   private render(): void {
     const s = this.summary;
     if (s === undefined) return;
@@ -56,6 +87,8 @@ export class ErrorsPanel {
           { class: "hint", testid: "errors-none" },
           "Flatfile sends no reasons with invalid rows. Attach the importer's configuration to see why each row is invalid. ",
           h("button", { type: "button", testid: "errors-attach", onclick: () => this.hooks.attach() }, "Attach a configuration…"),
+          this.names.length > 0 ? " or use " : null,
+          this.names.length > 0 ? this.chooser(null) : null,
         ),
       );
       return;
@@ -88,7 +121,9 @@ export class ErrorsPanel {
         "div",
         { class: "errors-head" },
         h("strong", {}, "Why rows are invalid"),
-        h("span", { class: "muted", testid: "errors-config" }, ` · configuration “${s.config}”`),
+        h("span", { class: "muted", testid: "errors-config" }, ` · configuration “${s.config}”`, s.choice === "chosen" ? " (chosen for this import)" : ""),
+        " ",
+        this.chooser(s.choice === "chosen" ? s.config : null),
       ),
       h(
         "div",

@@ -30,15 +30,17 @@ export class ExportDialog {
   private path: HTMLInputElement;
   private meta: HTMLInputElement;
   private asSent: HTMLInputElement;
+  private withErrors: HTMLInputElement;
   private incomplete: HTMLInputElement;
   private incompleteRow: HTMLElement;
   private status = h("div", { class: "export-status", testid: "export-status", role: "status", "aria-live": "polite" });
   private go: HTMLButtonElement;
 
   constructor(private api: ExportApi) {
-    this.path = h("input", { type: "text", testid: "export-path", "aria-label": "File", placeholder: "/home/you/import.csv or .parquet", spellcheck: "false" });
+    this.path = h("input", { type: "text", testid: "export-path", "aria-label": "File", placeholder: "/home/you/import.csv, .parquet or .xlsx", spellcheck: "false" });
     this.meta = h("input", { type: "checkbox", testid: "export-meta" });
     this.asSent = h("input", { type: "checkbox", testid: "export-as-sent" });
+    this.withErrors = h("input", { type: "checkbox", testid: "export-with-errors" });
     this.incomplete = h("input", { type: "checkbox", testid: "export-incomplete" });
     this.incompleteRow = h("label", { class: "check" }, this.incomplete, " Export although parts are still missing");
     this.go = h("button", { type: "submit", class: "primary", testid: "export-run" }, "Export");
@@ -54,7 +56,7 @@ export class ExportDialog {
       h(
         "div",
         { class: "field" },
-        h("label", {}, "File (.csv or .parquet)"),
+        h("label", {}, "File (.csv, .parquet or .xlsx)"),
         h("div", { class: "row" }, this.path, h("button", { type: "button", testid: "export-choose", onclick: () => void this.choose() }, "Choose…")),
       ),
       h("label", { class: "check" }, this.meta, " Include the _row and _part columns"),
@@ -64,7 +66,13 @@ export class ExportDialog {
         this.asSent,
         " Values as sent (every cell as the text Flatfile sent)",
       ),
-      h("p", { class: "hint" }, "Exports that mix valid and invalid rows keep the _valid column to tell them apart."),
+      h(
+        "label",
+        { class: "check", title: "Needs an importer configuration (Configurations). An .xlsx also marks each failing cell red with its message as a note." },
+        this.withErrors,
+        " Add an _errors column: why each row is invalid",
+      ),
+      h("p", { class: "hint" }, "Exports that mix valid and invalid rows keep the _valid column to tell them apart. An .xlsx tints invalid rows and marks failing cells."),
       this.incompleteRow,
       this.status,
       h("div", { class: "actions" }, h("button", { type: "button", testid: "export-close", onclick: () => this.root.close() }, "Close"), this.go),
@@ -123,6 +131,7 @@ export class ExportDialog {
         meta: this.meta.checked,
         as_sent: this.asSent.checked,
         allow_incomplete: this.incomplete.checked,
+        with_errors: this.withErrors.checked,
       });
       this.status.dataset.state = "done";
       this.status.dataset.rows = String(report.rows);

@@ -16,7 +16,7 @@ import { badge, count, received, rows } from "./format";
 import { BLOCK, Grid, datasource } from "./grid";
 
 /** What an open import asks of the core: its pages, and its details. */
-export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors">;
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig">;
 
 export interface ImportViewHooks {
   /** Opens the export panel for this view. */
@@ -110,6 +110,7 @@ export class ImportView {
     this.errors = new ErrorsPanel(api, batch.event, {
       pick: (errors) => void this.apply({ ...this.filters, errors: errors ?? undefined }),
       attach: () => this.hooks.configure(),
+      changed: () => void this.reexplain(),
     });
     this.detailsButton = h(
       "button",

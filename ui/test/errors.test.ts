@@ -1,6 +1,16 @@
 import type { ErrorRows } from "../src/bindings/ErrorRows";
 import type { ErrorSummary } from "../src/bindings/ErrorSummary";
-import { ErrorsPanel } from "../src/errors";
+import { type ErrorsApi, ErrorsPanel } from "../src/errors";
+
+function api(importErrors: ErrorsApi["importErrors"], used: (string | null)[] = []): ErrorsApi {
+  return {
+    importErrors,
+    listConfigs: async () => [],
+    useConfig: async (_event, name) => {
+      used.push(name);
+    },
+  };
+}
 
 const summary: ErrorSummary = {
   config: "contacts",
@@ -21,7 +31,7 @@ const summary: ErrorSummary = {
 describe("ErrorsPanel", () => {
   it("lists the rules that flag rows, most first, and narrows the grid to a line's rows", async () => {
     const picked: (ErrorRows | null)[] = [];
-    const panel = new ErrorsPanel({ importErrors: async () => summary }, "evt-1", { pick: (e) => picked.push(e), attach: () => undefined });
+    const panel = new ErrorsPanel(api(async () => summary), "evt-1", { pick: (e) => picked.push(e), attach: () => undefined, changed: () => undefined });
     await panel.load();
     const lines = [...panel.root.querySelectorAll<HTMLElement>("[data-testid=errors-line]")];
     expect(lines.map((l) => l.textContent)).toEqual([
@@ -44,7 +54,7 @@ describe("ErrorsPanel", () => {
 
   it("offers to attach a configuration when none applies", async () => {
     let asked = 0;
-    const panel = new ErrorsPanel({ importErrors: async () => null }, "evt-1", { pick: () => undefined, attach: () => (asked += 1) });
+    const panel = new ErrorsPanel(api(async () => null), "evt-1", { pick: () => undefined, attach: () => (asked += 1), changed: () => undefined });
     await panel.load();
     expect(panel.root.querySelector("[data-testid=errors-none]")?.textContent).toContain("Flatfile sends no reasons with invalid rows.");
     panel.root.querySelector<HTMLElement>("[data-testid=errors-attach]")?.click();
@@ -52,8 +62,35 @@ describe("ErrorsPanel", () => {
   });
 
   it("says when the rows cannot be checked", async () => {
-    const panel = new ErrorsPanel({ importErrors: () => Promise.reject(new Error("contacts: not an importer configuration")) }, "evt-1", { pick: () => undefined, attach: () => undefined });
+    const panel = new ErrorsPanel(api(() => Promise.reject(new Error("contacts: not an importer configuration"))), "evt-1", { pick: () => undefined, attach: () => undefined, changed: () => undefined });
     await panel.load();
     expect(panel.root.textContent).toBe("Could not check the rows against the configuration: contacts: not an importer configuration");
+  });
+});
+
+describe("ErrorsPanel chooser", () => {
+  it("gives this import another configuration, or the automatic one back", async () => {
+    const used: (string | null)[] = [];
+    let changed = 0;
+    const panel = new ErrorsPanel(
+      { ...api(async () => ({ ...summary, choice: "chosen" as const }), used), listConfigs: async () => [{ name: "contacts", for_schema: null, is_default: true, added_at: "", fields: [], skipped: [] }, { name: "strict", for_schema: 7, is_default: false, added_at: "", fields: [], skipped: [] }] },
+      "evt-1",
+      { pick: () => undefined, attach: () => undefined, changed: () => (changed += 1) },
+    );
+    await panel.load();
+    const select = panel.root.querySelector<HTMLSelectElement>("[data-testid=errors-use]");
+    expect([...(select?.options ?? [])].map((o) => o.value)).toEqual(["", "contacts", "strict"]);
+    expect(select?.value).toBe("contacts");
+    expect(panel.root.querySelector("[data-testid=errors-config]")?.textContent).toBe(" · configuration “contacts” (chosen for this import)");
+    if (select) {
+      select.value = "strict";
+      select.dispatchEvent(new Event("change"));
+    }
+    await vi.waitFor(() => expect(changed).toBe(1));
+    if (select) {
+      select.value = "";
+      select.dispatchEvent(new Event("change"));
+    }
+    await vi.waitFor(() => expect(used).toEqual(["strict", null]));
   });
 });

@@ -22,6 +22,8 @@ function serve(views: View[]): ImportApi {
     },
     importDetails: () => Promise.reject(new Error("not asked in these tests")),
     importErrors: async () => null,
+    listConfigs: async () => [],
+    useConfig: async () => undefined,
     savePartBody: () => Promise.reject(new Error("not asked in these tests")),
   };
 }

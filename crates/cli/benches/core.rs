@@ -169,6 +169,20 @@ fn main() {
         ])
     });
 
+    let xlsx = ws.path().join("first-100k.xlsx");
+    let export_xlsx = best_of(2, || {
+        ws.run(&[
+            "export",
+            "--batch",
+            "bench-batch",
+            "--where",
+            "_row < 100000",
+            "--with-errors",
+            "--out",
+            path_str(&xlsx),
+        ])
+    });
+
     // A ledger of many imports: 5,000 one-request deliveries of the real shape beside the
     // million-row one, then the list and a search as new processes.
     eprintln!("posting {IMPORTS} small imports…");
@@ -278,6 +292,12 @@ fn main() {
                 value: ms(errors_cached),
                 unit: "ms",
                 target: 300.0,
+            },
+            Figure {
+                name: "hookgrid export → .xlsx, 100,000 rows with errors marked",
+                value: ms(export_xlsx),
+                unit: "ms",
+                target: 5000.0,
             },
             Figure {
                 name: "hookgrid rows --errors-in country, first 100",

@@ -114,13 +114,13 @@ pub enum Command {
         #[arg(long)]
         with_errors: bool,
     },
-    /// Write rows of an import to a .csv or .parquet file
+    /// Write rows of an import to a .csv, .parquet or .xlsx file
     Export {
         #[command(flatten)]
         dir: DataDirArg,
         #[command(flatten)]
         view: ViewArgs,
-        /// Output file; the format comes from its extension (.csv, .parquet)
+        /// Output file; the format comes from its extension (.csv, .parquet, .xlsx)
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Also write the _row and _part columns

@@ -8,6 +8,23 @@ use serde_json::{Value, json};
 
 const BATCH: &str = "batch-why-0001";
 
+/// Reads an .xlsx with openpyxl (an independent reader) into JSON: header, frozen cell,
+/// filter range, and per data cell its value, fill colour (when filled) and note.
+const OPENPYXL: &str = r#"
+import json, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1]).active
+def cell(c):
+    fill = c.fill.fgColor.rgb if c.fill is not None and c.fill.fill_type == "solid" else None
+    return {"value": c.value, "fill": fill, "note": c.comment.text if c.comment else None}
+rows = list(ws.iter_rows())
+print(json.dumps({
+    "header": [c.value for c in rows[0]],
+    "freeze": ws.freeze_panes,
+    "filter": ws.auto_filter.ref,
+    "rows": [[cell(c) for c in r] for r in rows[1:]],
+}))
+"#;
+
 /// Rows in import order: part 0 valid (r0, r1), invalid (r2, r3); part 1 valid (r4), invalid
 /// (r5, which no rule explains).
 fn part(index: u32) -> Vec<u8> {
@@ -225,6 +242,67 @@ fn an_importer_configuration_explains_every_invalid_row_it_can() {
         texts[3],
         "email: Required; plan: Not one of the options: free, team"
     );
+
+    // An Excel file for the customer, read back by openpyxl: frozen header with a filter,
+    // invalid rows tinted, failing cells red with their message as a note, and `_errors`.
+    let xlsx = ws.path().join("why.xlsx");
+    ws.run(&[
+        "export",
+        "--batch",
+        BATCH,
+        "--with-errors",
+        "--out",
+        xlsx.to_str().expect("path"),
+    ]);
+    // The system Python, where python3-openpyxl installs (not a user's own on PATH).
+    let python = ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("python3");
+    let read = std::process::Command::new(python)
+        .arg("-c")
+        .arg(OPENPYXL)
+        .arg(&xlsx)
+        .output()
+        .expect("python3 (make setup installs python3-openpyxl)");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let sheet: Value = serde_json::from_slice(&read.stdout).expect("json");
+    assert_eq!(
+        sheet["header"],
+        json!([
+            "_valid", "email", "plan", "seats", "company", "extra", "_errors"
+        ])
+    );
+    assert_eq!(
+        (sheet["freeze"].clone(), sheet["filter"].clone()),
+        (json!("A2"), json!("A1:G7"))
+    );
+    let cell = |row: usize, col: usize| sheet["rows"][row][col].clone();
+    // r2 (sheet row 4): its email fails the regex; the row is invalid.
+    assert_eq!(cell(2, 1)["value"], "not-an-email");
+    assert_eq!(cell(2, 1)["note"], "Must be a valid email address");
+    assert_eq!(cell(2, 1)["fill"], "FFF8B4B4");
+    assert_eq!(
+        cell(2, 2)["fill"],
+        "FFFDECEC",
+        "the rest of an invalid row is tinted"
+    );
+    assert_eq!(cell(2, 6)["value"], "email: Must be a valid email address");
+    // r3: two failing cells; r5: invalid, nothing explains it; r0: valid, repeated email.
+    assert_eq!(cell(3, 1)["note"], "Required");
+    assert_eq!(cell(3, 2)["note"], "Not one of the options: free, team");
+    assert_eq!(cell(5, 1)["fill"], "FFFDECEC");
+    assert_eq!(cell(5, 1)["note"], Value::Null);
+    assert_eq!(
+        cell(0, 1)["note"],
+        "Must be unique: this value is in more than one row"
+    );
+    assert_eq!(cell(0, 2)["fill"], Value::Null, "a valid row is not tinted");
+    assert_eq!(cell(0, 3)["value"], 5, "text numbers are typed as numbers");
 
     // The cells' errors are kept beside the import's file, and follow a changed configuration.
     let derived = || -> Vec<String> {

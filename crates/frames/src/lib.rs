@@ -39,8 +39,16 @@ pub enum FramesError {
     #[error("the filter cannot be applied: {0}")]
     Filter(String),
     /// The export path's extension names no format we write.
-    #[error("cannot tell the format of {0}: use a .csv or .parquet file name")]
+    #[error("cannot tell the format of {0}: use a .csv, .parquet or .xlsx file name")]
     UnknownFormat(PathBuf),
+    /// More rows than an `.xlsx` sheet holds.
+    #[error(
+        "an .xlsx sheet holds at most {max} rows and this view has {rows}: narrow the view, or export to .csv or .parquet"
+    )]
+    TooManyRows { rows: usize, max: usize },
+    /// The Excel writer failed.
+    #[error("cannot write the .xlsx file: {0}")]
+    Xlsx(String),
     /// The export would overwrite the file it reads from.
     #[error("refusing to overwrite {0}: it is the batch's own data file")]
     WouldOverwriteSource(PathBuf),

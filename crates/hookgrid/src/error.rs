@@ -98,7 +98,8 @@ impl Error {
             Error::Frames(FramesError::UnknownFormat(_)) => "unknown_format",
             Error::Frames(FramesError::WouldOverwriteSource(_)) => "would_overwrite",
             Error::Frames(FramesError::Io { .. }) | Error::Io { .. } => "io",
-            Error::Frames(FramesError::Polars(_)) => "internal",
+            Error::Frames(FramesError::TooManyRows { .. }) => "too_many_rows",
+            Error::Frames(FramesError::Polars(_) | FramesError::Xlsx(_)) => "internal",
             Error::Corrupt { .. } => "corrupt",
             Error::Listen { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
                 "address_in_use"

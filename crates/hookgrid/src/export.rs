@@ -53,7 +53,7 @@ impl Hookgrid {
             });
         }
         // Check the format before any work.
-        ExportFormat::from_path(out)?;
+        let format = ExportFormat::from_path(out)?;
         let (mut frame, source) = self.core.frame(batch)?;
         let options = ExportOptions {
             rows: view.rows,
@@ -68,6 +68,11 @@ impl Hookgrid {
             frame = frame.with_column(lit(errors.clone()).alias(ERRORS_COLUMN));
         }
         let viewed = view.apply_with(frame, self.core.error_rows(batch, view)?)?;
+        // A spreadsheet marks the failing cells whenever a configuration applies.
+        let marks = match format {
+            ExportFormat::Xlsx => self.core.cell_marks(batch)?,
+            _ => None,
+        };
         if settings.as_sent {
             let mut as_sent =
                 hookgrid_frames::frame_with(self.core.parts_as_sent(batch)?, Typing::AsSent)?;
@@ -82,6 +87,7 @@ impl Hookgrid {
                 out,
                 options,
                 source.as_deref(),
+                marks.as_ref(),
             )?);
         }
         Ok(hookgrid_frames::export::export(
@@ -89,6 +95,7 @@ impl Hookgrid {
             out,
             options,
             source.as_deref(),
+            marks.as_ref(),
         )?)
     }
 }

@@ -367,6 +367,27 @@ impl Core {
         }
     }
 
+    /// Each failing cell's column and message by `_row`, for a spreadsheet; `None` when no
+    /// configuration applies.
+    pub(crate) fn cell_marks(
+        &self,
+        batch: &Batch,
+    ) -> Result<Option<hookgrid_frames::export::xlsx::CellMarks>> {
+        let Some(known) = self.errors_by_rule(batch)? else {
+            return Ok(None);
+        };
+        let mut marks = hookgrid_frames::export::xlsx::CellMarks::new();
+        for (row, rule) in &known.pairs {
+            if let Some(r) = known.rules.get(*rule as usize) {
+                marks
+                    .entry(*row)
+                    .or_default()
+                    .push((r.column.clone(), r.message.clone()));
+            }
+        }
+        Ok(Some(marks))
+    }
+
     /// The `_row`s a view's `errors` selects, when it has one.
     pub(crate) fn error_rows(&self, batch: &Batch, view: &View) -> Result<Option<Vec<i64>>> {
         let Some(wanted) = &view.errors else {

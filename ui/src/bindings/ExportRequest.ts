@@ -7,7 +7,7 @@ import type { View } from "./View";
  */
 export type ExportRequest = { event: string, view: View, scope: ExportScope, 
 /**
- * `.csv` or `.parquet`; the extension picks the format.
+ * `.csv`, `.parquet` or `.xlsx`; the extension picks the format.
  */
 path: string, 
 /**
@@ -21,4 +21,8 @@ as_sent: boolean,
 /**
  * Export an import that still lacks parts.
  */
-allow_incomplete: boolean, };
+allow_incomplete: boolean, 
+/**
+ * Add an `_errors` column with each row's configuration errors.
+ */
+with_errors: boolean, };

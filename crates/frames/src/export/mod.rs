@@ -5,6 +5,7 @@
 
 mod csv;
 mod parquet;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -20,10 +21,11 @@ use crate::{FramesError, Result};
 pub enum ExportFormat {
     Csv,
     Parquet,
+    Xlsx,
 }
 
 impl ExportFormat {
-    /// The format named by `path`'s extension (`.csv`, `.parquet`, `.pq`), any case.
+    /// The format named by `path`'s extension (`.csv`, `.parquet`, `.pq`, `.xlsx`), any case.
     pub fn from_path(path: &Path) -> Result<ExportFormat> {
         let ext = path
             .extension()
@@ -31,6 +33,7 @@ impl ExportFormat {
         match ext.as_deref() {
             Some("csv") => Ok(ExportFormat::Csv),
             Some("parquet" | "pq") => Ok(ExportFormat::Parquet),
+            Some("xlsx") => Ok(ExportFormat::Xlsx),
             _ => Err(FramesError::UnknownFormat(path.to_path_buf())),
         }
     }
@@ -46,19 +49,18 @@ pub struct ExportOptions {
 }
 
 /// Writes `view` to `out`; returns the number of rows written. `source` is the batch's own
-/// file, which an export must never replace.
+/// file, which an export must never replace. `marks` (by `_row`) are the cells an `.xlsx`
+/// marks as failing.
 pub fn export(
     view: LazyFrame,
     out: &Path,
     options: ExportOptions,
     source: Option<&Path>,
+    marks: Option<&xlsx::CellMarks>,
 ) -> Result<u64> {
     let format = check_target(out, source)?;
-    let df = view
-        .drop(dropped(options))
-        .collect()
-        .map_err(crate::view::evaluation_error)?;
-    write(df, out, format)
+    let df = view.collect().map_err(crate::view::evaluation_error)?;
+    write(df, out, format, options, marks)
 }
 
 /// Writes the rows `view` selects, in its order, with every value taken from `as_sent`: the
@@ -70,6 +72,7 @@ pub fn export_as_sent(
     out: &Path,
     options: ExportOptions,
     source: Option<&Path>,
+    marks: Option<&xlsx::CellMarks>,
 ) -> Result<u64> {
     let format = check_target(out, source)?;
     let positions = view
@@ -77,12 +80,8 @@ pub fn export_as_sent(
         .collect()
         .map_err(crate::view::evaluation_error)?;
     let positions = positions.column("_row")?.idx()?;
-    let df = as_sent
-        .take(positions)?
-        .lazy()
-        .drop(dropped(options))
-        .collect()?;
-    write(df, out, format)
+    let df = as_sent.take(positions)?;
+    write(df, out, format, options, marks)
 }
 
 fn check_target(out: &Path, source: Option<&Path>) -> Result<ExportFormat> {
@@ -110,12 +109,28 @@ fn dropped(options: ExportOptions) -> Selector {
     }
 }
 
-fn write(mut df: DataFrame, out: &Path, format: ExportFormat) -> Result<u64> {
+/// Writes the rows of `df` (meta columns still in) with the columns `options` keep.
+fn write(
+    df: DataFrame,
+    out: &Path,
+    format: ExportFormat,
+    options: ExportOptions,
+    marks: Option<&xlsx::CellMarks>,
+) -> Result<u64> {
+    let rows = df.height() as u64;
     match format {
-        ExportFormat::Csv => csv::write(&mut df, out)?,
-        ExportFormat::Parquet => parquet::write(&mut df, out)?,
+        // The sheet marks cells by `_row` and tints by `_valid`, whether or not it shows them.
+        ExportFormat::Xlsx => {
+            let shown = df.clone().lazy().drop(dropped(options)).collect_schema()?;
+            let names: Vec<PlSmallStr> = shown.iter_names().cloned().collect();
+            xlsx::write(&df, &names, out, marks)?;
+        }
+        ExportFormat::Csv => csv::write(&mut df.lazy().drop(dropped(options)).collect()?, out)?,
+        ExportFormat::Parquet => {
+            parquet::write(&mut df.lazy().drop(dropped(options)).collect()?, out)?;
+        }
     }
-    Ok(df.height() as u64)
+    Ok(rows)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

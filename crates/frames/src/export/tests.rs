@@ -47,7 +47,7 @@ fn names(df: &DataFrame) -> Vec<String> {
 fn parquet_round_trips_types_text_and_leading_zeros() {
     let dir = tempfile::tempdir().expect("dir");
     let out = dir.path().join("out.parquet");
-    let n = export(batch().lazy(), &out, ExportOptions::default(), None).expect("export");
+    let n = export(batch().lazy(), &out, ExportOptions::default(), None, None).expect("export");
     assert_eq!(n, 3);
     let back = read_parquet(&out);
     assert_eq!(names(&back), ["_valid", "zip", "city", "seats"]);
@@ -63,7 +63,7 @@ fn csv_round_trips_text_exactly() {
         rows: RowSet::All,
         meta: true,
     };
-    export(batch().lazy(), &out, options, None).expect("export");
+    export(batch().lazy(), &out, options, None, None).expect("export");
     let back = read_csv(&out);
     assert_eq!(
         names(&back),
@@ -109,6 +109,7 @@ fn a_view_exports_only_its_rows_without_validity_when_it_is_constant() {
             meta: false,
         },
         None,
+        None,
     )
     .expect("export");
     assert_eq!(n, 1);
@@ -122,8 +123,9 @@ fn unknown_extensions_and_the_source_file_are_refused() {
     let dir = tempfile::tempdir().expect("dir");
     let err = export(
         batch().lazy(),
-        &dir.path().join("x.xlsx"),
+        &dir.path().join("x.xls"),
         ExportOptions::default(),
+        None,
         None,
     )
     .expect_err("format");
@@ -138,6 +140,7 @@ fn unknown_extensions_and_the_source_file_are_refused() {
         &dir.path().join(".").join("1.parquet"),
         ExportOptions::default(),
         Some(&source),
+        None,
     )
     .expect_err("overwrite");
     assert!(matches!(err, FramesError::WouldOverwriteSource(_)), "{err}");
@@ -170,8 +173,8 @@ fn as_sent_writes_the_rows_the_typed_view_selects_with_their_text() {
     for name in ["out.csv", "out.parquet"] {
         let out = dir.path().join(name);
         let viewed = view.apply(typed.clone().lazy()).expect("view");
-        let n =
-            export_as_sent(viewed, &as_sent, &out, ExportOptions::default(), None).expect("export");
+        let n = export_as_sent(viewed, &as_sent, &out, ExportOptions::default(), None, None)
+            .expect("export");
         assert_eq!(n, 2);
         let back = if name.ends_with(".csv") {
             read_csv(&out)

@@ -1,0 +1,144 @@
+//! Excel export for people who hand a file to a customer: the header row frozen with an
+//! autofilter, invalid rows tinted, and, when the rows come with their configuration errors,
+//! each failing cell red with its message as a note. One sheet holds at most 1,048,575 rows.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::*;
+use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet, XlsxError};
+
+use crate::store::write_atomically;
+use crate::{FramesError, Result};
+
+/// Data rows an `.xlsx` sheet can hold (its 1,048,576 rows less the header).
+pub const MAX_ROWS: usize = 1_048_575;
+
+/// Each row's failing cells, by `_row`: the column and its message.
+pub type CellMarks = HashMap<i64, Vec<(String, String)>>;
+
+/// Writes `df` (with its `_row` and `_valid` columns, used for marks and left out unless in
+/// `shown`) to `out`. `shown` are the columns written, in order.
+pub(super) fn write(
+    df: &DataFrame,
+    shown: &[PlSmallStr],
+    out: &Path,
+    marks: Option<&CellMarks>,
+) -> Result<()> {
+    if df.height() > MAX_ROWS {
+        return Err(FramesError::TooManyRows {
+            rows: df.height(),
+            max: MAX_ROWS,
+        });
+    }
+    let xlsx = |e: XlsxError| FramesError::Xlsx(e.to_string());
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet_with_constant_memory();
+    sheet.set_name("Rows").map_err(xlsx)?;
+    let header = Format::new().set_bold();
+    let tint = Format::new().set_background_color(Color::RGB(0xFDECEC));
+    let bad = Format::new()
+        .set_background_color(Color::RGB(0xF8B4B4))
+        .set_font_color(Color::RGB(0x9B1C1C));
+    let columns: Vec<&Column> = shown
+        .iter()
+        .map(|name| df.column(name))
+        .collect::<PolarsResult<_>>()?;
+    for (c, name) in shown.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, name.as_str(), &header)
+            .map_err(xlsx)?;
+    }
+    let rows = df.column("_row").ok().and_then(|c| c.i64().ok().cloned());
+    let valid = df
+        .column("_valid")
+        .ok()
+        .and_then(|c| c.bool().ok().cloned());
+    for i in 0..df.height() {
+        let r = (i + 1) as u32;
+        let invalid = valid.as_ref().and_then(|v| v.get(i)) == Some(false);
+        let failing: &[(String, String)] = match (marks, rows.as_ref().and_then(|c| c.get(i))) {
+            (Some(marks), Some(row)) => marks.get(&row).map_or(&[], Vec::as_slice),
+            _ => &[],
+        };
+        for (c, column) in columns.iter().enumerate() {
+            let messages: Vec<&str> = failing
+                .iter()
+                .filter(|(col, _)| col == shown[c].as_str())
+                .map(|(_, m)| m.as_str())
+                .collect();
+            let format = if !messages.is_empty() {
+                Some(&bad)
+            } else if invalid {
+                Some(&tint)
+            } else {
+                None
+            };
+            cell(sheet, r, c as u16, &column.get(i)?, format).map_err(xlsx)?;
+            if !messages.is_empty() {
+                sheet
+                    .insert_note(
+                        r,
+                        c as u16,
+                        &Note::new(messages.join("\n")).add_author_prefix(false),
+                    )
+                    .map_err(xlsx)?;
+            }
+        }
+    }
+    let last_col = shown.len().saturating_sub(1) as u16;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
+    sheet
+        .autofilter(0, 0, df.height() as u32, last_col)
+        .map_err(xlsx)?;
+    let bytes = workbook.save_to_buffer().map_err(xlsx)?;
+    write_atomically(out, |file| {
+        file.write_all(&bytes).map_err(|source| FramesError::Io {
+            path: out.to_path_buf(),
+            source,
+        })
+    })
+}
+
+/// One value, as a number, a boolean or text (nulls are left blank, tinted when the row is).
+fn cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: &AnyValue<'_>,
+    format: Option<&Format>,
+) -> std::result::Result<(), XlsxError> {
+    let blank = Format::new();
+    let format = format.unwrap_or(&blank);
+    match value {
+        AnyValue::Null => {
+            if format != &blank {
+                sheet.write_blank(row, col, format)?;
+            }
+        }
+        AnyValue::Boolean(b) => {
+            sheet.write_boolean_with_format(row, col, *b, format)?;
+        }
+        AnyValue::String(s) => {
+            sheet.write_string_with_format(row, col, *s, format)?;
+        }
+        AnyValue::StringOwned(s) => {
+            sheet.write_string_with_format(row, col, s.as_str(), format)?;
+        }
+        other => match other.extract::<f64>() {
+            // Integers beyond 2^53 lose digits in a spreadsheet number: kept as text.
+            Some(n)
+                if other
+                    .extract::<i64>()
+                    .is_none_or(|i| i.unsigned_abs() <= 1 << 53) =>
+            {
+                sheet.write_number_with_format(row, col, n, format)?;
+            }
+            _ => {
+                sheet.write_string_with_format(row, col, other.to_string(), format)?;
+            }
+        },
+    }
+    Ok(())
+}
