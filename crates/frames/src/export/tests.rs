@@ -189,3 +189,31 @@ fn as_sent_writes_the_rows_the_typed_view_selects_with_their_text() {
         );
     }
 }
+
+#[test]
+fn a_view_larger_than_a_sheet_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("big.xlsx");
+    let rows = xlsx::MAX_ROWS as i64 + 1;
+    let big = DataFrame::new(
+        rows as usize,
+        vec![Column::new("_row".into(), (0..rows).collect::<Vec<i64>>())],
+    )
+    .expect("frame");
+    let err = export(big.lazy(), &out, ExportOptions::default(), None, None).expect_err("too big");
+    assert!(
+        matches!(
+            err,
+            FramesError::TooManyRows {
+                rows: 1_048_576,
+                max: 1_048_575
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("export to .csv or .parquet"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
