@@ -485,6 +485,13 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
         s.text_of(".ag-tooltip").filter(|t| !t.is_empty())
     });
     assert_eq!(tip, "Must be a valid email address");
+    // Clicking a row says why it is invalid, cell by cell.
+    s.click(&s.find("[data-testid=\"grid\"] .ag-row[row-index=\"2\"] [col-id=\"plan\"]"));
+    let why = s.wait("the row's reasons", || {
+        s.text_of("[data-testid=\"row-errors\"]")
+            .filter(|t| !t.is_empty())
+    });
+    assert_eq!(why, "Row 3: plan Not one of the options: free, team");
     let shots = hookgrid_tests::desktop::screenshots();
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     d.screenshot(&shots.join("desktop-errors.png"));

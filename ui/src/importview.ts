@@ -13,7 +13,7 @@ import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
 import { type Filters, noFilters, sameView, sortFrom, toView } from "./filters";
 import { badge, count, received, rows } from "./format";
-import { BLOCK, Grid, datasource } from "./grid";
+import { BLOCK, Grid, type Row, datasource, rowErrors } from "./grid";
 
 /** What an open import asks of the core: its pages, and its details. */
 export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig">;
@@ -45,6 +45,8 @@ export class ImportView {
   private title = h("div", { class: "import-title" });
   private counts = h("div", { class: "counts", testid: "row-counts", "aria-live": "polite" });
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
+  /** The focused row's errors, one line per failing cell. */
+  private rowStrip = h("div", { class: "row-errors", testid: "row-errors", "aria-live": "polite" });
   private search: HTMLInputElement;
   private sql: HTMLInputElement;
   private rowButtons = new Map<RowSet, HTMLButtonElement>();
@@ -105,7 +107,7 @@ export class ImportView {
       },
     });
     const gridHost = h("div", { class: "grid-host", testid: "grid" });
-    this.grid = new Grid(gridHost);
+    this.grid = new Grid(gridHost, (row) => this.showRowErrors(row));
     this.details = new DetailsPanel(api, batch.event);
     this.errors = new ErrorsPanel(api, batch.event, {
       pick: (errors) => void this.apply({ ...this.filters, errors: errors ?? undefined }),
@@ -142,6 +144,7 @@ export class ImportView {
       ),
       this.details.root,
       this.errors.root,
+      this.rowStrip,
       this.error,
       this.counts,
       gridHost,
@@ -245,6 +248,22 @@ export class ImportView {
     } else {
       this.grid.api.setGridOption("datasource", source);
     }
+  }
+
+  /** Says why the focused row is invalid (nothing when it breaks no rule). */
+  private showRowErrors(row: Row | undefined): void {
+    const problems = rowErrors(row, this.columns.length);
+    if (!this.explained || row === undefined || problems.length === 0) {
+      replace(this.rowStrip);
+      return;
+    }
+    const at = this.columns.findIndex((c) => c.name === "_row");
+    const n = typeof row[at] === "number" ? (row[at] as number) + 1 : null;
+    replace(
+      this.rowStrip,
+      h("strong", {}, n === null ? "This row: " : `Row ${count(n)}: `),
+      ...problems.flatMap((p, i) => [i > 0 ? " · " : "", h("b", {}, p.column), ` ${p.message}`]),
+    );
   }
 
   private showError(e: unknown): void {
