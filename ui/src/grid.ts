@@ -149,7 +149,7 @@ export class Grid {
   /** Where `_valid` is in a row, for the row tint. */
   private validAt = -1;
 
-  /** `onFocus` hears of the row a cell was focused in (click or keyboard). */
+  /** `onFocus` hears of the row a cell was clicked in. */
   constructor(host: HTMLElement, onFocus: (row: Row | undefined) => void = () => undefined) {
     const invalid = (row: Row | undefined) => row !== undefined && this.validAt >= 0 && row[this.validAt] === false;
     this.api = createGrid<Row>(host, {
@@ -174,10 +174,7 @@ export class Grid {
       },
       overlayNoRowsTemplate: "<span>No rows match this view.</span>",
       overlayLoadingTemplate: "<span>Loading rows…</span>",
-      onCellFocused: (e) => {
-        const index = e.rowIndex;
-        onFocus(index === null || index === undefined ? undefined : this.api.getDisplayedRowAtIndex(index)?.data);
-      },
+      onCellClicked: (e) => onFocus(e.data),
     });
   }
 

@@ -45,7 +45,7 @@ export class ImportView {
   private title = h("div", { class: "import-title" });
   private counts = h("div", { class: "counts", testid: "row-counts", "aria-live": "polite" });
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
-  /** The focused row's errors, one line per failing cell. */
+  /** The clicked row's errors, one line per failing cell. */
   private rowStrip = h("div", { class: "row-errors", testid: "row-errors", "aria-live": "polite" });
   private search: HTMLInputElement;
   private sql: HTMLInputElement;
@@ -250,7 +250,7 @@ export class ImportView {
     }
   }
 
-  /** Says why the focused row is invalid (nothing when it breaks no rule). */
+  /** Says why the clicked row is invalid (nothing when it breaks no rule). */
   private showRowErrors(row: Row | undefined): void {
     const problems = rowErrors(row, this.columns.length);
     if (!this.explained || row === undefined || problems.length === 0) {
