@@ -339,8 +339,8 @@ fn cli_errors_exit_non_zero_with_one_clear_line() {
         "1"
     );
     assert!(
-        one_line(ws.fail(&["export", "--batch", "ev-y", "--out", "x.xlsx"]))
-            .contains(".csv or .parquet")
+        one_line(ws.fail(&["export", "--batch", "ev-y", "--out", "x.xls"]))
+            .contains("use a .csv, .parquet or .xlsx file name")
     );
 }
 
