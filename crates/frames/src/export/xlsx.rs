@@ -41,10 +41,12 @@ pub(super) fn write(
     let bad = Format::new()
         .set_background_color(Color::RGB(0xF8B4B4))
         .set_font_color(Color::RGB(0x9B1C1C));
-    let columns: Vec<&Column> = shown
+    // One sequential iterator per column: far cheaper than looking each cell up.
+    let columns: Vec<Series> = shown
         .iter()
-        .map(|name| df.column(name))
+        .map(|name| Ok(df.column(name)?.as_materialized_series().rechunk()))
         .collect::<PolarsResult<_>>()?;
+    let mut values: Vec<_> = columns.iter().map(Series::iter).collect();
     for (c, name) in shown.iter().enumerate() {
         sheet
             .write_string_with_format(0, c as u16, name.as_str(), &header)
@@ -62,7 +64,8 @@ pub(super) fn write(
             (Some(marks), Some(row)) => marks.get(&row).map_or(&[], Vec::as_slice),
             _ => &[],
         };
-        for (c, column) in columns.iter().enumerate() {
+        for (c, column) in values.iter_mut().enumerate() {
+            let value = column.next().unwrap_or(AnyValue::Null);
             let messages: Vec<&str> = failing
                 .iter()
                 .filter(|(col, _)| col == shown[c].as_str())
@@ -75,7 +78,7 @@ pub(super) fn write(
             } else {
                 None
             };
-            cell(sheet, r, c as u16, &column.get(i)?, format).map_err(xlsx)?;
+            cell(sheet, r, c as u16, &value, format).map_err(xlsx)?;
             if !messages.is_empty() {
                 sheet
                     .insert_note(
