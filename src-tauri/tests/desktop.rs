@@ -502,7 +502,10 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
         (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("1 of 3 rows match"))
             .then_some(())
     });
-    assert_eq!(marked(0, "plan"), json!([true, "gold"]));
+    // The count comes with the first block; the grid draws it a moment later.
+    s.wait("the row with a bad plan drawn first", || {
+        (marked(0, "plan") == json!([true, "gold"])).then_some(())
+    });
     s.click(&s.testid("errors-clear"));
     s.wait("every row again", || {
         (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("3 rows")).then_some(())
