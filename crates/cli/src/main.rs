@@ -21,14 +21,31 @@ fn open(dir: &DataDirArg) -> hookgrid::Result<Hookgrid> {
 }
 
 fn main() -> ExitCode {
+    quiet_panics();
     let cli = Cli::parse();
-    match run(cli) {
+    let outcome = std::panic::catch_unwind(|| run(cli)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown failure");
+        Err(hookgrid::Error::Internal(message.to_owned()))
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}{}", hint(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Polars evaluates on its own threads and re-raises their panics where the facade turns them
+/// into errors; the default report (a backtrace per thread) would break the one-line promise.
+/// Anything else that panics is caught in `main` and said in one line.
+fn quiet_panics() {
+    // Logged where there is a log (`serve`); silent for one-shot commands.
+    std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
 }
 
 /// What to do next, in this command's words, for the errors where there is something to do.

@@ -295,6 +295,19 @@ fn cli_errors_exit_non_zero_with_one_clear_line() {
         &server.url,
         payload("ev-y", "b-y", 1, 1, json!([{"a": 1}]), json!([])),
     );
+    // Text that is not a number, in a column a filter casts: Polars panics evaluating it.
+    post(
+        &client,
+        &server.url,
+        payload(
+            "ev-z",
+            "b-z",
+            1,
+            1,
+            json!([{"seats": "5"}, {"seats": "lots"}]),
+            json!([]),
+        ),
+    );
 
     let one_line = |stderr: String| {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
@@ -319,6 +332,19 @@ fn cli_errors_exit_non_zero_with_one_clear_line() {
     assert!(
         one_line(ws.fail(&["rows", "--batch", "ev-y", "--where", "b = 1"]))
             .contains("no column named \"b\"")
+    );
+    let cast = ws.output(&[
+        "rows",
+        "--batch",
+        "b-z",
+        "--where",
+        "CAST(seats AS INTEGER) > 10",
+    ]);
+    assert_eq!(cast.status.code(), Some(1), "an error, not a panic (101)");
+    let said = one_line(String::from_utf8_lossy(&cast.stderr).into_owned());
+    assert!(
+        said.starts_with("error: the filter cannot be applied: conversion from `str` to `i32` failed in column 'seats'"),
+        "{said}"
     );
     let out = ws.path().join("x.csv");
     let out = out.to_str().expect("path");

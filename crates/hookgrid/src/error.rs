@@ -117,3 +117,57 @@ pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Err
     let path = path.into();
     move |source| Error::Io { path, source }
 }
+
+/// Runs `work`, turning a panic inside it (Polars panics on some expressions it cannot
+/// evaluate, e.g. a strict cast of text that is not a number) into an error with a kind, so
+/// no panic reaches a user. The message is Polars' innermost one when it has one.
+pub(crate) fn contained<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let text = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown failure");
+            Err(Error::Frames(FramesError::Filter(innermost(text))))
+        }
+    }
+}
+
+/// `…ErrString("conversion from `str` to `i32` failed …")…` (quotes escaped once more when
+/// the panic crossed a thread) → the quoted message.
+fn innermost(text: &str) -> String {
+    const OPEN: &str = "ErrString(";
+    let Some(start) = text.find(OPEN) else {
+        return text.to_owned();
+    };
+    let rest = text[start + OPEN.len()..].trim_start_matches(['\\', '"']);
+    let end = [rest.find("\\\")"), rest.find("\")")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
+    rest[..end].replace("\\\\\\\"", "\"").replace("\\\"", "\"")
+}
+
+#[cfg(test)]
+mod contained_tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_with_polars_own_words() {
+        let plain = r#"ExprContext { error: InvalidOperation(ErrString("conversion from `str` to `i32` failed in column 'seats' for 1 out of 2 values: [\"lots\"]")), expr: ErrString("x") }"#;
+        let crossed = r#"JoinError::Panic(Id(7), "called `Result::unwrap()`: InvalidOperation(ErrString(\"conversion from `str` to `i32` failed in column 'seats' for 1 out of 2 values: [\\\"lots\\\"]\")), expr: ErrString(\"x\")")"#;
+        let want = "conversion from `str` to `i32` failed in column 'seats' for 1 out of 2 values: [\"lots\"]";
+        assert_eq!(innermost(plain), want);
+        assert_eq!(innermost(crossed), want);
+        assert_eq!(innermost("something else"), "something else");
+        let err = contained::<()>(|| panic!("{crossed}")).expect_err("contained");
+        assert_eq!(err.kind(), "bad_filter");
+        assert_eq!(
+            err.to_string(),
+            format!("the filter cannot be applied: {want}")
+        );
+    }
+}

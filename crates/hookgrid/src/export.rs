@@ -45,6 +45,16 @@ impl Hookgrid {
         out: &Path,
         settings: ExportSettings,
     ) -> Result<u64> {
+        crate::error::contained(|| self.export_view(batch, view, out, settings))
+    }
+
+    fn export_view(
+        &self,
+        batch: &Batch,
+        view: &View,
+        out: &Path,
+        settings: ExportSettings,
+    ) -> Result<u64> {
         if batch.status == BatchStatus::Incomplete && !settings.allow_incomplete {
             return Err(Error::Incomplete {
                 batch: batch.batch.clone(),

@@ -59,11 +59,13 @@ impl Hookgrid {
     pub fn page(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
         let (frame, _) = self.core.frame(batch)?;
         let error_rows = self.core.error_rows(batch, view)?;
-        Ok(hookgrid_frames::page::page(
-            view.apply_with(frame, error_rows)?,
-            offset,
-            limit,
-        )?)
+        crate::error::contained(|| {
+            Ok(hookgrid_frames::page::page(
+                view.apply_with(frame, error_rows)?,
+                offset,
+                limit,
+            )?)
+        })
     }
 
     /// One page of a view over an import, for a client that pages through it many times (the
@@ -72,6 +74,10 @@ impl Hookgrid {
     /// first page of an import not yet held is read straight from its file while the import
     /// loads in the background.
     pub fn browse(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
+        crate::error::contained(|| self.browse_held(batch, view, offset, limit))
+    }
+
+    fn browse_held(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
         if view.errors.is_some() {
             // Rows with errors come from the configuration's derived file, not the held frame.
             return self.page(batch, view, offset, limit);
