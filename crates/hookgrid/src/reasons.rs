@@ -1,19 +1,19 @@
-//! Why rows are invalid: importer configurations, which import each applies to, and every
-//! cell's errors under it, computed once per import and configuration and kept as a derived
-//! file beside the import's Parquet (`<key>.errors-<hash>.parquet`: `_row`, `rule`, `valid`).
+//! Why rows are invalid: importer configurations, which import each applies to, and what
+//! their rules say of an import's rows (each cell's errors are in [`derived`]).
+
+mod derived;
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
-use hookgrid_frames::{IntoLazy, Typing, store};
 use hookgrid_ledger::{ConfigChoice, ConfigScope, StoredConfig};
-use hookgrid_rules::{Config, Problem, RuleInfo};
-use polars::prelude::*;
+use hookgrid_rules::{Config, Problem};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::{Batch, BatchStatus, Core, Error, Hookgrid, Result, View};
+use crate::{Batch, Core, Error, Hookgrid, Result, View};
+
+use derived::RowErrors;
+pub(crate) use derived::{Explained, remove_errors_files};
 
 /// One validator of the configuration and how many rows it flags in an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -143,19 +143,6 @@ fn skipped(config: &Config) -> Vec<SkippedValidator> {
         .collect()
 }
 
-/// The errors of one import under one configuration, as `(_row, rule)` pairs sorted by row.
-#[derive(Debug)]
-pub(crate) struct RowErrors {
-    key: hookgrid_ledger::EventKey,
-    config: (i64, String),
-    rules: Vec<RuleInfo>,
-    pairs: Vec<(i64, u32)>,
-}
-
-/// The last import's [`RowErrors`], so the grid's pages need no file read.
-#[derive(Debug, Default)]
-pub(crate) struct Explained(std::sync::Mutex<Option<std::sync::Arc<RowErrors>>>);
-
 impl Hookgrid {
     /// Adds an importer configuration (the settings object or its `fields` array), or replaces
     /// the one with that name. Refused, and nothing stored, when it is not a configuration.
@@ -213,17 +200,21 @@ impl Hookgrid {
             })
     }
 
+    /// Every configuration, read, as shown.
+    pub fn config_views(&self) -> Result<Vec<ConfigView>> {
+        self.configs()?
+            .iter()
+            .map(|c| self.config(&c.name).map(|d| d.view()))
+            .collect()
+    }
+
     /// Why the import's rows are invalid, under the configuration that applies to it; `None`
     /// when none does. The first call per import and configuration checks every cell; later
     /// ones read the derived file.
     pub fn errors(&self, batch: &Batch) -> Result<Option<ErrorSummary>> {
-        let Some((stored, choice)) = self.core.ledger.config_for(batch)? else {
+        let Some((known, choice)) = self.core.row_errors(batch)? else {
             return Ok(None);
         };
-        let config = Config::parse(stored.body.as_bytes())
-            .map_err(|e| Error::BadConfig(format!("{}: {e}", stored.name)))?;
-        let errors = self.core.cell_errors(batch, &stored, &config)?;
-        let rules = hookgrid_rules::rules(&config);
         let (frame, _) = self.core.frame(batch)?;
         let schema = frame
             .clone()
@@ -234,16 +225,7 @@ impl Hookgrid {
             .map(|n| n.to_string())
             .filter(|n| !hookgrid_frames::META_COLUMNS.contains(&n.as_str()))
             .collect();
-        summarise(
-            stored.name,
-            choice,
-            &config,
-            rules,
-            &errors,
-            batch,
-            &columns,
-        )
-        .map(Some)
+        Ok(Some(summarise(&known, choice, batch, &columns)))
     }
 }
 
@@ -260,17 +242,14 @@ impl Hookgrid {
     /// The errors of the rows `rows` (`_row` values), row by row in the order given; `None`
     /// when no configuration applies.
     pub fn row_errors(&self, batch: &Batch, rows: &[i64]) -> Result<Option<Vec<Vec<CellProblem>>>> {
-        let Some(known) = self.core.errors_by_rule(batch)? else {
+        let Some((known, _)) = self.core.row_errors(batch)? else {
             return Ok(None);
         };
         Ok(Some(
             rows.iter()
                 .map(|row| {
-                    let from = known.pairs.partition_point(|(r, _)| r < row);
-                    known.pairs[from..]
-                        .iter()
-                        .take_while(|(r, _)| r == row)
-                        .filter_map(|(_, rule)| known.rules.get(*rule as usize))
+                    known
+                        .of_row(*row)
                         .map(|r| CellProblem {
                             column: r.column.clone(),
                             validator: r.validator.clone(),
@@ -307,80 +286,20 @@ pub(crate) fn errors_text(problems: &[CellProblem]) -> String {
 }
 
 impl Core {
-    /// The configuration's rules and every `(_row, rule)` error, sorted by row; `None` when no
-    /// configuration applies. The last import's are kept in memory.
-    pub(crate) fn errors_by_rule(
-        &self,
-        batch: &Batch,
-    ) -> Result<Option<std::sync::Arc<RowErrors>>> {
-        let Some((stored, _)) = self.ledger.config_for(batch)? else {
-            return Ok(None);
-        };
-        let version = (stored.id, stored.added_at.clone());
-        let mut held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(known) = held.as_ref()
-            && known.key == batch.key
-            && known.config == version
-            && batch.status == BatchStatus::Complete
-        {
-            return Ok(Some(known.clone()));
-        }
-        let config = Config::parse(stored.body.as_bytes())
-            .map_err(|e| Error::BadConfig(format!("{}: {e}", stored.name)))?;
-        let df = self.cell_errors(batch, &stored, &config)?;
-        let polars = |e: PolarsError| Error::Frames(e.into());
-        let rows = df
-            .column("_row")
-            .and_then(|c| c.i64().cloned())
-            .map_err(polars)?;
-        let rule = df
-            .column("rule")
-            .and_then(|c| c.u32().cloned())
-            .map_err(polars)?;
-        let known = std::sync::Arc::new(RowErrors {
-            key: batch.key,
-            config: version,
-            rules: hookgrid_rules::rules(&config),
-            pairs: rows
-                .into_no_null_iter()
-                .zip(rule.into_no_null_iter())
-                .collect(),
-        });
-        *held = Some(known.clone());
-        Ok(Some(known))
-    }
-
-    /// Computes and keeps the errors of a complete import under the configuration that
-    /// applies to it, if any (the worker, once the import's file is written).
-    pub(crate) fn prepare_errors(&self, batch: &Batch) {
-        let started = std::time::Instant::now();
-        match self.errors_by_rule(batch) {
-            Ok(None) => {}
-            Ok(Some(known)) => tracing::info!(
-                event = %batch.event,
-                "checked {} rows: {} cell errors in {} ms",
-                batch.rows(),
-                known.pairs.len(),
-                started.elapsed().as_millis()
-            ),
-            Err(e) => tracing::warn!(event = %batch.event, "cannot check the rows: {e}"),
-        }
-    }
-
     /// Each failing cell's column and message by `_row`, for a spreadsheet; `None` when no
     /// configuration applies.
     pub(crate) fn cell_marks(
         &self,
         batch: &Batch,
     ) -> Result<Option<hookgrid_frames::export::xlsx::CellMarks>> {
-        let Some(known) = self.errors_by_rule(batch)? else {
+        let Some((known, _)) = self.row_errors(batch)? else {
             return Ok(None);
         };
         let mut marks = hookgrid_frames::export::xlsx::CellMarks::new();
-        for (row, rule) in &known.pairs {
-            if let Some(r) = known.rules.get(*rule as usize) {
+        for f in &known.flagged {
+            if let Some(r) = known.rules.get(f.rule as usize) {
                 marks
-                    .entry(*row)
+                    .entry(f.row)
                     .or_default()
                     .push((r.column.clone(), r.message.clone()));
             }
@@ -393,7 +312,7 @@ impl Core {
         let Some(wanted) = &view.errors else {
             return Ok(None);
         };
-        let known = self.errors_by_rule(batch)?.ok_or_else(|| Error::NoConfig {
+        let (known, _) = self.row_errors(batch)?.ok_or_else(|| Error::NoConfig {
             batch: batch.batch.clone(),
         })?;
         let rules = &known.rules;
@@ -412,147 +331,70 @@ impl Core {
             }));
         }
         let mut rows: Vec<i64> = known
-            .pairs
+            .flagged
             .iter()
-            .filter(|(_, rule)| {
+            .filter(|f| {
                 wanted
                     .column
                     .as_ref()
-                    .is_none_or(|c| rules.get(*rule as usize).is_some_and(|r| &r.column == c))
+                    .is_none_or(|c| rules.get(f.rule as usize).is_some_and(|r| &r.column == c))
             })
-            .map(|(row, _)| *row)
+            .map(|f| f.row)
             .collect();
         rows.dedup();
         Ok(Some(rows))
     }
-
-    /// Every failing cell of `batch` under `config`: `_row`, `rule`, `valid`. Read from the
-    /// derived file when it is there for this configuration; else computed (and kept when the
-    /// import is complete).
-    pub(crate) fn cell_errors(
-        &self,
-        batch: &Batch,
-        stored: &StoredConfig,
-        config: &Config,
-    ) -> Result<DataFrame> {
-        let path = self.errors_path(batch, stored);
-        if batch.status == BatchStatus::Complete
-            && let Ok(df) = store::scan(&path).and_then(|f| Ok(f.collect()?))
-        {
-            return Ok(df);
-        }
-        let frame = hookgrid_frames::frame_with(self.parts(batch, Vec::new())?, Typing::Json)?;
-        let report = hookgrid_rules::check(config, &frame);
-        let valid = frame
-            .column("_valid")
-            .and_then(|c| c.bool().cloned())
-            .map_err(hookgrid_frames::FramesError::from)?;
-        let rows: Vec<i64> = report.errors.iter().map(|e| i64::from(e.row)).collect();
-        let rule: Vec<u32> = report.errors.iter().map(|e| e.rule).collect();
-        let flags: Vec<bool> = report
-            .errors
-            .iter()
-            .map(|e| valid.get(e.row as usize).unwrap_or(false))
-            .collect();
-        let mut df = DataFrame::new(
-            rows.len(),
-            vec![
-                Column::new("_row".into(), rows),
-                Column::new("rule".into(), rule),
-                Column::new("valid".into(), flags),
-            ],
-        )
-        .map_err(hookgrid_frames::FramesError::from)?;
-        if batch.status == BatchStatus::Complete {
-            remove_errors_files(&self.dir.batches(), batch.key.0, Some(&path));
-            store::write(&mut df, &path)?;
-        }
-        Ok(df)
-    }
-
-    fn errors_path(&self, batch: &Batch, stored: &StoredConfig) -> PathBuf {
-        let hash = Sha256::digest(stored.body.as_bytes());
-        let short: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
-        self.dir
-            .batches()
-            .join(format!("{}.errors-{short}.parquet", batch.key.0))
-    }
 }
 
-/// Removes an import's derived errors files, all of them or all but `keep`.
-pub(crate) fn remove_errors_files(dir: &Path, key: i64, keep: Option<&Path>) {
-    let prefix = format!("{key}.errors-");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let ours = entry.file_name().to_string_lossy().starts_with(&prefix);
-        if ours && keep != Some(path.as_path()) {
-            let _ = std::fs::remove_file(&path);
-        }
-    }
-}
-
+/// The summary of an import's errors: rows per rule, and what the rules do not explain.
 fn summarise(
-    config_name: String,
+    known: &RowErrors,
     choice: ConfigChoice,
-    config: &Config,
-    rules: Vec<RuleInfo>,
-    errors: &DataFrame,
     batch: &Batch,
     columns: &[String],
-) -> Result<ErrorSummary> {
-    let polars = |e: PolarsError| Error::Frames(e.into());
-    let rule = errors
-        .column("rule")
-        .and_then(|c| c.u32().cloned())
-        .map_err(polars)?;
-    let mut counts = vec![0u64; rules.len()];
-    for r in rule.into_no_null_iter() {
-        if let Some(n) = counts.get_mut(r as usize) {
+) -> ErrorSummary {
+    let mut counts = vec![0u64; known.rules.len()];
+    let (mut rows_with_errors, mut flagged_valid) = (0u64, 0u64);
+    let mut last = None;
+    for f in &known.flagged {
+        if let Some(n) = counts.get_mut(f.rule as usize) {
             *n += 1;
         }
+        if last != Some(f.row) {
+            last = Some(f.row);
+            rows_with_errors += 1;
+            flagged_valid += u64::from(f.valid);
+        }
     }
-    let by_row = errors
-        .clone()
-        .lazy()
-        .group_by([col("_row")])
-        .agg([col("valid").first()])
-        .collect()
-        .map_err(polars)?;
-    let valid_flags = by_row
-        .column("valid")
-        .and_then(|c| c.bool().cloned())
-        .map_err(polars)?;
-    let flagged_valid = valid_flags.sum().unwrap_or(0) as u64;
-    let rows_with_errors = by_row.height() as u64;
-    let explained_invalid = rows_with_errors - flagged_valid;
-    let mut counted: Vec<RuleCount> = rules
-        .into_iter()
+    let mut counted: Vec<RuleCount> = known
+        .rules
+        .iter()
         .zip(counts)
         .map(|(r, rows)| RuleCount {
-            column: r.column,
-            label: r.label,
-            validator: r.validator,
-            message: r.message,
+            column: r.column.clone(),
+            label: r.label.clone(),
+            validator: r.validator.clone(),
+            message: r.message.clone(),
             rows,
         })
         .collect();
     // The rules catching most rows first; equal counts keep the configuration's order.
     counted.sort_by_key(|r| std::cmp::Reverse(r.rows));
-    let known: HashSet<&str> = config.fields.iter().map(|f| f.key.as_str()).collect();
+    let config = &known.config;
+    let fields: HashSet<&str> = config.fields.iter().map(|f| f.key.as_str()).collect();
     let present: HashSet<&str> = columns.iter().map(String::as_str).collect();
-    Ok(ErrorSummary {
-        config: config_name,
+    ErrorSummary {
+        config: known.name.clone(),
         choice,
         rules: counted,
         rows_with_errors,
-        unexplained_invalid: batch.invalid.saturating_sub(explained_invalid),
+        unexplained_invalid: batch
+            .invalid
+            .saturating_sub(rows_with_errors - flagged_valid),
         flagged_valid,
         unknown_columns: columns
             .iter()
-            .filter(|c| !known.contains(c.as_str()))
+            .filter(|c| !fields.contains(c.as_str()))
             .cloned()
             .collect(),
         missing_fields: config
@@ -561,20 +403,6 @@ fn summarise(
             .filter(|f| !present.contains(f.key.as_str()))
             .map(|f| f.key.clone())
             .collect(),
-        skipped: config
-            .problems
-            .iter()
-            .map(
-                |Problem {
-                     field,
-                     validator,
-                     message,
-                 }| SkippedValidator {
-                    field: field.clone(),
-                    validator: validator.clone(),
-                    message: message.clone(),
-                },
-            )
-            .collect(),
-    })
+        skipped: skipped(config),
+    }
 }

@@ -1,0 +1,197 @@
+//! Every cell's errors under a configuration: computed from the rows as sent, kept as a
+//! derived file beside the import's Parquet (`<key>.errors-<hash>.parquet`: `_row`, `rule`,
+//! `valid`; `<hash>` names the configuration's text, so a changed one is computed again), and
+//! the last import's held in memory so the grid's pages read no file.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use hookgrid_frames::{Typing, store};
+use hookgrid_ledger::{ConfigChoice, EventKey, StoredConfig};
+use hookgrid_rules::{Config, RuleInfo};
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::{Batch, BatchStatus, Core, Error, Result};
+
+/// One import's errors under one configuration.
+#[derive(Debug)]
+pub(crate) struct RowErrors {
+    key: EventKey,
+    /// [`version`] of the configuration these were computed under.
+    version: String,
+    pub(crate) name: String,
+    pub(crate) config: Config,
+    /// What [`Flagged::rule`] indexes.
+    pub(crate) rules: Vec<RuleInfo>,
+    /// Sorted by row, then rule.
+    pub(crate) flagged: Vec<Flagged>,
+}
+
+/// One failing cell.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Flagged {
+    pub(crate) row: i64,
+    pub(crate) rule: u32,
+    /// Whether Flatfile marked the row valid.
+    pub(crate) valid: bool,
+}
+
+impl RowErrors {
+    /// The failing cells of row `row`.
+    pub(crate) fn of_row(&self, row: i64) -> impl Iterator<Item = &RuleInfo> {
+        let from = self.flagged.partition_point(|f| f.row < row);
+        self.flagged[from..]
+            .iter()
+            .take_while(move |f| f.row == row)
+            .filter_map(|f| self.rules.get(f.rule as usize))
+    }
+}
+
+/// The last import's [`RowErrors`].
+#[derive(Debug, Default)]
+pub(crate) struct Explained(Mutex<Option<Arc<RowErrors>>>);
+
+/// A configuration's identity for derived files: a short hash of its text.
+fn version(stored: &StoredConfig) -> String {
+    Sha256::digest(stored.body.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Core {
+    /// The errors of `batch` under the configuration that applies to it, and why it applies;
+    /// `None` when none does. Held in memory, else read from the derived file, else computed.
+    pub(crate) fn row_errors(
+        &self,
+        batch: &Batch,
+    ) -> Result<Option<(Arc<RowErrors>, ConfigChoice)>> {
+        let Some((stored, choice)) = self.ledger.config_for(batch)? else {
+            return Ok(None);
+        };
+        let version = version(&stored);
+        let mut held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = held.as_ref()
+            && known.key == batch.key
+            && known.version == version
+            && batch.status == BatchStatus::Complete
+        {
+            return Ok(Some((known.clone(), choice)));
+        }
+        let config = Config::parse(stored.body.as_bytes())
+            .map_err(|e| Error::BadConfig(format!("{}: {e}", stored.name)))?;
+        let known = Arc::new(RowErrors {
+            key: batch.key,
+            flagged: self.flagged(batch, &config, &version)?,
+            rules: hookgrid_rules::rules(&config),
+            version,
+            name: stored.name,
+            config,
+        });
+        *held = Some(known.clone());
+        Ok(Some((known, choice)))
+    }
+
+    /// Computes and keeps the errors of a complete import under the configuration that
+    /// applies to it, if any (the worker, once the import's file is written).
+    pub(crate) fn prepare_errors(&self, batch: &Batch) {
+        let started = std::time::Instant::now();
+        match self.row_errors(batch) {
+            Ok(None) => {}
+            Ok(Some((known, _))) => tracing::info!(
+                event = %batch.event,
+                "checked {} rows: {} cell errors in {} ms",
+                batch.rows(),
+                known.flagged.len(),
+                started.elapsed().as_millis()
+            ),
+            Err(e) => tracing::warn!(event = %batch.event, "cannot check the rows: {e}"),
+        }
+    }
+
+    /// Every failing cell of `batch`: read from the derived file for this configuration when
+    /// it is there, else computed (and kept when the import is complete).
+    fn flagged(&self, batch: &Batch, config: &Config, version: &str) -> Result<Vec<Flagged>> {
+        let path = self.errors_path(batch, version);
+        if batch.status == BatchStatus::Complete
+            && let Ok(df) = store::scan(&path).and_then(|f| Ok(f.collect()?))
+            && let Ok(flagged) = from_frame(&df)
+        {
+            return Ok(flagged);
+        }
+        let frame = hookgrid_frames::frame_with(self.parts(batch, Vec::new())?, Typing::Json)?;
+        let valid = frame
+            .column("_valid")
+            .and_then(|c| c.bool().cloned())
+            .map_err(hookgrid_frames::FramesError::from)?;
+        let flagged: Vec<Flagged> = hookgrid_rules::check(config, &frame)
+            .errors
+            .iter()
+            .map(|e| Flagged {
+                row: i64::from(e.row),
+                rule: e.rule,
+                valid: valid.get(e.row as usize).unwrap_or(false),
+            })
+            .collect();
+        if batch.status == BatchStatus::Complete {
+            let mut df = to_frame(&flagged).map_err(hookgrid_frames::FramesError::from)?;
+            remove_errors_files(&self.dir.batches(), batch.key.0, Some(&path));
+            store::write(&mut df, &path)?;
+        }
+        Ok(flagged)
+    }
+
+    fn errors_path(&self, batch: &Batch, version: &str) -> PathBuf {
+        self.dir
+            .batches()
+            .join(format!("{}.errors-{version}.parquet", batch.key.0))
+    }
+}
+
+fn to_frame(flagged: &[Flagged]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        flagged.len(),
+        vec![
+            Column::new(
+                "_row".into(),
+                flagged.iter().map(|f| f.row).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "rule".into(),
+                flagged.iter().map(|f| f.rule).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "valid".into(),
+                flagged.iter().map(|f| f.valid).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+fn from_frame(df: &DataFrame) -> PolarsResult<Vec<Flagged>> {
+    let rows = df.column("_row")?.i64()?;
+    let rules = df.column("rule")?.u32()?;
+    let valid = df.column("valid")?.bool()?;
+    Ok(rows
+        .into_no_null_iter()
+        .zip(rules.into_no_null_iter())
+        .zip(valid.iter().map(|v| v.unwrap_or(false)))
+        .map(|((row, rule), valid)| Flagged { row, rule, valid })
+        .collect())
+}
+
+/// Removes an import's derived errors files, all of them or all but `keep`.
+pub(crate) fn remove_errors_files(dir: &Path, key: i64, keep: Option<&Path>) {
+    let prefix = format!("{key}.errors-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = entry.file_name().to_string_lossy().starts_with(&prefix);
+        if ours && keep != Some(path.as_path()) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
