@@ -110,25 +110,21 @@ fn summary_json(c: &StoredConfig) -> serde_json::Value {
 
 fn show(d: &ConfigDetails) {
     println!("{} ({})", d.stored.name, applies_to(&d.stored));
-    for f in &d.config.fields {
-        let validators: Vec<&str> = f.validators.iter().map(|v| v.name.as_str()).collect();
+    let view = d.view();
+    for f in &view.fields {
         let label = if f.label == f.key {
             String::new()
         } else {
             format!(" \"{}\"", f.label)
         };
-        println!(
-            "  {}{label} ({}): {}",
-            f.key,
-            format!("{:?}", f.kind).to_lowercase(),
-            if validators.is_empty() {
-                "no validators".to_owned()
-            } else {
-                validators.join(", ")
-            }
-        );
+        let validators = if f.validators.is_empty() {
+            "no validators".to_owned()
+        } else {
+            f.validators.join(", ")
+        };
+        println!("  {}{label} ({}): {validators}", f.key, f.kind);
     }
-    for p in &d.config.problems {
+    for p in &view.skipped {
         println!("  skipped: {} / {}: {}", p.field, p.validator, p.message);
     }
 }

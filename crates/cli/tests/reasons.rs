@@ -353,6 +353,12 @@ fn an_importer_configuration_explains_every_invalid_row_it_can() {
         "contacts"
     );
 
+    let text = ws.run(&["schema", "show", "contacts"]);
+    assert!(
+        text.contains("  email \"Email\" (string): required, regex_matches")
+            && text.contains("  plan \"Plan\" (select): select"),
+        "{text}"
+    );
     let shown = ws.json(&["schema", "show", "contacts", "--json"]);
     assert_eq!(shown["is_default"], true);
     assert_eq!(shown["fields"][1]["type"], "select");

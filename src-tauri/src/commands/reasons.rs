@@ -1,7 +1,7 @@
 //! Why rows are invalid: the importer configurations, and an import's errors under the one
 //! that applies to it.
 
-use hookgrid::{ConfigScope, ConfigView, ErrorSummary};
+use hookgrid::{ConfigScope, ConfigView, ErrorSummary, Hookgrid};
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -12,13 +12,7 @@ use crate::state::AppState;
 /// Every configuration, with its fields and validators.
 #[tauri::command]
 pub async fn list_configs(state: State<'_, AppState>) -> IpcResult<Vec<ConfigView>> {
-    blocking(&state, |h| {
-        h.configs()?
-            .iter()
-            .map(|c| h.config(&c.name).map(|d| d.view()))
-            .collect()
-    })
-    .await
+    blocking(&state, Hookgrid::config_views).await
 }
 
 /// Adds a configuration (or replaces the one with that name): for imports with schema id
