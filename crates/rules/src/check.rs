@@ -86,28 +86,31 @@ struct Cells<'a> {
 
 impl<'a> Cells<'a> {
     fn iter(&self) -> Box<dyn Iterator<Item = Sent<'a>> + 'a> {
-        let Some(column) = self.column else {
-            return Box::new(std::iter::repeat_n(Sent::Null, self.height));
+        let nulls = || -> Box<dyn Iterator<Item = Sent<'a>> + 'a> {
+            Box::new(std::iter::repeat_n(Sent::Null, self.height))
         };
+        let Some(column) = self.column else {
+            return nulls();
+        };
+        // A column of nulls, or a type the frame builder does not make, holds no values.
         match column.dtype() {
-            DataType::String => match column.str() {
-                Ok(c) => Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Str))),
-                Err(_) => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
-            },
-            DataType::Int64 => match column.i64() {
-                Ok(c) => Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Int))),
-                Err(_) => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
-            },
-            DataType::Float64 => match column.f64() {
-                Ok(c) => Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Float))),
-                Err(_) => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
-            },
-            DataType::Boolean => match column.bool() {
-                Ok(c) => Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Bool))),
-                Err(_) => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
-            },
-            // A column of nulls, or a type the frame builder does not make.
-            _ => Box::new(std::iter::repeat_n(Sent::Null, self.height)),
+            DataType::String => column.str().map_or_else(
+                |_| nulls(),
+                |c| Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Str))),
+            ),
+            DataType::Int64 => column.i64().map_or_else(
+                |_| nulls(),
+                |c| Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Int))),
+            ),
+            DataType::Float64 => column.f64().map_or_else(
+                |_| nulls(),
+                |c| Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Float))),
+            ),
+            DataType::Boolean => column.bool().map_or_else(
+                |_| nulls(),
+                |c| Box::new(c.iter().map(|v| v.map_or(Sent::Null, Sent::Bool))),
+            ),
+            _ => nulls(),
         }
     }
 }
