@@ -445,6 +445,11 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
         "{}",
         d.logs()
     );
+    let listed = s.text_of("[data-testid=\"config\"]").unwrap_or_default();
+    assert!(listed.contains("contacts · every import"), "{listed}");
+    let shots = hookgrid_tests::desktop::screenshots();
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    d.screenshot(&shots.join("desktop-schemas.png"));
 
     s.click(&s.find(item));
     let lines = s.wait("the reasons", || {
@@ -492,9 +497,22 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
             .filter(|t| !t.is_empty())
     });
     assert_eq!(why, "Row 3: plan Not one of the options: free, team");
-    let shots = hookgrid_tests::desktop::screenshots();
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
     d.screenshot(&shots.join("desktop-errors.png"));
+    // At the window's smallest size the reasons still leave the grid on screen.
+    s.set_window_size(900, 560);
+    s.wait("the page at 900 px", || {
+        (s.script("return window.innerWidth", json!([])) == json!(900)).then_some(())
+    });
+    let grid_top = s.script(
+        "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().top",
+        json!([]),
+    );
+    assert!(
+        grid_top.as_f64().is_some_and(|t| t < 400.0),
+        "the grid starts too low: {grid_top}"
+    );
+    d.screenshot(&shots.join("desktop-errors-min.png"));
+    s.set_window_size(1440, 900);
 
     // A summary line narrows the grid to the rows it flags.
     s.click(&s.all("[data-testid=\"errors-line\"]")[2]);

@@ -18,11 +18,7 @@ export class SchemasView {
   private scope: HTMLSelectElement;
   private schemaId: HTMLInputElement;
 
-  constructor(
-    private api: SchemasApi,
-    /** Told after a configuration is added or removed, so open imports are checked again. */
-    private onChanged: () => void = () => undefined,
-  ) {
+  constructor(private api: SchemasApi) {
     this.name = h("input", { type: "text", testid: "config-name", placeholder: "e.g. contacts", "aria-label": "Name" });
     this.body = h("textarea", {
       class: "config-body",
@@ -82,10 +78,10 @@ export class SchemasView {
     try {
       const saved = await this.api.addConfig(this.name.value.trim(), this.body.value, schema, scope === "default");
       const validators = saved.fields.reduce((n, f) => n + f.validators.length, 0);
-      this.say("done", `Saved “${saved.name}”: ${saved.fields.length} fields, ${validators} validators.${saved.skipped.length > 0 ? ` ${saved.skipped.length} skipped (see below).` : ""}`);
       this.body.value = "";
+      // The list shows it before the message says it is saved.
       await this.load();
-      this.onChanged();
+      this.say("done", `Saved “${saved.name}”: ${saved.fields.length} fields, ${validators} validators.${saved.skipped.length > 0 ? ` ${saved.skipped.length} skipped (see below).` : ""}`);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       const hint = e instanceof CommandError && e.code === "bad_config" ? " Paste the settings object or its fields array, as JSON." : "";
@@ -108,7 +104,6 @@ export class SchemasView {
     try {
       await this.api.removeConfig(name);
       await this.load();
-      this.onChanged();
     } catch (e) {
       this.say("error", `Not removed: ${e instanceof Error ? e.message : String(e)}`);
     }
