@@ -17,8 +17,10 @@ use std::collections::{HashMap, HashSet};
 
 use hookgrid_flatfile::{Rows, Shape, Values};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::Result;
+use crate::from_text::FromText;
 
 /// Meta columns, always first: position in the batch, sequence index, validity.
 pub const META_COLUMNS: [&str; 3] = ["_row", "_part", "_valid"];
@@ -76,14 +78,26 @@ fn unify(a: Kind, b: Kind) -> Kind {
     }
 }
 
+/// A typed batch frame, and which of its data columns were typed from text.
+#[derive(Debug)]
+pub struct Typed {
+    pub frame: DataFrame,
+    pub from_text: FromText,
+}
+
 /// Builds the batch frame, typed. Parts are sorted by number; each part's columns are
 /// released as soon as they are copied, so peak memory stays near one copy of the batch.
-pub fn frame(parts: Vec<PartRows>) -> Result<DataFrame> {
-    frame_with(parts, Typing::Typed)
+pub fn frame(parts: Vec<PartRows>) -> Result<Typed> {
+    let (frame, from_text) = build(parts, Typing::Typed)?;
+    Ok(Typed { frame, from_text })
 }
 
 /// [`frame`] with a choice of [`Typing`].
-pub fn frame_with(mut parts: Vec<PartRows>, typing: Typing) -> Result<DataFrame> {
+pub fn frame_with(parts: Vec<PartRows>, typing: Typing) -> Result<DataFrame> {
+    Ok(build(parts, typing)?.0)
+}
+
+fn build(mut parts: Vec<PartRows>, typing: Typing) -> Result<(DataFrame, FromText)> {
     parts.sort_by_key(|p| p.number);
     let height: usize = parts.iter().map(|p| p.rows.len()).sum();
 
@@ -120,14 +134,20 @@ pub fn frame_with(mut parts: Vec<PartRows>, typing: Typing) -> Result<DataFrame>
 
     let mut taken: HashSet<String> = META_COLUMNS.iter().map(|s| s.to_string()).collect();
     taken.extend(order.iter().map(|(n, _)| n.clone()));
-    for (name, kind) in &order {
-        let kind = match (typing, *kind) {
+    let kinds: Vec<Kind> = order
+        .par_iter()
+        .map(|(name, kind)| match (typing, *kind) {
             (Typing::AsSent, _) => Kind::Text,
             (Typing::Json, kind) => kind,
             (Typing::Typed, Kind::Text) => text_kind(name, &parts),
             (Typing::Typed, kind) => kind,
-        };
-        // Take this column out of every part (an absent column is all nulls there).
+        })
+        .collect();
+    // Each column taken out of every part (an absent column is all nulls there): moves, not
+    // copies, so the parts' memory goes as the columns are built.
+    let mut pending = Vec::with_capacity(order.len());
+    let mut from_text = Vec::new();
+    for ((name, sent), kind) in order.iter().zip(kinds) {
         let chunks: Vec<(usize, Option<Values>)> = parts
             .iter_mut()
             .map(|p| {
@@ -142,9 +162,18 @@ pub fn frame_with(mut parts: Vec<PartRows>, typing: Typing) -> Result<DataFrame>
         } else {
             name.clone()
         };
-        columns.push(column(out_name.into(), kind, chunks, height));
+        if *sent == Kind::Text && kind != Kind::Text {
+            from_text.push(out_name.clone());
+        }
+        pending.push((out_name, kind, chunks));
     }
-    Ok(DataFrame::new(height, columns)?)
+    // Columns are independent: built side by side.
+    let built: Vec<Column> = pending
+        .into_par_iter()
+        .map(|(name, kind, chunks)| column(name.into(), kind, chunks, height))
+        .collect();
+    columns.extend(built);
+    Ok((DataFrame::new(height, columns)?, FromText(from_text)))
 }
 
 /// The type of a column that is text somewhere: the type every non-empty value reads back

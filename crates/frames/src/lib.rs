@@ -12,13 +12,15 @@
 pub mod browse;
 pub mod build;
 pub mod export;
+mod from_text;
 pub mod page;
 pub mod store;
 mod view;
 
 pub use browse::Browser;
-pub use build::{META_COLUMNS, PartRows, Typing, frame, frame_with};
+pub use build::{META_COLUMNS, PartRows, Typed, Typing, frame, frame_with};
 pub use export::{ExportFormat, ExportOptions};
+pub use from_text::FromText;
 pub use page::{ColumnInfo, ColumnKind, Page};
 pub use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 pub use view::{ErrorRows, RowSet, Sort, View};

@@ -10,21 +10,53 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::{FramesError, Result};
+use crate::{FramesError, FromText, Result, Typed};
 
 /// Rows per row group: small enough that reading the first page touches one group.
 const ROW_GROUP_ROWS: usize = 64 * 1024;
 
 /// Writes `df` to `path` atomically (temp file + fsync + rename).
 pub fn write(df: &mut DataFrame, path: &Path) -> Result<()> {
+    write_with(df, None, path)
+}
+
+/// Writes a typed batch frame to `path` atomically, with the columns typed from text in the
+/// file's metadata (see [`from_text`]).
+pub fn write_typed(typed: &mut Typed, path: &Path) -> Result<()> {
+    let list = serde_json::to_string(&typed.from_text.0).map_err(|e| {
+        FramesError::Polars(polars::error::PolarsError::ComputeError(
+            e.to_string().into(),
+        ))
+    })?;
+    let metadata = KeyValueMetadata::from_static(vec![(FromText::KEY.to_owned(), list)]);
+    write_with(&mut typed.frame, Some(metadata), path)
+}
+
+fn write_with(df: &mut DataFrame, metadata: Option<KeyValueMetadata>, path: &Path) -> Result<()> {
     write_atomically(path, |file| {
         ParquetWriter::new(file)
             // LZ4 decodes faster than zstd; the cache is read far more often than written.
             .with_compression(ParquetCompression::Lz4Raw)
             .with_row_group_size(Some(ROW_GROUP_ROWS))
+            .with_key_value_metadata(metadata)
             .finish(df)?;
         Ok(())
     })
+}
+
+/// Which columns of the batch file at `path` were typed from text; `None` when the file does
+/// not say (written before it was recorded) or cannot be read. Reads only the footer.
+pub fn from_text(path: &Path) -> Option<FromText> {
+    let mut reader = ParquetReader::new(File::open(path).ok()?);
+    let metadata = reader.get_metadata().ok()?;
+    let list = metadata
+        .key_value_metadata()
+        .as_ref()?
+        .iter()
+        .find(|kv| kv.key == FromText::KEY)?
+        .value
+        .as_deref()?;
+    serde_json::from_str(list).ok().map(FromText)
 }
 
 /// Writes a file through `write` into a temp file beside `path`, then renames it into place.
@@ -121,5 +153,36 @@ mod tests {
         std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("truncate");
         assert!(!is_sound(&path, 2));
         assert!(!is_sound(&dir.path().join("missing.parquet"), 2));
+    }
+
+    #[test]
+    fn a_typed_file_says_which_columns_were_typed_from_text() {
+        let dir = tempfile::tempdir().expect("dir");
+        let frame = df!(
+            "_row" => [0i64], "_part" => [1i32], "_valid" => [true], "seats" => [55i64]
+        )
+        .expect("df");
+        let plain = dir.path().join("1.parquet");
+        write(&mut frame.clone(), &plain).expect("write");
+        assert_eq!(from_text(&plain), None, "a file written without the list");
+        let typed = dir.path().join("2.parquet");
+        let from = FromText(vec!["seats".to_owned()]);
+        write_typed(
+            &mut Typed {
+                frame: frame.clone(),
+                from_text: from.clone(),
+            },
+            &typed,
+        )
+        .expect("write");
+        assert_eq!(from_text(&typed), Some(from));
+        assert!(
+            scan(&typed)
+                .expect("scan")
+                .collect()
+                .expect("read")
+                .equals(&frame)
+        );
+        assert_eq!(from_text(&dir.path().join("missing.parquet")), None);
     }
 }

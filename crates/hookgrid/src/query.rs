@@ -215,13 +215,13 @@ impl Core {
     /// unreadable), else built in memory from the parts stored so far.
     pub(crate) fn frame(&self, batch: &Batch) -> Result<(LazyFrame, Option<PathBuf>)> {
         if batch.status == BatchStatus::Incomplete {
-            let df = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
-            return Ok((df.lazy(), None));
+            let typed = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
+            return Ok((typed.frame.lazy(), None));
         }
         let path = self.batch_path(batch.key);
         if !store::is_sound(&path, batch.rows()) {
-            let mut df = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
-            store::write(&mut df, &path)?;
+            let mut typed = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
+            store::write_typed(&mut typed, &path)?;
         }
         Ok((store::scan(&path)?, Some(path)))
     }

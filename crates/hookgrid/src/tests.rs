@@ -766,3 +766,38 @@ fn a_completed_import_has_its_errors_ready_when_a_configuration_applies() {
     let page = hg.browse(&batch, &errors, 0, 10).expect("rows with errors");
     assert_eq!(page.row_numbers(), vec![1]);
 }
+
+#[test]
+fn a_configuration_that_tells_empty_from_null_is_checked_on_the_rows_as_sent() {
+    // `plan` is typed from text ("1", "2"), so its file stores `""` as null; the validator
+    // below fires on `""` and not on a missing plan, so the rows must come from the bodies.
+    let (_dir, hg) = open();
+    hg.add_config(
+        "plans",
+        br#"[{"key": "note", "validators": [
+            {"validate": "required_with_values", "fieldValues": {"plan": ""}}]}]"#,
+        Some(ConfigScope::Default),
+    )
+    .expect("config");
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev-empty",
+        "b-empty",
+        1,
+        1,
+        json!([{"plan": "1", "note": ""}, {"plan": "", "note": ""}]),
+        json!([{"note": ""}, {"plan": "2"}]),
+    ))
+    .expect("ingest");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("b-empty").expect("batch");
+    assert!(hg.batch_file(&batch).exists());
+    let rows = hg.row_errors_required(&batch, &[0, 1, 2, 3]).expect("rows");
+    let flagged: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, problems)| !problems.is_empty())
+        .map(|(row, _)| row)
+        .collect();
+    assert_eq!(flagged, [1], "only the row whose plan is \"\": {rows:?}");
+}

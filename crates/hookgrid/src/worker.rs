@@ -80,9 +80,9 @@ impl Core {
         let result = self
             .parts(&batch, held)
             .and_then(|parts| Ok(hookgrid_frames::frame(parts)?))
-            .and_then(|mut df| {
-                store::write(&mut df, &self.batch_path(key))?;
-                Ok(df.height() as u64)
+            .and_then(|mut typed| {
+                store::write_typed(&mut typed, &self.batch_path(key))?;
+                Ok(typed.frame.height() as u64)
             });
         let ready = result.is_ok();
         let event = match result {

@@ -280,26 +280,32 @@ fn matches<'a>(cells: &impl Fn(&str) -> Cells<'a>, values: &FieldValues) -> Vec<
         .collect()
 }
 
-/// Every occurrence of a non-empty value that occurs more than once.
+/// Every occurrence of a non-empty value that occurs more than once: one pass, remembering
+/// where each value was first seen so that a repeat marks both.
 fn unique(own: &Cells<'_>) -> Vec<bool> {
-    let keys: Vec<Option<Key<'_>>> = own
-        .iter()
-        .map(|cell| match cell {
-            Sent::Null | Sent::Str("") => None,
-            Sent::Str(s) => Some(Key::Str(s)),
-            Sent::Int(i) => Some(Key::Int(i)),
-            Sent::Float(f) => Some(Key::Float(f.to_bits())),
-            Sent::Bool(b) => Some(Key::Bool(b)),
-        })
-        .collect();
-    let mut counts: HashMap<Key<'_>, u32, foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(keys.len(), foldhash::fast::RandomState::default());
-    for key in keys.iter().flatten() {
-        *counts.entry(*key).or_default() += 1;
+    use std::collections::hash_map::Entry;
+    let mut failing = vec![false; own.height];
+    let mut first: HashMap<Key<'_>, u32, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(own.height, foldhash::fast::RandomState::default());
+    for (row, cell) in own.iter().enumerate() {
+        let key = match cell {
+            Sent::Null | Sent::Str("") => continue,
+            Sent::Str(s) => Key::Str(s),
+            Sent::Int(i) => Key::Int(i),
+            Sent::Float(f) => Key::Float(f.to_bits()),
+            Sent::Bool(b) => Key::Bool(b),
+        };
+        match first.entry(key) {
+            Entry::Occupied(seen) => {
+                failing[*seen.get() as usize] = true;
+                failing[row] = true;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(row as u32);
+            }
+        }
     }
-    keys.iter()
-        .map(|k| k.is_some_and(|k| counts.get(&k).is_some_and(|n| *n > 1)))
-        .collect()
+    failing
 }
 
 /// The message of a failing cell: the configuration's `error`, else one naming fields by

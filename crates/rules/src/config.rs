@@ -112,6 +112,23 @@ pub struct Problem {
 }
 
 impl Config {
+    /// Whether a validator tells `""` from null: a `*_values` validator that lists either as a
+    /// value. Only then does the difference matter (every other validator treats both as
+    /// empty).
+    pub fn tells_empty_from_null(&self) -> bool {
+        self.fields
+            .iter()
+            .flat_map(|f| &f.validators)
+            .any(|v| match &v.rule {
+                Rule::RequiredWithValues { values, .. }
+                | Rule::RequiredWithoutValues { values, .. } => values
+                    .iter()
+                    .flat_map(|(_, vs)| vs)
+                    .any(|v| v.is_null() || v.as_str() == Some("")),
+                _ => false,
+            })
+    }
+
     /// Parses a configuration from JSON: the settings object (with `fields`) or the `fields`
     /// array itself.
     pub fn parse(json: &[u8]) -> Result<Config, RulesError> {
