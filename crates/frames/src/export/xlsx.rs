@@ -66,11 +66,15 @@ pub(super) fn write(
         };
         for (c, column) in values.iter_mut().enumerate() {
             let value = column.next().unwrap_or(AnyValue::Null);
-            let messages: Vec<&str> = failing
-                .iter()
-                .filter(|(col, _)| col == shown[c].as_str())
-                .map(|(_, m)| m.as_str())
-                .collect();
+            let messages: Vec<&str> = if failing.is_empty() {
+                Vec::new()
+            } else {
+                failing
+                    .iter()
+                    .filter(|(col, _)| col == shown[c].as_str())
+                    .map(|(_, m)| m.as_str())
+                    .collect()
+            };
             let format = if !messages.is_empty() {
                 Some(&bad)
             } else if invalid {
@@ -105,6 +109,8 @@ pub(super) fn write(
 }
 
 /// One value, as a number, a boolean or text (nulls are left blank, tinted when the row is).
+/// A cell without a format is written without one: most cells, and hashing a format to find
+/// its index costs more than writing the cell.
 fn cell(
     sheet: &mut Worksheet,
     row: u32,
@@ -112,23 +118,22 @@ fn cell(
     value: &AnyValue<'_>,
     format: Option<&Format>,
 ) -> std::result::Result<(), XlsxError> {
-    let blank = Format::new();
-    let format = format.unwrap_or(&blank);
-    match value {
+    enum Plain<'a> {
+        Bool(bool),
+        Text(&'a str),
+        Owned(String),
+        Number(f64),
+    }
+    let plain = match value {
         AnyValue::Null => {
-            if format != &blank {
+            if let Some(format) = format {
                 sheet.write_blank(row, col, format)?;
             }
+            return Ok(());
         }
-        AnyValue::Boolean(b) => {
-            sheet.write_boolean_with_format(row, col, *b, format)?;
-        }
-        AnyValue::String(s) => {
-            sheet.write_string_with_format(row, col, *s, format)?;
-        }
-        AnyValue::StringOwned(s) => {
-            sheet.write_string_with_format(row, col, s.as_str(), format)?;
-        }
+        AnyValue::Boolean(b) => Plain::Bool(*b),
+        AnyValue::String(s) => Plain::Text(s),
+        AnyValue::StringOwned(s) => Plain::Text(s.as_str()),
         other => match other.extract::<f64>() {
             // Integers beyond 2^53 lose digits in a spreadsheet number: kept as text.
             Some(n)
@@ -136,12 +141,20 @@ fn cell(
                     .extract::<i64>()
                     .is_none_or(|i| i.unsigned_abs() <= 1 << 53) =>
             {
-                sheet.write_number_with_format(row, col, n, format)?;
+                Plain::Number(n)
             }
-            _ => {
-                sheet.write_string_with_format(row, col, other.to_string(), format)?;
-            }
+            _ => Plain::Owned(other.to_string()),
         },
-    }
+    };
+    match (plain, format) {
+        (Plain::Bool(b), None) => sheet.write_boolean(row, col, b)?,
+        (Plain::Bool(b), Some(f)) => sheet.write_boolean_with_format(row, col, b, f)?,
+        (Plain::Text(s), None) => sheet.write_string(row, col, s)?,
+        (Plain::Text(s), Some(f)) => sheet.write_string_with_format(row, col, s, f)?,
+        (Plain::Owned(s), None) => sheet.write_string(row, col, s)?,
+        (Plain::Owned(s), Some(f)) => sheet.write_string_with_format(row, col, s, f)?,
+        (Plain::Number(n), None) => sheet.write_number(row, col, n)?,
+        (Plain::Number(n), Some(f)) => sheet.write_number_with_format(row, col, n, f)?,
+    };
     Ok(())
 }
