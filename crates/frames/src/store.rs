@@ -33,7 +33,7 @@ pub fn write_typed(typed: &mut Typed, path: &Path) -> Result<()> {
 }
 
 fn write_with(df: &mut DataFrame, metadata: Option<KeyValueMetadata>, path: &Path) -> Result<()> {
-    write_atomically(path, |file| {
+    write_atomically(path, Access::Private, |file| {
         ParquetWriter::new(file)
             // LZ4 decodes faster than zstd; the cache is read far more often than written.
             .with_compression(ParquetCompression::Lz4Raw)
@@ -59,9 +59,20 @@ pub fn from_text(path: &Path) -> Option<FromText> {
     serde_json::from_str(list).ok().map(FromText)
 }
 
+/// Who may read a written file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// The owner only: the data dir's own files.
+    Private,
+    /// What any new file of the user gets under their umask (usually readable by others): an
+    /// export is the user's own document.
+    Document,
+}
+
 /// Writes a file through `write` into a temp file beside `path`, then renames it into place.
 pub(crate) fn write_atomically(
     path: &Path,
+    access: Access,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
 ) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -74,7 +85,7 @@ pub(crate) fn write_atomically(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = tempfile_in(dir, &name).map_err(io(dir))?;
+    let tmp = tempfile_in(dir, &name, access).map_err(io(dir))?;
     let mut out = BufWriter::new(tmp.reopen().map_err(io(tmp.path()))?);
     write(&mut out)?;
     out.flush().map_err(io(tmp.path()))?;
@@ -87,11 +98,19 @@ pub(crate) fn write_atomically(
     Ok(())
 }
 
-fn tempfile_in(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
+fn tempfile_in(dir: &Path, name: &str, access: Access) -> std::io::Result<tempfile::NamedTempFile> {
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    if access == Access::Document {
+        use std::os::unix::fs::PermissionsExt;
+        // The mode asked of open(2), which the umask then narrows, as for any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    #[cfg(not(unix))]
+    let _ = access;
+    builder.tempfile_in(dir)
 }
 
 /// Opens a batch file lazily.

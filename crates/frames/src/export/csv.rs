@@ -5,10 +5,10 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::Result;
-use crate::store::write_atomically;
+use crate::store::{Access, write_atomically};
 
 pub(super) fn write(df: &mut DataFrame, out: &Path) -> Result<()> {
-    write_atomically(out, |file| {
+    write_atomically(out, Access::Document, |file| {
         CsvWriter::new(file).include_header(true).finish(df)?;
         Ok(())
     })

@@ -217,3 +217,30 @@ fn a_view_larger_than_a_sheet_is_refused_before_anything_is_written() {
     );
     assert!(!out.exists());
 }
+
+/// The process's umask, as `/proc/self/status` reports it.
+#[cfg(target_os = "linux")]
+fn umask() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("status");
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .expect("Umask line");
+    u32::from_str_radix(line.trim(), 8).expect("octal")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn exports_are_readable_as_the_umask_allows_and_the_batch_file_stays_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().expect("dir");
+    for name in ["out.csv", "out.parquet", "out.xlsx"] {
+        let out = dir.path().join(name);
+        export(batch().lazy(), &out, ExportOptions::default(), None, None).expect(name);
+        assert_eq!(mode(&out), 0o666 & !umask(), "{name}");
+    }
+    let cache = dir.path().join("1.parquet");
+    crate::store::write(&mut batch(), &cache).expect("batch file");
+    assert_eq!(mode(&cache), 0o600);
+}

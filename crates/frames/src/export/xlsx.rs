@@ -9,7 +9,7 @@ use std::path::Path;
 use polars::prelude::*;
 use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet, XlsxError};
 
-use crate::store::write_atomically;
+use crate::store::{Access, write_atomically};
 use crate::{FramesError, Result};
 
 /// Data rows an `.xlsx` sheet can hold (its 1,048,576 rows less the header).
@@ -100,7 +100,7 @@ pub(super) fn write(
         .autofilter(0, 0, df.height() as u32, last_col)
         .map_err(xlsx)?;
     let bytes = workbook.save_to_buffer().map_err(xlsx)?;
-    write_atomically(out, |file| {
+    write_atomically(out, Access::Document, |file| {
         file.write_all(&bytes).map_err(|source| FramesError::Io {
             path: out.to_path_buf(),
             source,
