@@ -12,7 +12,7 @@ use hookgrid::{
     Quarantined, Retried, RowSet, TestReport, View,
 };
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 use ts_rs::TS;
 
@@ -238,17 +238,29 @@ pub struct ExportRequest {
     /// Add an `_errors` column with each row's configuration errors.
     #[serde(default)]
     pub with_errors: bool,
+    /// Replace the file when it exists (else the export is refused with `exists`).
+    #[serde(default)]
+    pub overwrite: bool,
 }
 
 #[tauri::command]
-pub async fn export_rows(
+pub async fn export_rows<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     request: ExportRequest,
 ) -> IpcResult<ExportReport> {
+    let documents = app.path().document_dir().ok();
+    let home = app.path().home_dir().ok();
+    let path = export_target(&request.path, documents.or(home.clone()), home)?;
+    if !request.overwrite && path.exists() {
+        return Err(IpcError::new(
+            "exists",
+            format!("{} already exists", path.display()),
+        ));
+    }
     blocking(&state, move |h| {
         let batch = h.resolve(&request.event)?;
         let view = request.scope.view(request.view);
-        let path = PathBuf::from(&request.path);
         let settings = ExportSettings {
             meta: request.meta,
             as_sent: request.as_sent,
@@ -258,10 +270,35 @@ pub async fn export_rows(
         let rows = h.export(&batch, &view, &path, settings)?;
         Ok(ExportReport {
             rows,
-            path: request.path,
+            path: path.to_string_lossy().into_owned(),
         })
     })
     .await
+}
+
+/// Where an export goes: an absolute path as given, `~/…` under the home folder, and a bare
+/// name or other relative path under `documents`, never the app's working directory, which
+/// the user never sees.
+fn export_target(
+    path: &str,
+    documents: Option<PathBuf>,
+    home: Option<PathBuf>,
+) -> IpcResult<PathBuf> {
+    let path = path.trim();
+    let given = PathBuf::from(path);
+    if given.is_absolute() {
+        return Ok(given);
+    }
+    let (base, rest) = match path.strip_prefix("~/") {
+        Some(rest) => (home, rest),
+        None => (documents, path),
+    };
+    base.map(|b| b.join(rest)).ok_or_else(|| {
+        IpcError::new(
+            "bad_request",
+            format!("{path} is not a full path: give the folder too, or use Choose…"),
+        )
+    })
 }
 
 /// The native save dialog; `None` when the user cancels.
@@ -364,4 +401,31 @@ pub async fn rotate_token(state: State<'_, AppState>) -> IpcResult<Connection> {
 pub async fn send_test_event(state: State<'_, AppState>) -> IpcResult<TestReport> {
     let connection = Connection::read(&state).await?;
     Ok(state.hookgrid.send_test_batch(&connection.base_url).await)
+}
+
+#[cfg(test)]
+mod export_target_tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_name_goes_to_documents_and_a_tilde_to_home_never_the_working_directory() {
+        let documents = Some(PathBuf::from("/home/ana/Documents"));
+        let home = Some(PathBuf::from("/home/ana"));
+        let target = |p: &str| export_target(p, documents.clone(), home.clone()).expect(p);
+        assert_eq!(target("/tmp/x.csv"), PathBuf::from("/tmp/x.csv"));
+        assert_eq!(
+            target(" out.xlsx "),
+            PathBuf::from("/home/ana/Documents/out.xlsx")
+        );
+        assert_eq!(
+            target("q3/out.csv"),
+            PathBuf::from("/home/ana/Documents/q3/out.csv")
+        );
+        assert_eq!(
+            target("~/Desktop/out.csv"),
+            PathBuf::from("/home/ana/Desktop/out.csv")
+        );
+        let nowhere = export_target("out.csv", None, None).expect_err("no base");
+        assert!(nowhere.message.contains("not a full path"), "{nowhere:?}");
+    }
 }

@@ -178,6 +178,21 @@ fn a_batch_posted_to_the_listener_is_listed_paged_filtered_and_exported() {
         "header and one line per valid row"
     );
     assert!(csv.starts_with("customer_id,"), "no meta columns: {csv}");
+    // The same file again: refused unless the user agreed to replace it.
+    let again = json!({"request": {
+        "event": "evt-a", "view": view("invalid", None), "scope": "invalid",
+        "path": out.to_string_lossy(), "meta": false, "allow_incomplete": false
+    }});
+    let exists = d.invoke("export_rows", again.clone()).expect_err("exists");
+    assert_eq!(exists["code"], "exists", "{exists}");
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("csv"),
+        csv,
+        "untouched"
+    );
+    let mut replace = again;
+    replace["request"]["overwrite"] = json!(true);
+    assert_eq!(d.ok("export_rows", replace)["rows"], 8);
 
     let unknown = d
         .invoke(

@@ -191,6 +191,41 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
     assert_eq!(text(&df, "email"), emails);
     s.click(&s.testid("export-close"));
 
+    // Reopened, the dialog starts afresh and counts each choice's rows; the same file again
+    // is replaced only after the user says so.
+    s.click(&s.testid("export-open"));
+    assert_eq!(
+        s.attribute_of(status, "data-state"),
+        None,
+        "no stale result"
+    );
+    let typed = s.script(
+        "return document.querySelector('[data-testid=\"export-path\"]').value",
+        serde_json::json!([]),
+    );
+    assert_eq!(typed, "", "no file carried over");
+    let view_rows = s
+        .text_of("[data-testid=\"export-rows-view\"]")
+        .unwrap_or_default();
+    assert!(
+        view_rows.contains(&expected.len().to_string()),
+        "{view_rows}"
+    );
+    s.type_text(&path, &out.to_string_lossy());
+    s.click(&s.testid("export-scope-all"));
+    s.click(&s.testid("export-run"));
+    s.wait("the question", || {
+        (s.attribute_of(status, "data-state")? == "exists").then_some(())
+    });
+    let asked = s.text_of(status).unwrap_or_default();
+    assert!(asked.contains("already exists"), "{asked}");
+    s.click(&s.testid("export-replace"));
+    s.wait("the replacing export", || {
+        (s.attribute_of(status, "data-state")? == "done").then_some(())
+    });
+    assert_eq!(s.attribute_of(status, "data-rows").as_deref(), Some("18"));
+    s.click(&s.testid("export-close"));
+
     // A cell holding markup is shown as text, and nothing in it runs.
     s.click(&s.testid("rows-all"));
     s.clear(&sql);

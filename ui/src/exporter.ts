@@ -17,6 +17,11 @@ const SCOPES: [ExportScope, string][] = [
   ["invalid", "Invalid rows only"],
 ];
 
+/** Rows each scope writes: the import's counts, and the view's as the grid last counted it. */
+export function scopeRows(batch: Batch, viewRows: number | null): Record<ExportScope, number | null> {
+  return { view: viewRows, all: batch.valid + batch.invalid, valid: batch.valid, invalid: batch.invalid };
+}
+
 /** A file name for a batch: its id made safe for any file system. */
 export function suggestedName(batch: Batch, ext: "csv" | "parquet" = "csv"): string {
   const safe = batch.batch.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80) || "import";
@@ -27,6 +32,8 @@ export class ExportDialog {
   readonly root: HTMLDialogElement;
   private batch: Batch | null = null;
   private view: View | null = null;
+  private viewRows: number | null = null;
+  private counts = new Map<ExportScope, HTMLElement>();
   private path: HTMLInputElement;
   private meta: HTMLInputElement;
   private asSent: HTMLInputElement;
@@ -46,11 +53,18 @@ export class ExportDialog {
     this.go = h("button", { type: "submit", class: "primary", testid: "export-run" }, "Export");
     const scopes = h("fieldset", { class: "scopes" }, h("legend", {}, "Rows"));
     for (const [scope, label] of SCOPES) {
-      scopes.append(h("label", { class: "check" }, h("input", { type: "radio", name: "scope", value: scope, testid: `export-scope-${scope}`, checked: scope === "view" }), ` ${label}`));
+      const rowCount = h("span", { class: "scope-rows", testid: `export-rows-${scope}` });
+      this.counts.set(scope, rowCount);
+      scopes.append(h("label", { class: "check" }, h("input", { type: "radio", name: "scope", value: scope, testid: `export-scope-${scope}`, checked: scope === "view" }), ` ${label}`, rowCount));
     }
     const form = h(
       "form",
-      { method: "dialog", onsubmit: (e: Event) => { e.preventDefault(); void this.run(); } },
+      {
+        method: "dialog",
+        onsubmit: (e: Event) => { e.preventDefault(); void this.run(); },
+        // A changed choice makes the last result stale: it said nothing about this one.
+        oninput: () => this.clearResult(),
+      },
       h("h2", {}, "Export rows"),
       scopes,
       h(
@@ -58,6 +72,7 @@ export class ExportDialog {
         { class: "field" },
         h("label", {}, "File (.csv, .parquet or .xlsx)"),
         h("div", { class: "row" }, this.path, h("button", { type: "button", testid: "export-choose", onclick: () => void this.choose() }, "Choose…")),
+        h("p", { class: "hint" }, "A name without a folder is saved in your Documents folder."),
       ),
       h("label", { class: "check" }, this.meta, " Include the _row and _part columns"),
       h(
@@ -80,17 +95,35 @@ export class ExportDialog {
     this.root = h("dialog", { class: "export-dialog", testid: "export-dialog" }, form);
   }
 
-  open(batch: Batch, view: View): void {
+  /** Opens the dialog for `view` of `batch`; `viewRows` is how many rows the view has, when
+   * known. Each opening starts afresh: the current view, no file, no result. */
+  open(batch: Batch, view: View, viewRows: number | null = null): void {
     this.batch = batch;
     this.view = view;
-    if (!this.path.value) this.path.value = "";
+    this.viewRows = viewRows;
+    this.path.value = "";
     this.path.placeholder = suggestedName(batch);
+    const current = this.root.querySelector<HTMLInputElement>("input[name=scope][value=view]");
+    if (current) current.checked = true;
+    const counts = scopeRows(batch, viewRows);
+    for (const [scope, el] of this.counts) {
+      const n = counts[scope];
+      el.textContent = n === null ? "" : ` · ${rows(n)}`;
+    }
     this.incompleteRow.hidden = batch.status !== "incomplete";
     this.incomplete.checked = false;
-    replace(this.status);
+    this.clearResult();
     this.go.disabled = false;
     if (!this.root.open) this.root.showModal();
     this.path.focus();
+  }
+
+  /** Forgets the last export's result or error. */
+  private clearResult(): void {
+    if (this.status.dataset.state === "running") return;
+    delete this.status.dataset.state;
+    delete this.status.dataset.rows;
+    replace(this.status);
   }
 
   private scope(): ExportScope {
@@ -102,19 +135,23 @@ export class ExportDialog {
     if (!this.batch) return;
     try {
       const chosen = await this.api.chooseExportPath(suggestedName(this.batch));
-      if (chosen) this.path.value = chosen;
+      if (chosen) {
+        this.path.value = chosen;
+        this.clearResult();
+      }
     } catch (e) {
       this.fail(e);
     }
   }
 
-  /** Exports; asks for a file first when none is given. */
-  async run(): Promise<void> {
+  /** Exports; asks for a file first when none is given. An existing file is replaced only
+   * with `overwrite` (the Replace button of the question asked when it exists). */
+  async run(overwrite = false): Promise<void> {
     if (!this.batch || !this.view) return;
     if (this.path.value.trim() === "") await this.choose();
     const path = this.path.value.trim();
     if (path === "") return;
-    const expected = this.expectedRows();
+    const expected = scopeRows(this.batch, this.viewRows)[this.scope()];
     this.go.disabled = true;
     this.status.dataset.state = "running";
     replace(
@@ -132,6 +169,7 @@ export class ExportDialog {
         as_sent: this.asSent.checked,
         allow_incomplete: this.incomplete.checked,
         with_errors: this.withErrors.checked,
+        overwrite,
       });
       this.status.dataset.state = "done";
       this.status.dataset.rows = String(report.rows);
@@ -149,23 +187,17 @@ export class ExportDialog {
     }
   }
 
-  private expectedRows(): number | null {
-    const b = this.batch;
-    if (!b) return null;
-    switch (this.scope()) {
-      case "all":
-        return b.valid + b.invalid;
-      case "valid":
-        return b.valid;
-      case "invalid":
-        return b.invalid;
-      case "view":
-        return null;
-    }
-    return null;
-  }
-
   private fail(e: unknown): void {
+    if (e instanceof CommandError && e.code === "exists") {
+      this.status.dataset.state = "exists";
+      replace(
+        this.status,
+        h("span", { class: "warn" }, `${e.message}. Replace it?`),
+        " ",
+        h("button", { type: "button", testid: "export-replace", onclick: () => void this.run(true) }, "Replace"),
+      );
+      return;
+    }
     this.status.dataset.state = "failed";
     const message = e instanceof Error ? e.message : String(e);
     const hint =

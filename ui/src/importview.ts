@@ -19,8 +19,8 @@ import { BLOCK, Grid, type Row, datasource, rowErrors } from "./grid";
 export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig">;
 
 export interface ImportViewHooks {
-  /** Opens the export panel for this view. */
-  export(batch: Batch, view: View): void;
+  /** Opens the export panel for this view, which has `viewRows` rows (when counted). */
+  export(batch: Batch, view: View, viewRows: number | null): void;
   /** Deletes the import, after asking. */
   remove(batch: Batch): void;
   /** Opens the importer configurations, to attach one. */
@@ -188,7 +188,8 @@ export class ImportView {
   }
 
   openExport(): void {
-    this.hooks.export(this.batch, this.view);
+    const counted = Number(this.counts.dataset.filtered);
+    this.hooks.export(this.batch, this.view, this.counts.dataset.filtered === undefined || Number.isNaN(counted) ? null : counted);
   }
 
   destroy(): void {

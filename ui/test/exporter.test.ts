@@ -37,7 +37,7 @@ describe("ExportDialog", () => {
     dialog.root.querySelector<HTMLInputElement>("[data-testid=export-scope-valid]")?.click();
     await dialog.run();
     expect(requests).toEqual([
-      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false, with_errors: false },
+      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false, with_errors: false, overwrite: false },
     ]);
     const status = dialog.root.querySelector<HTMLElement>("[data-testid=export-status]");
     expect(status?.dataset.state).toBe("done");
@@ -76,6 +76,81 @@ describe("ExportDialog", () => {
     const status = dialog.root.querySelector<HTMLElement>("[data-testid=export-status]");
     expect(status?.dataset.state).toBe("failed");
     expect(status?.textContent).toContain("Export although parts are still missing");
+  });
+
+  it("says how many rows each choice writes", () => {
+    mockIPC(() => undefined);
+    const dialog = new ExportDialog(api);
+    dialog.open(batch({ valid: 100000, invalid: 20000 }), view, 9539);
+    const text = (scope: string) => dialog.root.querySelector(`[data-testid=export-rows-${scope}]`)?.textContent;
+    expect([text("view"), text("all"), text("valid"), text("invalid")]).toEqual([" · 9,539 rows", " · 120,000 rows", " · 100,000 rows", " · 20,000 rows"]);
+    dialog.open(batch(), view);
+    expect(text("view")).toBe("");
+  });
+
+  it("forgets the last result when another file is chosen or typed", async () => {
+    const chosen = ["/tmp/first.csv", "/tmp/second.csv"];
+    mockIPC((cmd, args) => {
+      if (cmd === "choose_export_path") return chosen.shift() ?? null;
+      if (cmd === "export_rows") return { rows: 7, path: (args as { request: ExportRequest }).request.path } satisfies ExportReport;
+      throw new Error(cmd);
+    });
+    const dialog = new ExportDialog(api);
+    dialog.open(batch(), view);
+    await dialog.run();
+    const status = dialog.root.querySelector<HTMLElement>("[data-testid=export-status]");
+    expect(status?.textContent).toContain("Exported 7 rows to /tmp/first.csv");
+    dialog.root.querySelector<HTMLButtonElement>("[data-testid=export-choose]")?.click();
+    await vi.waitFor(() => expect(dialog.root.querySelector<HTMLInputElement>("[data-testid=export-path]")?.value).toBe("/tmp/second.csv"));
+    expect(status?.textContent).toBe("");
+    expect(status?.dataset.state).toBeUndefined();
+
+    await dialog.run();
+    expect(status?.textContent).toContain("/tmp/second.csv");
+    const path = dialog.root.querySelector<HTMLInputElement>("[data-testid=export-path]");
+    if (path) path.value = "/tmp/third.csv";
+    path?.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(status?.textContent).toBe("");
+  });
+
+  it("opens afresh each time: the current view, no file", async () => {
+    mockIPC((cmd, args) => {
+      if (cmd === "export_rows") return { rows: 1, path: (args as { request: ExportRequest }).request.path } satisfies ExportReport;
+      throw new Error(cmd);
+    });
+    const dialog = new ExportDialog(api);
+    dialog.open(batch(), view);
+    dialog.root.querySelector<HTMLInputElement>("[data-testid=export-scope-invalid]")?.click();
+    const path = dialog.root.querySelector<HTMLInputElement>("[data-testid=export-path]");
+    if (path) path.value = "/tmp/old.csv";
+    await dialog.run();
+    dialog.root.close();
+    dialog.open(batch({ batch: "batch-2" }), view);
+    expect(dialog.root.querySelector<HTMLInputElement>("[data-testid=export-scope-view]")?.checked).toBe(true);
+    expect(path?.value).toBe("");
+    expect(path?.placeholder).toBe("batch-2.csv");
+    expect(dialog.root.querySelector<HTMLElement>("[data-testid=export-status]")?.textContent).toBe("");
+  });
+
+  it("replaces an existing file only when the user says so", async () => {
+    const asked: boolean[] = [];
+    mockIPC((_cmd, args) => {
+      const r = (args as { request: ExportRequest }).request;
+      asked.push(r.overwrite);
+      if (!r.overwrite) throw { code: "exists", message: `${r.path} already exists` };
+      return { rows: 4, path: r.path } satisfies ExportReport;
+    });
+    const dialog = new ExportDialog(api);
+    dialog.open(batch(), view);
+    const path = dialog.root.querySelector<HTMLInputElement>("[data-testid=export-path]");
+    if (path) path.value = "/tmp/taken.csv";
+    await dialog.run();
+    const status = dialog.root.querySelector<HTMLElement>("[data-testid=export-status]");
+    expect(status?.dataset.state).toBe("exists");
+    expect(status?.textContent).toContain("/tmp/taken.csv already exists. Replace it?");
+    dialog.root.querySelector<HTMLButtonElement>("[data-testid=export-replace]")?.click();
+    await vi.waitFor(() => expect(status?.dataset.state).toBe("done"));
+    expect(asked).toEqual([false, true]);
   });
 
   it("suggests a safe file name", () => {

@@ -59,13 +59,13 @@ describe("ImportView", () => {
     view.root.remove();
   });
 
-  it("hands the current view to the export dialog", async () => {
-    const exported: View[] = [];
-    const view = new ImportView(batch(), serve([]), { export: (_b, v) => exported.push(v), remove: () => undefined, configure: () => undefined });
+  it("hands the current view and its row count to the export dialog", async () => {
+    const exported: [View, number | null][] = [];
+    const view = new ImportView(batch(), serve([]), { export: (_b, v, n) => exported.push([v, n]), remove: () => undefined, configure: () => undefined });
     await view.open();
     await view.apply({ rows: "valid", filter: "seats > 1", search: "" });
     view.openExport();
-    expect(exported).toEqual([{ rows: "valid", filter: "seats > 1", search: null, sort: null }]);
+    expect(exported).toEqual([[{ rows: "valid", filter: "seats > 1", search: null, sort: null }, 1000]]);
     view.destroy();
   });
 });

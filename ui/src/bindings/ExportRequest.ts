@@ -25,4 +25,8 @@ allow_incomplete: boolean,
 /**
  * Add an `_errors` column with each row's configuration errors.
  */
-with_errors: boolean, };
+with_errors: boolean, 
+/**
+ * Replace the file when it exists (else the export is refused with `exists`).
+ */
+overwrite: boolean, };
