@@ -416,6 +416,25 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
         grid_top.as_f64().is_some_and(|t| t < 560.0),
         "the grid starts below the window: {grid_top}"
     );
+    // Every header button is whole on screen, and each count stays on one line.
+    let fits = s.script(
+        "return [...document.querySelectorAll('.import-header .actions button')].map(b => b.getBoundingClientRect().right <= window.innerWidth)",
+        json!([]),
+    );
+    assert_eq!(fits, json!([true, true, true]), "a header button is cut off");
+    let lines = s.script(
+        "return [...document.querySelectorAll('.import-title .meta > span')].map(e => e.getClientRects().length)",
+        json!([]),
+    );
+    assert!(
+        lines.as_array().is_some_and(|l| l.iter().all(|n| n == 1)),
+        "a count wraps inside itself: {lines}"
+    );
+    let tops = s.script(
+        "return ['valid-count', 'invalid-count'].map(c => document.querySelector(`.import-title .${c}`).getBoundingClientRect().top)",
+        json!([]),
+    );
+    assert_eq!(tops[0], tops[1], "the valid and invalid counts are split");
     d.screenshot(&shots.join("desktop-details-min.png"));
     s.set_window_size(1440, 900);
     s.click(&s.testid("details-toggle"));

@@ -143,7 +143,10 @@ export class BatchList {
     this.empty.hidden = this.batches.length > 0 || filtered;
     this.noMatch.hidden = this.batches.length > 0 || !filtered;
     replace(this.noMatch, "No import matches. ", h("button", { type: "button", class: "link", testid: "batches-clear", onclick: () => this.clearFilter() }, "Show all"));
+    // Redrawing replaces the items: the keyboard stays on the import it was on.
+    const focused = this.items().find((li) => li === document.activeElement)?.dataset.event;
     replace(this.list, ...this.batches.map((b) => this.item(b)));
+    if (focused !== undefined) this.items().find((li) => li.dataset.event === focused)?.focus();
     this.more.hidden = this.total <= this.batches.length;
     replace(this.more, `Showing the newest ${count(this.batches.length)} of ${count(this.total)}: search to find older ones.`);
     this.select(this.selected);
@@ -155,6 +158,12 @@ export class BatchList {
     void this.refresh().catch((e) => console.error("cannot read imports", e));
   }
 
+  private items(): HTMLElement[] {
+    return [...this.list.querySelectorAll<HTMLElement>("[data-event]")];
+  }
+
+  // No hover tooltips here: the list moves as imports arrive, and a tooltip left open would
+  // then name the import that has moved under the pointer. The label says it all instead.
   private item(b: Batch): HTMLElement {
     const tag = badge(b);
     const who = b.customer_label;
@@ -165,6 +174,7 @@ export class BatchList {
         role: "option",
         tabindex: "0",
         testid: "batch-item",
+        "aria-label": `Batch ${b.batch}, ${tag.label}, ${rows(b.valid + b.invalid)}${who === null ? "" : `, from ${who}`}`,
         "data-event": b.event,
         "data-batch": b.batch,
         "data-status": b.status,
@@ -173,14 +183,14 @@ export class BatchList {
       h(
         "div",
         { class: "batch-line" },
-        h("span", { class: "batch-id", title: `batch ${b.batch}\nevent ${b.event}` }, shortId(b.batch)),
-        b.revision > 1 ? h("span", { class: "revision", testid: "batch-revision", title: `Flatfile sent batch ${b.batch} again: this is revision ${b.revision} (event ${b.event})` }, `rev ${b.revision}`) : null,
-        h("span", { class: `badge ${tag.tone}`, title: tag.title, testid: "batch-status" }, tag.label),
+        h("span", { class: "batch-id" }, shortId(b.batch)),
+        b.revision > 1 ? h("span", { class: "revision", testid: "batch-revision" }, `rev ${b.revision}`) : null,
+        h("span", { class: `badge ${tag.tone}`, testid: "batch-status" }, tag.label),
       ),
       h(
         "div",
         { class: "batch-line sub" },
-        h("span", { class: "who", testid: "batch-customer", title: who ?? "" }, who ?? (b.schema === null ? "—" : `schema ${b.schema}`)),
+        h("span", { class: "who", testid: "batch-customer" }, who ?? (b.schema === null ? "—" : `schema ${b.schema}`)),
         h("span", {}, received(b.first_received)),
       ),
       h(
@@ -198,14 +208,19 @@ export class BatchList {
     );
   }
 
-  /** Up/down move between imports, Enter opens one. */
+  /** Up/down (and Home/End) move to the next import and open it, as in a mail client; Enter
+   * opens the one the keyboard is on. */
   private onKey(e: KeyboardEvent): void {
-    const items = [...this.list.querySelectorAll<HTMLElement>("[data-event]")];
+    const items = this.items();
     const at = items.indexOf(document.activeElement as HTMLElement);
-    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[e.key];
+    if (to !== undefined) {
       e.preventDefault();
-      const next = items[Math.max(0, Math.min(items.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)))];
-      next?.focus();
+      const next = items[Math.max(0, Math.min(items.length - 1, to))];
+      if (next === undefined || next === items[at]) return;
+      next.focus();
+      const b = this.find(next.dataset.event ?? "");
+      if (b) this.onSelect(b);
     } else if (e.key === "Enter" && at >= 0) {
       const b = this.find(items[at]?.dataset.event ?? "");
       if (b) this.onSelect(b);

@@ -11,6 +11,9 @@ type ConnectionApi = Pick<
   "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret" | "setRetentionDays"
 >;
 
+/** How long "Copied" stays beside the Copy button. */
+export const COPIED_SHOWN_MS = 2000;
+
 export class ConnectionPanel {
   readonly root: HTMLElement;
   private state = h("div", { class: "listener-state", testid: "listener-state", role: "status" });
@@ -19,6 +22,9 @@ export class ConnectionPanel {
   private publicUrl: HTMLInputElement;
   private listen: HTMLInputElement;
   private notice = h("p", { class: "notice", testid: "connection-notice", role: "alert" });
+  /** "Copied" beside the Copy button, for a moment: a confirmation, not a warning. */
+  private copied = h("span", { class: "copied", testid: "copy-status", role: "status" });
+  private copiedTimer: number | undefined;
   private test = h("div", { class: "test-result", testid: "test-result", role: "status" });
   private testButton: HTMLButtonElement;
   private fingerprint = h("span", { class: "muted", testid: "token-fingerprint" });
@@ -58,7 +64,7 @@ export class ConnectionPanel {
         "div",
         { class: "field" },
         h("label", {}, "Webhook URL for Flatfile"),
-        h("div", { class: "row" }, this.webhook, h("button", { type: "button", testid: "copy-url", onclick: () => void this.copy() }, "Copy")),
+        h("div", { class: "row" }, this.webhook, h("button", { type: "button", testid: "copy-url", onclick: () => void this.copy() }, "Copy"), this.copied),
         h("p", { class: "hint" }, "Paste it as the webhook URL of your Flatfile Portal. It contains a secret token: share it only with Flatfile."),
       ),
       h(
@@ -245,7 +251,11 @@ export class ConnectionPanel {
     const url = this.current?.webhook_url ?? "";
     try {
       await navigator.clipboard.writeText(url);
-      this.notice.textContent = "Webhook URL copied.";
+      this.copied.textContent = "✓ Copied";
+      window.clearTimeout(this.copiedTimer);
+      this.copiedTimer = window.setTimeout(() => {
+        this.copied.textContent = "";
+      }, COPIED_SHOWN_MS);
     } catch {
       // No clipboard access: select the URL so Ctrl+C copies it.
       const range = document.createRange();

@@ -129,9 +129,10 @@ export class ImportView {
         h(
           "div",
           { class: "actions" },
+          // In the order Tab reaches them: the everyday action first, the destructive one last.
+          h("button", { type: "button", class: "primary", testid: "export-open", title: "Export rows (Ctrl+E)", onclick: () => this.openExport() }, "Export…"),
           this.detailsButton,
           h("button", { type: "button", class: "danger", testid: "delete-batch", title: "Delete this import from this computer", onclick: () => this.hooks.remove(this.batch) }, "Delete…"),
-          h("button", { type: "button", class: "primary", testid: "export-open", title: "Export rows (Ctrl+E)", onclick: () => this.openExport() }, "Export…"),
         ),
       ),
       h(
@@ -297,8 +298,8 @@ export class ImportView {
         h("span", { class: `badge ${tag.tone}`, title: tag.title, testid: "import-status" }, tag.label),
         h("span", {}, b.schema === null ? "no schema" : `schema ${b.schema}`),
         h("span", {}, `received ${received(b.first_received)}`),
-        h("span", { class: "valid-count" }, `${count(b.valid)} valid`),
-        h("span", { class: "invalid-count" }, `${count(b.invalid)} invalid`),
+        // The two counts are read together: they wrap as one.
+        h("span", { class: "counts" }, h("span", { class: "valid-count" }, `${count(b.valid)} valid`), " · ", h("span", { class: "invalid-count" }, `${count(b.invalid)} invalid`)),
         b.revision > 1 ? h("span", { title: `event ${b.event}` }, `revision ${b.revision}`) : null,
         b.customer_label === null ? null : h("span", { testid: "import-customer" }, b.customer_label),
       ),

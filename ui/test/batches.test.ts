@@ -63,7 +63,7 @@ describe("BatchList", () => {
     expect(calls.filter((c) => c === "list_batches")).toHaveLength(2);
   });
 
-  it("opens an import on click and on Enter, and moves with the arrow keys", async () => {
+  it("opens an import on click, on Enter and with the arrow keys, which stay on it as the list redraws", async () => {
     serve(() => [batch({ event: "a", first_received: "2026-11-27T11:00:00Z" }), batch({ event: "b" })]);
     const opened: string[] = [];
     const list = new BatchList(api, (b) => opened.push(b.event));
@@ -72,10 +72,24 @@ describe("BatchList", () => {
     const [a, b] = list.root.querySelectorAll<HTMLElement>("[data-testid=batch-item]");
     a?.click();
     a?.focus();
-    a?.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    const key = (el: Element | null | undefined, k: string) => el?.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+    key(a, "ArrowDown");
     expect(document.activeElement).toBe(b);
-    b?.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
-    expect(opened).toEqual(["a", "b"]);
+    key(b, "ArrowDown");
+    key(b, "Enter");
+    expect(opened).toEqual(["a", "b", "b"]);
+
+    // A new import arrives above: the list redraws, and the keyboard is still on "b".
+    serve(() => [batch({ event: "c", first_received: "2026-11-27T12:00:00Z" }), batch({ event: "a", first_received: "2026-11-27T11:00:00Z" }), batch({ event: "b" })]);
+    await list.refresh();
+    expect((document.activeElement as HTMLElement).dataset.event).toBe("b");
+    key(document.activeElement, "ArrowUp");
+    expect(opened.at(-1)).toBe("a");
+    key(document.activeElement, "Home");
+    expect(opened.at(-1)).toBe("c");
+    // No hover tooltips that could outlive a redraw and name the wrong import.
+    expect(list.root.querySelectorAll("ul [title]")).toHaveLength(0);
+    expect(list.root.querySelector("[data-event=c]")?.getAttribute("aria-label")).toContain("Batch batch-1, complete, 3,000 rows");
     list.root.remove();
   });
 });

@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "../src/api";
 import type { TestReport } from "../src/bindings/TestReport";
-import { ConnectionPanel } from "../src/connection";
+import { COPIED_SHOWN_MS, ConnectionPanel } from "../src/connection";
 import { connection } from "./fixtures";
 
 afterEach(() => clearMocks());
@@ -35,6 +35,28 @@ describe("ConnectionPanel", () => {
     panel.root.querySelector<HTMLButtonElement>("[data-testid=save-public-url]")?.click();
     await vi.waitFor(() => expect(text(panel.root, "webhook-url")).toBe("https://abc.trycloudflare.com/hooks/tok1"));
     expect(saved).toEqual(["https://abc.trycloudflare.com"]);
+  });
+
+  it("confirms a copied URL beside the button for a moment, not as a warning", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "connection") return connection();
+      throw new Error(cmd);
+    });
+    const copied: string[] = [];
+    Object.defineProperty(navigator, "clipboard", { value: { writeText: async (t: string) => void copied.push(t) }, configurable: true });
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    vi.useFakeTimers();
+    try {
+      panel.root.querySelector<HTMLButtonElement>("[data-testid=copy-url]")?.click();
+      await vi.waitFor(() => expect(text(panel.root, "copy-status")).toBe("✓ Copied"));
+      expect(copied).toEqual(["http://127.0.0.1:8787/hooks/tok1"]);
+      expect(text(panel.root, "connection-notice")).toBe("");
+      vi.advanceTimersByTime(COPIED_SHOWN_MS);
+      expect(text(panel.root, "copy-status")).toBe("");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("says what to do when the port is in use, and when a URL is refused", async () => {
