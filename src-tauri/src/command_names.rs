@@ -3,6 +3,7 @@
 pub const COMMANDS: &[&str] = &[
     "list_batches",
     "import_details",
+    "sent_row",
     "save_part_body",
     "list_rejected",
     "rejected_body",

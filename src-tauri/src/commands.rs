@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use hookgrid::{
     Batch, BatchFilter, CellProblem, ColumnInfo, ExportSettings, Hookgrid, ImportDetails,
-    Quarantined, Retried, RowSet, TestReport, View,
+    Quarantined, Retried, RowSet, SentRow, TestReport, View,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -67,6 +67,12 @@ pub async fn list_batches(
 #[tauri::command]
 pub async fn import_details(state: State<'_, AppState>, event: String) -> IpcResult<ImportDetails> {
     blocking(&state, move |h| h.details(&h.resolve(&event)?)).await
+}
+
+/// One row (`_row`) of an import as Flatfile sent it, with its part and position.
+#[tauri::command]
+pub async fn sent_row(state: State<'_, AppState>, event: String, row: i64) -> IpcResult<SentRow> {
+    blocking(&state, move |h| h.sent_row(&h.resolve(&event)?, row)).await
 }
 
 /// Asks where to save part `part` of an import and writes its body there as it arrived;

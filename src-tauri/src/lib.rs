@@ -29,6 +29,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         .invoke_handler(tauri::generate_handler![
             commands::list_batches,
             commands::import_details,
+            commands::sent_row,
             commands::save_part_body,
             commands::list_rejected,
             commands::rejected_body,

@@ -296,6 +296,16 @@ fn a_real_shaped_delivery_is_found_detailed_exported_as_sent_and_a_refusal_retri
     assert_eq!(details["numbering"], "from_zero");
     assert_eq!(details["parts"].as_array().map(Vec::len), Some(2));
     assert_eq!(details["customer_name_json"]["tenant"], "acme-eu");
+    // The second row is the first of the request sent with index 1: part 2.
+    let second = d.ok("sent_row", json!({"event": "real", "row": 1}));
+    assert_eq!(
+        second,
+        json!({"row": 1, "part": 2, "position": 1, "valid": true, "json": "{\"h\":\"10\"}"})
+    );
+    let beyond = d
+        .invoke("sent_row", json!({"event": "real", "row": 2}))
+        .expect_err("no third row");
+    assert_eq!(beyond["code"], "not_found", "{beyond}");
 
     let sorted = json!({"rows": "all", "filter": null, "search": null, "sort": {"column": "h", "descending": false}});
     let page = d.ok(

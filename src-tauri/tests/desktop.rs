@@ -421,7 +421,11 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
         "return [...document.querySelectorAll('.import-header .actions button')].map(b => b.getBoundingClientRect().right <= window.innerWidth)",
         json!([]),
     );
-    assert_eq!(fits, json!([true, true, true]), "a header button is cut off");
+    assert_eq!(
+        fits,
+        json!([true, true, true]),
+        "a header button is cut off"
+    );
     let lines = s.script(
         "return [...document.querySelectorAll('.import-title .meta > span')].map(e => e.getClientRects().length)",
         json!([]),

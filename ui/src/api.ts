@@ -16,6 +16,7 @@ import type { ImportDetails } from "./bindings/ImportDetails";
 import type { IpcError } from "./bindings/IpcError";
 import type { Quarantined } from "./bindings/Quarantined";
 import type { Retried } from "./bindings/Retried";
+import type { SentRow } from "./bindings/SentRow";
 import type { TestReport } from "./bindings/TestReport";
 import type { View } from "./bindings/View";
 
@@ -45,6 +46,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const api = {
   listBatches: (filter: BatchFilter | null = null, limit: number | null = null) => call<BatchPage>("list_batches", { filter, limit }),
   importDetails: (event: string) => call<ImportDetails>("import_details", { event }),
+  sentRow: (event: string, row: number) => call<SentRow>("sent_row", { event, row }),
   savePartBody: (event: string, part: number) => call<string | null>("save_part_body", { event, part }),
   listRejected: () => call<Quarantined[]>("list_rejected"),
   rejectedBody: (id: number) => call<string>("rejected_body", { id }),

@@ -28,6 +28,7 @@ mod query;
 mod reasons;
 mod rejected;
 mod retention;
+mod row;
 pub mod server;
 mod settings;
 pub mod signature;
@@ -64,6 +65,7 @@ pub use reasons::{
     CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,
 };
 pub use rejected::{Retried, RetryOutcome};
+pub use row::SentRow;
 pub use server::Server;
 
 use assembly::Assembly;

@@ -801,3 +801,41 @@ fn a_configuration_that_tells_empty_from_null_is_checked_on_the_rows_as_sent() {
         .collect();
     assert_eq!(flagged, [1], "only the row whose plan is \"\": {rows:?}");
 }
+
+#[test]
+fn a_row_is_found_in_its_part_and_given_back_exactly_as_sent() {
+    let (_dir, hg) = open();
+    // Keys out of order, spacing and number text that no parser would write back the same.
+    let odd = r#"{ "name" : "Ana",  "age":"0042", "a":1.50 }"#;
+    let part = |index: u32, valid: serde_json::Value, invalid: serde_json::Value| {
+        let bytes = body("ev-row", "b-row", index, 2, valid, invalid);
+        String::from_utf8(bytes)
+            .expect("utf-8")
+            .replace(r#"{"zz":"ODD"}"#, odd)
+            .into_bytes()
+    };
+    let mut rx = hg.subscribe();
+    // The second part first: rows are numbered by part, whatever the order of arrival.
+    hg.ingest(&part(2, json!([{"n": 3}]), json!([{"zz": "ODD"}])))
+        .expect("part 2");
+    hg.ingest(&part(1, json!([{"n": 1}]), json!([{"n": 2}])))
+        .expect("part 1");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("b-row").expect("batch");
+    let located: Vec<(u32, u32, bool)> = (0..4)
+        .map(|row| {
+            let r = hg.sent_row(&batch, row).expect("row");
+            assert_eq!(r.row, row);
+            (r.part, r.position, r.valid)
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [(1, 1, true), (1, 2, false), (2, 1, true), (2, 2, false)]
+    );
+    assert_eq!(hg.sent_row(&batch, 3).expect("row").json, odd);
+    assert_eq!(hg.sent_row(&batch, 0).expect("row").json, r#"{"n":1}"#);
+    let past = hg.sent_row(&batch, 4).expect_err("no row 5");
+    assert_eq!(past.kind(), "not_found", "{past}");
+    assert!(hg.sent_row(&batch, -1).is_err());
+}

@@ -1,0 +1,93 @@
+//! One row of an import as Flatfile sent it: which part it came in, where in that part, and
+//! its JSON object exactly as it arrived (read from the stored body, not rebuilt from the
+//! typed frame), for the row details panel and "copy row as JSON".
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use ts_rs::TS;
+
+use crate::{Batch, Error, Hookgrid, Result};
+
+/// One row, located in the request that carried it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SentRow {
+    /// `_row`: its position in the import, from 0.
+    #[ts(type = "number")]
+    pub row: i64,
+    /// The part (request) it came in, numbered from 1.
+    pub part: u32,
+    /// Its position in that part, from 1: valid rows first, then invalid ones, as sent.
+    pub position: u32,
+    /// Whether it came in `validRows`.
+    pub valid: bool,
+    /// The row's JSON object, byte for byte as it arrived.
+    pub json: String,
+}
+
+/// Just the rows of a body, each kept as its raw JSON text.
+#[derive(Deserialize)]
+struct Body<'a> {
+    #[serde(borrow)]
+    data: Data<'a>,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(borrow, default, rename = "validRows")]
+    valid_rows: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default, rename = "invalidRows")]
+    invalid_rows: Option<Vec<&'a RawValue>>,
+}
+
+impl Hookgrid {
+    /// Row `row` (`_row`) of `batch` as it was sent.
+    pub fn sent_row(&self, batch: &Batch, row: i64) -> Result<SentRow> {
+        let missing = || Error::NotFound(format!("row {} of {}", row + 1, batch.batch));
+        let mut parts = self.core.ledger.parts(batch)?;
+        parts.sort_by_key(|p| p.part);
+        // Rows are numbered across the parts in order (see the frame builder).
+        let mut before = 0i64;
+        let part = parts
+            .iter()
+            .find(|p| {
+                let rows = (p.valid + p.invalid) as i64;
+                let here = row >= before && row < before + rows;
+                if !here {
+                    before += rows;
+                }
+                here
+            })
+            .ok_or_else(missing)?;
+        let body = self
+            .core
+            .ledger
+            .part_body(batch.key, part.index)?
+            .ok_or_else(missing)?;
+        let corrupt = |message: String| Error::Corrupt {
+            event: batch.event.clone(),
+            part: part.part,
+            message,
+        };
+        let parsed: Body<'_> = serde_json::from_slice(&body).map_err(|e| corrupt(e.to_string()))?;
+        let valid = parsed.data.valid_rows.unwrap_or_default();
+        let invalid = parsed.data.invalid_rows.unwrap_or_default();
+        let at = (row - before) as usize;
+        let (json, is_valid) = match valid.get(at) {
+            Some(raw) => (raw, true),
+            None => (
+                invalid
+                    .get(at - valid.len())
+                    .ok_or_else(|| corrupt(format!("the body has no row {} of its own", at + 1)))?,
+                false,
+            ),
+        };
+        Ok(SentRow {
+            row,
+            part: part.part,
+            position: at as u32 + 1,
+            valid: is_valid,
+            json: json.get().to_owned(),
+        })
+    }
+}
