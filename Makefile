@@ -9,7 +9,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # builds the UI.
 DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
-	xvfb webkit2gtk-driver dbus imagemagick python3-openpyxl
+	xvfb webkit2gtk-driver dbus imagemagick xclip python3-openpyxl
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)

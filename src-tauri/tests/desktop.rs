@@ -587,3 +587,147 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
         (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("3 rows")).then_some(())
     });
 }
+
+/// The text of the grid cell at a row index of the view and a column id.
+fn cell(d: &Desktop, index: usize, column: &str) -> Option<String> {
+    d.session().text_of(&format!(
+        "[data-testid=\"grid\"] .ag-row[row-index=\"{index}\"] [col-id=\"{column}\"]"
+    ))
+}
+
+fn cell_element(d: &Desktop, index: usize, column: &str) -> hookgrid_tests::webdriver::Element {
+    d.session().find(&format!(
+        "[data-testid=\"grid\"] .ag-row[row-index=\"{index}\"] [col-id=\"{column}\"]"
+    ))
+}
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let url = d.webhook_url();
+    for index in 1..=PARTS {
+        post(&url, index);
+    }
+    let complete =
+        format!("[data-testid=\"batch-item\"][data-event=\"{EVENT}\"][data-status=\"complete\"]");
+    s.click(&s.find(&complete));
+    wait_filtered(&d, 18);
+
+    // Row numbers are the import's own order, kept under a sort.
+    s.wait("row numbers", || (cell(&d, 0, "#")? == "1").then_some(()));
+    s.click(&s.find(".ag-header-cell[col-id=\"email\"] .ag-header-cell-label"));
+    s.click(&s.find(".ag-header-cell[col-id=\"email\"] .ag-header-cell-label"));
+    // Descending by email: user9 is the first row, numbered 10.
+    s.wait("the sorted rows keep their numbers", || {
+        (cell(&d, 0, "email")? == "user9@example.com" && cell(&d, 0, "#")? == "10").then_some(())
+    });
+
+    // A click and a Shift+click pick a rectangle; Ctrl+C copies it as tab-separated text.
+    s.pointer_click(&cell_element(&d, 0, "email"), 0, 1, None);
+    s.pointer_click(&cell_element(&d, 2, "plan"), 0, 1, Some("\u{E008}"));
+    let picked = || {
+        s.script(
+            "return [...document.querySelectorAll('[data-testid=\"grid\"] .ag-cell.cell-selected')].map(c => c.closest('.ag-row').getAttribute('row-index') + ':' + c.getAttribute('col-id'))",
+            json!([]),
+        )
+    };
+    let mut seen = Value::Null;
+    s.wait("the rectangle drawn", || {
+        seen = picked();
+        (seen.as_array().map(Vec::len) == Some(6)).then_some(())
+    });
+    let mut seen = seen.as_array().cloned().unwrap_or_default();
+    seen.sort_by_key(|v| v.as_str().unwrap_or_default().to_owned());
+    assert_eq!(
+        seen,
+        [
+            "0:email", "0:plan", "1:email", "1:plan", "2:email", "2:plan"
+        ],
+        "the cells picked"
+    );
+    s.chord(&["\u{E009}", "c"]);
+    s.wait("the copy", || {
+        s.text_of("[data-testid=\"copy-status\"]")?
+            .contains("Copied 3 rows")
+            .then_some(())
+    });
+    let sorted = |i: usize| {
+        let n = [9, 8, 7][i];
+        format!(
+            "user{n}@example.com\t{}",
+            row(n)["plan"].as_str().unwrap_or_default()
+        )
+    };
+    assert_eq!(
+        d.clipboard(),
+        format!("{}\n{}\n{}", sorted(0), sorted(1), sorted(2))
+    );
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-selection.png"));
+
+    // Right-click: the app's own menu, never the web view's; it copies the row as sent.
+    s.pointer_click(&cell_element(&d, 1, "plan"), 2, 1, None);
+    s.wait("the app's menu", || {
+        (s.attribute_of("[data-testid=\"context-menu\"]", "hidden")
+            .is_none())
+        .then_some(())
+    });
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-menu.png"));
+    s.click(&s.testid("menu-copy-json"));
+    s.wait("the row as sent copied", || {
+        let copied = d.clipboard();
+        copied
+            .starts_with("{\"email\":\"user8@example.com\"")
+            .then_some(())
+    });
+
+    // Row details: a double-click opens every field and the JSON as sent; Down moves on.
+    s.pointer_click(&cell_element(&d, 1, "email"), 0, 2, None);
+    s.wait("row details", || {
+        (s.text_of("[data-testid=\"row-panel-title\"]")? == "Row 9").then_some(())
+    });
+    s.wait("where the row came from", || {
+        s.text_of("[data-testid=\"row-panel-origin\"]")?
+            .starts_with("part 2, row 3")
+            .then_some(())
+    });
+    let json = s
+        .text_of("[data-testid=\"row-panel-json\"]")
+        .unwrap_or_default();
+    assert!(json.contains("\"note\":\"note 8\""), "{json}");
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-row-details.png"));
+    s.chord(&["\u{E015}"]);
+    s.wait("the next row", || {
+        (s.text_of("[data-testid=\"row-panel-title\"]")? == "Row 8").then_some(())
+    });
+    s.click(&s.testid("row-panel-close"));
+
+    // "Filter to this value" from the menu narrows the view through the SQL filter.
+    s.pointer_click(&cell_element(&d, 0, "plan"), 2, 1, None);
+    s.click(&s.testid("menu-filter"));
+    let plan = row(9)["plan"].as_str().unwrap_or_default().to_owned();
+    let same_plan = (0..18).filter(|&n| row(n)["plan"] == plan.as_str()).count();
+    wait_filtered(&d, same_plan);
+
+    // _row/_part appear and go again, and the grid does not move sideways.
+    let email_left = || {
+        s.script(
+            "return document.querySelector('.ag-header-cell[col-id=\"email\"]').getBoundingClientRect().left",
+            json!([]),
+        )
+    };
+    let before = email_left();
+    s.click(&s.testid("show-meta"));
+    s.wait("_row and _part shown", || {
+        (s.all(".ag-header-cell[col-id=\"_part\"]").len() == 1).then_some(())
+    });
+    s.click(&s.testid("show-meta"));
+    s.wait("_row and _part hidden", || {
+        s.all(".ag-header-cell[col-id=\"_part\"]")
+            .is_empty()
+            .then_some(())
+    });
+    assert_eq!(email_left(), before, "the grid moved sideways");
+}

@@ -123,6 +123,16 @@ impl Desktop {
         cmd.spawn().expect("start the app")
     }
 
+    /// What the screen's clipboard holds, read as another program would (`xclip`): what a
+    /// paste into a spreadsheet would get.
+    pub fn clipboard(&self) -> String {
+        let out = Command::new(program("xclip", &[]))
+            .args(["-display", &self.display, "-selection", "clipboard", "-o"])
+            .output()
+            .expect("xclip");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// The titles of the top-level windows on this screen.
     pub fn window_titles(&self) -> String {
         let out = Command::new(program("xwininfo", &[]))

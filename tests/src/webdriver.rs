@@ -137,6 +137,56 @@ impl Session {
         self.post(&format!("/element/{}/click", e.0), json!({}));
     }
 
+    /// Clicks `e` with a mouse button (0 left, 2 right), `clicks` times, holding `modifier`
+    /// (a WebDriver key such as "\u{E008}" for Shift) when given: a real pointer, so the
+    /// page sees the modifiers, double-clicks and context menus a user makes.
+    pub fn pointer_click(&self, e: &Element, button: u8, clicks: usize, modifier: Option<&str>) {
+        let mut origin = serde_json::Map::new();
+        origin.insert(ELEMENT.to_owned(), json!(e.0));
+        let mut pointer = vec![
+            json!({"type": "pause", "duration": 0}),
+            json!({"type": "pointerMove", "duration": 0, "origin": origin, "x": 0, "y": 0}),
+        ];
+        for _ in 0..clicks {
+            pointer.push(json!({"type": "pointerDown", "button": button}));
+            pointer.push(json!({"type": "pointerUp", "button": button}));
+        }
+        pointer.push(json!({"type": "pause", "duration": 0}));
+        let mut keys = Vec::new();
+        if let Some(key) = modifier {
+            keys.push(json!({"type": "keyDown", "value": key}));
+            keys.extend((0..pointer.len() - 2).map(|_| json!({"type": "pause", "duration": 0})));
+            keys.push(json!({"type": "keyUp", "value": key}));
+        }
+        let mut sources = vec![json!({
+            "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+            "actions": pointer
+        })];
+        if !keys.is_empty() {
+            sources.push(json!({"type": "key", "id": "keyboard", "actions": keys}));
+        }
+        self.post("/actions", json!({"actions": sources}));
+        let _ = self.send(reqwest::Method::DELETE, "/actions", None);
+    }
+
+    /// Presses `keys` together and lets go in reverse order, to whatever has the focus
+    /// (e.g. `["\u{E009}", "c"]` is Ctrl+C).
+    pub fn chord(&self, keys: &[&str]) {
+        let mut actions: Vec<Value> = keys
+            .iter()
+            .map(|k| json!({"type": "keyDown", "value": k}))
+            .collect();
+        actions.extend(
+            keys.iter()
+                .rev()
+                .map(|k| json!({"type": "keyUp", "value": k})),
+        );
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
+    }
+
     pub fn clear(&self, e: &Element) {
         self.post(&format!("/element/{}/clear", e.0), json!({}));
     }

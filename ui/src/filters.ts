@@ -33,3 +33,17 @@ export function sortFrom(model: { colId: string; sort: "asc" | "desc" }[]): Sort
 export function sameView(a: View, b: View): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/** A SQL condition that holds for rows whose `column` equals `value` (`IS NULL` for a missing
+ * value, `= ''` for an empty one). Names are quoted, text quotes doubled. */
+export function equalsCondition(column: string, value: unknown): string {
+  const name = `"${column.replace(/"/g, '""')}"`;
+  if (value === null || value === undefined) return `${name} IS NULL`;
+  if (typeof value === "number" || typeof value === "boolean") return `${name} = ${String(value)}`;
+  return `${name} = '${String(value).replace(/'/g, "''")}'`;
+}
+
+/** `filter` narrowed by `condition`. */
+export function narrowed(filter: string, condition: string): string {
+  return filter.trim() === "" ? condition : `(${filter.trim()}) AND ${condition}`;
+}

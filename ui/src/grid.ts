@@ -8,9 +8,13 @@ import {
   type IDatasource,
   type IGetRowsParams,
   CellStyleModule,
+  ColumnApiModule,
   InfiniteRowModelModule,
   ModuleRegistry,
+  RenderApiModule,
+  RowApiModule,
   RowStyleModule,
+  ScrollApiModule,
   TooltipModule,
   colorSchemeVariable,
   createGrid,
@@ -21,8 +25,20 @@ import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { GridPage } from "./bindings/GridPage";
 import type { View } from "./bindings/View";
 import { sameView } from "./filters";
+import { type Rect, Selection } from "./selection";
 
-ModuleRegistry.registerModules([InfiniteRowModelModule, RowStyleModule, CellStyleModule, TooltipModule]);
+// AG Grid is modular: an API method whose module is not registered does nothing (it only
+// warns on the console). These are the ones the grid calls.
+ModuleRegistry.registerModules([
+  InfiniteRowModelModule,
+  RowStyleModule,
+  CellStyleModule,
+  TooltipModule,
+  ColumnApiModule,
+  RowApiModule,
+  ScrollApiModule,
+  RenderApiModule,
+]);
 
 /** Rows per request: one block of the infinite row model. */
 export const BLOCK = 100;
@@ -57,6 +73,31 @@ export function statusText(valid: unknown): string {
   return "";
 }
 
+/** The row-number column's id: the row's place in the import, from 1, kept under any filter
+ * or sort (`_row` + 1). */
+export const ROW_NUMBER = "#";
+
+/** How a cell shows its value: `null` (the field was missing or null) as "—", `""` (sent
+ * empty) as a faint "empty", so the two are never confused. */
+export function shownValue(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (value === "") return "empty";
+  return String(value);
+}
+
+/** A cell's text as copied: the value itself (`""` and null both as nothing). */
+export function cellText(columns: ColumnInfo[], column: string, row: Row): string {
+  const at = (name: string) => columns.findIndex((c) => c.name === name);
+  if (column === ROW_NUMBER) {
+    const n = row[at("_row")];
+    return typeof n === "number" ? String(n + 1) : "";
+  }
+  if (column === "_valid") return statusText(row[at("_valid")]).replace(/^[✓✕] /, "");
+  if (column === "_errors") return errorsText(rowErrors(row, columns.length));
+  const value = row[at(column)];
+  return value === null || value === undefined ? "" : String(value);
+}
+
 /** Column definitions for a batch's columns; with `explained`, cells that break a rule of the
  * configuration are marked and an Errors column names them. */
 export function columnDefs(columns: ColumnInfo[], showMeta: boolean, explained = false): ColDef<Row>[] {
@@ -64,6 +105,19 @@ export function columnDefs(columns: ColumnInfo[], showMeta: boolean, explained =
   const problemsIn = (row: Row | undefined, column: string) => rowErrors(row, width).filter((p) => p.column === column);
   const at = (name: string) => columns.findIndex((c) => c.name === name);
   const valid = at("_valid");
+  const rowAt = at("_row");
+  const number: ColDef<Row> = {
+    colId: ROW_NUMBER,
+    headerName: "#",
+    headerTooltip: "The row's place in the import, from 1. Click to pick the row; Shift+click to pick more",
+    pinned: "left",
+    width: 84,
+    sortable: false,
+    type: "rightAligned",
+    valueGetter: (p) => (p.data && typeof p.data[rowAt] === "number" ? (p.data[rowAt] as number) + 1 : null),
+    valueFormatter: (p) => (typeof p.value === "number" ? p.value.toLocaleString("en-US") : ""),
+    cellClass: "cell-number",
+  };
   const status: ColDef<Row> = {
     colId: "_valid",
     headerName: "Status",
@@ -95,16 +149,20 @@ export function columnDefs(columns: ColumnInfo[], showMeta: boolean, explained =
       width: c.meta ? 90 : numeric ? 110 : 170,
       type: numeric ? "rightAligned" : undefined,
       valueGetter: (p) => p.data?.[i],
-      valueFormatter: (p) => (p.value === null || p.value === undefined ? "" : String(p.value)),
+      valueFormatter: (p) => (p.data === undefined ? "" : shownValue(p.value)),
       tooltipValueGetter: (p) => {
         const problems = problemsIn(p.data, c.name);
         if (problems.length > 0) return problems.map((e) => e.message).join("\n");
         return typeof p.value === "string" && p.value.length > 24 ? p.value : null;
       },
-      cellClassRules: { "cell-error": (p) => problemsIn(p.data, c.name).length > 0 },
+      cellClassRules: {
+        "cell-error": (p) => problemsIn(p.data, c.name).length > 0,
+        "cell-missing": (p) => p.data !== undefined && (p.value === null || p.value === undefined),
+        "cell-empty": (p) => p.value === "",
+      },
     }];
   });
-  return explained ? [status, errors, ...data] : [status, ...data];
+  return explained ? [number, status, errors, ...data] : [number, status, ...data];
 }
 
 /**
@@ -143,15 +201,37 @@ export function datasource(
   };
 }
 
+/** What the grid asks of the view it sits in. */
+export interface GridHooks {
+  /** A cell was clicked: its row (for the row's errors). */
+  focus(row: Row | undefined): void;
+  /** Enter or a double-click on a row: show the whole row. */
+  details(index: number): void;
+  /** Ctrl+C (with Shift: with the column names). */
+  copy(withNames: boolean): void;
+  /** The keyboard (or a click) moved to the row at `index`. */
+  cursor(index: number): void;
+  /** Right-click on a cell. */
+  menu(index: number, column: string, row: Row | undefined, x: number, y: number): void;
+}
+
 /** The grid widget itself. */
 export class Grid {
   readonly api: GridApi<Row>;
+  readonly selection = new Selection();
   /** Where `_valid` is in a row, for the row tint. */
   private validAt = -1;
+  /** Column ids in display order, kept for the selection's rectangle. */
+  private shown: string[] = [];
+  /** Whether Shift is down: arrows and clicks with it stretch the selection. */
+  private shift = false;
+  private total = 0;
 
-  /** `onFocus` hears of the row a cell was clicked in. */
-  constructor(host: HTMLElement, onFocus: (row: Row | undefined) => void = () => undefined) {
+  constructor(host: HTMLElement, hooks: Partial<GridHooks> = {}) {
     const invalid = (row: Row | undefined) => row !== undefined && this.validAt >= 0 && row[this.validAt] === false;
+    host.addEventListener("keydown", (e) => (this.shift = e.shiftKey), true);
+    host.addEventListener("keyup", (e) => (this.shift = e.shiftKey), true);
+    host.addEventListener("mousedown", (e) => (this.shift = e.shiftKey), true);
     this.api = createGrid<Row>(host, {
       theme: themeQuartz.withPart(colorSchemeVariable).withParams({
         fontSize: 13,
@@ -166,7 +246,9 @@ export class Grid {
       maxConcurrentDatasourceRequests: 2,
       blockLoadDebounceMillis: 30,
       suppressFieldDotNotation: true,
-      enableCellTextSelection: true,
+      // The grid's own selection and copy stand in for the browser's text selection.
+      enableCellTextSelection: false,
+      preventDefaultOnContextMenu: true,
       defaultColDef: { sortable: true, resizable: true },
       rowClassRules: {
         "row-invalid": (p) => invalid(p.data),
@@ -174,22 +256,112 @@ export class Grid {
       },
       overlayNoRowsTemplate: "<span>No rows match this view.</span>",
       overlayLoadingTemplate: "<span>Loading rows…</span>",
-      onCellClicked: (e) => onFocus(e.data),
+      onDisplayedColumnsChanged: () => this.readShown(),
+      onCellFocused: (e) => {
+        const column = typeof e.column === "string" ? e.column : e.column?.getColId();
+        if (e.rowIndex === null || e.rowIndex === undefined || column === undefined) return;
+        this.pick(e.rowIndex, column, this.shift);
+        hooks.cursor?.(e.rowIndex);
+      },
+      onCellClicked: (e) => {
+        const column = e.column.getColId();
+        if (column === ROW_NUMBER && e.rowIndex !== null) this.pick(e.rowIndex, column, this.shift, true);
+        hooks.focus?.(e.data);
+      },
+      onCellDoubleClicked: (e) => {
+        if (e.rowIndex !== null) hooks.details?.(e.rowIndex);
+      },
+      onCellKeyDown: (e) => {
+        const key = e.event as KeyboardEvent | null | undefined;
+        if (!key || e.rowIndex === null) return;
+        const ctrl = key.ctrlKey || key.metaKey;
+        if (key.key === "Enter") {
+          hooks.details?.(e.rowIndex);
+        } else if (ctrl && key.key.toLowerCase() === "c") {
+          key.preventDefault();
+          hooks.copy?.(key.shiftKey);
+        } else if (ctrl && key.key.toLowerCase() === "a") {
+          key.preventDefault();
+          this.readShown();
+          this.selection.all(this.total, this.shown);
+          this.marked();
+        }
+      },
+      onCellContextMenu: (e) => {
+        const mouse = e.event as MouseEvent | null | undefined;
+        if (e.rowIndex === null || !mouse) return;
+        const column = e.column.getColId();
+        // A right-click inside the selection keeps it; elsewhere it picks the cell.
+        if (!this.selection.has(e.rowIndex, column, this.shown)) this.pick(e.rowIndex, column, false);
+        hooks.menu?.(e.rowIndex, column, e.data, mouse.clientX, mouse.clientY);
+      },
     });
   }
 
   show(columns: ColumnInfo[], showMeta: boolean, source: IDatasource, explained = false): void {
     this.validAt = columns.findIndex((c) => c.name === "_valid");
-    this.api.setGridOption("columnDefs", columnDefs(columns, showMeta, explained));
+    this.selection.clear();
+    this.api.setGridOption("columnDefs", this.selectable(columnDefs(columns, showMeta, explained)));
     this.api.setGridOption("datasource", source);
   }
 
-  showMeta(columns: ColumnInfo[], show: boolean): void {
-    this.api.setColumnsVisible(["_row", "_part"].filter((c) => columns.some((x) => x.name === c)), show);
+  /** Shows or hides `_row` and `_part` by giving the grid its columns again, which keeps the
+   * columns' widths and the scroll position. */
+  showMeta(columns: ColumnInfo[], show: boolean, explained = false): void {
+    this.api.setGridOption("columnDefs", this.selectable(columnDefs(columns, show, explained)));
+  }
+
+  /** The view's row count, for Ctrl+A. */
+  setTotal(total: number): void {
+    this.total = total;
+  }
+
+  /** The selected rectangle over the shown columns. */
+  selected(): Rect | null {
+    return this.selection.rect(this.shown);
+  }
+
+  /** Moves the keyboard to the row at `index` (same column), scrolling it into view. */
+  moveTo(index: number): void {
+    const column = this.api.getFocusedCell()?.column.getColId() ?? ROW_NUMBER;
+    this.api.ensureIndexVisible(index);
+    this.api.setFocusedCell(index, column);
+  }
+
+  /** The row at a position of the view, when the grid has it loaded. */
+  rowAt(index: number): Row | undefined {
+    return this.api.getDisplayedRowAtIndex(index)?.data;
   }
 
   destroy(): void {
     this.api.destroy();
   }
-}
 
+  private pick(row: number, column: string, extend: boolean, wholeRows = false): void {
+    this.readShown();
+    this.selection.pick({ row, column }, extend, wholeRows);
+    this.marked();
+  }
+
+  /** Draws the selection: each cell on screen evaluates its class rules again. */
+  private marked(): void {
+    this.api.refreshCells({ force: true });
+  }
+
+  private readShown(): void {
+    // An event queued before the grid was destroyed still arrives, when it has no columns.
+    const displayed = this.api.getAllDisplayedColumns() as ReturnType<GridApi<Row>["getAllDisplayedColumns"]> | undefined;
+    if (displayed !== undefined) this.shown = displayed.map((c) => c.getColId());
+  }
+
+  /** Every column marks the cells of the selection. */
+  private selectable(defs: ColDef<Row>[]): ColDef<Row>[] {
+    return defs.map((d) => ({
+      ...d,
+      cellClassRules: {
+        ...d.cellClassRules,
+        "cell-selected": (p) => p.node.rowIndex !== null && this.selection.has(p.node.rowIndex, d.colId ?? "", this.shown),
+      },
+    }));
+  }
+}

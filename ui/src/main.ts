@@ -1,6 +1,7 @@
 import "./styles.css";
 import { api } from "./api";
 import { App } from "./app";
+import { suppressNativeMenu } from "./menu";
 
 // AG Grid's theme follows the system's light or dark mode along with the rest of the page.
 const dark = window.matchMedia("(prefers-color-scheme: dark)");
@@ -9,6 +10,9 @@ const followTheme = () => {
 };
 followTheme();
 dark.addEventListener("change", followTheme);
+
+// Right-click shows the app's own menus (the grid's), never the web view's Back/Reload.
+suppressNativeMenu();
 
 const app = new App(api);
 document.getElementById("app")?.replaceChildren(app.root);

@@ -3,7 +3,7 @@ import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
 import { noFilters, sortFrom, toView } from "../src/filters";
-import { columnDefs, datasource, errorsText, rowErrors, statusText, withErrors } from "../src/grid";
+import { ROW_NUMBER, cellText, columnDefs, datasource, errorsText, rowErrors, shownValue, statusText, withErrors } from "../src/grid";
 
 const columns: GridPage["columns"] = [
   { name: "_row", kind: "int", meta: true },
@@ -78,14 +78,15 @@ describe("columns", () => {
   it("puts a status column first and keeps _row/_part/_valid out of the way", () => {
     const defs = columnDefs(columns, false);
     expect(defs.map((d) => [d.colId, d.hide ?? false])).toEqual([
+      ["#", false],
       ["_valid", false],
       ["_row", true],
       ["_part", true],
       ["email", false],
       ["seats", false],
     ]);
-    expect(defs[0]?.headerName).toBe("Status");
-    expect(columnDefs(columns, true).filter((d) => !d.hide).map((d) => d.colId)).toEqual(["_valid", "_row", "_part", "email", "seats"]);
+    expect(defs[1]?.headerName).toBe("Status");
+    expect(columnDefs(columns, true).filter((d) => !d.hide).map((d) => d.colId)).toEqual(["#", "_valid", "_row", "_part", "email", "seats"]);
     expect(defs.find((d) => d.colId === "seats")?.type).toBe("rightAligned");
   });
 
@@ -116,7 +117,7 @@ describe("errors", () => {
   it("marks a failing cell and shows its messages, only when a configuration applies", () => {
     expect(columnDefs(columns, false).some((d) => d.colId === "_errors")).toBe(false);
     const defs = columnDefs(columns, false, true);
-    expect(defs.map((d) => d.colId).slice(0, 2)).toEqual(["_valid", "_errors"]);
+    expect(defs.map((d) => d.colId).slice(0, 3)).toEqual(["#", "_valid", "_errors"]);
     const row = [...(page(0, 1).rows[0] ?? []), problems];
     const email = defs.find((d) => d.colId === "email");
     const seats = defs.find((d) => d.colId === "seats");
@@ -128,5 +129,26 @@ describe("errors", () => {
     expect((seats?.tooltipValueGetter as (p: unknown) => string | null)({ data: row, value: 3 })).toBe("Required");
     const errorsCol = defs.find((d) => d.colId === "_errors");
     expect((errorsCol?.valueGetter as (p: unknown) => string)({ data: row })).toBe("email, seats");
+  });
+});
+
+describe("row numbers and values", () => {
+  it("numbers rows from 1 by their place in the import, whatever the view", () => {
+    const number = columnDefs(columns, false)[0];
+    const get = number?.valueGetter as (p: unknown) => unknown;
+    expect(number?.colId).toBe(ROW_NUMBER);
+    expect(get({ data: [41, 1, true, "a@x", 3] })).toBe(42);
+    expect(get({ data: undefined })).toBeNull();
+  });
+
+  it("shows a missing value and an empty one differently, and copies both as nothing", () => {
+    expect([shownValue(null), shownValue(undefined), shownValue(""), shownValue(0), shownValue("x")]).toEqual(["—", "—", "empty", "0", "x"]);
+    const email = columnDefs(columns, false).find((d) => d.colId === "email");
+    const rules = email?.cellClassRules as Record<string, (p: unknown) => boolean>;
+    expect(rules["cell-missing"]?.({ data: [], value: null })).toBe(true);
+    expect(rules["cell-empty"]?.({ data: [], value: "" })).toBe(true);
+    expect(rules["cell-empty"]?.({ data: [], value: null })).toBe(false);
+    const row = [4, 1, false, "", null];
+    expect([ROW_NUMBER, "_valid", "email", "seats"].map((c) => cellText(columns, c, row))).toEqual(["5", "invalid", "", ""]);
   });
 });

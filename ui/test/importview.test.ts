@@ -25,6 +25,7 @@ function serve(views: View[]): ImportApi {
     listConfigs: async () => [],
     useConfig: async () => undefined,
     savePartBody: () => Promise.reject(new Error("not asked in these tests")),
+    sentRow: async (_event, row) => ({ row, part: 1, position: row + 1, valid: true, json: `{"seats":"${row}"}` }),
   };
 }
 

@@ -1,0 +1,146 @@
+// Row details: every field of one row (long values wrapped), where it came from (part and
+// position), valid or invalid with its reasons, and its JSON exactly as Flatfile sent it.
+// Up/Down (or Previous/Next) move through the view's rows while it is open.
+
+import type { Api } from "./api";
+import type { ColumnInfo } from "./bindings/ColumnInfo";
+import type { SentRow } from "./bindings/SentRow";
+import { h, replace } from "./dom";
+import { count } from "./format";
+import { type Row, rowErrors, shownValue } from "./grid";
+import { copyToClipboard } from "./selection";
+
+export type RowPanelApi = Pick<Api, "sentRow">;
+
+/** Where the panel's rows come from: the open view. */
+export interface RowSource {
+  /** The row at a position of the view. */
+  row(index: number): Promise<Row | undefined>;
+  columns(): ColumnInfo[];
+  /** Rows in the view. */
+  total(): number;
+  /** The panel moved to another row (the grid follows). */
+  moved(index: number): void;
+}
+
+export class RowPanel {
+  readonly root: HTMLElement;
+  private body = h("div", { class: "row-panel-body" });
+  private heading = h("h2", { testid: "row-panel-title" });
+  private prev: HTMLButtonElement;
+  private next: HTMLButtonElement;
+  /** The row shown, by position in the view. */
+  index: number | null = null;
+  /** Bumped per row shown: an answer for an earlier row is dropped. */
+  private generation = 0;
+
+  constructor(
+    private api: RowPanelApi,
+    private event: string,
+    private source: RowSource,
+  ) {
+    this.prev = h("button", { type: "button", testid: "row-panel-prev", title: "Previous row (Up)", onclick: () => void this.move(-1) }, "↑");
+    this.next = h("button", { type: "button", testid: "row-panel-next", title: "Next row (Down)", onclick: () => void this.move(1) }, "↓");
+    this.root = h(
+      "aside",
+      { class: "row-panel", testid: "row-panel", hidden: true, tabindex: "-1", "aria-label": "Row details", onkeydown: (e: Event) => this.onKey(e as KeyboardEvent) },
+      h(
+        "header",
+        {},
+        this.heading,
+        h("div", { class: "row-panel-nav" }, this.prev, this.next, h("button", { type: "button", testid: "row-panel-close", title: "Close (Esc)", onclick: () => this.close() }, "✕")),
+      ),
+      this.body,
+    );
+  }
+
+  get open(): boolean {
+    return !this.root.hidden;
+  }
+
+  /** Shows the row at `index` of the view. */
+  async show(index: number): Promise<void> {
+    const generation = ++this.generation;
+    this.index = index;
+    this.root.hidden = false;
+    this.prev.disabled = index <= 0;
+    this.next.disabled = index >= this.source.total() - 1;
+    const row = await this.source.row(index);
+    if (generation !== this.generation) return;
+    if (row === undefined) {
+      replace(this.heading, "Row");
+      replace(this.body, h("p", { class: "empty" }, "This row is no longer in the view."));
+      return;
+    }
+    const columns = this.source.columns();
+    const at = (name: string) => columns.findIndex((c) => c.name === name);
+    const rowNumber = row[at("_row")];
+    const n = typeof rowNumber === "number" ? rowNumber : null;
+    replace(this.heading, n === null ? "Row" : `Row ${count(n + 1)}`);
+    const valid = row[at("_valid")] === true;
+    const problems = rowErrors(row, columns.length);
+    const sentAt = h("span", { class: "muted", testid: "row-panel-origin" }, "finding its request…");
+    const raw = h("pre", { class: "row-json", testid: "row-panel-json" }, "…");
+    replace(
+      this.body,
+      h(
+        "p",
+        { class: "row-panel-meta" },
+        h("span", { class: valid ? "badge ok" : "badge bad", testid: "row-panel-status" }, valid ? "valid" : "invalid"),
+        " ",
+        sentAt,
+      ),
+      problems.length === 0
+        ? null
+        : h("ul", { class: "row-panel-errors", testid: "row-panel-errors" }, ...problems.map((p) => h("li", {}, h("b", {}, p.column), ` ${p.message}`))),
+      h(
+        "dl",
+        { class: "row-fields", testid: "row-panel-fields" },
+        ...columns.flatMap((c, i) => {
+          if (c.meta) return [];
+          const value = row[i];
+          const tone = value === null || value === undefined ? "missing" : value === "" ? "empty" : "";
+          return [h("dt", {}, c.name), h("dd", { class: tone }, shownValue(value))];
+        }),
+      ),
+      h("h3", {}, "As sent ", h("button", { type: "button", class: "link", testid: "row-panel-copy-json", onclick: () => void copyToClipboard(raw.textContent ?? "") }, "Copy")),
+      raw,
+    );
+    if (n === null) return;
+    try {
+      const sent: SentRow = await this.api.sentRow(this.event, n);
+      if (generation !== this.generation) return;
+      replace(sentAt, `part ${count(sent.part)}, row ${count(sent.position)} of that request (${sent.valid ? "validRows" : "invalidRows"})`);
+      replace(raw, sent.json);
+    } catch (e) {
+      if (generation !== this.generation) return;
+      replace(sentAt, `cannot read the request: ${e instanceof Error ? e.message : String(e)}`);
+      replace(raw, "");
+    }
+  }
+
+  close(): void {
+    this.generation++;
+    this.index = null;
+    this.root.hidden = true;
+  }
+
+  private async move(delta: number): Promise<void> {
+    if (this.index === null) return;
+    const to = this.index + delta;
+    if (to < 0 || to >= this.source.total()) return;
+    const shown = this.show(to);
+    this.source.moved(to);
+    await shown;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      void this.move(e.key === "ArrowDown" ? 1 : -1);
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      this.close();
+    }
+  }
+}

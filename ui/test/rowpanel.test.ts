@@ -1,0 +1,92 @@
+import type { ColumnInfo } from "../src/bindings/ColumnInfo";
+import type { Row } from "../src/grid";
+import { ContextMenu } from "../src/menu";
+import { RowPanel } from "../src/rowpanel";
+
+const columns: ColumnInfo[] = [
+  { name: "_row", kind: "int", meta: true },
+  { name: "_part", kind: "int", meta: true },
+  { name: "_valid", kind: "bool", meta: true },
+  { name: "name", kind: "text", meta: false },
+  { name: "note", kind: "text", meta: false },
+];
+const rows: Row[] = [
+  [0, 1, true, "Ana", "a long note ".repeat(20)],
+  [7, 2, false, "", null, [{ column: "name", validator: "required", message: "Required" }]],
+];
+
+function panel(moved: number[] = []) {
+  const asked: number[] = [];
+  const p = new RowPanel(
+    {
+      sentRow: async (_event: string, row: number) => {
+        asked.push(row);
+        return { row, part: row === 7 ? 2 : 1, position: row === 7 ? 3 : 1, valid: row === 0, json: `{"name":"${row}"}` };
+      },
+    },
+    "evt-1",
+    { row: async (i) => rows[i], columns: () => columns, total: () => rows.length, moved: (i) => moved.push(i) },
+  );
+  document.body.append(p.root);
+  return { p, asked };
+}
+
+const text = (root: HTMLElement, id: string) => root.querySelector(`[data-testid=${id}]`)?.textContent ?? "";
+
+describe("RowPanel", () => {
+  it("shows every field, where the row came from and its JSON as sent", async () => {
+    const { p } = panel();
+    await p.show(1);
+    expect(p.open).toBe(true);
+    expect(text(p.root, "row-panel-title")).toBe("Row 8");
+    expect(text(p.root, "row-panel-status")).toBe("invalid");
+    expect(text(p.root, "row-panel-origin")).toBe("part 2, row 3 of that request (invalidRows)");
+    expect(text(p.root, "row-panel-json")).toBe('{"name":"7"}');
+    expect(text(p.root, "row-panel-errors")).toBe("name Required");
+    const fields = [...p.root.querySelectorAll("[data-testid=row-panel-fields] dd")].map((d) => [d.textContent, d.className]);
+    expect(fields).toEqual([["empty", "empty"], ["—", "missing"]]);
+    p.root.remove();
+  });
+
+  it("moves to the next and previous rows with the arrow keys, and closes with Escape", async () => {
+    const moved: number[] = [];
+    const { p, asked } = panel(moved);
+    await p.show(0);
+    expect(text(p.root, "row-panel-title")).toBe("Row 1");
+    p.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    await vi.waitFor(() => expect(text(p.root, "row-panel-title")).toBe("Row 8"));
+    expect(moved).toEqual([1]);
+    // Past the last row: nothing moves.
+    p.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    expect(moved).toEqual([1]);
+    p.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowUp", bubbles: true }));
+    await vi.waitFor(() => expect(text(p.root, "row-panel-title")).toBe("Row 1"));
+    expect(asked).toEqual([0, 7, 0]);
+    p.root.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(p.open).toBe(false);
+    p.root.remove();
+  });
+});
+
+describe("ContextMenu", () => {
+  it("runs the item picked and closes; Escape closes it too", () => {
+    const menu = new ContextMenu();
+    document.body.append(menu.root);
+    const ran: string[] = [];
+    menu.show(10, 10, [
+      { label: "Copy cell", testid: "menu-copy-cell", run: () => ran.push("cell") },
+      { label: "Filter", testid: "menu-filter", run: () => ran.push("filter"), disabled: true },
+    ]);
+    expect(menu.open).toBe(true);
+    expect(document.activeElement?.textContent).toBe("Copy cell");
+    menu.root.querySelector<HTMLButtonElement>("[data-testid=menu-filter]")?.click();
+    expect(ran).toEqual([]);
+    menu.root.querySelector<HTMLButtonElement>("[data-testid=menu-copy-cell]")?.click();
+    expect(ran).toEqual(["cell"]);
+    expect(menu.open).toBe(false);
+    menu.show(10, 10, [{ label: "Copy cell", testid: "menu-copy-cell", run: () => ran.push("cell") }]);
+    menu.root.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(menu.open).toBe(false);
+    menu.root.remove();
+  });
+});
