@@ -648,6 +648,15 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
         ],
         "the cells picked"
     );
+    // Shift+Down stretches it by a row, Shift+Up takes it back.
+    s.chord(&["\u{E008}", "\u{E015}"]);
+    s.wait("the rectangle stretched", || {
+        (picked().as_array().map(Vec::len) == Some(8)).then_some(())
+    });
+    s.chord(&["\u{E008}", "\u{E013}"]);
+    s.wait("the rectangle back", || {
+        (picked().as_array().map(Vec::len) == Some(6)).then_some(())
+    });
     s.chord(&["\u{E009}", "c"]);
     s.wait("the copy", || {
         s.text_of("[data-testid=\"copy-status\"]")?
