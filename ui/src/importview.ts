@@ -11,18 +11,15 @@ import type { View } from "./bindings/View";
 import { DetailsPanel } from "./details";
 import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
-import { type Filters, equalsCondition, narrowed, noFilters, sameView, sortFrom, toView } from "./filters";
+import { type Filters, narrowed, noFilters, sameView, sortFrom, toView } from "./filters";
 import { badge, count, received, rows } from "./format";
-import { BLOCK, Grid, ROW_NUMBER, type Row, cellText, datasource, rowErrors, withErrors } from "./grid";
-import { ContextMenu } from "./menu";
+import { BLOCK, Grid, type Row, datasource, rowErrors } from "./grid";
+import { RowActions } from "./rowactions";
 import { RowPanel } from "./rowpanel";
-import { MAX_COPY_ROWS, copyToClipboard, tsv } from "./selection";
 
 /** What an open import asks of the core: its pages, and its details. */
 export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "sentRow">;
 
-/** Rows fetched per request when a copy reaches rows the grid has not loaded. */
-const COPY_PAGE = 5000;
 
 export interface ImportViewHooks {
   /** Opens the export panel for this view, which has `viewRows` rows (when counted). */
@@ -53,10 +50,7 @@ export class ImportView {
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
   /** The clicked row's errors, one line per failing cell. */
   private rowStrip = h("div", { class: "row-errors", testid: "row-errors", "aria-live": "polite" });
-  /** What the last copy did. */
-  private copyStatus = h("span", { class: "copy-status", testid: "copy-status", role: "status" });
-  private copyTimer: number | undefined;
-  private menu = new ContextMenu();
+  private actions: RowActions;
   private rowPanel: RowPanel;
   /** Rows in the current view. */
   private total = 0;
@@ -126,11 +120,22 @@ export class ImportView {
       cursor: (index) => {
         if (this.rowPanel.open && this.rowPanel.index !== index) void this.rowPanel.show(index);
       },
-      copy: (withNames) => void this.copySelection(withNames),
-      menu: (index, column, row, x, y) => this.openMenu(index, column, row, x, y),
+      copy: (withNames) => void this.actions.copySelection(withNames),
+      menu: (index, column, row, x, y) => this.actions.openMenu(index, column, row, x, y),
+    });
+    this.actions = new RowActions(api, this.grid, {
+      event: () => this.batch.event,
+      view: () => this.view,
+      columns: () => this.columns,
+      filterTo: (condition) => {
+        const filter = narrowed(this.filters.filter, condition);
+        this.sql.value = filter;
+        void this.apply({ ...this.filters, filter });
+      },
+      details: (index) => void this.rowPanel.show(index),
     });
     this.rowPanel = new RowPanel(api, batch.event, {
-      row: (index) => this.rowAt(index),
+      row: (index) => this.actions.rowAt(index),
       columns: () => this.columns,
       total: () => this.total,
       moved: (index) => this.grid.moveTo(index),
@@ -174,9 +179,9 @@ export class ImportView {
       this.errors.root,
       this.rowStrip,
       this.error,
-      h("div", { class: "counts-line" }, this.counts, this.copyStatus),
+      h("div", { class: "counts-line" }, this.counts, this.actions.status),
       h("div", { class: "grid-area" }, gridHost, this.rowPanel.root),
-      this.menu.root,
+      this.actions.menu.root,
     );
     this.renderTitle();
   }
@@ -223,7 +228,7 @@ export class ImportView {
 
   destroy(): void {
     window.clearTimeout(this.searchTimer);
-    window.clearTimeout(this.copyTimer);
+    this.actions.destroy();
     this.grid.destroy();
   }
 
@@ -306,103 +311,6 @@ export class ImportView {
     } else {
       this.error.textContent = `Could not load rows: ${message}`;
     }
-  }
-
-  /** The row at a position of the view: from the grid when loaded, else fetched. */
-  private async rowAt(index: number): Promise<Row | undefined> {
-    const held = this.grid.rowAt(index);
-    if (held !== undefined) return held;
-    const page = await this.api.fetchPage(this.batch.event, this.view, index, 1);
-    return withErrors(page)[0];
-  }
-
-  /** Rows `from..=to` of the view: the grid's when it has them all, else fetched. */
-  private async rowsBetween(from: number, to: number): Promise<Row[]> {
-    const held: Row[] = [];
-    for (let i = from; i <= to; i++) {
-      const row = this.grid.rowAt(i);
-      if (row === undefined) break;
-      held.push(row);
-    }
-    if (held.length === to - from + 1) return held;
-    const fetched: Row[] = [];
-    for (let offset = from; offset <= to; offset += COPY_PAGE) {
-      const page = await this.api.fetchPage(this.batch.event, this.view, offset, Math.min(COPY_PAGE, to - offset + 1));
-      fetched.push(...withErrors(page));
-    }
-    return fetched;
-  }
-
-  /** Copies the selected cells as tab-separated text (with `withNames`, headed by the column
-   * names), ready to paste into a spreadsheet. */
-  async copySelection(withNames = false): Promise<void> {
-    const rect = this.grid.selected();
-    if (rect === null) return;
-    const n = rect.to - rect.from + 1;
-    if (n > MAX_COPY_ROWS) {
-      this.say(`Copy takes at most ${rows(MAX_COPY_ROWS)}; this selection has ${rows(n)}. Export them instead.`);
-      return;
-    }
-    if (n > BLOCK) this.say(`Copying ${rows(n)}…`, false);
-    const text = this.rowsBetween(rect.from, rect.to).then((picked) => {
-      const lines = picked.map((row) => rect.columns.map((c) => cellText(this.columns, c, row)));
-      if (withNames) lines.unshift(rect.columns);
-      return tsv(lines);
-    });
-    await this.copyText(text, `${rows(n)} × ${count(rect.columns.length)} ${rect.columns.length === 1 ? "column" : "columns"}`);
-  }
-
-  private async copyText(text: string | Promise<string>, what: string): Promise<void> {
-    try {
-      await copyToClipboard(text);
-      this.say(`✓ Copied ${what}`);
-    } catch (e) {
-      this.say(`✕ Could not copy: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
-  /** A short note beside the counts; gone after a moment unless `lasting` is false and a
-   * later note replaces it. */
-  private say(text: string, fades = true): void {
-    window.clearTimeout(this.copyTimer);
-    this.copyStatus.textContent = text;
-    if (fades) this.copyTimer = window.setTimeout(() => (this.copyStatus.textContent = ""), 4000);
-  }
-
-  private openMenu(index: number, column: string, row: Row | undefined, x: number, y: number): void {
-    if (row === undefined) return;
-    const rect = this.grid.selected();
-    const many = rect !== null && (rect.to > rect.from || rect.columns.length > 1);
-    const at = this.columns.findIndex((c) => c.name === column);
-    const filterable = at >= 0;
-    const rowNumber = row[this.columns.findIndex((c) => c.name === "_row")];
-    const shown = this.columns.filter((c) => !c.meta || c.name === "_valid").map((c) => c.name);
-    this.menu.show(x, y, [
-      ...(many ? [{ label: "Copy selection", testid: "menu-copy-selection", run: () => void this.copySelection() }] : []),
-      { label: "Copy cell", testid: "menu-copy-cell", run: () => void this.copyText(cellText(this.columns, column, row), "the cell") },
-      { label: "Copy row", testid: "menu-copy-row", run: () => void this.copyText(tsv([shown.map((c) => cellText(this.columns, c, row))]), "the row") },
-      {
-        label: "Copy row as JSON (as sent)",
-        testid: "menu-copy-json",
-        disabled: typeof rowNumber !== "number",
-        run: () =>
-          void this.copyText(
-            this.api.sentRow(this.batch.event, rowNumber as number).then((sent) => sent.json),
-            "the row as sent",
-          ),
-      },
-      {
-        label: filterable ? `Filter to ${column} = this value` : "Filter to this value",
-        testid: "menu-filter",
-        disabled: !filterable || column === ROW_NUMBER,
-        run: () => {
-          const filter = narrowed(this.filters.filter, equalsCondition(column, row[at]));
-          this.sql.value = filter;
-          void this.apply({ ...this.filters, filter });
-        },
-      },
-      { label: "Show row details", testid: "menu-details", run: () => void this.rowPanel.show(index) },
-    ]);
   }
 
   private renderCounts(p: GridPage): void {

@@ -1,0 +1,139 @@
+// What a reviewer does with the rows of the open view: copy the pick, a cell, a row or a row
+// as Flatfile sent it, and the grid's context menu that offers those, "filter to this value"
+// and row details.
+
+import type { Api } from "./api";
+import type { ColumnInfo } from "./bindings/ColumnInfo";
+import type { View } from "./bindings/View";
+import { h } from "./dom";
+import { equalsCondition } from "./filters";
+import { count, rows } from "./format";
+import { BLOCK, type Grid, ROW_NUMBER, type Row, cellText, withErrors } from "./grid";
+import { ContextMenu } from "./menu";
+import { MAX_COPY_ROWS, copyToClipboard, tsv } from "./selection";
+
+export type RowActionsApi = Pick<Api, "fetchPage" | "sentRow">;
+
+/** The open view the actions work on. */
+export interface OpenView {
+  event(): string;
+  view(): View;
+  columns(): ColumnInfo[];
+  /** Narrows the view by a SQL condition. */
+  filterTo(condition: string): void;
+  /** Opens the row details at a position of the view. */
+  details(index: number): void;
+}
+
+/** Rows fetched per request when a copy reaches rows the grid has not loaded. */
+const COPY_PAGE = 5000;
+
+export class RowActions {
+  /** What the last copy did. */
+  readonly status = h("span", { class: "copy-status", testid: "copy-status", role: "status" });
+  readonly menu = new ContextMenu();
+  private timer: number | undefined;
+
+  constructor(
+    private api: RowActionsApi,
+    private grid: Grid,
+    private view: OpenView,
+  ) {}
+
+  destroy(): void {
+    window.clearTimeout(this.timer);
+  }
+
+  /** The row at a position of the view: from the grid when loaded, else fetched. */
+  async rowAt(index: number): Promise<Row | undefined> {
+    const held = this.grid.rowAt(index);
+    if (held !== undefined) return held;
+    const page = await this.api.fetchPage(this.view.event(), this.view.view(), index, 1);
+    return withErrors(page)[0];
+  }
+
+  /** Rows `from..=to` of the view: the grid's when it has them all, else fetched. */
+  private async rowsBetween(from: number, to: number): Promise<Row[]> {
+    const held: Row[] = [];
+    for (let i = from; i <= to; i++) {
+      const row = this.grid.rowAt(i);
+      if (row === undefined) break;
+      held.push(row);
+    }
+    if (held.length === to - from + 1) return held;
+    const fetched: Row[] = [];
+    for (let offset = from; offset <= to; offset += COPY_PAGE) {
+      const page = await this.api.fetchPage(this.view.event(), this.view.view(), offset, Math.min(COPY_PAGE, to - offset + 1));
+      fetched.push(...withErrors(page));
+    }
+    return fetched;
+  }
+
+  /** Copies the selected cells as tab-separated text (with `withNames`, headed by the column
+   * names), ready to paste into a spreadsheet. */
+  async copySelection(withNames = false): Promise<void> {
+    const rect = this.grid.selected();
+    if (rect === null) return;
+    const n = rect.to - rect.from + 1;
+    if (n > MAX_COPY_ROWS) {
+      this.say(`Copy takes at most ${rows(MAX_COPY_ROWS)}; this selection has ${rows(n)}. Export them instead.`);
+      return;
+    }
+    if (n > BLOCK) this.say(`Copying ${rows(n)}…`, false);
+    const text = this.rowsBetween(rect.from, rect.to).then((picked) => {
+      const lines = picked.map((row) => rect.columns.map((c) => cellText(this.view.columns(), c, row)));
+      if (withNames) lines.unshift(rect.columns);
+      return tsv(lines);
+    });
+    await this.copyText(text, `${rows(n)} × ${count(rect.columns.length)} ${rect.columns.length === 1 ? "column" : "columns"}`);
+  }
+
+  private async copyText(text: string | Promise<string>, what: string): Promise<void> {
+    try {
+      await copyToClipboard(text);
+      this.say(`✓ Copied ${what}`);
+    } catch (e) {
+      this.say(`✕ Could not copy: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** A short note beside the counts: gone after a moment, or (`fades` false) when the next
+   * note replaces it. */
+  private say(text: string, fades = true): void {
+    window.clearTimeout(this.timer);
+    this.status.textContent = text;
+    if (fades) this.timer = window.setTimeout(() => (this.status.textContent = ""), 4000);
+  }
+
+  openMenu(index: number, column: string, row: Row | undefined, x: number, y: number): void {
+    if (row === undefined) return;
+    const rect = this.grid.selected();
+    const many = rect !== null && (rect.to > rect.from || rect.columns.length > 1);
+    const at = this.view.columns().findIndex((c) => c.name === column);
+    const filterable = at >= 0;
+    const rowNumber = row[this.view.columns().findIndex((c) => c.name === "_row")];
+    const shown = this.view.columns().filter((c) => !c.meta || c.name === "_valid").map((c) => c.name);
+    this.menu.show(x, y, [
+      ...(many ? [{ label: "Copy selection", testid: "menu-copy-selection", run: () => void this.copySelection() }] : []),
+      { label: "Copy cell", testid: "menu-copy-cell", run: () => void this.copyText(cellText(this.view.columns(), column, row), "the cell") },
+      { label: "Copy row", testid: "menu-copy-row", run: () => void this.copyText(tsv([shown.map((c) => cellText(this.view.columns(), c, row))]), "the row") },
+      {
+        label: "Copy row as JSON (as sent)",
+        testid: "menu-copy-json",
+        disabled: typeof rowNumber !== "number",
+        run: () =>
+          void this.copyText(
+            this.api.sentRow(this.view.event(), rowNumber as number).then((sent) => sent.json),
+            "the row as sent",
+          ),
+      },
+      {
+        label: filterable ? `Filter to ${column} = this value` : "Filter to this value",
+        testid: "menu-filter",
+        disabled: !filterable || column === ROW_NUMBER,
+        run: () => this.view.filterTo(equalsCondition(column, row[at])),
+      },
+      { label: "Show row details", testid: "menu-details", run: () => this.view.details(index) },
+    ]);
+  }
+}
