@@ -47,3 +47,13 @@ export function equalsCondition(column: string, value: unknown): string {
 export function narrowed(filter: string, condition: string): string {
   return filter.trim() === "" ? condition : `(${filter.trim()}) AND ${condition}`;
 }
+
+/** The view in words, for "No rows match …": what narrows it, or null when nothing does. */
+export function describe(f: Filters): string | null {
+  const parts: string[] = [];
+  if (f.rows !== "all") parts.push(`${f.rows} rows`);
+  if (f.errors) parts.push(f.errors.column ? `errors in ${f.errors.column}` : "rows with errors");
+  if (f.filter.trim() !== "") parts.push(`filter ${f.filter.trim()}`);
+  if (f.search.trim() !== "") parts.push(`search “${f.search.trim()}”`);
+  return parts.length === 0 ? null : parts.join(" · ");
+}

@@ -11,7 +11,7 @@ import type { View } from "./bindings/View";
 import { DetailsPanel } from "./details";
 import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
-import { type Filters, narrowed, noFilters, sameView, sortFrom, toView } from "./filters";
+import { type Filters, describe, narrowed, noFilters, sameView, sortFrom, toView } from "./filters";
 import { badge, count, received, rows } from "./format";
 import { BLOCK, Grid, type Row, datasource, rowErrors } from "./grid";
 import { RowActions } from "./rowactions";
@@ -48,6 +48,8 @@ export class ImportView {
   private title = h("div", { class: "import-title" });
   private counts = h("div", { class: "counts", testid: "row-counts", "aria-live": "polite" });
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
+  /** "No rows match", with the view that said so and a way out. */
+  private nothing = h("div", { class: "no-rows", testid: "no-rows", hidden: true });
   /** The clicked row's errors, one line per failing cell. */
   private rowStrip = h("div", { class: "row-errors", testid: "row-errors", "aria-live": "polite" });
   private actions: RowActions;
@@ -79,6 +81,7 @@ export class ImportView {
       type: "text",
       class: "sql",
       placeholder: "SQL filter, e.g. plan = 'team' AND seats > 10   (Enter to apply)",
+      title: "A SQL condition over the columns, e.g. plan = 'team' AND seats > 10. Cells sent empty: email = ''. Missing ones: email IS NULL. Names with spaces in double quotes: \"first name\".",
       "aria-label": "SQL filter",
       spellcheck: "false",
       testid: "sql-filter",
@@ -179,11 +182,19 @@ export class ImportView {
       this.errors.root,
       this.rowStrip,
       this.error,
+      this.nothing,
       h("div", { class: "counts-line" }, this.counts, this.actions.status),
       h("div", { class: "grid-area" }, gridHost, this.rowPanel.root),
       this.actions.menu.root,
     );
     this.renderTitle();
+  }
+
+  /** Back to every row: no row set, filter, search or errors. */
+  async clearFilters(): Promise<void> {
+    this.search.value = "";
+    this.sql.value = "";
+    await this.apply({ ...noFilters });
   }
 
   /** Loads the first page and shows the grid. */
@@ -307,7 +318,7 @@ export class ImportView {
     const code = e instanceof CommandError ? e.code : "internal";
     if (code === "bad_filter" || code === "unknown_column") {
       this.sql.classList.add("invalid");
-      this.error.textContent = `${message}. The grid still shows the last view that worked.`;
+      this.error.textContent = `${message}. The grid still shows the last view that worked. (Cells sent empty: col = ''; missing ones: col IS NULL.)`;
     } else {
       this.error.textContent = `Could not load rows: ${message}`;
     }
@@ -316,6 +327,15 @@ export class ImportView {
   private renderCounts(p: GridPage): void {
     this.total = p.total;
     this.grid.setTotal(p.total);
+    const narrowedBy = describe(this.filters);
+    this.nothing.hidden = !(p.total === 0 && p.batch_rows > 0 && narrowedBy !== null);
+    if (!this.nothing.hidden) {
+      replace(
+        this.nothing,
+        `No rows match ${narrowedBy}. `,
+        h("button", { type: "button", class: "link", testid: "no-rows-clear", onclick: () => void this.clearFilters() }, "Clear the filters"),
+      );
+    }
     const shown = p.total === p.batch_rows ? `${rows(p.batch_rows)}` : `${count(p.total)} of ${rows(p.batch_rows)} match`;
     this.counts.dataset.total = String(p.batch_rows);
     this.counts.dataset.filtered = String(p.total);

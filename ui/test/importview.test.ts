@@ -17,7 +17,7 @@ function serve(views: View[]): ImportApi {
     async fetchPage(_event, view) {
       views.push(view);
       if (view.filter === "seats >") throw new CommandError("bad_filter", "the filter is not a valid SQL expression");
-      const total = view.rows === "all" && !view.filter ? 3000 : 1000;
+      const total = view.filter === "seats > 999" ? 0 : view.rows === "all" && !view.filter ? 3000 : 1000;
       return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]], errors: null } satisfies GridPage;
     },
     importDetails: () => Promise.reject(new Error("not asked in these tests")),
@@ -53,11 +53,26 @@ describe("ImportView", () => {
     await view.open();
     await view.apply({ rows: "all", filter: "seats >", search: "" });
     const error = view.root.querySelector("[data-testid=filter-error]")?.textContent;
-    expect(error).toBe("the filter is not a valid SQL expression. The grid still shows the last view that worked.");
+    expect(error).toBe("the filter is not a valid SQL expression. The grid still shows the last view that worked. (Cells sent empty: col = ''; missing ones: col IS NULL.)");
     expect(view.root.querySelector("[data-testid=sql-filter]")?.classList.contains("invalid")).toBe(true);
     expect(view.root.querySelector<HTMLElement>("[data-testid=row-counts]")?.textContent).toBe("3,000 rows");
     view.destroy();
     view.root.remove();
+  });
+
+  it("says which view matched no rows, and clears it in one click", async () => {
+    const views: View[] = [];
+    const view = new ImportView(batch(), serve(views), { export: () => undefined, remove: () => undefined, configure: () => undefined });
+    await view.open();
+    const nothing = view.root.querySelector<HTMLElement>("[data-testid=no-rows]");
+    expect(nothing?.hidden).toBe(true);
+    await view.apply({ rows: "invalid", filter: "seats > 999", search: "" });
+    expect(nothing?.hidden).toBe(false);
+    expect(nothing?.textContent).toContain("No rows match invalid rows · filter seats > 999.");
+    nothing?.querySelector<HTMLButtonElement>("[data-testid=no-rows-clear]")?.click();
+    await vi.waitFor(() => expect(nothing?.hidden).toBe(true));
+    expect(views.at(-1)).toEqual({ rows: "all", filter: null, search: null, sort: null });
+    view.destroy();
   });
 
   it("hands the current view and its row count to the export dialog", async () => {

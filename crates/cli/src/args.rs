@@ -270,7 +270,8 @@ pub struct ViewArgs {
     /// Which rows: all, valid or invalid
     #[arg(long, value_name = "ROWS", default_value = "all")]
     pub rows: RowSet,
-    /// SQL condition over column names, e.g. "plan = 'team' AND seats > 10"
+    /// SQL condition over column names, e.g. "plan = 'team' AND seats > 10"; cells sent
+    /// empty match "email = ''", missing or null ones "email IS NULL"
     #[arg(long = "where", value_name = "SQL")]
     pub filter: Option<String>,
     /// Case-insensitive text to find in any data column
