@@ -739,4 +739,35 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
             .then_some(())
     });
     assert_eq!(email_left(), before, "the grid moved sideways");
+
+    // A rejected request reads as a table of one-line rows, its body pretty-printed.
+    let bad = r#"{"event": {"id": "x"}, "data": "not rows"}"#;
+    let refused = reqwest::blocking::Client::new()
+        .post(&url)
+        .body(bad)
+        .send()
+        .expect("post");
+    assert_eq!(refused.status(), 422);
+    s.click(&s.testid("nav-rejected"));
+    s.wait("the rejected request listed", || {
+        (s.text_of("[data-testid=\"rejected-count\"]")? == "1").then_some(())
+    });
+    s.click(&s.find("[data-testid=\"rejected-row\"] td.reason"));
+    s.wait("the body", || {
+        (s.attribute_of("[data-testid=\"rejected-body\"]", "data-pretty")? == "true").then_some(())
+    });
+    let heights = s.script(
+        "return [...document.querySelectorAll('[data-testid=\"rejected-table\"] th, [data-testid=\"rejected-row\"] td')].map(c => c.getClientRects()[0].height)",
+        json!([]),
+    );
+    let heights: Vec<f64> = serde_json::from_value(heights).expect("heights");
+    assert!(
+        heights.iter().all(|h| *h < 40.0),
+        "a cell wraps: {heights:?}"
+    );
+    let size = s
+        .text_of("[data-testid=\"rejected-row\"] td.size")
+        .unwrap_or_default();
+    assert_eq!(size, format!("{} B", bad.len()));
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-rejected.png"));
 }

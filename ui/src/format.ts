@@ -13,6 +13,28 @@ export function rows(n: number): string {
   return `${count(n)} ${n === 1 ? "row" : "rows"}`;
 }
 
+/** A size in bytes as people read it: "512 B", "2.0 KB", "340 KB", "1.4 MB". */
+export function size(bytes: number): string {
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${value} B`;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value).toString()} ${units[unit]}`;
+}
+
+/** A body for reading: JSON pretty-printed with two spaces, anything else as it is. */
+export function pretty(text: string): { text: string; json: boolean } {
+  try {
+    return { text: JSON.stringify(JSON.parse(text), null, 2), json: true };
+  } catch {
+    return { text, json: false };
+  }
+}
+
 /** A batch id short enough for the sidebar. */
 export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 12)}…` : id;

@@ -4,7 +4,7 @@ import type { Api } from "./api";
 import type { Quarantined } from "./bindings/Quarantined";
 import { h, replace } from "./dom";
 import type { Retried } from "./bindings/Retried";
-import { count, received } from "./format";
+import { pretty, received, size } from "./format";
 
 const KINDS: Record<Quarantined["kind"], string> = {
   not_json: "not JSON",
@@ -25,6 +25,17 @@ export class RejectedView {
   private results = h("ul", { class: "retry-results", testid: "retry-results", "aria-live": "polite" });
   private retryAll: HTMLButtonElement;
   private preview = h("pre", { class: "body-preview", testid: "rejected-body" });
+  private previewTitle = h("span", { testid: "rejected-body-title" });
+  private asSent = h("input", { type: "checkbox", testid: "rejected-as-sent", onchange: () => this.render() });
+  /** The body shown, as it arrived. */
+  private sent: string | null = null;
+  private bodyBox = h(
+    "details",
+    { class: "rejected-body", open: true, hidden: true, testid: "rejected-body-box" },
+    h("summary", {}, this.previewTitle),
+    h("label", { class: "check", title: "The body byte for byte, without pretty-printing (which rewrites numbers and drops repeated keys)" }, this.asSent, " As sent"),
+    this.preview,
+  );
   private empty = h("p", { class: "empty" }, "No rejected requests. Requests that are not valid Flatfile imports would be listed here with the reason.");
 
   constructor(
@@ -50,7 +61,7 @@ export class RejectedView {
         h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Received"), h("th", {}, "Kind"), h("th", {}, "Reason"), h("th", {}, "Event / index"), h("th", {}, "Size"), h("th", {}, ""))),
         this.body,
       ),
-      this.preview,
+      this.bodyBox,
     );
   }
 
@@ -86,15 +97,15 @@ export class RejectedView {
           h("td", {}, String(q.id)),
           h("td", {}, received(q.received_at)),
           h("td", {}, KINDS[q.kind]),
-          h("td", { class: "reason" }, q.reason),
+          h("td", { class: "reason", title: q.reason }, q.reason),
           h("td", {}, q.event === null ? "—" : `${q.event}${q.part === null ? "" : ` / ${q.part}`}`),
-          h("td", {}, `${count(q.bytes)} B`),
+          h("td", { class: "size", title: `${q.bytes.toLocaleString("en-US")} bytes` }, size(q.bytes)),
           h("td", {}, h("button", { type: "button", class: "link", testid: "retry-one", onclick: (e: Event) => { e.stopPropagation(); void this.retry(q.id); } }, "Retry")),
         ),
       ),
     );
     this.retryAll.hidden = rows.length === 0;
-    this.preview.hidden = true;
+    this.bodyBox.hidden = true;
     return rows.length;
   }
 
@@ -102,7 +113,18 @@ export class RejectedView {
     for (const tr of this.body.querySelectorAll("tr")) {
       tr.classList.toggle("selected", tr.firstElementChild?.textContent === String(id));
     }
-    this.preview.hidden = false;
-    this.preview.textContent = await this.api.rejectedBody(id);
+    this.sent = await this.api.rejectedBody(id);
+    replace(this.previewTitle, `Body of #${id}`);
+    this.bodyBox.hidden = false;
+    this.bodyBox.open = true;
+    this.render();
+  }
+
+  /** The body, pretty-printed when it is JSON and "As sent" is not ticked. */
+  private render(): void {
+    if (this.sent === null) return;
+    const shown = this.asSent.checked ? { text: this.sent, json: false } : pretty(this.sent);
+    this.preview.textContent = shown.text;
+    this.preview.dataset.pretty = String(shown.json);
   }
 }

@@ -1,4 +1,4 @@
-import { badge, count, newestFirst, received, rows, shortId } from "../src/format";
+import { badge, count, newestFirst, pretty, received, rows, shortId, size } from "../src/format";
 import { batch } from "./fixtures";
 
 describe("badge", () => {
@@ -43,5 +43,16 @@ describe("formatting", () => {
     const mid = batch({ event: "b", first_received: "2026-11-27T09:00:00Z" });
     const neu = batch({ event: "c", first_received: "2026-11-27T10:00:00Z" });
     expect(newestFirst([mid, old, neu]).map((b) => b.event)).toEqual(["c", "b", "a"]);
+  });
+});
+
+describe("sizes and bodies", () => {
+  it("reads sizes in B, KB and MB", () => {
+    expect([size(0), size(1023), size(2048), size(354_304), size(1_468_006)]).toEqual(["0 B", "1023 B", "2.0 KB", "346 KB", "1.4 MB"]);
+  });
+
+  it("pretty-prints JSON and leaves anything else as it is", () => {
+    expect(pretty('{"a":[1,2]}')).toEqual({ text: '{\n  "a": [\n    1,\n    2\n  ]\n}', json: true });
+    expect(pretty("not json")).toEqual({ text: "not json", json: false });
   });
 });

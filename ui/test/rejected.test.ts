@@ -12,24 +12,39 @@ const rejected: Quarantined[] = [
 ];
 
 describe("RejectedView", () => {
-  it("lists each rejected request with its reason, and shows its body as text", async () => {
+  it("lists each rejected request with its reason and size, and shows its body as text", async () => {
     mockIPC((cmd, args) => {
       if (cmd === "list_rejected") return rejected;
-      if (cmd === "rejected_body") return `<b>body of ${(args as { id: number }).id}</b>`;
+      if (cmd === "rejected_body") {
+        const id = (args as { id: number }).id;
+        return id === 1 ? `<b>body of ${id}</b>` : '{"event":{"id":"evt","n":1.50}}';
+      }
       throw new Error(cmd);
     });
     const view = new RejectedView(api);
+    document.body.append(view.root);
     expect(await view.load()).toBe(2);
     const rows = [...view.root.querySelectorAll<HTMLElement>("[data-testid=rejected-row]")];
     expect(rows.map((r) => [...r.children].map((c) => c.textContent))).toEqual([
-      ["2", expect.any(String), "conflicts with stored parts", "part 1 differs", "evt / 1", "2,048 B", "Retry"],
+      ["2", expect.any(String), "conflicts with stored parts", "part 1 differs", "evt / 1", "2.0 KB", "Retry"],
       ["1", expect.any(String), "not JSON", "expected value", "—", "8 B", "Retry"],
     ]);
     rows[1]?.click();
     const body = view.root.querySelector<HTMLElement>("[data-testid=rejected-body]");
     await vi.waitFor(() => expect(body?.textContent).toBe("<b>body of 1</b>"));
     expect(body?.querySelector("b")).toBeNull();
+    expect(body?.dataset.pretty).toBe("false");
     expect(rows[1]?.classList.contains("selected")).toBe(true);
+
+    // JSON is pretty-printed; "As sent" shows it byte for byte.
+    rows[0]?.click();
+    await vi.waitFor(() => expect(body?.dataset.pretty).toBe("true"));
+    expect(body?.textContent).toBe('{\n  "event": {\n    "id": "evt",\n    "n": 1.5\n  }\n}');
+    const asSent = view.root.querySelector<HTMLInputElement>("[data-testid=rejected-as-sent]");
+    asSent?.click();
+    expect(body?.textContent).toBe('{"event":{"id":"evt","n":1.50}}');
+    expect(view.root.querySelector("[data-testid=rejected-body-title]")?.textContent).toBe("Body of #2");
+    view.root.remove();
   });
 });
 
