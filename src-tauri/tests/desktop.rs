@@ -713,8 +713,44 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
     });
     s.click(&s.testid("row-panel-close"));
 
+    // A search marks its hits in the cells and says how many rows match.
+    s.type_text(&s.testid("search"), "note 1");
+    let hits = (0..18)
+        .filter(|n| format!("note {n}").contains("note 1"))
+        .count();
+    wait_filtered(&d, hits);
+    s.wait("the hits marked", || {
+        let marks = s.script(
+            "return [...document.querySelectorAll('[data-testid=\"grid\"] [col-id=\"note\"] mark')].map(m => m.textContent)",
+            json!([]),
+        );
+        (marks.as_array().map(Vec::len) == Some(hits) && marks[0] == "note 1").then_some(())
+    });
+    let said = s
+        .text_of("[data-testid=\"row-counts\"]")
+        .unwrap_or_default();
+    assert_eq!(said, format!("{hits} of 18 rows match"));
+    assert_eq!(
+        picked(),
+        json!([]),
+        "a pick belongs to the view it was made in"
+    );
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-search.png"));
+    s.clear(&s.testid("search"));
+    // Clearing sends no input event; a key typed and taken back does.
+    s.type_text(&s.testid("search"), "x\u{E003}");
+    wait_filtered(&d, 18);
+
     // "Filter to this value" from the menu narrows the view through the SQL filter.
+    s.wait("row 0 drawn again", || {
+        (cell(&d, 0, "#")? == "10").then_some(())
+    });
     s.pointer_click(&cell_element(&d, 0, "plan"), 2, 1, None);
+    s.wait("the app's menu again", || {
+        (s.attribute_of("[data-testid=\"context-menu\"]", "hidden")
+            .is_none())
+        .then_some(())
+    });
     s.click(&s.testid("menu-filter"));
     let plan = row(9)["plan"].as_str().unwrap_or_default().to_owned();
     let same_plan = (0..18).filter(|&n| row(n)["plan"] == plan.as_str()).count();

@@ -85,6 +85,38 @@ export function shownValue(value: unknown): string {
   return String(value);
 }
 
+/** `text` with each case-insensitive occurrence of `needle` in a `<mark>`: the search's hits.
+ * Text nodes only, as everywhere a sent value is shown. */
+export function highlighted(text: string, needle: string | null): (string | HTMLElement)[] {
+  const wanted = needle?.trim().toLowerCase() ?? "";
+  if (wanted === "") return [text];
+  const lower = text.toLowerCase();
+  const parts: (string | HTMLElement)[] = [];
+  let from = 0;
+  for (let at = lower.indexOf(wanted); at >= 0 && wanted.length > 0; at = lower.indexOf(wanted, from)) {
+    if (at > from) parts.push(text.slice(from, at));
+    const mark = document.createElement("mark");
+    mark.textContent = text.slice(at, at + wanted.length);
+    parts.push(mark);
+    from = at + wanted.length;
+  }
+  if (from < text.length) parts.push(text.slice(from));
+  return parts;
+}
+
+/** The first of `columns` (ids, in display order) whose value contains `needle` in any of
+ * `rows`: where the search's first hit is. */
+export function firstHit(columns: ColumnInfo[], shown: string[], rows: Row[], needle: string | null): string | null {
+  const wanted = needle?.trim().toLowerCase() ?? "";
+  if (wanted === "") return null;
+  for (const id of shown) {
+    const at = columns.findIndex((c) => c.name === id);
+    if (at < 0 || columns[at]?.meta) continue;
+    if (rows.some((r) => r[at] !== null && r[at] !== undefined && String(r[at]).toLowerCase().includes(wanted))) return id;
+  }
+  return null;
+}
+
 /** A cell's text as copied: the value itself (`""` and null both as nothing). */
 export function cellText(columns: ColumnInfo[], column: string, row: Row): string {
   const at = (name: string) => columns.findIndex((c) => c.name === name);
@@ -150,6 +182,14 @@ export function columnDefs(columns: ColumnInfo[], showMeta: boolean, explained =
       type: numeric ? "rightAligned" : undefined,
       valueGetter: (p) => p.data?.[i],
       valueFormatter: (p) => (p.data === undefined ? "" : shownValue(p.value)),
+      // The search's hits are marked in the text (the needle comes in the grid's context).
+      cellRenderer: (p: { valueFormatted: string | null; value: unknown; context?: { needle?: string | null } }) => {
+        const span = document.createElement("span");
+        const text = p.valueFormatted ?? "";
+        const isValue = p.value !== null && p.value !== undefined && p.value !== "";
+        for (const part of highlighted(text, isValue ? (p.context?.needle ?? null) : null)) span.append(part);
+        return span;
+      },
       tooltipValueGetter: (p) => {
         const problems = problemsIn(p.data, c.name);
         if (problems.length > 0) return problems.map((e) => e.message).join("\n");
@@ -226,6 +266,8 @@ export class Grid {
   /** Whether Shift is down: arrows and clicks with it stretch the selection. */
   private shift = false;
   private total = 0;
+  /** What cell renderers read: the search's needle. */
+  private context: { needle: string | null } = { needle: null };
 
   constructor(host: HTMLElement, hooks: Partial<GridHooks> = {}) {
     const invalid = (row: Row | undefined) => row !== undefined && this.validAt >= 0 && row[this.validAt] === false;
@@ -246,6 +288,7 @@ export class Grid {
       maxConcurrentDatasourceRequests: 2,
       blockLoadDebounceMillis: 30,
       suppressFieldDotNotation: true,
+      context: this.context,
       // The grid's own selection and copy stand in for the browser's text selection.
       enableCellTextSelection: false,
       preventDefaultOnContextMenu: true,
@@ -305,10 +348,25 @@ export class Grid {
     this.api.setGridOption("datasource", source);
   }
 
+  /** A new view of the same columns: its rows, and no pick (a pick is positions in a view). */
+  setSource(source: IDatasource): void {
+    this.selection.clear();
+    this.api.setGridOption("datasource", source);
+  }
+
   /** Shows or hides `_row` and `_part` by giving the grid its columns again, which keeps the
    * columns' widths and the scroll position. */
   showMeta(columns: ColumnInfo[], show: boolean, explained = false): void {
     this.api.setGridOption("columnDefs", this.selectable(columnDefs(columns, show, explained)));
+  }
+
+  /** Marks the search's hits in the cells drawn from now on, and brings the first column
+   * with a hit in `rows` into view. */
+  setSearch(needle: string | null, columns: ColumnInfo[], rows: Row[]): void {
+    this.context.needle = needle;
+    this.readShown();
+    const hit = firstHit(columns, this.shown, rows, needle);
+    if (hit !== null) this.api.ensureColumnVisible(hit, "auto");
   }
 
   /** The view's row count, for Ctrl+A. */

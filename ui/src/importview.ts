@@ -13,7 +13,7 @@ import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
 import { type Filters, describe, narrowed, noFilters, sameView, sortFrom, toView } from "./filters";
 import { badge, count, received, rows } from "./format";
-import { BLOCK, Grid, type Row, datasource, rowErrors } from "./grid";
+import { BLOCK, Grid, type Row, datasource, rowErrors, withErrors } from "./grid";
 import { RowActions } from "./rowactions";
 import { RowPanel } from "./rowpanel";
 
@@ -293,8 +293,9 @@ export class ImportView {
     if (fresh) {
       this.grid.show(first.columns, this.showMeta, source, explained);
     } else {
-      this.grid.api.setGridOption("datasource", source);
+      this.grid.setSource(source);
     }
+    this.grid.setSearch(view.search, first.columns, withErrors(first));
   }
 
   /** Says why the clicked row is invalid (nothing when it breaks no rule). */

@@ -3,7 +3,7 @@ import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
 import { noFilters, sortFrom, toView } from "../src/filters";
-import { ROW_NUMBER, cellText, columnDefs, datasource, errorsText, rowErrors, shownValue, statusText, withErrors } from "../src/grid";
+import { ROW_NUMBER, cellText, columnDefs, datasource, errorsText, firstHit, highlighted, rowErrors, shownValue, statusText, withErrors } from "../src/grid";
 
 const columns: GridPage["columns"] = [
   { name: "_row", kind: "int", meta: true },
@@ -150,5 +150,26 @@ describe("row numbers and values", () => {
     expect(rules["cell-empty"]?.({ data: [], value: null })).toBe(false);
     const row = [4, 1, false, "", null];
     expect([ROW_NUMBER, "_valid", "email", "seats"].map((c) => cellText(columns, c, row))).toEqual(["5", "invalid", "", ""]);
+  });
+});
+
+describe("search hits", () => {
+  const parts = (text: string, needle: string | null) =>
+    highlighted(text, needle).map((p) => (typeof p === "string" ? p : `[${p.textContent}]`)).join("");
+
+  it("marks every hit in a cell, whatever its case, as text", () => {
+    expect(parts("Anna and ANN", "ann")).toBe("[Ann]a and [ANN]");
+    expect(parts("no hit", "zz")).toBe("no hit");
+    expect(parts("<b>x</b>", "x")).toBe("<b>[x]</b>");
+    expect(parts("abc", null)).toBe("abc");
+    expect(highlighted("abc", "b").filter((p) => typeof p !== "string").every((p) => (p as HTMLElement).tagName === "MARK")).toBe(true);
+  });
+
+  it("finds the first shown column holding a hit", () => {
+    const rows = [[0, 1, true, "a@x", 15], [1, 1, true, "b@x", 2]];
+    expect(firstHit(columns, ["#", "_valid", "email", "seats"], rows, "15")).toBe("seats");
+    expect(firstHit(columns, ["#", "_valid", "email", "seats"], rows, "B@")).toBe("email");
+    expect(firstHit(columns, ["seats", "email"], rows, "zz")).toBeNull();
+    expect(firstHit(columns, ["email"], rows, "")).toBeNull();
   });
 });
