@@ -44,14 +44,22 @@ impl Hookgrid {
     /// Row `row` (`_row`) of `batch` as it was sent.
     pub fn sent_row(&self, batch: &Batch, row: i64) -> Result<SentRow> {
         let missing = || Error::NotFound(format!("row {} of {}", row + 1, batch.batch));
-        let mut parts = self.core.ledger.parts(batch)?;
-        parts.sort_by_key(|p| p.part);
-        // Rows are numbered across the parts in order (see the frame builder).
+        // (part number, index as sent, rows), in part order: rows are numbered across the
+        // parts in that order (see the frame builder).
+        let mut parts: Vec<(u32, u32, i64)> = self
+            .core
+            .ledger
+            .part_rows(batch.key)?
+            .into_iter()
+            .map(|(index, valid, invalid)| {
+                (batch.part_number(index), index, (valid + invalid) as i64)
+            })
+            .collect();
+        parts.sort_unstable();
         let mut before = 0i64;
-        let part = parts
+        let &(number, index, _) = parts
             .iter()
-            .find(|p| {
-                let rows = (p.valid + p.invalid) as i64;
+            .find(|(_, _, rows)| {
                 let here = row >= before && row < before + rows;
                 if !here {
                     before += rows;
@@ -62,11 +70,11 @@ impl Hookgrid {
         let body = self
             .core
             .ledger
-            .part_body(batch.key, part.index)?
+            .part_body(batch.key, index)?
             .ok_or_else(missing)?;
         let corrupt = |message: String| Error::Corrupt {
             event: batch.event.clone(),
-            part: part.part,
+            part: number,
             message,
         };
         let parsed: Body<'_> = serde_json::from_slice(&body).map_err(|e| corrupt(e.to_string()))?;
@@ -84,7 +92,7 @@ impl Hookgrid {
         };
         Ok(SentRow {
             row,
-            part: part.part,
+            part: number,
             position: at as u32 + 1,
             valid: is_valid,
             json: json.get().to_owned(),
