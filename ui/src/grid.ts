@@ -326,8 +326,9 @@ export class Grid {
         } else if (ctrl && key.key.toLowerCase() === "a") {
           key.preventDefault();
           this.readShown();
+          const before = this.selected();
           this.selection.all(this.total, this.shown);
-          this.marked();
+          this.marked(before);
         }
       },
       onCellContextMenu: (e) => {
@@ -397,13 +398,25 @@ export class Grid {
 
   private pick(row: number, column: string, extend: boolean, wholeRows = false): void {
     this.readShown();
+    const before = this.selected();
     this.selection.pick({ row, column }, extend, wholeRows);
-    this.marked();
+    this.marked(before);
   }
 
-  /** Draws the selection: each cell on screen evaluates its class rules again. */
-  private marked(): void {
-    this.api.refreshCells({ force: true });
+  /** Draws the selection: the cells on screen in rows the pick left or reached evaluate
+   * their class rules again (every cell on screen would cost a frame at each arrow key). */
+  private marked(before: Rect | null): void {
+    const first = this.api.getFirstDisplayedRowIndex();
+    const last = this.api.getLastDisplayedRowIndex();
+    const after = this.selected();
+    const rowNodes = [];
+    for (let i = first; i <= last; i++) {
+      const inside = (r: Rect | null) => r !== null && i >= r.from && i <= r.to;
+      if (!inside(before) && !inside(after)) continue;
+      const node = this.api.getDisplayedRowAtIndex(i);
+      if (node) rowNodes.push(node);
+    }
+    if (rowNodes.length > 0) this.api.refreshCells({ rowNodes, force: true });
   }
 
   private readShown(): void {

@@ -62,6 +62,8 @@ export class RowPanel {
   async show(index: number): Promise<void> {
     const generation = ++this.generation;
     this.index = index;
+    // Set once the row is shown whole (with where it came from): what tests wait for.
+    delete this.root.dataset.shown;
     this.root.hidden = false;
     this.prev.disabled = index <= 0;
     this.next.disabled = index >= this.source.total() - 1;
@@ -112,6 +114,7 @@ export class RowPanel {
       if (generation !== this.generation) return;
       replace(sentAt, `part ${count(sent.part)}, row ${count(sent.position)} of that request (${sent.valid ? "validRows" : "invalidRows"})`);
       replace(raw, sent.json);
+      this.root.dataset.shown = String(index);
     } catch (e) {
       if (generation !== this.generation) return;
       replace(sentAt, `cannot read the request: ${e instanceof Error ? e.message : String(e)}`);

@@ -42,6 +42,7 @@ describe("RowPanel", () => {
     expect(text(p.root, "row-panel-status")).toBe("invalid");
     expect(text(p.root, "row-panel-origin")).toBe("part 2, row 3 of that request (invalidRows)");
     expect(text(p.root, "row-panel-json")).toBe('{"name":"7"}');
+    expect(p.root.dataset.shown).toBe("1");
     expect(text(p.root, "row-panel-errors")).toBe("name Required");
     const fields = [...p.root.querySelectorAll("[data-testid=row-panel-fields] dd")].map((d) => [d.textContent, d.className]);
     expect(fields).toEqual([["empty", "empty"], ["—", "missing"]]);
