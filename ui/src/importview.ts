@@ -13,7 +13,8 @@ import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
 import { type Filters, describe, narrowed, noFilters, sameView, sortFrom, toView } from "./filters";
 import { badge, count, received, rows } from "./format";
-import { BLOCK, Grid, type Row, datasource, rowErrors, withErrors } from "./grid";
+import { type Row, rowErrors, withErrors } from "./columns";
+import { BLOCK, Grid, datasource } from "./grid";
 import { RowActions } from "./rowactions";
 import { RowPanel } from "./rowpanel";
 

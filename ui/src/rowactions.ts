@@ -8,7 +8,8 @@ import type { View } from "./bindings/View";
 import { h } from "./dom";
 import { equalsCondition } from "./filters";
 import { count, rows } from "./format";
-import { BLOCK, type Grid, ROW_NUMBER, type Row, cellText, withErrors } from "./grid";
+import { ROW_NUMBER, type Row, cellText, withErrors } from "./columns";
+import { BLOCK, type Grid } from "./grid";
 import { ContextMenu } from "./menu";
 import { MAX_COPY_ROWS, copyToClipboard, tsv } from "./selection";
 

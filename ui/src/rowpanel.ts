@@ -7,7 +7,7 @@ import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { SentRow } from "./bindings/SentRow";
 import { h, replace } from "./dom";
 import { count } from "./format";
-import { type Row, rowErrors, shownValue } from "./grid";
+import { type Row, rowErrors, shownValue } from "./columns";
 import { copyToClipboard } from "./selection";
 
 export type RowPanelApi = Pick<Api, "sentRow">;

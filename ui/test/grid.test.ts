@@ -3,7 +3,8 @@ import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
 import { noFilters, sortFrom, toView } from "../src/filters";
-import { ROW_NUMBER, cellText, columnDefs, datasource, errorsText, firstHit, highlighted, rowErrors, shownValue, statusText, withErrors } from "../src/grid";
+import { ROW_NUMBER, cellText, columnDefs, errorsText, firstHit, highlighted, rowErrors, shownValue, statusText, withErrors } from "../src/columns";
+import { datasource } from "../src/grid";
 
 const columns: GridPage["columns"] = [
   { name: "_row", kind: "int", meta: true },

@@ -1,5 +1,5 @@
 import type { ColumnInfo } from "../src/bindings/ColumnInfo";
-import type { Row } from "../src/grid";
+import type { Row } from "../src/columns";
 import { ContextMenu } from "../src/menu";
 import { RowPanel } from "../src/rowpanel";
 
