@@ -169,6 +169,18 @@ fn main() {
         ])
     });
 
+    // A column's value list (the grid's header menu): counts over the whole million rows.
+    let values = best_of(5, || {
+        ws.run(&[
+            "values",
+            "--batch",
+            "bench-batch",
+            "--column",
+            "country",
+            "--json",
+        ])
+    });
+
     let xlsx = ws.path().join("first-100k.xlsx");
     let export_xlsx = best_of(2, || {
         ws.run(&[
@@ -298,6 +310,12 @@ fn main() {
                 value: ms(export_xlsx),
                 unit: "ms",
                 target: 5000.0,
+            },
+            Figure {
+                name: "hookgrid values --column country (1M rows)",
+                value: ms(values),
+                unit: "ms",
+                target: 300.0,
             },
             Figure {
                 name: "hookgrid rows --errors-in country, first 100",

@@ -114,6 +114,23 @@ pub enum Command {
         #[arg(long)]
         with_errors: bool,
     },
+    /// Summarise one column of a view: distinct, empty and missing counts and the most common
+    /// values with their counts
+    Values {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// The column to summarise
+        #[arg(long, value_name = "COL")]
+        column: String,
+        /// Values to list, most common first
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        limit: usize,
+        /// Print {"column", "rows", "distinct", "empty", "missing", "values": [{"value", "count"}], "more"}
+        #[arg(long)]
+        json: bool,
+    },
     /// Write rows of an import to a .csv, .parquet or .xlsx file
     Export {
         #[command(flatten)]

@@ -173,6 +173,23 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             }
             Ok(())
         }
+        Command::Values {
+            dir,
+            view,
+            column,
+            limit,
+            json,
+        } => {
+            let hg = open(&dir)?;
+            let batch = hg.resolve(&view.batch)?;
+            let values = hg.column_values(&batch, &view.view(), &column, limit)?;
+            if json {
+                output::json(&values);
+            } else {
+                output::values(&values);
+            }
+            Ok(())
+        }
         Command::Export {
             dir,
             view,

@@ -325,3 +325,40 @@ pub fn rejected(rejected: &[Quarantined]) {
         &rows,
     );
 }
+
+/// A column summarised: a line of counts, then each value with how many rows hold it.
+pub fn values(v: &hookgrid::ColumnValues) {
+    println!(
+        "{}: {} rows · {} distinct · {} empty · {} missing",
+        v.column,
+        count(v.rows),
+        count(v.distinct),
+        count(v.empty),
+        count(v.missing)
+    );
+    for value in &v.values {
+        let shown = match &value.value {
+            serde_json::Value::Null => "(missing)".to_owned(),
+            serde_json::Value::String(s) if s.is_empty() => "(empty)".to_owned(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        println!("{:>12}  {shown}", count(value.count));
+    }
+    if v.more {
+        println!("… more values: --limit N lists more");
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

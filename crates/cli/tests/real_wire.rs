@@ -119,6 +119,44 @@ fn a_real_shaped_delivery_is_stored_assembled_shown_queried_and_exported() {
     ]);
     assert_eq!(std::fs::read(&saved).expect("saved body"), part(2));
 
+    // A column summarised over a view: empty and missing cells told apart, most common first.
+    let zip = ws.json(&["values", "--batch", "ev-real", "--column", "zip", "--json"]);
+    assert_eq!(
+        zip,
+        json!({"column": "zip", "rows": 9, "distinct": 3, "empty": 3, "missing": 0, "more": false,
+               "values": [{"value": "", "count": 3}, {"value": "00123", "count": 3},
+                          {"value": "4711", "count": 3}]})
+    );
+    let heights = ws.json(&[
+        "values",
+        "--batch",
+        "ev-real",
+        "--column",
+        "height_cm",
+        "--rows",
+        "valid",
+        "--limit",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(
+        (
+            &heights["rows"],
+            &heights["distinct"],
+            &heights["missing"],
+            &heights["more"]
+        ),
+        (&json!(6), &json!(5), &json!(1), &json!(true))
+    );
+    let listed = ws.run(&["values", "--batch", "ev-real", "--column", "zip"]);
+    assert!(
+        listed.starts_with("zip: 9 rows · 3 distinct · 3 empty · 0 missing\n"),
+        "{listed}"
+    );
+    assert!(listed.contains("           3  (empty)"), "{listed}");
+    let unknown = ws.fail(&["values", "--batch", "ev-real", "--column", "nope"]);
+    assert!(unknown.contains("no column named \"nope\""), "{unknown}");
+
     // Text numbers are typed: a numeric filter and a numeric sort (9 before 10 before 55).
     let rows = ws.json(&[
         "rows",

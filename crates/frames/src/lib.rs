@@ -15,6 +15,7 @@ pub mod export;
 mod from_text;
 pub mod page;
 pub mod store;
+pub mod values;
 mod view;
 
 pub use browse::Browser;
@@ -23,6 +24,7 @@ pub use export::{ExportFormat, ExportOptions};
 pub use from_text::FromText;
 pub use page::{ColumnInfo, ColumnKind, Page};
 pub use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
+pub use values::{ColumnValues, ValueCount};
 pub use view::{ErrorRows, RowSet, Sort, View};
 
 use std::path::PathBuf;

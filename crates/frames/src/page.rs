@@ -127,7 +127,7 @@ fn cell(column: &Column, row: usize) -> Value {
     column.get(row).map_or(Value::Null, |v| json_value(&v))
 }
 
-fn json_value(v: &AnyValue<'_>) -> Value {
+pub(crate) fn json_value(v: &AnyValue<'_>) -> Value {
     match v {
         AnyValue::Null => Value::Null,
         AnyValue::Boolean(b) => Value::Bool(*b),

@@ -232,7 +232,7 @@ fn search_expr(needle: &str, schema: &Schema) -> Result<Expr> {
     Ok(any_horizontal(data)?)
 }
 
-fn unknown_column(name: &str, schema: &Schema) -> FramesError {
+pub(crate) fn unknown_column(name: &str, schema: &Schema) -> FramesError {
     let available = schema
         .iter_names()
         .map(|n| n.as_str())

@@ -49,7 +49,7 @@ pub use error::{Error, Result};
 pub use events::Event;
 pub use hookgrid_flatfile::sample;
 pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page};
-pub use hookgrid_frames::{ErrorRows, ExportFormat, RowSet, Sort, View};
+pub use hookgrid_frames::{ColumnValues, ErrorRows, ExportFormat, RowSet, Sort, ValueCount, View};
 pub use hookgrid_ledger::{
     Batch, BatchStatus, ConfigChoice, ConfigScope, QuarantineKind, Quarantined, StoredConfig,
     StoredPart,

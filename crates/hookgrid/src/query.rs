@@ -68,6 +68,26 @@ impl Hookgrid {
         })
     }
 
+    /// One column of a view summarised over the whole view: distinct, empty and missing
+    /// counts and the `limit` most common values with their counts.
+    pub fn column_values(
+        &self,
+        batch: &Batch,
+        view: &View,
+        column: &str,
+        limit: usize,
+    ) -> Result<hookgrid_frames::ColumnValues> {
+        let (frame, _) = self.core.frame(batch)?;
+        let error_rows = self.core.error_rows(batch, view)?;
+        crate::error::contained(|| {
+            Ok(hookgrid_frames::values::column_values(
+                view.apply_with(frame, error_rows)?,
+                column,
+                limit,
+            )?)
+        })
+    }
+
     /// One page of a view over an import, for a client that pages through it many times (the
     /// grid): the import is read into memory once and each view evaluated once, so later pages
     /// and views are fast. One import is held at a time; browsing another replaces it. The
