@@ -57,11 +57,9 @@ impl Hookgrid {
 
     /// One page of a view over an import (complete or not).
     pub fn page(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
-        let (frame, _) = self.core.frame(batch)?;
-        let error_rows = self.core.error_rows(batch, view)?;
         crate::error::contained(|| {
             Ok(hookgrid_frames::page::page(
-                view.apply_with(frame, error_rows)?,
+                self.core.viewed(batch, view)?,
                 offset,
                 limit,
             )?)
@@ -77,11 +75,9 @@ impl Hookgrid {
         column: &str,
         limit: usize,
     ) -> Result<hookgrid_frames::ColumnValues> {
-        let (frame, _) = self.core.frame(batch)?;
-        let error_rows = self.core.error_rows(batch, view)?;
         crate::error::contained(|| {
             Ok(hookgrid_frames::values::column_values(
-                view.apply_with(frame, error_rows)?,
+                self.core.viewed(batch, view)?,
                 column,
                 limit,
             )?)
@@ -221,6 +217,13 @@ impl Core {
                 rows: part.rows,
             })
             .collect())
+    }
+
+    /// `view` over the import's frame, with the rows with errors it may ask for.
+    fn viewed(&self, batch: &Batch, view: &View) -> Result<LazyFrame> {
+        let (frame, _) = self.frame(batch)?;
+        let error_rows = self.error_rows(batch, view)?;
+        Ok(view.apply_with(frame, error_rows)?)
     }
 
     /// The whole import in memory.

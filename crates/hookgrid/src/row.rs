@@ -44,22 +44,14 @@ impl Hookgrid {
     /// Row `row` (`_row`) of `batch` as it was sent.
     pub fn sent_row(&self, batch: &Batch, row: i64) -> Result<SentRow> {
         let missing = || Error::NotFound(format!("row {} of {}", row + 1, batch.batch));
-        // (part number, index as sent, rows), in part order: rows are numbered across the
-        // parts in that order (see the frame builder).
-        let mut parts: Vec<(u32, u32, i64)> = self
-            .core
-            .ledger
-            .part_rows(batch.key)?
-            .into_iter()
-            .map(|(index, valid, invalid)| {
-                (batch.part_number(index), index, (valid + invalid) as i64)
-            })
-            .collect();
-        parts.sort_unstable();
+        // Rows are numbered across the parts in part order (see the frame builder).
+        let mut parts = self.core.ledger.parts(batch)?;
+        parts.sort_by_key(|p| p.part);
         let mut before = 0i64;
-        let &(number, index, _) = parts
+        let part = parts
             .iter()
-            .find(|(_, _, rows)| {
+            .find(|p| {
+                let rows = (p.valid + p.invalid) as i64;
                 let here = row >= before && row < before + rows;
                 if !here {
                     before += rows;
@@ -67,6 +59,7 @@ impl Hookgrid {
                 here
             })
             .ok_or_else(missing)?;
+        let (number, index) = (part.part, part.index);
         let body = self
             .core
             .ledger

@@ -306,28 +306,6 @@ impl Ledger {
         Ok(rows)
     }
 
-    /// Each stored part's index and its valid and invalid row counts, by index. Reads no
-    /// body (the size that [`Ledger::parts`] gives costs a read of each one).
-    pub fn part_rows(&self, key: EventKey) -> Result<Vec<(u32, u64, u64)>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(
-                "SELECT idx, valid_rows, invalid_rows FROM parts WHERE event = ?1 ORDER BY idx",
-            )
-            .map_err(|e| db(&self.path, e))?;
-        let rows = stmt
-            .query_map([key.0], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get::<_, i64>(1)? as u64,
-                    r.get::<_, i64>(2)? as u64,
-                ))
-            })
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
-        Ok(rows)
-    }
-
     /// The body of one stored part (by `event.sequence.index`), exactly as it arrived.
     pub fn part_body(&self, key: EventKey, index: u32) -> Result<Option<Vec<u8>>> {
         let conn = self.reader()?;
