@@ -404,16 +404,9 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
     d.screenshot(&shots.join("desktop-details.png"));
     // At the window's smallest size (tauri.conf.json: 900 × 560) the details still fit
     // their panel: it scrolls rather than pushing the grid off the window.
-    s.set_window_size(900, 560);
-    s.wait("the page at 900 px", || {
-        (s.script("return window.innerWidth", json!([])) == json!(900)).then_some(())
-    });
-    let grid_top = s.script(
-        "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().top",
-        json!([]),
-    );
+    let grid_top = smallest_window_grid_top(&d);
     assert!(
-        grid_top.as_f64().is_some_and(|t| t < 560.0),
+        grid_top < 560.0,
         "the grid starts below the window: {grid_top}"
     );
     // Every header button is whole on screen, and each count stays on one line.
@@ -557,18 +550,8 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
     assert_eq!(why, "Row 3: plan Not one of the options: free, team");
     d.screenshot(&shots.join("desktop-errors.png"));
     // At the window's smallest size the reasons still leave the grid on screen.
-    s.set_window_size(900, 560);
-    s.wait("the page at 900 px", || {
-        (s.script("return window.innerWidth", json!([])) == json!(900)).then_some(())
-    });
-    let grid_top = s.script(
-        "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().top",
-        json!([]),
-    );
-    assert!(
-        grid_top.as_f64().is_some_and(|t| t < 400.0),
-        "the grid starts too low: {grid_top}"
-    );
+    let grid_top = smallest_window_grid_top(&d);
+    assert!(grid_top < 400.0, "the grid starts too low: {grid_top}");
     d.screenshot(&shots.join("desktop-errors-min.png"));
     s.set_window_size(1440, 900);
 
@@ -586,6 +569,21 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
     s.wait("every row again", || {
         (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("3 rows")).then_some(())
     });
+}
+
+/// Shrinks the window to its smallest size (tauri.conf.json: 900 × 560); returns where the
+/// grid starts, in pixels from the top.
+fn smallest_window_grid_top(d: &Desktop) -> f64 {
+    let s = d.session();
+    s.set_window_size(900, 560);
+    s.wait("the page at 900 px", || {
+        (s.script("return window.innerWidth", json!([])) == json!(900)).then_some(())
+    });
+    let top = s.script(
+        "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().top",
+        json!([]),
+    );
+    top.as_f64().unwrap_or_else(|| panic!("no grid: {top}"))
 }
 
 /// The text of the grid cell at a row index of the view and a column id.

@@ -17,7 +17,10 @@ fn run(view: &View) -> Result<DataFrame> {
 }
 
 fn rows(view: &View) -> Vec<i64> {
-    let out = run(view).expect("view");
+    row_numbers(&run(view).expect("view"))
+}
+
+fn row_numbers(out: &DataFrame) -> Vec<i64> {
     out.column("_row")
         .expect("_row")
         .i64()
@@ -38,12 +41,7 @@ fn rows_with_errors_are_picked_by_their_row_number_under_the_rest_of_the_view() 
             .expect("view")
             .collect()
             .expect("rows");
-        out.column("_row")
-            .expect("_row")
-            .i64()
-            .expect("i64")
-            .into_no_null_iter()
-            .collect()
+        row_numbers(&out)
     };
     assert_eq!(picked(vec![1, 3], View::default()), [1, 3]);
     // Rows past the last flagged one, and flagged rows the import does not have.
