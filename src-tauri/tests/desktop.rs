@@ -705,6 +705,21 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
         .unwrap_or_default();
     assert!(json.contains("\"note\":\"note 8\""), "{json}");
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-row-details.png"));
+    // At the smallest window the panel lies over the grid rather than squeezing it.
+    smallest_window_grid_top(&d);
+    let grid_width = s.script(
+        "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().width",
+        json!([]),
+    );
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-row-details-min.png"));
+    assert!(
+        grid_width.as_f64().is_some_and(|w| w >= 300.0),
+        "the grid is squeezed by the panel: {grid_width}"
+    );
+    s.set_window_size(1440, 900);
+    s.wait("the page at 1440 px", || {
+        (s.script("return window.innerWidth", json!([])) == json!(1440)).then_some(())
+    });
     s.chord(&["\u{E015}"]);
     s.wait("the next row", || {
         (s.text_of("[data-testid=\"row-panel-title\"]")? == "Row 8").then_some(())

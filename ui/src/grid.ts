@@ -183,7 +183,7 @@ export class Grid {
   show(columns: ColumnInfo[], showMeta: boolean, source: IDatasource, explained = false): void {
     this.validAt = columns.findIndex((c) => c.name === "_valid");
     this.selection.clear();
-    this.api.setGridOption("columnDefs", this.selectable(columnDefs(columns, showMeta, explained)));
+    this.showMeta(columns, showMeta, explained);
     this.api.setGridOption("datasource", source);
   }
 
