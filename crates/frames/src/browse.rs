@@ -9,7 +9,8 @@
 use polars::prelude::*;
 
 use crate::page::Page;
-use crate::view::evaluation_error;
+use crate::values::{ColumnValues, column_values};
+use crate::view::{evaluation_error, unknown_column};
 use crate::{Result, View};
 
 /// A batch in memory and the rows of the view last asked for.
@@ -60,6 +61,32 @@ impl Browser {
             offset,
             rows,
         })
+    }
+
+    /// `column` of `view` summarised (see [`crate::values`]). The view the pages follow is
+    /// reused when it is the one asked for; any other is evaluated without taking its place,
+    /// so the grid's next page does not evaluate its own view again.
+    pub fn column_values(&self, view: &View, column: &str, limit: usize) -> Result<ColumnValues> {
+        let unsorted = |v: &View| View {
+            sort: None,
+            ..v.clone()
+        };
+        if unsorted(view) == unsorted(&self.view) {
+            if self.frame.schema().get(column).is_none() {
+                return Err(unknown_column(column, self.frame.schema()));
+            }
+            let cells = self.frame.select([column])?;
+            let cells = match &self.rows {
+                None => cells,
+                Some(positions) => cells.take(positions)?,
+            };
+            return column_values(cells.lazy(), column, limit);
+        }
+        column_values(
+            unsorted(view).apply(self.frame.clone().lazy())?,
+            column,
+            limit,
+        )
     }
 
     /// The positions of `view`'s rows, in its order.

@@ -8,7 +8,7 @@
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use hookgrid_frames::{Browser, DataFrame, Page, View};
+use hookgrid_frames::{Browser, ColumnValues, DataFrame, Page, View};
 use hookgrid_ledger::{Batch, EventKey};
 
 use crate::Result;
@@ -47,12 +47,35 @@ impl Browsing {
         offset: usize,
         limit: usize,
     ) -> Result<Option<Page>> {
+        self.with_held(id, |browser| Ok(browser.page(view, offset, limit)?))
+    }
+
+    /// `column` of `view` summarised when `id` is in memory (waiting for it while it loads);
+    /// `None` when it is neither held nor loading.
+    pub(crate) fn values_if_held(
+        &self,
+        id: Loaded,
+        view: &View,
+        column: &str,
+        limit: usize,
+    ) -> Result<Option<ColumnValues>> {
+        self.with_held(
+            id,
+            |browser| Ok(browser.column_values(view, column, limit)?),
+        )
+    }
+
+    fn with_held<T>(
+        &self,
+        id: Loaded,
+        work: impl FnOnce(&mut Browser) -> Result<T>,
+    ) -> Result<Option<T>> {
         let mut state = self.lock();
         while state.loading == Some(id) {
             state = self.loaded.wait(state).unwrap_or_else(|p| p.into_inner());
         }
         match &mut state.held {
-            Some((held, browser)) if *held == id => Ok(Some(browser.page(view, offset, limit)?)),
+            Some((held, browser)) if *held == id => work(browser).map(Some),
             _ => Ok(None),
         }
     }

@@ -75,12 +75,40 @@ impl Hookgrid {
         column: &str,
         limit: usize,
     ) -> Result<hookgrid_frames::ColumnValues> {
+        // The order of the rows does not change their values.
+        let view = View {
+            sort: None,
+            ..view.clone()
+        };
         crate::error::contained(|| {
             Ok(hookgrid_frames::values::column_values(
-                self.core.viewed(batch, view)?,
+                self.core.viewed(batch, &view)?,
                 column,
                 limit,
             )?)
+        })
+    }
+
+    /// [`Hookgrid::column_values`] for the client of [`Hookgrid::browse`]: from the import it
+    /// holds in memory when it holds this one, else from the import's file.
+    pub fn browse_column_values(
+        &self,
+        batch: &Batch,
+        view: &View,
+        column: &str,
+        limit: usize,
+    ) -> Result<hookgrid_frames::ColumnValues> {
+        crate::error::contained(|| {
+            if view.errors.is_none() {
+                let held =
+                    self.core
+                        .browsing
+                        .values_if_held(browse::id(batch), view, column, limit)?;
+                if let Some(values) = held {
+                    return Ok(values);
+                }
+            }
+            self.column_values(batch, view, column, limit)
         })
     }
 

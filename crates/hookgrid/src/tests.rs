@@ -329,6 +329,17 @@ fn browsing_pages_match_the_lazy_pages_and_follow_new_parts() {
                     "{view:?} @ {offset}"
                 );
             }
+            // Column summaries from memory, for the view the pages follow and for the others.
+            for other in &views {
+                for column in ["plan", "n"] {
+                    assert_eq!(
+                        hg.browse_column_values(batch, other, column, 10)
+                            .expect("held"),
+                        hg.column_values(batch, other, column, 10).expect("file"),
+                        "{column} of {other:?} while browsing {view:?}"
+                    );
+                }
+            }
         }
     };
     // Incomplete: what has arrived so far.

@@ -204,3 +204,46 @@ fn sort_keeps_ties_in_batch_order() {
     };
     assert_eq!(rows(&v), [1, 0, 2, 3]);
 }
+
+/// The conditions the grid's value lists write (ui/src/filters.ts `valuesCondition`), run here
+/// as Polars reads them: lists of text, numbers and booleans, empty text and missing cells.
+#[test]
+fn value_list_conditions_pick_the_listed_values() {
+    let frame = df!(
+        "_row" => [0i64, 1, 2, 3, 4],
+        "plan" => [Some("team"), Some(""), None, Some("it's"), Some("free")],
+        "seats" => [Some(3i64), Some(5), None, Some(3), Some(7)],
+        "rate" => [Some(0.5f64), Some(1.25), Some(0.5), None, Some(2.0)],
+        "ok" => [Some(true), Some(false), None, Some(true), Some(false)]
+    )
+    .expect("df");
+    let picked = |filter: &str| -> Vec<i64> {
+        let view = View {
+            filter: Some(filter.to_owned()),
+            ..View::default()
+        };
+        row_numbers(
+            &view
+                .apply(frame.clone().lazy())
+                .expect(filter)
+                .collect()
+                .expect(filter),
+        )
+    };
+    assert_eq!(
+        picked(r#""plan" IN ('team', '') OR "plan" IS NULL"#),
+        [0, 1, 2]
+    );
+    assert_eq!(picked(r#""plan" = 'it''s'"#), [3]);
+    assert_eq!(picked(r#""seats" IN (3, 7)"#), [0, 3, 4]);
+    // A float that is a whole number is written with its `.0`: `IN` wants one type.
+    assert_eq!(picked(r#""rate" IN (0.5, 2.0)"#), [0, 2, 4]);
+    assert_eq!(picked(r#""rate" = 2"#), [4]);
+    assert_eq!(picked(r#""ok" IN (true) OR "ok" IS NULL"#), [0, 2, 3]);
+    assert_eq!(picked(r#""ok" = false"#), [1, 4]);
+    assert_eq!(
+        picked(r#"("seats" = 3) AND ("plan" IN ('team', 'free'))"#),
+        [0]
+    );
+    assert_eq!(picked("false"), Vec::<i64>::new());
+}
