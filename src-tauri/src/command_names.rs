@@ -10,6 +10,7 @@ pub const COMMANDS: &[&str] = &[
     "retry_rejected",
     "retry_all_rejected",
     "fetch_page",
+    "column_values",
     "close_batch",
     "export_rows",
     "choose_export_path",

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hookgrid::{
-    Batch, BatchFilter, CellProblem, ColumnInfo, ExportSettings, Hookgrid, ImportDetails,
-    Quarantined, Retried, RowSet, SentRow, TestReport, View,
+    Batch, BatchFilter, CellProblem, ColumnInfo, ColumnValues, ExportSettings, Hookgrid,
+    ImportDetails, Quarantined, Retried, RowSet, SentRow, TestReport, View,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -175,6 +175,26 @@ pub async fn fetch_page(
             rows: page.json_arrays(),
             errors,
         })
+    })
+    .await
+}
+
+/// Most values a column's list sends.
+const MAX_VALUES: u32 = 1_000;
+
+/// `column` of `view` summarised over the whole view, for the column's value filter: how many
+/// rows, distinct, empty and missing values, and the `limit` most common values.
+#[tauri::command]
+pub async fn column_values(
+    state: State<'_, AppState>,
+    event: String,
+    view: View,
+    column: String,
+    limit: u32,
+) -> IpcResult<ColumnValues> {
+    blocking(&state, move |h| {
+        let batch = h.resolve(&event)?;
+        h.browse_column_values(&batch, &view, &column, limit.min(MAX_VALUES) as usize)
     })
     .await
 }

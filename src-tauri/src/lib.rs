@@ -36,6 +36,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::retry_rejected,
             commands::retry_all_rejected,
             commands::fetch_page,
+            commands::column_values,
             commands::close_batch,
             commands::export_rows,
             commands::choose_export_path,

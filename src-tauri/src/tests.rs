@@ -319,6 +319,30 @@ fn a_real_shaped_delivery_is_found_detailed_exported_as_sent_and_a_refusal_retri
         .position(|c| c["name"] == "h")
         .expect("h");
     assert_eq!(page["columns"][h_at]["kind"], "int");
+    // The column's values over the whole view, the same whether the import is held or not.
+    let summary = json!({"column": "h", "rows": 2, "distinct": 2, "empty": 0, "missing": 0,
+        "values": [{"value": 9, "count": 1}, {"value": 10, "count": 1}], "more": false});
+    let values = |view: &Value| {
+        d.ok(
+            "column_values",
+            json!({"event": "real", "view": view, "column": "h", "limit": 5}),
+        )
+    };
+    assert_eq!(values(&sorted), summary);
+    d.ok("close_batch", json!({}));
+    assert_eq!(values(&sorted), summary);
+    let narrowed = json!({"rows": "all", "filter": "h > 9", "search": null, "sort": null});
+    assert_eq!(
+        values(&narrowed)["values"],
+        json!([{"value": 10, "count": 1}])
+    );
+    let unknown = d
+        .invoke(
+            "column_values",
+            json!({"event": "real", "view": sorted, "column": "nope", "limit": 5}),
+        )
+        .expect_err("no such column");
+    assert_eq!(unknown["code"], "unknown_column", "{unknown}");
     assert_eq!(
         (page["rows"][0][h_at].clone(), page["rows"][1][h_at].clone()),
         (json!(9), json!(10))

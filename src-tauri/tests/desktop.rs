@@ -820,3 +820,114 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
     assert_eq!(size, format!("{} B", bad.len()));
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-rejected.png"));
 }
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let url = d.webhook_url();
+    for index in 1..=PARTS {
+        post(&url, index);
+    }
+    let complete =
+        format!("[data-testid=\"batch-item\"][data-event=\"{EVENT}\"][data-status=\"complete\"]");
+    s.click(&s.find(&complete));
+    wait_filtered(&d, 18);
+    // At the smallest window, as a reviewer on a laptop has it.
+    smallest_window_grid_top(&d);
+
+    // The plan column's button lists its values over the whole import, with counts.
+    let open_tools = |column: &str| {
+        s.click(&s.find(&format!(
+            "[data-testid=\"column-menu\"][data-column=\"{column}\"]"
+        )));
+        s.wait("the column's values", || {
+            (!s.all("[data-testid=\"column-value\"]").is_empty()).then_some(())
+        });
+    };
+    open_tools("plan");
+    assert_eq!(
+        s.text_of("[data-testid=\"column-summary\"]").as_deref(),
+        Some("18 rows · 3 distinct · 0 empty · 0 missing")
+    );
+    let listed = s.script(
+        "return [...document.querySelectorAll('[data-testid=\"column-value\"]')].map(r => r.dataset.value + '=' + r.querySelector('.value-count').textContent)",
+        json!([]),
+    );
+    assert_eq!(listed, json!(["enterprise=6", "solo=6", "team=6"]));
+    // The button is not a header click: the grid is not sorted by plan.
+    assert_eq!(cell(&d, 0, "#").as_deref(), Some("1"));
+    let inside = s.script(
+        "const r = document.querySelector('[data-testid=\"column-tools\"]').getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth && r.top >= 0 && r.bottom <= window.innerHeight",
+        json!([]),
+    );
+    assert_eq!(inside, json!(true), "the tools fit the smallest window");
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-column-values.png"));
+
+    // Untick "team": the view keeps enterprise and solo, and says so.
+    s.click(&s.find("[data-testid=\"column-value\"][data-value=\"team\"] input"));
+    s.click(&s.testid("column-values-apply"));
+    let not_team = (0..18).filter(|&n| row(n)["plan"] != "team").count();
+    wait_filtered(&d, not_team);
+    assert_eq!(
+        s.text_of("[data-testid=\"value-chip\"]").as_deref(),
+        Some("plan is one of enterprise, solo×")
+    );
+    assert!(
+        s.attribute_of(
+            "[data-testid=\"column-menu\"][data-column=\"plan\"]",
+            "class"
+        )
+        .is_some_and(|c| c.contains("filtered")),
+        "the header shows the filter"
+    );
+
+    // Another column's values are counted within that view.
+    open_tools("seats");
+    let seats_rows = s
+        .text_of("[data-testid=\"column-summary\"]")
+        .unwrap_or_default();
+    assert!(
+        seats_rows.starts_with(&format!("{not_team} rows · ")),
+        "{seats_rows}"
+    );
+    // Hide it: the column goes, a chip says so and brings it back.
+    s.click(&s.testid("column-hide"));
+    s.wait("seats hidden", || {
+        s.all(".ag-header-cell[col-id=\"seats\"]")
+            .is_empty()
+            .then_some(())
+    });
+    assert_eq!(
+        s.text_of("[data-testid=\"hidden-columns\"]").as_deref(),
+        Some("1 column hidden: seats Show")
+    );
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-column-chips.png"));
+    s.click(&s.testid("show-columns"));
+    s.wait("seats shown again", || {
+        (s.all(".ag-header-cell[col-id=\"seats\"]").len() == 1).then_some(())
+    });
+
+    // Pin note to the left, then let it go.
+    let pinned = || {
+        s.all(".ag-header-row .ag-grid-pinned-left-cells .ag-header-cell[col-id=\"note\"]")
+            .len()
+    };
+    open_tools("note");
+    s.click(&s.testid("column-pin"));
+    s.wait("note pinned", || (pinned() == 1).then_some(()));
+    open_tools("note");
+    assert_eq!(
+        s.text_of("[data-testid=\"column-pin\"]").as_deref(),
+        Some("Unpin")
+    );
+    s.click(&s.testid("column-pin"));
+    s.wait("note unpinned", || (pinned() == 0).then_some(()));
+
+    // The chip's × takes the filter away.
+    s.click(&s.testid("value-chip-remove"));
+    wait_filtered(&d, 18);
+    assert!(s.all("[data-testid=\"value-chip\"]").is_empty());
+}

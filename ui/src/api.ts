@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { BatchFilter } from "./bindings/BatchFilter";
 import type { BatchPage } from "./bindings/BatchPage";
+import type { ColumnValues } from "./bindings/ColumnValues";
 import type { ConfigView } from "./bindings/ConfigView";
 import type { Connection } from "./bindings/Connection";
 import type { ErrorSummary } from "./bindings/ErrorSummary";
@@ -54,6 +55,8 @@ export const api = {
   retryAllRejected: () => call<Retried[]>("retry_all_rejected"),
   fetchPage: (event: string, view: View, offset: number, limit: number) =>
     call<GridPage>("fetch_page", { event, view, offset, limit }),
+  columnValues: (event: string, view: View, column: string, limit: number) =>
+    call<ColumnValues>("column_values", { event, view, column, limit }),
   closeBatch: () => call<void>("close_batch"),
   exportRows: (request: ExportRequest) => call<ExportReport>("export_rows", { request }),
   chooseExportPath: (suggested: string) => call<string | null>("choose_export_path", { suggested }),

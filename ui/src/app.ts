@@ -224,7 +224,7 @@ export class App {
     this.leave("import");
     this.batches.select(b.event);
     const view = new ImportView(b, this.api, {
-      export: (batch, v, n) => this.exporter.open(batch, v, n),
+      export: (batch, v, n, hidden) => this.exporter.open(batch, v, n, hidden),
       remove: (batch) => void this.deleteBatch(batch),
       configure: () => void this.showSchemas(),
     });

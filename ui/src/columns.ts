@@ -92,9 +92,20 @@ export function cellText(columns: ColumnInfo[], column: string, row: Row): strin
   return value === null || value === undefined ? "" : String(value);
 }
 
+/** What the reviewer changed of the columns: hidden ones and ones pinned to the left. */
+export interface ColumnLayout {
+  hidden: Set<string>;
+  pinned: Set<string>;
+}
+
 /** Column definitions for a batch's columns; with `explained`, cells that break a rule of the
  * configuration are marked and an Errors column names them. */
-export function columnDefs(columns: ColumnInfo[], showMeta: boolean, explained = false): ColDef<Row>[] {
+export function columnDefs(
+  columns: ColumnInfo[],
+  showMeta: boolean,
+  explained = false,
+  layout: ColumnLayout = { hidden: new Set(), pinned: new Set() },
+): ColDef<Row>[] {
   const width = columns.length;
   const problemsIn = (row: Row | undefined, column: string) => rowErrors(row, width).filter((p) => p.column === column);
   const at = (name: string) => columns.findIndex((c) => c.name === name);
@@ -138,8 +149,8 @@ export function columnDefs(columns: ColumnInfo[], showMeta: boolean, explained =
       colId: c.name,
       headerName: c.name,
       headerTooltip: `${c.name} (${c.kind})`,
-      hide: c.meta && !showMeta,
-      pinned: c.meta ? "left" : null,
+      hide: (c.meta && !showMeta) || layout.hidden.has(c.name),
+      pinned: c.meta || layout.pinned.has(c.name) ? "left" : null,
       width: c.meta ? 90 : numeric ? 110 : 170,
       type: numeric ? "rightAligned" : undefined,
       valueGetter: (p) => p.data?.[i],

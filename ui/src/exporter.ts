@@ -41,6 +41,8 @@ export class ExportDialog {
   private incomplete: HTMLInputElement;
   private incompleteRow: HTMLElement;
   private status = h("div", { class: "export-status", testid: "export-status", role: "status", "aria-live": "polite" });
+  /** Says that columns hidden in the grid are exported too. */
+  private hiddenNote = h("p", { class: "hint", testid: "export-hidden", hidden: true });
   private go: HTMLButtonElement;
 
   constructor(private api: ExportApi) {
@@ -74,6 +76,7 @@ export class ExportDialog {
         h("div", { class: "row" }, this.path, h("button", { type: "button", testid: "export-choose", onclick: () => void this.choose() }, "Choose…")),
         h("p", { class: "hint" }, "A name without a folder is saved in your Documents folder."),
       ),
+      this.hiddenNote,
       h("label", { class: "check" }, this.meta, " Include the _row and _part columns"),
       h(
         "label",
@@ -96,9 +99,12 @@ export class ExportDialog {
   }
 
   /** Opens the dialog for `view` of `batch`; `viewRows` is how many rows the view has, when
-   * known. Each opening starts afresh: the current view, no file, no result. */
-  open(batch: Batch, view: View, viewRows: number | null = null): void {
+   * known, and `hidden` the columns hidden in the grid. Each opening starts afresh: the current
+   * view, no file, no result. */
+  open(batch: Batch, view: View, viewRows: number | null = null, hidden: string[] = []): void {
     this.batch = batch;
+    this.hiddenNote.hidden = hidden.length === 0;
+    this.hiddenNote.textContent = `Every column is written, including ${hidden.length === 1 ? "the one" : "those"} hidden in the grid: ${hidden.join(", ")}.`;
     this.view = view;
     this.viewRows = viewRows;
     this.path.value = "";

@@ -5,6 +5,8 @@
 import {
   type ColDef,
   type GridApi,
+  type IHeaderParams,
+  type IInnerHeaderComponent,
   type IDatasource,
   type IGetRowsParams,
   CellStyleModule,
@@ -23,7 +25,8 @@ import {
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { GridPage } from "./bindings/GridPage";
 import type { View } from "./bindings/View";
-import { ROW_NUMBER, type Row, columnDefs, firstHit, withErrors } from "./columns";
+import { type ColumnLayout, ROW_NUMBER, type Row, columnDefs, firstHit, withErrors } from "./columns";
+import { h } from "./dom";
 import { sameView } from "./filters";
 import { type Rect, Selection } from "./selection";
 
@@ -91,6 +94,61 @@ export interface GridHooks {
   cursor(index: number): void;
   /** Right-click on a cell. */
   menu(index: number, column: string, row: Row | undefined, x: number, y: number): void;
+  /** The button in a column's header: open the column's tools below `anchor`. */
+  columnTools(column: string, anchor: DOMRect): void;
+}
+
+/** Columns whose header has no tools: the row number, the status and the errors (the Rows
+ * buttons and the errors panel narrow by those). */
+const WITHOUT_TOOLS = new Set([ROW_NUMBER, "_valid", "_errors"]);
+
+interface HeaderExtras {
+  open(column: string, anchor: DOMRect): void;
+  /** Whether a value filter narrows the column (its button shows it). */
+  filtered(column: string): boolean;
+}
+
+/** A data column's header: its name, and a button that opens the column's tools. Inside
+ * AG Grid's own header, which keeps sorting, resizing and moving. */
+class ColumnHeader implements IInnerHeaderComponent {
+  private gui = h("span", { class: "column-header" });
+
+  init(params: IHeaderParams & HeaderExtras): void {
+    this.draw(params);
+  }
+
+  getGui(): HTMLElement {
+    return this.gui;
+  }
+
+  refresh(params: IHeaderParams & HeaderExtras): boolean {
+    this.draw(params);
+    return true;
+  }
+
+  private draw(params: IHeaderParams & HeaderExtras): void {
+    const column = params.column.getColId();
+    const filtered = params.filtered(column);
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: filtered ? "column-menu filtered" : "column-menu",
+        testid: "column-menu",
+        "data-column": column,
+        "aria-label": `Values of ${column}, hide or pin it`,
+        title: filtered ? "Filtered by value: change or clear" : "Filter by value, count values, hide or pin",
+      },
+      "▾",
+    );
+    // The header's own handlers would sort on the click and start a move on the press.
+    button.addEventListener("click", (e) => {
+      e.stopPropagation();
+      params.open(column, button.getBoundingClientRect());
+    });
+    button.addEventListener("mousedown", (e) => e.stopPropagation());
+    this.gui.replaceChildren(h("span", { class: "column-name" }, params.displayName), button);
+  }
 }
 
 /** The grid widget itself. */
@@ -106,8 +164,15 @@ export class Grid {
   private total = 0;
   /** What cell renderers read: the search's needle. */
   private context: { needle: string | null } = { needle: null };
+  /** Hidden and pinned columns, kept when the grid is given its columns again. */
+  private layout: ColumnLayout = { hidden: new Set(), pinned: new Set() };
+  private filtered = new Set<string>();
+  /** What the column definitions were last made from. */
+  private made: { columns: ColumnInfo[]; showMeta: boolean; explained: boolean } = { columns: [], showMeta: false, explained: false };
+  private hooks: Partial<GridHooks>;
 
   constructor(host: HTMLElement, hooks: Partial<GridHooks> = {}) {
+    this.hooks = hooks;
     const invalid = (row: Row | undefined) => row !== undefined && this.validAt >= 0 && row[this.validAt] === false;
     host.addEventListener("keydown", (e) => (this.shift = e.shiftKey), true);
     host.addEventListener("keyup", (e) => (this.shift = e.shiftKey), true);
@@ -196,7 +261,50 @@ export class Grid {
   /** Shows or hides `_row` and `_part` by giving the grid its columns again, which keeps the
    * columns' widths and the scroll position. */
   showMeta(columns: ColumnInfo[], show: boolean, explained = false): void {
-    this.api.setGridOption("columnDefs", this.selectable(columnDefs(columns, show, explained)));
+    this.made = { columns, showMeta: show, explained };
+    this.api.setGridOption("columnDefs", this.decorated(columnDefs(columns, show, explained, this.layout)));
+  }
+
+  /** Hides a column or shows it again. */
+  setHidden(column: string, hidden: boolean): void {
+    if (hidden) this.layout.hidden.add(column);
+    else this.layout.hidden.delete(column);
+    this.remake();
+  }
+
+  /** Shows every hidden column. */
+  showAll(): void {
+    this.layout.hidden.clear();
+    this.remake();
+  }
+
+  /** Pins a column to the left or lets it scroll again. */
+  setPinned(column: string, pinned: boolean): void {
+    if (pinned) this.layout.pinned.add(column);
+    else this.layout.pinned.delete(column);
+    this.remake();
+  }
+
+  /** Whether a column is pinned; null for `_row` and `_part`, which always are. */
+  isPinned(column: string): boolean | null {
+    if (this.made.columns.find((c) => c.name === column)?.meta) return null;
+    return this.layout.pinned.has(column);
+  }
+
+  /** The hidden data columns, in the import's order. */
+  hidden(): string[] {
+    return this.made.columns.map((c) => c.name).filter((name) => this.layout.hidden.has(name));
+  }
+
+  /** Marks the headers of the columns a value filter narrows. */
+  setFiltered(columns: string[]): void {
+    this.filtered = new Set(columns);
+    this.api.refreshHeader();
+  }
+
+  private remake(): void {
+    const { columns, showMeta, explained } = this.made;
+    this.showMeta(columns, showMeta, explained);
   }
 
   /** Marks the search's hits in the cells drawn from now on, and brings the first column
@@ -263,10 +371,15 @@ export class Grid {
     if (displayed !== undefined) this.shown = displayed.map((c) => c.getColId());
   }
 
-  /** Every column marks the cells of the selection. */
-  private selectable(defs: ColDef<Row>[]): ColDef<Row>[] {
+  /** Every column marks the cells of the selection; data columns get the tools button. */
+  private decorated(defs: ColDef<Row>[]): ColDef<Row>[] {
+    const extras: HeaderExtras = {
+      open: (column, anchor) => this.hooks.columnTools?.(column, anchor),
+      filtered: (column) => this.filtered.has(column),
+    };
     return defs.map((d) => ({
       ...d,
+      headerComponentParams: WITHOUT_TOOLS.has(d.colId ?? "") ? undefined : { innerHeaderComponent: ColumnHeader, innerHeaderComponentParams: extras },
       cellClassRules: {
         ...d.cellClassRules,
         "cell-selected": (p) => p.node.rowIndex !== null && this.selection.has(p.node.rowIndex, d.colId ?? "", this.shown),

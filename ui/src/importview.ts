@@ -11,7 +11,8 @@ import type { View } from "./bindings/View";
 import { DetailsPanel } from "./details";
 import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
-import { type Filters, describe, narrowed, noFilters, sameView, sortFrom, toView } from "./filters";
+import { type Filters, describe, noFilters, sameView, sortFrom, toView, valuesOf, withValues } from "./filters";
+import { ColumnTools, LISTED_VALUES, filterChips } from "./columntools";
 import { badge, count, received, rows } from "./format";
 import { type Row, rowErrors, withErrors } from "./columns";
 import { BLOCK, Grid, datasource } from "./grid";
@@ -19,12 +20,13 @@ import { RowActions } from "./rowactions";
 import { RowPanel } from "./rowpanel";
 
 /** What an open import asks of the core: its pages, and its details. */
-export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "sentRow">;
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "sentRow" | "columnValues">;
 
 
 export interface ImportViewHooks {
-  /** Opens the export panel for this view, which has `viewRows` rows (when counted). */
-  export(batch: Batch, view: View, viewRows: number | null): void;
+  /** Opens the export panel for this view, which has `viewRows` rows (when counted), with
+   * the columns hidden in the grid. */
+  export(batch: Batch, view: View, viewRows: number | null, hidden: string[]): void;
   /** Deletes the import, after asking. */
   remove(batch: Batch): void;
   /** Opens the importer configurations, to attach one. */
@@ -55,6 +57,9 @@ export class ImportView {
   private rowStrip = h("div", { class: "row-errors", testid: "row-errors", "aria-live": "polite" });
   private actions: RowActions;
   private rowPanel: RowPanel;
+  private tools: ColumnTools;
+  /** The value filters and hidden columns, each with a way to undo it. */
+  private chips = h("div", { class: "chips", testid: "filter-chips" });
   /** Rows in the current view. */
   private total = 0;
   private search: HTMLInputElement;
@@ -126,16 +131,24 @@ export class ImportView {
       },
       copy: (withNames) => void this.actions.copySelection(withNames),
       menu: (index, column, row, x, y) => this.actions.openMenu(index, column, row, x, y),
+      columnTools: (column, anchor) => this.openTools(column, anchor),
+    });
+    this.tools = new ColumnTools({
+      values: (column) => this.api.columnValues(this.batch.event, toView(withValues(this.filters, column, null), null), column, LISTED_VALUES),
+      chosen: (column) => valuesOf(this.filters, column),
+      filter: (column, values, kind) => void this.apply(withValues(this.filters, column, values, kind)),
+      hide: (column) => {
+        this.grid.setHidden(column, true);
+        this.renderChips();
+      },
+      pin: (column, pinned) => this.grid.setPinned(column, pinned),
+      pinned: (column) => this.grid.isPinned(column),
     });
     this.actions = new RowActions(api, this.grid, {
       event: () => this.batch.event,
       view: () => this.view,
       columns: () => this.columns,
-      filterTo: (condition) => {
-        const filter = narrowed(this.filters.filter, condition);
-        this.sql.value = filter;
-        void this.apply({ ...this.filters, filter });
-      },
+      filterTo: (column, value) => void this.apply(withValues(this.filters, column, [value], this.kindOf(column))),
       details: (index) => void this.rowPanel.show(index),
     });
     this.rowPanel = new RowPanel(api, batch.event, {
@@ -179,6 +192,7 @@ export class ImportView {
         this.sql,
         h("label", { class: "check", title: "Show the _row and _part columns" }, metaToggle, " _row/_part"),
       ),
+      this.chips,
       this.details.root,
       this.errors.root,
       this.rowStrip,
@@ -187,6 +201,7 @@ export class ImportView {
       h("div", { class: "counts-line" }, this.counts, this.actions.status),
       h("div", { class: "grid-area" }, gridHost, this.rowPanel.root),
       this.actions.menu.root,
+      this.tools.root,
     );
     this.renderTitle();
   }
@@ -235,11 +250,12 @@ export class ImportView {
 
   openExport(): void {
     const counted = Number(this.counts.dataset.filtered);
-    this.hooks.export(this.batch, this.view, this.counts.dataset.filtered === undefined || Number.isNaN(counted) ? null : counted);
+    this.hooks.export(this.batch, this.view, this.counts.dataset.filtered === undefined || Number.isNaN(counted) ? null : counted, this.grid.hidden());
   }
 
   destroy(): void {
     window.clearTimeout(this.searchTimer);
+    this.tools.close();
     this.actions.destroy();
     this.grid.destroy();
   }
@@ -297,6 +313,32 @@ export class ImportView {
       this.grid.setSource(source);
     }
     this.grid.setSearch(view.search, first.columns, withErrors(first));
+    this.grid.setFiltered((filters.values ?? []).map((v) => v.column));
+    this.renderChips();
+  }
+
+  /** The tools of a column, from its header or its filter's chip. */
+  private openTools(column: string, anchor: DOMRect): void {
+    void this.tools.show(column, this.kindOf(column), anchor);
+  }
+
+  private kindOf(column: string) {
+    return this.columns.find((c) => c.name === column)?.kind;
+  }
+
+  private renderChips(): void {
+    replace(
+      this.chips,
+      ...filterChips(this.filters.values ?? [], this.grid.hidden(), {
+        edit: (column, anchor) => this.openTools(column, anchor),
+        clear: (column) => void this.apply(withValues(this.filters, column, null)),
+        showAll: () => {
+          this.grid.showAll();
+          this.renderChips();
+        },
+      }),
+    );
+    this.chips.hidden = this.chips.childElementCount === 0;
   }
 
   /** Says why the clicked row is invalid (nothing when it breaks no rule). */

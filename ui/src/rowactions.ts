@@ -6,7 +6,6 @@ import type { Api } from "./api";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { View } from "./bindings/View";
 import { h } from "./dom";
-import { equalsCondition } from "./filters";
 import { count, rows } from "./format";
 import { ROW_NUMBER, type Row, cellText, withErrors } from "./columns";
 import { BLOCK, type Grid } from "./grid";
@@ -20,8 +19,8 @@ export interface OpenView {
   event(): string;
   view(): View;
   columns(): ColumnInfo[];
-  /** Narrows the view by a SQL condition. */
-  filterTo(condition: string): void;
+  /** Narrows the view to rows whose `column` holds `value`. */
+  filterTo(column: string, value: unknown): void;
   /** Opens the row details at a position of the view. */
   details(index: number): void;
 }
@@ -132,7 +131,7 @@ export class RowActions {
         label: filterable ? `Filter to ${column} = this value` : "Filter to this value",
         testid: "menu-filter",
         disabled: !filterable || column === ROW_NUMBER,
-        run: () => this.view.filterTo(equalsCondition(column, row[at])),
+        run: () => this.view.filterTo(column, row[at]),
       },
       { label: "Show row details", testid: "menu-details", run: () => this.view.details(index) },
     ]);

@@ -88,6 +88,17 @@ describe("ExportDialog", () => {
     expect(text("view")).toBe("");
   });
 
+  it("says that columns hidden in the grid are written too", () => {
+    mockIPC(() => undefined);
+    const dialog = new ExportDialog(api);
+    const note = () => dialog.root.querySelector<HTMLElement>("[data-testid=export-hidden]");
+    dialog.open(batch(), view, null, ["email", "phone"]);
+    expect(note()?.hidden).toBe(false);
+    expect(note()?.textContent).toBe("Every column is written, including those hidden in the grid: email, phone.");
+    dialog.open(batch(), view);
+    expect(note()?.hidden).toBe(true);
+  });
+
   it("forgets the last result when another file is chosen or typed", async () => {
     const chosen = ["/tmp/first.csv", "/tmp/second.csv"];
     mockIPC((cmd, args) => {

@@ -2,6 +2,7 @@ import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
 import { type ImportApi, ImportView } from "../src/importview";
+import { noFilters } from "../src/filters";
 import { batch } from "./fixtures";
 
 const columns: GridPage["columns"] = [
@@ -12,7 +13,7 @@ const columns: GridPage["columns"] = [
 ];
 
 /** Pages of a 3,000-row import: every view keeps a third of the rows, except a broken filter. */
-function serve(views: View[]): ImportApi {
+function serve(views: View[], asked: { view: View; column: string }[] = []): ImportApi {
   return {
     async fetchPage(_event, view) {
       views.push(view);
@@ -26,6 +27,10 @@ function serve(views: View[]): ImportApi {
     useConfig: async () => undefined,
     savePartBody: () => Promise.reject(new Error("not asked in these tests")),
     sentRow: async (_event, row) => ({ row, part: 1, position: row + 1, valid: true, json: `{"seats":"${row}"}` }),
+    columnValues: async (_event, view, column) => {
+      asked.push({ view, column });
+      return { column, rows: 3000, distinct: 2, empty: 0, missing: 0, values: [{ value: 5, count: 2000 }, { value: 7, count: 1000 }], more: false };
+    },
   };
 }
 
@@ -83,5 +88,41 @@ describe("ImportView", () => {
     view.openExport();
     expect(exported).toEqual([[{ rows: "valid", filter: "seats > 1", search: null, sort: null }, 1000]]);
     view.destroy();
+  });
+
+  it("narrows a column by its values from the header, shows the filter as a chip, and removes it", async () => {
+    const views: View[] = [];
+    const asked: { view: View; column: string }[] = [];
+    const view = new ImportView(batch(), serve(views, asked), { export: () => undefined, remove: () => undefined, configure: () => undefined });
+    document.body.append(view.root);
+    await view.open();
+    await view.apply({ ...noFilters, filter: "seats > 1" });
+    const menu = await vi.waitFor(() => {
+      const b = view.root.querySelector<HTMLButtonElement>("[data-testid=column-menu][data-column=seats]");
+      expect(b).not.toBeNull();
+      return b as HTMLButtonElement;
+    });
+    menu.click();
+    const tools = view.root.querySelector<HTMLElement>("[data-testid=column-tools]") as HTMLElement;
+    await vi.waitFor(() => expect(tools.querySelectorAll("[data-testid=column-value]")).toHaveLength(2));
+    // Counted over the whole view, as Rust sees it.
+    expect(asked).toEqual([{ view: { rows: "all", filter: "seats > 1", search: null, sort: null }, column: "seats" }]);
+    const seven = tools.querySelectorAll<HTMLInputElement>("[data-testid=column-value] input")[1] as HTMLInputElement;
+    seven.checked = false;
+    seven.dispatchEvent(new Event("change"));
+    tools.querySelector<HTMLButtonElement>("[data-testid=column-values-apply]")?.click();
+    await vi.waitFor(() => expect(views.at(-1)?.filter).toBe(`(seats > 1) AND ("seats" = 5)`));
+    const chip = view.root.querySelector<HTMLElement>("[data-testid=value-chip]");
+    expect(chip?.textContent).toBe("seats is 5×");
+    // Opened again, the list is counted without the column's own filter.
+    view.root.querySelector<HTMLButtonElement>("[data-testid=column-menu][data-column=seats]")?.click();
+    await vi.waitFor(() => expect(asked).toHaveLength(2));
+    expect(asked[1]?.view.filter).toBe("seats > 1");
+    document.body.dispatchEvent(new MouseEvent("mousedown", { bubbles: true }));
+    chip?.querySelector<HTMLButtonElement>("[data-testid=value-chip-remove]")?.click();
+    await vi.waitFor(() => expect(views.at(-1)?.filter).toBe("seats > 1"));
+    expect(view.root.querySelector("[data-testid=value-chip]")).toBeNull();
+    view.destroy();
+    view.root.remove();
   });
 });

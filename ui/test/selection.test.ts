@@ -1,4 +1,4 @@
-import { equalsCondition, narrowed } from "../src/filters";
+import { type Filters, allOf, describe as inWords, equalsCondition, narrowed, noFilters, toView, valuesCondition, valuesOf, valuesText, withValues } from "../src/filters";
 import { Selection, tsv } from "../src/selection";
 
 const shown = ["#", "_valid", "email", "plan", "seats"];
@@ -39,5 +39,33 @@ describe("Filter to this value", () => {
     expect(equalsCondition("email", null)).toBe(`"email" IS NULL`);
     expect(narrowed("", `"a" = 1`)).toBe(`"a" = 1`);
     expect(narrowed("seats > 1 OR x", `"a" = 1`)).toBe(`(seats > 1 OR x) AND "a" = 1`);
+  });
+});
+
+describe("value filters", () => {
+  it("write the SQL the CLI's --where takes", () => {
+    expect(valuesCondition("plan", ["team", "free"])).toBe(`"plan" IN ('team', 'free')`);
+    expect(valuesCondition("plan", ["team", "", null])).toBe(`"plan" IN ('team', '') OR "plan" IS NULL`);
+    expect(valuesCondition("plan", [null])).toBe(`"plan" IS NULL`);
+    expect(valuesCondition("seats", [3, 7], "int")).toBe(`"seats" IN (3, 7)`);
+    // JSON drops a float's `.0`; Polars wants one type in a list.
+    expect(valuesCondition("rate", [0.5, 2], "float")).toBe(`"rate" IN (0.5, 2.0)`);
+    expect(valuesCondition("ok", [true], "bool")).toBe(`"ok" = true`);
+    expect(valuesCondition("x", [])).toBe("false");
+  });
+
+  it("join the typed filter in the view, one per column, and read in words", () => {
+    let f: Filters = { ...noFilters, filter: "seats > 1 OR x" };
+    f = withValues(f, "plan", ["team", null]);
+    f = withValues(f, "rate", [2], "float");
+    f = withValues(f, "plan", ["free"]);
+    expect(valuesOf(f, "plan")).toEqual(["free"]);
+    expect(toView(f, null).filter).toBe(`(seats > 1 OR x) AND ("rate" = 2.0) AND ("plan" = 'free')`);
+    expect(inWords(f)).toBe("filter seats > 1 OR x · rate is 2 · plan is free");
+    const none = withValues(withValues(f, "plan", null), "rate", null);
+    expect(none.values).toBeUndefined();
+    expect(toView(none, null).filter).toBe("seats > 1 OR x");
+    expect(allOf(["", " a "])).toBe("a");
+    expect(valuesText(["a", "", null, 1, 2, 3, 4])).toBe("is one of a, empty, missing, 1, 2, 2 more");
   });
 });
