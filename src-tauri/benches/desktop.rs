@@ -85,6 +85,17 @@ fn main() {
     let p95 = times[times.len() * 95 / 100];
     let p50 = times[times.len() / 2];
 
+    // A column's value list: its header button → the most common values listed with counts,
+    // over the whole million rows.
+    let values = measure(
+        &d,
+        r#"document.querySelector('[data-testid="column-menu"][data-column="plan"]').click()"#,
+        r#"document.querySelectorAll('[data-testid="column-value"]').length > 0"#,
+    );
+    let listed = s.all("[data-testid=\"column-value\"]").len();
+    assert_eq!(listed, 4, "the plans listed");
+    s.click(&s.find("[data-testid=\"column-tools\"] .column-tools-foot button:not(.primary)"));
+
     let before = counts_filtered(&d);
     let filter = measure(
         &d,
@@ -177,6 +188,12 @@ fn main() {
             value: filter,
             unit: "ms",
             target: 500.0,
+        },
+        Figure {
+            name: "a column's value list (header button → values and counts shown)",
+            value: values,
+            unit: "ms",
+            target: 300.0,
         },
         Figure {
             name: "row details open (double-click → part and JSON shown)",

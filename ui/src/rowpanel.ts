@@ -78,6 +78,8 @@ export class RowPanel {
     const at = (name: string) => columns.findIndex((c) => c.name === name);
     const rowNumber = row[at("_row")];
     const n = typeof rowNumber === "number" ? rowNumber : null;
+    // Asked for before the panel is drawn, so the request and the drawing overlap.
+    const asked = n === null ? null : this.api.sentRow(this.event, n);
     replace(this.heading, n === null ? "Row" : `Row ${count(n + 1)}`);
     const valid = row[at("_valid")] === true;
     const problems = rowErrors(row, columns.length);
@@ -108,9 +110,9 @@ export class RowPanel {
       h("h3", {}, "As sent ", h("button", { type: "button", class: "link", testid: "row-panel-copy-json", onclick: () => void copyToClipboard(raw.textContent ?? "") }, "Copy")),
       raw,
     );
-    if (n === null) return;
+    if (asked === null) return;
     try {
-      const sent: SentRow = await this.api.sentRow(this.event, n);
+      const sent: SentRow = await asked;
       if (generation !== this.generation) return;
       replace(sentAt, `part ${count(sent.part)}, row ${count(sent.position)} of that request (${sent.valid ? "validRows" : "invalidRows"})`);
       replace(raw, sent.json);
