@@ -13,6 +13,7 @@ use serde_json::Value;
 
 pub mod desktop;
 pub mod figures;
+pub mod standin;
 pub mod webdriver;
 
 /// A temp data dir, kept on disk and printed when a test fails, and the binary under test.
@@ -99,14 +100,20 @@ impl Workspace {
 
     /// Starts `hookgrid serve` on a free loopback port and waits for its webhook URL.
     pub fn serve(&self) -> Server {
+        self.serve_with(&[], &[])
+    }
+
+    /// [`Workspace::serve`] with more arguments and environment variables.
+    pub fn serve_with(&self, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> Server {
         // The server's log goes to serve.log in the workspace, kept for failures.
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.path().join("serve.log"))
             .expect("serve.log");
-        let mut child = self
-            .command(&["serve", "--listen", "127.0.0.1:0"])
+        let mut command = self.command(&[&["serve", "--listen", "127.0.0.1:0"], args].concat());
+        command.envs(envs.iter().copied());
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
@@ -124,10 +131,16 @@ impl Workspace {
             Ok(url) => url,
             Err(_) => {
                 let _ = child.kill();
-                panic!("hookgrid serve printed no webhook URL within 60 s");
+                let log =
+                    std::fs::read_to_string(self.path().join("serve.log")).unwrap_or_default();
+                panic!("hookgrid serve printed no webhook URL within 60 s; its log:\n{log}");
             }
         };
-        Server { child, url }
+        Server {
+            child,
+            url,
+            urls: rx,
+        }
     }
 }
 
@@ -136,9 +149,16 @@ impl Workspace {
 pub struct Server {
     child: Child,
     pub url: String,
+    /// Webhook URLs printed after the first (a tunnel that came up at a new address).
+    urls: mpsc::Receiver<String>,
 }
 
 impl Server {
+    /// The next webhook URL the server prints, within `timeout`.
+    pub fn next_url(&self, timeout: Duration) -> Option<String> {
+        self.urls.recv_timeout(timeout).ok()
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn base(&self) -> String {
         let i = self.url.find("/hooks/").expect("webhook path");

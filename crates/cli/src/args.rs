@@ -33,8 +33,15 @@ pub enum Command {
         #[arg(long, value_name = "ADDR", env = "HOOKGRID_LISTEN")]
         listen: Option<String>,
         /// Public base URL of your tunnel, e.g. https://abc.trycloudflare.com (remembered)
-        #[arg(long, value_name = "URL")]
+        #[arg(long, value_name = "URL", conflicts_with = "tunnel")]
         public_url: Option<String>,
+        /// Start a tunnel to the listener and use its address as the public URL:
+        /// cloudflared (a quick tunnel, no account) or ngrok; restarted when it exits
+        #[arg(long, value_name = "TOOL")]
+        tunnel: Option<hookgrid::tunnel::Provider>,
+        /// The tunnel tool's executable, when it is not on PATH
+        #[arg(long, value_name = "PATH", requires = "tunnel")]
+        tunnel_path: Option<std::path::PathBuf>,
         /// Largest request body accepted, in bytes
         #[arg(long, value_name = "BYTES", default_value_t = hookgrid::http::DEFAULT_MAX_BODY)]
         max_body: usize,

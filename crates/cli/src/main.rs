@@ -67,6 +67,8 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             dir,
             listen,
             public_url,
+            tunnel,
+            tunnel_path,
             max_body,
             signing_secret,
         } => {
@@ -74,7 +76,13 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             if let Some(secret) = signing_secret {
                 hg.set_signing_secret(&secret)?;
             }
-            serve::run(hg, listen, public_url, max_body)
+            let options = serve::Options {
+                listen,
+                public_url,
+                tunnel: tunnel.map(|provider| (provider, tunnel_path)),
+                max_body,
+            };
+            serve::run(hg, options)
         }
         Command::Url { dir, public_url } => {
             let hg = open(&dir)?;

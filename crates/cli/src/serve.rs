@@ -1,43 +1,48 @@
 //! `hookgrid serve`: the facade's listener and background work on a tokio runtime until
-//! SIGINT/SIGTERM, with the webhook URL on stdout.
+//! SIGINT/SIGTERM, with the webhook URL on stdout; with `--tunnel`, the tunnel too, its
+//! address printed as the webhook URL each time it changes.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use hookgrid::http::Limits;
+use hookgrid::tunnel::{Provider, TunnelState, TunnelStatus};
 use hookgrid::{Hookgrid, Server};
+use tokio::sync::watch;
 
-pub fn run(
-    hookgrid: Hookgrid,
-    listen: Option<String>,
-    public_url: Option<String>,
-    max_body: usize,
-) -> hookgrid::Result<()> {
+/// What `serve` was asked for.
+#[derive(Debug)]
+pub struct Options {
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    /// A tunnel to start, and its executable when not on PATH.
+    pub tunnel: Option<(Provider, Option<PathBuf>)>,
+    pub max_body: usize,
+}
+
+pub fn run(hookgrid: Hookgrid, options: Options) -> hookgrid::Result<()> {
     hookgrid::server::init_logging();
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| hookgrid::Error::Internal(format!("cannot start the runtime: {e}")))?;
     let hookgrid = Arc::new(hookgrid);
-    let result = runtime.block_on(serve(hookgrid.clone(), listen, public_url, max_body));
+    let result = runtime.block_on(serve(hookgrid.clone(), options));
     // Finish writing batch files that are already queued.
     hookgrid.shutdown();
     result
 }
 
-async fn serve(
-    hookgrid: Arc<Hookgrid>,
-    listen: Option<String>,
-    public_url: Option<String>,
-    max_body: usize,
-) -> hookgrid::Result<()> {
+async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()> {
     // Both are remembered, checked by the facade as the app's fields are.
-    if let Some(listen) = &listen {
+    if let Some(listen) = &options.listen {
         hookgrid.set_listen_address(listen)?;
     }
-    if let Some(url) = &public_url {
+    if let Some(url) = &options.public_url {
         hookgrid.set_public_url(url)?;
     }
+    hookgrid.stop_tunnel_left_behind();
     let mut settings = hookgrid.settings()?;
     let limits = Limits {
-        max_body,
+        max_body: options.max_body,
         ..Limits::default()
     };
     let server = Server::start(hookgrid.clone(), settings.listen(), limits).await?;
@@ -46,10 +51,25 @@ async fn serve(
         // A port chosen by the OS: remember the one we got, so `hookgrid url` is right.
         settings = hookgrid.set_listen_address(&local)?;
     }
-    println!(
-        "Webhook URL: {}",
-        hookgrid.webhook_url(&settings.base_url(&local))
-    );
+    let tunnel = match &options.tunnel {
+        Some((provider, program)) => {
+            let port = server.local_addr().port();
+            match hookgrid.start_tunnel(*provider, program.as_deref(), port) {
+                Ok(tunnel) => Some(tunnel),
+                Err(e) => {
+                    let _ = server.stop().await;
+                    return Err(e);
+                }
+            }
+        }
+        None => {
+            println!(
+                "Webhook URL: {}",
+                hookgrid.webhook_url(&settings.base_url(&local))
+            );
+            None
+        }
+    };
     println!(
         "Listening on http://{local} (data: {})",
         hookgrid.data_dir().root().display()
@@ -61,7 +81,50 @@ async fn serve(
     if hookgrid.requires_signature() {
         tracing::info!("requests must carry a valid Standard Webhooks signature");
     }
+    if let Some(tunnel) = &tunnel {
+        tokio::spawn(follow(hookgrid.clone(), tunnel.watch()));
+    }
     tokio::spawn(hookgrid.clone().background());
     hookgrid::server::terminated().await;
+    if let Some(tunnel) = tunnel {
+        tunnel.stop().await;
+    }
     server.stop().await
+}
+
+/// Prints the webhook URL each time the tunnel comes up at a new address (after making it the
+/// public URL and sending a test import through it), and says when it goes down.
+async fn follow(hookgrid: Arc<Hookgrid>, mut states: watch::Receiver<TunnelState>) {
+    let mut announced: Option<String> = None;
+    let mut last = TunnelStatus::Starting;
+    loop {
+        let state = states.borrow_and_update().clone();
+        let entered = state.status != last;
+        last = state.status;
+        match (state.status, &state.url) {
+            (TunnelStatus::Up, Some(url)) if announced.as_ref() != Some(url) => {
+                match hookgrid.tunnel_up(url).await {
+                    Ok(report) if report.arrived => tracing::info!("{}", report.message),
+                    Ok(report) => {
+                        tracing::warn!("test import through the tunnel: {}", report.message)
+                    }
+                    Err(e) => tracing::error!("cannot use the tunnel's address {url}: {e}"),
+                }
+                if let Some(before) = &announced {
+                    println!(
+                        "The public address changed (was {before}); update webhookUrl in Flatfile."
+                    );
+                }
+                println!("Webhook URL: {}", hookgrid.webhook_url(url));
+                announced = Some(url.clone());
+            }
+            (TunnelStatus::Down, _) if entered && !state.log.is_empty() => {
+                tracing::warn!("its last output:\n  {}", state.log.join("\n  "));
+            }
+            _ => {}
+        }
+        if states.changed().await.is_err() {
+            return;
+        }
+    }
 }

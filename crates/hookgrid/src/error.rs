@@ -69,6 +69,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The tunnel tool is missing or cannot start.
+    #[error(transparent)]
+    Tunnel(#[from] hookgrid_tunnel::TunnelError),
     /// A setting has a value that cannot work.
     #[error("{0}")]
     Config(String),
@@ -105,6 +108,11 @@ impl Error {
                 "address_in_use"
             }
             Error::Listen { .. } => "listen",
+            Error::Tunnel(
+                hookgrid_tunnel::TunnelError::NotInstalled { .. }
+                | hookgrid_tunnel::TunnelError::NotExecutable { .. },
+            ) => "tunnel_not_installed",
+            Error::Tunnel(hookgrid_tunnel::TunnelError::Start { .. }) => "tunnel",
             Error::Config(_) => "config",
             Error::Internal(_) => "internal",
         }

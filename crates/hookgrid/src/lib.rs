@@ -33,6 +33,7 @@ pub mod server;
 mod settings;
 pub mod signature;
 pub mod token;
+pub mod tunnel;
 mod worker;
 
 use std::path::PathBuf;

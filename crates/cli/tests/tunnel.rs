@@ -1,0 +1,169 @@
+//! `hookgrid serve --tunnel` with stand-in `cloudflared` and `ngrok` first on `PATH` (they print
+//! what the real tools print and really forward): the printed webhook URL reaches the
+//! listener, a tunnel that dies is started again at its new address, and no tunnel process
+//! outlives `serve`, not even one that crashed.
+
+use std::ffi::OsStr;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use hookgrid_tests::standin::{Standins, alive};
+use hookgrid_tests::{Workspace, payload, post};
+use serde_json::json;
+
+/// Waits up to 30 s for `done`.
+fn wait(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The pids the stand-ins wrote: each run's own, then its `sleep` helper's.
+fn pids(file: &std::path::Path) -> Vec<u32> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_behind() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let standins = Standins::new();
+    let pid_file = ws.path().join("standin.pids");
+    let path = standins.path_var();
+    let server = ws.serve_with(
+        &["--tunnel", "cloudflared"],
+        &[
+            ("PATH", path.as_os_str()),
+            ("STANDIN_PIDS", pid_file.as_os_str()),
+        ],
+    );
+    let first = pids(&pid_file);
+    assert_eq!(first.len(), 2, "the stand-in and its helper: {first:?}");
+    // The printed URL is the tunnel's, not the listener's own address.
+    let listening = ws.run(&["url"]);
+    assert_eq!(
+        listening.trim(),
+        server.url,
+        "the public URL is the tunnel's"
+    );
+
+    // The test import went through the tunnel; a real one does too.
+    let batches = ws.json(&["batches", "--json"]);
+    let tests: Vec<_> = batches
+        .as_array()
+        .expect("batches")
+        .iter()
+        .filter(|b| {
+            b["batch"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("hookgrid-test-"))
+        })
+        .collect();
+    assert_eq!(tests.len(), 1, "{batches}");
+    assert_eq!(tests[0]["status"], "complete");
+    let client = reqwest::blocking::Client::new();
+    let body = payload(
+        "evt-tunnel",
+        "batch-tunnel",
+        1,
+        1,
+        json!([{"a": "1"}]),
+        json!([]),
+    );
+    let (status, answer) = post(&client, &server.url, body);
+    assert_eq!(status, 200, "{answer}");
+
+    // The tunnel dies: it is started again, at a new address, printed as the webhook URL.
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &first[0].to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let again = server
+        .next_url(Duration::from_secs(30))
+        .expect("a new webhook URL after the restart");
+    assert_ne!(again, server.url, "a quick tunnel's address changes");
+    assert_eq!(ws.run(&["url"]).trim(), again);
+    // The dead run's helper went with its group.
+    wait("the first helper gone", || !alive(first[1]));
+    let second = pids(&pid_file);
+    assert_eq!(second.len(), 4, "{second:?}");
+    assert!(second[2..].iter().all(|&p| alive(p)));
+    let log = std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
+    assert!(log.contains("starting it again"), "{log}");
+
+    // serve's end stops the whole group; the pid file goes with it.
+    assert!(server.terminate(), "serve exits cleanly");
+    for pid in second {
+        assert!(!alive(pid), "pid {pid} outlived serve");
+    }
+    assert!(!ws.data_dir().join("tunnel.pid").exists());
+}
+
+#[test]
+fn a_tunnel_left_by_a_crashed_serve_is_stopped_by_the_next_one() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let standins = Standins::new();
+    let pid_file = ws.path().join("standin.pids");
+    let path = standins.path_var();
+    let envs = [
+        ("PATH", path.as_os_str()),
+        ("STANDIN_PIDS", pid_file.as_os_str()),
+    ];
+    let server = ws.serve_with(&["--tunnel", "ngrok"], &envs);
+    let left = pids(&pid_file);
+    server.kill9();
+    // Nothing told the tunnel: it is still running.
+    assert!(left.iter().all(|&p| alive(p)), "{left:?}");
+    let next = ws.serve_with(&["--tunnel", "ngrok"], &envs);
+    wait("the old tunnel stopped", || left.iter().all(|&p| !alive(p)));
+    assert!(next.terminate());
+}
+
+#[test]
+fn a_tunnel_that_fails_is_explained_and_a_missing_one_says_how_to_install_it() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let standins = Standins::new();
+    let path = standins.path_var();
+    // ngrok without an auth token: its error is in the log, and it is tried again.
+    let log = std::fs::File::create(ws.path().join("failing.log")).expect("log");
+    let mut child = ws
+        .command(&["serve", "--listen", "127.0.0.1:0", "--tunnel", "ngrok"])
+        .env("PATH", &path)
+        .env("STANDIN_FAIL", "1")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("serve");
+    let read = || std::fs::read_to_string(ws.path().join("failing.log")).unwrap_or_default();
+    wait("the failure explained and a retry", || {
+        let text = read();
+        text.contains("ERR_NGROK_4018") && text.matches("starting it again").count() >= 2
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Neither tool on PATH: serve refuses at once and says how to get it.
+    let out = ws
+        .command(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tunnel",
+            "cloudflared",
+        ])
+        .env("PATH", OsStr::new("/nonexistent"))
+        .output()
+        .expect("serve");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cloudflared is not installed (not found on PATH); install cloudflared"),
+        "{stderr}"
+    );
+}
