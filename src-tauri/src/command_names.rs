@@ -24,6 +24,8 @@ pub const COMMANDS: &[&str] = &[
     "delete_batch",
     "set_retention_days",
     "send_test_event",
+    "start_tunnel",
+    "stop_tunnel",
     "list_configs",
     "add_config",
     "remove_config",

@@ -7,6 +7,7 @@ pub mod reasons;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use hookgrid::tunnel::Provider;
 use hookgrid::{
     Batch, BatchFilter, CellProblem, ColumnInfo, ColumnValues, ExportSettings, Hookgrid,
     ImportDetails, Quarantined, Retried, RowSet, SentRow, TestReport, View,
@@ -370,7 +371,8 @@ pub async fn set_public_url(state: State<'_, AppState>, url: String) -> IpcResul
 
 /// Saves a new listen address and restarts the listener on it (also: retry after "in use").
 #[tauri::command]
-pub async fn set_listen_address(
+pub async fn set_listen_address<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     address: String,
 ) -> IpcResult<Connection> {
@@ -379,15 +381,43 @@ pub async fn set_listen_address(
         .listener
         .start(state.hookgrid.clone(), settings.listen())
         .await;
+    follow_listener(app, &state).await?;
     Connection::read(&state).await
 }
 
 /// Starts the listener again on the address in force (after "port in use" was fixed).
 #[tauri::command]
-pub async fn restart_listener(state: State<'_, AppState>) -> IpcResult<Connection> {
+pub async fn restart_listener<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> IpcResult<Connection> {
     let address = state.listen_address()?;
     state.listener.start(state.hookgrid.clone(), &address).await;
+    follow_listener(app, &state).await?;
     Connection::read(&state).await
+}
+
+/// A running tunnel follows the listener to its new port.
+async fn follow_listener<R: Runtime>(app: AppHandle<R>, state: &AppState) -> IpcResult<()> {
+    if let (Some(provider), Some(port)) =
+        (state.tunnel.provider().await, listener_port(state).await)
+    {
+        state
+            .tunnel
+            .start(app, state.hookgrid.clone(), provider, port)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The port the listener is bound to, while it runs.
+async fn listener_port(state: &AppState) -> Option<u16> {
+    match state.listener.status().await {
+        crate::listener::ListenerStatus::Running { address, .. } => {
+            address.rsplit(':').next().and_then(|p| p.parse().ok())
+        }
+        _ => None,
+    }
 }
 
 /// Sets (or, when blank, clears) the signing secret that requests must be signed with.
@@ -427,6 +457,34 @@ pub async fn rotate_token(state: State<'_, AppState>) -> IpcResult<Connection> {
 pub async fn send_test_event(state: State<'_, AppState>) -> IpcResult<TestReport> {
     let connection = Connection::read(&state).await?;
     Ok(state.hookgrid.send_test_batch(&connection.base_url).await)
+}
+
+/// Starts a tunnel with `provider` to the running listener (stopping one already running);
+/// its address becomes the public URL once it prints one.
+#[tauri::command]
+pub async fn start_tunnel<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    provider: Provider,
+) -> IpcResult<Connection> {
+    let Some(port) = listener_port(&state).await else {
+        return Err(IpcError::new(
+            "listen",
+            "the listener is not running: start it first (Listener → Apply)",
+        ));
+    };
+    state
+        .tunnel
+        .start(app, state.hookgrid.clone(), provider, port)
+        .await?;
+    Connection::read(&state).await
+}
+
+/// Stops the tunnel and everything it started. The public URL stays as it was.
+#[tauri::command]
+pub async fn stop_tunnel(state: State<'_, AppState>) -> IpcResult<Connection> {
+    state.tunnel.stop().await;
+    Connection::read(&state).await
 }
 
 #[cfg(test)]

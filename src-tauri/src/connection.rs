@@ -6,6 +6,7 @@ use ts_rs::TS;
 use crate::error::IpcResult;
 use crate::listener::ListenerStatus;
 use crate::state::AppState;
+use crate::tunnel::{TunnelTool, TunnelView};
 
 /// Everything the connection panel shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -32,6 +33,10 @@ pub struct Connection {
     /// Days imports are kept after their last part (`None`: forever).
     pub retention_days: Option<u32>,
     pub data_dir: String,
+    /// The tunnel the app runs (or last ran), if any.
+    pub tunnel: Option<TunnelView>,
+    /// cloudflared and ngrok, and whether this machine has them.
+    pub tools: Vec<TunnelTool>,
 }
 
 impl Connection {
@@ -57,6 +62,8 @@ impl Connection {
             signing: state.hookgrid.requires_signature(),
             retention_days: settings.retention_days,
             data_dir: state.hookgrid.data_dir().root().display().to_string(),
+            tunnel: state.tunnel.view(),
+            tools: crate::tunnel::tools(),
         })
     }
 }

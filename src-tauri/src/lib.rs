@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod listener;
 pub mod state;
+pub mod tunnel;
 pub mod window;
 
 use hookgrid::Hookgrid;
@@ -50,6 +51,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::delete_batch,
             commands::set_retention_days,
             commands::send_test_event,
+            commands::start_tunnel,
+            commands::stop_tunnel,
             commands::reasons::list_configs,
             commands::reasons::add_config,
             commands::reasons::remove_config,
@@ -64,6 +67,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
 pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
     let hookgrid = state.hookgrid.clone();
+    hookgrid.stop_tunnel_left_behind();
     tauri::async_runtime::spawn(events::forward(app.clone(), hookgrid.subscribe()));
     tauri::async_runtime::spawn(hookgrid.background());
     // Ctrl+C, logging out or `kill`: leave as if the window were closed, so the listener
@@ -88,6 +92,7 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
 /// Stops the listener (finishing requests in flight) and the batch-file worker.
 pub fn stop<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
+    tauri::async_runtime::block_on(state.tunnel.stop());
     tauri::async_runtime::block_on(state.listener.stop());
     state.hookgrid.shutdown();
 }

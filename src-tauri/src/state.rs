@@ -5,6 +5,7 @@ use std::sync::Arc;
 use hookgrid::Hookgrid;
 
 use crate::listener::Listener;
+use crate::tunnel::AppTunnel;
 
 /// Environment variable that overrides the listen address for this run (not saved).
 pub const LISTEN_ENV: &str = "HOOKGRID_LISTEN";
@@ -14,6 +15,7 @@ pub const LISTEN_ENV: &str = "HOOKGRID_LISTEN";
 pub struct AppState {
     pub hookgrid: Arc<Hookgrid>,
     pub listener: Listener,
+    pub tunnel: AppTunnel,
     /// `$HOOKGRID_LISTEN`, which wins over the saved address.
     pub listen_override: Option<String>,
 }
@@ -23,6 +25,7 @@ impl AppState {
         AppState {
             hookgrid: Arc::new(hookgrid),
             listener: Listener::default(),
+            tunnel: AppTunnel::default(),
             listen_override: listen_override.filter(|l| !l.trim().is_empty()),
         }
     }

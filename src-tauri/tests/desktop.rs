@@ -931,3 +931,92 @@ fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
     wait_filtered(&d, 18);
     assert!(s.all("[data-testid=\"value-chip\"]").is_empty());
 }
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let standins = hookgrid_tests::standin::Standins::new();
+    let pids_file = ws.path().join("standin.pids");
+    let path = standins.path_var();
+    let d = Desktop::launch_with(
+        &ws,
+        &[
+            ("PATH", path.as_os_str()),
+            ("STANDIN_PIDS", pids_file.as_os_str()),
+        ],
+    );
+    let s = d.session();
+    let pids = || -> Vec<u32> {
+        std::fs::read_to_string(&pids_file)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    };
+    s.click(&s.testid("nav-connection"));
+    s.click(&s.testid("start-tunnel-cloudflared"));
+    let status = || s.attribute_of("[data-testid=\"tunnel-state\"]", "data-status");
+    s.wait("the tunnel up and the test import through it", || {
+        (status().as_deref() == Some("up")
+            && s.attribute_of("[data-testid=\"tunnel-test\"]", "data-arrived")
+                .as_deref()
+                == Some("true"))
+        .then_some(())
+    });
+    let first = s
+        .text_of("[data-testid=\"webhook-url\"]")
+        .unwrap_or_default();
+    let token = std::fs::read_to_string(ws.data_dir().join("token")).expect("token");
+    let local = format!("http://127.0.0.1:{}/hooks/", d.port);
+    assert!(
+        first.ends_with(token.trim()) && !first.starts_with(&local),
+        "the webhook URL is the tunnel's: {first}"
+    );
+    let said = s
+        .text_of("[data-testid=\"tunnel-text\"]")
+        .unwrap_or_default();
+    assert!(
+        said.starts_with("cloudflared is up at http://127.0.0.1:"),
+        "{said}"
+    );
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-tunnel-up.png"));
+    // An import posted to the address shown arrives.
+    let r = reqwest::blocking::Client::new()
+        .post(&first)
+        .body(body(1))
+        .send()
+        .expect("post through the tunnel");
+    assert_eq!(r.status(), 200);
+
+    // The tunnel dies: the panel says so, and it comes back at a new address.
+    let started = pids();
+    assert_eq!(started.len(), 2, "{started:?}");
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &started[0].to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    s.wait("the tunnel down", || {
+        (status().as_deref() == Some("down")).then_some(())
+    });
+    s.wait("the tunnel back at a new address", || {
+        let url = s.text_of("[data-testid=\"webhook-url\"]")?;
+        (status().as_deref() == Some("up") && url != first).then_some(())
+    });
+
+    // Stop: the whole group goes.
+    s.click(&s.testid("stop-tunnel"));
+    s.wait("the tunnel stopped", || {
+        s.all("[data-testid=\"stop-tunnel\"]")
+            .is_empty()
+            .then_some(())
+    });
+    let all = pids();
+    assert_eq!(all.len(), 4, "{all:?}");
+    s.wait("every tunnel process gone", || {
+        all.iter()
+            .all(|&p| !hookgrid_tests::standin::alive(p))
+            .then_some(())
+    });
+}

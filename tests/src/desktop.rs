@@ -29,6 +29,8 @@ pub struct Desktop {
     /// The app's webhook listener port.
     pub port: u16,
     log: PathBuf,
+    /// More environment for the app (e.g. a `PATH` with stand-in tools first).
+    env: Vec<(String, std::ffi::OsString)>,
 }
 
 /// A path to an external program, from `PATH` or the given fallbacks.
@@ -64,7 +66,16 @@ fn until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
 impl Desktop {
     /// Starts the app on `ws`'s data dir and opens a WebDriver session on its window.
     pub fn launch(ws: &Workspace) -> Desktop {
+        Desktop::launch_with(ws, &[])
+    }
+
+    /// [`Desktop::launch`] with more environment variables for the app.
+    pub fn launch_with(ws: &Workspace, env: &[(&str, &std::ffi::OsStr)]) -> Desktop {
         let mut desktop = Desktop::screen(ws);
+        desktop.env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let driver_port = free_port();
         let mut driver = Command::new(program(
             "tauri-driver",
@@ -109,6 +120,7 @@ impl Desktop {
             data_dir: ws.data_dir(),
             port: free_port(),
             log: ws.path().join("desktop.log"),
+            env: Vec::new(),
         };
         desktop.start_x();
         desktop.start_dbus();
@@ -199,6 +211,7 @@ impl Desktop {
             .env("HOOKGRID_DATA_DIR", &self.data_dir)
             .env("HOOKGRID_LISTEN", format!("127.0.0.1:{}", self.port))
             .env("RUST_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(self.log_file())
             .stderr(self.log_file());
     }

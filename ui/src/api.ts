@@ -15,6 +15,7 @@ import type { ExportRequest } from "./bindings/ExportRequest";
 import type { GridPage } from "./bindings/GridPage";
 import type { ImportDetails } from "./bindings/ImportDetails";
 import type { IpcError } from "./bindings/IpcError";
+import type { Provider } from "./bindings/Provider";
 import type { Quarantined } from "./bindings/Quarantined";
 import type { Retried } from "./bindings/Retried";
 import type { SentRow } from "./bindings/SentRow";
@@ -70,6 +71,8 @@ export const api = {
   deleteBatch: (event: string) => call<void>("delete_batch", { event }),
   setRetentionDays: (days: number | null) => call<number>("set_retention_days", { days }),
   sendTestEvent: () => call<TestReport>("send_test_event"),
+  startTunnel: (provider: Provider) => call<Connection>("start_tunnel", { provider }),
+  stopTunnel: () => call<Connection>("stop_tunnel"),
   listConfigs: () => call<ConfigView[]>("list_configs"),
   addConfig: (name: string, body: string, forSchema: number | null, isDefault: boolean) =>
     call<ConfigView>("add_config", { name, body, forSchema, default: isDefault }),
@@ -81,15 +84,19 @@ export const api = {
 
 export type Api = typeof api;
 
-/** Core events (`hookgrid://event`) and reload requests after missed events. */
+/** Core events (`hookgrid://event`), reload requests after missed events, and changes of
+ * the tunnel (`hookgrid://tunnel`). */
 export async function onCoreEvent(
   handler: (event: Event) => void,
   resync: () => void,
+  tunnel: () => void = () => undefined,
 ): Promise<UnlistenFn> {
   const a = await listen<Event>("hookgrid://event", (e) => handler(e.payload));
   const b = await listen("hookgrid://resync", () => resync());
+  const c = await listen("hookgrid://tunnel", () => tunnel());
   return () => {
     a();
     b();
+    c();
   };
 }

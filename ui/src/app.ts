@@ -65,6 +65,7 @@ export class App {
     await onCoreEvent(
       (e) => this.onEvent(e),
       () => void this.reloadAll(),
+      () => void this.connection.load().catch((e) => this.fail("Could not read the connection", e)),
     );
     await this.reloadAll();
     if (this.batches.none) this.showWelcome();

@@ -5,10 +5,11 @@ import { type Api, CommandError } from "./api";
 import type { Connection } from "./bindings/Connection";
 import { confirmAction } from "./confirm";
 import { h, replace } from "./dom";
+import { TunnelSection } from "./tunnel";
 
 type ConnectionApi = Pick<
   Api,
-  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret" | "setRetentionDays"
+  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret" | "setRetentionDays" | "startTunnel" | "stopTunnel"
 >;
 
 /** How long "Copied" stays beside the Copy button. */
@@ -35,6 +36,7 @@ export class ConnectionPanel {
   private dataDir = h("code", {});
   private cloudflared = h("pre", { testid: "howto-cloudflared" });
   private ngrok = h("pre", { testid: "howto-ngrok" });
+  private tunnel: TunnelSection;
   current: Connection | null = null;
 
   constructor(
@@ -54,12 +56,18 @@ export class ConnectionPanel {
     this.retention = h("input", { type: "number", min: "1", step: "1", class: "days", placeholder: "forever", "aria-label": "Days to keep imports", testid: "retention-days" });
     this.secret = h("input", { type: "password", placeholder: "whsec_…", "aria-label": "Signing secret", testid: "signing-secret", autocomplete: "off" });
     this.testButton = h("button", { type: "button", testid: "send-test", onclick: () => void this.sendTest() }, "Send test event");
+    this.tunnel = new TunnelSection(
+      api,
+      (c) => this.show(c),
+      (message) => (this.notice.textContent = message),
+    );
     this.root = h(
       "section",
       { class: "panel connection", testid: "connection-panel" },
       h("h1", {}, "Connection"),
       this.state,
       this.notice,
+      this.tunnel.root,
       h(
         "div",
         { class: "field" },
@@ -150,6 +158,7 @@ export class ConnectionPanel {
 
   show(c: Connection): Connection {
     this.current = c;
+    this.tunnel.show(c);
     replace(this.webhook, c.webhook_url);
     replace(this.local, c.local_url);
     replace(this.cloudflared, `cloudflared tunnel --url ${c.local_url}`);

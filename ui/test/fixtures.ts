@@ -38,6 +38,11 @@ export function connection(over: Partial<Connection> = {}): Connection {
     signing: false,
     retention_days: null,
     data_dir: "/data",
+    tunnel: null,
+    tools: [
+      { provider: "cloudflared", path: "/usr/bin/cloudflared", install: "install cloudflared" },
+      { provider: "ngrok", path: null, install: "install ngrok" },
+    ],
     ...over,
   };
 }

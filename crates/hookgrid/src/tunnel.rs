@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-pub use hookgrid_tunnel::{Provider, Tunnel, TunnelConfig, TunnelState, TunnelStatus};
+pub use hookgrid_tunnel::{Provider, Tunnel, TunnelConfig, TunnelState, TunnelStatus, find};
 
 use crate::{Hookgrid, Result, TestReport};
 
