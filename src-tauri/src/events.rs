@@ -53,6 +53,10 @@ pub fn notification(event: &Event) -> Option<(String, String)> {
             "Import could not be opened".to_owned(),
             format!("Batch {}: {message}", short(batch)),
         )),
+        Event::Unreachable { url, .. } => Some((
+            "Flatfile cannot reach Hookgrid".to_owned(),
+            format!("The tunnel at {url} does not answer. Imports sent now are lost."),
+        )),
         _ => None,
     }
 }
@@ -115,6 +119,14 @@ mod tests {
             count_mismatch: false,
         };
         assert_eq!(notification(&stored), None);
+        let unreachable = Event::Unreachable {
+            url: "https://a.trycloudflare.com".into(),
+            message: "the connection failed".into(),
+        };
+        assert_eq!(
+            notification(&unreachable).map(|n| n.0),
+            Some("Flatfile cannot reach Hookgrid".to_owned())
+        );
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");

@@ -938,12 +938,15 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
     let standins = hookgrid_tests::standin::Standins::new();
     let pids_file = ws.path().join("standin.pids");
+    let fail_file = ws.path().join("no-network");
     let path = standins.path_var();
     let d = Desktop::launch_with(
         &ws,
         &[
             ("PATH", path.as_os_str()),
             ("STANDIN_PIDS", pids_file.as_os_str()),
+            ("STANDIN_FAIL_FILE", fail_file.as_os_str()),
+            ("HOOKGRID_REACH_SECONDS", std::ffi::OsStr::new("1")),
         ],
     );
     let s = d.session();
@@ -1004,6 +1007,41 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
         let url = s.text_of("[data-testid=\"webhook-url\"]")?;
         (status().as_deref() == Some("up") && url != first).then_some(())
     });
+    let second = s
+        .text_of("[data-testid=\"webhook-url\"]")
+        .unwrap_or_default();
+
+    // It dies and cannot come back (no network): Flatfile cannot reach us, and a banner
+    // says so; once it is back, the banner goes.
+    std::fs::write(&fail_file, "").expect("fail file");
+    let running = pids();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &running[2].to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let banner = || {
+        (s.attribute_of("[data-testid=\"banner\"]", "hidden")
+            .is_none())
+        .then(|| s.text_of("[data-testid=\"banner-text\"]"))
+        .flatten()
+    };
+    s.wait("the banner", || {
+        banner()
+            .is_some_and(|t| t.starts_with("Flatfile cannot reach Hookgrid: the tunnel at"))
+            .then_some(())
+    });
+    s.wait("the tunnel's error shown", || {
+        s.text_of("[data-testid=\"tunnel-log\"]")?
+            .contains("failed to request quick Tunnel")
+            .then_some(())
+    });
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-tunnel-down.png"));
+    std::fs::remove_file(&fail_file).expect("network back");
+    s.wait("the tunnel back and the banner gone", || {
+        let url = s.text_of("[data-testid=\"webhook-url\"]")?;
+        (status().as_deref() == Some("up") && url != second && banner().is_none()).then_some(())
+    });
 
     // Stop: the whole group goes.
     s.click(&s.testid("stop-tunnel"));
@@ -1013,7 +1051,7 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
             .then_some(())
     });
     let all = pids();
-    assert_eq!(all.len(), 4, "{all:?}");
+    assert_eq!(all.len(), 6, "{all:?}");
     s.wait("every tunnel process gone", || {
         all.iter()
             .all(|&p| !hookgrid_tests::standin::alive(p))

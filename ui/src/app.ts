@@ -34,6 +34,8 @@ export class App {
   private rejectedCount = 0;
   /** A storage failure is on screen until a part is stored again. */
   private storageTrouble = false;
+  /** A dead tunnel is on screen until its URL answers again. */
+  private reachTrouble = false;
 
   constructor(private api: Api) {
     this.batches = new BatchList(api, (b) => void this.openBatch(b), (list) => this.onBatches(list));
@@ -107,6 +109,16 @@ export class App {
           ? `The disk is full: a request from Flatfile could not be stored. Flatfile was answered with an error, but it documents no resending, so that import will likely stay incomplete here. Free space on the disk that holds ${where}, then have the import submitted again. Nothing already received is lost.`
           : `A request from Flatfile could not be stored (${e.message}). Flatfile was answered with an error, but it documents no resending: check that ${where} is writable, then have the import submitted again.`,
       );
+    }
+    if (e.type === "unreachable") {
+      this.reachTrouble = true;
+      this.warn(
+        `Flatfile cannot reach Hookgrid: the tunnel at ${e.url} does not answer (${e.message}). Imports Flatfile sends now are lost (it does not retry). Check the tunnel under Connection, or start it again there.`,
+      );
+    }
+    if (e.type === "reachable" && this.reachTrouble) {
+      this.reachTrouble = false;
+      this.hideBanner();
     }
     if (e.type === "part_stored" && this.storageTrouble) {
       // Storing works again.

@@ -167,3 +167,25 @@ fn a_tunnel_that_fails_is_explained_and_a_missing_one_says_how_to_install_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn serve_says_when_flatfile_cannot_reach_it_through_the_public_url() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    // Port 9 (discard) has no listener here: the tunnel's address leads nowhere.
+    let server = ws.serve_with(
+        &["--public-url", "http://127.0.0.1:9"],
+        &[("HOOKGRID_REACH_SECONDS", OsStr::new("1"))],
+    );
+    let log = || std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
+    wait("the warning in the log", || {
+        log().contains(
+            "Flatfile cannot reach Hookgrid: the tunnel at http://127.0.0.1:9 does not answer (the connection failed)",
+        )
+    });
+    assert_eq!(
+        log().matches("Flatfile cannot reach Hookgrid").count(),
+        1,
+        "said once"
+    );
+    assert!(server.terminate());
+}

@@ -56,6 +56,10 @@ pub enum Event {
         id: i64,
         outcome: RetryOutcome,
     },
+    /// The public URL did not answer twice in a row: Flatfile cannot reach Hookgrid.
+    Unreachable { url: String, message: String },
+    /// The public URL answers again (or is no longer set).
+    Reachable { url: String },
     /// A request was rejected and kept in the quarantine.
     RequestQuarantined {
         #[ts(type = "number")]

@@ -25,6 +25,7 @@ mod ingest;
 mod listing;
 mod probe;
 mod query;
+pub mod reach;
 mod reasons;
 mod rejected;
 mod retention;

@@ -84,7 +84,8 @@ impl Hookgrid {
                     tracing::error!("the batch file check failed: {e}");
                 }
             },
-            self.keep_retention(),
+            self.clone().keep_retention(),
+            self.watch_reachability(crate::reach::reach_interval()),
             log_events(events),
         );
     }

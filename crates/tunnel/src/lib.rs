@@ -160,7 +160,7 @@ pub struct TunnelState {
     pub pid: Option<u32>,
     /// Times it was started again after exiting.
     pub restarts: u32,
-    /// What went wrong, in words: the tool's own error when it printed one.
+    /// What went wrong, in words: the tool's first error line when it printed one.
     pub message: Option<String>,
     /// Its last lines of output, colour codes removed.
     pub log: Vec<String>,
@@ -358,6 +358,8 @@ async fn run(
 ) -> Exit {
     let pid = child.id();
     set.set(|s| s.pid = pid);
+    // The lines shown are this run's: an earlier run's would muddle why this one ended.
+    log.clear();
     let (lines_tx, mut lines) = mpsc::channel::<String>(64);
     if let Some(out) = child.stdout.take() {
         tokio::spawn(forward(out, lines_tx.clone()));
@@ -383,8 +385,8 @@ async fn run(
                             s.message = None;
                         });
                     }
-                    if let Some(said) = reader.failure(&line) {
-                        failure = Some(said);
+                    if failure.is_none() {
+                        failure = reader.failure(&line);
                     }
                     if log.len() == LOG_LINES {
                         log.pop_front();
@@ -398,8 +400,8 @@ async fn run(
                 // Lines still in the pipe say why it ended.
                 while let Ok(Some(line)) = tokio::time::timeout(Duration::from_millis(200), lines.recv()).await {
                     let line = output::strip_ansi(&line);
-                    if let Some(said) = reader.failure(&line) {
-                        failure = Some(said);
+                    if failure.is_none() {
+                        failure = reader.failure(&line);
                     }
                     if log.len() == LOG_LINES {
                         log.pop_front();

@@ -3,7 +3,8 @@
 //! quick-tunnel box on stderr, with colour codes; ngrok's JSON log lines on stdout) and really
 //! forwards: the address it prints is a local port whose connections go to the listener's.
 //!
-//! `STANDIN_FAIL=1` makes it print the tool's error and exit 1 instead. `STANDIN_PIDS=FILE`
+//! `STANDIN_FAIL=1`, or an existing file named by `STANDIN_FAIL_FILE`, makes it print the
+//! tool's error and exit 1 instead (a tunnel that cannot come back, e.g. without network). `STANDIN_PIDS=FILE`
 //! makes it start a `sleep` in its process group and append both pids to FILE, so a test can
 //! check the whole group is gone.
 
@@ -35,7 +36,10 @@ fn main() {
         eprintln!("tunnel-standin: run me as cloudflared or ngrok with their arguments: {args:?}");
         std::process::exit(2);
     };
-    if std::env::var_os("STANDIN_FAIL").is_some() {
+    let fail_file = std::env::var_os("STANDIN_FAIL_FILE");
+    if std::env::var_os("STANDIN_FAIL").is_some()
+        || fail_file.is_some_and(|f| Path::new(&f).exists())
+    {
         fail(&name);
     }
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
