@@ -33,6 +33,8 @@ pub struct Connection {
     /// Days imports are kept after their last part (`None`: forever).
     pub retention_days: Option<u32>,
     pub data_dir: String,
+    /// Requests to an old or wrong webhook URL since the app started.
+    pub wrong_doors: Option<hookgrid::WrongDoor>,
     /// The tunnel the app runs (or last ran), if any.
     pub tunnel: Option<TunnelView>,
     /// cloudflared and ngrok, and whether this machine has them.
@@ -62,6 +64,7 @@ impl Connection {
             signing: state.hookgrid.requires_signature(),
             retention_days: settings.retention_days,
             data_dir: state.hookgrid.data_dir().root().display().to_string(),
+            wrong_doors: state.hookgrid.wrong_doors(),
             tunnel: state.tunnel.view(),
             tools: crate::tunnel::tools(),
         })

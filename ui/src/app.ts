@@ -110,6 +110,9 @@ export class App {
           : `A request from Flatfile could not be stored (${e.message}). Flatfile was answered with an error, but it documents no resending: check that ${where} is writable, then have the import submitted again.`,
       );
     }
+    if (e.type === "wrong_token" && this.page === "connection") {
+      void this.connection.load().catch((err) => this.fail("Could not read the connection", err));
+    }
     if (e.type === "unreachable") {
       this.reachTrouble = true;
       this.warn(

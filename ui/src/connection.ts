@@ -29,6 +29,8 @@ export class ConnectionPanel {
   private test = h("div", { class: "test-result", testid: "test-result", role: "status" });
   private testButton: HTMLButtonElement;
   private fingerprint = h("span", { class: "muted", testid: "token-fingerprint" });
+  /** Requests to an old or wrong webhook URL: Flatfile still posting after a rotation. */
+  private wrongDoors = h("p", { class: "notice", testid: "wrong-doors", role: "status", hidden: true });
   private listenNote = h("p", { class: "hint" });
   private signing = h("span", { class: "muted", testid: "signing-state" });
   private retention: HTMLInputElement;
@@ -107,6 +109,7 @@ export class ConnectionPanel {
           this.fingerprint,
         ),
         h("p", { class: "hint" }, "A new token stops the old URL at once; paste the new URL into Flatfile."),
+        this.wrongDoors,
       ),
       h(
         "div",
@@ -165,6 +168,12 @@ export class ConnectionPanel {
     replace(this.ngrok, `ngrok http ${c.local_url.replace(/^http:\/\//, "")}`);
     replace(this.dataDir, c.data_dir);
     replace(this.fingerprint, `token fingerprint ${c.token_fingerprint}`);
+    const w = c.wrong_doors;
+    this.wrongDoors.hidden = w === null;
+    this.wrongDoors.textContent =
+      w === null
+        ? ""
+        : `${w.count === 1 ? "1 request" : `${w.count.toLocaleString("en-US")} requests`} to an old or wrong webhook URL since ${clock(w.first_ms)}, last at ${clock(w.last_ms)}. They were refused (404) and not kept. If you rotated the token, paste the webhook URL above into Flatfile.`;
     if (document.activeElement !== this.publicUrl) this.publicUrl.value = c.public_url ?? "";
     if (document.activeElement !== this.listen) this.listen.value = c.listen;
     this.listen.disabled = c.listen_from_env;
@@ -274,4 +283,11 @@ export class ConnectionPanel {
       this.notice.textContent = "Press Ctrl+C to copy the selected URL.";
     }
   }
+}
+
+/** A time of day (and the date when not today), in the user's locale. */
+function clock(ms: number): string {
+  const at = new Date(ms);
+  const today = new Date().toDateString() === at.toDateString();
+  return today ? at.toLocaleTimeString() : at.toLocaleString();
 }

@@ -154,4 +154,22 @@ describe("ConnectionPanel", () => {
     await vi.waitFor(() => expect(result?.dataset.result).toBe("failed"));
     expect(result?.textContent).toContain("answered 502");
   });
+
+  it("says when requests came to an old or wrong webhook URL", async () => {
+    const first = new Date(2026, 9, 1, 9, 5, 0).getTime();
+    const last = new Date(2026, 9, 1, 9, 45, 0).getTime();
+    mockIPC((cmd) => {
+      if (cmd === "connection") return connection({ wrong_doors: { count: 3, first_ms: first, last_ms: last } });
+      throw new Error(cmd);
+    });
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    const note = panel.root.querySelector<HTMLElement>("[data-testid=wrong-doors]");
+    expect(note?.hidden).toBe(false);
+    expect(note?.textContent).toBe(
+      `3 requests to an old or wrong webhook URL since ${new Date(first).toLocaleString()}, last at ${new Date(last).toLocaleString()}. They were refused (404) and not kept. If you rotated the token, paste the webhook URL above into Flatfile.`,
+    );
+    panel.show(connection());
+    expect(note?.hidden).toBe(true);
+  });
 });

@@ -38,6 +38,7 @@ export function connection(over: Partial<Connection> = {}): Connection {
     signing: false,
     retention_days: null,
     data_dir: "/data",
+    wrong_doors: null,
     tunnel: null,
     tools: [
       { provider: "cloudflared", path: "/usr/bin/cloudflared", install: "install cloudflared" },

@@ -189,3 +189,21 @@ fn serve_says_when_flatfile_cannot_reach_it_through_the_public_url() {
     );
     assert!(server.terminate());
 }
+
+#[test]
+fn serve_counts_requests_to_an_old_webhook_url_and_still_answers_404() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve();
+    let old = format!("{}/hooks/an-old-token", server.base());
+    let client = reqwest::blocking::Client::new();
+    for _ in 0..2 {
+        let r = client.post(&old).body("{}").send().expect("post");
+        assert_eq!(r.status(), 404);
+    }
+    let log = || std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
+    wait("the count in the log", || {
+        log().contains("404 wrong token: 2 request(s) to an old or wrong webhook URL since")
+    });
+    assert!(!log().contains("an-old-token"), "the token is not logged");
+    assert!(server.terminate());
+}

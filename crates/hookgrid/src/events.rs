@@ -56,6 +56,11 @@ pub enum Event {
         id: i64,
         outcome: RetryOutcome,
     },
+    /// A request came to an old or wrong webhook URL (see [`crate::WrongDoor`]).
+    WrongToken {
+        #[ts(type = "number")]
+        count: u64,
+    },
     /// The public URL did not answer twice in a row: Flatfile cannot reach Hookgrid.
     Unreachable { url: String, message: String },
     /// The public URL answers again (or is no longer set).

@@ -92,7 +92,13 @@ pub(crate) async fn serve(
 
 async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request) -> Response {
     if !app.hookgrid.token_matches(&token) {
-        tracing::info!("404 wrong token or path");
+        let knocks = app.hookgrid.knocked();
+        tracing::warn!(
+            "404 wrong token: {} request(s) to an old or wrong webhook URL since {} (UTC); after \
+             a token rotation, paste the new webhook URL into Flatfile",
+            knocks.count,
+            crate::doors::clock(knocks.first_ms)
+        );
         return ApiError::NotFound.into_response();
     }
     if req.method() != Method::POST {

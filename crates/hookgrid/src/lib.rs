@@ -17,6 +17,7 @@ mod assembly;
 mod browse;
 pub mod datadir;
 mod details;
+mod doors;
 mod error;
 pub mod events;
 mod export;
@@ -59,6 +60,7 @@ pub use hookgrid_ledger::{
 pub use hookgrid_rules::Config;
 
 pub use details::{ImportDetails, Numbering, PartRange};
+pub use doors::WrongDoor;
 pub use export::{ERRORS_COLUMN, ExportSettings};
 pub use ingest::{IngestError, Receipt, Signed};
 pub use listing::BatchFilter;
@@ -96,6 +98,8 @@ struct Core {
     explained: reasons::Explained,
     /// When set, every request must carry a valid signature.
     signing: std::sync::RwLock<Option<signature::SigningSecret>>,
+    /// Requests to a wrong token, counted.
+    wrong_doors: doors::WrongDoors,
 }
 
 impl Hookgrid {
@@ -119,6 +123,7 @@ impl Hookgrid {
             browsing: Browsing::default(),
             explained: reasons::Explained::default(),
             signing: std::sync::RwLock::new(signing),
+            wrong_doors: doors::WrongDoors::default(),
         });
         let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();

@@ -2,6 +2,7 @@
 import type { ListenerStatus } from "./ListenerStatus";
 import type { TunnelTool } from "./TunnelTool";
 import type { TunnelView } from "./TunnelView";
+import type { WrongDoor } from "./WrongDoor";
 
 /**
  * Everything the connection panel shows.
@@ -44,6 +45,10 @@ signing: boolean,
  * Days imports are kept after their last part (`None`: forever).
  */
 retention_days: number | null, data_dir: string, 
+/**
+ * Requests to an old or wrong webhook URL since the app started.
+ */
+wrong_doors: WrongDoor | null, 
 /**
  * The tunnel the app runs (or last ran), if any.
  */

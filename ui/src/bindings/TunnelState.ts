@@ -19,7 +19,7 @@ pid: number | null,
  */
 restarts: number, 
 /**
- * What went wrong, in words: the tool's own error when it printed one.
+ * What went wrong, in words: the tool's first error line when it printed one.
  */
 message: string | null, 
 /**

@@ -231,6 +231,8 @@ async fn wrong_token_and_unknown_paths_are_the_same_404_and_store_nothing() {
     assert_eq!(b1, b2);
     assert_eq!(b2, b3);
     assert_eq!(b1["error"], "not_found");
+    // Only the wrong token is counted: it is Flatfile posting to an old URL.
+    assert_eq!(f.hookgrid.wrong_doors().map(|w| w.count), Some(1));
     assert!(f.hookgrid.batches().expect("list").is_empty());
     assert!(f.hookgrid.rejected().expect("list").is_empty());
 }
