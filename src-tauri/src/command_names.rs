@@ -22,6 +22,7 @@ pub const COMMANDS: &[&str] = &[
     "rotate_token",
     "set_signing_secret",
     "delete_batch",
+    "delete_test_imports",
     "set_retention_days",
     "send_test_event",
     "start_tunnel",

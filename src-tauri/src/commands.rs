@@ -436,6 +436,12 @@ pub async fn delete_batch(state: State<'_, AppState>, event: String) -> IpcResul
     blocking(&state, move |h| h.delete_batch(&h.resolve(&event)?)).await
 }
 
+/// Deletes every test import ("Send test event" and the tunnel's checks); how many went.
+#[tauri::command]
+pub async fn delete_test_imports(state: State<'_, AppState>) -> IpcResult<u32> {
+    blocking(&state, |h| Ok(h.delete_test_imports()? as u32)).await
+}
+
 /// Keeps imports for `days` days (`None`: forever); returns how many were deleted now.
 #[tauri::command]
 pub async fn set_retention_days(state: State<'_, AppState>, days: Option<u32>) -> IpcResult<u32> {

@@ -49,6 +49,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::rotate_token,
             commands::set_signing_secret,
             commands::delete_batch,
+            commands::delete_test_imports,
             commands::set_retention_days,
             commands::send_test_event,
             commands::start_tunnel,

@@ -410,15 +410,25 @@ fn the_connection_follows_the_public_url_and_the_token() {
 }
 
 #[test]
-fn a_test_event_through_the_local_url_arrives_and_shows_as_a_batch() {
+fn a_test_event_through_the_local_url_arrives_says_local_only_and_goes_in_one_click() {
     let d = desk();
     d.listen();
     let report = d.ok("send_test_event", json!({}));
     assert_eq!(report["arrived"], true, "{report}");
+    // Only the listener was tested: the report says Flatfile cannot reach it.
+    assert_eq!(report["local_only"], true, "{report}");
+    assert!(
+        report["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Local only:") && m.contains("Flatfile cannot reach")),
+        "{report}"
+    );
     assert_eq!(report["status"], 200);
     assert!(!report["url"].as_str().unwrap_or("").contains(&d.token()));
     let batches = d.ok("list_batches", json!({}))["batches"].clone();
     assert_eq!(batches[0]["batch"], report["batch"]);
+    assert_eq!(d.ok("delete_test_imports", json!({})), json!(1));
+    assert_eq!(d.ok("list_batches", json!({}))["total"], 0);
 }
 
 #[test]
@@ -531,6 +541,18 @@ fn the_capability_grants_the_page_exactly_the_commands_and_event_listening() {
 
 /// Command names written by hand in three more places than `COMMANDS`: the handler list in
 /// lib.rs, the UI's `api.ts` and the capability (checked above). They must agree.
+#[test]
+fn the_ui_knows_test_imports_by_the_prefix_the_core_gives_them() {
+    let batches = include_str!("../../ui/src/batches.ts");
+    assert!(
+        batches.contains(&format!(
+            "export const TEST_IMPORT_PREFIX = \"{}\";",
+            hookgrid::TEST_IMPORT_PREFIX
+        )),
+        "ui/src/batches.ts names test imports differently from the core"
+    );
+}
+
 #[test]
 fn the_handler_list_and_the_ui_name_exactly_the_declared_commands() {
     let mut declared: Vec<&str> = crate::COMMANDS.to_vec();

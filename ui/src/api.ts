@@ -69,6 +69,7 @@ export const api = {
   rotateToken: () => call<Connection>("rotate_token"),
   setSigningSecret: (secret: string) => call<Connection>("set_signing_secret", { secret }),
   deleteBatch: (event: string) => call<void>("delete_batch", { event }),
+  deleteTestImports: () => call<number>("delete_test_imports"),
   setRetentionDays: (days: number | null) => call<number>("set_retention_days", { days }),
   sendTestEvent: () => call<TestReport>("send_test_event"),
   startTunnel: (provider: Provider) => call<Connection>("start_tunnel", { provider }),

@@ -193,12 +193,15 @@ export class App {
           : h(
               "ol",
               {},
-              h("li", {}, "Start a tunnel to this app (Connection shows how), and save its public URL."),
+              h("li", {}, "Start a tunnel to this app under Connection: Flatfile reaches this computer only through one."),
               h(
                 "li",
                 {},
-                "Paste the webhook URL into your Flatfile Portal:",
-                c ? h("div", {}, h("code", { class: "url", testid: "welcome-url" }, c.webhook_url)) : null,
+                "Paste the webhook URL into your Flatfile Portal",
+                // The local URL is never offered as the one to paste: Flatfile cannot reach it.
+                c && c.public_url !== null
+                  ? h("span", {}, ":", h("div", {}, h("code", { class: "url", testid: "welcome-url" }, c.webhook_url)))
+                  : h("span", { testid: "welcome-no-url" }, " (it appears here once a tunnel is up)."),
               ),
               h("li", {}, "Press “Send test event” to check the path end to end. Imports appear on the left as they arrive."),
             ),

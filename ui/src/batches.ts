@@ -18,6 +18,12 @@ export const REFRESH_DELAY_MS = 150;
  *  scrolled, and not sent over IPC whole each time a part arrives. */
 export const MAX_SHOWN = 200;
 
+/** How test imports' batch ids begin ("Send test event", the tunnel's check), as the core
+ * names them (`hookgrid::TEST_IMPORT_PREFIX`; a Rust test keeps the two equal). */
+export const TEST_IMPORT_PREFIX = "hookgrid-test-";
+
+export const isTest = (b: Batch) => b.batch.startsWith(TEST_IMPORT_PREFIX);
+
 export class BatchList {
   readonly root: HTMLElement;
   /** The newest imports that pass the filter (at most MAX_SHOWN)… */
@@ -32,6 +38,8 @@ export class BatchList {
     "No imports yet. Open Connection, paste the webhook URL into Flatfile, and imports appear here as they arrive.",
   );
   private more = h("p", { class: "empty", testid: "batches-more", hidden: true });
+  /** "Remove the test imports", while the list shows any. */
+  private tests = h("p", { class: "tests-line", testid: "batches-tests", hidden: true });
   private noMatch = h("p", { class: "empty", testid: "batches-no-match", hidden: true });
   private search: HTMLInputElement;
   private status: HTMLSelectElement;
@@ -41,7 +49,7 @@ export class BatchList {
   private generation = 0;
 
   constructor(
-    private api: Pick<Api, "listBatches">,
+    private api: Pick<Api, "listBatches" | "deleteTestImports">,
     private onSelect: (batch: Batch) => void,
     private onChange: (batches: Batch[]) => void = () => undefined,
   ) {
@@ -71,6 +79,7 @@ export class BatchList {
       h("div", { class: "batch-filters" }, this.search, this.status),
       this.empty,
       this.noMatch,
+      this.tests,
       this.list,
       this.more,
     );
@@ -112,8 +121,8 @@ export class BatchList {
 
   /** A core event: anything that changes a batch schedules one reload. */
   handle(event: Event): void {
-    if (event.type === "request_quarantined") return;
-    this.schedule();
+    const changesImports = ["part_stored", "batch_completed", "batch_ready", "batch_failed", "batch_deleted", "request_retried"];
+    if (changesImports.includes(event.type)) this.schedule();
   }
 
   /** Reloads soon, once for any number of calls in the meantime. */
@@ -147,9 +156,25 @@ export class BatchList {
     const focused = this.items().find((li) => li === document.activeElement)?.dataset.event;
     replace(this.list, ...this.batches.map((b) => this.item(b)));
     if (focused !== undefined) this.items().find((li) => li.dataset.event === focused)?.focus();
+    const tests = this.batches.filter(isTest).length;
+    this.tests.hidden = tests === 0;
+    replace(
+      this.tests,
+      h("button", { type: "button", class: "link", testid: "remove-tests", title: "Delete every test import from this computer", onclick: () => void this.removeTests() }, tests === 1 ? "Remove the test import" : "Remove the test imports"),
+    );
     this.more.hidden = this.total <= this.batches.length;
     replace(this.more, `Showing the newest ${count(this.batches.length)} of ${count(this.total)}: search to find older ones.`);
     this.select(this.selected);
+  }
+
+  private async removeTests(): Promise<void> {
+    try {
+      await this.api.deleteTestImports();
+    } catch (e) {
+      replace(this.tests, h("span", { class: "error" }, `Could not remove the test imports: ${e instanceof Error ? e.message : String(e)}`));
+      return;
+    }
+    await this.refresh().catch((e) => console.error("cannot read imports", e));
   }
 
   private clearFilter(): void {
@@ -174,7 +199,7 @@ export class BatchList {
         role: "option",
         tabindex: "0",
         testid: "batch-item",
-        "aria-label": `Batch ${b.batch}, ${tag.label}, ${rows(b.valid + b.invalid)}${who === null ? "" : `, from ${who}`}`,
+        "aria-label": `${isTest(b) ? "Test import" : "Batch"} ${b.batch}, ${tag.label}, ${rows(b.valid + b.invalid)}${who === null ? "" : `, from ${who}`}`,
         "data-event": b.event,
         "data-batch": b.batch,
         "data-status": b.status,
@@ -185,6 +210,7 @@ export class BatchList {
         { class: "batch-line" },
         h("span", { class: "batch-id" }, shortId(b.batch)),
         b.revision > 1 ? h("span", { class: "revision", testid: "batch-revision" }, `rev ${b.revision}`) : null,
+        isTest(b) ? h("span", { class: "badge muted", testid: "batch-test" }, "test") : null,
         h("span", { class: `badge ${tag.tone}`, testid: "batch-status" }, tag.label),
       ),
       h(

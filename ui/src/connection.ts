@@ -19,6 +19,10 @@ export class ConnectionPanel {
   readonly root: HTMLElement;
   private state = h("div", { class: "listener-state", testid: "listener-state", role: "status" });
   private webhook = h("code", { class: "url", testid: "webhook-url" });
+  private webhookLabel = h("label", { testid: "webhook-label" }, "Webhook URL for Flatfile");
+  private webhookHint = h("p", { class: "hint", testid: "webhook-hint" });
+  /** What is wrong with the public URL typed, under its field. */
+  private publicUrlError = h("p", { class: "field-error", testid: "public-url-error", role: "alert", hidden: true });
   private local = h("code", { testid: "local-url" });
   private publicUrl: HTMLInputElement;
   private listen: HTMLInputElement;
@@ -73,15 +77,16 @@ export class ConnectionPanel {
       h(
         "div",
         { class: "field" },
-        h("label", {}, "Webhook URL for Flatfile"),
+        this.webhookLabel,
         h("div", { class: "row" }, this.webhook, h("button", { type: "button", testid: "copy-url", onclick: () => void this.copy() }, "Copy"), this.copied),
-        h("p", { class: "hint" }, "Paste it as the webhook URL of your Flatfile Portal. It contains a secret token: share it only with Flatfile."),
+        this.webhookHint,
       ),
       h(
         "div",
         { class: "field" },
         h("label", {}, "Public tunnel URL"),
         h("div", { class: "row" }, this.publicUrl, h("button", { type: "button", testid: "save-public-url", onclick: () => void this.savePublicUrl() }, "Save")),
+        this.publicUrlError,
         h("p", { class: "hint" }, "The https address your tunnel gives you. Leave it empty to use the local URL (only this machine can reach it)."),
       ),
       h(
@@ -163,6 +168,15 @@ export class ConnectionPanel {
     this.current = c;
     this.tunnel.show(c);
     replace(this.webhook, c.webhook_url);
+    const local = c.public_url === null;
+    this.webhook.classList.toggle("local-only", local);
+    replace(this.webhookLabel, local ? "Webhook URL (local only: Flatfile cannot reach it yet)" : "Webhook URL for Flatfile");
+    replace(
+      this.webhookHint,
+      local
+        ? "This address works on this computer only. Start a tunnel above (or enter your tunnel's public URL below); the URL to paste into Flatfile then appears here."
+        : "Paste it as the webhook URL of your Flatfile Portal. It contains a secret token: share it only with Flatfile.",
+    );
     replace(this.local, c.local_url);
     replace(this.cloudflared, `cloudflared tunnel --url ${c.local_url}`);
     replace(this.ngrok, `ngrok http ${c.local_url.replace(/^http:\/\//, "")}`);
@@ -210,8 +224,16 @@ export class ConnectionPanel {
     }
   }
 
-  private savePublicUrl(): Promise<void> {
-    return this.run(() => this.api.setPublicUrl(this.publicUrl.value));
+  private async savePublicUrl(): Promise<void> {
+    try {
+      this.show(await this.api.setPublicUrl(this.publicUrl.value));
+      this.publicUrlError.hidden = true;
+      this.publicUrl.removeAttribute("aria-invalid");
+    } catch (e) {
+      this.publicUrlError.hidden = false;
+      this.publicUrlError.textContent = e instanceof Error ? e.message : String(e);
+      this.publicUrl.setAttribute("aria-invalid", "true");
+    }
   }
 
   private async saveSecret(): Promise<void> {
@@ -255,8 +277,10 @@ export class ConnectionPanel {
     replace(this.test, "Sending a test import…");
     try {
       const r = await this.api.sendTestEvent();
-      this.test.dataset.result = r.arrived ? "arrived" : "failed";
-      replace(this.test, h("span", { class: r.arrived ? "ok" : "error" }, r.arrived ? "✓ " : "✕ "), r.message, h("span", { class: "muted" }, ` (${r.url})`));
+      // Arriving over a local address proves the listener, not the way in from Flatfile.
+      this.test.dataset.result = r.arrived ? (r.local_only ? "local" : "arrived") : "failed";
+      const [tone, mark] = !r.arrived ? ["error", "✕ "] : r.local_only ? ["warning", "⚠ "] : ["ok", "✓ "];
+      replace(this.test, h("span", { class: tone }, mark), r.message, h("span", { class: "muted" }, ` (${r.url})`));
     } catch (e) {
       this.test.dataset.result = "failed";
       replace(this.test, `✕ ${e instanceof Error ? e.message : String(e)}`);

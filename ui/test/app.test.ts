@@ -26,7 +26,9 @@ describe("App", () => {
     await app.start();
     const banner = app.root.querySelector<HTMLElement>("[data-testid=banner]");
     expect(banner?.hidden).toBe(true);
-    expect(app.root.querySelector("[data-testid=welcome]")?.textContent).toContain("http://127.0.0.1:8787/hooks/t");
+    // Without a tunnel the local URL is never offered as the one to paste into Flatfile.
+    expect(app.root.querySelector("[data-testid=welcome-url]")).toBeNull();
+    expect(app.root.querySelector("[data-testid=welcome-no-url]")?.textContent).toBe(" (it appears here once a tunnel is up).");
 
     await emit("hookgrid://event", { type: "storage_failed", disk_full: true, message: "database or disk is full" });
     expect(banner?.hidden).toBe(false);

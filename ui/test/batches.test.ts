@@ -146,4 +146,30 @@ describe("Finding imports", () => {
     expect(list.root.querySelectorAll("[data-testid=batch-item]")).toHaveLength(MAX_SHOWN);
     expect(list.root.querySelector("[data-testid=batches-more]")?.textContent).toBe(`Showing the newest ${MAX_SHOWN} of ${MAX_SHOWN + 50}: search to find older ones.`);
   });
+
+  it("marks test imports and removes them in one click", async () => {
+    let all = [
+      batch({ event: "e1", batch: "b-real" }),
+      batch({ event: "e2", batch: "hookgrid-test-1795910281999" }),
+      batch({ event: "e3", batch: "hookgrid-test-1795910282999" }),
+    ];
+    mockIPC((cmd) => {
+      if (cmd === "list_batches") return { total: all.length, batches: all } satisfies BatchPage;
+      if (cmd === "delete_test_imports") {
+        const before = all.length;
+        all = all.filter((b) => !b.batch.startsWith("hookgrid-test-"));
+        return before - all.length;
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    const list = new BatchList(api, () => undefined);
+    await list.refresh();
+    const tagged = [...list.root.querySelectorAll<HTMLElement>("[data-testid=batch-item]")].map((el) => el.querySelector("[data-testid=batch-test]")?.textContent ?? "");
+    expect(tagged.sort()).toEqual(["", "test", "test"]);
+    const remove = list.root.querySelector<HTMLButtonElement>("[data-testid=remove-tests]");
+    expect(remove?.textContent).toBe("Remove the test imports");
+    remove?.click();
+    await vi.waitFor(() => expect(items(list).map((i) => i.event)).toEqual(["e1"]));
+    expect(list.root.querySelector<HTMLElement>("[data-testid=batches-tests]")?.hidden).toBe(true);
+  });
 });

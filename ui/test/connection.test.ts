@@ -74,7 +74,9 @@ describe("ConnectionPanel", () => {
     expect(text(panel.root, "listener-state")).toContain("Not listening");
     expect(text(panel.root, "connection-notice")).toContain("Another program is using 127.0.0.1:8787");
     panel.root.querySelector<HTMLButtonElement>("[data-testid=save-public-url]")?.click();
-    await vi.waitFor(() => expect(text(panel.root, "connection-notice")).toContain("not a usable tunnel URL"));
+    // The URL's error is under its own field, and the field says it is invalid.
+    await vi.waitFor(() => expect(text(panel.root, "public-url-error")).toBe('"ftp://x" is not a usable tunnel URL'));
+    expect(panel.root.querySelector("[data-testid=public-url]")?.getAttribute("aria-invalid")).toBe("true");
   });
 
   it("turns signed requests on with a secret and says so", async () => {
@@ -145,6 +147,7 @@ describe("ConnectionPanel", () => {
       status: 502,
       message: "The tunnel answered 502: it is running but cannot reach this app.",
       elapsed_ms: 40,
+      local_only: false,
     };
     mockIPC((cmd) => (cmd === "send_test_event" ? report : connection()));
     const panel = new ConnectionPanel(api);
@@ -153,6 +156,29 @@ describe("ConnectionPanel", () => {
     const result = panel.root.querySelector<HTMLElement>("[data-testid=test-result]");
     await vi.waitFor(() => expect(result?.dataset.result).toBe("failed"));
     expect(result?.textContent).toContain("answered 502");
+  });
+
+  it("never calls a test over the local address a success, and labels the local URL as such", async () => {
+    const report: TestReport = {
+      arrived: true,
+      local_only: true,
+      url: "http://127.0.0.1:8787/hooks/…",
+      batch: "hookgrid-test-1",
+      status: 200,
+      message: "Local only: the test import reached the listener at http://127.0.0.1:8787, but Flatfile cannot reach this address.",
+      elapsed_ms: 4,
+    };
+    mockIPC((cmd) => (cmd === "send_test_event" ? report : connection()));
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    expect(text(panel.root, "webhook-label")).toBe("Webhook URL (local only: Flatfile cannot reach it yet)");
+    panel.root.querySelector<HTMLButtonElement>("[data-testid=send-test]")?.click();
+    const result = panel.root.querySelector<HTMLElement>("[data-testid=test-result]");
+    await vi.waitFor(() => expect(result?.dataset.result).toBe("local"));
+    expect(result?.textContent?.startsWith("⚠ Local only")).toBe(true);
+    expect(result?.querySelector(".ok")).toBeNull();
+    panel.show(connection({ public_url: "https://a.trycloudflare.com", webhook_url: "https://a.trycloudflare.com/hooks/tok1" }));
+    expect(text(panel.root, "webhook-label")).toBe("Webhook URL for Flatfile");
   });
 
   it("says when requests came to an old or wrong webhook URL", async () => {

@@ -54,7 +54,7 @@ describe("TunnelSection", () => {
   it("shows the address, the test import's outcome, and stops it", async () => {
     let stops = 0;
     const { s } = section({ stopTunnel: async () => (stops++, connection()) });
-    const arrived = { arrived: true, url: "https://a-b.trycloudflare.com/hooks/…", batch: "t", status: 200, message: "The test import arrived: 2 parts, 6 rows, in 80 ms.", elapsed_ms: 80 };
+    const arrived = { arrived: true, local_only: false, url: "https://a-b.trycloudflare.com/hooks/…", batch: "t", status: 200, message: "The test import arrived: 2 parts, 6 rows, in 80 ms.", elapsed_ms: 80 };
     s.show(connection({ tunnel: view({}, null) }));
     expect(q(s.root, "tunnel-test")?.textContent).toBe("Sending a test import through it…");
     s.show(connection({ tunnel: view({}, arrived) }));

@@ -64,7 +64,7 @@ pub use doors::WrongDoor;
 pub use export::{ERRORS_COLUMN, ExportSettings};
 pub use ingest::{IngestError, Receipt, Signed};
 pub use listing::BatchFilter;
-pub use probe::TestReport;
+pub use probe::{TEST_IMPORT_PREFIX, TestReport};
 pub use reasons::{
     CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,
 };

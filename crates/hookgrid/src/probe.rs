@@ -9,6 +9,9 @@ use ts_rs::TS;
 
 use crate::{BatchStatus, Hookgrid, sample};
 
+/// How every test import's batch id begins: the list marks them, and they go in one click.
+pub const TEST_IMPORT_PREFIX: &str = "hookgrid-test-";
+
 /// Parts and rows of the test import: two parts, so reassembly is exercised too.
 const PARTS: u32 = 2;
 const ROWS_PER_PART: u32 = 3;
@@ -21,6 +24,9 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 pub struct TestReport {
     /// Whether every part was acknowledged and is in this data dir's ledger.
     pub arrived: bool,
+    /// Whether it went to a local address (no public URL set), which Flatfile cannot reach:
+    /// arriving then proves only the listener, not the way in.
+    pub local_only: bool,
     /// Where it was sent, with the token hidden.
     pub url: String,
     /// The test import's batch id (it shows in the batch list).
@@ -40,7 +46,8 @@ impl Hookgrid {
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        let id = format!("hookgrid-test-{stamp}");
+        let id = format!("{TEST_IMPORT_PREFIX}{stamp}");
+        let local_only = is_local(base);
         let url = self.webhook_url(base);
         let shown = url.replace(&self.token(), "…");
         let sample = sample::SampleBatch {
@@ -52,6 +59,7 @@ impl Hookgrid {
         };
         let report = |arrived, status, message: String| TestReport {
             arrived,
+            local_only,
             url: shown.clone(),
             batch: id.clone(),
             status,
@@ -96,6 +104,15 @@ impl Hookgrid {
             }
         }
         match self.resolve(&id) {
+            Ok(b) if b.status == BatchStatus::Complete && local_only => report(
+                true,
+                status,
+                format!(
+                    "Local only: the test import reached the listener at {base}, but Flatfile \
+                     cannot reach this address. Start a tunnel (or set its public URL) and send \
+                     the test again."
+                ),
+            ),
             Ok(b) if b.status == BatchStatus::Complete => report(
                 true,
                 status,
@@ -114,6 +131,40 @@ impl Hookgrid {
                     .to_owned(),
             ),
         }
+    }
+}
+
+/// Whether `base` names this machine only (a loopback address or `localhost`).
+fn is_local(base: &str) -> bool {
+    let host = base
+        .split("://")
+        .nth(1)
+        .unwrap_or(base)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
+}
+
+impl Hookgrid {
+    /// Deletes every test import (see [`TEST_IMPORT_PREFIX`]); how many went.
+    pub fn delete_test_imports(&self) -> crate::Result<usize> {
+        let tests: Vec<_> = self
+            .batches()?
+            .into_iter()
+            .filter(|b| b.batch.starts_with(TEST_IMPORT_PREFIX))
+            .collect();
+        for batch in &tests {
+            self.delete_batch(batch)?;
+        }
+        Ok(tests.len())
     }
 }
 
@@ -145,6 +196,32 @@ fn refused_message(status: u16, body: &str) -> String {
         _ => {
             let detail: String = body.chars().take(200).collect();
             format!("The URL answered {status}: {detail}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_addresses_are_told_from_public_ones() {
+        for local in [
+            "http://127.0.0.1:8787",
+            "http://localhost:8787",
+            "http://[::1]:8787",
+            "http://0.0.0.0:8787",
+            "http://127.0.0.2",
+        ] {
+            assert!(is_local(local), "{local}");
+        }
+        for public in [
+            "https://a-b.trycloudflare.com",
+            "https://1a2b.ngrok-free.app",
+            "http://192.168.1.20:8787",
+            "https://hooks.example.com:8443",
+        ] {
+            assert!(!is_local(public), "{public}");
         }
     }
 }

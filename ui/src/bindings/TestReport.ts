@@ -9,6 +9,11 @@ export type TestReport = {
  */
 arrived: boolean, 
 /**
+ * Whether it went to a local address (no public URL set), which Flatfile cannot reach:
+ * arriving then proves only the listener, not the way in.
+ */
+local_only: boolean, 
+/**
  * Where it was sent, with the token hidden.
  */
 url: string, 
