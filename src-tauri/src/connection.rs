@@ -33,6 +33,9 @@ pub struct Connection {
     /// Days imports are kept after their last part (`None`: forever).
     pub retention_days: Option<u32>,
     pub data_dir: String,
+    /// The public address changed since the last import came (Flatfile still posts to the
+    /// old one), if it did.
+    pub stale: Option<hookgrid::StaleAddress>,
     /// Requests to an old or wrong webhook URL since the app started.
     pub wrong_doors: Option<hookgrid::WrongDoor>,
     /// The tunnel the app runs (or last ran), if any.
@@ -64,6 +67,7 @@ impl Connection {
             signing: state.hookgrid.requires_signature(),
             retention_days: settings.retention_days,
             data_dir: state.hookgrid.data_dir().root().display().to_string(),
+            stale: state.hookgrid.stale_address(&local)?,
             wrong_doors: state.hookgrid.wrong_doors(),
             tunnel: state.tunnel.view(),
             tools: crate::tunnel::tools(),

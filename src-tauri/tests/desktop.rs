@@ -1010,6 +1010,14 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
     let second = s
         .text_of("[data-testid=\"webhook-url\"]")
         .unwrap_or_default();
+    // The import came through the first address: Flatfile has to be given the new one.
+    let host = |url: &str| url.split('/').nth(2).unwrap_or_default().to_owned();
+    s.wait("the stale address warning", || {
+        s.text_of("[data-testid=\"stale-address\"]")?
+            .contains(&format!("(was {}, now {})", host(&first), host(&second)))
+            .then_some(())
+    });
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-tunnel-stale.png"));
 
     // It dies and cannot come back (no network): Flatfile cannot reach us, and a banner
     // says so; once it is back, the banner goes.

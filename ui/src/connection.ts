@@ -33,6 +33,8 @@ export class ConnectionPanel {
   private test = h("div", { class: "test-result", testid: "test-result", role: "status" });
   private testButton: HTMLButtonElement;
   private fingerprint = h("span", { class: "muted", testid: "token-fingerprint" });
+  /** The public address changed since the last import: Flatfile still posts to the old one. */
+  private stale = h("div", { class: "notice stale", testid: "stale-address", role: "alert", hidden: true });
   /** Requests to an old or wrong webhook URL: Flatfile still posting after a rotation. */
   private wrongDoors = h("p", { class: "notice", testid: "wrong-doors", role: "status", hidden: true });
   private listenNote = h("p", { class: "hint" });
@@ -73,6 +75,7 @@ export class ConnectionPanel {
       h("h1", {}, "Connection"),
       this.state,
       this.notice,
+      this.stale,
       this.tunnel.root,
       h(
         "div",
@@ -182,6 +185,15 @@ export class ConnectionPanel {
     replace(this.ngrok, `ngrok http ${c.local_url.replace(/^http:\/\//, "")}`);
     replace(this.dataDir, c.data_dir);
     replace(this.fingerprint, `token fingerprint ${c.token_fingerprint}`);
+    const s = c.stale;
+    this.stale.hidden = s === null;
+    if (s !== null) {
+      replace(
+        this.stale,
+        h("p", {}, `Your public address changed since the last import (was ${s.was}, now ${s.now}). Update webhookUrl in your Flatfile importer settings to the new webhook URL, or use a fixed address (a named tunnel).`),
+        h("div", { class: "row" }, h("code", { class: "url" }, c.webhook_url), h("button", { type: "button", testid: "copy-new-url", onclick: () => void this.copy() }, "Copy")),
+      );
+    }
     const w = c.wrong_doors;
     this.wrongDoors.hidden = w === null;
     this.wrongDoors.textContent =

@@ -128,6 +128,7 @@ export class DetailsPanel {
         field("Numbering", NUMBERING[d.numbering]),
         field("Customer", d.customer ? h("span", { testid: "details-customer-label" }, who ?? "(no name, user id or company)") : "none (the request had no customer block)"),
         nameJson ? field("customer.name", nameJson) : null,
+        field("Came through", d.arrived_via === null ? "not recorded (received before Hookgrid noted addresses)" : h("code", { testid: "details-arrived-via" }, d.arrived_via)),
       ),
       parts,
       this.note,

@@ -84,7 +84,12 @@ export class TunnelSection {
       { class: "tunnel-state", testid: "tunnel-state", "data-status": s.status },
       h("p", {}, h("span", { class: `dot ${tone}` }), h("span", { testid: "tunnel-text" }, tunnelText(view))),
       s.status === "up" && test !== null
-        ? h("p", { class: test.arrived ? "ok" : "error", testid: "tunnel-test", "data-arrived": String(test.arrived) }, test.arrived ? "✓ " : "✕ ", test.message)
+        ? h(
+            "p",
+            { class: !test.arrived ? "error" : test.local_only ? "warning" : "ok", testid: "tunnel-test", "data-arrived": String(test.arrived) },
+            !test.arrived ? "✕ " : test.local_only ? "⚠ " : "✓ ",
+            test.message,
+          )
         : s.status === "up"
           ? h("p", { class: "muted", testid: "tunnel-test" }, "Sending a test import through it…")
           : null,

@@ -198,4 +198,24 @@ describe("ConnectionPanel", () => {
     panel.show(connection());
     expect(note?.hidden).toBe(true);
   });
+
+  it("says when the public address changed since the last import, with the new URL to copy", async () => {
+    mockIPC((cmd) =>
+      cmd === "connection"
+        ? connection({
+            public_url: "https://new-name.trycloudflare.com",
+            webhook_url: "https://new-name.trycloudflare.com/hooks/tok1",
+            stale: { was: "old-name.trycloudflare.com", now: "new-name.trycloudflare.com", last_import_at: "2026-11-27T10:00:02Z" },
+          })
+        : null,
+    );
+    const panel = new ConnectionPanel(api);
+    await panel.load();
+    const stale = panel.root.querySelector<HTMLElement>("[data-testid=stale-address]");
+    expect(stale?.hidden).toBe(false);
+    expect(stale?.textContent).toContain("Your public address changed since the last import (was old-name.trycloudflare.com, now new-name.trycloudflare.com). Update webhookUrl in your Flatfile importer settings");
+    expect(stale?.querySelector("code")?.textContent).toBe("https://new-name.trycloudflare.com/hooks/tok1");
+    panel.show(connection());
+    expect(stale?.hidden).toBe(true);
+  });
 });

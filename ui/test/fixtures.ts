@@ -21,6 +21,7 @@ export function batch(over: Partial<Batch> = {}): Batch {
     first_received: "2026-11-27T10:00:00Z",
     last_received: "2026-11-27T10:00:02Z",
     completed_at: "2026-11-27T10:00:02Z",
+    arrived_via: null,
     ...over,
   };
 }
@@ -38,6 +39,7 @@ export function connection(over: Partial<Connection> = {}): Connection {
     signing: false,
     retention_days: null,
     data_dir: "/data",
+    stale: null,
     wrong_doors: null,
     tunnel: null,
     tools: [

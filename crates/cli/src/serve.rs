@@ -82,7 +82,9 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
         tracing::info!("requests must carry a valid Standard Webhooks signature");
     }
     if let Some(tunnel) = &tunnel {
-        tokio::spawn(follow(hookgrid.clone(), tunnel.watch()));
+        tokio::spawn(follow(hookgrid.clone(), tunnel.watch(), local.clone()));
+    } else {
+        warn_if_stale(&hookgrid, &local);
     }
     tokio::spawn(hookgrid.clone().background());
     hookgrid::server::terminated().await;
@@ -94,7 +96,7 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
 
 /// Prints the webhook URL each time the tunnel comes up at a new address (after making it the
 /// public URL and sending a test import through it), and says when it goes down.
-async fn follow(hookgrid: Arc<Hookgrid>, mut states: watch::Receiver<TunnelState>) {
+async fn follow(hookgrid: Arc<Hookgrid>, mut states: watch::Receiver<TunnelState>, local: String) {
     let mut announced: Option<String> = None;
     let mut last = TunnelStatus::Starting;
     loop {
@@ -117,6 +119,7 @@ async fn follow(hookgrid: Arc<Hookgrid>, mut states: watch::Receiver<TunnelState
                 }
                 println!("Webhook URL: {}", hookgrid.webhook_url(url));
                 announced = Some(url.clone());
+                warn_if_stale(&hookgrid, &local);
             }
             (TunnelStatus::Down, _) if entered && !state.log.is_empty() => {
                 tracing::warn!("its last output:\n  {}", state.log.join("\n  "));
@@ -126,5 +129,21 @@ async fn follow(hookgrid: Arc<Hookgrid>, mut states: watch::Receiver<TunnelState
         if states.changed().await.is_err() {
             return;
         }
+    }
+}
+
+/// Logs when Flatfile's last import came through another address than the public URL now
+/// (the log never holds the token: the webhook URL is the one printed on stdout).
+fn warn_if_stale(hookgrid: &Hookgrid, local: &str) {
+    match hookgrid.stale_address(local) {
+        Ok(Some(stale)) => tracing::warn!(
+            "your public address changed since the last import (was {}, now {}): update \
+             webhookUrl in your Flatfile importer settings to the webhook URL printed above, \
+             or use a fixed address",
+            stale.was,
+            stale.now
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::debug!("cannot compare the public address: {e}"),
     }
 }

@@ -96,6 +96,18 @@ fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_be
     assert!(second[2..].iter().all(|&p| alive(p)));
     let log = std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
     assert!(log.contains("starting it again"), "{log}");
+    // The last import came through the old address: Flatfile must be told the new one.
+    let host = |url: &str| url.split('/').nth(2).unwrap_or_default().to_owned();
+    let stale = format!(
+        "your public address changed since the last import (was {}, now {})",
+        host(&server.url),
+        host(&again)
+    );
+    wait("the stale address in the log", || {
+        std::fs::read_to_string(ws.path().join("serve.log"))
+            .unwrap_or_default()
+            .contains(&stale)
+    });
 
     // serve's end stops the whole group; the pid file goes with it.
     assert!(server.terminate(), "serve exits cleanly");

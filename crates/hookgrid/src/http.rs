@@ -119,8 +119,11 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
         }
     };
     let signed = signature_headers(&headers);
+    let via = arrived_via(&headers);
     let hookgrid = app.hookgrid.clone();
-    let outcome = tokio::task::spawn_blocking(move || hookgrid.ingest_signed(&body, signed)).await;
+    let outcome =
+        tokio::task::spawn_blocking(move || hookgrid.ingest_request(&body, signed, via.as_deref()))
+            .await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match outcome {
         Ok(Ok(receipt)) => {
@@ -153,6 +156,24 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
             ApiError::Internal.into_response()
         }
     }
+}
+
+/// The address the request came through: the tunnel's public host when it says so
+/// (`X-Forwarded-Host`), else the `Host` it was sent to. Only a plain `host[:port]` is kept.
+fn arrived_via(headers: &axum::http::HeaderMap) -> Option<String> {
+    let named = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))?
+        .to_str()
+        .ok()?;
+    // A proxy chain lists hosts, the first being where the client went.
+    let host = named.split(',').next()?.trim().to_ascii_lowercase();
+    let plain = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    plain.then_some(host)
 }
 
 /// The Standard Webhooks headers, for a listener with a signing secret.

@@ -53,6 +53,24 @@ impl IngestError {
 }
 
 impl Hookgrid {
+    /// A request as the listener received it: [`Hookgrid::ingest_signed`], then the address
+    /// it came through (`host[:port]`, from `X-Forwarded-Host` or `Host`) noted on its import.
+    pub fn ingest_request(
+        &self,
+        body: &[u8],
+        signed: Signed,
+        via: Option<&str>,
+    ) -> Result<Receipt, IngestError> {
+        let receipt = self.ingest_signed(body, signed)?;
+        if let Some(via) = via
+            && let Err(e) = self.core.ledger.note_arrival(&receipt.event, via)
+        {
+            // The part is stored; only where it came from is missing.
+            tracing::warn!("cannot note where event {} came from: {e}", receipt.event);
+        }
+        Ok(receipt)
+    }
+
     /// [`Hookgrid::ingest`] for a request with these signature headers: with a signing secret
     /// configured, a request whose signature does not verify is quarantined, not ingested.
     pub fn ingest_signed(&self, body: &[u8], signed: Signed) -> Result<Receipt, IngestError> {

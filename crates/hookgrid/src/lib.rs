@@ -71,6 +71,7 @@ pub use reasons::{
 pub use rejected::{Retried, RetryOutcome};
 pub use row::SentRow;
 pub use server::Server;
+pub use tunnel::StaleAddress;
 
 use assembly::Assembly;
 use browse::Browsing;

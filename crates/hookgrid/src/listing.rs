@@ -108,6 +108,7 @@ mod tests {
             last_received: String::new(),
             last_received_ms: 0,
             completed_at: None,
+            arrived_via: None,
         }
     }
 

@@ -5,9 +5,25 @@
 
 use std::path::Path;
 
+use serde::Serialize;
+use ts_rs::TS;
+
 pub use hookgrid_tunnel::{Provider, Tunnel, TunnelConfig, TunnelState, TunnelStatus, find};
 
-use crate::{Hookgrid, Result, TestReport};
+use crate::{Hookgrid, Result, TEST_IMPORT_PREFIX, TestReport};
+
+/// The public address in use is not the one the last import came through: Flatfile still
+/// posts to the old one (a quick tunnel's address changes at every start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct StaleAddress {
+    /// Where the last import came through (`host[:port]`).
+    pub was: String,
+    /// The public URL's address now.
+    pub now: String,
+    /// When that import's last part came (RFC 3339, UTC).
+    pub last_import_at: String,
+}
 
 /// The file naming the running tunnel, in the data dir.
 const PID_FILE: &str = "tunnel.pid";
@@ -42,4 +58,37 @@ impl Hookgrid {
         self.set_public_url(url)?;
         Ok(self.send_test_batch(url).await)
     }
+
+    /// The public URL in use against the address the newest import came through (test
+    /// imports and requests straight to `listener`, the listener's own bound address, are no
+    /// evidence of where Flatfile posts): `Some` when they differ.
+    pub fn stale_address(&self, listener: &str) -> Result<Option<StaleAddress>> {
+        let settings = self.settings()?;
+        let Some(public) = settings.public_url() else {
+            return Ok(None);
+        };
+        let listener = listener.to_ascii_lowercase();
+        let Some((was, at)) = self
+            .core
+            .ledger
+            .last_arrival(TEST_IMPORT_PREFIX, &listener)?
+        else {
+            return Ok(None);
+        };
+        let now = host_of(public);
+        Ok((was != now).then_some(StaleAddress {
+            was,
+            now,
+            last_import_at: at,
+        }))
+    }
+}
+
+/// `https://Host:port/path` → `host:port`, as a request's `Host` names it.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }

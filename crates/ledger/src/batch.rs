@@ -66,6 +66,8 @@ pub struct Batch {
     #[serde(skip)]
     pub last_received_ms: i64,
     pub completed_at: Option<String>,
+    /// The address (`host[:port]`) its last part came through, as the request named it.
+    pub arrived_via: Option<String>,
 }
 
 impl Batch {
@@ -127,7 +129,8 @@ pub(crate) fn batch_select(filter: &str, order: &str) -> String {
                 SUM(p.declared_rows),
                 group_concat(CASE WHEN p.declared_rows != p.valid_rows + p.invalid_rows
                                   THEN p.idx END),
-                {first}, {last}, {completed}, e.index_base, e.customer, e.last_received, e.likely_base
+                {first}, {last}, {completed}, e.index_base, e.customer, e.last_received, e.likely_base,
+                e.arrived_via
          FROM events e LEFT JOIN parts p ON p.event = e.id
          {filter} GROUP BY e.id {order}",
         first = rfc3339("e.first_received"),
@@ -181,6 +184,7 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         last_received: r.get(13)?,
         last_received_ms: r.get(17)?,
         completed_at: r.get(14)?,
+        arrived_via: r.get(19)?,
     })
 }
 

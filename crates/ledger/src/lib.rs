@@ -362,5 +362,44 @@ fn rfc3339(column: &str) -> String {
     format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column} / 1000.0, 'unixepoch')")
 }
 
+impl Ledger {
+    /// Records the address (`host[:port]`) a request for `event_id` came through.
+    pub fn note_arrival(&self, event_id: &str, via: &str) -> Result<()> {
+        self.writer()
+            .execute(
+                // Unchanged (every part after an import's first): nothing written, nothing synced.
+                "UPDATE events SET arrived_via = ?2 WHERE event_id = ?1 AND arrived_via IS NOT ?2",
+                rusqlite::params![event_id, via],
+            )
+            .map_err(|e| db(&self.path, e))?;
+        Ok(())
+    }
+
+    /// The address the newest import came through, with when (RFC 3339, UTC), leaving out
+    /// imports whose batch id starts with `except_batches` and arrivals through `except_via`.
+    pub fn last_arrival(
+        &self,
+        except_batches: &str,
+        except_via: &str,
+    ) -> Result<Option<(String, String)>> {
+        let conn = self.reader()?;
+        let found = conn
+            .query_row(
+                &format!(
+                    "SELECT arrived_via, {last} FROM events
+                     WHERE arrived_via IS NOT NULL AND arrived_via != ?2
+                       AND substr(batch_id, 1, length(?1)) != ?1
+                     ORDER BY last_received DESC, id DESC LIMIT 1",
+                    last = rfc3339("last_received")
+                ),
+                [except_batches, except_via],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| db(&self.path, e))?;
+        Ok(found)
+    }
+}
+
 #[cfg(test)]
 mod tests;

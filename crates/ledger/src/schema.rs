@@ -88,6 +88,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         event  INTEGER PRIMARY KEY REFERENCES events (id),
         config INTEGER NOT NULL REFERENCES configs (id)
     );",
+    // 4 → 5: the public address (host) each import last arrived through, from the request's
+    // X-Forwarded-Host or Host: a tunnel address that changed since is then noticed.
+    "ALTER TABLE events ADD COLUMN arrived_via TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -60,4 +60,8 @@ customer_label: string | null,
 /**
  * RFC 3339, UTC.
  */
-first_received: string, last_received: string, completed_at: string | null, };
+first_received: string, last_received: string, completed_at: string | null, 
+/**
+ * The address (`host[:port]`) its last part came through, as the request named it.
+ */
+arrived_via: string | null, };

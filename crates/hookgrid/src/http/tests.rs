@@ -585,3 +585,104 @@ async fn deeply_nested_json_never_overflows_the_stack() {
     .expect("page");
     assert_eq!(page.json_rows()[0]["x"], serde_json::Value::String(value));
 }
+
+#[tokio::test]
+async fn each_import_notes_the_address_it_came_through_and_a_changed_one_is_stale() {
+    let f = fixture();
+    let listen = "127.0.0.1:41234".to_owned();
+    let via = |host: Option<&str>, forwarded: Option<&str>, event: &str, batch: &str| {
+        let mut req = Request::post(hook(&f)).header("content-type", "application/json");
+        if let Some(h) = host {
+            req = req.header("host", h);
+        }
+        if let Some(h) = forwarded {
+            req = req.header("x-forwarded-host", h);
+        }
+        req.body(Body::from(body(
+            event,
+            batch,
+            1,
+            1,
+            json!([{"a": "1"}]),
+            json!([]),
+        )))
+        .expect("request")
+    };
+    // Through a tunnel that names the public host; and one with only a Host header.
+    let (status, _) = send(
+        &f,
+        Limits::default(),
+        via(
+            Some("127.0.0.1:8787"),
+            Some("Old-Name.trycloudflare.com"),
+            "ev-a",
+            "b-a",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        f.hookgrid
+            .resolve("ev-a")
+            .expect("a")
+            .arrived_via
+            .as_deref(),
+        Some("old-name.trycloudflare.com")
+    );
+    // No public URL: nothing to compare.
+    assert_eq!(f.hookgrid.stale_address(&listen).expect("stale"), None);
+    f.hookgrid
+        .set_public_url("https://old-name.trycloudflare.com")
+        .expect("url");
+    assert_eq!(f.hookgrid.stale_address(&listen).expect("stale"), None);
+    // The tunnel came back at a new address; Flatfile's last import used the old one.
+    f.hookgrid
+        .set_public_url("https://new-name.trycloudflare.com")
+        .expect("url");
+    let stale = f
+        .hookgrid
+        .stale_address(&listen)
+        .expect("stale")
+        .expect("stale address");
+    assert_eq!(
+        (stale.was.as_str(), stale.now.as_str()),
+        ("old-name.trycloudflare.com", "new-name.trycloudflare.com")
+    );
+    // A test import through the new address, or a post straight to the listener, proves
+    // nothing about Flatfile: still stale.
+    let test_batch = format!("{}1", crate::TEST_IMPORT_PREFIX);
+    send(
+        &f,
+        Limits::default(),
+        via(
+            Some("new-name.trycloudflare.com"),
+            None,
+            "ev-t",
+            &test_batch,
+        ),
+    )
+    .await;
+    send(
+        &f,
+        Limits::default(),
+        via(Some(&listen), None, "ev-local", "b-local"),
+    )
+    .await;
+    assert!(f.hookgrid.stale_address(&listen).expect("stale").is_some());
+    // Flatfile posts through the new address: no longer stale.
+    send(
+        &f,
+        Limits::default(),
+        via(Some("new-name.trycloudflare.com"), None, "ev-b", "b-b"),
+    )
+    .await;
+    assert_eq!(f.hookgrid.stale_address(&listen).expect("stale"), None);
+    // A header that is not a plain host is not kept.
+    send(
+        &f,
+        Limits::default(),
+        via(Some("evil<script>"), None, "ev-c", "b-c"),
+    )
+    .await;
+    assert_eq!(f.hookgrid.resolve("ev-c").expect("c").arrived_via, None);
+}
