@@ -27,6 +27,7 @@ pub const COMMANDS: &[&str] = &[
     "send_test_event",
     "start_tunnel",
     "stop_tunnel",
+    "set_tunnel_path",
     "list_configs",
     "add_config",
     "remove_config",

@@ -486,6 +486,17 @@ pub async fn start_tunnel<R: Runtime>(
     Connection::read(&state).await
 }
 
+/// Saves where a tunnel tool is, for one not on `PATH` (blank forgets it).
+#[tauri::command]
+pub async fn set_tunnel_path(
+    state: State<'_, AppState>,
+    provider: Provider,
+    path: String,
+) -> IpcResult<Connection> {
+    blocking(&state, move |h| h.set_tunnel_path(provider, &path)).await?;
+    Connection::read(&state).await
+}
+
 /// Stops the tunnel and everything it started. The public URL stays as it was.
 #[tauri::command]
 pub async fn stop_tunnel(state: State<'_, AppState>) -> IpcResult<Connection> {

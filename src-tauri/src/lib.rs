@@ -54,6 +54,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             commands::send_test_event,
             commands::start_tunnel,
             commands::stop_tunnel,
+            commands::set_tunnel_path,
             commands::reasons::list_configs,
             commands::reasons::add_config,
             commands::reasons::remove_config,

@@ -28,28 +28,33 @@ pub struct TunnelView {
 #[ts(export)]
 pub struct TunnelTool {
     pub provider: Provider,
-    /// Where it was found on `PATH`; `None` when it is not installed.
+    /// The executable that would run: the saved path, else the one on `PATH`; `None` when
+    /// there is neither.
     pub path: Option<String>,
+    /// The path saved for it in the settings, if any.
+    pub saved: Option<String>,
     /// How to install it.
     pub install: String,
 }
 
 /// Both tools, found or not.
-pub fn tools() -> Vec<TunnelTool> {
+pub fn tools(hookgrid: &Hookgrid) -> Vec<TunnelTool> {
+    let saved = hookgrid
+        .settings()
+        .map(|s| s.tunnel_paths)
+        .unwrap_or_default();
     Provider::ALL
         .iter()
         .map(|&provider| TunnelTool {
             provider,
-            path: hookgrid_tunnel_path(provider),
+            path: hookgrid
+                .tunnel_program(provider)
+                .ok()
+                .map(|p| p.display().to_string()),
+            saved: saved.get(provider.program()).cloned(),
             install: provider.install_hint().to_owned(),
         })
         .collect()
-}
-
-fn hookgrid_tunnel_path(provider: Provider) -> Option<String> {
-    hookgrid::tunnel::find(provider, None)
-        .ok()
-        .map(|p| p.display().to_string())
 }
 
 /// The one tunnel the app runs, if any.

@@ -74,6 +74,7 @@ export const api = {
   sendTestEvent: () => call<TestReport>("send_test_event"),
   startTunnel: (provider: Provider) => call<Connection>("start_tunnel", { provider }),
   stopTunnel: () => call<Connection>("stop_tunnel"),
+  setTunnelPath: (provider: Provider, path: string) => call<Connection>("set_tunnel_path", { provider, path }),
   listConfigs: () => call<ConfigView[]>("list_configs"),
   addConfig: (name: string, body: string, forSchema: number | null, isDefault: boolean) =>
     call<ConfigView>("add_config", { name, body, forSchema, default: isDefault }),

@@ -9,7 +9,7 @@ import { TunnelSection } from "./tunnel";
 
 type ConnectionApi = Pick<
   Api,
-  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret" | "setRetentionDays" | "startTunnel" | "stopTunnel"
+  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret" | "setRetentionDays" | "startTunnel" | "stopTunnel" | "setTunnelPath"
 >;
 
 /** How long "Copied" stays beside the Copy button. */

@@ -9,7 +9,7 @@ import type { Provider } from "./bindings/Provider";
 import type { TunnelView } from "./bindings/TunnelView";
 import { h, replace } from "./dom";
 
-export type TunnelApi = Pick<Api, "startTunnel" | "stopTunnel">;
+export type TunnelApi = Pick<Api, "startTunnel" | "stopTunnel" | "setTunnelPath">;
 
 const NAMES: Record<Provider, string> = { cloudflared: "cloudflared", ngrok: "ngrok" };
 
@@ -72,7 +72,24 @@ export class TunnelSection {
           ? h("p", { class: "hint" }, ...missing.map((t) => `${NAMES[t.provider]} is not installed: ${t.install}.`))
           : null,
       !active && installed.length > 0 ? h("p", { class: "hint" }, "Hookgrid runs the tunnel, uses its address as the public URL, sends a test import through it, and starts it again if it stops. It stops with the app.") : null,
+      active ? null : this.paths(c),
     );
+  }
+
+  /** Where a tool not on PATH is: a path saved per tool (and the saved ones, to change). */
+  private paths(c: Connection): HTMLElement {
+    const rows = c.tools.map((t) => {
+      const input = h("input", { type: "text", class: "tool-path", placeholder: `/path/to/${t.provider}`, "aria-label": `Path to ${t.provider}`, testid: `tunnel-path-${t.provider}`, spellcheck: "false" });
+      input.value = t.saved ?? "";
+      return h(
+        "div",
+        { class: "row" },
+        h("span", { class: "tool-name" }, t.provider),
+        input,
+        h("button", { type: "button", testid: `save-tunnel-path-${t.provider}`, onclick: () => void this.run(() => this.api.setTunnelPath(t.provider, input.value)) }, "Save"),
+      );
+    });
+    return h("details", { class: "tool-paths", open: c.tools.some((t) => t.saved !== null) }, h("summary", {}, "Installed somewhere else? Give the path to the tool"), ...rows);
   }
 
   private state(view: TunnelView): HTMLElement {

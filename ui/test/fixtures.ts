@@ -43,8 +43,8 @@ export function connection(over: Partial<Connection> = {}): Connection {
     wrong_doors: null,
     tunnel: null,
     tools: [
-      { provider: "cloudflared", path: "/usr/bin/cloudflared", install: "install cloudflared" },
-      { provider: "ngrok", path: null, install: "install ngrok" },
+      { provider: "cloudflared", path: "/usr/bin/cloudflared", saved: null, install: "install cloudflared" },
+      { provider: "ngrok", path: null, saved: null, install: "install ngrok" },
     ],
     ...over,
   };

@@ -10,13 +10,14 @@ function view(over: Partial<TunnelView["state"]> = {}, test: TunnelView["test"] 
   };
 }
 
-function section(api: Partial<{ startTunnel: (p: string) => Promise<Connection>; stopTunnel: () => Promise<Connection> }> = {}) {
+function section(api: Partial<{ startTunnel: (p: string) => Promise<Connection>; stopTunnel: () => Promise<Connection>; setTunnelPath: (p: string, path: string) => Promise<Connection> }> = {}) {
   const shown: Connection[] = [];
   const failures: string[] = [];
   const s = new TunnelSection(
     {
       startTunnel: api.startTunnel ?? (async () => connection()),
       stopTunnel: api.stopTunnel ?? (async () => connection()),
+      setTunnelPath: api.setTunnelPath ?? (async () => connection()),
     } as never,
     (c) => shown.push(c),
     (m) => failures.push(m),
@@ -45,7 +46,7 @@ describe("TunnelSection", () => {
 
   it("says how to install both when neither is there", () => {
     const { s } = section();
-    s.show(connection({ tools: [{ provider: "cloudflared", path: null, install: "get it from pkg.cloudflare.com" }, { provider: "ngrok", path: null, install: "get it from ngrok.com" }] }));
+    s.show(connection({ tools: [{ provider: "cloudflared", path: null, saved: null, install: "get it from pkg.cloudflare.com" }, { provider: "ngrok", path: null, saved: null, install: "get it from ngrok.com" }] }));
     expect(q(s.root, "tunnel-install")?.textContent).toBe(
       "Flatfile reaches this app only through a tunnel, and neither cloudflared nor ngrok is installed. cloudflared: get it from pkg.cloudflare.com. ngrok: get it from ngrok.com. ",
     );
@@ -80,5 +81,16 @@ describe("TunnelSection", () => {
     s.show(connection());
     q(s.root, "start-tunnel-cloudflared")?.click();
     await vi.waitFor(() => expect(failures).toEqual(["the listener is not running: start it first (Listener → Apply)"]));
+  });
+
+  it("saves the path of a tool installed off PATH", async () => {
+    const saved: [string, string][] = [];
+    const { s, shown } = section({ setTunnelPath: async (p, path) => (saved.push([p, path]), connection()) });
+    s.show(connection());
+    const input = s.root.querySelector<HTMLInputElement>("[data-testid=tunnel-path-ngrok]") as HTMLInputElement;
+    input.value = "/opt/ngrok/ngrok";
+    s.root.querySelector<HTMLButtonElement>("[data-testid=save-tunnel-path-ngrok]")?.click();
+    await vi.waitFor(() => expect(saved).toEqual([["ngrok", "/opt/ngrok/ngrok"]]));
+    expect(shown).toHaveLength(1);
   });
 });

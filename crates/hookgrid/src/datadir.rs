@@ -86,6 +86,9 @@ pub struct Settings {
     pub signing_secret: Option<String>,
     /// Delete imports whose last part arrived more than this many days ago (never if unset).
     pub retention_days: Option<u32>,
+    /// The tunnel tools' executables, for tools not on `PATH` (`cloudflared` → its path).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tunnel_paths: std::collections::BTreeMap<String, String>,
 }
 
 /// The desktop window's last size and place, in physical pixels.
@@ -233,6 +236,7 @@ mod tests {
             }),
             signing_secret: None,
             retention_days: Some(30),
+            tunnel_paths: [("ngrok".to_owned(), "/opt/ngrok/ngrok".to_owned())].into(),
         };
         s.save(&dir).expect("save");
         let back = Settings::load(&dir).expect("load");

@@ -37,13 +37,40 @@ impl Hookgrid {
         program: Option<&Path>,
         port: u16,
     ) -> Result<Tunnel> {
-        let program = hookgrid_tunnel::find(provider, program)?;
+        let program = match program {
+            Some(path) => hookgrid_tunnel::find(provider, Some(path))?,
+            None => self.tunnel_program(provider)?,
+        };
         Ok(Tunnel::start(TunnelConfig {
             provider,
             program,
             port,
             pid_file: Some(self.data_dir().root().join(PID_FILE)),
         }))
+    }
+
+    /// `provider`'s executable: the path saved for it (see [`Hookgrid::set_tunnel_path`]),
+    /// else the one on `PATH`.
+    pub fn tunnel_program(&self, provider: Provider) -> Result<std::path::PathBuf> {
+        let settings = self.settings()?;
+        let saved = settings.tunnel_paths.get(provider.program()).map(Path::new);
+        Ok(hookgrid_tunnel::find(provider, saved)?)
+    }
+
+    /// Saves where `provider`'s executable is (it must be one), for a tool not on `PATH`;
+    /// blank forgets it.
+    pub fn set_tunnel_path(&self, provider: Provider, path: &str) -> Result<()> {
+        let mut settings = self.settings()?;
+        let path = path.trim();
+        if path.is_empty() {
+            settings.tunnel_paths.remove(provider.program());
+        } else {
+            hookgrid_tunnel::find(provider, Some(Path::new(path)))?;
+            settings
+                .tunnel_paths
+                .insert(provider.program().to_owned(), path.to_owned());
+        }
+        self.save_settings(&settings)
     }
 
     /// Stops a tunnel that an earlier run of Hookgrid left running (it crashed, or was
@@ -91,4 +118,40 @@ fn host_of(url: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tool_off_path_is_found_at_the_path_saved_for_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let hg = Hookgrid::open(dir.path().join("data")).expect("open");
+        let not_a_program = dir.path().join("notes.txt");
+        std::fs::write(&not_a_program, "").expect("file");
+        let refused = hg
+            .set_tunnel_path(Provider::Ngrok, &not_a_program.display().to_string())
+            .expect_err("not executable");
+        assert_eq!(refused.kind(), "tunnel_not_installed");
+        let tool = dir.path().join("ngrok");
+        std::fs::write(&tool, "#!/bin/sh\n").expect("tool");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        hg.set_tunnel_path(Provider::Ngrok, &format!("  {}  ", tool.display()))
+            .expect("saved");
+        assert_eq!(hg.tunnel_program(Provider::Ngrok).expect("found"), tool);
+        hg.set_tunnel_path(Provider::Ngrok, " ").expect("forgotten");
+        assert!(hg.settings().expect("settings").tunnel_paths.is_empty());
+        assert_ne!(hg.tunnel_program(Provider::Ngrok).ok(), Some(tool));
+    }
+
+    #[test]
+    fn a_url_names_its_host_as_a_request_would() {
+        assert_eq!(
+            host_of("https://A-b.trycloudflare.com"),
+            "a-b.trycloudflare.com"
+        );
+        assert_eq!(host_of("http://127.0.0.1:8787/x"), "127.0.0.1:8787");
+    }
 }

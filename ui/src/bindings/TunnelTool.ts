@@ -6,9 +6,14 @@ import type { Provider } from "./Provider";
  */
 export type TunnelTool = { provider: Provider, 
 /**
- * Where it was found on `PATH`; `None` when it is not installed.
+ * The executable that would run: the saved path, else the one on `PATH`; `None` when
+ * there is neither.
  */
 path: string | null, 
+/**
+ * The path saved for it in the settings, if any.
+ */
+saved: string | null, 
 /**
  * How to install it.
  */
