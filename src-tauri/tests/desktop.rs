@@ -1065,4 +1065,29 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
             .all(|&p| !hookgrid_tests::standin::alive(p))
             .then_some(())
     });
+
+    // Started again, the tunnel ends when the app quits (SIGTERM, as a logout sends).
+    s.click(&s.testid("start-tunnel-cloudflared"));
+    s.wait("the tunnel up again", || {
+        (status().as_deref() == Some("up")).then_some(())
+    });
+    let last: Vec<u32> = pids().into_iter().skip(all.len()).collect();
+    assert_eq!(last.len(), 2, "{last:?}");
+    let app = d.app_pid().expect("the app's process");
+    let quit = std::process::Command::new("kill")
+        .args(["-TERM", &app.to_string()])
+        .status()
+        .expect("kill");
+    assert!(quit.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !(last.iter().all(|&p| !hookgrid_tests::standin::alive(p))
+        && !hookgrid_tests::standin::alive(app))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tunnel outlived the app: {last:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!ws.data_dir().join("tunnel.pid").exists());
 }
