@@ -1080,9 +1080,8 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
         .expect("kill");
     assert!(quit.success());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !(last.iter().all(|&p| !hookgrid_tests::standin::alive(p))
-        && !hookgrid_tests::standin::alive(app))
-    {
+    let gone = |p: &u32| !hookgrid_tests::standin::alive(*p);
+    while !(last.iter().all(gone) && gone(&app)) {
         assert!(
             std::time::Instant::now() < deadline,
             "the tunnel outlived the app: {last:?}"
