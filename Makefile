@@ -14,7 +14,7 @@ CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)
 
-.PHONY: run setup test check bench deps ui check-toolchain tauri-driver
+.PHONY: run setup test check bench package package-test deps ui check-toolchain tauri-driver
 
 ## Install once what a fresh machine lacks: the system packages, tauri-driver and the UI's
 ## packages and bundle. After it, plain `cargo build` / `cargo test --workspace` work too.
@@ -65,6 +65,28 @@ bench: setup
 	$(CARGO) bench --locked --workspace --bench core
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
+
+## The workspace's one version (Cargo.toml's [workspace.package]), which the packages carry.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+PACKAGES := $(TARGET_DIR)/packages
+
+## Installers, from a release build, into $(TARGET_DIR)/packages: the desktop app as .deb and
+## .rpm (Tauri's bundler; its CLI is the npm package @tauri-apps/cli), and the headless
+## listener as hookgrid-server .deb with its systemd unit (crates/cli/packaging).
+package: setup
+	$(CARGO) build --release --locked --workspace --bins
+	ui/node_modules/.bin/tauri bundle --bundles deb,rpm
+	mkdir -p $(PACKAGES)
+	cp $(TARGET_DIR)/release/bundle/deb/Hookgrid_$(VERSION)_$(ARCH).deb $(PACKAGES)/hookgrid_$(VERSION)_$(ARCH).deb
+	cp $(TARGET_DIR)/release/bundle/rpm/Hookgrid-$(VERSION)-1.*.rpm $(PACKAGES)/
+	crates/cli/packaging/build-deb.sh $(TARGET_DIR)/release/hookgrid $(VERSION) $(PACKAGES)
+	@ls -l $(PACKAGES)
+
+## The packages checked as installed files: unpacked (not installed), their files, the
+## unpacked `hookgrid` serving an import with the unit's settings, the unpacked app's window.
+package-test: package
+	HOOKGRID_PACKAGES=$(PACKAGES) PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --test package -- --ignored
 
 ## Install missing system packages (Debian/Ubuntu; needs root or sudo).
 deps:

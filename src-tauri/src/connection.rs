@@ -33,6 +33,8 @@ pub struct Connection {
     /// Days imports are kept after their last part (`None`: forever).
     pub retention_days: Option<u32>,
     pub data_dir: String,
+    /// This build's version (the workspace's one version, as `hookgrid --version` says).
+    pub version: String,
     /// The public address changed since the last import came (Flatfile still posts to the
     /// old one), if it did.
     pub stale: Option<hookgrid::StaleAddress>,
@@ -67,6 +69,7 @@ impl Connection {
             signing: state.hookgrid.requires_signature(),
             retention_days: settings.retention_days,
             data_dir: state.hookgrid.data_dir().root().display().to_string(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
             stale: state.hookgrid.stale_address(&local)?,
             wrong_doors: state.hookgrid.wrong_doors(),
             tunnel: state.tunnel.view(),

@@ -55,6 +55,8 @@ impl Workspace {
         cmd.args(args)
             .env("HOOKGRID_DATA_DIR", self.data_dir())
             .env_remove("HOOKGRID_LISTEN")
+            .env_remove("HOOKGRID_PUBLIC_URL")
+            .env_remove("HOOKGRID_TUNNEL")
             .env("RUST_LOG", "info");
         cmd
     }

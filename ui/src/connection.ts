@@ -160,6 +160,17 @@ export class ConnectionPanel {
         h("p", {}, "Copy the https URL it prints into “Public tunnel URL”, press Save, then “Send test event”. Keep the tunnel running while Flatfile sends imports."),
       ),
       h("p", { class: "hint" }, "Data is kept in ", this.dataDir, "."),
+      h(
+        "details",
+        { class: "about", testid: "about" },
+        h("summary", {}, "About Hookgrid"),
+        h("p", { testid: "about-version" }),
+        h(
+          "p",
+          { class: "hint" },
+          "Hookgrid is MIT-licensed. It is built on open-source components, each under its own licence: Tauri and WebKitGTK (MIT/Apache-2.0, LGPL-2.1), tokio, axum, serde and reqwest (MIT/Apache-2.0), Polars (MIT), SQLite (public domain, via rusqlite, MIT), rust_xlsxwriter (MIT/Apache-2.0), regress (MIT/Apache-2.0) and AG Grid Community (MIT).",
+        ),
+      ),
     );
   }
 
@@ -184,6 +195,8 @@ export class ConnectionPanel {
     replace(this.cloudflared, `cloudflared tunnel --url ${c.local_url}`);
     replace(this.ngrok, `ngrok http ${c.local_url.replace(/^http:\/\//, "")}`);
     replace(this.dataDir, c.data_dir);
+    const about = this.root.querySelector("[data-testid=about-version]");
+    if (about) about.textContent = `Version ${c.version} · data in ${c.data_dir} · listening on ${c.listen}`;
     replace(this.fingerprint, `token fingerprint ${c.token_fingerprint}`);
     const s = c.stale;
     this.stale.hidden = s === null;

@@ -28,6 +28,7 @@ describe("ConnectionPanel", () => {
     expect(text(panel.root, "listener-state")).toContain("Listening on 127.0.0.1:8787");
     expect(text(panel.root, "howto-cloudflared")).toBe("cloudflared tunnel --url http://127.0.0.1:8787");
     expect(text(panel.root, "howto-ngrok")).toBe("ngrok http 127.0.0.1:8787");
+    expect(text(panel.root, "about-version")).toBe("Version 0.1.0 · data in /data · listening on 127.0.0.1:8787");
 
     const input = panel.root.querySelector<HTMLInputElement>("[data-testid=public-url]");
     if (!input) throw new Error("no input");

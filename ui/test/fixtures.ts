@@ -39,6 +39,7 @@ export function connection(over: Partial<Connection> = {}): Connection {
     signing: false,
     retention_days: null,
     data_dir: "/data",
+    version: "0.1.0",
     stale: null,
     wrong_doors: null,
     tunnel: null,

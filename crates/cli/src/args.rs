@@ -33,11 +33,16 @@ pub enum Command {
         #[arg(long, value_name = "ADDR", env = "HOOKGRID_LISTEN")]
         listen: Option<String>,
         /// Public base URL of your tunnel, e.g. https://abc.trycloudflare.com (remembered)
-        #[arg(long, value_name = "URL", conflicts_with = "tunnel")]
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "HOOKGRID_PUBLIC_URL",
+            conflicts_with = "tunnel"
+        )]
         public_url: Option<String>,
         /// Start a tunnel to the listener and use its address as the public URL:
         /// cloudflared (a quick tunnel, no account) or ngrok; restarted when it exits
-        #[arg(long, value_name = "TOOL")]
+        #[arg(long, value_name = "TOOL", env = "HOOKGRID_TUNNEL")]
         tunnel: Option<hookgrid::tunnel::Provider>,
         /// The tunnel tool's executable, when it is not on PATH
         #[arg(long, value_name = "PATH", requires = "tunnel")]

@@ -128,9 +128,15 @@ pub fn find(provider: Provider, configured: Option<&Path>) -> Result<PathBuf, Tu
         .ok_or(TunnelError::NotInstalled { provider })
 }
 
+#[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
 }
 
 /// Where a tunnel is.
@@ -423,10 +429,15 @@ async fn run(
             _ = &mut *stopped => {
                 let pgid = pid.and_then(|p| i32::try_from(p).ok());
                 group.stop();
+                if !cfg!(unix) {
+                    // No group to signal: the process itself.
+                    let _ = child.start_kill();
+                }
                 if tokio::time::timeout(GRACE, child.wait()).await.is_err() {
                     if let Some(pgid) = pgid {
                         group.kill(pgid);
                     }
+                    let _ = child.start_kill();
                     let _ = child.wait().await;
                 }
                 tracing::info!("the {} tunnel stopped", config.provider);

@@ -5,8 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
 use tokio::process::{Child, Command};
 
 use crate::{Provider, TunnelError};
@@ -23,7 +21,7 @@ impl Group {
     /// Sends SIGTERM to the whole group, then forgets it.
     pub(crate) fn stop(&mut self) {
         if let Some(pgid) = self.pgid.take() {
-            let _ = killpg(Pid::from_raw(pgid), Signal::SIGTERM);
+            signal_group(pgid, false);
         }
         if let Some(file) = self.pid_file.take() {
             let _ = std::fs::remove_file(file);
@@ -32,7 +30,7 @@ impl Group {
 
     /// SIGKILL for a group that did not go on SIGTERM.
     pub(crate) fn kill(&self, pgid: i32) {
-        let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+        signal_group(pgid, true);
     }
 }
 
@@ -55,8 +53,9 @@ pub(crate) fn spawn(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
     let child = command.spawn().map_err(|source| TunnelError::Start {
         program: program.to_owned(),
         source,
@@ -90,7 +89,28 @@ pub fn stop_left_behind(pid_file: &Path) -> Option<u32> {
     if name != program || pid <= 1 {
         return None;
     }
-    killpg(Pid::from_raw(pid), Signal::SIGTERM).ok()?;
+    if !signal_group(pid, false) {
+        return None;
+    }
     tracing::info!("stopped the {program} tunnel (pid {pid}) a previous run left behind");
     u32::try_from(pid).ok()
+}
+
+/// SIGTERM (or SIGKILL) to process group `pgid`; whether it was sent.
+#[cfg(unix)]
+fn signal_group(pgid: i32, kill: bool) -> bool {
+    use nix::sys::signal::{Signal, killpg};
+    let signal = if kill {
+        Signal::SIGKILL
+    } else {
+        Signal::SIGTERM
+    };
+    killpg(nix::unistd::Pid::from_raw(pgid), signal).is_ok()
+}
+
+/// Without process groups the tunnel's own process is stopped through its handle
+/// (`kill_on_drop`); nothing else is signalled.
+#[cfg(not(unix))]
+fn signal_group(_pgid: i32, _kill: bool) -> bool {
+    false
 }

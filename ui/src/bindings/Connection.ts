@@ -47,6 +47,10 @@ signing: boolean,
  */
 retention_days: number | null, data_dir: string, 
 /**
+ * This build's version (the workspace's one version, as `hookgrid --version` says).
+ */
+version: string, 
+/**
  * The public address changed since the last import came (Flatfile still posts to the
  * old one), if it did.
  */
