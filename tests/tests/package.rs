@@ -212,10 +212,17 @@ fn the_server_package_installs_a_listener_that_runs_as_its_unit_says() {
         .spawn()
         .expect("ExecStart");
     let stdout = child.stdout.take().expect("stdout");
-    let url = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| l.strip_prefix("Webhook URL: ").map(str::to_owned))
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Read to the end, as the journal would: the pipe stays open while serve runs.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("Webhook URL: ") {
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
         .expect("a webhook URL");
     assert!(
         url.starts_with(&format!("http://{}/hooks/", env["HOOKGRID_LISTEN"])),

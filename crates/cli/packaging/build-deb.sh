@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 arch=$(dpkg --print-architecture)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-install -D -m 0755 "$binary" "$root/usr/bin/hookgrid"
+# Stripped: the symbols are most of the binary and nobody debugs from the package.
+install -D -m 0755 -s "$binary" "$root/usr/bin/hookgrid"
 install -D -m 0644 "$here/hookgrid.service" "$root/usr/lib/systemd/system/hookgrid.service"
 install -D -m 0640 "$here/hookgrid.env" "$root/etc/hookgrid/hookgrid.env"
 install -D -m 0644 "$here/hookgrid.sysusers" "$root/usr/lib/sysusers.d/hookgrid.conf"

@@ -10,6 +10,15 @@ use hookgrid::tunnel::{Provider, TunnelState, TunnelStatus};
 use hookgrid::{Hookgrid, Server};
 use tokio::sync::watch;
 
+/// A line on stdout. A reader that went away (`serve | head -1`, a closed pipe) must not
+/// stop the listener, as `println!` would by panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// What `serve` was asked for.
 #[derive(Debug)]
 pub struct Options {
@@ -63,14 +72,14 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
             }
         }
         None => {
-            println!(
+            say!(
                 "Webhook URL: {}",
                 hookgrid.webhook_url(&settings.base_url(&local))
             );
             None
         }
     };
-    println!(
+    say!(
         "Listening on http://{local} (data: {})",
         hookgrid.data_dir().root().display()
     );
@@ -113,11 +122,11 @@ async fn follow(hookgrid: Arc<Hookgrid>, mut states: watch::Receiver<TunnelState
                     Err(e) => tracing::error!("cannot use the tunnel's address {url}: {e}"),
                 }
                 if let Some(before) = &announced {
-                    println!(
+                    say!(
                         "The public address changed (was {before}); update webhookUrl in Flatfile."
                     );
                 }
-                println!("Webhook URL: {}", hookgrid.webhook_url(url));
+                say!("Webhook URL: {}", hookgrid.webhook_url(url));
                 announced = Some(url.clone());
                 warn_if_stale(&hookgrid, &local);
             }

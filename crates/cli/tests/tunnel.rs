@@ -219,3 +219,62 @@ fn serve_counts_requests_to_an_old_webhook_url_and_still_answers_404() {
     assert!(!log().contains("an-old-token"), "the token is not logged");
     assert!(server.terminate());
 }
+
+#[test]
+fn serve_keeps_serving_when_nobody_reads_its_output_any_more() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let standins = Standins::new();
+    let pid_file = ws.path().join("standin.pids");
+    let log = std::fs::File::create(ws.path().join("serve.log")).expect("log");
+    let mut child = ws
+        .command(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tunnel",
+            "cloudflared",
+        ])
+        .env("PATH", standins.path_var())
+        .env("STANDIN_PIDS", &pid_file)
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("serve");
+    // Read up to the webhook URL (`serve | head -1`), then close the pipe.
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let url = lines
+        .find_map(|l| l.ok()?.strip_prefix("Webhook URL: ").map(str::to_owned))
+        .expect("a webhook URL");
+    drop(lines);
+    // An import through the tunnel, so the next address is reported as a change.
+    let client = reqwest::blocking::Client::new();
+    let body = payload(
+        "evt-pipe",
+        "batch-pipe",
+        1,
+        1,
+        json!([{"a": "1"}]),
+        json!([]),
+    );
+    assert_eq!(post(&client, &url, body).0, 200);
+    // The tunnel restarts, and serve prints the new URL into the closed pipe, then logs
+    // that the address changed.
+    let first = pids(&pid_file)[0];
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &first.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let read = || std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
+    wait("the change logged after the new URL was printed", || {
+        read().contains("your public address changed since the last import")
+    });
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "serve died: {}",
+        read()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
