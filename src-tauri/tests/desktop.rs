@@ -571,6 +571,22 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
     });
 }
 
+/// The app with the three-part test import posted and opened in the grid.
+fn open_test_import() -> (Workspace, Desktop) {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let url = d.webhook_url();
+    for index in 1..=PARTS {
+        post(&url, index);
+    }
+    let s = d.session();
+    let complete =
+        format!("[data-testid=\"batch-item\"][data-event=\"{EVENT}\"][data-status=\"complete\"]");
+    s.click(&s.find(&complete));
+    wait_filtered(&d, (PARTS as usize) * PER_PART);
+    (ws, d)
+}
+
 /// Shrinks the window to its smallest size (tauri.conf.json: 900 × 560); returns where the
 /// grid starts, in pixels from the top.
 fn smallest_window_grid_top(d: &Desktop) -> f64 {
@@ -602,17 +618,9 @@ fn cell_element(d: &Desktop, index: usize, column: &str) -> hookgrid_tests::webd
 #[test]
 #[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
 fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
-    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
-    let d = Desktop::launch(&ws);
+    let (_ws, d) = open_test_import();
     let s = d.session();
     let url = d.webhook_url();
-    for index in 1..=PARTS {
-        post(&url, index);
-    }
-    let complete =
-        format!("[data-testid=\"batch-item\"][data-event=\"{EVENT}\"][data-status=\"complete\"]");
-    s.click(&s.find(&complete));
-    wait_filtered(&d, 18);
 
     // Row numbers are the import's own order, kept under a sort.
     s.wait("row numbers", || (cell(&d, 0, "#")? == "1").then_some(()));
@@ -824,17 +832,8 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
 #[test]
 #[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
 fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
-    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
-    let d = Desktop::launch(&ws);
+    let (_ws, d) = open_test_import();
     let s = d.session();
-    let url = d.webhook_url();
-    for index in 1..=PARTS {
-        post(&url, index);
-    }
-    let complete =
-        format!("[data-testid=\"batch-item\"][data-event=\"{EVENT}\"][data-status=\"complete\"]");
-    s.click(&s.find(&complete));
-    wait_filtered(&d, 18);
     // At the smallest window, as a reviewer on a laptop has it.
     smallest_window_grid_top(&d);
 
@@ -950,13 +949,7 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
         ],
     );
     let s = d.session();
-    let pids = || -> Vec<u32> {
-        std::fs::read_to_string(&pids_file)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.trim().parse().ok())
-            .collect()
-    };
+    let pids = || hookgrid_tests::standin::pids(&pids_file);
     s.click(&s.testid("nav-connection"));
     s.click(&s.testid("start-tunnel-cloudflared"));
     let status = || s.attribute_of("[data-testid=\"tunnel-state\"]", "data-status");
@@ -995,11 +988,7 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
     // The tunnel dies: the panel says so, and it comes back at a new address.
     let started = pids();
     assert_eq!(started.len(), 2, "{started:?}");
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &started[0].to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    hookgrid_tests::standin::kill9(started[0]);
     s.wait("the tunnel down", || {
         (status().as_deref() == Some("down")).then_some(())
     });
@@ -1023,11 +1012,7 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
     // says so; once it is back, the banner goes.
     std::fs::write(&fail_file, "").expect("fail file");
     let running = pids();
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &running[2].to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    hookgrid_tests::standin::kill9(running[2]);
     let banner = || {
         (s.attribute_of("[data-testid=\"banner\"]", "hidden")
             .is_none())

@@ -71,3 +71,22 @@ pub fn alive(pid: u32) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// The pids the stand-ins wrote to their `STANDIN_PIDS` file: each run's own, then its
+/// `sleep` helper's.
+pub fn pids(file: &Path) -> Vec<u32> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// `kill -9`: a tunnel dying without a word.
+pub fn kill9(pid: u32) {
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success(), "kill -9 {pid}");
+}

@@ -30,6 +30,17 @@ fn packages() -> PathBuf {
     )
 }
 
+/// The `.deb` of `package` at `version` for this machine's architecture.
+fn deb(package: &str, version: &str) -> PathBuf {
+    let arch = Command::new("dpkg")
+        .arg("--print-architecture")
+        .output()
+        .expect("dpkg")
+        .stdout;
+    let arch = String::from_utf8_lossy(&arch);
+    packages().join(format!("{package}_{version}_{}.deb", arch.trim()))
+}
+
 fn unpack(deb: &Path, root: &Path) {
     let ok = Command::new("dpkg-deb")
         .arg("-x")
@@ -71,15 +82,7 @@ fn unit_values<'a>(unit: &'a str, key: &str) -> Vec<&'a str> {
 #[ignore = "needs the packages: `make package-test` builds them and runs this"]
 fn the_server_package_installs_a_listener_that_runs_as_its_unit_says() {
     let version = version();
-    let arch = String::from_utf8(
-        Command::new("dpkg")
-            .arg("--print-architecture")
-            .output()
-            .expect("dpkg")
-            .stdout,
-    )
-    .expect("arch");
-    let deb = packages().join(format!("hookgrid-server_{version}_{}.deb", arch.trim()));
+    let deb = deb("hookgrid-server", &version);
     assert_eq!(field(&deb, "Package"), "hookgrid-server");
     assert_eq!(field(&deb, "Version"), version);
     assert!(
@@ -260,15 +263,7 @@ fn the_server_package_installs_a_listener_that_runs_as_its_unit_says() {
 #[ignore = "needs the packages: `make package-test` builds them and runs this"]
 fn the_app_package_holds_the_app_its_menu_entry_and_icons_and_its_window_opens() {
     let version = version();
-    let arch = String::from_utf8(
-        Command::new("dpkg")
-            .arg("--print-architecture")
-            .output()
-            .expect("dpkg")
-            .stdout,
-    )
-    .expect("arch");
-    let deb = packages().join(format!("hookgrid_{version}_{}.deb", arch.trim()));
+    let deb = deb("hookgrid", &version);
     assert_eq!(field(&deb, "Version"), version);
     let depends = field(&deb, "Depends");
     assert!(

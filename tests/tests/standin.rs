@@ -14,22 +14,7 @@ fn each_stand_in_prints_an_address_that_reaches_the_port_it_was_given() {
     for provider in Provider::ALL {
         let target = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = target.local_addr().expect("addr").port();
-        let args: Vec<String> = match provider {
-            Provider::Cloudflared => vec![
-                "tunnel".into(),
-                "--no-autoupdate".into(),
-                "--url".into(),
-                format!("http://127.0.0.1:{port}"),
-            ],
-            Provider::Ngrok => vec![
-                "http".into(),
-                port.to_string(),
-                "--log".into(),
-                "stdout".into(),
-                "--log-format".into(),
-                "json".into(),
-            ],
-        };
+        let args = provider.args(port);
         let mut child = Command::new(standins.dir().join(provider.program()))
             .args(&args)
             .stdout(Stdio::piped())

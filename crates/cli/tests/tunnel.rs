@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use hookgrid_tests::standin::{Standins, alive};
+use hookgrid_tests::standin::{Standins, alive, kill9, pids};
 use hookgrid_tests::{Workspace, payload, post};
 use serde_json::json;
 
@@ -20,13 +20,12 @@ fn wait(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// The pids the stand-ins wrote: each run's own, then its `sleep` helper's.
-fn pids(file: &std::path::Path) -> Vec<u32> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
+/// Posts a one-request import with event id `event` to `url`, which must store it.
+fn import_through(url: &str, event: &str) {
+    let client = reqwest::blocking::Client::new();
+    let body = payload(event, event, 1, 1, json!([{"a": "1"}]), json!([]));
+    let (status, answer) = post(&client, url, body);
+    assert_eq!(status, 200, "{answer}");
 }
 
 #[test]
@@ -66,24 +65,10 @@ fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_be
         .collect();
     assert_eq!(tests.len(), 1, "{batches}");
     assert_eq!(tests[0]["status"], "complete");
-    let client = reqwest::blocking::Client::new();
-    let body = payload(
-        "evt-tunnel",
-        "batch-tunnel",
-        1,
-        1,
-        json!([{"a": "1"}]),
-        json!([]),
-    );
-    let (status, answer) = post(&client, &server.url, body);
-    assert_eq!(status, 200, "{answer}");
+    import_through(&server.url, "evt-tunnel");
 
     // The tunnel dies: it is started again, at a new address, printed as the webhook URL.
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &first[0].to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    kill9(first[0]);
     let again = server
         .next_url(Duration::from_secs(30))
         .expect("a new webhook URL after the restart");
@@ -248,24 +233,10 @@ fn serve_keeps_serving_when_nobody_reads_its_output_any_more() {
         .expect("a webhook URL");
     drop(lines);
     // An import through the tunnel, so the next address is reported as a change.
-    let client = reqwest::blocking::Client::new();
-    let body = payload(
-        "evt-pipe",
-        "batch-pipe",
-        1,
-        1,
-        json!([{"a": "1"}]),
-        json!([]),
-    );
-    assert_eq!(post(&client, &url, body).0, 200);
+    import_through(&url, "evt-pipe");
     // The tunnel restarts, and serve prints the new URL into the closed pipe, then logs
     // that the address changed.
-    let first = pids(&pid_file)[0];
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &first.to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    kill9(pids(&pid_file)[0]);
     let read = || std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
     wait("the change logged after the new URL was printed", || {
         read().contains("your public address changed since the last import")

@@ -43,7 +43,8 @@ impl Provider {
         }
     }
 
-    fn args(self, port: u16) -> Vec<String> {
+    /// The tool's arguments for a tunnel to `port` on 127.0.0.1.
+    pub fn args(self, port: u16) -> Vec<String> {
         match self {
             Provider::Cloudflared => vec![
                 "tunnel".into(),
