@@ -58,10 +58,6 @@ export class ColumnTools {
     return !this.root.hidden;
   }
 
-  get shownColumn(): string | null {
-    return this.open ? this.column : null;
-  }
-
   /** Opens the tools of `column` below `anchor` and counts its values. */
   async show(column: string, kind: ColumnKind | undefined, anchor: DOMRect): Promise<void> {
     const generation = ++this.generation;
@@ -194,7 +190,7 @@ export class ColumnTools {
 }
 
 /** "9,539 rows · 3 distinct · 12 empty · 4 missing". */
-export function summaryText(v: ColumnValues): string[] {
+function summaryText(v: ColumnValues): string[] {
   return [`${count(v.rows)} rows`, `${count(v.distinct)} distinct`, `${count(v.empty)} empty`, `${count(v.missing)} missing`].flatMap((part, i) => (i === 0 ? [part] : [" · ", part]));
 }
 

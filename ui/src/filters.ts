@@ -61,13 +61,8 @@ function literal(value: unknown, kind?: ColumnKind): string {
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
-/** A SQL condition that holds for rows whose `column` equals `value` (`IS NULL` for a missing
- * value, `= ''` for an empty one). */
-export function equalsCondition(column: string, value: unknown, kind?: ColumnKind): string {
-  return valuesCondition(column, [value], kind);
-}
-
-/** A SQL condition that holds for rows whose `column` holds one of `values`. */
+/** A SQL condition that holds for rows whose `column` holds one of `values` (`IS NULL` for
+ * a missing value, `= ''` for an empty one). */
 export function valuesCondition(column: string, values: unknown[], kind?: ColumnKind): string {
   const name = quotedName(column);
   const present = values.filter((v) => v !== null && v !== undefined);
@@ -94,11 +89,6 @@ export function withValues(filters: Filters, column: string, values: unknown[] |
 /** The values `column` is narrowed to, or null. */
 export function valuesOf(filters: Filters, column: string): unknown[] | null {
   return filters.values?.find((v) => v.column === column)?.values ?? null;
-}
-
-/** `filter` narrowed by `condition`. */
-export function narrowed(filter: string, condition: string): string {
-  return filter.trim() === "" ? condition : `(${filter.trim()}) AND ${condition}`;
 }
 
 /** The view in words, for "No rows match …": what narrows it, or null when nothing does. */

@@ -1,4 +1,4 @@
-import { type Filters, allOf, describe as inWords, equalsCondition, narrowed, noFilters, toView, valuesCondition, valuesOf, valuesText, withValues } from "../src/filters";
+import { type Filters, allOf, describe as inWords, noFilters, toView, valuesCondition, valuesOf, valuesText, withValues } from "../src/filters";
 import { Selection, tsv } from "../src/selection";
 
 const shown = ["#", "_valid", "email", "plan", "seats"];
@@ -31,14 +31,14 @@ describe("Selection", () => {
 
 describe("Filter to this value", () => {
   it("writes a condition for text, numbers, booleans, empty and missing values", () => {
-    expect(equalsCondition("plan", "team")).toBe(`"plan" = 'team'`);
-    expect(equalsCondition("name", "O'Brien")).toBe(`"name" = 'O''Brien'`);
-    expect(equalsCondition('odd"col', 5)).toBe(`"odd""col" = 5`);
-    expect(equalsCondition("_valid", false)).toBe(`"_valid" = false`);
-    expect(equalsCondition("email", "")).toBe(`"email" = ''`);
-    expect(equalsCondition("email", null)).toBe(`"email" IS NULL`);
-    expect(narrowed("", `"a" = 1`)).toBe(`"a" = 1`);
-    expect(narrowed("seats > 1 OR x", `"a" = 1`)).toBe(`(seats > 1 OR x) AND "a" = 1`);
+    expect(valuesCondition("plan", ["team"])).toBe(`"plan" = 'team'`);
+    expect(valuesCondition("name", ["O'Brien"])).toBe(`"name" = 'O''Brien'`);
+    expect(valuesCondition('odd"col', [5])).toBe(`"odd""col" = 5`);
+    expect(valuesCondition("_valid", [false])).toBe(`"_valid" = false`);
+    expect(valuesCondition("email", [""])).toBe(`"email" = ''`);
+    expect(valuesCondition("email", [null])).toBe(`"email" IS NULL`);
+    expect(allOf(["", `"a" = 1`])).toBe(`"a" = 1`);
+    expect(allOf(["seats > 1 OR x", `"a" = 1`])).toBe(`(seats > 1 OR x) AND ("a" = 1)`);
   });
 });
 
