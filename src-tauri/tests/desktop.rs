@@ -936,20 +936,14 @@ fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
 fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
     let standins = hookgrid_tests::standin::Standins::new();
-    let pids_file = ws.path().join("standin.pids");
     let fail_file = ws.path().join("no-network");
-    let path = standins.path_var();
-    let d = Desktop::launch_with(
-        &ws,
-        &[
-            ("PATH", path.as_os_str()),
-            ("STANDIN_PIDS", pids_file.as_os_str()),
-            ("STANDIN_FAIL_FILE", fail_file.as_os_str()),
-            ("HOOKGRID_REACH_SECONDS", std::ffi::OsStr::new("1")),
-        ],
-    );
+    let more = [
+        ("STANDIN_FAIL_FILE", fail_file.as_os_str()),
+        ("HOOKGRID_REACH_SECONDS", std::ffi::OsStr::new("1")),
+    ];
+    let d = Desktop::launch_with(&ws, &[&standins.env()[..], &more].concat());
     let s = d.session();
-    let pids = || hookgrid_tests::standin::pids(&pids_file);
+    let pids = || standins.pids();
     s.click(&s.testid("nav-connection"));
     s.click(&s.testid("start-tunnel-cloudflared"));
     let status = || s.attribute_of("[data-testid=\"tunnel-state\"]", "data-status");

@@ -1,13 +1,16 @@
 //! The stand-in tunnel tools (`src/bin/tunnel-standin.rs`) put on `PATH` for a test: a temp
 //! dir holding copies named `cloudflared` and `ngrok`.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-/// A dir with `cloudflared` and `ngrok` stand-ins, and a `PATH` that finds them first.
+/// A dir with `cloudflared` and `ngrok` stand-ins, a `PATH` that finds them first, and the
+/// file they write their pids to.
 #[derive(Debug)]
 pub struct Standins {
     dir: tempfile::TempDir,
+    path: OsString,
+    pids: OsString,
 }
 
 impl Standins {
@@ -21,19 +24,32 @@ impl Standins {
             std::fs::copy(&built, dir.path().join(name))
                 .unwrap_or_else(|e| panic!("copy {} as {name}: {e}", built.display()));
         }
-        Standins { dir }
+        let rest = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![dir.path().to_owned()];
+        dirs.extend(std::env::split_paths(&rest));
+        let path = std::env::join_paths(dirs).expect("PATH");
+        let pids = dir.path().join("pids").into_os_string();
+        Standins { dir, path, pids }
     }
 
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
 
-    /// `PATH` with the stand-ins first.
-    pub fn path_var(&self) -> OsString {
-        let rest = std::env::var_os("PATH").unwrap_or_default();
-        let mut dirs = vec![self.dir.path().to_owned()];
-        dirs.extend(std::env::split_paths(&rest));
-        std::env::join_paths(dirs).expect("PATH")
+    /// The environment that runs the stand-ins: `PATH` with them first, and where they note
+    /// their pids (see [`Standins::pids`]).
+    pub fn env(&self) -> [(&'static str, &OsStr); 2] {
+        [("PATH", &self.path), ("STANDIN_PIDS", &self.pids)]
+    }
+
+    /// The pids the stand-ins started so far wrote: each run's own, then its `sleep`
+    /// helper's.
+    pub fn pids(&self) -> Vec<u32> {
+        std::fs::read_to_string(&self.pids)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
     }
 }
 
@@ -70,16 +86,6 @@ pub fn alive(pid: u32) -> bool {
             after.split_whitespace().next().map(|s| s != "Z")
         })
         .unwrap_or(false)
-}
-
-/// The pids the stand-ins wrote to their `STANDIN_PIDS` file: each run's own, then its
-/// `sleep` helper's.
-pub fn pids(file: &Path) -> Vec<u32> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
 }
 
 /// `kill -9`: a tunnel dying without a word.

@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use hookgrid_tests::standin::{Standins, alive, kill9, pids};
+use hookgrid_tests::standin::{Standins, alive, kill9};
 use hookgrid_tests::{Workspace, payload, post};
 use serde_json::json;
 
@@ -32,16 +32,8 @@ fn import_through(url: &str, event: &str) {
 fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_behind() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let standins = Standins::new();
-    let pid_file = ws.path().join("standin.pids");
-    let path = standins.path_var();
-    let server = ws.serve_with(
-        &["--tunnel", "cloudflared"],
-        &[
-            ("PATH", path.as_os_str()),
-            ("STANDIN_PIDS", pid_file.as_os_str()),
-        ],
-    );
-    let first = pids(&pid_file);
+    let server = ws.serve_with(&["--tunnel", "cloudflared"], &standins.env());
+    let first = standins.pids();
     assert_eq!(first.len(), 2, "the stand-in and its helper: {first:?}");
     // The printed URL is the tunnel's, not the listener's own address.
     let listening = ws.run(&["url"]);
@@ -76,7 +68,7 @@ fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_be
     assert_eq!(ws.run(&["url"]).trim(), again);
     // The dead run's helper went with its group.
     wait("the first helper gone", || !alive(first[1]));
-    let second = pids(&pid_file);
+    let second = standins.pids();
     assert_eq!(second.len(), 4, "{second:?}");
     assert!(second[2..].iter().all(|&p| alive(p)));
     let log = std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
@@ -106,18 +98,12 @@ fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_be
 fn a_tunnel_left_by_a_crashed_serve_is_stopped_by_the_next_one() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let standins = Standins::new();
-    let pid_file = ws.path().join("standin.pids");
-    let path = standins.path_var();
-    let envs = [
-        ("PATH", path.as_os_str()),
-        ("STANDIN_PIDS", pid_file.as_os_str()),
-    ];
-    let server = ws.serve_with(&["--tunnel", "ngrok"], &envs);
-    let left = pids(&pid_file);
+    let server = ws.serve_with(&["--tunnel", "ngrok"], &standins.env());
+    let left = standins.pids();
     server.kill9();
     // Nothing told the tunnel: it is still running.
     assert!(left.iter().all(|&p| alive(p)), "{left:?}");
-    let next = ws.serve_with(&["--tunnel", "ngrok"], &envs);
+    let next = ws.serve_with(&["--tunnel", "ngrok"], &standins.env());
     wait("the old tunnel stopped", || left.iter().all(|&p| !alive(p)));
     assert!(next.terminate());
 }
@@ -126,12 +112,11 @@ fn a_tunnel_left_by_a_crashed_serve_is_stopped_by_the_next_one() {
 fn a_tunnel_that_fails_is_explained_and_a_missing_one_says_how_to_install_it() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let standins = Standins::new();
-    let path = standins.path_var();
     // ngrok without an auth token: its error is in the log, and it is tried again.
     let log = std::fs::File::create(ws.path().join("failing.log")).expect("log");
     let mut child = ws
         .command(&["serve", "--listen", "127.0.0.1:0", "--tunnel", "ngrok"])
-        .env("PATH", &path)
+        .envs(standins.env())
         .env("STANDIN_FAIL", "1")
         .stdout(Stdio::null())
         .stderr(log)
@@ -209,7 +194,6 @@ fn serve_counts_requests_to_an_old_webhook_url_and_still_answers_404() {
 fn serve_keeps_serving_when_nobody_reads_its_output_any_more() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let standins = Standins::new();
-    let pid_file = ws.path().join("standin.pids");
     let log = std::fs::File::create(ws.path().join("serve.log")).expect("log");
     let mut child = ws
         .command(&[
@@ -219,8 +203,7 @@ fn serve_keeps_serving_when_nobody_reads_its_output_any_more() {
             "--tunnel",
             "cloudflared",
         ])
-        .env("PATH", standins.path_var())
-        .env("STANDIN_PIDS", &pid_file)
+        .envs(standins.env())
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
@@ -236,7 +219,7 @@ fn serve_keeps_serving_when_nobody_reads_its_output_any_more() {
     import_through(&url, "evt-pipe");
     // The tunnel restarts, and serve prints the new URL into the closed pipe, then logs
     // that the address changed.
-    kill9(pids(&pid_file)[0]);
+    kill9(standins.pids()[0]);
     let read = || std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
     wait("the change logged after the new URL was printed", || {
         read().contains("your public address changed since the last import")
