@@ -52,16 +52,11 @@ impl Hookgrid {
                     continue;
                 }
             };
-            let due = match &last {
-                Some((checked, at)) if *checked == url => {
-                    at.elapsed().map_or(true, |e| e >= interval)
-                }
-                _ => true,
-            };
-            if !due {
+            let now = SystemTime::now();
+            if !due(last.as_ref(), &url, now, interval) {
                 continue;
             }
-            last = Some((url.clone(), SystemTime::now()));
+            last = Some((url.clone(), now));
             match answer(&client, &url).await {
                 Ok(()) => {
                     failures = 0;
@@ -85,6 +80,23 @@ impl Hookgrid {
                 }
             }
         }
+    }
+}
+
+/// Whether `url` is to be checked at wall-clock time `now`, the last check being `last`: a
+/// new URL at once, the same one a period after its last check. A machine that slept has
+/// its wall clock moved on, so the first tick after waking checks.
+fn due(
+    last: Option<&(String, SystemTime)>,
+    url: &str,
+    now: SystemTime,
+    interval: Duration,
+) -> bool {
+    match last {
+        Some((checked, at)) if checked == url => {
+            now.duration_since(*at).map_or(true, |e| e >= interval)
+        }
+        _ => true,
     }
 }
 
@@ -153,6 +165,27 @@ mod tests {
                 return event;
             }
         }
+    }
+
+    #[test]
+    fn a_check_is_due_for_a_new_url_a_period_after_the_last_and_after_a_sleep() {
+        let minute = Duration::from_secs(60);
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let last = ("https://a.trycloudflare.com".to_owned(), at);
+        let url = last.0.as_str();
+        assert!(due(None, url, at, minute));
+        assert!(!due(Some(&last), url, at + Duration::from_secs(5), minute));
+        assert!(due(Some(&last), url, at + minute, minute));
+        // Ten seconds of monotonic time, but the machine slept an hour in between.
+        assert!(due(
+            Some(&last),
+            url,
+            at + Duration::from_secs(3600),
+            minute
+        ));
+        assert!(due(Some(&last), "https://b.trycloudflare.com", at, minute));
+        // A clock set back is no reason to stop checking.
+        assert!(due(Some(&last), url, at - minute, minute));
     }
 
     #[tokio::test]
