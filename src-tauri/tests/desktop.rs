@@ -834,9 +834,6 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
 fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
     let (_ws, d) = open_test_import();
     let s = d.session();
-    // At the smallest window, as a reviewer on a laptop has it.
-    smallest_window_grid_top(&d);
-
     // The plan column's button lists its values over the whole import, with counts.
     let open_tools = |column: &str| {
         s.click(&s.find(&format!(
@@ -846,6 +843,15 @@ fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
             (!s.all("[data-testid=\"column-value\"]").is_empty()).then_some(())
         });
     };
+    // As it looks in a large window, then at the smallest, as a reviewer on a laptop has it.
+    s.set_window_size(1440, 900);
+    s.wait("the page at 1440 px", || {
+        (s.script("return window.innerWidth", json!([])) == json!(1440)).then_some(())
+    });
+    open_tools("plan");
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-column-values-1440.png"));
+    s.click(&s.find("[data-testid=\"column-tools\"] .column-tools-foot button:not(.primary)"));
+    smallest_window_grid_top(&d);
     open_tools("plan");
     assert_eq!(
         s.text_of("[data-testid=\"column-summary\"]").as_deref(),
