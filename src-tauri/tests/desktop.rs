@@ -699,6 +699,15 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
     });
 
     // Row details: a double-click opens every field and the JSON as sent; Down moves on.
+    let grid_width = || {
+        s.script(
+            "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().width",
+            json!([]),
+        )
+        .as_f64()
+        .expect("the grid's width")
+    };
+    let wide = grid_width();
     s.pointer_click(&cell_element(&d, 1, "email"), 0, 2, None);
     s.wait("row details", || {
         (s.text_of("[data-testid=\"row-panel-title\"]")? == "Row 9").then_some(())
@@ -713,16 +722,28 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
         .unwrap_or_default();
     assert!(json.contains("\"note\":\"note 8\""), "{json}");
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-row-details.png"));
-    // At the smallest window the panel lies over the grid rather than squeezing it.
-    smallest_window_grid_top(&d);
-    let grid_width = s.script(
-        "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().width",
+    // The panel lies over the grid's right side rather than squeezing it (which would lay out
+    // every drawn row again), in a wide window and in the smallest.
+    assert_eq!(
+        grid_width(),
+        wide,
+        "the grid keeps its width under the panel"
+    );
+    let right = s.script(
+        "const r = (id) => document.querySelector(`[data-testid=\"${id}\"]`).getBoundingClientRect().right; return r('grid') - r('row-panel');",
         json!([]),
     );
+    assert_eq!(
+        right.as_f64(),
+        Some(0.0),
+        "the panel at the grid's right edge"
+    );
+    smallest_window_grid_top(&d);
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-row-details-min.png"));
+    let narrow = grid_width();
     assert!(
-        grid_width.as_f64().is_some_and(|w| w >= 300.0),
-        "the grid is squeezed by the panel: {grid_width}"
+        narrow >= 300.0,
+        "the grid is squeezed by the panel: {narrow}"
     );
     s.set_window_size(1440, 900);
     s.wait("the page at 1440 px", || {

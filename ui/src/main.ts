@@ -2,6 +2,7 @@ import "./styles.css";
 import { api } from "./api";
 import { App } from "./app";
 import { suppressNativeMenu } from "./menu";
+import { RowPanel } from "./rowpanel";
 
 // AG Grid's theme follows the system's light or dark mode along with the rest of the page.
 const dark = window.matchMedia("(prefers-color-scheme: dark)");
@@ -17,3 +18,5 @@ suppressNativeMenu();
 const app = new App(api);
 document.getElementById("app")?.replaceChildren(app.root);
 void app.start();
+// Once the first screen is drawn, the row details' fonts are looked up ahead of their first use.
+requestAnimationFrame(() => setTimeout(() => RowPanel.warmUp(), 0));

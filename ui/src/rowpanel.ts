@@ -3,6 +3,7 @@
 // Up/Down (or Previous/Next) move through the view's rows while it is open.
 
 import type { Api } from "./api";
+import type { CellProblem } from "./bindings/CellProblem";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { SentRow } from "./bindings/SentRow";
 import { h, replace } from "./dom";
@@ -75,13 +76,59 @@ export class RowPanel {
       return;
     }
     const columns = this.source.columns();
-    const at = (name: string) => columns.findIndex((c) => c.name === name);
-    const rowNumber = row[at("_row")];
-    const n = typeof rowNumber === "number" ? rowNumber : null;
+    const n = rowNumber(row, columns);
     // Asked for before the panel is drawn, so the request and the drawing overlap.
     const asked = n === null ? null : this.api.sentRow(this.event, n);
+    const { sentAt, raw } = this.draw(row, columns);
+    if (asked === null) return;
+    try {
+      const sent: SentRow = await asked;
+      if (generation !== this.generation) return;
+      replace(sentAt, `part ${count(sent.part)}, row ${count(sent.position)} of that request (${sent.valid ? "validRows" : "invalidRows"})`);
+      replace(raw, sent.json);
+      this.root.dataset.shown = String(index);
+    } catch (e) {
+      if (generation !== this.generation) return;
+      replace(sentAt, `cannot read the request: ${e instanceof Error ? e.message : String(e)}`);
+      replace(raw, "");
+    }
+  }
+
+  /** Lays out a specimen of the panel once, off screen, and drops it. The first text laid out
+   * in each new font face and size is slow in WebKitGTK (it looks the font up then): about 50 ms
+   * for the panel's headings, fields and monospace JSON, which would otherwise fall into the
+   * first row details a user opens. Called once the first screen is drawn. */
+  static warmUp(): void {
+    const specimen = new RowPanel({ sentRow: () => Promise.reject(new Error("a specimen")) }, "", {
+      row: () => Promise.resolve(undefined),
+      columns: () => [],
+      total: () => 0,
+      moved: () => undefined,
+    });
+    const columns: ColumnInfo[] = [
+      { name: "email", kind: "text", meta: false },
+      { name: "note", kind: "text", meta: false },
+      { name: "_row", kind: "int", meta: true },
+      { name: "_valid", kind: "bool", meta: true },
+    ];
+    const problem: CellProblem = { column: "email", validator: "regex", message: "is not an email" };
+    const { sentAt, raw } = specimen.draw(["someone@example", "", 0, false, [problem]], columns);
+    replace(sentAt, "part 1, row 1 of that request (invalidRows)");
+    replace(raw, '{"email":"someone@example","note":""}');
+    const root = specimen.root;
+    root.hidden = false;
+    root.setAttribute("aria-hidden", "true");
+    root.style.cssText = "position: fixed; left: -10000px; right: auto; top: 0; height: 600px";
+    document.body.append(root);
+    void root.offsetHeight; // lays it out now
+    root.remove();
+  }
+
+  /** Fills the heading and body with `row`; returns the two places the row as sent fills in. */
+  private draw(row: Row, columns: ColumnInfo[]): { sentAt: HTMLElement; raw: HTMLElement } {
+    const n = rowNumber(row, columns);
     replace(this.heading, n === null ? "Row" : `Row ${count(n + 1)}`);
-    const valid = row[at("_valid")] === true;
+    const valid = row[columns.findIndex((c) => c.name === "_valid")] === true;
     const problems = rowErrors(row, columns.length);
     const sentAt = h("span", { class: "muted", testid: "row-panel-origin" }, "finding its request…");
     const raw = h("pre", { class: "row-json", testid: "row-panel-json" }, "…");
@@ -110,18 +157,7 @@ export class RowPanel {
       h("h3", {}, "As sent ", h("button", { type: "button", class: "link", testid: "row-panel-copy-json", onclick: () => void copyToClipboard(raw.textContent ?? "") }, "Copy")),
       raw,
     );
-    if (asked === null) return;
-    try {
-      const sent: SentRow = await asked;
-      if (generation !== this.generation) return;
-      replace(sentAt, `part ${count(sent.part)}, row ${count(sent.position)} of that request (${sent.valid ? "validRows" : "invalidRows"})`);
-      replace(raw, sent.json);
-      this.root.dataset.shown = String(index);
-    } catch (e) {
-      if (generation !== this.generation) return;
-      replace(sentAt, `cannot read the request: ${e instanceof Error ? e.message : String(e)}`);
-      replace(raw, "");
-    }
+    return { sentAt, raw };
   }
 
   close(): void {
@@ -148,4 +184,10 @@ export class RowPanel {
       this.close();
     }
   }
+}
+
+/** The row's number (`_row`, 0-based) when the view has it. */
+function rowNumber(row: Row, columns: ColumnInfo[]): number | null {
+  const n = row[columns.findIndex((c) => c.name === "_row")];
+  return typeof n === "number" ? n : null;
 }

@@ -90,4 +90,16 @@ describe("ContextMenu", () => {
     expect(menu.open).toBe(false);
     menu.root.remove();
   });
+
+  it("lays out a specimen for its warm-up and leaves nothing behind", () => {
+    const before = document.body.childElementCount;
+    const observer = new MutationObserver(() => undefined);
+    observer.observe(document.body, { childList: true });
+    RowPanel.warmUp();
+    const added = observer.takeRecords().flatMap((r) => [...r.addedNodes]);
+    observer.disconnect();
+    // The specimen was in the document, drawn as a row would be, and is gone again.
+    expect(added.some((n) => n instanceof HTMLElement && n.querySelector("[data-testid=row-panel-json]")?.textContent?.startsWith("{"))).toBe(true);
+    expect(document.body.childElementCount).toBe(before);
+  });
 });
