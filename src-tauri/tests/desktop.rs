@@ -830,6 +830,19 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
     s.wait("the rejected request listed", || {
         (s.text_of("[data-testid=\"rejected-count\"]")? == "1").then_some(())
     });
+    // With no import on screen, AG Grid's styles stay in the page for the next one (it drops
+    // them with its last grid), and the grid drawn off screen at start is gone.
+    let grids = s.script(
+        "return [document.querySelectorAll('style[data-ag-css]').length, document.querySelectorAll('.ag-root-wrapper').length, document.querySelectorAll('[data-testid=\"grid-styles\"] .ag-root-wrapper').length]",
+        json!([]),
+    );
+    let grids: Vec<u64> = serde_json::from_value(grids).expect("counts");
+    assert!(grids[0] > 0, "AG Grid's styles went with the import");
+    assert_eq!(
+        grids[1..],
+        [1, 1],
+        "only the hidden grid that keeps the styles is left"
+    );
     s.click(&s.find("[data-testid=\"rejected-row\"] td.reason"));
     s.wait("the body", || {
         (s.attribute_of("[data-testid=\"rejected-body\"]", "data-pretty")? == "true").then_some(())

@@ -1,6 +1,7 @@
 import "./styles.css";
 import { api } from "./api";
 import { App } from "./app";
+import { Grid, keepGridStyles } from "./grid";
 import { suppressNativeMenu } from "./menu";
 import { RowPanel } from "./rowpanel";
 
@@ -18,5 +19,12 @@ suppressNativeMenu();
 const app = new App(api);
 document.getElementById("app")?.replaceChildren(app.root);
 void app.start();
-// Once the first screen is drawn, the row details' fonts are looked up ahead of their first use.
-requestAnimationFrame(() => setTimeout(() => RowPanel.warmUp(), 0));
+// Once the first screen is drawn: the grid's styles, kept from then on; a grid and the row
+// details drawn once off screen, so the first import opened does not pay their first cost.
+requestAnimationFrame(() =>
+  setTimeout(() => {
+    keepGridStyles();
+    Grid.warmUp();
+    RowPanel.warmUp();
+  }, 0),
+);

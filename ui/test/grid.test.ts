@@ -4,7 +4,7 @@ import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
 import { noFilters, sortFrom, toView } from "../src/filters";
 import { ROW_NUMBER, cellText, columnDefs, errorsText, firstHit, highlighted, rowErrors, shownValue, statusText, withErrors } from "../src/columns";
-import { datasource } from "../src/grid";
+import { Grid, datasource } from "../src/grid";
 
 const columns: GridPage["columns"] = [
   { name: "_row", kind: "int", meta: true },
@@ -172,5 +172,16 @@ describe("search hits", () => {
     expect(firstHit(columns, ["#", "_valid", "email", "seats"], rows, "B@")).toBe("email");
     expect(firstHit(columns, ["seats", "email"], rows, "zz")).toBeNull();
     expect(firstHit(columns, ["email"], rows, "")).toBeNull();
+  });
+});
+
+describe("Grid.warmUp", () => {
+  it("draws a specimen row off screen once, then drops it", async () => {
+    const before = document.body.childElementCount;
+    Grid.warmUp();
+    expect(document.body.childElementCount).toBe(before + 1);
+    // Dropped only after its rows were asked for and drawn.
+    await vi.waitFor(() => expect(document.body.childElementCount).toBe(before));
+    expect(document.querySelector(".ag-root-wrapper")).toBeNull();
   });
 });

@@ -132,6 +132,9 @@ impl Hookgrid {
             return Ok(page);
         }
         if view.is_identity() {
+            // The page is read before the import starts loading: both run on Polars' threads,
+            // and the first page is what the user is waiting for.
+            let page = self.page(batch, view, offset, limit)?;
             if browsing.start_loading(id) {
                 let core = Arc::clone(&self.core);
                 let batch = batch.clone();
@@ -148,7 +151,7 @@ impl Hookgrid {
                     );
                 }
             }
-            return self.page(batch, view, offset, limit);
+            return Ok(page);
         }
         browsing.load(id, || self.core.frame_in_memory(batch))?;
         browsing
