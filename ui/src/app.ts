@@ -70,7 +70,8 @@ export class App {
       () => void this.connection.load().catch((e) => this.fail("Could not read the connection", e)),
     );
     await this.reloadAll();
-    if (this.batches.none) this.showWelcome();
+    // Still on the first page: a user who went elsewhere while the lists loaded stays there.
+    if (this.batches.none && this.page === "welcome") this.showWelcome();
   }
 
   private async reloadAll(): Promise<void> {

@@ -39,4 +39,27 @@ describe("App", () => {
     expect(banner?.hidden).toBe(true);
     app.root.remove();
   });
+  it("keeps the page a user went to while the lists were still loading", async () => {
+    const waiting: ((page: BatchPage) => void)[] = [];
+    mockIPC(
+      (cmd) => {
+        if (cmd === "connection") return connection;
+        if (cmd === "list_batches") return new Promise<BatchPage>((done) => waiting.push(done));
+        if (cmd === "list_rejected") return [] satisfies Quarantined[];
+        throw new Error(cmd);
+      },
+      { shouldMockEvents: true },
+    );
+    const app = new App(api);
+    document.body.append(app.root);
+    const started = app.start();
+    app.root.querySelector<HTMLButtonElement>("[data-testid=nav-connection]")?.click();
+    await vi.waitFor(() => expect(app.root.querySelector("[data-testid=connection-panel]")).not.toBeNull());
+    await vi.waitFor(() => expect(waiting.length).toBeGreaterThan(0));
+    for (const done of waiting) done({ total: 0, batches: [] });
+    await started;
+    expect(app.root.querySelector("[data-testid=connection-panel]")).not.toBeNull();
+    expect(app.root.querySelector("[data-testid=welcome-no-url]")).toBeNull();
+    app.root.remove();
+  });
 });
