@@ -368,10 +368,11 @@ export class Grid {
       { name: "_row", kind: "int", meta: true },
       { name: "_part", kind: "int", meta: true },
       { name: "_valid", kind: "bool", meta: true },
-      { name: "email", kind: "text", meta: false },
-      { name: "seats", kind: "int", meta: false },
+      // Names no import is likely to have: page-wide selectors never meet the specimen.
+      { name: "specimen_text", kind: "text", meta: false },
+      { name: "specimen_number", kind: "int", meta: false },
     ];
-    const row: Row = [0, 1, false, "someone@example", 3, [{ column: "email", validator: "regex", message: "is not an email" }]];
+    const row: Row = [0, 1, false, "someone@example", 3, [{ column: "specimen_text", validator: "regex", message: "is not an email" }]];
     const source: IDatasource = {
       rowCount: 1,
       getRows: (params) => {
