@@ -105,14 +105,24 @@ impl Workspace {
         self.serve_with(&[], &[])
     }
 
-    /// [`Workspace::serve`] with more arguments and environment variables.
-    pub fn serve_with(&self, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> Server {
-        // The server's log goes to serve.log in the workspace, kept for failures.
-        let log = std::fs::OpenOptions::new()
+    /// serve.log in the workspace, opened for appending: where a server started here logs,
+    /// kept for failures.
+    pub fn serve_log_file(&self) -> std::fs::File {
+        std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.path().join("serve.log"))
-            .expect("serve.log");
+            .expect("serve.log")
+    }
+
+    /// What servers started here have logged so far.
+    pub fn serve_log(&self) -> String {
+        std::fs::read_to_string(self.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// [`Workspace::serve`] with more arguments and environment variables.
+    pub fn serve_with(&self, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> Server {
+        let log = self.serve_log_file();
         let mut command = self.command(&[&["serve", "--listen", "127.0.0.1:0"], args].concat());
         command.envs(envs.iter().copied());
         let mut child = command
@@ -133,8 +143,7 @@ impl Workspace {
             Ok(url) => url,
             Err(_) => {
                 let _ = child.kill();
-                let log =
-                    std::fs::read_to_string(self.path().join("serve.log")).unwrap_or_default();
+                let log = self.serve_log();
                 panic!("hookgrid serve printed no webhook URL within 60 s; its log:\n{log}");
             }
         };

@@ -405,7 +405,7 @@ fn a_rotated_token_takes_effect_in_the_running_listener() {
     );
     // The log names the token only by its fingerprint: neither token appears in it.
     assert!(server.terminate());
-    let log = std::fs::read_to_string(ws.path().join("serve.log")).expect("serve.log");
+    let log = ws.serve_log();
     assert!(log.contains("token fingerprint"), "{log}");
     assert!(
         !log.contains(&old) && !log.contains(&new),

@@ -71,7 +71,7 @@ fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_be
     let second = standins.pids();
     assert_eq!(second.len(), 4, "{second:?}");
     assert!(second[2..].iter().all(|&p| alive(p)));
-    let log = std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
+    let log = ws.serve_log();
     assert!(log.contains("starting it again"), "{log}");
     // The last import came through the old address: Flatfile must be told the new one.
     let host = |url: &str| url.split('/').nth(2).unwrap_or_default().to_owned();
@@ -81,9 +81,7 @@ fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_be
         host(&again)
     );
     wait("the stale address in the log", || {
-        std::fs::read_to_string(ws.path().join("serve.log"))
-            .unwrap_or_default()
-            .contains(&stale)
+        ws.serve_log().contains(&stale)
     });
 
     // serve's end stops the whole group; the pid file goes with it.
@@ -113,7 +111,7 @@ fn a_tunnel_that_fails_is_explained_and_a_missing_one_says_how_to_install_it() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let standins = Standins::new();
     // ngrok without an auth token: its error is in the log, and it is tried again.
-    let log = std::fs::File::create(ws.path().join("failing.log")).expect("log");
+    let log = ws.serve_log_file();
     let mut child = ws
         .command(&["serve", "--listen", "127.0.0.1:0", "--tunnel", "ngrok"])
         .envs(standins.env())
@@ -122,9 +120,8 @@ fn a_tunnel_that_fails_is_explained_and_a_missing_one_says_how_to_install_it() {
         .stderr(log)
         .spawn()
         .expect("serve");
-    let read = || std::fs::read_to_string(ws.path().join("failing.log")).unwrap_or_default();
     wait("the failure explained and a retry", || {
-        let text = read();
+        let text = ws.serve_log();
         text.contains("ERR_NGROK_4018") && text.matches("starting it again").count() >= 2
     });
     let _ = child.kill();
@@ -158,14 +155,15 @@ fn serve_says_when_flatfile_cannot_reach_it_through_the_public_url() {
         &["--public-url", "http://127.0.0.1:9"],
         &[("HOOKGRID_REACH_SECONDS", OsStr::new("1"))],
     );
-    let log = || std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
     wait("the warning in the log", || {
-        log().contains(
+        ws.serve_log().contains(
             "Flatfile cannot reach Hookgrid: the tunnel at http://127.0.0.1:9 does not answer (the connection failed)",
         )
     });
     assert_eq!(
-        log().matches("Flatfile cannot reach Hookgrid").count(),
+        ws.serve_log()
+            .matches("Flatfile cannot reach Hookgrid")
+            .count(),
         1,
         "said once"
     );
@@ -182,11 +180,14 @@ fn serve_counts_requests_to_an_old_webhook_url_and_still_answers_404() {
         let r = client.post(&old).body("{}").send().expect("post");
         assert_eq!(r.status(), 404);
     }
-    let log = || std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
     wait("the count in the log", || {
-        log().contains("404 wrong token: 2 request(s) to an old or wrong webhook URL since")
+        ws.serve_log()
+            .contains("404 wrong token: 2 request(s) to an old or wrong webhook URL since")
     });
-    assert!(!log().contains("an-old-token"), "the token is not logged");
+    assert!(
+        !ws.serve_log().contains("an-old-token"),
+        "the token is not logged"
+    );
     assert!(server.terminate());
 }
 
@@ -194,7 +195,7 @@ fn serve_counts_requests_to_an_old_webhook_url_and_still_answers_404() {
 fn serve_keeps_serving_when_nobody_reads_its_output_any_more() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let standins = Standins::new();
-    let log = std::fs::File::create(ws.path().join("serve.log")).expect("log");
+    let log = ws.serve_log_file();
     let mut child = ws
         .command(&[
             "serve",
@@ -220,14 +221,14 @@ fn serve_keeps_serving_when_nobody_reads_its_output_any_more() {
     // The tunnel restarts, and serve prints the new URL into the closed pipe, then logs
     // that the address changed.
     kill9(standins.pids()[0]);
-    let read = || std::fs::read_to_string(ws.path().join("serve.log")).unwrap_or_default();
     wait("the change logged after the new URL was printed", || {
-        read().contains("your public address changed since the last import")
+        ws.serve_log()
+            .contains("your public address changed since the last import")
     });
     assert!(
         child.try_wait().expect("wait").is_none(),
         "serve died: {}",
-        read()
+        ws.serve_log()
     );
     let _ = child.kill();
     let _ = child.wait();
