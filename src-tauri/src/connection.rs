@@ -73,7 +73,7 @@ impl Connection {
             stale: state.hookgrid.stale_address(&local)?,
             wrong_doors: state.hookgrid.wrong_doors(),
             tunnel: state.tunnel.view(),
-            tools: crate::tunnel::tools(&state.hookgrid),
+            tools: crate::tunnel::tools(&settings),
         })
     }
 }

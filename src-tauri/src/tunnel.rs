@@ -37,21 +37,17 @@ pub struct TunnelTool {
     pub install: String,
 }
 
-/// Both tools, found or not.
-pub fn tools(hookgrid: &Hookgrid) -> Vec<TunnelTool> {
-    let saved = hookgrid
-        .settings()
-        .map(|s| s.tunnel_paths)
-        .unwrap_or_default();
+/// Both tools, found or not, with the paths saved in `settings`.
+pub fn tools(settings: &hookgrid::Settings) -> Vec<TunnelTool> {
     Provider::ALL
         .iter()
         .map(|&provider| TunnelTool {
             provider,
-            path: hookgrid
+            path: settings
                 .tunnel_program(provider)
                 .ok()
                 .map(|p| p.display().to_string()),
-            saved: saved.get(provider.program()).cloned(),
+            saved: settings.tunnel_paths.get(provider.program()).cloned(),
             install: provider.install_hint().to_owned(),
         })
         .collect()

@@ -52,9 +52,7 @@ impl Hookgrid {
     /// `provider`'s executable: the path saved for it (see [`Hookgrid::set_tunnel_path`]),
     /// else the one on `PATH`.
     pub fn tunnel_program(&self, provider: Provider) -> Result<std::path::PathBuf> {
-        let settings = self.settings()?;
-        let saved = settings.tunnel_paths.get(provider.program()).map(Path::new);
-        Ok(hookgrid_tunnel::find(provider, saved)?)
+        self.settings()?.tunnel_program(provider)
     }
 
     /// Saves where `provider`'s executable is (it must be one), for a tool not on `PATH`;
@@ -108,6 +106,14 @@ impl Hookgrid {
             now,
             last_import_at: at,
         }))
+    }
+}
+
+impl crate::Settings {
+    /// [`Hookgrid::tunnel_program`] with these settings, for a caller that has read them.
+    pub fn tunnel_program(&self, provider: Provider) -> Result<std::path::PathBuf> {
+        let saved = self.tunnel_paths.get(provider.program()).map(Path::new);
+        Ok(hookgrid_tunnel::find(provider, saved)?)
     }
 }
 
