@@ -98,18 +98,17 @@ impl Hookgrid {
         column: &str,
         limit: usize,
     ) -> Result<hookgrid_frames::ColumnValues> {
-        crate::error::contained(|| {
-            if view.errors.is_none() {
-                let held =
-                    self.core
-                        .browsing
-                        .values_if_held(browse::id(batch), view, column, limit)?;
-                if let Some(values) = held {
-                    return Ok(values);
-                }
+        if view.errors.is_none() {
+            let held = crate::error::contained(|| {
+                self.core
+                    .browsing
+                    .values_if_held(browse::id(batch), view, column, limit)
+            })?;
+            if let Some(values) = held {
+                return Ok(values);
             }
-            self.column_values(batch, view, column, limit)
-        })
+        }
+        self.column_values(batch, view, column, limit)
     }
 
     /// One page of a view over an import, for a client that pages through it many times (the
