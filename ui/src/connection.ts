@@ -44,6 +44,7 @@ export class ConnectionPanel {
   private dataDir = h("code", {});
   private cloudflared = h("pre", { testid: "howto-cloudflared" });
   private ngrok = h("pre", { testid: "howto-ngrok" });
+  private aboutVersion = h("p", { testid: "about-version" });
   private tunnel: TunnelSection;
   current: Connection | null = null;
 
@@ -164,7 +165,7 @@ export class ConnectionPanel {
         "details",
         { class: "about", testid: "about" },
         h("summary", {}, "About Hookgrid"),
-        h("p", { testid: "about-version" }),
+        this.aboutVersion,
         h(
           "p",
           { class: "hint" },
@@ -195,8 +196,7 @@ export class ConnectionPanel {
     replace(this.cloudflared, `cloudflared tunnel --url ${c.local_url}`);
     replace(this.ngrok, `ngrok http ${c.local_url.replace(/^http:\/\//, "")}`);
     replace(this.dataDir, c.data_dir);
-    const about = this.root.querySelector("[data-testid=about-version]");
-    if (about) about.textContent = `Version ${c.version} · data in ${c.data_dir} · listening on ${c.listen}`;
+    replace(this.aboutVersion, `Version ${c.version} · data in ${c.data_dir} · listening on ${c.listen}`);
     replace(this.fingerprint, `token fingerprint ${c.token_fingerprint}`);
     const s = c.stale;
     this.stale.hidden = s === null;
