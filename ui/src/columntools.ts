@@ -5,7 +5,7 @@
 
 import type { ColumnKind } from "./bindings/ColumnKind";
 import type { ColumnValues } from "./bindings/ColumnValues";
-import { h, replace } from "./dom";
+import { closeOnPressOutside, h, replace } from "./dom";
 import { type ValueFilter, valuesText } from "./filters";
 import { count } from "./format";
 import { shownValue } from "./columns";
@@ -42,9 +42,12 @@ export class ColumnTools {
   private all = h("input", { type: "checkbox", testid: "column-values-all", onchange: () => this.tickAll() });
   private apply = h("button", { type: "button", class: "primary", testid: "column-values-apply", onclick: () => this.commit() }, "Filter");
 
+  /** Stops the tools listening to the page. */
+  readonly destroy: () => void;
+
   constructor(private hooks: ColumnToolsHooks) {
-    document.addEventListener("mousedown", (e) => {
-      if (this.open && !this.root.contains(e.target as Node)) this.close();
+    this.destroy = closeOnPressOutside(this.root, () => {
+      if (this.open) this.close();
     });
     this.root.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {

@@ -34,6 +34,22 @@ export function append(parent: Node, ...children: Child[]): void {
   }
 }
 
+/** Calls `close` when the mouse is pressed outside `root` (a popup's way out), and with
+ * `onBlur` when the window loses focus, until the returned function is called: a popup made
+ * per open import stops listening with it. */
+export function closeOnPressOutside(root: HTMLElement, close: () => void, onBlur = false): () => void {
+  const listening = new AbortController();
+  document.addEventListener(
+    "mousedown",
+    (e) => {
+      if (!root.contains(e.target as Node)) close();
+    },
+    { signal: listening.signal },
+  );
+  if (onBlur) window.addEventListener("blur", close, { signal: listening.signal });
+  return () => listening.abort();
+}
+
 /** Replaces an element's children. */
 export function replace(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();

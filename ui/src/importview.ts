@@ -256,6 +256,7 @@ export class ImportView {
   destroy(): void {
     window.clearTimeout(this.searchTimer);
     this.tools.close();
+    this.tools.destroy();
     this.actions.destroy();
     this.grid.destroy();
   }

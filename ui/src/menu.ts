@@ -1,6 +1,6 @@
 // The app's own context menu, in place of the web view's (Back, Forward, Reload).
 
-import { h, replace } from "./dom";
+import { closeOnPressOutside, h, replace } from "./dom";
 
 export interface MenuItem {
   label: string;
@@ -12,11 +12,11 @@ export interface MenuItem {
 export class ContextMenu {
   readonly root = h("div", { class: "context-menu", role: "menu", testid: "context-menu", hidden: true });
 
+  /** Stops the menu listening to the page. */
+  readonly destroy: () => void;
+
   constructor() {
-    document.addEventListener("mousedown", (e) => {
-      if (!this.root.contains(e.target as Node)) this.hide();
-    });
-    window.addEventListener("blur", () => this.hide());
+    this.destroy = closeOnPressOutside(this.root, () => this.hide(), true);
     this.root.addEventListener("keydown", (e) => this.onKey(e));
   }
 

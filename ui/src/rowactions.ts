@@ -42,6 +42,7 @@ export class RowActions {
 
   destroy(): void {
     window.clearTimeout(this.timer);
+    this.menu.destroy();
   }
 
   /** The row at a position of the view: from the grid when loaded, else fetched. */

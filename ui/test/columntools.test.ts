@@ -131,6 +131,18 @@ describe("ColumnTools", () => {
     await first;
     expect(rows(t.root)).toHaveLength(0);
   });
+  it("closes on a press outside it, and stops listening once destroyed", async () => {
+    const { t } = tools(Promise.resolve(plan));
+    await t.show("plan", "text", anchor);
+    const outside = () => document.body.dispatchEvent(new MouseEvent("mousedown", { bubbles: true }));
+    outside();
+    expect(t.open).toBe(false);
+    await t.show("plan", "text", anchor);
+    t.destroy();
+    outside();
+    expect(t.open).toBe(true);
+    t.root.remove();
+  });
 });
 
 describe("filterChips", () => {
