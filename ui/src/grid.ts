@@ -54,10 +54,10 @@ const THEME = themeQuartz.withPart(colorSchemeVariable).withParams({
 /**
  * Keeps AG Grid's styles in the page while the app runs. AG Grid removes its stylesheets when
  * the last grid goes and adds them again with the next, so each import opened restyled the
- * whole page; a hidden grid that is never destroyed keeps them. Made once the first screen is
- * drawn, it also takes the styles' first cost out of the first import opened.
+ * whole page; a hidden grid that is never destroyed keeps them.
  */
-export function keepGridStyles(): void {
+function keepGridStyles(): void {
+  if (document.querySelector("[data-testid=grid-styles]")) return;
   const host = h("div", { hidden: true, "aria-hidden": "true", testid: "grid-styles" });
   document.body.append(host);
   createGrid<Row>(host, { theme: THEME, rowModelType: "infinite" });
@@ -357,10 +357,11 @@ export class Grid {
     this.api.destroy();
   }
 
-  /** Draws a specimen row off screen, then drops it. The first grid drawn pays for compiling
-   * AG Grid's column, header and row code (about 150 ms here); this moves that out of the
-   * first import a user opens. Needs `keepGridStyles` first, or the styles go with it. */
+  /** Keeps AG Grid's styles from now on, and draws a specimen row off screen, then drops it.
+   * The first grid drawn pays for the styles and for compiling AG Grid's column, header and
+   * row code (about 150 ms here); this moves that out of the first import a user opens. */
   static warmUp(): void {
+    keepGridStyles();
     const host = h("div", { "aria-hidden": "true", style: "position: fixed; left: -10000px; top: 0; width: 900px; height: 300px" });
     document.body.append(host);
     const grid = new Grid(host);

@@ -1,7 +1,7 @@
 import "./styles.css";
 import { api } from "./api";
 import { App } from "./app";
-import { Grid, keepGridStyles } from "./grid";
+import { Grid } from "./grid";
 import { suppressNativeMenu } from "./menu";
 import { RowPanel } from "./rowpanel";
 
@@ -19,11 +19,10 @@ suppressNativeMenu();
 const app = new App(api);
 document.getElementById("app")?.replaceChildren(app.root);
 void app.start();
-// Once the first screen is drawn: the grid's styles, kept from then on; a grid and the row
-// details drawn once off screen, so the first import opened does not pay their first cost.
+// Once the first screen is drawn: a grid and the row details drawn once off screen, so the
+// first import opened does not pay their first cost (the grid's styles are kept from then on).
 requestAnimationFrame(() =>
   setTimeout(() => {
-    keepGridStyles();
     Grid.warmUp();
     RowPanel.warmUp();
   }, 0),

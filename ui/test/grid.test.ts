@@ -176,12 +176,17 @@ describe("search hits", () => {
 });
 
 describe("Grid.warmUp", () => {
-  it("draws a specimen row off screen once, then drops it", async () => {
+  it("keeps one hidden grid for the styles, and draws a specimen row off screen, then drops it", async () => {
     const before = document.body.childElementCount;
     Grid.warmUp();
-    expect(document.body.childElementCount).toBe(before + 1);
-    // Dropped only after its rows were asked for and drawn.
-    await vi.waitFor(() => expect(document.body.childElementCount).toBe(before));
-    expect(document.querySelector(".ag-root-wrapper")).toBeNull();
+    // The hidden grid and the specimen.
+    expect(document.body.childElementCount).toBe(before + 2);
+    // The specimen is dropped only after its rows were asked for and drawn.
+    await vi.waitFor(() => expect(document.body.childElementCount).toBe(before + 1));
+    const grids = [...document.querySelectorAll(".ag-root-wrapper")];
+    expect(grids.map((g) => g.closest("[data-testid=grid-styles]") !== null)).toEqual([true]);
+    // Once is enough: a second warm-up keeps the same hidden grid.
+    Grid.warmUp();
+    await vi.waitFor(() => expect(document.body.childElementCount).toBe(before + 1));
   });
 });
