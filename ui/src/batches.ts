@@ -22,7 +22,7 @@ export const MAX_SHOWN = 200;
  * names them (`hookgrid::TEST_IMPORT_PREFIX`; a Rust test keeps the two equal). */
 export const TEST_IMPORT_PREFIX = "hookgrid-test-";
 
-export const isTest = (b: Batch) => b.batch.startsWith(TEST_IMPORT_PREFIX);
+const isTest = (b: Batch) => b.batch.startsWith(TEST_IMPORT_PREFIX);
 
 export class BatchList {
   readonly root: HTMLElement;
