@@ -8,12 +8,14 @@
 //! The ledger never parses bodies and never builds dataframes: it stores and answers questions
 //! about what it stores. Anything derived from it lives elsewhere and can be rebuilt.
 
+mod accounts;
 mod batch;
 mod commit;
 mod configs;
 mod quarantine;
 mod schema;
 
+pub use accounts::{AuditEntry, StoredSecret, StoredUser};
 pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
 pub use configs::{ConfigChoice, ConfigScope, StoredConfig};
 pub use quarantine::{QuarantineKind, Quarantined};
@@ -42,6 +44,9 @@ pub enum LedgerError {
     /// No configuration has that name.
     #[error("no configuration named {0:?}")]
     NoSuchConfig(String),
+    /// Something with that name exists already (a user, a token label).
+    #[error("there is already {0}")]
+    Exists(String),
     /// The database was written by a newer Hookgrid.
     #[error("{path} has schema version {found}; this Hookgrid understands up to {supported}")]
     TooNew {

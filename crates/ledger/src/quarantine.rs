@@ -8,7 +8,7 @@ use ts_rs::TS;
 use crate::{Ledger, Result, db, now_ms, rfc3339};
 
 /// Why a request was quarantined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum QuarantineKind {

@@ -91,6 +91,39 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 4 → 5: the public address (host) each import last arrived through, from the request's
     // X-Forwarded-Host or Host: a tunnel address that changed since is then noticed.
     "ALTER TABLE events ADD COLUMN arrived_via TEXT;",
+    // 5 → 6: who may use a team server, and what they did. Secrets (API tokens, sessions) are
+    // kept only as SHA-256 hashes, looked up by id; passwords as argon2id PHC strings.
+    "CREATE TABLE users (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT    NOT NULL UNIQUE,
+        role          TEXT    NOT NULL CHECK (role IN ('admin', 'reviewer', 'viewer')),
+        password_hash TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL,
+        last_sign_in  INTEGER
+    );
+    CREATE TABLE api_tokens (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        user       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        label      TEXT    NOT NULL,
+        hash       BLOB    NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (user, label)
+    );
+    CREATE TABLE sessions (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        user       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        hash       BLOB    NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions (user);
+    CREATE TABLE audit (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        at     INTEGER NOT NULL,
+        user   TEXT    NOT NULL,
+        action TEXT    NOT NULL,
+        target TEXT    NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.
