@@ -89,6 +89,9 @@ pub struct Settings {
     /// The tunnel tools' executables, for tools not on `PATH` (`cloudflared` → its path).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tunnel_paths: std::collections::BTreeMap<String, String>,
+    /// The team server the desktop app uses instead of this data dir, with its API token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_server: Option<crate::api::client::TeamLogin>,
 }
 
 /// The desktop window's last size and place, in physical pixels.
@@ -237,6 +240,10 @@ mod tests {
             signing_secret: None,
             retention_days: Some(30),
             tunnel_paths: [("ngrok".to_owned(), "/opt/ngrok/ngrok".to_owned())].into(),
+            team_server: Some(crate::api::client::TeamLogin {
+                url: "https://review.example.com".into(),
+                token: "hgt_1_secret".into(),
+            }),
         };
         s.save(&dir).expect("save");
         let back = Settings::load(&dir).expect("load");

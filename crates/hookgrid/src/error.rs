@@ -72,6 +72,38 @@ pub enum Error {
     /// The tunnel tool is missing or cannot start.
     #[error(transparent)]
     Tunnel(#[from] hookgrid_tunnel::TunnelError),
+    /// A command's arguments are missing or malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No command has that name.
+    #[error("no command named {0:?}")]
+    NoSuchCommand(String),
+    /// The command belongs to the desktop app and is not served over HTTP.
+    #[error("{0} runs in the desktop app only; a team server does not serve it")]
+    NotServed(String),
+    /// No valid credentials: not signed in, a sign-in that ended, a revoked or unknown token,
+    /// a wrong name or password.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller's role may not run the command.
+    #[error("{command} needs the {needed} role; you are signed in as a {role}")]
+    Forbidden {
+        command: String,
+        role: crate::accounts::Role,
+        needed: crate::accounts::Role,
+    },
+    /// Too many failed sign-ins: try again after the wait.
+    #[error("too many failed sign-ins: try again in {} s", .retry_after.as_secs().max(1))]
+    Throttled { retry_after: std::time::Duration },
+    /// No user has that name.
+    #[error("no user named {0:?}")]
+    NoSuchUser(String),
+    /// The user has no token with that label.
+    #[error("user {user} has no token labelled {label:?}")]
+    NoSuchToken { user: String, label: String },
+    /// The change would leave no admin.
+    #[error("{0} is the only admin: make another user admin first")]
+    LastAdmin(String),
     /// A setting has a value that cannot work.
     #[error("{0}")]
     Config(String),
@@ -90,7 +122,17 @@ impl Error {
             | Error::NoSuchPart { .. }
             | Error::NoSuchRejected(_)
             | Error::NoSuchConfig(_)
+            | Error::NoSuchUser(_)
+            | Error::NoSuchToken { .. }
+            | Error::NoSuchCommand(_)
             | Error::Ledger(LedgerError::NoSuchConfig(_)) => "not_found",
+            Error::Ledger(LedgerError::Exists(_)) => "exists",
+            Error::BadRequest(_) => "bad_request",
+            Error::NotServed(_) => "not_served",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden { .. } => "forbidden",
+            Error::Throttled { .. } => "throttled",
+            Error::LastAdmin(_) => "last_admin",
             Error::BadConfig(_) => "bad_config",
             Error::NoConfig { .. } => "no_config",
             Error::Ambiguous { .. } => "ambiguous",

@@ -2,41 +2,33 @@
 //!
 //! [`Hookgrid`] opens a data dir and wires the parts together: the payload parser
 //! (`hookgrid-flatfile`), the ledger (`hookgrid-ledger`) and the frames (`hookgrid-frames`).
-//! [`http`] is the webhook listener on top of it, and [`server`] the one way both shells start
-//! it. Shells never reach below this crate.
+//! Shells never reach below this crate. Its rooms, by concern:
 //!
-//! Data flow: a body is parsed, committed to the ledger (durably) and only then acknowledged
-//! ([`ingest`]); parsed rows of incomplete imports wait in memory ([`assembly`]); when the last
-//! part lands a worker thread builds the batch frame and writes its Parquet file ([`worker`]).
-//! Reading ([`query`], [`details`], [`listing`]), writing files ([`export`]), deleting
-//! ([`retention`]), the quarantine ([`rejected`]), why rows are invalid ([`reasons`]) and
-//! settings ([`settings`]) are each an
-//! `impl Hookgrid` block in the module named for them; this file holds the type and `open`.
+//! - [`intake`]: where a request enters. The webhook listener's routes, the token and
+//!   signature checks, storing a part durably before it is acknowledged, the parts of
+//!   incomplete imports waiting in memory, the worker that writes a completed import's file,
+//!   and the quarantine.
+//! - [`review`]: where an import is read. Finding one, paging through views of it (the grid
+//!   holds imports in memory), the list, details, one row as sent, exports, deleting, and why
+//!   rows are invalid.
+//! - [`connection`]: how Flatfile reaches the listener. Starting it (the one start-up both
+//!   shells use), its settings, a tunnel, the test import and the reachability check.
+//! - [`accounts`]: who may do what. Users, roles, passwords, API tokens, sessions, and the
+//!   audit log of who changed what.
+//! - [`api`]: the UI's commands, one list for both shells with the role each needs, and the
+//!   review listener that serves them (and the UI) over HTTP to browsers and desktop apps.
+//!
+//! Each concern is one or more `impl Hookgrid` blocks in the module named for it; this file
+//! holds the type and `open`.
 
-mod assembly;
-mod browse;
+pub mod accounts;
+pub mod api;
+pub mod connection;
 pub mod datadir;
-mod details;
-mod doors;
 mod error;
 pub mod events;
-mod export;
-pub mod http;
-mod ingest;
-mod listing;
-mod probe;
-mod query;
-pub mod reach;
-mod reasons;
-mod rejected;
-mod retention;
-mod row;
-pub mod server;
-mod settings;
-pub mod signature;
-pub mod token;
-pub mod tunnel;
-mod worker;
+pub mod intake;
+pub mod review;
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -59,23 +51,28 @@ pub use hookgrid_ledger::{
 };
 pub use hookgrid_rules::Config;
 
-pub use details::{ImportDetails, Numbering, PartRange};
-pub use doors::WrongDoor;
-pub use export::{ERRORS_COLUMN, ExportSettings};
-pub use ingest::{IngestError, Receipt, Signed};
-pub use listing::BatchFilter;
-pub use probe::{TEST_IMPORT_PREFIX, TestReport};
-pub use reasons::{
+pub use connection::probe::{TEST_IMPORT_PREFIX, TestReport};
+pub use connection::server::Server;
+pub use connection::status::{Connection, Host, ListenerStatus, TunnelTool, TunnelView};
+pub use connection::tunnel::StaleAddress;
+pub use intake::doors::WrongDoor;
+pub use intake::ingest::{IngestError, Receipt, Signed};
+pub use intake::rejected::{Retried, RetryOutcome};
+pub use review::browse::DEFAULT_MEMORY_BUDGET;
+pub use review::details::{ImportDetails, Numbering, PartRange};
+pub use review::export::{Download, ERRORS_COLUMN, ExportSettings};
+pub use review::listing::BatchFilter;
+pub use review::reasons::{
     CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,
 };
-pub use rejected::{Retried, RetryOutcome};
-pub use row::SentRow;
-pub use server::Server;
-pub use tunnel::StaleAddress;
+pub use review::row::SentRow;
 
-use assembly::Assembly;
-use browse::Browsing;
-use worker::Job;
+/// This build's version: the workspace's one version, which the packages carry.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+use intake::assembly::Assembly;
+use intake::worker::Job;
+use review::browse::Browsing;
 
 /// An open data dir: the ledger, the token, and the batch files derived from them.
 #[derive(Debug)]
@@ -90,17 +87,17 @@ pub struct Hookgrid {
 struct Core {
     dir: DataDir,
     ledger: Ledger,
-    token: token::TokenStore,
+    token: intake::token::TokenStore,
     events: broadcast::Sender<Event>,
     assembly: Assembly,
     /// The batch the grid is paging through, held in memory.
     browsing: Browsing,
     /// The errors of the import last asked about, under its configuration.
-    explained: reasons::Explained,
+    explained: review::reasons::Explained,
     /// When set, every request must carry a valid signature.
-    signing: std::sync::RwLock<Option<signature::SigningSecret>>,
+    signing: std::sync::RwLock<Option<intake::signature::SigningSecret>>,
     /// Requests to a wrong token, counted.
-    wrong_doors: doors::WrongDoors,
+    wrong_doors: intake::doors::WrongDoors,
 }
 
 impl Hookgrid {
@@ -108,11 +105,11 @@ impl Hookgrid {
     pub fn open(root: impl Into<PathBuf>) -> Result<Hookgrid> {
         let dir = DataDir::create(root)?;
         let ledger = Ledger::open(dir.ledger())?;
-        let token = token::TokenStore::open(&dir.token())?;
+        let token = intake::token::TokenStore::open(&dir.token())?;
         let signing = Settings::load(&dir)?
             .signing_secret
             .as_deref()
-            .map(signature::SigningSecret::parse)
+            .map(intake::signature::SigningSecret::parse)
             .transpose()?;
         let (events, _) = broadcast::channel(1024);
         let core = Arc::new(Core {
@@ -122,9 +119,9 @@ impl Hookgrid {
             events,
             assembly: Assembly::default(),
             browsing: Browsing::default(),
-            explained: reasons::Explained::default(),
+            explained: review::reasons::Explained::default(),
             signing: std::sync::RwLock::new(signing),
-            wrong_doors: doors::WrongDoors::default(),
+            wrong_doors: intake::doors::WrongDoors::default(),
         });
         let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();

@@ -321,7 +321,7 @@ fn browsing_pages_match_the_lazy_pages_and_follow_new_parts() {
         for view in &views {
             for offset in [0, 1, 5] {
                 let lazy = hg.page(batch, view, offset, 2).expect("page");
-                let held = hg.browse(batch, view, offset, 2).expect("browse");
+                let held = hg.browse("test", batch, view, offset, 2).expect("browse");
                 assert_eq!(held.total, lazy.total, "{view:?} @ {offset}");
                 assert_eq!(
                     held.json_arrays(),
@@ -333,7 +333,7 @@ fn browsing_pages_match_the_lazy_pages_and_follow_new_parts() {
             for other in &views {
                 for column in ["plan", "n"] {
                     assert_eq!(
-                        hg.browse_column_values(batch, other, column, 10)
+                        hg.browse_column_values("test", batch, other, column, 10)
                             .expect("held"),
                         hg.column_values(batch, other, column, 10).expect("file"),
                         "{column} of {other:?} while browsing {view:?}"
@@ -346,7 +346,7 @@ fn browsing_pages_match_the_lazy_pages_and_follow_new_parts() {
     let partial = hg.resolve("ev").expect("batch");
     same(&partial);
     assert_eq!(
-        hg.browse(&partial, &View::default(), 0, 10)
+        hg.browse("test", &partial, &View::default(), 0, 10)
             .expect("page")
             .total,
         3
@@ -359,13 +359,13 @@ fn browsing_pages_match_the_lazy_pages_and_follow_new_parts() {
     let complete = hg.resolve("ev").expect("batch");
     same(&complete);
     assert_eq!(
-        hg.browse(&complete, &View::default(), 0, 10)
+        hg.browse("test", &complete, &View::default(), 0, 10)
             .expect("page")
             .total,
         5
     );
 
-    hg.close_browse();
+    hg.close_browse("test");
     same(&complete);
 }
 
@@ -381,8 +381,9 @@ fn deleting_a_batch_removes_it_its_file_and_what_memory_holds() {
     let gone = hg.resolve("gone").expect("gone");
     let file = hg.batch_file(&gone);
     assert!(file.exists());
-    hg.browse(&gone, &View::default(), 0, 10).expect("browse");
-    hg.delete_batch(&gone).expect("delete");
+    hg.browse("test", &gone, &View::default(), 0, 10)
+        .expect("browse");
+    hg.delete_batch(&gone, "test").expect("delete");
     assert!(!file.exists(), "its file is removed");
     assert!(matches!(hg.resolve("gone"), Err(Error::NotFound(_))));
     let deleted = std::iter::from_fn(|| rx.try_recv().ok())
@@ -391,7 +392,7 @@ fn deleting_a_batch_removes_it_its_file_and_what_memory_holds() {
 
     // An incomplete import's parts held in memory go too: posting it again starts afresh.
     let waiting = hg.resolve("waiting").expect("waiting");
-    hg.delete_batch(&waiting).expect("delete");
+    hg.delete_batch(&waiting, "test").expect("delete");
     hg.ingest(&body("waiting", "b2", 2, 2, json!([{"n": 3}]), json!([])))
         .expect("ingest");
     let again = hg.resolve("waiting").expect("again");
@@ -420,16 +421,16 @@ fn retention_deletes_only_imports_idle_for_longer_than_the_setting() {
     assert!(hg.batches().expect("batches").is_empty());
 
     // The setting: saved, applied at once, and 0 refused.
-    assert!(hg.set_retention_days(Some(0)).is_err());
+    assert!(hg.set_retention_days(Some(0), "test").is_err());
     hg.ingest(&body("f", "b", 1, 1, json!([{"n": 1}]), json!([])))
         .expect("ingest");
     assert_eq!(
-        hg.set_retention_days(Some(30)).expect("set"),
+        hg.set_retention_days(Some(30), "test").expect("set"),
         0,
         "fresh imports stay"
     );
     assert_eq!(hg.settings().expect("settings").retention_days, Some(30));
-    assert_eq!(hg.set_retention_days(None).expect("off"), 0);
+    assert_eq!(hg.set_retention_days(None, "test").expect("off"), 0);
     assert_eq!(hg.batches().expect("batches").len(), 1);
 }
 
@@ -596,7 +597,7 @@ fn a_request_refused_by_an_older_rule_is_retried_into_an_import() {
     };
     let mut rx = hg.subscribe();
 
-    let results = hg.retry_all_rejected().expect("retry");
+    let results = hg.retry_all_rejected("test").expect("retry");
     let outcomes: Vec<(i64, RetryOutcome)> = results.iter().map(|r| (r.id, r.outcome)).collect();
     assert_eq!(
         outcomes,
@@ -620,11 +621,11 @@ fn a_request_refused_by_an_older_rule_is_retried_into_an_import() {
         .quarantine(QuarantineKind::Contract, "old rule", None, &body)
         .expect("quarantine");
     assert_eq!(
-        hg.retry_rejected(again).expect("retry").outcome,
+        hg.retry_rejected(again, "test").expect("retry").outcome,
         RetryOutcome::Duplicate
     );
     assert_eq!(
-        hg.retry_rejected(again).expect_err("gone").kind(),
+        hg.retry_rejected(again, "test").expect_err("gone").kind(),
         "not_found"
     );
 }
@@ -632,7 +633,7 @@ fn a_request_refused_by_an_older_rule_is_retried_into_an_import() {
 #[test]
 fn a_signature_refusal_is_retried_only_once_signing_is_off() {
     let (_dir, hg) = open();
-    hg.set_signing_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    hg.set_signing_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "test")
         .expect("secret");
     let body = delivery("signed", 0, 1, json!([{"a": "1"}]));
     let Err(IngestError::Rejected { quarantine_id, .. }) =
@@ -640,15 +641,15 @@ fn a_signature_refusal_is_retried_only_once_signing_is_off() {
     else {
         panic!("an unsigned request is refused")
     };
-    let r = hg.retry_rejected(quarantine_id).expect("retry");
+    let r = hg.retry_rejected(quarantine_id, "test").expect("retry");
     assert_eq!(r.outcome, RetryOutcome::Rejected);
     assert!(
         r.message.contains("cannot be checked again"),
         "{}",
         r.message
     );
-    hg.set_signing_secret("").expect("off");
-    let r = hg.retry_rejected(quarantine_id).expect("retry");
+    hg.set_signing_secret("", "test").expect("off");
+    let r = hg.retry_rejected(quarantine_id, "test").expect("retry");
     assert_eq!(r.outcome, RetryOutcome::Stored, "{}", r.message);
 }
 
@@ -759,8 +760,10 @@ fn a_completed_import_has_its_errors_ready_when_a_configuration_applies() {
     assert_eq!(rows[0], vec![]);
     assert_eq!(rows[1][0].message, "Required");
     // The grid holds the import in memory; a view of the rows with errors still works.
-    hg.browse(&batch, &View::default(), 0, 10).expect("browse");
+    hg.browse("test", &batch, &View::default(), 0, 10)
+        .expect("browse");
     hg.browse(
+        "test",
         &batch,
         &View {
             rows: RowSet::Valid,
@@ -774,7 +777,9 @@ fn a_completed_import_has_its_errors_ready_when_a_configuration_applies() {
         errors: Some(ErrorRows { column: None }),
         ..View::default()
     };
-    let page = hg.browse(&batch, &errors, 0, 10).expect("rows with errors");
+    let page = hg
+        .browse("test", &batch, &errors, 0, 10)
+        .expect("rows with errors");
     assert_eq!(page.row_numbers(), vec![1]);
 }
 

@@ -89,7 +89,7 @@ fn random_filters_give_pages_or_errors_with_kinds_never_panics() {
             };
             for result in [
                 hg.page(&batch, &view, 0, 10).map(|p| p.total),
-                hg.browse(&batch, &view, 0, 10).map(|p| p.total),
+                hg.browse("test", &batch, &view, 0, 10).map(|p| p.total),
             ] {
                 if let Err(e) = result {
                     prop_assert!(

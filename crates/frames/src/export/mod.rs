@@ -7,11 +7,13 @@ mod csv;
 mod parquet;
 pub mod xlsx;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::store::{Access, write_atomically};
 use crate::view::RowSet;
 use crate::{FramesError, Result};
 
@@ -37,6 +39,26 @@ impl ExportFormat {
             _ => Err(FramesError::UnknownFormat(path.to_path_buf())),
         }
     }
+
+    /// The file name extension it is written with.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Parquet => "parquet",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+
+    /// Its media type, for a download.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Parquet => "application/vnd.apache.parquet",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
 }
 
 /// Which columns an export carries besides the data columns.
@@ -59,8 +81,7 @@ pub fn export(
     marks: Option<&xlsx::CellMarks>,
 ) -> Result<u64> {
     let format = check_target(out, source)?;
-    let df = view.collect().map_err(crate::view::evaluation_error)?;
-    write(df, out, format, options, marks)
+    prepare(view, format, options)?.write_file(out, marks)
 }
 
 /// Writes the rows `view` selects, in its order, with every value taken from `as_sent`: the
@@ -75,13 +96,91 @@ pub fn export_as_sent(
     marks: Option<&xlsx::CellMarks>,
 ) -> Result<u64> {
     let format = check_target(out, source)?;
+    prepare_as_sent(view, as_sent, format, options)?.write_file(out, marks)
+}
+
+/// An export whose rows are chosen and in memory, ready to be written in its format: to a
+/// file, or to any writer (a download) as it is produced.
+#[derive(Debug)]
+pub struct Prepared {
+    df: DataFrame,
+    format: ExportFormat,
+    options: ExportOptions,
+}
+
+/// Evaluates `view` for an export in `format`.
+pub fn prepare(view: LazyFrame, format: ExportFormat, options: ExportOptions) -> Result<Prepared> {
+    let df = view.collect().map_err(crate::view::evaluation_error)?;
+    Prepared::new(df, format, options)
+}
+
+/// Evaluates `view` for an export in `format` of each value as sent (see [`export_as_sent`]).
+pub fn prepare_as_sent(
+    view: LazyFrame,
+    as_sent: &DataFrame,
+    format: ExportFormat,
+    options: ExportOptions,
+) -> Result<Prepared> {
     let positions = view
         .select([col("_row").cast(IDX_DTYPE)])
         .collect()
         .map_err(crate::view::evaluation_error)?;
     let positions = positions.column("_row")?.idx()?;
-    let df = as_sent.take(positions)?;
-    write(df, out, format, options, marks)
+    Prepared::new(as_sent.take(positions)?, format, options)
+}
+
+impl Prepared {
+    fn new(df: DataFrame, format: ExportFormat, options: ExportOptions) -> Result<Prepared> {
+        if format == ExportFormat::Xlsx && df.height() > xlsx::MAX_ROWS {
+            return Err(FramesError::TooManyRows {
+                rows: df.height(),
+                max: xlsx::MAX_ROWS,
+            });
+        }
+        Ok(Prepared {
+            df,
+            format,
+            options,
+        })
+    }
+
+    /// Rows the export writes.
+    pub fn rows(&self) -> u64 {
+        self.df.height() as u64
+    }
+
+    pub fn format(&self) -> ExportFormat {
+        self.format
+    }
+
+    /// Writes the export to `out` atomically; returns the rows written.
+    pub fn write_file(self, out: &Path, marks: Option<&xlsx::CellMarks>) -> Result<u64> {
+        let rows = self.rows();
+        write_atomically(out, Access::Document, |file| self.write_to(file, marks))?;
+        Ok(rows)
+    }
+
+    /// Writes the export to `sink` as it is produced (CSV and Parquet a batch of rows at a
+    /// time; an `.xlsx` sheet is a zip put together first).
+    pub fn write_to(self, sink: impl Write, marks: Option<&xlsx::CellMarks>) -> Result<()> {
+        let Prepared {
+            df,
+            format,
+            options,
+        } = self;
+        match format {
+            // The sheet marks cells by `_row` and tints by `_valid`, whether or not it shows them.
+            ExportFormat::Xlsx => {
+                let shown = df.clone().lazy().drop(dropped(options)).collect_schema()?;
+                let names: Vec<PlSmallStr> = shown.iter_names().cloned().collect();
+                xlsx::write(&df, &names, sink, marks)
+            }
+            ExportFormat::Csv => csv::write(&mut df.lazy().drop(dropped(options)).collect()?, sink),
+            ExportFormat::Parquet => {
+                parquet::write(&mut df.lazy().drop(dropped(options)).collect()?, sink)
+            }
+        }
+    }
 }
 
 fn check_target(out: &Path, source: Option<&Path>) -> Result<ExportFormat> {
@@ -109,31 +208,8 @@ fn dropped(options: ExportOptions) -> Selector {
     }
 }
 
-/// Writes the rows of `df` (meta columns still in) with the columns `options` keep.
-fn write(
-    df: DataFrame,
-    out: &Path,
-    format: ExportFormat,
-    options: ExportOptions,
-    marks: Option<&xlsx::CellMarks>,
-) -> Result<u64> {
-    let rows = df.height() as u64;
-    match format {
-        // The sheet marks cells by `_row` and tints by `_valid`, whether or not it shows them.
-        ExportFormat::Xlsx => {
-            let shown = df.clone().lazy().drop(dropped(options)).collect_schema()?;
-            let names: Vec<PlSmallStr> = shown.iter_names().cloned().collect();
-            xlsx::write(&df, &names, out, marks)?;
-        }
-        ExportFormat::Csv => csv::write(&mut df.lazy().drop(dropped(options)).collect()?, out)?,
-        ExportFormat::Parquet => {
-            parquet::write(&mut df.lazy().drop(dropped(options)).collect()?, out)?;
-        }
-    }
-    Ok(rows)
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
+/// Whether `a` and `b` name the same file (`b` may not exist yet).
+pub fn same_file(a: &Path, b: &Path) -> bool {
     let canon = |p: &Path| -> Option<PathBuf> {
         match p.canonicalize() {
             Ok(c) => Some(c),

@@ -4,12 +4,10 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::Path;
 
 use polars::prelude::*;
 use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet, XlsxError};
 
-use crate::store::{Access, write_atomically};
 use crate::{FramesError, Result};
 
 /// Data rows an `.xlsx` sheet can hold (its 1,048,576 rows less the header).
@@ -19,19 +17,13 @@ pub const MAX_ROWS: usize = 1_048_575;
 pub type CellMarks = HashMap<i64, Vec<(String, String)>>;
 
 /// Writes `df` (with its `_row` and `_valid` columns, used for marks and left out unless in
-/// `shown`) to `out`. `shown` are the columns written, in order.
+/// `shown`) to `sink`. `shown` are the columns written, in order.
 pub(super) fn write(
     df: &DataFrame,
     shown: &[PlSmallStr],
-    out: &Path,
+    mut sink: impl Write,
     marks: Option<&CellMarks>,
 ) -> Result<()> {
-    if df.height() > MAX_ROWS {
-        return Err(FramesError::TooManyRows {
-            rows: df.height(),
-            max: MAX_ROWS,
-        });
-    }
     let xlsx = |e: XlsxError| FramesError::Xlsx(e.to_string());
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet_with_constant_memory();
@@ -99,12 +91,11 @@ pub(super) fn write(
     sheet
         .autofilter(0, 0, df.height() as u32, last_col)
         .map_err(xlsx)?;
+    // The workbook is a zip, which its writer seeks in: it is put together in memory.
     let bytes = workbook.save_to_buffer().map_err(xlsx)?;
-    write_atomically(out, Access::Document, |file| {
-        file.write_all(&bytes).map_err(|source| FramesError::Io {
-            path: out.to_path_buf(),
-            source,
-        })
+    sink.write_all(&bytes).map_err(|source| FramesError::Io {
+        path: "the .xlsx file".into(),
+        source,
     })
 }
 

@@ -154,15 +154,18 @@ fn is_local(base: &str) -> bool {
 }
 
 impl Hookgrid {
-    /// Deletes every test import (see [`TEST_IMPORT_PREFIX`]); how many went.
-    pub fn delete_test_imports(&self) -> crate::Result<usize> {
+    /// Deletes every test import (see [`TEST_IMPORT_PREFIX`]) for `by`; how many went.
+    pub fn delete_test_imports(&self, by: &str) -> crate::Result<usize> {
         let tests: Vec<_> = self
             .batches()?
             .into_iter()
             .filter(|b| b.batch.starts_with(TEST_IMPORT_PREFIX))
             .collect();
         for batch in &tests {
-            self.delete_batch(batch)?;
+            self.remove_batch(batch)?;
+        }
+        if !tests.is_empty() {
+            self.record(by, "delete", &format!("{} test import(s)", tests.len()));
         }
         Ok(tests.len())
     }

@@ -194,7 +194,7 @@ mod tests {
         let hg = Arc::new(Hookgrid::open(dir.path()).expect("open"));
         let answering = Arc::new(AtomicBool::new(true));
         let url = far_end(answering.clone()).await;
-        hg.set_public_url(&url).expect("public url");
+        hg.set_public_url(&url, "test").expect("public url");
         let mut events = hg.subscribe();
         tokio::spawn(hg.clone().watch_reachability(Duration::from_millis(50)));
 
@@ -219,13 +219,14 @@ mod tests {
         );
 
         // A URL that leads to nothing at all.
-        hg.set_public_url("http://127.0.0.1:9").expect("dead url");
+        hg.set_public_url("http://127.0.0.1:9", "test")
+            .expect("dead url");
         match next_reach(&mut events).await {
             Event::Unreachable { message, .. } => assert_eq!(message, "the connection failed"),
             other => panic!("{other:?}"),
         }
         // Clearing the public URL clears the warning.
-        hg.set_public_url("").expect("cleared");
+        hg.set_public_url("", "test").expect("cleared");
         assert!(matches!(
             next_reach(&mut events).await,
             Event::Reachable { .. }

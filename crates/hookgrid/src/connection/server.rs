@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::http::{self, Limits};
+use crate::intake::http::{self, Limits};
 use crate::{Error, Event, Hookgrid, Result};
 
 /// A listener serving webhooks until [`Server::stop`].
@@ -85,7 +85,7 @@ impl Hookgrid {
                 }
             },
             self.clone().keep_retention(),
-            self.watch_reachability(crate::reach::reach_interval()),
+            self.watch_reachability(crate::connection::reach::reach_interval()),
             log_events(events),
         );
     }

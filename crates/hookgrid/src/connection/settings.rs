@@ -1,7 +1,8 @@
 //! Settings kept in the data dir, the signing secret, and the webhook token: how the listener
 //! is reached and what it asks of a request.
 
-use crate::{Hookgrid, Result, Settings, WindowState, datadir, signature};
+use crate::intake::signature;
+use crate::{Hookgrid, Result, Settings, WindowState, datadir};
 
 impl Hookgrid {
     /// Settings stored in the data dir.
@@ -42,24 +43,36 @@ impl Hookgrid {
         self.save_settings(&settings)
     }
 
-    /// Sets (or, when blank, clears) the public tunnel URL; returns the settings saved.
-    pub fn set_public_url(&self, url: &str) -> Result<Settings> {
+    /// Sets (or, when blank, clears) the public tunnel URL for `by`; returns the settings
+    /// saved.
+    pub fn set_public_url(&self, url: &str, by: &str) -> Result<Settings> {
         let mut settings = self.settings()?;
-        settings.public_url = datadir::check_public_url(url)?;
-        self.save_settings(&settings)?;
+        let url = datadir::check_public_url(url)?;
+        if settings.public_url != url {
+            settings.public_url = url;
+            self.save_settings(&settings)?;
+            let target = settings.public_url.as_deref().unwrap_or("none");
+            self.record(by, "set_public_url", target);
+        }
         Ok(settings)
     }
 
     /// Sets (or, when blank, clears) the signing secret (`whsec_…`): from now on every
     /// request must carry a valid Standard Webhooks signature made with it.
-    pub fn set_signing_secret(&self, secret: &str) -> Result<()> {
+    pub fn set_signing_secret(&self, secret: &str, by: &str) -> Result<()> {
         let parsed = match secret.trim() {
             "" => None,
             s => Some(signature::SigningSecret::parse(s)?),
         };
         let mut settings = self.settings()?;
-        settings.signing_secret = parsed.as_ref().map(|_| secret.trim().to_owned());
-        self.save_settings(&settings)?;
+        let secret = parsed.as_ref().map(|_| secret.trim().to_owned());
+        if settings.signing_secret != secret {
+            // Never the secret itself.
+            let target = if secret.is_some() { "set" } else { "cleared" };
+            settings.signing_secret = secret;
+            self.save_settings(&settings)?;
+            self.record(by, "set_signing_secret", target);
+        }
         *self.core.signing.write().unwrap_or_else(|p| p.into_inner()) = parsed;
         Ok(())
     }
@@ -83,10 +96,16 @@ impl Hookgrid {
         self.core.token.matches(candidate)
     }
 
-    /// Replaces the webhook token; the old URL stops working at once, also in a running
-    /// listener on this data dir.
-    pub fn rotate_token(&self) -> Result<String> {
-        self.core.token.rotate()
+    /// Replaces the webhook token for `by`; the old URL stops working at once, also in a
+    /// running listener on this data dir.
+    pub fn rotate_token(&self, by: &str) -> Result<String> {
+        let token = self.core.token.rotate()?;
+        let target = format!(
+            "webhook token, now {}",
+            crate::intake::token::fingerprint(&token)
+        );
+        self.record(by, "rotate_token", &target);
+        Ok(token)
     }
 
     /// The full webhook URL under `base` (`https://tunnel.example` or `http://127.0.0.1:8787`).

@@ -80,7 +80,7 @@ impl Hookgrid {
     /// The tunnel is up at `url`: it becomes the public URL, and a test import is sent
     /// through it to check that Flatfile's requests would arrive.
     pub async fn tunnel_up(&self, url: &str) -> Result<TestReport> {
-        self.set_public_url(url)?;
+        self.set_public_url(url, "tunnel")?;
         Ok(self.send_test_batch(url).await)
     }
 

@@ -97,7 +97,7 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
             "404 wrong token: {} request(s) to an old or wrong webhook URL since {} (UTC); after \
              a token rotation, paste the new webhook URL into Flatfile",
             knocks.count,
-            crate::doors::clock(knocks.first_ms)
+            crate::intake::doors::clock(knocks.first_ms)
         );
         return ApiError::NotFound.into_response();
     }

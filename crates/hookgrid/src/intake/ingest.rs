@@ -4,11 +4,11 @@
 use hookgrid_flatfile::{PayloadErrorKind, parse};
 use hookgrid_ledger::{Commit, EventKey, LedgerError};
 
-use crate::assembly::HeldPart;
-use crate::worker::Job;
+use crate::intake::assembly::HeldPart;
+use crate::intake::worker::Job;
 use crate::{Core, Event, Hookgrid, QuarantineKind, Result};
 
-/// A request's Standard Webhooks headers (see [`crate::signature`]).
+/// A request's Standard Webhooks headers (see [`crate::intake::signature`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Signed {
     pub id: Option<String>,

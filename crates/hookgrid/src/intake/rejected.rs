@@ -10,11 +10,11 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::worker::Job;
+use crate::intake::worker::Job;
 use crate::{Error, Event, Hookgrid, QuarantineKind, Quarantined, Result};
 
 /// What became of one retried request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum RetryOutcome {
@@ -24,6 +24,16 @@ pub enum RetryOutcome {
     Duplicate,
     /// Refused again; kept in the quarantine with the new reason.
     Rejected,
+}
+
+impl RetryOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetryOutcome::Stored => "stored",
+            RetryOutcome::Duplicate => "duplicate",
+            RetryOutcome::Rejected => "rejected",
+        }
+    }
 }
 
 /// The result of retrying one rejected request.
@@ -56,7 +66,17 @@ impl Hookgrid {
     /// A request refused for its signature cannot be checked again (its headers are not
     /// kept): while a signing secret is set it stays refused; with none set it is ingested
     /// like any unsigned request.
-    pub fn retry_rejected(&self, id: i64) -> Result<Retried> {
+    pub fn retry_rejected(&self, id: i64, by: &str) -> Result<Retried> {
+        let retried = self.retry_one(id)?;
+        self.record(
+            by,
+            "retry",
+            &format!("rejected request #{id}: {}", retried.outcome.as_str()),
+        );
+        Ok(retried)
+    }
+
+    fn retry_one(&self, id: i64) -> Result<Retried> {
         let entry = self
             .core
             .ledger
@@ -111,11 +131,13 @@ impl Hookgrid {
         }
     }
 
-    /// Tries every rejected request again, oldest first (the order they arrived in).
-    pub fn retry_all_rejected(&self) -> Result<Vec<Retried>> {
+    /// Tries every rejected request again for `by`, oldest first (the order they arrived in).
+    pub fn retry_all_rejected(&self, by: &str) -> Result<Vec<Retried>> {
         let mut ids: Vec<i64> = self.rejected()?.iter().map(|q| q.id).collect();
         ids.sort_unstable();
-        ids.into_iter().map(|id| self.retry_rejected(id)).collect()
+        ids.into_iter()
+            .map(|id| self.retry_rejected(id, by))
+            .collect()
     }
 
     fn still_refused(

@@ -82,6 +82,13 @@ impl Hookgrid {
     /// Writes the body of part `number` (from 1) of an import to `out`, exactly as it
     /// arrived; returns its size.
     pub fn save_part_body(&self, batch: &Batch, number: u32, out: &Path) -> Result<u64> {
+        let body = self.part_body(batch, number)?;
+        std::fs::write(out, &body).map_err(crate::error::io(out))?;
+        Ok(body.len() as u64)
+    }
+
+    /// The body of part `number` (from 1) of an import, exactly as it arrived.
+    pub fn part_body(&self, batch: &Batch, number: u32) -> Result<Vec<u8>> {
         let no_part = || Error::NoSuchPart {
             batch: batch.batch.clone(),
             part: number,
@@ -92,13 +99,10 @@ impl Hookgrid {
             .find(|p| p.part == number)
             .map(|p| p.index)
             .ok_or_else(no_part)?;
-        let body = self
-            .core
+        self.core
             .ledger
             .part_body(batch.key, index)?
-            .ok_or_else(no_part)?;
-        std::fs::write(out, &body).map_err(crate::error::io(out))?;
-        Ok(body.len() as u64)
+            .ok_or_else(no_part)
     }
 }
 

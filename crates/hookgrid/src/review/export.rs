@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use hookgrid_frames::{ExportOptions, Typing};
+use hookgrid_frames::export::Prepared;
+use hookgrid_frames::export::xlsx::CellMarks;
+use hookgrid_frames::{ExportOptions, FramesError, Typing};
 use polars::prelude::{IntoColumn, NamedFrom, Series, lit};
 
 use crate::{Batch, BatchStatus, Error, ExportFormat, Hookgrid, Result, View};
@@ -31,7 +33,7 @@ impl Hookgrid {
         let texts: Vec<String> = self
             .row_errors_required(batch, &rows)?
             .iter()
-            .map(|p| crate::reasons::errors_text(p))
+            .map(|p| crate::review::reasons::errors_text(p))
             .collect();
         Ok(Series::new(ERRORS_COLUMN.into(), texts))
     }
@@ -55,6 +57,40 @@ impl Hookgrid {
         out: &Path,
         settings: ExportSettings,
     ) -> Result<u64> {
+        // Check the target before any work; an export never replaces the batch's own file.
+        let format = ExportFormat::from_path(out)?;
+        if hookgrid_frames::export::same_file(&self.core.batch_path(batch.key), out) {
+            return Err(FramesError::WouldOverwriteSource(out.to_path_buf()).into());
+        }
+        let (prepared, marks) = self.prepare_export(batch, view, format, settings)?;
+        Ok(prepared.write_file(out, marks.as_ref())?)
+    }
+
+    /// A view over an import ready to be written in `format` to any writer, as it is produced
+    /// (the review listener's download). Everything that can refuse the export (an incomplete
+    /// import, a filter that does not apply, too many rows for a sheet) does so here, before a
+    /// byte is written.
+    pub fn prepare_download(
+        &self,
+        batch: &Batch,
+        view: &View,
+        format: ExportFormat,
+        settings: ExportSettings,
+    ) -> Result<Download> {
+        crate::error::contained(|| {
+            let (prepared, marks) = self.prepare_export(batch, view, format, settings)?;
+            Ok(Download { prepared, marks })
+        })
+    }
+
+    /// The rows of an export in memory, and the cells an `.xlsx` marks as failing.
+    fn prepare_export(
+        &self,
+        batch: &Batch,
+        view: &View,
+        format: ExportFormat,
+        settings: ExportSettings,
+    ) -> Result<(Prepared, Option<CellMarks>)> {
         if batch.status == BatchStatus::Incomplete && !settings.allow_incomplete {
             return Err(Error::Incomplete {
                 batch: batch.batch.clone(),
@@ -62,9 +98,7 @@ impl Hookgrid {
                 expected: batch.parts_expected,
             });
         }
-        // Check the format before any work.
-        let format = ExportFormat::from_path(out)?;
-        let (mut frame, source) = self.core.frame(batch)?;
+        let (mut frame, _) = self.core.frame(batch)?;
         let options = ExportOptions {
             rows: view.rows,
             meta: settings.meta,
@@ -83,7 +117,7 @@ impl Hookgrid {
             ExportFormat::Xlsx => self.core.cell_marks(batch)?,
             _ => None,
         };
-        if settings.as_sent {
+        let prepared = if settings.as_sent {
             let mut as_sent =
                 hookgrid_frames::frame_with(self.core.parts_as_sent(batch)?, Typing::AsSent)?;
             if let Some(errors) = errors {
@@ -91,21 +125,29 @@ impl Hookgrid {
                     .with_column(errors.with_name(ERRORS_COLUMN.into()).into_column())
                     .map_err(hookgrid_frames::FramesError::from)?;
             }
-            return Ok(hookgrid_frames::export::export_as_sent(
-                viewed,
-                &as_sent,
-                out,
-                options,
-                source.as_deref(),
-                marks.as_ref(),
-            )?);
-        }
-        Ok(hookgrid_frames::export::export(
-            viewed,
-            out,
-            options,
-            source.as_deref(),
-            marks.as_ref(),
-        )?)
+            hookgrid_frames::export::prepare_as_sent(viewed, &as_sent, format, options)?
+        } else {
+            hookgrid_frames::export::prepare(viewed, format, options)?
+        };
+        Ok((prepared, marks))
+    }
+}
+
+/// An export ready to be written: see [`Hookgrid::prepare_download`].
+#[derive(Debug)]
+pub struct Download {
+    prepared: Prepared,
+    marks: Option<CellMarks>,
+}
+
+impl Download {
+    /// Rows it writes.
+    pub fn rows(&self) -> u64 {
+        self.prepared.rows()
+    }
+
+    /// Writes it to `sink` as it is produced.
+    pub fn write_to(self, sink: impl std::io::Write) -> Result<()> {
+        Ok(self.prepared.write_to(sink, self.marks.as_ref())?)
     }
 }

@@ -8,8 +8,9 @@ use hookgrid_flatfile::{Part, parse, parse_as_sent};
 use hookgrid_frames::{IntoLazy, LazyFrame, PartRows, store};
 use rayon::prelude::*;
 
-use crate::assembly::HeldPart;
-use crate::{Batch, BatchStatus, Core, Error, Hookgrid, Page, Result, View, browse};
+use crate::intake::assembly::HeldPart;
+use crate::review::browse;
+use crate::{Batch, BatchStatus, Core, Error, Hookgrid, Page, Result, View};
 
 impl Hookgrid {
     /// Every import, newest first.
@@ -89,10 +90,11 @@ impl Hookgrid {
         })
     }
 
-    /// [`Hookgrid::column_values`] for the client of [`Hookgrid::browse`]: from the import it
-    /// holds in memory when it holds this one, else from the import's file.
+    /// [`Hookgrid::column_values`] for `client` of [`Hookgrid::browse`]: from the import held
+    /// in memory when it is held, else from the import's file.
     pub fn browse_column_values(
         &self,
+        client: &str,
         batch: &Batch,
         view: &View,
         column: &str,
@@ -102,7 +104,7 @@ impl Hookgrid {
             let held = crate::error::contained(|| {
                 self.core
                     .browsing
-                    .values_if_held(browse::id(batch), view, column, limit)
+                    .values_if_held(client, browse::id(batch), view, column, limit)
             })?;
             if let Some(values) = held {
                 return Ok(values);
@@ -112,27 +114,43 @@ impl Hookgrid {
     }
 
     /// One page of a view over an import, for a client that pages through it many times (the
-    /// grid): the import is read into memory once and each view evaluated once, so later pages
-    /// and views are fast. One import is held at a time; browsing another replaces it. The
-    /// first page of an import not yet held is read straight from its file while the import
-    /// loads in the background.
-    pub fn browse(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
-        crate::error::contained(|| self.browse_held(batch, view, offset, limit))
+    /// grid; `client` names it: one per sign-in on a team server): the import is read into
+    /// memory once and each view evaluated once, so later pages and views are fast. Each
+    /// client has one import open; imports held for all clients stay within the memory budget
+    /// (see [`Hookgrid::set_memory_budget`]). The first page of an import not yet held is read
+    /// straight from its file while the import loads in the background.
+    pub fn browse(
+        &self,
+        client: &str,
+        batch: &Batch,
+        view: &View,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page> {
+        crate::error::contained(|| self.browse_held(client, batch, view, offset, limit))
     }
 
-    fn browse_held(&self, batch: &Batch, view: &View, offset: usize, limit: usize) -> Result<Page> {
+    fn browse_held(
+        &self,
+        client: &str,
+        batch: &Batch,
+        view: &View,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page> {
         if view.errors.is_some() {
             // Rows with errors come from the configuration's derived file, not the held frame.
             return self.page(batch, view, offset, limit);
         }
         let id = browse::id(batch);
         let browsing = &self.core.browsing;
-        if let Some(page) = browsing.page_if_held(id, view, offset, limit)? {
+        if let Some(page) = browsing.page_if_held(client, id, view, offset, limit)? {
             return Ok(page);
         }
-        if view.is_identity() {
+        if view.is_identity() || !browsing.wants_loading(client, id) {
             // The page is read before the import starts loading: both run on Polars' threads,
-            // and the first page is what the user is waiting for.
+            // and the first page is what the user is waiting for. An import too big for the
+            // memory budget is always read from its file.
             let page = self.page(batch, view, offset, limit)?;
             if browsing.start_loading(id) {
                 let core = Arc::clone(&self.core);
@@ -152,15 +170,28 @@ impl Hookgrid {
             }
             return Ok(page);
         }
-        browsing.load(id, || self.core.frame_in_memory(batch))?;
-        browsing
-            .page_if_held(id, view, offset, limit)?
-            .ok_or_else(|| Error::Internal("the import was closed while it loaded".to_owned()))
+        browsing.load(client, id, || self.core.frame_in_memory(batch))?;
+        match browsing.page_if_held(client, id, view, offset, limit)? {
+            Some(page) => Ok(page),
+            // Let go at once (over the budget, closed, deleted): from the file.
+            None => self.page(batch, view, offset, limit),
+        }
     }
 
-    /// Drops the import held for [`Hookgrid::browse`], returning its memory.
-    pub fn close_browse(&self) {
-        self.core.browsing.close();
+    /// `client` closed its import: it is let go of unless another client has it open.
+    pub fn close_browse(&self, client: &str) {
+        self.core.browsing.close(client);
+    }
+
+    /// Sets the memory budget of the imports held for [`Hookgrid::browse`] (2 GiB by default),
+    /// letting go of the least recently used ones past it.
+    pub fn set_memory_budget(&self, bytes: u64) {
+        self.core.browsing.set_budget(bytes);
+    }
+
+    /// Bytes the imports held for [`Hookgrid::browse`] take now.
+    pub fn held_bytes(&self) -> u64 {
+        self.core.browsing.held_bytes()
     }
 
     /// `PRAGMA integrity_check` of the ledger.

@@ -5,9 +5,17 @@ use std::sync::Arc;
 use crate::{Batch, Error, Event, Hookgrid, Result};
 
 impl Hookgrid {
-    /// Deletes an import: its parts in the ledger, its file, and anything held in memory.
-    /// Its rejected requests stay in the quarantine. Deleting is final.
-    pub fn delete_batch(&self, batch: &Batch) -> Result<()> {
+    /// Deletes an import for `by` (recorded in the audit log): its parts in the ledger, its
+    /// file, and anything held in memory. Its rejected requests stay in the quarantine.
+    /// Deleting is final.
+    pub fn delete_batch(&self, batch: &Batch, by: &str) -> Result<()> {
+        self.remove_batch(batch)?;
+        self.record(by, "delete", &describe(batch));
+        Ok(())
+    }
+
+    /// [`Hookgrid::delete_batch`] without the audit line, for deletes recorded as one.
+    pub(crate) fn remove_batch(&self, batch: &Batch) -> Result<()> {
         self.core.ledger.delete(batch.key)?;
         drop(self.core.assembly.lock().take(batch.key));
         self.core.browsing.forget(batch.key);
@@ -18,7 +26,7 @@ impl Hookgrid {
             // The ledger no longer knows the import; the file is an orphan, never read again.
             Err(e) => tracing::warn!("cannot remove {}: {e}", file.display()),
         }
-        crate::reasons::remove_errors_files(&self.core.dir.batches(), batch.key.0, None);
+        crate::review::reasons::remove_errors_files(&self.core.dir.batches(), batch.key.0, None);
         let _ = self.core.events.send(Event::BatchDeleted {
             event: batch.event.clone(),
             batch: batch.batch.clone(),
@@ -37,9 +45,13 @@ impl Hookgrid {
         let mut deleted = 0;
         for key in idle {
             if let Some(batch) = self.core.ledger.batch(key)? {
-                self.delete_batch(&batch)?;
+                self.remove_batch(&batch)?;
                 deleted += 1;
             }
+        }
+        if deleted > 0 {
+            let target = format!("{deleted} import(s) idle for more than {days} days");
+            self.record("retention", "delete", &target);
         }
         Ok(deleted)
     }
@@ -68,16 +80,26 @@ impl Hookgrid {
         }
     }
 
-    /// Sets how many days imports are kept (`None`: forever), and applies it at once.
-    pub fn set_retention_days(&self, days: Option<u32>) -> Result<usize> {
+    /// Sets how many days imports are kept (`None`: forever), for `by`, and applies it at
+    /// once.
+    pub fn set_retention_days(&self, days: Option<u32>, by: &str) -> Result<usize> {
         if days == Some(0) {
             return Err(Error::Config(
                 "keep imports for at least 1 day, or leave it empty to keep them".to_owned(),
             ));
         }
         let mut settings = self.settings()?;
-        settings.retention_days = days;
-        self.save_settings(&settings)?;
+        if settings.retention_days != days {
+            settings.retention_days = days;
+            self.save_settings(&settings)?;
+            let target = days.map_or("keep forever".to_owned(), |d| format!("{d} days"));
+            self.record(by, "set_retention", &target);
+        }
         self.apply_retention()
     }
+}
+
+/// An import in the audit log's words.
+pub(crate) fn describe(batch: &Batch) -> String {
+    format!("batch {} (event {})", batch.batch, batch.event)
 }

@@ -445,9 +445,11 @@ async fn a_real_socket_serves_and_shuts_down_gracefully() {
 async fn with_a_signing_secret_only_correctly_signed_requests_are_stored() {
     let f = fixture();
     let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    f.hookgrid.set_signing_secret(secret).expect("secret");
+    f.hookgrid
+        .set_signing_secret(secret, "test")
+        .expect("secret");
     assert!(f.hookgrid.requires_signature());
-    let signer = crate::signature::SigningSecret::parse(secret).expect("parse");
+    let signer = crate::intake::signature::SigningSecret::parse(secret).expect("parse");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
@@ -492,10 +494,10 @@ async fn with_a_signing_secret_only_correctly_signed_requests_are_stored() {
     assert_eq!(f.hookgrid.batches().expect("batches")[0].parts_received, 1);
 
     // Clearing the secret accepts unsigned requests again.
-    f.hookgrid.set_signing_secret(" ").expect("clear");
+    f.hookgrid.set_signing_secret(" ", "test").expect("clear");
     let plain = send(&f, Limits::default(), post(&hook(&f), sample(2, 2))).await;
     assert_eq!(plain.0, StatusCode::OK);
-    assert!(f.hookgrid.set_signing_secret("whsec_!!").is_err());
+    assert!(f.hookgrid.set_signing_secret("whsec_!!", "test").is_err());
 }
 
 #[tokio::test]
@@ -632,12 +634,12 @@ async fn each_import_notes_the_address_it_came_through_and_a_changed_one_is_stal
     // No public URL: nothing to compare.
     assert_eq!(f.hookgrid.stale_address(&listen).expect("stale"), None);
     f.hookgrid
-        .set_public_url("https://old-name.trycloudflare.com")
+        .set_public_url("https://old-name.trycloudflare.com", "test")
         .expect("url");
     assert_eq!(f.hookgrid.stale_address(&listen).expect("stale"), None);
     // The tunnel came back at a new address; Flatfile's last import used the old one.
     f.hookgrid
-        .set_public_url("https://new-name.trycloudflare.com")
+        .set_public_url("https://new-name.trycloudflare.com", "test")
         .expect("url");
     let stale = f
         .hookgrid

@@ -1,0 +1,11 @@
+//! How Flatfile reaches the listener: starting it ([`server`]), the settings that say where it
+//! listens and what it asks of a request ([`settings`]), a tunnel for it ([`tunnel`]), the test
+//! import sent through it ([`probe`]) and the periodic check that it is still reachable
+//! ([`reach`]).
+
+pub(crate) mod probe;
+pub mod reach;
+pub mod server;
+pub(crate) mod settings;
+pub mod status;
+pub mod tunnel;
