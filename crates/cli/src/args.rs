@@ -43,12 +43,12 @@ pub enum Command {
         /// Start a tunnel to the listener and use its address as the public URL:
         /// cloudflared (a quick tunnel, no account) or ngrok; restarted when it exits
         #[arg(long, value_name = "TOOL", env = "HOOKGRID_TUNNEL")]
-        tunnel: Option<hookgrid::tunnel::Provider>,
+        tunnel: Option<hookgrid::connection::tunnel::Provider>,
         /// The tunnel tool's executable, when it is not on PATH
         #[arg(long, value_name = "PATH", requires = "tunnel")]
         tunnel_path: Option<std::path::PathBuf>,
         /// Largest request body accepted, in bytes
-        #[arg(long, value_name = "BYTES", default_value_t = hookgrid::http::DEFAULT_MAX_BODY)]
+        #[arg(long, value_name = "BYTES", default_value_t = hookgrid::intake::http::DEFAULT_MAX_BODY)]
         max_body: usize,
         /// Require Standard Webhooks signatures made with this secret (whsec_…; remembered;
         /// an empty value stops requiring them)
@@ -59,6 +59,8 @@ pub enum Command {
             hide_env_values = true
         )]
         signing_secret: Option<String>,
+        #[command(flatten)]
+        review: ReviewArgs,
     },
     /// Print the full webhook URL to paste into Flatfile
     Url {
@@ -222,6 +224,125 @@ pub enum Command {
         #[arg(long)]
         off: bool,
     },
+    /// Manage who may use the review listener (`serve --review-listen`)
+    User {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Who deleted, retried, changed settings, users and tokens, and when; newest first
+    Audit {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `serve`'s review listener: the UI and its commands over HTTP for a team.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Also serve the review app (the UI, its commands and live updates, behind sign-in) on
+    /// this address, e.g. 127.0.0.1:8788; off when unset. Never the webhook's port
+    #[arg(long, value_name = "ADDR", env = "HOOKGRID_REVIEW_LISTEN")]
+    pub review_listen: Option<String>,
+    /// Memory the imports held open for reviewers may take together, in bytes; past it the
+    /// least recently used is let go
+    #[arg(
+        long,
+        value_name = "BYTES",
+        env = "HOOKGRID_MEMORY_BUDGET",
+        default_value_t = hookgrid::DEFAULT_MEMORY_BUDGET
+    )]
+    pub memory_budget: u64,
+    /// Serve the review listener over HTTPS with this certificate chain (PEM)
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "HOOKGRID_TLS_CERT",
+        requires = "tls_key",
+        requires = "review_listen"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "HOOKGRID_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// `hookgrid user …`
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a user and print their initial password (once)
+    Add {
+        /// The name they sign in with
+        name: String,
+        /// What they may do: viewer (read, export), reviewer (also configurations, retries,
+        /// decisions), admin (also deletes, settings, users)
+        #[arg(long, value_name = "ROLE")]
+        role: RoleArg,
+        /// Read the password from the first line of stdin instead of making one
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users: name, role, created, last sign-in, tokens by label
+    List {
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a user another role
+    Role {
+        name: String,
+        #[arg(value_name = "ROLE")]
+        role: RoleArg,
+    },
+    /// Give a user a new password (printed once) and end their sign-ins
+    Password {
+        name: String,
+        /// Read the password from the first line of stdin instead of making one
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a user, their tokens and sign-ins
+    Remove { name: String },
+    /// Make an API token for a user (printed once), for a program or the desktop app
+    Token {
+        name: String,
+        /// What the token is for (`laptop`, `backup script`): how it is listed and revoked
+        #[arg(long, value_name = "L")]
+        label: String,
+    },
+    /// Revoke a user's API token: it stops working on the next request
+    Revoke {
+        name: String,
+        /// The token's label
+        label: String,
+    },
+}
+
+/// A role on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Reviewer,
+    Viewer,
+}
+
+impl From<RoleArg> for hookgrid::api::Role {
+    fn from(r: RoleArg) -> hookgrid::api::Role {
+        match r {
+            RoleArg::Admin => hookgrid::api::Role::Admin,
+            RoleArg::Reviewer => hookgrid::api::Role::Reviewer,
+            RoleArg::Viewer => hookgrid::api::Role::Viewer,
+        }
+    }
 }
 
 /// `hookgrid schema …`

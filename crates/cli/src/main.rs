@@ -2,13 +2,16 @@
 //! No storage, HTTP or dataframe logic lives here.
 
 mod args;
+mod assets;
 mod output;
 mod schema;
 mod serve;
+mod users;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use hookgrid::accounts::local_user;
 use hookgrid::{BatchFilter, BatchStatus, ExportSettings, Hookgrid, Settings};
 
 use args::{Cli, Command, DataDirArg};
@@ -57,6 +60,10 @@ fn hint(e: &hookgrid::Error) -> &'static str {
             "; add the importer's configuration with `hookgrid schema add FILE --default`"
         }
         hookgrid::Error::NoSuchConfig(_) => "; `hookgrid schema list` lists them",
+        hookgrid::Error::NoSuchUser(_) | hookgrid::Error::NoSuchToken { .. } => {
+            "; `hookgrid user list` lists them"
+        }
+        hookgrid::Error::LastAdmin(_) => "; `hookgrid user role OTHER admin` first",
         _ => "",
     }
 }
@@ -71,16 +78,20 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             tunnel_path,
             max_body,
             signing_secret,
+            review,
         } => {
             let hg = open(&dir)?;
             if let Some(secret) = signing_secret {
-                hg.set_signing_secret(&secret)?;
+                hg.set_signing_secret(&secret, &local_user())?;
             }
             let options = serve::Options {
                 listen,
                 public_url,
                 tunnel: tunnel.map(|provider| (provider, tunnel_path)),
                 max_body,
+                review_listen: review.review_listen,
+                memory_budget: review.memory_budget,
+                tls: review.tls_cert.zip(review.tls_key),
             };
             serve::run(hg, options)
         }
@@ -97,7 +108,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
         Command::Token { dir, rotate } => {
             let hg = open(&dir)?;
             let token = if rotate {
-                hg.rotate_token()?
+                hg.rotate_token(&local_user())?
             } else {
                 hg.token()
             };
@@ -229,8 +240,8 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             let hg = open(&dir)?;
             if retry.is_some() || retry_all {
                 let results = match retry {
-                    Some(id) => vec![hg.retry_rejected(id)?],
-                    None => hg.retry_all_rejected()?,
+                    Some(id) => vec![hg.retry_rejected(id, &local_user())?],
+                    None => hg.retry_all_rejected(&local_user())?,
                 };
                 if json {
                     output::json(&results);
@@ -248,6 +259,8 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             Ok(())
         }
         Command::Schema { dir, action } => schema::run(&open(&dir)?, action),
+        Command::User { dir, action } => users::run(&open(&dir)?, action),
+        Command::Audit { dir, json } => users::audit(&open(&dir)?, json),
         Command::Errors { dir, batch, json } => {
             let hg = open(&dir)?;
             let batch = hg.resolve(&batch)?;
@@ -266,13 +279,13 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
         Command::Delete { dir, batch } => {
             let hg = open(&dir)?;
             let b = hg.resolve(&batch)?;
-            hg.delete_batch(&b)?;
+            hg.delete_batch(&b, &local_user())?;
             println!("deleted batch {} (event {})", b.batch, b.event);
             Ok(())
         }
         Command::Retention { dir, days, off } => {
             let hg = open(&dir)?;
-            let deleted = hg.set_retention_days(if off { None } else { days })?;
+            let deleted = hg.set_retention_days(if off { None } else { days }, &local_user())?;
             match days.filter(|_| !off) {
                 Some(d) => println!("keeping imports for {d} days; deleted {deleted} older ones"),
                 None => println!("keeping imports forever"),

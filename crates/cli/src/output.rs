@@ -16,7 +16,7 @@ pub fn json<T: Serialize + ?Sized>(value: &T) {
 /// Widest a cell may print before it is cut.
 const MAX_CELL: usize = 40;
 
-fn table(header: &[&str], rows: &[Vec<String>]) {
+pub fn table(header: &[&str], rows: &[Vec<String>]) {
     let clean = |s: &str| -> String {
         let one_line: String = s
             .chars()
@@ -51,6 +51,11 @@ fn table(header: &[&str], rows: &[Vec<String>]) {
     for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }
+}
+
+/// An RFC 3339 time as `2026-12-02 09:30:05` (UTC).
+pub fn moment(rfc3339: &str) -> String {
+    rfc3339.replacen('T', " ", 1).chars().take(19).collect()
 }
 
 fn short(id: &str) -> String {

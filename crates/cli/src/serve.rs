@@ -1,13 +1,17 @@
 //! `hookgrid serve`: the facade's listener and background work on a tokio runtime until
 //! SIGINT/SIGTERM, with the webhook URL on stdout; with `--tunnel`, the tunnel too, its
-//! address printed as the webhook URL each time it changes.
+//! address printed as the webhook URL each time it changes; with `--review-listen`, the
+//! review listener (the UI and its commands for a team) on its own address.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use hookgrid::http::Limits;
-use hookgrid::tunnel::{Provider, TunnelState, TunnelStatus};
-use hookgrid::{Hookgrid, Server};
+use hookgrid::accounts::local_user;
+use hookgrid::api::http::ReviewOptions;
+use hookgrid::api::{ReviewServer, TlsFiles};
+use hookgrid::connection::tunnel::{Provider, TunnelState, TunnelStatus};
+use hookgrid::intake::http::Limits;
+use hookgrid::{Hookgrid, Host, ListenerStatus, Server, Settings, TestReport, TunnelView};
 use tokio::sync::watch;
 
 /// A line on stdout. A reader that went away (`serve | head -1`, a closed pipe) must not
@@ -27,10 +31,50 @@ pub struct Options {
     /// A tunnel to start, and its executable when not on PATH.
     pub tunnel: Option<(Provider, Option<PathBuf>)>,
     pub max_body: usize,
+    /// Where the review listener listens, if it runs.
+    pub review_listen: Option<String>,
+    pub memory_budget: u64,
+    /// The review listener's certificate and key, for HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// What the review listener's connection panel says of this `serve`: its webhook listener,
+/// and the tunnel it runs.
+#[derive(Debug)]
+struct Serving {
+    address: String,
+    tunnel: Arc<Mutex<Option<TunnelView>>>,
+}
+
+impl Host for Serving {
+    fn listener(&self) -> ListenerStatus {
+        ListenerStatus::Running {
+            loopback: self
+                .address
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| a.ip().is_loopback()),
+            address: self.address.clone(),
+        }
+    }
+
+    fn listen(&self, _: &Settings) -> (String, bool) {
+        (self.address.clone(), false)
+    }
+
+    fn tunnel(&self) -> Option<TunnelView> {
+        self.tunnel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn starts_tunnels(&self) -> bool {
+        false
+    }
 }
 
 pub fn run(hookgrid: Hookgrid, options: Options) -> hookgrid::Result<()> {
-    hookgrid::server::init_logging();
+    hookgrid::connection::server::init_logging();
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| hookgrid::Error::Internal(format!("cannot start the runtime: {e}")))?;
     let hookgrid = Arc::new(hookgrid);
@@ -46,10 +90,19 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
         hookgrid.set_listen_address(listen)?;
     }
     if let Some(url) = &options.public_url {
-        hookgrid.set_public_url(url)?;
+        hookgrid.set_public_url(url, &local_user())?;
     }
+    hookgrid.set_memory_budget(options.memory_budget);
     hookgrid.stop_tunnel_left_behind();
     let mut settings = hookgrid.settings()?;
+    if let Some(review) = &options.review_listen
+        && review.trim() == settings.listen()
+    {
+        return Err(hookgrid::Error::Config(format!(
+            "the review listener needs its own address, not the webhook's ({review}): a \
+             tunnel to the webhook port must expose nothing else"
+        )));
+    }
     let limits = Limits {
         max_body: options.max_body,
         ..Limits::default()
@@ -85,18 +138,72 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
     );
     tracing::info!(
         "token fingerprint {}",
-        hookgrid::token::fingerprint(&hookgrid.token())
+        hookgrid::intake::token::fingerprint(&hookgrid.token())
     );
     if hookgrid.requires_signature() {
         tracing::info!("requests must carry a valid Standard Webhooks signature");
     }
+    let shown = Arc::new(Mutex::new(None));
     if let Some(tunnel) = &tunnel {
-        tokio::spawn(follow(hookgrid.clone(), tunnel.watch(), local.clone()));
+        tokio::spawn(follow(
+            hookgrid.clone(),
+            tunnel.watch(),
+            local.clone(),
+            shown.clone(),
+        ));
     } else {
         warn_if_stale(&hookgrid, &local);
     }
+    let review = match &options.review_listen {
+        Some(addr) => {
+            let host = Arc::new(Serving {
+                address: local.clone(),
+                tunnel: shown,
+            });
+            let tls = options.tls.as_ref().map(|(cert, key)| TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            });
+            let started = ReviewServer::start(
+                hookgrid.clone(),
+                host,
+                addr,
+                ReviewOptions {
+                    assets: Some(crate::assets::UI),
+                    ..ReviewOptions::default()
+                },
+                tls.as_ref(),
+            )
+            .await;
+            match started {
+                Ok(review) => {
+                    say!("Review app: {}", review.url());
+                    if !hookgrid.has_admin()? {
+                        say!(
+                            "No one can sign in yet: add the first admin with \
+                             `hookgrid user add NAME --role admin` (it prints their password)."
+                        );
+                    }
+                    Some(review)
+                }
+                Err(e) => {
+                    if let Some(tunnel) = tunnel {
+                        tunnel.stop().await;
+                    }
+                    let _ = server.stop().await;
+                    return Err(e);
+                }
+            }
+        }
+        None => None,
+    };
     tokio::spawn(hookgrid.clone().background());
-    hookgrid::server::terminated().await;
+    hookgrid::connection::server::terminated().await;
+    if let Some(review) = review
+        && let Err(e) = review.stop().await
+    {
+        tracing::error!("{e}");
+    }
     if let Some(tunnel) = tunnel {
         tunnel.stop().await;
     }
@@ -105,19 +212,37 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
 
 /// Prints the webhook URL each time the tunnel comes up at a new address (after making it the
 /// public URL and sending a test import through it), and says when it goes down.
-async fn follow(hookgrid: Arc<Hookgrid>, mut states: watch::Receiver<TunnelState>, local: String) {
+async fn follow(
+    hookgrid: Arc<Hookgrid>,
+    mut states: watch::Receiver<TunnelState>,
+    local: String,
+    shown: Arc<Mutex<Option<TunnelView>>>,
+) {
     let mut announced: Option<String> = None;
     let mut last = TunnelStatus::Starting;
+    let mut tested: Option<TestReport> = None;
     loop {
         let state = states.borrow_and_update().clone();
+        let show = |test: Option<TestReport>| {
+            *shown.lock().unwrap_or_else(|p| p.into_inner()) = Some(TunnelView {
+                state: state.clone(),
+                test,
+            });
+        };
+        show(tested.clone().filter(|_| state.status == TunnelStatus::Up));
         let entered = state.status != last;
         last = state.status;
         match (state.status, &state.url) {
             (TunnelStatus::Up, Some(url)) if announced.as_ref() != Some(url) => {
                 match hookgrid.tunnel_up(url).await {
-                    Ok(report) if report.arrived => tracing::info!("{}", report.message),
                     Ok(report) => {
-                        tracing::warn!("test import through the tunnel: {}", report.message)
+                        if report.arrived {
+                            tracing::info!("{}", report.message);
+                        } else {
+                            tracing::warn!("test import through the tunnel: {}", report.message);
+                        }
+                        tested = Some(report);
+                        show(tested.clone());
                     }
                     Err(e) => tracing::error!("cannot use the tunnel's address {url}: {e}"),
                 }
