@@ -27,6 +27,15 @@ impl From<hookgrid::Error> for IpcError {
     }
 }
 
+impl From<hookgrid::api::client::RemoteError> for IpcError {
+    fn from(e: hookgrid::api::client::RemoteError) -> IpcError {
+        IpcError {
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
 impl From<tauri::Error> for IpcError {
     fn from(e: tauri::Error) -> IpcError {
         IpcError::new("internal", e.to_string())

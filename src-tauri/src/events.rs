@@ -1,27 +1,31 @@
 //! Forwards what happens in the core to the window (`hookgrid://event`) and announces each
 //! completed batch with a desktop notification.
 
+use std::sync::Arc;
+
 use hookgrid::Event;
 use tauri::{AppHandle, Emitter, Runtime};
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
+
+use crate::team::Team;
 
 /// The event name the UI listens on; the payload is a [`hookgrid::Event`].
 pub const EVENT: &str = "hookgrid://event";
 /// Sent when events were dropped (the UI was too slow): reload everything.
 pub const RESYNC: &str = "hookgrid://resync";
 
-/// Forwards events until the core closes its stream.
-pub async fn forward<R: Runtime>(app: AppHandle<R>, mut events: Receiver<Event>) {
+/// Forwards this computer's events until the core closes its stream; none while the app uses
+/// a team server (whose events [`crate::team`] forwards instead).
+pub async fn forward<R: Runtime>(app: AppHandle<R>, mut events: Receiver<Event>, team: Arc<Team>) {
     loop {
         match events.recv().await {
+            Ok(_) if team.connected() => {}
             Ok(event) => {
                 if let Err(e) = app.emit(EVENT, &event) {
                     tracing::debug!("cannot send an event to the window: {e}");
                 }
-                if let Some((title, body)) = notification(&event) {
-                    notify(&app, title, body);
-                }
+                announce(&app, &event);
             }
             Err(RecvError::Lagged(n)) => {
                 tracing::debug!("the window missed {n} events; asking it to reload");
@@ -29,6 +33,13 @@ pub async fn forward<R: Runtime>(app: AppHandle<R>, mut events: Receiver<Event>)
             }
             Err(RecvError::Closed) => return,
         }
+    }
+}
+
+/// A desktop notification for `event`, when it deserves one.
+pub fn announce<R: Runtime>(app: &AppHandle<R>, event: &Event) {
+    if let Some((title, body)) = notification(event) {
+        notify(app, title, body);
     }
 }
 

@@ -4,64 +4,58 @@
 //! Tauri's tokio runtime and forwards core events to the window; [`commands`] are what the UI
 //! invokes. Nothing here parses payloads, touches SQLite or runs Polars itself.
 
-mod command_names;
 pub mod commands;
-pub mod connection;
 pub mod error;
 pub mod events;
 pub mod listener;
+pub mod shared;
 pub mod state;
+pub mod team;
 pub mod tunnel;
 pub mod window;
 
 use hookgrid::Hookgrid;
 use tauri::{Manager, RunEvent, Runtime, WindowEvent};
 
-pub use command_names::COMMANDS;
 pub use state::{AppState, LISTEN_ENV};
 
 /// Adds the plugins, state and commands to `builder`; generic over the runtime so tests can
-/// use the mock runtime.
+/// use the mock runtime. The facade's shared commands go to [`shared::invoke`]; the
+/// desktop's own are Tauri commands.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    let desktop = desktop_commands::<R>();
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::list_batches,
-            commands::import_details,
-            commands::sent_row,
-            commands::save_part_body,
-            commands::list_rejected,
-            commands::rejected_body,
-            commands::retry_rejected,
-            commands::retry_all_rejected,
-            commands::fetch_page,
-            commands::column_values,
-            commands::close_batch,
-            commands::export_rows,
-            commands::choose_export_path,
-            commands::show_in_folder,
-            commands::connection,
-            commands::set_public_url,
-            commands::set_listen_address,
-            commands::restart_listener,
-            commands::rotate_token,
-            commands::set_signing_secret,
-            commands::delete_batch,
-            commands::delete_test_imports,
-            commands::set_retention_days,
-            commands::send_test_event,
-            commands::start_tunnel,
-            commands::stop_tunnel,
-            commands::set_tunnel_path,
-            commands::reasons::list_configs,
-            commands::reasons::add_config,
-            commands::reasons::remove_config,
-            commands::reasons::use_config,
-            commands::reasons::import_errors,
-            commands::reasons::choose_config_file,
-        ])
+        .invoke_handler(move |invoke| {
+            if shared::is_shared(invoke.message.command()) {
+                shared::invoke(invoke);
+                true
+            } else {
+                desktop(invoke)
+            }
+        })
+}
+
+/// The desktop's own commands (the handler list a test holds against the facade's list).
+fn desktop_commands<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    tauri::generate_handler![
+        commands::save_part_body,
+        commands::export_rows,
+        commands::choose_export_path,
+        commands::show_in_folder,
+        commands::set_listen_address,
+        commands::restart_listener,
+        commands::start_tunnel,
+        commands::stop_tunnel,
+        commands::set_tunnel_path,
+        commands::choose_config_file,
+        commands::team_server,
+        commands::connect_team_server,
+        commands::disconnect_team_server,
+    ]
 }
 
 /// Starts the listener, the facade's background work and the event forwarding. Called once
@@ -70,15 +64,40 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
     let hookgrid = state.hookgrid.clone();
     hookgrid.stop_tunnel_left_behind();
-    tauri::async_runtime::spawn(events::forward(app.clone(), hookgrid.subscribe()));
-    tauri::async_runtime::spawn(hookgrid.background());
+    tauri::async_runtime::spawn(events::forward(
+        app.clone(),
+        hookgrid.subscribe(),
+        state.team.clone(),
+    ));
+    tauri::async_runtime::spawn(hookgrid.clone().background());
     // Ctrl+C, logging out or `kill`: leave as if the window were closed, so the listener
     // finishes its requests and the worker its files.
     let terminated = app.clone();
     tauri::async_runtime::spawn(async move {
-        hookgrid::server::terminated().await;
+        hookgrid::connection::server::terminated().await;
         terminated.exit(0);
     });
+    // A team server kept from last time: used again at once (the window asks which one before
+    // it reads anything), checked in the background; this computer's listener stays stopped.
+    match hookgrid.team_login() {
+        Ok(Some(login)) => match hookgrid::api::client::TeamClient::new(login) {
+            Ok(client) => {
+                state.team.connect(app, client.clone(), None, None);
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = app.state::<AppState>();
+                    match client.check().await {
+                        Ok(identity) => state.team.connect(&app, client, Some(identity), None),
+                        Err(e) => state.team.noticed(&app, &e.into()),
+                    }
+                });
+                return;
+            }
+            Err(e) => tracing::error!("the team server kept in the settings is not usable: {e}"),
+        },
+        Ok(None) => {}
+        Err(e) => tracing::error!("cannot read the settings: {e}"),
+    }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
@@ -101,7 +120,7 @@ pub fn stop<R: Runtime>(app: &tauri::AppHandle<R>) {
 
 /// The app's entry point.
 pub fn run() {
-    hookgrid::server::init_logging();
+    hookgrid::connection::server::init_logging();
     let hookgrid = match Hookgrid::open_default() {
         Ok(h) => h,
         Err(e) => {

@@ -4,69 +4,50 @@
 
 use std::sync::Arc;
 
-use hookgrid::http::Limits;
-use hookgrid::{Hookgrid, Server};
-use serde::Serialize;
+use hookgrid::intake::http::Limits;
+use hookgrid::{Hookgrid, ListenerStatus, Server};
 use tokio::sync::Mutex;
-use ts_rs::TS;
-
-/// What the listener is doing, for the connection panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(tag = "state", rename_all = "snake_case")]
-#[ts(export)]
-pub enum ListenerStatus {
-    /// Accepting webhooks on `address`.
-    Running {
-        address: String,
-        loopback: bool,
-    },
-    /// Could not bind `address`; `code` is `address_in_use` when another program holds it.
-    Failed {
-        address: String,
-        code: String,
-        message: String,
-    },
-    Stopped,
-}
 
 /// The running server, if any, and what the connection panel says about it.
 #[derive(Debug)]
 pub struct Listener {
-    inner: Mutex<Inner>,
-}
-
-#[derive(Debug)]
-struct Inner {
-    status: ListenerStatus,
-    running: Option<Server>,
+    /// Held while the server starts or stops, so two restarts do not interleave.
+    running: Mutex<Option<Server>>,
+    /// Read without waiting for a start or stop under way.
+    status: std::sync::Mutex<ListenerStatus>,
 }
 
 impl Default for Listener {
     fn default() -> Self {
         Listener {
-            inner: Mutex::new(Inner {
-                status: ListenerStatus::Stopped,
-                running: None,
-            }),
+            running: Mutex::new(None),
+            status: std::sync::Mutex::new(ListenerStatus::Stopped),
         }
     }
 }
 
 impl Listener {
-    pub async fn status(&self) -> ListenerStatus {
-        self.inner.lock().await.status.clone()
+    pub fn status(&self) -> ListenerStatus {
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn set(&self, status: ListenerStatus) {
+        *self.status.lock().unwrap_or_else(|p| p.into_inner()) = status;
     }
 
     /// (Re)starts the listener on `address`, stopping any running one first.
     pub async fn start(&self, hookgrid: Arc<Hookgrid>, address: &str) -> ListenerStatus {
-        let mut inner = self.inner.lock().await;
-        if let Some(running) = inner.running.take() {
-            stop(running).await;
+        let mut running = self.running.lock().await;
+        if let Some(server) = running.take() {
+            stop(server).await;
         }
-        inner.status = match Server::start(hookgrid, address, Limits::default()).await {
+        let status = match Server::start(hookgrid, address, Limits::default()).await {
             Ok(server) => {
                 let local = server.local_addr();
-                inner.running = Some(server);
+                *running = Some(server);
                 ListenerStatus::Running {
                     address: local.to_string(),
                     loopback: local.ip().is_loopback(),
@@ -81,16 +62,16 @@ impl Listener {
                 }
             }
         };
-        inner.status.clone()
+        self.set(status.clone());
+        status
     }
 
     /// Stops accepting, finishes the requests in flight, and waits for the server to end.
     pub async fn stop(&self) {
-        let mut inner = self.inner.lock().await;
-        if let Some(running) = inner.running.take() {
-            stop(running).await;
+        if let Some(server) = self.running.lock().await.take() {
+            stop(server).await;
         }
-        inner.status = ListenerStatus::Stopped;
+        self.set(ListenerStatus::Stopped);
     }
 }
 

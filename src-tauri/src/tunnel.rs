@@ -4,54 +4,13 @@
 
 use std::sync::Arc;
 
-use hookgrid::tunnel::{Provider, Tunnel, TunnelState, TunnelStatus};
-use hookgrid::{Hookgrid, TestReport};
-use serde::Serialize;
+use hookgrid::connection::tunnel::{Provider, Tunnel, TunnelState, TunnelStatus};
+use hookgrid::{Hookgrid, TestReport, TunnelView};
 use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::{Mutex, watch};
-use ts_rs::TS;
 
 /// The event the window listens on; the payload is a [`TunnelView`].
 pub const TUNNEL_EVENT: &str = "hookgrid://tunnel";
-
-/// The tunnel as the connection panel shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct TunnelView {
-    pub state: TunnelState,
-    /// The test import sent through its current address, once back.
-    pub test: Option<TestReport>,
-}
-
-/// A tunnel tool and whether this machine has it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct TunnelTool {
-    pub provider: Provider,
-    /// The executable that would run: the saved path, else the one on `PATH`; `None` when
-    /// there is neither.
-    pub path: Option<String>,
-    /// The path saved for it in the settings, if any.
-    pub saved: Option<String>,
-    /// How to install it.
-    pub install: String,
-}
-
-/// Both tools, found or not, with the paths saved in `settings`.
-pub fn tools(settings: &hookgrid::Settings) -> Vec<TunnelTool> {
-    Provider::ALL
-        .iter()
-        .map(|&provider| TunnelTool {
-            provider,
-            path: settings
-                .tunnel_program(provider)
-                .ok()
-                .map(|p| p.display().to_string()),
-            saved: settings.tunnel_paths.get(provider.program()).cloned(),
-            install: provider.install_hint().to_owned(),
-        })
-        .collect()
-}
 
 /// The one tunnel the app runs, if any.
 #[derive(Debug, Default)]
