@@ -14,6 +14,8 @@ import { count } from "./format";
 import { ImportView } from "./importview";
 import { RejectedView } from "./rejected";
 import { SchemasView } from "./schemas";
+import { currentPlace, onTeamServer, signedIn } from "./session";
+import { signOut } from "./signin";
 
 type Page = "welcome" | "connection" | "rejected" | "schemas" | "import";
 
@@ -36,6 +38,10 @@ export class App {
   private storageTrouble = false;
   /** A dead tunnel is on screen until its URL answers again. */
   private reachTrouble = false;
+  /** The team server's event stream is down. */
+  private liveTrouble = false;
+  /** The app's team server has a problem. */
+  private teamTrouble = false;
 
   constructor(private api: Api) {
     this.batches = new BatchList(api, (b) => void this.openBatch(b), (list) => this.onBatches(list));
@@ -52,6 +58,7 @@ export class App {
         h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }), "Hookgrid"),
         h("nav", {}, this.navConnection, this.navRejected, this.navSchemas),
         this.batches.root,
+        this.whoLine(),
       ),
       h("div", { class: "content" }, this.banner, this.main),
       this.exporter.root,
@@ -63,11 +70,26 @@ export class App {
     window.addEventListener("unhandledrejection", (e) => this.fail("Something went wrong", e.reason));
   }
 
+  /** Who is signed in and their role, with the way out (a team server in a browser). */
+  private whoLine(): HTMLElement | null {
+    const who = signedIn();
+    if (who === null || currentPlace() !== "web") return null;
+    return h(
+      "div",
+      { class: "who", testid: "who" },
+      h("span", { testid: "who-name" }, who.name),
+      h("span", { class: "role", testid: "who-role" }, who.role),
+      h("button", { type: "button", class: "link", testid: "sign-out", onclick: () => void signOut() }, "Sign out"),
+    );
+  }
+
   async start(): Promise<void> {
     await onCoreEvent(
       (e) => this.onEvent(e),
       () => void this.reloadAll(),
       () => void this.connection.load().catch((e) => this.fail("Could not read the connection", e)),
+      (up) => this.onLive(up),
+      () => void this.onTeam(),
     );
     await this.reloadAll();
     // Still on the first page: a user who went elsewhere while the lists loaded stays there.
@@ -86,6 +108,38 @@ export class App {
         })
         .catch((e) => this.fail("Could not read the rejected requests", e)),
     ]);
+  }
+
+  /** The app's team connection changed: a switch of place or user starts the page afresh; a
+   * problem (unreachable, token refused) is said in the banner with the way out. */
+  private async onTeam(): Promise<void> {
+    const view = await this.api.teamServer();
+    const place = view.url === null ? "app" : "team";
+    const me = signedIn();
+    const who = view.identity;
+    if (place !== currentPlace() || (who !== null && (me?.name !== who.name || me.role !== who.role))) {
+      location.reload();
+      return;
+    }
+    if (view.problem) {
+      this.teamTrouble = true;
+      this.warn(view.problem.message);
+    } else if (this.teamTrouble) {
+      this.teamTrouble = false;
+      this.hideBanner();
+    }
+    if (this.page === "connection") this.connection.team.show(view);
+  }
+
+  /** The live stream dropped (a browser reconnects by itself) or came back. */
+  private onLive(up: boolean): void {
+    if (!up) {
+      this.liveTrouble = true;
+      this.warn("Live updates stopped: the connection to the team server was lost. Reconnecting… (the lists catch up once it is back)");
+    } else if (this.liveTrouble) {
+      this.liveTrouble = false;
+      this.hideBanner();
+    }
   }
 
   private onEvent(e: Event): void {
@@ -191,7 +245,9 @@ export class App {
         h("h1", {}, hasImports ? "Pick an import" : "Waiting for the first import"),
         hasImports
           ? h("p", {}, "Choose an import on the left to see its rows. Invalid rows are tinted red.")
-          : h(
+          : onTeamServer()
+            ? h("p", { testid: "welcome-team" }, "Flatfile sends imports to this team server; they appear on the left as they arrive, for everyone signed in. An admin finds the webhook URL to give Flatfile under Connection.")
+            : h(
               "ol",
               {},
               h("li", {}, "Start a tunnel to this app under Connection: Flatfile reaches this computer only through one."),
@@ -200,7 +256,7 @@ export class App {
                 {},
                 "Paste the webhook URL into your Flatfile Portal",
                 // The local URL is never offered as the one to paste: Flatfile cannot reach it.
-                c && c.public_url !== null
+                c && c.public_url !== null && c.webhook_url !== null
                   ? h("span", {}, ":", h("div", {}, h("code", { class: "url", testid: "welcome-url" }, c.webhook_url)))
                   : h("span", { testid: "welcome-no-url" }, " (it appears here once a tunnel is up)."),
               ),

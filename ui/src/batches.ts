@@ -8,6 +8,7 @@ import type { BatchFilter } from "./bindings/BatchFilter";
 import type { BatchStatus } from "./bindings/BatchStatus";
 import type { Event } from "./bindings/Event";
 import { h, replace } from "./dom";
+import { gate } from "./session";
 import { badge, count, newestFirst, received, rows, shortId } from "./format";
 
 /** How long events are gathered before the list is read again (a batch of 1,000 parts
@@ -160,7 +161,7 @@ export class BatchList {
     this.tests.hidden = tests === 0;
     replace(
       this.tests,
-      h("button", { type: "button", class: "link", testid: "remove-tests", title: "Delete every test import from this computer", onclick: () => void this.removeTests() }, tests === 1 ? "Remove the test import" : "Remove the test imports"),
+      gate(h("button", { type: "button", class: "link", testid: "remove-tests", title: "Delete every test import", onclick: () => void this.removeTests() }, tests === 1 ? "Remove the test import" : "Remove the test imports"), "delete_test_imports"),
     );
     this.more.hidden = this.total <= this.batches.length;
     replace(this.more, `Showing the newest ${count(this.batches.length)} of ${count(this.total)}: search to find older ones.`);

@@ -5,11 +5,26 @@ import { type Api, CommandError } from "./api";
 import type { Connection } from "./bindings/Connection";
 import { confirmAction } from "./confirm";
 import { h, replace } from "./dom";
+import { currentPlace, gate, onTeamServer, signedIn } from "./session";
+import { TeamSection } from "./team";
 import { TunnelSection } from "./tunnel";
 
 type ConnectionApi = Pick<
   Api,
-  "connection" | "setPublicUrl" | "setListenAddress" | "restartListener" | "rotateToken" | "sendTestEvent" | "setSigningSecret" | "setRetentionDays" | "startTunnel" | "stopTunnel" | "setTunnelPath"
+  | "connection"
+  | "setPublicUrl"
+  | "setListenAddress"
+  | "restartListener"
+  | "rotateToken"
+  | "sendTestEvent"
+  | "setSigningSecret"
+  | "setRetentionDays"
+  | "startTunnel"
+  | "stopTunnel"
+  | "setTunnelPath"
+  | "teamServer"
+  | "connectTeamServer"
+  | "disconnectTeamServer"
 >;
 
 /** How long "Copied" stays beside the Copy button. */
@@ -45,7 +60,14 @@ export class ConnectionPanel {
   private cloudflared = h("pre", { testid: "howto-cloudflared" });
   private ngrok = h("pre", { testid: "howto-ngrok" });
   private aboutVersion = h("p", { testid: "about-version" });
+  /** The fields only the app on this computer has: its own listener, tunnel how-tos, data. */
+  private local_only: HTMLElement[] = [];
+  private who = h("p", { class: "hint", testid: "connection-who" });
+  private copyButton = h("button", { type: "button", testid: "copy-url", onclick: () => void this.copy() }, "Copy");
+  private adminControls: [HTMLButtonElement | HTMLInputElement, Parameters<typeof gate>[1]][] = [];
   private tunnel: TunnelSection;
+  /** The app's team server (hidden in a browser, which is on one). */
+  readonly team: TeamSection;
   current: Connection | null = null;
 
   constructor(
@@ -65,6 +87,36 @@ export class ConnectionPanel {
     this.retention = h("input", { type: "number", min: "1", step: "1", class: "days", placeholder: "forever", "aria-label": "Days to keep imports", testid: "retention-days" });
     this.secret = h("input", { type: "password", placeholder: "whsec_…", "aria-label": "Signing secret", testid: "signing-secret", autocomplete: "off" });
     this.testButton = h("button", { type: "button", testid: "send-test", onclick: () => void this.sendTest() }, "Send test event");
+    const admin = <T extends HTMLButtonElement | HTMLInputElement>(control: T, command: Parameters<typeof gate>[1]): T => {
+      this.adminControls.push([control, command]);
+      return gate(control, command);
+    };
+    admin(this.publicUrl, "set_public_url");
+    admin(this.testButton, "send_test_event");
+    admin(this.secret, "set_signing_secret");
+    admin(this.retention, "set_retention_days");
+    const listener = h(
+      "div",
+      { class: "field", testid: "listener-field" },
+      h("label", {}, "Listener"),
+      h("div", { class: "row" }, this.listen, h("button", { type: "button", testid: "save-listen", onclick: () => void this.saveListen() }, "Apply")),
+      this.listenNote,
+      h("p", { class: "hint" }, "Local URL: ", this.local, ". Keep 127.0.0.1 so only the tunnel can reach it."),
+    );
+    const howto = h(
+      "details",
+      { class: "howto" },
+      h("summary", {}, "How to set up a tunnel"),
+      h("p", {}, "cloudflared (free, no account for a quick tunnel):"),
+      this.cloudflared,
+      h("p", {}, "ngrok (needs a free account):"),
+      this.ngrok,
+      h("p", {}, "Copy the https URL it prints into “Public tunnel URL”, press Save, then “Send test event”. Keep the tunnel running while Flatfile sends imports."),
+    );
+    const data = h("p", { class: "hint" }, "Data is kept in ", this.dataDir, ".");
+    this.local_only.push(listener, howto, data);
+    this.team = new TeamSection(api, () => location.reload());
+    this.team.root.hidden = currentPlace() === "web";
     this.tunnel = new TunnelSection(
       api,
       (c) => this.show(c),
@@ -74,6 +126,8 @@ export class ConnectionPanel {
       "section",
       { class: "panel connection", testid: "connection-panel" },
       h("h1", {}, "Connection"),
+      this.team.root,
+      this.who,
       this.state,
       this.notice,
       this.stale,
@@ -82,14 +136,14 @@ export class ConnectionPanel {
         "div",
         { class: "field" },
         this.webhookLabel,
-        h("div", { class: "row" }, this.webhook, h("button", { type: "button", testid: "copy-url", onclick: () => void this.copy() }, "Copy"), this.copied),
+        h("div", { class: "row" }, this.webhook, this.copyButton, this.copied),
         this.webhookHint,
       ),
       h(
         "div",
         { class: "field" },
         h("label", {}, "Public tunnel URL"),
-        h("div", { class: "row" }, this.publicUrl, h("button", { type: "button", testid: "save-public-url", onclick: () => void this.savePublicUrl() }, "Save")),
+        h("div", { class: "row" }, this.publicUrl, admin(h("button", { type: "button", testid: "save-public-url", onclick: () => void this.savePublicUrl() }, "Save"), "set_public_url")),
         this.publicUrlError,
         h("p", { class: "hint" }, "The https address your tunnel gives you. Leave it empty to use the local URL (only this machine can reach it)."),
       ),
@@ -99,14 +153,7 @@ export class ConnectionPanel {
         h("label", {}, "Check the tunnel"),
         h("div", { class: "row" }, this.testButton, this.test),
       ),
-      h(
-        "div",
-        { class: "field" },
-        h("label", {}, "Listener"),
-        h("div", { class: "row" }, this.listen, h("button", { type: "button", testid: "save-listen", onclick: () => void this.saveListen() }, "Apply")),
-        this.listenNote,
-        h("p", { class: "hint" }, "Local URL: ", this.local, ". Keep 127.0.0.1 so only the tunnel can reach it."),
-      ),
+      listener,
       h(
         "div",
         { class: "field" },
@@ -114,7 +161,7 @@ export class ConnectionPanel {
         h(
           "div",
           { class: "row" },
-          h("button", { type: "button", class: "danger", testid: "rotate-token", onclick: () => void this.rotate() }, "Rotate token"),
+          admin(h("button", { type: "button", class: "danger", testid: "rotate-token", onclick: () => void this.rotate() }, "Rotate token"), "rotate_token"),
           this.fingerprint,
         ),
         h("p", { class: "hint" }, "A new token stops the old URL at once; paste the new URL into Flatfile."),
@@ -128,7 +175,7 @@ export class ConnectionPanel {
           "div",
           { class: "row" },
           this.secret,
-          h("button", { type: "button", testid: "save-signing-secret", onclick: () => void this.saveSecret() }, "Save"),
+          admin(h("button", { type: "button", testid: "save-signing-secret", onclick: () => void this.saveSecret() }, "Save"), "set_signing_secret"),
           this.signing,
         ),
         h(
@@ -146,21 +193,12 @@ export class ConnectionPanel {
           { class: "row" },
           this.retention,
           " days after their last request",
-          h("button", { type: "button", testid: "save-retention", onclick: () => void this.saveRetention() }, "Save"),
+          admin(h("button", { type: "button", testid: "save-retention", onclick: () => void this.saveRetention() }, "Save"), "set_retention_days"),
         ),
         h("p", { class: "hint" }, "Older imports are deleted from this computer (checked every hour). Leave it empty to keep everything."),
       ),
-      h(
-        "details",
-        { class: "howto" },
-        h("summary", {}, "How to set up a tunnel"),
-        h("p", {}, "cloudflared (free, no account for a quick tunnel):"),
-        this.cloudflared,
-        h("p", {}, "ngrok (needs a free account):"),
-        this.ngrok,
-        h("p", {}, "Copy the https URL it prints into “Public tunnel URL”, press Save, then “Send test event”. Keep the tunnel running while Flatfile sends imports."),
-      ),
-      h("p", { class: "hint" }, "Data is kept in ", this.dataDir, "."),
+      howto,
+      data,
       h(
         "details",
         { class: "about", testid: "about" },
@@ -176,13 +214,22 @@ export class ConnectionPanel {
   }
 
   async load(): Promise<Connection> {
+    if (currentPlace() !== "web") await this.team.load();
     return this.show(await this.api.connection());
   }
 
   show(c: Connection): Connection {
     this.current = c;
     this.tunnel.show(c);
-    replace(this.webhook, c.webhook_url);
+    const team = onTeamServer();
+    for (const el of this.local_only) el.hidden = team;
+    for (const [control, command] of this.adminControls) gate(control, command);
+    const me = signedIn();
+    this.who.hidden = !team;
+    replace(this.who, team && me ? `The team server's listener. You are signed in as ${me.name} (${me.role}); ${me.role === "admin" ? "you can change its settings." : "an admin changes its settings."}` : "");
+    replace(this.webhook, c.webhook_url ?? "Shown to admins only: it holds the webhook token");
+    this.webhook.classList.toggle("hidden-secret", c.webhook_url === null);
+    this.copyButton.disabled = c.webhook_url === null;
     const local = c.public_url === null;
     this.webhook.classList.toggle("local-only", local);
     replace(this.webhookLabel, local ? "Webhook URL (local only: Flatfile cannot reach it yet)" : "Webhook URL for Flatfile");
@@ -204,7 +251,7 @@ export class ConnectionPanel {
       replace(
         this.stale,
         h("p", {}, `Your public address changed since the last import (was ${s.was}, now ${s.now}). Update webhookUrl in your Flatfile importer settings to the new webhook URL, or use a fixed address (a named tunnel).`),
-        h("div", { class: "row" }, h("code", { class: "url" }, c.webhook_url), h("button", { type: "button", testid: "copy-new-url", onclick: () => void this.copy() }, "Copy")),
+        h("div", { class: "row" }, h("code", { class: "url" }, c.webhook_url ?? "ask an admin"), h("button", { type: "button", testid: "copy-new-url", onclick: () => void this.copy() }, "Copy")),
       );
     }
     const w = c.wrong_doors;
@@ -215,7 +262,7 @@ export class ConnectionPanel {
         : `${w.count === 1 ? "1 request" : `${w.count.toLocaleString("en-US")} requests`} to an old or wrong webhook URL since ${clock(w.first_ms)}, last at ${clock(w.last_ms)}. They were refused (404) and not kept. If you rotated the token, paste the webhook URL above into Flatfile.`;
     if (document.activeElement !== this.publicUrl) this.publicUrl.value = c.public_url ?? "";
     if (document.activeElement !== this.listen) this.listen.value = c.listen;
-    this.listen.disabled = c.listen_from_env;
+    this.listen.disabled = c.listen_from_env || team;
     this.listen.title = c.listen_from_env ? "Set by HOOKGRID_LISTEN for this run" : "";
     this.listenNote.textContent = c.listen_from_env ? "Set by the HOOKGRID_LISTEN environment variable for this run." : "";
     replace(this.signing, c.signing ? "On: requests must be signed" : "Off");

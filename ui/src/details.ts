@@ -5,6 +5,7 @@ import type { Api } from "./api";
 import type { ImportDetails } from "./bindings/ImportDetails";
 import type { PartRange } from "./bindings/PartRange";
 import { h, replace } from "./dom";
+import { gate } from "./session";
 import { count, received } from "./format";
 
 type DetailsApi = Pick<Api, "importDetails" | "savePartBody">;
@@ -110,7 +111,7 @@ export class DetailsPanel {
             h("td", { class: "invalid-count" }, count(p.invalid)),
             h("td", {}, bytes(p.bytes)),
             h("td", {}, p.duplicates === 0 ? "—" : String(p.duplicates)),
-            h("td", {}, h("button", { type: "button", class: "link", testid: "details-save-part", onclick: () => void this.save(p.part) }, "Save body…")),
+            h("td", {}, gate(h("button", { type: "button", class: "link", testid: "details-save-part", onclick: () => void this.save(p.part) }, "Save body…"), "save_part_body")),
           );
         }),
       ),

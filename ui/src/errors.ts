@@ -5,6 +5,7 @@ import type { Api } from "./api";
 import type { ErrorRows } from "./bindings/ErrorRows";
 import type { ErrorSummary } from "./bindings/ErrorSummary";
 import { h, replace } from "./dom";
+import { gate } from "./session";
 import { count } from "./format";
 
 export type ErrorsApi = Pick<Api, "importErrors" | "listConfigs" | "useConfig">;
@@ -63,7 +64,7 @@ export class ErrorsPanel {
       h("option", { value: "" }, "automatic (schema id, else the default)"),
       ...this.names.map((n) => h("option", { value: n, selected: n === chosen }, n)),
     );
-    return select;
+    return gate(select, "use_config");
   }
 
   private async use(name: string | null): Promise<void> {
@@ -86,7 +87,7 @@ export class ErrorsPanel {
           "p",
           { class: "hint", testid: "errors-none" },
           "Flatfile sends no reasons with invalid rows. Attach the importer's configuration to see why each row is invalid. ",
-          h("button", { type: "button", testid: "errors-attach", onclick: () => this.hooks.attach() }, "Attach a configuration…"),
+          gate(h("button", { type: "button", testid: "errors-attach", onclick: () => this.hooks.attach() }, "Attach a configuration…"), "add_config"),
           this.names.length > 0 ? " or use " : null,
           this.names.length > 0 ? this.chooser(null) : null,
         ),

@@ -7,6 +7,7 @@ import type { ExportScope } from "./bindings/ExportScope";
 import type { View } from "./bindings/View";
 import { h, replace } from "./dom";
 import { rows } from "./format";
+import { currentPlace } from "./session";
 
 type ExportApi = Pick<Api, "exportRows" | "chooseExportPath" | "showInFolder">;
 
@@ -44,6 +45,8 @@ export class ExportDialog {
   /** Says that columns hidden in the grid are exported too. */
   private hiddenNote = h("p", { class: "hint", testid: "export-hidden", hidden: true });
   private go: HTMLButtonElement;
+  private chooseButton = h("button", { type: "button", testid: "export-choose", onclick: () => void this.choose() }, "Choose…");
+  private whereHint = h("p", { class: "hint", testid: "export-where" });
 
   constructor(private api: ExportApi) {
     this.path = h("input", { type: "text", testid: "export-path", "aria-label": "File", placeholder: "/home/you/import.csv, .parquet or .xlsx", spellcheck: "false" });
@@ -73,8 +76,8 @@ export class ExportDialog {
         "div",
         { class: "field" },
         h("label", {}, "File (.csv, .parquet or .xlsx)"),
-        h("div", { class: "row" }, this.path, h("button", { type: "button", testid: "export-choose", onclick: () => void this.choose() }, "Choose…")),
-        h("p", { class: "hint" }, "A name without a folder is saved in your Documents folder."),
+        h("div", { class: "row" }, this.path, this.chooseButton),
+        this.whereHint,
       ),
       this.hiddenNote,
       h("label", { class: "check" }, this.meta, " Include the _row and _part columns"),
@@ -109,6 +112,10 @@ export class ExportDialog {
     this.viewRows = viewRows;
     this.path.value = "";
     this.path.placeholder = suggestedName(batch);
+    // A browser saves a download where it saves downloads: the field only names the file.
+    const web = currentPlace() === "web";
+    this.chooseButton.hidden = web;
+    this.whereHint.textContent = web ? "Your browser downloads the file; the name is all you choose." : "A name without a folder is saved in your Documents folder.";
     const current = this.root.querySelector<HTMLInputElement>("input[name=scope][value=view]");
     if (current) current.checked = true;
     const counts = scopeRows(batch, viewRows);
@@ -154,7 +161,11 @@ export class ExportDialog {
    * with `overwrite` (the Replace button of the question asked when it exists). */
   async run(overwrite = false): Promise<void> {
     if (!this.batch || !this.view) return;
-    if (this.path.value.trim() === "") await this.choose();
+    const web = currentPlace() === "web";
+    if (this.path.value.trim() === "") {
+      if (web) this.path.value = suggestedName(this.batch);
+      else await this.choose();
+    }
     const path = this.path.value.trim();
     if (path === "") return;
     const expected = scopeRows(this.batch, this.viewRows)[this.scope()];
@@ -184,7 +195,9 @@ export class ExportDialog {
         h("span", { class: "ok" }, `✓ Exported ${rows(report.rows)} to `),
         h("code", { testid: "export-result-path" }, report.path),
         " ",
-        h("button", { type: "button", testid: "export-reveal", onclick: () => void this.api.showInFolder(report.path).catch((e) => this.fail(e)) }, "Show in folder"),
+        web
+          ? h("span", { class: "muted" }, "(in your browser's downloads)")
+          : h("button", { type: "button", testid: "export-reveal", onclick: () => void this.api.showInFolder(report.path).catch((e) => this.fail(e)) }, "Show in folder"),
       );
     } catch (e) {
       this.fail(e);

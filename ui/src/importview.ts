@@ -11,6 +11,7 @@ import type { View } from "./bindings/View";
 import { DetailsPanel } from "./details";
 import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
+import { gate } from "./session";
 import { type Filters, describe, noFilters, sameView, sortFrom, toView, valuesOf, withValues } from "./filters";
 import { ColumnTools, LISTED_VALUES, filterChips } from "./columntools";
 import { badge, count, received, rows } from "./format";
@@ -181,7 +182,7 @@ export class ImportView {
           // In the order Tab reaches them: the everyday action first, the destructive one last.
           h("button", { type: "button", class: "primary", testid: "export-open", title: "Export rows (Ctrl+E)", onclick: () => this.openExport() }, "Export…"),
           this.detailsButton,
-          h("button", { type: "button", class: "danger", testid: "delete-batch", title: "Delete this import from this computer", onclick: () => this.hooks.remove(this.batch) }, "Delete…"),
+          gate(h("button", { type: "button", class: "danger", testid: "delete-batch", title: "Delete this import", onclick: () => this.hooks.remove(this.batch) }, "Delete…"), "delete_batch"),
         ),
       ),
       h(

@@ -3,6 +3,7 @@
 import type { Api } from "./api";
 import type { Quarantined } from "./bindings/Quarantined";
 import { h, replace } from "./dom";
+import { gate } from "./session";
 import type { Retried } from "./bindings/Retried";
 import { pretty, received, size } from "./format";
 
@@ -43,7 +44,7 @@ export class RejectedView {
     /** Told after a retry, so the count and the imports can be read again. */
     private onRetried: () => void = () => undefined,
   ) {
-    this.retryAll = h("button", { type: "button", testid: "retry-all", title: "Try every rejected request again, oldest first", onclick: () => void this.retry(null) }, "Retry all");
+    this.retryAll = gate(h("button", { type: "button", testid: "retry-all", title: "Try every rejected request again, oldest first", onclick: () => void this.retry(null) }, "Retry all"), "retry_all_rejected");
     this.root = h(
       "section",
       { class: "panel rejected", testid: "rejected-view" },
@@ -79,7 +80,7 @@ export class RejectedView {
     } catch (e) {
       replace(this.results, h("li", { class: "error" }, `Retry stopped: ${e instanceof Error ? e.message : String(e)}`));
     } finally {
-      this.retryAll.disabled = false;
+      gate(this.retryAll, "retry_all_rejected");
     }
     await this.load();
     this.onRetried();
@@ -100,7 +101,7 @@ export class RejectedView {
           h("td", { class: "reason", title: q.reason }, q.reason),
           h("td", {}, q.event === null ? "—" : `${q.event}${q.part === null ? "" : ` / ${q.part}`}`),
           h("td", { class: "size", title: `${q.bytes.toLocaleString("en-US")} bytes` }, size(q.bytes)),
-          h("td", {}, h("button", { type: "button", class: "link", testid: "retry-one", onclick: (e: Event) => { e.stopPropagation(); void this.retry(q.id); } }, "Retry")),
+          h("td", {}, gate(h("button", { type: "button", class: "link", testid: "retry-one", onclick: (e: Event) => { e.stopPropagation(); void this.retry(q.id); } }, "Retry"), "retry_rejected")),
         ),
       ),
     );

@@ -4,6 +4,7 @@
 import { type Api, CommandError } from "./api";
 import type { ConfigView } from "./bindings/ConfigView";
 import { h, replace } from "./dom";
+import { currentPlace, gate } from "./session";
 
 export type SchemasApi = Pick<Api, "listConfigs" | "addConfig" | "removeConfig" | "chooseConfigFile">;
 
@@ -52,9 +53,9 @@ export class SchemasView {
         { class: "config-form", onsubmit: (e: Event) => { e.preventDefault(); void this.save(); } },
         h("label", {}, "Name ", this.name),
         h("label", {}, "Applies to ", this.scope, this.schemaId),
-        h("button", { type: "button", testid: "config-file", onclick: () => void this.loadFile() }, "Load file…"),
+        gate(h("button", { type: "button", testid: "config-file", onclick: () => void this.loadFile() }, "Load file…"), "add_config"),
         this.body,
-        h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary", testid: "config-save" }, "Save configuration"), this.status),
+        h("div", { class: "form-actions" }, gate(h("button", { type: "submit", class: "primary", testid: "config-save" }, "Save configuration"), "add_config"), this.status),
       ),
       this.list,
     );
@@ -91,7 +92,8 @@ export class SchemasView {
 
   private async loadFile(): Promise<void> {
     try {
-      const text = await this.api.chooseConfigFile();
+      // A browser has no native dialog to ask Rust for: it picks the file itself.
+      const text = currentPlace() === "web" ? await pickFile() : await this.api.chooseConfigFile();
       if (text === null) return;
       this.body.value = text;
       this.say("", "Loaded. Name it and save.");
@@ -134,7 +136,7 @@ export class SchemasView {
             { class: "config-head" },
             h("strong", {}, c.name),
             h("span", { class: "muted" }, ` · ${appliesTo(c)} · added ${c.added_at.slice(0, 16).replace("T", " ")}`),
-            h("button", { type: "button", class: "danger", testid: "config-remove", onclick: () => void this.remove(c.name) }, "Remove"),
+            gate(h("button", { type: "button", class: "danger", testid: "config-remove", onclick: () => void this.remove(c.name) }, "Remove"), "remove_config"),
           ),
           h(
             "table",
@@ -153,6 +155,25 @@ export class SchemasView {
       ),
     );
   }
+}
+
+/** A `.json` file the user picks in the browser, as text; null when they cancel. */
+function pickFile(): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const input = h("input", { type: "file", accept: ".json,application/json", hidden: true });
+    input.addEventListener("change", () => {
+      const file = input.files?.[0];
+      input.remove();
+      if (!file) resolve(null);
+      else file.text().then(resolve, reject);
+    });
+    input.addEventListener("cancel", () => {
+      input.remove();
+      resolve(null);
+    });
+    document.body.append(input);
+    input.click();
+  });
 }
 
 function appliesTo(c: ConfigView): string {

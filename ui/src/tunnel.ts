@@ -8,6 +8,7 @@ import type { Connection } from "./bindings/Connection";
 import type { Provider } from "./bindings/Provider";
 import type { TunnelView } from "./bindings/TunnelView";
 import { h, replace } from "./dom";
+import { onTeamServer } from "./session";
 
 export type TunnelApi = Pick<Api, "startTunnel" | "stopTunnel" | "setTunnelPath">;
 
@@ -46,6 +47,12 @@ export class TunnelSection {
     if (key === this.drawn) return;
     this.drawn = key;
     const view = c.tunnel;
+    if (onTeamServer()) {
+      // The team server runs its own tunnel (serve --tunnel), if any: shown, not controlled.
+      this.root.hidden = view === null;
+      replace(this.root, h("label", {}, "Tunnel"), view === null ? null : this.state(view));
+      return;
+    }
     const active = view !== null && view.state.status !== "stopped";
     const installed = c.tools.filter((t) => t.path !== null);
     const missing = c.tools.filter((t) => t.path === null);

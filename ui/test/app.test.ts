@@ -4,7 +4,7 @@ import { api } from "../src/api";
 import { App } from "../src/app";
 import type { BatchPage } from "../src/bindings/BatchPage";
 import type { Quarantined } from "../src/bindings/Quarantined";
-import { connection as fixture } from "./fixtures";
+import { connection as fixture, team } from "./fixtures";
 
 afterEach(() => clearMocks());
 
@@ -15,6 +15,7 @@ describe("App", () => {
     mockIPC(
       (cmd) => {
         if (cmd === "connection") return connection;
+        if (cmd === "team_server") return team();
         if (cmd === "list_batches") return { total: 0, batches: [] } satisfies BatchPage;
         if (cmd === "list_rejected") return [] satisfies Quarantined[];
         throw new Error(cmd);
@@ -44,6 +45,7 @@ describe("App", () => {
     mockIPC(
       (cmd) => {
         if (cmd === "connection") return connection;
+        if (cmd === "team_server") return team();
         if (cmd === "list_batches") return new Promise<BatchPage>((done) => waiting.push(done));
         if (cmd === "list_rejected") return [] satisfies Quarantined[];
         throw new Error(cmd);

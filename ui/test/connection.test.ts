@@ -2,7 +2,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "../src/api";
 import type { TestReport } from "../src/bindings/TestReport";
 import { COPIED_SHOWN_MS, ConnectionPanel } from "../src/connection";
-import { connection } from "./fixtures";
+import { connection, team } from "./fixtures";
 
 afterEach(() => clearMocks());
 
@@ -14,6 +14,7 @@ describe("ConnectionPanel", () => {
     const saved: string[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "connection") return current;
+      if (cmd === "team_server") return team();
       if (cmd === "set_public_url") {
         const url = (args as { url: string }).url;
         saved.push(url);
@@ -41,6 +42,7 @@ describe("ConnectionPanel", () => {
   it("confirms a copied URL beside the button for a moment, not as a warning", async () => {
     mockIPC((cmd) => {
       if (cmd === "connection") return connection();
+      if (cmd === "team_server") return team();
       throw new Error(cmd);
     });
     const copied: string[] = [];
@@ -62,6 +64,7 @@ describe("ConnectionPanel", () => {
 
   it("says what to do when the port is in use, and when a URL is refused", async () => {
     mockIPC((cmd) => {
+      if (cmd === "team_server") return team();
       if (cmd === "connection") {
         return connection({
           listener: { state: "failed", address: "127.0.0.1:8787", code: "address_in_use", message: "cannot listen on 127.0.0.1:8787: Address in use" },
@@ -85,6 +88,7 @@ describe("ConnectionPanel", () => {
     const secrets: string[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "connection") return current;
+      if (cmd === "team_server") return team();
       if (cmd === "set_signing_secret") {
         secrets.push((args as { secret: string }).secret);
         current = connection({ signing: true });
@@ -109,6 +113,7 @@ describe("ConnectionPanel", () => {
     const saved: (number | null)[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "connection") return current;
+      if (cmd === "team_server") return team();
       if (cmd === "set_retention_days") {
         const days = (args as { days: number | null }).days;
         saved.push(days);
@@ -187,6 +192,7 @@ describe("ConnectionPanel", () => {
     const last = new Date(2026, 9, 1, 9, 45, 0).getTime();
     mockIPC((cmd) => {
       if (cmd === "connection") return connection({ wrong_doors: { count: 3, first_ms: first, last_ms: last } });
+      if (cmd === "team_server") return team();
       throw new Error(cmd);
     });
     const panel = new ConnectionPanel(api);
@@ -208,7 +214,9 @@ describe("ConnectionPanel", () => {
             webhook_url: "https://new-name.trycloudflare.com/hooks/tok1",
             stale: { was: "old-name.trycloudflare.com", now: "new-name.trycloudflare.com", last_import_at: "2026-11-27T10:00:02Z" },
           })
-        : null,
+        : cmd === "team_server"
+          ? team()
+          : null,
     );
     const panel = new ConnectionPanel(api);
     await panel.load();

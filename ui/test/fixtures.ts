@@ -1,3 +1,4 @@
+import type { TeamView } from "../src/bindings/TeamView";
 import type { Batch } from "../src/bindings/Batch";
 import type { Connection } from "../src/bindings/Connection";
 
@@ -49,4 +50,9 @@ export function connection(over: Partial<Connection> = {}): Connection {
     ],
     ...over,
   };
+}
+
+/** The app on this computer's own data: no team server. */
+export function team(over: Partial<TeamView> = {}): TeamView {
+  return { url: null, identity: null, problem: null, ...over };
 }

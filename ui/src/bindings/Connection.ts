@@ -32,8 +32,9 @@ public_url: string | null,
 base_url: string, 
 /**
  * The URL to paste into Flatfile: under the public URL when set, else the local one.
+ * It holds the webhook token, so only an admin is shown it (`None` for everyone else).
  */
-webhook_url: string, 
+webhook_url: string | null, 
 /**
  * A short fingerprint of the token, safe to show and log.
  */
@@ -56,14 +57,15 @@ version: string,
  */
 stale: StaleAddress | null, 
 /**
- * Requests to an old or wrong webhook URL since the app started.
+ * Requests to an old or wrong webhook URL since the listener started.
  */
 wrong_doors: WrongDoor | null, 
 /**
- * The tunnel the app runs (or last ran), if any.
+ * The tunnel the listener's shell runs (or last ran), if any.
  */
 tunnel: TunnelView | null, 
 /**
- * cloudflared and ngrok, and whether this machine has them.
+ * cloudflared and ngrok, and whether this machine has them; empty where tunnels are not
+ * started from the panel (a team server).
  */
 tools: Array<TunnelTool>, };

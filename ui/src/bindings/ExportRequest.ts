@@ -7,7 +7,8 @@ import type { View } from "./View";
  */
 export type ExportRequest = { event: string, view: View, scope: ExportScope, 
 /**
- * `.csv`, `.parquet` or `.xlsx`; the extension picks the format.
+ * `.csv`, `.parquet` or `.xlsx`; the extension picks the format. In the app, where the
+ * file goes; from the review listener, only the downloaded file's name.
  */
 path: string, 
 /**

@@ -3,7 +3,7 @@ import type { TestReport } from "./TestReport";
 import type { TunnelState } from "./TunnelState";
 
 /**
- * The tunnel as the connection panel shows it.
+ * A tunnel as the connection panel shows it.
  */
 export type TunnelView = { state: TunnelState, 
 /**
