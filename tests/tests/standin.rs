@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
-use hookgrid::tunnel::Provider;
+use hookgrid::connection::tunnel::Provider;
 use hookgrid_tests::standin::Standins;
 
 #[test]
