@@ -5,11 +5,14 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # System packages a fresh Debian/Ubuntu machine needs to build and test: the toolchain's C
 # side, Tauri's WebKitGTK stack, and for the window tests an X server, WebKitWebDriver and a
-# D-Bus daemon, ImageMagick for screenshots, and openpyxl to read .xlsx exports back. Node.js
+# D-Bus daemon, ImageMagick for screenshots, and openpyxl to read .xlsx exports back; for the
+# team server's tests Chromium and ChromeDriver (the review app in a browser), OpenSSL (a
+# test certificate), and Caddy and nginx (their example configurations checked). Node.js
 # builds the UI.
 DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
-	xvfb webkit2gtk-driver dbus imagemagick xclip python3-openpyxl
+	xvfb webkit2gtk-driver dbus imagemagick xclip python3-openpyxl \
+	chromium chromium-driver openssl caddy nginx
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)
@@ -35,8 +38,9 @@ test: setup
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(CARGO) test --locked --workspace --lib --bins --tests
 	@# Ignored by a plain `cargo test`, so a run without them lists them as ignored: the
-	@# full disk needs root (a tmpfs mount), the window tests a display and a WebDriver.
-	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --test diskfull --test desktop -- --ignored
+	@# full disk needs root (a tmpfs mount), the window tests a display and a WebDriver, the
+	@# browser test Chromium and ChromeDriver, the proxy test Caddy and nginx.
+	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --test diskfull --test desktop --test browser --test proxy -- --ignored
 	cd ui && npm run --silent check && npm run --silent test
 	@git diff --quiet -- ui/src/bindings 2>/dev/null || { \
 		echo "ui/src/bindings changed: the Rust types crossing into the UI changed; commit them"; \

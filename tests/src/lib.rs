@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod browser;
 pub mod desktop;
 pub mod figures;
 pub mod standin;
@@ -132,10 +133,20 @@ impl Workspace {
             .expect("start hookgrid serve");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
+        let (review_tx, review_rx) = mpsc::channel();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let seen = printed.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(mut all) = seen.lock() {
+                    all.push_str(&line);
+                    all.push('\n');
+                }
                 if let Some(url) = line.strip_prefix("Webhook URL: ") {
                     let _ = tx.send(url.trim().to_owned());
+                }
+                if let Some(url) = line.strip_prefix("Review app: ") {
+                    let _ = review_tx.send(url.trim().to_owned());
                 }
             }
         });
@@ -147,10 +158,22 @@ impl Workspace {
                 panic!("hookgrid serve printed no webhook URL within 60 s; its log:\n{log}");
             }
         };
+        let review = args.contains(&"--review-listen").then(|| {
+            review_rx
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "hookgrid serve --review-listen printed no review URL; its log:\n{}",
+                        self.serve_log()
+                    )
+                })
+        });
         Server {
             child,
             url,
             urls: rx,
+            review,
+            printed,
         }
     }
 }
@@ -162,9 +185,26 @@ pub struct Server {
     pub url: String,
     /// Webhook URLs printed after the first (a tunnel that came up at a new address).
     urls: mpsc::Receiver<String>,
+    /// The review listener's URL (`http(s)://127.0.0.1:PORT`), when started with
+    /// `--review-listen`.
+    pub review: Option<String>,
+    /// Everything it printed on stdout so far.
+    printed: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
+    /// What it printed on stdout so far.
+    pub fn printed(&self) -> String {
+        self.printed.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// The review listener's URL; panics when it was not started.
+    pub fn review(&self) -> &str {
+        self.review
+            .as_deref()
+            .expect("started with --review-listen")
+    }
+
     /// The next webhook URL the server prints, within `timeout`.
     pub fn next_url(&self, timeout: Duration) -> Option<String> {
         self.urls.recv_timeout(timeout).ok()

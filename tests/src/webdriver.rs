@@ -68,6 +68,20 @@ impl Session {
         self.send(reqwest::Method::GET, path, None)
     }
 
+    /// Loads `url` in the window.
+    pub fn goto(&self, url: &str) {
+        self.post("/url", json!({"url": url}));
+    }
+
+    /// The window as a PNG.
+    pub fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let encoded = self.get("/screenshot");
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
     /// Resizes the window (the window manager-free Xvfb screen honours it as asked).
     pub fn set_window_size(&self, width: u32, height: u32) {
         self.post("/window/rect", json!({"width": width, "height": height}));
@@ -223,6 +237,11 @@ impl Session {
 
     /// Ends the session (the driver closes the app).
     pub fn quit(self) {
+        self.end();
+    }
+
+    /// Ends the session where it cannot be given up (a `Drop`).
+    pub fn end(&self) {
         let _ = self.http.delete(&self.base).send();
     }
 }

@@ -95,8 +95,10 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
     hookgrid.set_memory_budget(options.memory_budget);
     hookgrid.stop_tunnel_left_behind();
     let mut settings = hookgrid.settings()?;
+    // Port 0 is any free port: two of those never meet.
     if let Some(review) = &options.review_listen
         && review.trim() == settings.listen()
+        && !review.trim().ends_with(":0")
     {
         return Err(hookgrid::Error::Config(format!(
             "the review listener needs its own address, not the webhook's ({review}): a \
@@ -177,13 +179,13 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
             .await;
             match started {
                 Ok(review) => {
-                    say!("Review app: {}", review.url());
                     if !hookgrid.has_admin()? {
                         say!(
                             "No one can sign in yet: add the first admin with \
                              `hookgrid user add NAME --role admin` (it prints their password)."
                         );
                     }
+                    say!("Review app: {}", review.url());
                     Some(review)
                 }
                 Err(e) => {

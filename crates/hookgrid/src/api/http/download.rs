@@ -98,8 +98,7 @@ async fn export(app: App, req: Request) -> Result<Response, ApiError> {
     let spec = command("export_rows").ok_or_else(|| Error::NoSuchCommand("export_rows".into()))?;
     crate::api::authorize(&who.caller, spec)?;
     let request = request_of(read_json(req, &app.options).await?)?;
-    let format =
-        ExportFormat::from_path(Path::new(request.path.trim())).map_err(Error::Frames)?;
+    let format = ExportFormat::from_path(Path::new(request.path.trim())).map_err(Error::Frames)?;
     let (chunks, body) = mpsc::channel::<std::io::Result<Bytes>>(IN_FLIGHT);
     let (ready, prepared) = oneshot::channel::<Result<(u64, String)>>();
     let hookgrid = app.hookgrid.clone();

@@ -1,0 +1,267 @@
+//! The reverse proxy examples of the README (`crates/cli/packaging/`): Caddy's checked by
+//! `caddy validate`; nginx's run for real in front of `hookgrid serve`, over HTTPS with a test
+//! certificate: a sign-in through it gets a `Secure` cookie, a write from the page's own
+//! origin passes the `Origin` check, live events come through unbuffered, and the webhook's
+//! name passes the webhook and nothing else.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hookgrid_tests::desktop::{free_port, program};
+use hookgrid_tests::{Workspace, payload};
+use serde_json::json;
+
+const PACKAGING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging");
+
+/// A self-signed server certificate for 127.0.0.1 and its key, in `dir`.
+fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    let config = dir.join("openssl.cnf");
+    std::fs::write(
+        &config,
+        "[req]\ndistinguished_name = dn\nx509_extensions = leaf\nprompt = no\n\
+         [dn]\nCN = 127.0.0.1\n\
+         [leaf]\nbasicConstraints = critical,CA:FALSE\nsubjectAltName = IP:127.0.0.1\n\
+         keyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
+    )
+    .expect("openssl.cnf");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-noenc", "-days", "2", "-config"])
+        .arg(&config)
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (cert, key)
+}
+
+#[test]
+#[ignore = "needs Caddy (Debian's caddy); `make test` installs it and runs this"]
+fn the_caddy_example_validates() {
+    let caddy = program("caddy", &[PathBuf::from("/usr/bin/caddy")]);
+    let out = Command::new(caddy)
+        .args(["validate", "--adapter", "caddyfile", "--config"])
+        .arg(Path::new(PACKAGING).join("Caddyfile.example"))
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .expect("caddy validate");
+    assert!(
+        out.status.success(),
+        "caddy validate:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs nginx (Debian's nginx); `make test` installs it and runs this"]
+fn the_nginx_example_serves_the_team_over_https_in_front_of_hookgrid() {
+    let nginx = program("nginx", &[PathBuf::from("/usr/sbin/nginx")]);
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
+    let review = server.review().trim_start_matches("http://").to_owned();
+    let webhook = server.base().trim_start_matches("http://").to_owned();
+    let dir = ws.path().join("nginx");
+    std::fs::create_dir_all(dir.join("temp")).expect("nginx dir");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Its workers run as another user and buffer through here.
+        std::fs::set_permissions(dir.join("temp"), std::fs::Permissions::from_mode(0o777))
+            .expect("mode");
+    }
+    let (cert, key) = certificate(&dir);
+    let (review_port, hooks_port) = (free_port(), free_port());
+
+    // The example as shipped, with this test's ports, addresses and certificate.
+    let example =
+        std::fs::read_to_string(Path::new(PACKAGING).join("nginx.conf.example")).expect("example");
+    let mut site = String::new();
+    let mut server_block = 0;
+    for line in example.lines() {
+        let trimmed = line.trim();
+        if trimmed == "server {" {
+            server_block += 1;
+        }
+        let line = if trimmed == "listen 443 ssl;" {
+            let port = if server_block == 1 {
+                review_port
+            } else {
+                hooks_port
+            };
+            format!("    listen 127.0.0.1:{port} ssl;")
+        } else if trimmed.starts_with("ssl_certificate ") {
+            format!("    ssl_certificate {};", cert.display())
+        } else if trimmed.starts_with("ssl_certificate_key ") {
+            format!("    ssl_certificate_key {};", key.display())
+        } else {
+            line.replace("127.0.0.1:8788", &review)
+                .replace("127.0.0.1:8787", &webhook)
+        };
+        site.push_str(&line);
+        site.push('\n');
+    }
+    assert_eq!(server_block, 2, "the example's two sites");
+    std::fs::write(dir.join("site.conf"), &site).expect("site");
+    let temp = dir.join("temp");
+    let conf = format!(
+        "worker_processes 1;\nerror_log {err};\npid {pid};\nevents {{}}\nhttp {{\n\
+         access_log off;\nclient_body_temp_path {t}/body;\nproxy_temp_path {t}/proxy;\n\
+         fastcgi_temp_path {t}/fastcgi;\nuwsgi_temp_path {t}/uwsgi;\nscgi_temp_path {t}/scgi;\n\
+         include {site};\n}}\n",
+        err = dir.join("error.log").display(),
+        pid = dir.join("nginx.pid").display(),
+        t = temp.display(),
+        site = dir.join("site.conf").display(),
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).expect("conf");
+    let tested = Command::new(&nginx)
+        .arg("-t")
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .output()
+        .expect("nginx -t");
+    assert!(
+        tested.status.success(),
+        "nginx -t:\n{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    let _nginx = Nginx(
+        Command::new(&nginx)
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .args(["-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx"),
+    );
+    let pem = std::fs::read(&cert).expect("cert");
+    let https = reqwest::blocking::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let front = format!("https://127.0.0.1:{review_port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while https.get(format!("{front}/api/version")).send().is_err() {
+        assert!(Instant::now() < deadline, "nginx did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let mut add = ws
+        .command(&["user", "add", "ada", "--role", "admin", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("user add");
+    std::io::Write::write_all(
+        &mut add.stdin.take().expect("stdin"),
+        b"a long admin password\n",
+    )
+    .expect("password");
+    assert!(add.wait().expect("wait").success());
+
+    // Signed in through nginx over HTTPS: the cookie is Secure.
+    let login = https
+        .post(format!("{front}/api/login"))
+        .header("origin", &front)
+        .json(&json!({"name": "ada", "password": "a long admin password"}))
+        .send()
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    let set = login.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(set.contains("; Secure"), "{set}");
+    let cookie = set.split(';').next().expect("pair").to_owned();
+
+    // The page's own origin (what the browser sends) passes; another is refused.
+    let write = |origin: &str| {
+        https
+            .post(format!("{front}/api/set_retention_days"))
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .json(&json!({"days": 30}))
+            .send()
+            .expect("write")
+            .status()
+    };
+    assert_eq!(write("https://evil.example"), 403);
+    assert_eq!(write(&front), 200);
+
+    // Live events come through as they happen, not when a buffer fills.
+    let mut events = https
+        .get(format!("{front}/api/events"))
+        .header("cookie", &cookie)
+        .send()
+        .expect("events");
+    assert_eq!(events.status(), 200);
+    let mut seen = String::new();
+    let mut read_until = |text: &str, seen: &mut String| {
+        let mut buf = [0u8; 4096];
+        while !seen.contains(text) {
+            let n = std::io::Read::read(&mut events, &mut buf).expect("the stream");
+            assert!(n > 0, "the stream ended before {text:?}: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    };
+    read_until("event: hello", &mut seen);
+
+    // The webhook's name passes the webhook, and nothing else.
+    let hooks = format!("https://127.0.0.1:{hooks_port}");
+    let token = server.url.rsplit('/').next().expect("token").to_owned();
+    let body = payload(
+        "evt-proxied",
+        "b-proxied",
+        1,
+        1,
+        json!([{"a": "1"}]),
+        json!([]),
+    );
+    let posted = https
+        .post(format!("{hooks}/hooks/{token}"))
+        .body(body)
+        .send()
+        .expect("webhook");
+    assert_eq!(posted.status(), 200, "{:?}", posted.text());
+    read_until("evt-proxied", &mut seen);
+    for path in ["/", "/api/version", "/index.html"] {
+        let r = https.get(format!("{hooks}{path}")).send().expect("get");
+        assert_eq!(r.status(), 404, "{path} on the webhook's name");
+    }
+    let batches = ws.json(&["batches", "--json"]);
+    assert_eq!(batches[0]["event"], "evt-proxied");
+    // The address Flatfile used is recorded for "Came through", from X-Forwarded-Host.
+    let shown = ws.json(&["show", "--batch", "evt-proxied", "--json"]);
+    assert_eq!(shown["arrived_via"], format!("127.0.0.1:{hooks_port}"));
+}
