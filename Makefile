@@ -63,10 +63,11 @@ ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
-## Speed and memory figures on a generated 1,000,000-row batch (release build): the core
-## and the desktop app in a real window.
+## Speed and memory figures on a generated 1,000,000-row batch (release build): the core,
+## the team server over HTTP, and the desktop app in a real window.
 bench: setup
 	$(CARGO) bench --locked --workspace --bench core
+	$(CARGO) bench --locked --workspace --bench team
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 

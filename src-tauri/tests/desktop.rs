@@ -1109,3 +1109,139 @@ fn the_tunnel_starts_from_the_connection_panel_and_comes_back_when_it_dies() {
     }
     assert!(!ws.data_dir().join("tunnel.pid").exists());
 }
+
+/// `hookgrid` (the CLI), built beside the app by the same workspace build.
+fn hookgrid_cli() -> std::path::PathBuf {
+    let cli =
+        std::path::Path::new(env!("CARGO_BIN_EXE_hookgrid-desktop")).with_file_name("hookgrid");
+    assert!(
+        cli.is_file(),
+        "{} is missing: build the workspace's binaries first (cargo build --workspace --bins; \
+         `make test` does)",
+        cli.display()
+    );
+    cli
+}
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn the_app_reviews_a_team_server_s_imports_and_says_when_its_token_is_revoked() {
+    // The team server: the real `hookgrid serve` on its own data dir, with one reviewer.
+    let team = Workspace::new(hookgrid_cli());
+    let server = team.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
+    let mut add = team
+        .command(&[
+            "user",
+            "add",
+            "rey",
+            "--role",
+            "reviewer",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("user add");
+    std::io::Write::write_all(&mut add.stdin.take().expect("stdin"), b"a long password!\n")
+        .expect("password");
+    assert!(add.wait().expect("wait").success());
+    let token = team
+        .run(&["user", "token", "rey", "--label", "laptop"])
+        .trim()
+        .to_owned();
+    for index in 1..=PARTS {
+        post(&server.url, index);
+    }
+
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    s.click(&s.testid("nav-connection"));
+    // A wrong token is refused before anything is kept.
+    s.type_text(&s.testid("team-url"), server.review());
+    s.type_text(&s.testid("team-token"), "hgt_1_wrong");
+    s.click(&s.testid("team-connect"));
+    s.wait("the refusal", || {
+        let said = s.text_of("[data-testid=\"team-status\"]")?;
+        said.contains("does not accept that token").then_some(())
+    });
+    let token_field = s.testid("team-token");
+    s.clear(&token_field);
+    s.type_text(&token_field, &token);
+    s.click(&s.testid("team-connect"));
+
+    // The page starts afresh on the team server: its import, not this computer's (none).
+    let item =
+        format!("[data-testid=\"batch-item\"][data-event=\"{EVENT}\"][data-status=\"complete\"]");
+    s.click_on(&item);
+    wait_filtered(&d, PARTS as usize * PER_PART);
+    let http = reqwest::blocking::Client::new();
+    let health = format!("http://127.0.0.1:{}/healthz", d.port);
+    assert!(
+        http.get(&health).send().is_err(),
+        "this computer's listener is stopped: Flatfile posts to the team server"
+    );
+    assert_eq!(
+        s.attribute_of("[data-testid=\"delete-batch\"]", "title")
+            .as_deref(),
+        Some("Needs an admin (you are signed in as a reviewer)")
+    );
+    let shots = hookgrid_tests::desktop::screenshots();
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    d.screenshot(&shots.join("desktop-team.png"));
+
+    // An export is saved on this computer, from the team server's rows.
+    s.click(&s.testid("rows-invalid"));
+    wait_filtered(&d, PARTS as usize * (PER_PART - VALID_PER_PART));
+    s.click(&s.testid("export-open"));
+    let out = ws.path().join("from-team.csv");
+    s.type_text(&s.testid("export-path"), &out.to_string_lossy());
+    s.click(&s.testid("export-run"));
+    let status = "[data-testid=\"export-status\"]";
+    s.wait("the export", || {
+        (s.attribute_of(status, "data-state")? == "done").then_some(())
+    });
+    let df = polars::prelude::CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(out.clone()))
+        .and_then(polars::prelude::SerReader::finish)
+        .expect("read the export back");
+    let emails: Vec<Option<String>> = (0..PARTS as usize * PER_PART)
+        .filter(|&n| invalid(n))
+        .map(|n| Some(format!("user{n}@example.com")))
+        .collect();
+    assert_eq!(text(&df, "email"), emails);
+    s.click(&s.testid("export-close"));
+
+    // The token is revoked on the server: the app says so, with the way out.
+    team.run(&["user", "revoke", "rey", "laptop"]);
+    s.type_text(&s.testid("batch-search"), "evt");
+    let banner = s.wait("the message", || {
+        let t = s.text_of("[data-testid=\"banner-text\"]")?;
+        t.contains("no longer accepts this app's token")
+            .then_some(t)
+    });
+    assert!(banner.contains("This computer"), "{banner}");
+    s.click(&s.testid("nav-connection"));
+    let problem = s.wait("the problem under Connection", || {
+        s.text_of("[data-testid=\"team-problem\"]")
+    });
+    assert!(problem.contains("revoked"), "{problem}");
+    s.click(&s.testid("team-leave"));
+    s.testid("welcome");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !http
+        .get(&health)
+        .send()
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "this computer's listener did not start again"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        s.all(&item).is_empty(),
+        "back on this computer's data, which has no imports"
+    );
+}

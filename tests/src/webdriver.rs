@@ -151,6 +151,26 @@ impl Session {
         self.post(&format!("/element/{}/click", e.0), json!({}));
     }
 
+    /// Clicks the element matching `css` once it is there, finding it again when the page
+    /// redrew it between finding and clicking (a list that refreshes, a page that reloads).
+    pub fn click_on(&self, css: &str) {
+        self.wait(&format!("a clickable {css}"), || {
+            let e = self.all(css).into_iter().next()?;
+            let answer: Value = self
+                .http
+                .post(format!("{}/element/{}/click", self.base, e.0))
+                .json(&json!({}))
+                .send()
+                .and_then(|r| r.json())
+                .ok()?;
+            match answer["value"]["error"].as_str() {
+                None => Some(()),
+                Some("stale element reference") => None,
+                Some(error) => panic!("click {css}: {error}: {}", answer["value"]["message"]),
+            }
+        });
+    }
+
     /// Clicks `e` with a mouse button (0 left, 2 right), `clicks` times, holding `modifier`
     /// (a WebDriver key such as "\u{E008}" for Shift) when given: a real pointer, so the
     /// page sees the modifiers, double-clicks and context menus a user makes.

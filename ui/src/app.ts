@@ -14,7 +14,7 @@ import { count } from "./format";
 import { ImportView } from "./importview";
 import { RejectedView } from "./rejected";
 import { SchemasView } from "./schemas";
-import { currentPlace, onTeamServer, signedIn } from "./session";
+import { currentPlace, onTeamServer, signedIn, startAfresh } from "./session";
 import { signOut } from "./signin";
 
 type Page = "welcome" | "connection" | "rejected" | "schemas" | "import";
@@ -73,13 +73,16 @@ export class App {
   /** Who is signed in and their role, with the way out (a team server in a browser). */
   private whoLine(): HTMLElement | null {
     const who = signedIn();
-    if (who === null || currentPlace() !== "web") return null;
+    const place = currentPlace();
+    if (who === null || place === "app") return null;
     return h(
       "div",
       { class: "who", testid: "who" },
       h("span", { testid: "who-name" }, who.name),
       h("span", { class: "role", testid: "who-role" }, who.role),
-      h("button", { type: "button", class: "link", testid: "sign-out", onclick: () => void signOut() }, "Sign out"),
+      place === "web"
+        ? h("button", { type: "button", class: "link", testid: "sign-out", onclick: () => void signOut() }, "Sign out")
+        : h("button", { type: "button", class: "link", testid: "who-team", title: "This app reviews a team server's imports: Connection → Team server", onclick: () => this.showConnection() }, "Team server"),
     );
   }
 
@@ -118,7 +121,7 @@ export class App {
     const me = signedIn();
     const who = view.identity;
     if (place !== currentPlace() || (who !== null && (me?.name !== who.name || me.role !== who.role))) {
-      location.reload();
+      startAfresh();
       return;
     }
     if (view.problem) {

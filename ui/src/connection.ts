@@ -5,7 +5,7 @@ import { type Api, CommandError } from "./api";
 import type { Connection } from "./bindings/Connection";
 import { confirmAction } from "./confirm";
 import { h, replace } from "./dom";
-import { currentPlace, gate, onTeamServer, signedIn } from "./session";
+import { currentPlace, gate, onTeamServer, signedIn, startAfresh } from "./session";
 import { TeamSection } from "./team";
 import { TunnelSection } from "./tunnel";
 
@@ -115,7 +115,7 @@ export class ConnectionPanel {
     );
     const data = h("p", { class: "hint" }, "Data is kept in ", this.dataDir, ".");
     this.local_only.push(listener, howto, data);
-    this.team = new TeamSection(api, () => location.reload());
+    this.team = new TeamSection(api, startAfresh);
     this.team.root.hidden = currentPlace() === "web";
     this.tunnel = new TunnelSection(
       api,

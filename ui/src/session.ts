@@ -66,3 +66,12 @@ export function gate<T extends HTMLButtonElement | HTMLInputElement | HTMLSelect
   }
   return control;
 }
+
+let reloading = false;
+
+/** Starts the page afresh (once, however many say so): after a switch of place or user. */
+export function startAfresh(): void {
+  if (reloading) return;
+  reloading = true;
+  location.reload();
+}
