@@ -98,6 +98,8 @@ fn the_server_package_installs_a_listener_that_runs_as_its_unit_says() {
         "etc/hookgrid/hookgrid.env",
         "usr/lib/sysusers.d/hookgrid.conf",
         "usr/share/doc/hookgrid-server/CHANGELOG.md",
+        "usr/share/doc/hookgrid-server/examples/Caddyfile",
+        "usr/share/doc/hookgrid-server/examples/nginx.conf",
     ] {
         assert!(root.path().join(file).is_file(), "{file} is missing");
     }

@@ -14,6 +14,9 @@ install -D -m 0640 "$here/hookgrid.env" "$root/etc/hookgrid/hookgrid.env"
 install -D -m 0644 "$here/hookgrid.sysusers" "$root/usr/lib/sysusers.d/hookgrid.conf"
 install -D -m 0644 "$here/../../../README.md" "$root/usr/share/doc/hookgrid-server/README.md"
 install -D -m 0644 "$here/../../../CHANGELOG.md" "$root/usr/share/doc/hookgrid-server/CHANGELOG.md"
+# Reverse proxies in front of the review app and the webhook (README, "Run for a team").
+install -D -m 0644 "$here/Caddyfile.example" "$root/usr/share/doc/hookgrid-server/examples/Caddyfile"
+install -D -m 0644 "$here/nginx.conf.example" "$root/usr/share/doc/hookgrid-server/examples/nginx.conf"
 mkdir -p "$root/DEBIAN"
 install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$root/DEBIAN/"
 echo /etc/hookgrid/hookgrid.env > "$root/DEBIAN/conffiles"
@@ -33,6 +36,8 @@ Description: Hookgrid webhook listener for Flatfile imports (headless)
  Receives Flatfile Portal imports on a webhook, keeps every request in SQLite,
  reassembles each import and writes it as Parquet. Runs as the hookgrid.service
  systemd unit; the hookgrid command lists, queries and exports the imports.
+ With HOOKGRID_REVIEW_LISTEN it also serves the review app to a team, behind
+ sign-in, for browsers and the Hookgrid desktop app.
 CONTROL
 mkdir -p "$out"
 dpkg-deb --build --root-owner-group "$root" "$out/hookgrid-server_${version}_${arch}.deb"
