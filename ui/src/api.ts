@@ -16,6 +16,13 @@ import type { SecretArgs } from "./bindings/SecretArgs";
 import type { SentRowArgs } from "./bindings/SentRowArgs";
 import type { UrlArgs } from "./bindings/UrlArgs";
 import type { UseConfigArgs } from "./bindings/UseConfigArgs";
+import type { AuditEntry } from "./bindings/AuditEntry";
+import type { NewUserArgs } from "./bindings/NewUserArgs";
+import type { Role } from "./bindings/Role";
+import type { Secret } from "./bindings/Secret";
+import type { TokenArgs } from "./bindings/TokenArgs";
+import type { UserArgs } from "./bindings/UserArgs";
+import type { UserView } from "./bindings/UserView";
 import type { BatchFilter } from "./bindings/BatchFilter";
 import type { BatchPage } from "./bindings/BatchPage";
 import type { ColumnValues } from "./bindings/ColumnValues";
@@ -91,6 +98,14 @@ export const api = {
   useConfig: (event: string, name: string | null) => call<void>("use_config", { event, name } satisfies UseConfigArgs),
   importErrors: (event: string) => call<ErrorSummary | null>("import_errors", { event } satisfies EventArgs),
   chooseConfigFile: () => call<string | null>("choose_config_file"),
+  listUsers: () => call<UserView[]>("list_users"),
+  addUser: (name: string, role: Role) => call<Secret>("add_user", { name, role } satisfies NewUserArgs),
+  setUserRole: (name: string, role: Role) => call<void>("set_user_role", { name, role } satisfies NewUserArgs),
+  resetUserPassword: (name: string) => call<Secret>("reset_user_password", { name } satisfies UserArgs),
+  removeUser: (name: string) => call<void>("remove_user", { name } satisfies UserArgs),
+  addUserToken: (name: string, label: string) => call<Secret>("add_user_token", { name, label } satisfies TokenArgs),
+  revokeUserToken: (name: string, label: string) => call<void>("revoke_user_token", { name, label } satisfies TokenArgs),
+  listAudit: () => call<AuditEntry[]>("list_audit"),
   teamServer: () => call<TeamView>("team_server"),
   connectTeamServer: (url: string, token: string) => call<TeamView>("connect_team_server", { url, token }),
   disconnectTeamServer: () => call<TeamView>("disconnect_team_server"),

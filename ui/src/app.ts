@@ -13,11 +13,12 @@ import { ExportDialog } from "./exporter";
 import { count } from "./format";
 import { ImportView } from "./importview";
 import { RejectedView } from "./rejected";
+import { PeopleView } from "./people";
 import { SchemasView } from "./schemas";
-import { currentPlace, onTeamServer, signedIn, startAfresh } from "./session";
+import { currentPlace, may, onTeamServer, signedIn, startAfresh } from "./session";
 import { signOut } from "./signin";
 
-type Page = "welcome" | "connection" | "rejected" | "schemas" | "import";
+type Page = "welcome" | "connection" | "rejected" | "schemas" | "people" | "import";
 
 export class App {
   readonly root: HTMLElement;
@@ -33,6 +34,9 @@ export class App {
   private navConnection = h("button", { type: "button", class: "nav", testid: "nav-connection", onclick: () => this.showConnection() });
   private navRejected = h("button", { type: "button", class: "nav", testid: "nav-rejected", onclick: () => void this.showRejected() });
   private navSchemas = h("button", { type: "button", class: "nav", testid: "nav-schemas", title: "The importer configurations that say why rows are invalid", onclick: () => void this.showSchemas() }, "Configurations");
+  /** A team server's people, for its admins. */
+  private navPeople = h("button", { type: "button", class: "nav", testid: "nav-people", title: "Who may sign in, their roles and tokens, and who changed what", onclick: () => void this.showPeople() }, "People");
+  private people: PeopleView;
   private rejectedCount = 0;
   /** A storage failure is on screen until a part is stored again. */
   private storageTrouble = false;
@@ -48,6 +52,8 @@ export class App {
     this.connection = new ConnectionPanel(api, (c) => this.onConnection(c));
     this.rejected = new RejectedView(api, () => void this.reloadAll());
     this.schemas = new SchemasView(api);
+    this.people = new PeopleView(api);
+    this.navPeople.hidden = !(onTeamServer() && may("list_users"));
     this.exporter = new ExportDialog(api);
     this.root = h(
       "div",
@@ -56,7 +62,7 @@ export class App {
         "aside",
         { class: "sidebar" },
         h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }), "Hookgrid"),
-        h("nav", {}, this.navConnection, this.navRejected, this.navSchemas),
+        h("nav", {}, this.navConnection, this.navRejected, this.navSchemas, this.navPeople),
         this.batches.root,
         this.whoLine(),
       ),
@@ -217,6 +223,7 @@ export class App {
     this.navConnection.classList.toggle("selected", this.page === "connection");
     this.navRejected.classList.toggle("selected", this.page === "rejected");
     this.navSchemas.classList.toggle("selected", this.page === "schemas");
+    this.navPeople.classList.toggle("selected", this.page === "people");
   }
 
   private leave(page: Page): void {
@@ -283,6 +290,16 @@ export class App {
       await this.schemas.load();
     } catch (e) {
       this.fail("Could not read the configurations", e);
+    }
+  }
+
+  private async showPeople(): Promise<void> {
+    this.leave("people");
+    replace(this.main, this.people.root);
+    try {
+      await this.people.load();
+    } catch (e) {
+      this.fail("Could not read the people", e);
     }
   }
 

@@ -118,17 +118,23 @@ export class WebBackend implements Backend {
   }
 
   async invoke<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-    if (command === "export_rows") return (await this.download(args)) as T;
+    // The commands that write a file answer with the file: the browser saves it.
+    if (command === "export_rows") {
+      const requested = String((args?.request as { path?: string } | undefined)?.path ?? "");
+      return (await this.download(command, args, requested || "export")) as T;
+    }
+    if (command === "save_part_body") {
+      return (await this.download(command, args, `part-${String(args?.part ?? "")}.json`)).path as T;
+    }
     const response = await this.post(command, args);
     const text = await response.text();
     return (text === "" ? null : JSON.parse(text)) as T;
   }
 
-  /** An export, as a download the browser saves: `path` only names the file. */
-  private async download(args?: Record<string, unknown>): Promise<ExportReport> {
-    const response = await this.post("export_rows", args);
-    const requested = String((args?.request as { path?: string } | undefined)?.path ?? "");
-    const name = downloadName(response.headers.get("content-disposition"), requested || "export");
+  /** A download the browser saves, named as the server says (else `fallback`). */
+  private async download(command: string, args: Record<string, unknown> | undefined, fallback: string): Promise<ExportReport> {
+    const response = await this.post(command, args);
+    const name = downloadName(response.headers.get("content-disposition"), fallback);
     const rows = Number(response.headers.get("x-hookgrid-rows") ?? "0");
     const blob = await response.blob();
     const url = URL.createObjectURL(blob);

@@ -154,3 +154,46 @@ fn a_reviewer_signs_in_watches_an_import_arrive_filters_it_and_downloads_a_csv()
     assert_eq!(me.status(), 401);
     assert!(server.terminate());
 }
+
+#[test]
+#[ignore = "needs Debian's chromium and chromium-driver; `make test` installs them and runs it"]
+fn an_admin_adds_a_person_who_then_signs_in_with_the_password_shown_once() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
+    let review = server.review().to_owned();
+    let out = ws.output(&["user", "add", "ana", "--role", "admin"]);
+    assert!(out.status.success());
+    let ana = String::from_utf8(out.stdout).expect("utf-8").trim().to_owned();
+
+    let browser = Browser::start(&ws);
+    let s = &browser.session;
+    s.goto(&review);
+    s.testid("signin");
+    browser.screenshot("browser-signin");
+    s.type_text(&s.testid("signin-name"), "ana");
+    s.type_text(&s.testid("signin-password"), &format!("{ana}\u{E007}"));
+    s.click_on("[data-testid=\"nav-people\"]");
+    s.type_text(&s.testid("people-name"), "cho");
+    s.click(&s.testid("people-add"));
+    let password = s.wait("the password, shown once", || {
+        s.text_of("[data-testid=\"people-secret-value\"]")
+            .filter(|t| !t.is_empty())
+    });
+    s.find("[data-testid=\"people-user\"][data-name=\"cho\"]");
+    browser.screenshot("browser-people");
+    let users = ws.json(&["user", "list", "--json"]);
+    assert_eq!(users[1]["name"], "cho");
+    assert_eq!(users[1]["role"], "viewer");
+    let audit = ws.json(&["audit", "--json"]);
+    assert_eq!(audit[0]["user"], "ana");
+    assert_eq!(audit[0]["action"], "user_add");
+
+    s.click(&s.testid("sign-out"));
+    s.type_text(&s.testid("signin-name"), "cho");
+    s.type_text(&s.testid("signin-password"), &format!("{password}\u{E007}"));
+    s.testid("welcome");
+    assert_eq!(s.text_of("[data-testid=\"who-role\"]").as_deref(), Some("viewer"));
+    let people = s.attribute_of("[data-testid=\"nav-people\"]", "hidden");
+    assert_eq!(people.as_deref(), Some(""), "only admins see People");
+    assert!(server.terminate());
+}

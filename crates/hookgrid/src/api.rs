@@ -15,6 +15,7 @@ pub mod client;
 mod configs;
 pub mod http;
 mod imports;
+mod people;
 mod rejected;
 pub mod server;
 mod settings;
@@ -31,6 +32,7 @@ pub use imports::{
     BatchPage, ColumnValuesArgs, EventArgs, ExportReport, ExportRequest, ExportRowsArgs,
     ExportScope, FetchPageArgs, GridPage, ListBatchesArgs, SentRowArgs,
 };
+pub use people::{NewUserArgs, Secret, TokenArgs, UserArgs};
 pub use rejected::RejectedArgs;
 pub use settings::{RetentionArgs, SecretArgs, UrlArgs};
 

@@ -36,6 +36,14 @@ commands! {
     use_config: Reviewer, shared(configs::use_config);
     import_errors: Viewer, shared(configs::import_errors);
     choose_config_file: Reviewer, desktop;
+    list_users: Admin, shared(people::list_users);
+    add_user: Admin, shared(people::add_user);
+    set_user_role: Admin, shared(people::set_user_role);
+    reset_user_password: Admin, shared(people::reset_user_password);
+    remove_user: Admin, shared(people::remove_user);
+    add_user_token: Admin, shared(people::add_user_token);
+    revoke_user_token: Admin, shared(people::revoke_user_token);
+    list_audit: Admin, shared(people::list_audit);
     team_server: Viewer, desktop;
     connect_team_server: Viewer, desktop;
     disconnect_team_server: Viewer, desktop;

@@ -488,9 +488,16 @@ async fn the_role_matrix_every_command_for_every_role() {
     assert_eq!(
         needing(Role::Admin),
         [
+            "add_user",
+            "add_user_token",
             "delete_batch",
             "delete_test_imports",
+            "list_audit",
+            "list_users",
+            "remove_user",
+            "reset_user_password",
             "restart_listener",
+            "revoke_user_token",
             "rotate_token",
             "send_test_event",
             "set_listen_address",
@@ -498,6 +505,7 @@ async fn the_role_matrix_every_command_for_every_role() {
             "set_retention_days",
             "set_signing_secret",
             "set_tunnel_path",
+            "set_user_role",
             "start_tunnel",
             "stop_tunnel"
         ]
@@ -809,4 +817,77 @@ async fn the_event_stream_says_hello_then_forwards_what_happens() {
     )
     .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_admin_manages_people_from_the_page_and_secrets_are_shown_once() {
+    let f = fixture();
+    let admin = f.hookgrid.add_token("ada", "t", "test").expect("token");
+    let added = send(
+        &f.router,
+        with_token("/api/add_user", &admin, &json!({"name": "zoe", "role": "viewer"})),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK);
+    let password = added.json()["secret"].as_str().expect("password").to_owned();
+    let users = send(&f.router, with_token("/api/list_users", &admin, &json!({}))).await;
+    let listed = users.json();
+    assert!(!listed.to_string().contains(&password), "never listed again");
+    assert!(!listed.to_string().contains("argon2"), "no hash leaves the server");
+    let zoe = listed
+        .as_array()
+        .and_then(|a| a.iter().find(|u| u["name"] == "zoe"))
+        .expect("zoe")
+        .clone();
+    assert_eq!(zoe["role"], "viewer");
+    let signed = send(&f.router, json_post("/api/login", &json!({"name": "zoe", "password": password}))).await;
+    assert_eq!(signed.status, StatusCode::OK);
+    let role = send(
+        &f.router,
+        with_token("/api/set_user_role", &admin, &json!({"name": "zoe", "role": "reviewer"})),
+    )
+    .await;
+    assert_eq!(role.status, StatusCode::OK);
+    let token = send(
+        &f.router,
+        with_token("/api/add_user_token", &admin, &json!({"name": "zoe", "label": "cli"})),
+    )
+    .await
+    .json()["secret"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let me = send(
+        &f.router,
+        Request::get("/api/me")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(me.json(), json!({"name": "zoe", "role": "reviewer"}));
+    let twice = send(
+        &f.router,
+        with_token("/api/add_user_token", &admin, &json!({"name": "zoe", "label": "cli"})),
+    )
+    .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(twice.json()["code"], "exists");
+    let last = send(
+        &f.router,
+        with_token("/api/set_user_role", &admin, &json!({"name": "ada", "role": "viewer"})),
+    )
+    .await;
+    assert_eq!(last.status, StatusCode::CONFLICT);
+    assert_eq!(last.json()["code"], "last_admin");
+    let audit = send(&f.router, with_token("/api/list_audit", &admin, &json!({}))).await;
+    let actions: Vec<String> = audit
+        .json()
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|e| e["user"] == "ada")
+        .map(|e| e["action"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(actions, ["token_add", "user_role", "user_add"]);
 }
