@@ -8,7 +8,7 @@ import type { BatchFilter } from "./bindings/BatchFilter";
 import type { BatchStatus } from "./bindings/BatchStatus";
 import type { Event } from "./bindings/Event";
 import { h, replace } from "./dom";
-import { gate } from "./session";
+import { gate, onTeamServer } from "./session";
 import { badge, count, newestFirst, received, rows, shortId } from "./format";
 
 /** How long events are gathered before the list is read again (a batch of 1,000 parts
@@ -36,7 +36,9 @@ export class BatchList {
   private empty = h(
     "p",
     { class: "empty", testid: "batches-empty" },
-    "No imports yet. Open Connection, paste the webhook URL into Flatfile, and imports appear here as they arrive.",
+    onTeamServer()
+      ? "No imports yet. Flatfile sends them to this team server; they appear here, for everyone signed in, as they arrive."
+      : "No imports yet. Open Connection, paste the webhook URL into Flatfile, and imports appear here as they arrive.",
   );
   private more = h("p", { class: "empty", testid: "batches-more", hidden: true });
   /** "Remove the test imports", while the list shows any. */

@@ -22,8 +22,13 @@ const ROLES: [Role, string][] = [
   ["admin", "admin: also deletes, settings and people"],
 ];
 
-function roleSelect(chosen: Role, label: string): HTMLSelectElement {
-  return h("select", { "aria-label": label }, ...ROLES.map(([r, text]) => h("option", { value: r, selected: r === chosen }, text)));
+/** A menu of the roles; `explained` says what each may do (for a new person). */
+function roleSelect(chosen: Role, label: string, explained = false): HTMLSelectElement {
+  return h(
+    "select",
+    { "aria-label": label, title: ROLES.map(([, text]) => text).join("\n") },
+    ...ROLES.map(([r, text]) => h("option", { value: r, selected: r === chosen }, explained ? text : r)),
+  );
 }
 
 export class PeopleView {
@@ -38,7 +43,7 @@ export class PeopleView {
 
   constructor(private api: PeopleApi) {
     this.name = h("input", { type: "text", testid: "people-name", "aria-label": "Name", placeholder: "name", spellcheck: "false" });
-    this.role = roleSelect("viewer", "Role");
+    this.role = roleSelect("viewer", "Role", true);
     this.role.dataset.testid = "people-role";
     this.root = h(
       "section",
@@ -132,7 +137,7 @@ export class PeopleView {
             h(
               "form",
               {
-                class: "row",
+                class: "row token-form",
                 onsubmit: (e: Event) => {
                   e.preventDefault();
                   void this.act(async () => {
