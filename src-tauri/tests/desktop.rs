@@ -1129,21 +1129,7 @@ fn the_app_reviews_a_team_server_s_imports_and_says_when_its_token_is_revoked() 
     // The team server: the real `hookgrid serve` on its own data dir, with one reviewer.
     let team = Workspace::new(hookgrid_cli());
     let server = team.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
-    let mut add = team
-        .command(&[
-            "user",
-            "add",
-            "rey",
-            "--role",
-            "reviewer",
-            "--password-stdin",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("user add");
-    std::io::Write::write_all(&mut add.stdin.take().expect("stdin"), b"a long password!\n")
-        .expect("password");
-    assert!(add.wait().expect("wait").success());
+    team.add_user("rey", "reviewer", "a long password!");
     let token = team
         .run(&["user", "token", "rey", "--label", "laptop"])
         .trim()

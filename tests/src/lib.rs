@@ -101,6 +101,72 @@ impl Workspace {
         )
     }
 
+    /// Adds a user to this workspace's data dir with `password`, given on stdin as a script
+    /// would (`user add --password-stdin`).
+    pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        let mut child = self
+            .command(&["user", "add", name, "--role", role, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("user add");
+        std::io::Write::write_all(
+            &mut child.stdin.take().expect("stdin"),
+            format!("{password}\n").as_bytes(),
+        )
+        .expect("write the password");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "user add {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "a password given is not printed back"
+        );
+    }
+
+    /// A self-signed server certificate for 127.0.0.1 and its key (PEM), made with OpenSSL in
+    /// this workspace: not a CA's, which clients refuse as a server's.
+    pub fn certificate(&self) -> (PathBuf, PathBuf) {
+        let dir = self.path();
+        let config = dir.join("openssl.cnf");
+        std::fs::write(
+            &config,
+            "[req]\ndistinguished_name = dn\nx509_extensions = leaf\nprompt = no\n\
+             [dn]\nCN = 127.0.0.1\n\
+             [leaf]\nbasicConstraints = critical,CA:FALSE\nsubjectAltName = IP:127.0.0.1\n\
+             keyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
+        )
+        .expect("openssl.cnf");
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+            ])
+            .args(["-noenc", "-days", "2", "-config"])
+            .arg(&config)
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("run openssl (`make test` installs it)");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        (cert, key)
+    }
+
     /// Starts `hookgrid serve` on a free loopback port and waits for its webhook URL.
     pub fn serve(&self) -> Server {
         self.serve_with(&[], &[])

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use hookgrid::sample::{SampleBatch, delivery_body};
 use hookgrid_tests::Workspace;
-use hookgrid_tests::figures::{Figure, report};
+use hookgrid_tests::figures::{Figure, peak_rss_kib, report};
 
 const PARTS: u32 = 1_000;
 const ROWS: u32 = 1_000;
@@ -448,13 +448,4 @@ fn request_keep_alive(
         buf.extend_from_slice(&byte[..n]);
     }
     status
-}
-
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
 }

@@ -8,13 +8,11 @@
 //! the server's peak memory against the memory budget). Targets are printed beside the
 //! figures; the run fails if one is missed.
 
-use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use hookgrid::sample::SampleBatch;
-use hookgrid_tests::figures::{Figure, report};
-use hookgrid_tests::{Server, Workspace};
+use hookgrid_tests::Workspace;
+use hookgrid_tests::figures::{Figure, peak_rss_kib, report};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -55,18 +53,7 @@ fn wait_ready(ws: &Workspace, files: u32) {
 }
 
 fn token(ws: &Workspace, name: &str) -> String {
-    let mut add = ws
-        .command(&["user", "add", name, "--role", "viewer", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("user add");
-    add.stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"a long benchmark password\n")
-        .expect("password");
-    assert!(add.wait().expect("wait").success());
+    ws.add_user(name, "viewer", "a long benchmark password");
     ws.run(&["user", "token", name, "--label", "bench"])
         .trim()
         .to_owned()
@@ -92,15 +79,6 @@ fn page(
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn peak_rss_kib(server: &Server) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).expect("status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
 }
 
 fn main() {
@@ -228,7 +206,7 @@ fn main() {
             .collect()
     });
     let slowest_first = firsts.iter().max().copied().unwrap_or_default();
-    let peak_mib = peak_rss_kib(&server) as f64 / 1024.0;
+    let peak_mib = peak_rss_kib(server.pid()) as f64 / 1024.0;
 
     let figures = [
         Figure {

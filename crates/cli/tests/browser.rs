@@ -24,24 +24,7 @@ fn a_reviewer_signs_in_watches_an_import_arrive_filters_it_and_downloads_a_csv()
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
     let review = server.review().to_owned();
-    let mut add = ws
-        .command(&[
-            "user",
-            "add",
-            "rey",
-            "--role",
-            "reviewer",
-            "--password-stdin",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("user add");
-    std::io::Write::write_all(
-        &mut add.stdin.take().expect("stdin"),
-        format!("{PASSWORD}\n").as_bytes(),
-    )
-    .expect("password");
-    assert!(add.wait().expect("wait").success());
+    ws.add_user("rey", "reviewer", PASSWORD);
 
     let browser = Browser::start(&ws);
     let s = &browser.session;
@@ -163,7 +146,10 @@ fn an_admin_adds_a_person_who_then_signs_in_with_the_password_shown_once() {
     let review = server.review().to_owned();
     let out = ws.output(&["user", "add", "ana", "--role", "admin"]);
     assert!(out.status.success());
-    let ana = String::from_utf8(out.stdout).expect("utf-8").trim().to_owned();
+    let ana = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned();
 
     let browser = Browser::start(&ws);
     let s = &browser.session;
@@ -192,7 +178,10 @@ fn an_admin_adds_a_person_who_then_signs_in_with_the_password_shown_once() {
     s.type_text(&s.testid("signin-name"), "cho");
     s.type_text(&s.testid("signin-password"), &format!("{password}\u{E007}"));
     s.testid("welcome");
-    assert_eq!(s.text_of("[data-testid=\"who-role\"]").as_deref(), Some("viewer"));
+    assert_eq!(
+        s.text_of("[data-testid=\"who-role\"]").as_deref(),
+        Some("viewer")
+    );
     let people = s.attribute_of("[data-testid=\"nav-people\"]", "hidden");
     assert_eq!(people.as_deref(), Some(""), "only admins see People");
     assert!(server.terminate());

@@ -14,43 +14,6 @@ use serde_json::json;
 
 const PACKAGING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging");
 
-/// A self-signed server certificate for 127.0.0.1 and its key, in `dir`.
-fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let config = dir.join("openssl.cnf");
-    std::fs::write(
-        &config,
-        "[req]\ndistinguished_name = dn\nx509_extensions = leaf\nprompt = no\n\
-         [dn]\nCN = 127.0.0.1\n\
-         [leaf]\nbasicConstraints = critical,CA:FALSE\nsubjectAltName = IP:127.0.0.1\n\
-         keyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
-    )
-    .expect("openssl.cnf");
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-        ])
-        .args(["-noenc", "-days", "2", "-config"])
-        .arg(&config)
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    (cert, key)
-}
-
 #[test]
 #[ignore = "needs Caddy (Debian's caddy); `make test` installs it and runs this"]
 fn the_caddy_example_validates() {
@@ -95,7 +58,7 @@ fn the_nginx_example_serves_the_team_over_https_in_front_of_hookgrid() {
         std::fs::set_permissions(dir.join("temp"), std::fs::Permissions::from_mode(0o777))
             .expect("mode");
     }
-    let (cert, key) = certificate(&dir);
+    let (cert, key) = ws.certificate();
     let (review_port, hooks_port) = (free_port(), free_port());
 
     // The example as shipped, with this test's ports, addresses and certificate.
@@ -178,17 +141,7 @@ fn the_nginx_example_serves_the_team_over_https_in_front_of_hookgrid() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    let mut add = ws
-        .command(&["user", "add", "ada", "--role", "admin", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("user add");
-    std::io::Write::write_all(
-        &mut add.stdin.take().expect("stdin"),
-        b"a long admin password\n",
-    )
-    .expect("password");
-    assert!(add.wait().expect("wait").success());
+    ws.add_user("ada", "admin", "a long admin password");
 
     // Signed in through nginx over HTTPS: the cookie is Secure.
     let login = https

@@ -2,8 +2,6 @@
 //! made with the real CLI, signing in, commands, a download, the audit, and the two listeners
 //! kept apart.
 
-use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use hookgrid_tests::{Server, Workspace, payload};
@@ -16,33 +14,6 @@ fn workspace() -> Workspace {
 
 fn serve_team(ws: &Workspace) -> Server {
     ws.serve_with(&["--review-listen", "127.0.0.1:0"], &[])
-}
-
-/// Adds a user with `password` given on stdin, as a script would.
-fn add_user(ws: &Workspace, name: &str, role: &str, password: &str) {
-    let mut child = ws
-        .command(&["user", "add", name, "--role", role, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("user add");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{password}\n").as_bytes())
-        .expect("write password");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "user add {name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "a password given is not printed back"
-    );
 }
 
 fn client() -> Client {
@@ -128,8 +99,8 @@ fn from_an_empty_server_to_a_signed_in_reviewer_with_roles_and_an_audit() {
         .to_owned();
     assert_eq!(ada_password.len(), 23, "{ada_password}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("shown only now"));
-    add_user(&ws, "rey", "reviewer", "a long reviewer password");
-    add_user(&ws, "vic", "viewer", "a long viewer password");
+    ws.add_user("rey", "reviewer", "a long reviewer password");
+    ws.add_user("vic", "viewer", "a long viewer password");
     let taken = ws.fail(&["user", "add", "rey", "--role", "viewer"]);
     assert!(taken.contains("already"), "{taken}");
     assert_eq!(taken.trim().lines().count(), 1, "{taken}");
@@ -286,7 +257,7 @@ fn a_csv_download_is_the_file_hookgrid_export_writes() {
     let server = serve_team(&ws);
     let review = server.review().to_owned();
     post_import(&server, "evt-csv", 3);
-    add_user(&ws, "vic", "viewer", "a long viewer password");
+    ws.add_user("vic", "viewer", "a long viewer password");
     let token = ws
         .run(&["user", "token", "vic", "--label", "t"])
         .trim()
@@ -327,7 +298,7 @@ fn a_revoked_token_stops_at_once_and_serve_stops_with_an_event_stream_open() {
     let ws = workspace();
     let server = serve_team(&ws);
     let review = server.review().to_owned();
-    add_user(&ws, "rey", "reviewer", "a long reviewer password");
+    ws.add_user("rey", "reviewer", "a long reviewer password");
     let token = ws
         .run(&["user", "token", "rey", "--label", "laptop"])
         .trim()
@@ -369,40 +340,7 @@ fn a_revoked_token_stops_at_once_and_serve_stops_with_an_event_stream_open() {
 #[test]
 fn the_review_listener_serves_https_itself_with_a_secure_cookie() {
     let ws = workspace();
-    let cert = ws.path().join("cert.pem");
-    let key = ws.path().join("key.pem");
-    // A self-signed server certificate (not a CA's: clients refuse one of those as a server's).
-    let config = ws.path().join("openssl.cnf");
-    std::fs::write(
-        &config,
-        "[req]\ndistinguished_name = dn\nx509_extensions = leaf\nprompt = no\n\
-         [dn]\nCN = 127.0.0.1\n\
-         [leaf]\nbasicConstraints = critical,CA:FALSE\nsubjectAltName = IP:127.0.0.1\n\
-         keyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
-    )
-    .expect("openssl.cnf");
-    let made = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-        ])
-        .args(["-noenc", "-days", "2", "-config"])
-        .arg(&config)
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let (cert, key) = ws.certificate();
     let server = ws.serve_with(
         &[
             "--review-listen",
@@ -416,7 +354,7 @@ fn the_review_listener_serves_https_itself_with_a_secure_cookie() {
     );
     let review = server.review().to_owned();
     assert!(review.starts_with("https://127.0.0.1:"), "{review}");
-    add_user(&ws, "ada", "admin", "a long admin password");
+    ws.add_user("ada", "admin", "a long admin password");
     let pem = std::fs::read(&cert).expect("cert");
     let tls = Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"))

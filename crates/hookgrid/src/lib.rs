@@ -46,9 +46,8 @@ pub use hookgrid_flatfile::sample;
 pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page};
 pub use hookgrid_frames::{ColumnValues, ErrorRows, ExportFormat, RowSet, Sort, ValueCount, View};
 pub use hookgrid_ledger::{
-    AuditEntry,
-    Batch, BatchStatus, ConfigChoice, ConfigScope, QuarantineKind, Quarantined, StoredConfig,
-    StoredPart,
+    AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, QuarantineKind, Quarantined,
+    StoredConfig, StoredPart,
 };
 pub use hookgrid_rules::Config;
 

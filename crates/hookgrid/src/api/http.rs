@@ -216,12 +216,7 @@ async fn command(
     Path(name): Path<String>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let who = auth::who(&app, req.headers()).await?;
-    if who.by_cookie {
-        auth::same_origin(&app, &req)?;
-    }
-    let command = super::command(&name).ok_or_else(|| Error::NoSuchCommand(name.clone()))?;
-    super::authorize(&who.caller, command)?;
+    let (who, command) = auth::allowed(&app, auth::Seen::of(&req), &name).await?;
     if !matches!(command.served, Served::Shared(_)) {
         return Err(Error::NotServed(name).into());
     }

@@ -21,6 +21,27 @@ use crate::accounts::{Caller, Credential};
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "hookgrid_session";
 
+/// What the checks read of a request: its headers and what the listener recorded of its
+/// connection. (Not the request itself: its body may not be shared across an `await`.)
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Seen<'a> {
+    headers: &'a HeaderMap,
+    extensions: &'a axum::http::Extensions,
+}
+
+impl<'a> Seen<'a> {
+    pub fn of(req: &'a Request) -> Seen<'a> {
+        Seen {
+            headers: req.headers(),
+            extensions: req.extensions(),
+        }
+    }
+
+    fn headers(&self) -> &'a HeaderMap {
+        self.headers
+    }
+}
+
 /// A request's caller, and whether a cookie (rather than a bearer token) said so.
 #[derive(Debug)]
 pub(super) struct Who {
@@ -72,6 +93,23 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.trim().to_owned())
 }
 
+/// Who sent `req`, if they may run command `name`: 401 without credentials that work now, 403
+/// for a write made with a cookie from another origin, 404 for no such command, 403 for a
+/// role that may not. Nothing of the request's body is read before.
+pub(super) async fn allowed(
+    app: &App,
+    req: Seen<'_>,
+    name: &str,
+) -> Result<(Who, &'static crate::api::Command), ApiError> {
+    let who = who(app, req.headers()).await?;
+    if who.by_cookie {
+        same_origin(app, req)?;
+    }
+    let command = crate::api::command(name).ok_or_else(|| Error::NoSuchCommand(name.to_owned()))?;
+    crate::api::authorize(&who.caller, command)?;
+    Ok((who, command))
+}
+
 /// Who sent the request with `headers`: 401 without credentials that work now.
 pub(super) async fn who(app: &App, headers: &HeaderMap) -> Result<Who, ApiError> {
     let presented =
@@ -106,19 +144,19 @@ impl
 }
 
 /// The peer, when the server was started with connection info (tests without it use none).
-fn peer(req: &Request) -> Option<SocketAddr> {
-    req.extensions().get::<ConnectInfo<Peer>>().map(|c| c.0.0)
+fn peer(req: Seen<'_>) -> Option<SocketAddr> {
+    req.extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.0)
 }
 
 /// Whether the request came through a reverse proxy on this host, whose `X-Forwarded-*`
 /// headers are then believed.
-fn from_local_proxy(req: &Request) -> bool {
+fn from_local_proxy(req: Seen<'_>) -> bool {
     peer(req).is_some_and(|p| p.ip().is_loopback())
 }
 
 /// The client's address: the peer's, or the one a local proxy forwards (the last in
 /// `X-Forwarded-For`, the one the proxy itself added).
-pub(super) fn client_address(req: &Request) -> String {
+pub(super) fn client_address(req: Seen<'_>) -> String {
     let forwarded = from_local_proxy(req)
         .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
         .flatten()
@@ -132,7 +170,7 @@ pub(super) fn client_address(req: &Request) -> String {
 }
 
 /// Whether the browser reached this listener over HTTPS (itself, or its local proxy).
-fn over_https(app: &App, req: &Request) -> bool {
+fn over_https(app: &App, req: Seen<'_>) -> bool {
     app.options.tls
         || (from_local_proxy(req)
             && req
@@ -144,7 +182,7 @@ fn over_https(app: &App, req: &Request) -> bool {
 
 /// This listener's origin as the browser sees it: scheme and `Host` (a local proxy's
 /// `X-Forwarded-Host` when it sends one), default port left out.
-fn own_origin(app: &App, req: &Request) -> Option<String> {
+fn own_origin(app: &App, req: Seen<'_>) -> Option<String> {
     let headers = req.headers();
     let host = from_local_proxy(req)
         .then(|| headers.get("x-forwarded-host"))
@@ -174,7 +212,7 @@ fn normal_origin(origin: &str) -> String {
 }
 
 /// 403 unless the request's `Origin` is this listener's own.
-pub(super) fn same_origin(app: &App, req: &Request) -> Result<(), ApiError> {
+pub(super) fn same_origin(app: &App, req: Seen<'_>) -> Result<(), ApiError> {
     let refused = |why: String| {
         tracing::warn!(
             "403 origin: {why} from {} (a write made with a session cookie must come from the \
@@ -201,7 +239,7 @@ pub(super) fn same_origin(app: &App, req: &Request) -> Result<(), ApiError> {
 }
 
 /// Where `Origin` is sent (a browser), it must be this listener's own; programs send none.
-pub(super) fn origin_if_sent(app: &App, req: &Request) -> Result<(), ApiError> {
+pub(super) fn origin_if_sent(app: &App, req: Seen<'_>) -> Result<(), ApiError> {
     if req.headers().contains_key(header::ORIGIN) {
         same_origin(app, req)
     } else {
@@ -210,7 +248,7 @@ pub(super) fn origin_if_sent(app: &App, req: &Request) -> Result<(), ApiError> {
 }
 
 /// `Set-Cookie` for a session `value` lasting `max_age` seconds (0 clears it).
-fn cookie(app: &App, req: &Request, value: &str, max_age: u64) -> Option<HeaderValue> {
+fn cookie(app: &App, req: Seen<'_>, value: &str, max_age: u64) -> Option<HeaderValue> {
     let secure = if over_https(app, req) { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
@@ -227,8 +265,8 @@ struct SignIn {
 /// `POST /api/login` `{"name", "password"}`: a session cookie, or 401; 429 after repeated
 /// failures for the name or from the address.
 pub(super) async fn login(State(app): State<App>, req: Request) -> Result<Response, ApiError> {
-    origin_if_sent(&app, &req)?;
-    let address = client_address(&req);
+    origin_if_sent(&app, Seen::of(&req))?;
+    let address = client_address(Seen::of(&req));
     let (head, body) = req.into_parts();
     // What the answer's cookie depends on (HTTPS, the proxy), without the body.
     let seen = Request::from_parts(head, axum::body::Body::empty());
@@ -267,7 +305,12 @@ pub(super) async fn login(State(app): State<App>, req: Request) -> Result<Respon
                 "name": signed.caller.name,
                 "role": signed.caller.role,
             }));
-            if let Some(value) = cookie(&app, &seen, &signed.cookie, signed.lifetime.as_secs()) {
+            if let Some(value) = cookie(
+                &app,
+                Seen::of(&seen),
+                &signed.cookie,
+                signed.lifetime.as_secs(),
+            ) {
                 response.headers_mut().insert(header::SET_COOKIE, value);
             }
             Ok(response)
@@ -287,13 +330,13 @@ pub(super) async fn logout(State(app): State<App>, req: Request) -> Result<Respo
     let Some(value) = session_cookie(req.headers()) else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
-    same_origin(&app, &req)?;
+    same_origin(&app, Seen::of(&req))?;
     let hookgrid = app.hookgrid.clone();
     tokio::task::spawn_blocking(move || hookgrid.sign_out(&value))
         .await
         .map_err(|e| Error::Internal(format!("signing out failed: {e}")))??;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Some(value) = cookie(&app, &req, "", 0) {
+    if let Some(value) = cookie(&app, Seen::of(&req), "", 0) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)

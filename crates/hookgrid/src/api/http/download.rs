@@ -17,7 +17,7 @@ use futures_util::stream;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{ApiError, App, auth, read_json};
-use crate::api::{ExportRequest, command};
+use crate::api::ExportRequest;
 use crate::{Error, ExportFormat, Result};
 
 /// Chunks of the file in flight between the writer and the socket, at most.
@@ -83,20 +83,11 @@ fn file_name(requested: &str, batch_id: &str, format: ExportFormat) -> String {
     format!("{}.{}", plain.trim_matches('.'), format.extension())
 }
 
-pub(super) async fn export_rows(State(app): State<App>, req: Request) -> Response {
-    match export(app, req).await {
-        Ok(response) => response,
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn export(app: App, req: Request) -> Result<Response, ApiError> {
-    let who = auth::who(&app, req.headers()).await?;
-    if who.by_cookie {
-        auth::same_origin(&app, &req)?;
-    }
-    let spec = command("export_rows").ok_or_else(|| Error::NoSuchCommand("export_rows".into()))?;
-    crate::api::authorize(&who.caller, spec)?;
+pub(super) async fn export_rows(
+    State(app): State<App>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let (who, _) = auth::allowed(&app, auth::Seen::of(&req), "export_rows").await?;
     let request = request_of(read_json(req, &app.options).await?)?;
     let format = ExportFormat::from_path(Path::new(request.path.trim())).map_err(Error::Frames)?;
     let (chunks, body) = mpsc::channel::<std::io::Result<Bytes>>(IN_FLIGHT);
@@ -162,21 +153,8 @@ struct PartArgs {
 
 /// `POST /api/save_part_body` `{"event", "part"}`: the part's body exactly as it arrived, as
 /// a download (`part-N.json`).
-pub(super) async fn part_body(State(app): State<App>, req: Request) -> Response {
-    match part(app, req).await {
-        Ok(response) => response,
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn part(app: App, req: Request) -> Result<Response, ApiError> {
-    let who = auth::who(&app, req.headers()).await?;
-    if who.by_cookie {
-        auth::same_origin(&app, &req)?;
-    }
-    let spec =
-        command("save_part_body").ok_or_else(|| Error::NoSuchCommand("save_part_body".into()))?;
-    crate::api::authorize(&who.caller, spec)?;
+pub(super) async fn part_body(State(app): State<App>, req: Request) -> Result<Response, ApiError> {
+    auth::allowed(&app, auth::Seen::of(&req), "save_part_body").await?;
     let args: PartArgs = serde_path_to_error::deserialize(read_json(req, &app.options).await?)
         .map_err(|e| {
             Error::BadRequest(format!("argument {} is not valid: {}", e.path(), e.inner()))

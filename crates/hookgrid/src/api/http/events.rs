@@ -36,7 +36,7 @@ pub(super) async fn stream(State(app): State<App>, req: Request) -> Result<Respo
     // An EventSource from another site's page would carry the cookie; CORS alone does not
     // keep it from opening the stream.
     if who.by_cookie {
-        auth::origin_if_sent(&app, &req)?;
+        auth::origin_if_sent(&app, auth::Seen::of(&req))?;
     }
     let presented = auth::presented(req.headers()).ok_or_else(ApiError::not_found)?;
     let events = app.hookgrid.subscribe();

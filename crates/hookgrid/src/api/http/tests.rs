@@ -825,32 +825,57 @@ async fn an_admin_manages_people_from_the_page_and_secrets_are_shown_once() {
     let admin = f.hookgrid.add_token("ada", "t", "test").expect("token");
     let added = send(
         &f.router,
-        with_token("/api/add_user", &admin, &json!({"name": "zoe", "role": "viewer"})),
+        with_token(
+            "/api/add_user",
+            &admin,
+            &json!({"name": "zoe", "role": "viewer"}),
+        ),
     )
     .await;
     assert_eq!(added.status, StatusCode::OK);
-    let password = added.json()["secret"].as_str().expect("password").to_owned();
+    let password = added.json()["secret"]
+        .as_str()
+        .expect("password")
+        .to_owned();
     let users = send(&f.router, with_token("/api/list_users", &admin, &json!({}))).await;
     let listed = users.json();
-    assert!(!listed.to_string().contains(&password), "never listed again");
-    assert!(!listed.to_string().contains("argon2"), "no hash leaves the server");
+    assert!(
+        !listed.to_string().contains(&password),
+        "never listed again"
+    );
+    assert!(
+        !listed.to_string().contains("argon2"),
+        "no hash leaves the server"
+    );
     let zoe = listed
         .as_array()
         .and_then(|a| a.iter().find(|u| u["name"] == "zoe"))
         .expect("zoe")
         .clone();
     assert_eq!(zoe["role"], "viewer");
-    let signed = send(&f.router, json_post("/api/login", &json!({"name": "zoe", "password": password}))).await;
+    let signed = send(
+        &f.router,
+        json_post("/api/login", &json!({"name": "zoe", "password": password})),
+    )
+    .await;
     assert_eq!(signed.status, StatusCode::OK);
     let role = send(
         &f.router,
-        with_token("/api/set_user_role", &admin, &json!({"name": "zoe", "role": "reviewer"})),
+        with_token(
+            "/api/set_user_role",
+            &admin,
+            &json!({"name": "zoe", "role": "reviewer"}),
+        ),
     )
     .await;
     assert_eq!(role.status, StatusCode::OK);
     let token = send(
         &f.router,
-        with_token("/api/add_user_token", &admin, &json!({"name": "zoe", "label": "cli"})),
+        with_token(
+            "/api/add_user_token",
+            &admin,
+            &json!({"name": "zoe", "label": "cli"}),
+        ),
     )
     .await
     .json()["secret"]
@@ -868,14 +893,22 @@ async fn an_admin_manages_people_from_the_page_and_secrets_are_shown_once() {
     assert_eq!(me.json(), json!({"name": "zoe", "role": "reviewer"}));
     let twice = send(
         &f.router,
-        with_token("/api/add_user_token", &admin, &json!({"name": "zoe", "label": "cli"})),
+        with_token(
+            "/api/add_user_token",
+            &admin,
+            &json!({"name": "zoe", "label": "cli"}),
+        ),
     )
     .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert_eq!(twice.json()["code"], "exists");
     let last = send(
         &f.router,
-        with_token("/api/set_user_role", &admin, &json!({"name": "ada", "role": "viewer"})),
+        with_token(
+            "/api/set_user_role",
+            &admin,
+            &json!({"name": "ada", "role": "viewer"}),
+        ),
     )
     .await;
     assert_eq!(last.status, StatusCode::CONFLICT);
