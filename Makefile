@@ -49,7 +49,7 @@ test: setup
 ## The quick loop while working: formatting, lints, every crate's unit tests, the UI's types
 ## and component tests. Installs no system package and starts no window; `make test` is the
 ## whole check CI runs.
-check: check-toolchain ui/node_modules/.package-lock.json
+check: check-toolchain ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(CARGO) test --locked --workspace --lib

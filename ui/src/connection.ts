@@ -63,6 +63,8 @@ export class ConnectionPanel {
   /** The fields only the app on this computer has: its own listener, tunnel how-tos, data. */
   private local_only: HTMLElement[] = [];
   private who = h("p", { class: "hint", testid: "connection-who" });
+  private publicUrlHint = h("p", { class: "hint" });
+  private retentionHint = h("p", { class: "hint" });
   private copyButton = h("button", { type: "button", testid: "copy-url", onclick: () => void this.copy() }, "Copy");
   private adminControls: [HTMLButtonElement | HTMLInputElement, Parameters<typeof gate>[1]][] = [];
   private tunnel: TunnelSection;
@@ -145,7 +147,7 @@ export class ConnectionPanel {
         h("label", {}, "Public tunnel URL"),
         h("div", { class: "row" }, this.publicUrl, admin(h("button", { type: "button", testid: "save-public-url", onclick: () => void this.savePublicUrl() }, "Save"), "set_public_url")),
         this.publicUrlError,
-        h("p", { class: "hint" }, "The https address your tunnel gives you. Leave it empty to use the local URL (only this machine can reach it)."),
+        this.publicUrlHint,
       ),
       h(
         "div",
@@ -195,7 +197,7 @@ export class ConnectionPanel {
           " days after their last request",
           admin(h("button", { type: "button", testid: "save-retention", onclick: () => void this.saveRetention() }, "Save"), "set_retention_days"),
         ),
-        h("p", { class: "hint" }, "Older imports are deleted from this computer (checked every hour). Leave it empty to keep everything."),
+        this.retentionHint,
       ),
       howto,
       data,
@@ -235,10 +237,14 @@ export class ConnectionPanel {
     replace(this.webhookLabel, local ? "Webhook URL (local only: Flatfile cannot reach it yet)" : "Webhook URL for Flatfile");
     replace(
       this.webhookHint,
-      local
-        ? "This address works on this computer only. Start a tunnel above (or enter your tunnel's public URL below); the URL to paste into Flatfile then appears here."
-        : "Paste it as the webhook URL of your Flatfile Portal. It contains a secret token: share it only with Flatfile.",
+      local && team
+        ? "The team server has no public URL yet, so only the server itself reaches this address. Its admin sets the address its tunnel or reverse proxy gives it below (or runs serve with --tunnel)."
+        : local
+          ? "This address works on this computer only. Start a tunnel above (or enter your tunnel's public URL below); the URL to paste into Flatfile then appears here."
+          : "Paste it as the webhook URL of your Flatfile Portal. It contains a secret token: share it only with Flatfile.",
     );
+    replace(this.publicUrlHint, team ? "The https address Flatfile reaches the team server at (its tunnel or reverse proxy). Empty: only the server itself can reach it." : "The https address your tunnel gives you. Leave it empty to use the local URL (only this machine can reach it).");
+    replace(this.retentionHint, `Older imports are deleted from ${team ? "the team server" : "this computer"} (checked every hour). Leave it empty to keep everything.`);
     replace(this.local, c.local_url);
     replace(this.cloudflared, `cloudflared tunnel --url ${c.local_url}`);
     replace(this.ngrok, `ngrok http ${c.local_url.replace(/^http:\/\//, "")}`);

@@ -125,8 +125,30 @@ fn a_reviewer_signs_in_watches_an_import_arrive_filters_it_and_downloads_a_csv()
         .collect();
     assert_eq!(names, ["Desk 1-2", "Desk 1-3", "Desk 2-2", "Desk 2-3"]);
 
-    // Signing out comes back to the sign-in page.
+    // The connection: the team server's, without the token for a reviewer, settings theirs
+    // to read but an admin's to change, and nothing of this machine's listener or tunnels.
     s.click(&s.testid("export-close"));
+    s.click(&s.testid("nav-connection"));
+    s.wait("the connection", || {
+        let shown = s.text_of("[data-testid=\"webhook-url\"]")?;
+        shown.contains("admins only").then_some(())
+    });
+    assert_eq!(
+        s.attribute_of("[data-testid=\"rotate-token\"]", "disabled").as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        s.attribute_of("[data-testid=\"listener-field\"]", "hidden").as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        s.attribute_of("[data-testid=\"team\"]", "hidden").as_deref(),
+        Some(""),
+        "a browser is on the team server already"
+    );
+    browser.screenshot("browser-connection");
+
+    // Signing out comes back to the sign-in page.
     s.click(&s.testid("sign-out"));
     s.testid("signin");
     let me = client
