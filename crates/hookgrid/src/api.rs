@@ -10,6 +10,10 @@
 //! whose `Args` deserialize from the JSON object of arguments the page passes to `invoke` (the
 //! same names) and whose result is sent back as JSON. [`run`] checks the caller's role before
 //! anything else and runs the function; both shells call it, on a thread that may block.
+//!
+//! Beside the list: [`http`], the review listener that serves it over HTTP (with the UI,
+//! sign-in, downloads and the event stream), [`server`] that runs it (plain or TLS), and
+//! [`client`], the desktop app's side of a team server.
 
 pub mod client;
 mod configs;

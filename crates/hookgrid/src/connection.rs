@@ -1,6 +1,7 @@
 //! How Flatfile reaches the listener: starting it ([`server`]), the settings that say where it
-//! listens and what it asks of a request ([`settings`]), a tunnel for it ([`tunnel`]), the test
-//! import sent through it ([`probe`]) and the periodic check that it is still reachable
+//! listens and what it asks of a request ([`settings`]), what the connection panel shows of it
+//! and what it asks of the shell running it ([`status`]), a tunnel for it ([`tunnel`]), the
+//! test import sent through it ([`probe`]) and the periodic check that it is still reachable
 //! ([`reach`]).
 
 pub(crate) mod probe;
