@@ -134,15 +134,18 @@ fn a_reviewer_signs_in_watches_an_import_arrive_filters_it_and_downloads_a_csv()
         shown.contains("admins only").then_some(())
     });
     assert_eq!(
-        s.attribute_of("[data-testid=\"rotate-token\"]", "disabled").as_deref(),
+        s.attribute_of("[data-testid=\"rotate-token\"]", "disabled")
+            .as_deref(),
         Some("")
     );
     assert_eq!(
-        s.attribute_of("[data-testid=\"listener-field\"]", "hidden").as_deref(),
+        s.attribute_of("[data-testid=\"listener-field\"]", "hidden")
+            .as_deref(),
         Some("")
     );
     assert_eq!(
-        s.attribute_of("[data-testid=\"team\"]", "hidden").as_deref(),
+        s.attribute_of("[data-testid=\"team\"]", "hidden")
+            .as_deref(),
         Some(""),
         "a browser is on the team server already"
     );
