@@ -115,7 +115,7 @@ pub fn stop<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
     tauri::async_runtime::block_on(state.tunnel.stop());
     tauri::async_runtime::block_on(state.listener.stop());
-    state.hookgrid.shutdown();
+    state.hookgrid.close();
 }
 
 /// The app's entry point.

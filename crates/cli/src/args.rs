@@ -231,6 +231,15 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Copy the ledger (every request, import, account and the audit) to FILE, consistent
+    /// while `serve` runs
+    Backup {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Where the copy goes (replaced once it is complete)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Who deleted, retried, changed settings, users and tokens, and when; newest first
     Audit {
         #[command(flatten)]

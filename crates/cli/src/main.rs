@@ -261,6 +261,16 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
         Command::Schema { dir, action } => schema::run(&open(&dir)?, action),
         Command::User { dir, action } => users::run(&open(&dir)?, action),
         Command::Audit { dir, json } => users::audit(&open(&dir)?, json),
+        Command::Backup { dir, out } => {
+            let report = open(&dir)?.backup(&out)?;
+            println!("{}", report.path);
+            eprintln!(
+                "backed up {} import(s), {} bytes, to {}; keep the data dir's token and \
+                 settings.json with it",
+                report.imports, report.bytes, report.path
+            );
+            Ok(())
+        }
         Command::Errors { dir, batch, json } => {
             let hg = open(&dir)?;
             let batch = hg.resolve(&batch)?;

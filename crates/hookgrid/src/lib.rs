@@ -29,6 +29,7 @@ mod error;
 pub mod events;
 pub mod intake;
 pub mod review;
+pub mod upkeep;
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -66,6 +67,7 @@ pub use review::reasons::{
     CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,
 };
 pub use review::row::SentRow;
+pub use upkeep::backup::BackupReport;
 
 /// This build's version: the workspace's one version, which the packages carry.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -9,6 +9,7 @@
 //! about what it stores. Anything derived from it lives elsewhere and can be rebuilt.
 
 mod accounts;
+mod backup;
 mod batch;
 mod commit;
 mod configs;
@@ -44,6 +45,16 @@ pub enum LedgerError {
     /// No configuration has that name.
     #[error("no configuration named {0:?}")]
     NoSuchConfig(String),
+    /// A backup could not be written.
+    #[error("cannot write the backup {path}: {source}")]
+    Backup {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database file is damaged (`PRAGMA quick_check` found problems).
+    #[error("{path} is damaged: {verdict}")]
+    Damaged { path: PathBuf, verdict: String },
     /// Something with that name exists already (a user, a token label).
     #[error("there is already {0}")]
     Exists(String),
