@@ -24,8 +24,12 @@ fn open(dir: &DataDirArg) -> hookgrid::Result<Hookgrid> {
 }
 
 fn main() -> ExitCode {
-    quiet_panics();
     let cli = Cli::parse();
+    let serving = matches!(cli.command, Command::Serve { .. });
+    if !serving {
+        hookgrid::connection::server::init_warnings();
+    }
+    quiet_panics(serving);
     let outcome = std::panic::catch_unwind(|| run(cli)).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<String>()
@@ -46,9 +50,13 @@ fn main() -> ExitCode {
 /// Polars evaluates on its own threads and re-raises their panics where the facade turns them
 /// into errors; the default report (a backtrace per thread) would break the one-line promise.
 /// Anything else that panics is caught in `main` and said in one line.
-fn quiet_panics() {
+fn quiet_panics(serving: bool) {
     // Logged where there is a log (`serve`); silent for one-shot commands.
-    std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
+    if serving {
+        std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
+    } else {
+        std::panic::set_hook(Box::new(|info| tracing::debug!("panic: {info}")));
+    }
 }
 
 /// What to do next, in this command's words, for the errors where there is something to do.

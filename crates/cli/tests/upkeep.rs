@@ -122,3 +122,111 @@ fn a_backup_taken_while_imports_arrive_is_consistent_and_a_later_one_complete() 
     assert_eq!(rows["total"], u64::from(PARTS));
     assert!(server.terminate());
 }
+
+/// Flips bit `bit` of byte `at` in the file at `path`.
+fn flip(path: &std::path::Path, at: usize, bit: u8) {
+    let mut bytes = std::fs::read(path).expect("read");
+    let at = at % bytes.len();
+    bytes[at] ^= 1 << bit;
+    std::fs::write(path, bytes).expect("write");
+}
+
+#[test]
+fn a_damaged_or_swapped_derived_file_is_rebuilt_from_the_ledger_and_says_so() {
+    let ws = workspace();
+    let server = ws.serve();
+    let client = reqwest::blocking::Client::new();
+    for (event, word) in [("evt-a", "alpha"), ("evt-b", "bravo")] {
+        for index in 1..=2u32 {
+            let rows: Vec<Value> = (0..200)
+                .map(|i| json!({"word": format!("{word}-{index}-{i}"), "n": format!("{}", i * 7 + index as usize)}))
+                .collect();
+            let body = payload(event, event, index, 2, json!(rows), json!([]));
+            let (status, answer) = hookgrid_tests::post(&client, &server.url, body);
+            assert_eq!(status, 200, "{answer}");
+        }
+    }
+    // The files are written by the time serve has stopped.
+    assert!(server.terminate());
+    let file = ws.data_dir().join("batches").join("1.parquet");
+    let other = ws.data_dir().join("batches").join("2.parquet");
+    assert!(file.is_file() && other.is_file());
+    let rows = |ws: &Workspace| {
+        let out = ws.output(&["rows", "--batch", "evt-a", "--limit", "1000", "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows: Value = serde_json::from_slice(&out.stdout).expect("json");
+        (rows, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (truth, quiet) = rows(&ws);
+    assert_eq!(truth["total"], 400);
+    assert_eq!(quiet, "", "an intact file is read without a word");
+
+    // One bit flipped anywhere in the file: never a wrong row, always said.
+    let size = std::fs::metadata(&file).expect("meta").len() as usize;
+    for n in 0..20usize {
+        flip(
+            &file,
+            (n * 7_919 + 13) * size / 20 / 7_919 + n,
+            (n % 8) as u8,
+        );
+        let (seen, said) = rows(&ws);
+        assert_eq!(seen, truth, "flip {n}");
+        assert!(said.contains("damaged or replaced"), "flip {n}: {said}");
+    }
+    // Another import's file of the same row count put in its place.
+    std::fs::copy(&other, &file).expect("swap");
+    let (seen, said) = rows(&ws);
+    assert_eq!(seen, truth);
+    assert!(said.contains("damaged or replaced"), "{said}");
+    // Pages damaged but the footer intact: rebuilt, not "Decompression failed".
+    let mut bytes = std::fs::read(&file).expect("read");
+    let end = bytes.len() / 2;
+    for b in &mut bytes[8..end] {
+        *b = b.wrapping_add(1);
+    }
+    std::fs::write(&file, bytes).expect("write");
+    let exported = ws.path().join("a.csv");
+    let out = ws.output(&[
+        "export",
+        "--batch",
+        "evt-a",
+        "--out",
+        exported.to_str().expect("path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("damaged or replaced"));
+    let mut reader = csv::Reader::from_path(&exported).expect("csv");
+    assert_eq!(reader.records().count(), 400);
+
+    // An errors file too: its rule counts stay those of the rows.
+    let config = ws.path().join("config.json");
+    std::fs::write(
+        &config,
+        json!({"fields": [{"key": "word", "validators": [{"validate": "regex_matches", "regex": "-1-"}]}]})
+            .to_string(),
+    )
+    .expect("config");
+    ws.run(&["schema", "add", config.to_str().expect("path"), "--default"]);
+    let first = ws.json(&["errors", "--batch", "evt-a", "--json"]);
+    assert_eq!(first["rows_with_errors"], 200, "{first}");
+    let errors_file = std::fs::read_dir(ws.data_dir().join("batches"))
+        .expect("ls")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("1.errors-"))
+        .expect("an errors file");
+    flip(&errors_file, 200, 3);
+    let out = ws.output(&["errors", "--batch", "evt-a", "--json"]);
+    assert!(out.status.success());
+    let again: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(again, first);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("damaged or replaced"));
+}

@@ -100,6 +100,8 @@ struct Core {
     signing: std::sync::RwLock<Option<intake::signature::SigningSecret>>,
     /// Requests to a wrong token, counted.
     wrong_doors: intake::doors::WrongDoors,
+    /// Derived files this process has checked against their digests.
+    verified: upkeep::verify::Verified,
 }
 
 impl Hookgrid {
@@ -124,6 +126,7 @@ impl Hookgrid {
             explained: review::reasons::Explained::default(),
             signing: std::sync::RwLock::new(signing),
             wrong_doors: intake::doors::WrongDoors::default(),
+            verified: upkeep::verify::Verified::default(),
         });
         let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();
@@ -167,6 +170,37 @@ impl Drop for Hookgrid {
 impl Core {
     pub(crate) fn batch_path(&self, key: EventKey) -> PathBuf {
         store::batch_path(&self.dir.batches(), key.0)
+    }
+
+    /// Whether an import's Parquet file can be read as it: sound, with its rows, and the file
+    /// that was written (see [`upkeep::verify`]).
+    pub(crate) fn batch_file_intact(&self, batch: &Batch) -> bool {
+        let path = self.batch_path(batch.key);
+        if !path.exists() {
+            // Not written yet, or deleted by hand: a cache, built again without a word.
+            return false;
+        }
+        if !store::is_sound(&path, batch.rows()) {
+            tracing::warn!(
+                "{} cannot be read as the import's {} rows: it was damaged or replaced; \
+                 building it again from the ledger",
+                path.display(),
+                batch.rows()
+            );
+            return false;
+        }
+        self.derived_intact(&path)
+    }
+
+    /// Writes an import's Parquet file from `typed` and records its digest.
+    pub(crate) fn write_batch_file(
+        &self,
+        key: EventKey,
+        typed: &mut hookgrid_frames::Typed,
+    ) -> Result<()> {
+        let path = self.batch_path(key);
+        store::write_typed(typed, &path)?;
+        self.derived_written(&path)
     }
 }
 

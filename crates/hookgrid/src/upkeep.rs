@@ -1,5 +1,7 @@
 //! Keeping what Hookgrid keeps whole, and saying so when it is not: a clean stop leaves the
 //! ledger complete in its one file, and a backup can be taken while the listener runs
-//! ([`backup`]).
+//! ([`backup`]); derived files are checked against the digest recorded when they were written
+//! ([`verify`]).
 
 pub(crate) mod backup;
+pub mod verify;

@@ -13,6 +13,7 @@ mod backup;
 mod batch;
 mod commit;
 mod configs;
+mod derived;
 mod quarantine;
 mod schema;
 

@@ -124,6 +124,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         action TEXT    NOT NULL,
         target TEXT    NOT NULL
     );",
+    // 6 → 7: the digest of every derived file (an import's Parquet, its errors files) as it
+    // was written, by file name: checked when the file is opened, so a damaged or swapped file
+    // is rebuilt from the ledger instead of read.
+    "CREATE TABLE derived_files (
+        name       TEXT    PRIMARY KEY,
+        digest     BLOB    NOT NULL,
+        bytes      INTEGER NOT NULL,
+        written_at INTEGER NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

@@ -145,6 +145,18 @@ pub async fn terminated() {
     tracing::info!("shutting down");
 }
 
+/// For a one-shot command: only warnings (a damaged file rebuilt, say) on stderr, as
+/// `WARN …` lines, whatever `RUST_LOG` says (a script reads the command's own output).
+pub fn init_warnings() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .without_time()
+        .with_writer(std::io::stderr)
+        .init();
+}
+
 /// Logs to stderr at `info` unless `RUST_LOG` says otherwise; colours only on a terminal.
 pub fn init_logging() {
     tracing_subscriber::fmt()

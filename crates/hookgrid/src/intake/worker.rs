@@ -1,7 +1,6 @@
 //! The worker thread that writes each complete import's derived Parquet file, and the
 //! rebuilding of files found missing or unreadable.
 
-use hookgrid_frames::store;
 use hookgrid_ledger::EventKey;
 
 use crate::{BatchStatus, Core, Event, Hookgrid, Result};
@@ -29,9 +28,7 @@ impl Hookgrid {
     pub fn rebuild_missing(&self) -> Result<usize> {
         let mut queued = 0;
         for batch in self.core.ledger.batches()? {
-            if batch.status == BatchStatus::Complete
-                && !store::is_sound(&self.core.batch_path(batch.key), batch.rows())
-            {
+            if batch.status == BatchStatus::Complete && !self.core.batch_file_intact(&batch) {
                 self.queue(Job {
                     key: batch.key,
                     just_completed: false,
@@ -81,7 +78,7 @@ impl Core {
             .parts(&batch, held)
             .and_then(|parts| Ok(hookgrid_frames::frame(parts)?))
             .and_then(|mut typed| {
-                store::write_typed(&mut typed, &self.batch_path(key))?;
+                self.write_batch_file(key, &mut typed)?;
                 Ok(typed.frame.height() as u64)
             });
         let ready = result.is_ok();

@@ -303,9 +303,9 @@ impl Core {
             return Ok((typed.frame.lazy(), None));
         }
         let path = self.batch_path(batch.key);
-        if !store::is_sound(&path, batch.rows()) {
+        if !self.batch_file_intact(batch) {
             let mut typed = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
-            store::write_typed(&mut typed, &path)?;
+            self.write_batch_file(batch.key, &mut typed)?;
         }
         Ok((store::scan(&path)?, Some(path)))
     }

@@ -116,6 +116,7 @@ impl Core {
     fn flagged(&self, batch: &Batch, config: &Config, version: &str) -> Result<Vec<Flagged>> {
         let path = self.errors_path(batch, version);
         if batch.status == BatchStatus::Complete
+            && self.derived_intact(&path)
             && let Ok(df) = store::scan(&path).and_then(|f| Ok(f.collect()?))
             && let Ok(flagged) = from_frame(&df)
         {
@@ -142,6 +143,7 @@ impl Core {
             let mut df = to_frame(&flagged).map_err(hookgrid_frames::FramesError::from)?;
             remove_errors_files(&self.dir.batches(), batch.key.0, Some(&path));
             store::write(&mut df, &path)?;
+            self.derived_written(&path)?;
         }
         Ok(flagged)
     }
@@ -153,7 +155,7 @@ impl Core {
             return None;
         }
         let path = self.batch_path(batch.key);
-        if !store::is_sound(&path, batch.rows()) {
+        if !self.batch_file_intact(batch) {
             return None;
         }
         let from_text = store::from_text(&path)?;
