@@ -101,6 +101,13 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
+        // Every page of the ledger read before the listener writes to it.
+        let checked = state.hookgrid.clone();
+        if let Ok(Err(e)) =
+            tauri::async_runtime::spawn_blocking(move || checked.check_ledger()).await
+        {
+            let _ = tauri::async_runtime::spawn_blocking(move || cannot_start(&e)).await;
+        }
         match state.listen_address() {
             Ok(address) => {
                 state.listener.start(state.hookgrid.clone(), &address).await;
@@ -118,26 +125,48 @@ pub fn stop<R: Runtime>(app: &tauri::AppHandle<R>) {
     state.hookgrid.close();
 }
 
+/// Set to start on an empty (or another) ledger on purpose, as `--accept-empty-ledger` does.
+pub const ACCEPT_EMPTY_LEDGER_ENV: &str = "HOOKGRID_ACCEPT_EMPTY_LEDGER";
+
+/// Says in a native message box why the app cannot start, and what to do, then exits: there is
+/// no window (yet) to say it in.
+fn cannot_start(e: &hookgrid::Error) -> ! {
+    tracing::error!("cannot start: {e}");
+    let what_to_do = match e {
+        hookgrid::Error::WrongLedger(_) => format!(
+            "Nothing was changed. Put this data folder's hookgrid.db back from a backup \
+             (hookgrid backup makes them). To start afresh on purpose instead, with no imports, \
+             start Hookgrid once with {ACCEPT_EMPTY_LEDGER_ENV}=1."
+        ),
+        hookgrid::Error::DamagedLedger(_) => format!(
+            "Nothing was written to it. Quit anything else using this data folder and put \
+             hookgrid.db back from a backup. To start afresh instead, move hookgrid.db aside \
+             and start Hookgrid once with {ACCEPT_EMPTY_LEDGER_ENV}=1."
+        ),
+        _ => "Hookgrid keeps every import in this folder and must be able to write there. Make \
+              it writable or free some space, or start Hookgrid with HOOKGRID_DATA_DIR set to \
+              another folder."
+            .to_owned(),
+    };
+    rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Error)
+        .set_title("Hookgrid cannot start")
+        .set_description(format!("{e}\n\n{what_to_do}"))
+        .set_buttons(rfd::MessageButtons::Ok)
+        .show();
+    std::process::exit(1);
+}
+
 /// The app's entry point.
 pub fn run() {
     hookgrid::connection::server::init_logging();
-    let hookgrid = match Hookgrid::open_default() {
+    let options = hookgrid::OpenOptions {
+        accept_empty_ledger: std::env::var(ACCEPT_EMPTY_LEDGER_ENV)
+            .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes")),
+    };
+    let hookgrid = match Hookgrid::open_default(options) {
         Ok(h) => h,
-        Err(e) => {
-            tracing::error!("cannot open the data dir: {e}");
-            // There is no window yet to say it in: a native message box does.
-            rfd::MessageDialog::new()
-                .set_level(rfd::MessageLevel::Error)
-                .set_title("Hookgrid cannot start")
-                .set_description(format!(
-                    "{e}\n\nHookgrid keeps every import in this folder and must be able to \
-                     write there. Make it writable or free some space, or start Hookgrid with \
-                     HOOKGRID_DATA_DIR set to another folder."
-                ))
-                .set_buttons(rfd::MessageButtons::Ok)
-                .show();
-            std::process::exit(1);
-        }
+        Err(e) => cannot_start(&e),
     };
     let listen = std::env::var(LISTEN_ENV).ok();
     // A second launch focuses the first: two apps would fight over the port and the data.

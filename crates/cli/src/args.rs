@@ -21,6 +21,10 @@ pub struct DataDirArg {
     /// Where Hookgrid keeps its data [default: ~/.local/share/hookgrid]
     #[arg(long, value_name = "D", env = DATA_DIR_ENV, global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Start on an empty (or another) ledger on purpose, where the data dir held one: it
+    /// becomes the data dir's ledger, and the files derived from the one before are removed
+    #[arg(long, env = "HOOKGRID_ACCEPT_EMPTY_LEDGER", global = true)]
+    pub accept_empty_ledger: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,9 +17,12 @@ use hookgrid::{BatchFilter, BatchStatus, ExportSettings, Hookgrid, Settings};
 use args::{Cli, Command, DataDirArg};
 
 fn open(dir: &DataDirArg) -> hookgrid::Result<Hookgrid> {
+    let options = hookgrid::OpenOptions {
+        accept_empty_ledger: dir.accept_empty_ledger,
+    };
     match &dir.data_dir {
-        Some(d) => Hookgrid::open(d.clone()),
-        None => Hookgrid::open_default(),
+        Some(d) => Hookgrid::open_with(d.clone(), options),
+        None => Hookgrid::open_default(options),
     }
 }
 
@@ -72,6 +75,14 @@ fn hint(e: &hookgrid::Error) -> &'static str {
             "; `hookgrid user list` lists them"
         }
         hookgrid::Error::LastAdmin(_) => "; `hookgrid user role OTHER admin` first",
+        hookgrid::Error::WrongLedger(_) => {
+            ". Restore its hookgrid.db from a backup (`hookgrid backup` makes them), or start \
+             afresh on purpose with --accept-empty-ledger"
+        }
+        hookgrid::Error::DamagedLedger(_) => {
+            ". Stop anything using the data dir and restore hookgrid.db from a backup; to start \
+             afresh instead, move hookgrid.db aside and pass --accept-empty-ledger"
+        }
         _ => "",
     }
 }
@@ -89,6 +100,8 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             review,
         } => {
             let hg = open(&dir)?;
+            // Every page read before anything is written or served.
+            hg.check_ledger()?;
             if let Some(secret) = signing_secret {
                 hg.set_signing_secret(&secret, &local_user())?;
             }

@@ -79,7 +79,8 @@ pub fn run(hookgrid: Hookgrid, options: Options) -> hookgrid::Result<()> {
         .map_err(|e| hookgrid::Error::Internal(format!("cannot start the runtime: {e}")))?;
     let hookgrid = Arc::new(hookgrid);
     let result = runtime.block_on(serve(hookgrid.clone(), options));
-    // Finish writing batch files that are already queued, and leave hookgrid.db whole.
+    // Finish the batch file in hand (the rest are rebuilt at the next start), and leave
+    // hookgrid.db whole.
     hookgrid.close();
     result
 }

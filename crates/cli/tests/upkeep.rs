@@ -146,11 +146,17 @@ fn a_damaged_or_swapped_derived_file_is_rebuilt_from_the_ledger_and_says_so() {
             assert_eq!(status, 200, "{answer}");
         }
     }
-    // The files are written by the time serve has stopped.
-    assert!(server.terminate());
     let file = ws.data_dir().join("batches").join("1.parquet");
     let other = ws.data_dir().join("batches").join("2.parquet");
-    assert!(file.is_file() && other.is_file());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !(file.is_file() && other.is_file()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch files are written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(server.terminate());
     let rows = |ws: &Workspace| {
         let out = ws.output(&["rows", "--batch", "evt-a", "--limit", "1000", "--json"]);
         assert!(
@@ -229,4 +235,95 @@ fn a_damaged_or_swapped_derived_file_is_rebuilt_from_the_ledger_and_says_so() {
     let again: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(again, first);
     assert!(String::from_utf8_lossy(&out.stderr).contains("damaged or replaced"));
+}
+
+/// Posts two one-part imports through a `serve` on `ws`, and stops it.
+fn two_imports(ws: &Workspace) {
+    let server = ws.serve();
+    let client = reqwest::blocking::Client::new();
+    for event in ["evt-1", "evt-2"] {
+        let (status, answer) = hookgrid_tests::post(&client, &server.url, body(event, 1, 1));
+        assert_eq!(status, 200, "{answer}");
+    }
+    assert!(server.terminate());
+}
+
+#[test]
+fn a_ledger_found_empty_or_another_s_is_refused_with_what_to_do() {
+    let ws = workspace();
+    two_imports(&ws);
+    let db = ws.data_dir().join("hookgrid.db");
+    let kept = std::fs::read(&db).expect("ledger");
+    let refused = |args: &[&str], why: &str| {
+        let said = ws.fail(args);
+        assert!(said.contains(why), "{args:?}: {said}");
+        assert!(said.contains("--accept-empty-ledger"), "{said}");
+        assert_eq!(said.trim().lines().count(), 1, "{said}");
+    };
+
+    // 0 bytes where the ledger was: nothing starts, nothing is written into it.
+    std::fs::write(&db, b"").expect("empty");
+    refused(&["serve", "--listen", "127.0.0.1:0"], "is empty (0 bytes)");
+    refused(&["batches"], "is empty (0 bytes)");
+    assert_eq!(
+        std::fs::metadata(&db).expect("meta").len(),
+        0,
+        "left as found"
+    );
+    // Missing.
+    std::fs::remove_file(&db).expect("remove");
+    refused(&["batches", "--json"], "is missing");
+    // Another data dir's ledger in its place.
+    let other = workspace();
+    other.run(&["batches"]);
+    std::fs::copy(other.data_dir().join("hookgrid.db"), &db).expect("copy");
+    refused(&["batches"], "is not the ledger this data dir held");
+    // Its own ledger back (a restored backup): all there.
+    std::fs::write(&db, &kept).expect("restore");
+    assert_eq!(
+        ws.json(&["batches", "--json"]).as_array().map(Vec::len),
+        Some(2)
+    );
+
+    // Starting afresh is a choice: the old imports' files go with it.
+    std::fs::write(&db, b"").expect("empty");
+    let server = ws.serve_with(&["--accept-empty-ledger"], &[]);
+    assert!(server.terminate());
+    assert_eq!(ws.json(&["batches", "--json"]), json!([]));
+    let left: Vec<_> = std::fs::read_dir(ws.data_dir().join("batches"))
+        .expect("ls")
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_damaged_ledger_is_refused_before_serve_writes_to_it() {
+    let ws = workspace();
+    two_imports(&ws);
+    let db = ws.data_dir().join("hookgrid.db");
+    // 4 KiB flipped: the whole second page of the file, a table's page.
+    let mut bytes = std::fs::read(&db).expect("ledger");
+    assert!(bytes.len() > 3 * 4096, "{} bytes", bytes.len());
+    for b in &mut bytes[4096..8192] {
+        *b ^= 0xA5;
+    }
+    std::fs::write(&db, &bytes).expect("damage");
+    let out = ws.output(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success(), "serve refused to start");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("hookgrid.db"), "{said}");
+    assert!(
+        said.contains("damaged") || said.contains("malformed"),
+        "{said}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("Listening"),
+        "it never listened"
+    );
+    assert_eq!(
+        std::fs::read(&db).expect("ledger"),
+        bytes,
+        "nothing written to it"
+    );
 }

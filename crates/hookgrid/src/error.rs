@@ -104,6 +104,12 @@ pub enum Error {
     /// The change would leave no admin.
     #[error("{0} is the only admin: make another user admin first")]
     LastAdmin(String),
+    /// The ledger is not the one the data dir held: empty, missing, or another.
+    #[error("{0}")]
+    WrongLedger(String),
+    /// The ledger's file is damaged.
+    #[error("{0}")]
+    DamagedLedger(String),
     /// A setting has a value that cannot work.
     #[error("{0}")]
     Config(String),
@@ -133,6 +139,8 @@ impl Error {
             Error::Forbidden { .. } => "forbidden",
             Error::Throttled { .. } => "throttled",
             Error::LastAdmin(_) => "last_admin",
+            Error::WrongLedger(_) => "wrong_ledger",
+            Error::DamagedLedger(_) => "damaged_ledger",
             Error::BadConfig(_) => "bad_config",
             Error::NoConfig { .. } => "no_config",
             Error::Ambiguous { .. } => "ambiguous",

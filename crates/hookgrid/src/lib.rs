@@ -68,6 +68,7 @@ pub use review::reasons::{
 };
 pub use review::row::SentRow;
 pub use upkeep::backup::BackupReport;
+pub use upkeep::start::OpenOptions;
 
 /// This build's version: the workspace's one version, which the packages carry.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -102,13 +103,23 @@ struct Core {
     wrong_doors: intake::doors::WrongDoors,
     /// Derived files this process has checked against their digests.
     verified: upkeep::verify::Verified,
+    /// Set by [`Hookgrid::close`]: the worker finishes the file in hand and leaves the rest.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Hookgrid {
     /// Opens (creating when needed) the data dir at `root`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Hookgrid> {
+        Hookgrid::open_with(root, OpenOptions::default())
+    }
+
+    /// [`Hookgrid::open`], refusing a ledger that is not the one the data dir held unless
+    /// `options` accept it (see [`upkeep::start`]).
+    pub fn open_with(root: impl Into<PathBuf>, options: OpenOptions) -> Result<Hookgrid> {
         let dir = DataDir::create(root)?;
+        upkeep::start::before_open(&dir, options)?;
         let ledger = Ledger::open(dir.ledger())?;
+        upkeep::start::after_open(&dir, &ledger, options)?;
         let token = intake::token::TokenStore::open(&dir.token())?;
         let signing = Settings::load(&dir)?
             .signing_secret
@@ -127,6 +138,7 @@ impl Hookgrid {
             signing: std::sync::RwLock::new(signing),
             wrong_doors: intake::doors::WrongDoors::default(),
             verified: upkeep::verify::Verified::default(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         });
         let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();
@@ -134,6 +146,13 @@ impl Hookgrid {
             .name("hookgrid-frames".into())
             .spawn(move || {
                 for job in queue {
+                    if worker_core
+                        .stopping
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                    {
+                        // A shell is stopping: what is left is rebuilt at the next start.
+                        break;
+                    }
                     worker_core.materialize(job);
                 }
             })
@@ -146,8 +165,8 @@ impl Hookgrid {
     }
 
     /// Opens the default data dir (`$HOOKGRID_DATA_DIR` or the platform data dir).
-    pub fn open_default() -> Result<Hookgrid> {
-        Hookgrid::open(DataDir::default_path()?)
+    pub fn open_default(options: OpenOptions) -> Result<Hookgrid> {
+        Hookgrid::open_with(DataDir::default_path()?, options)
     }
 
     /// The data dir.

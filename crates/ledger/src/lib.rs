@@ -335,6 +335,41 @@ impl Ledger {
         .map_err(|e| db(&self.path, e))
     }
 
+    /// This ledger's id, made when it was created.
+    pub fn id(&self) -> Result<String> {
+        let conn = self.reader()?;
+        conn.query_row("SELECT value FROM ledger_meta WHERE key = 'id'", [], |r| {
+            r.get(0)
+        })
+        .map_err(|e| db(&self.path, e))
+    }
+
+    /// How many imports the ledger holds.
+    pub fn imports(&self) -> Result<u64> {
+        let conn = self.reader()?;
+        conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| db(&self.path, e))
+    }
+
+    /// Runs SQLite's `PRAGMA quick_check` (every page read, indexes not cross-checked: what a
+    /// start can afford); `Ok(())` when the file is sound.
+    pub fn quick_check(&self) -> Result<Result<(), String>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare("PRAGMA quick_check")
+            .map_err(|e| db(&self.path, e))?;
+        let found: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))?;
+        Ok(if found == ["ok"] {
+            Ok(())
+        } else {
+            Err(found.into_iter().take(5).collect::<Vec<_>>().join("; "))
+        })
+    }
+
     /// Runs SQLite's `PRAGMA integrity_check`; `Ok(())` when the file is sound.
     pub fn integrity_check(&self) -> Result<Result<(), String>> {
         let conn = self.reader()?;

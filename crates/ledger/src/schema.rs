@@ -133,6 +133,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         bytes      INTEGER NOT NULL,
         written_at INTEGER NOT NULL
     );",
+    // 7 → 8: the ledger's own id, which the data dir keeps beside it (`ledger.id`): a ledger
+    // made afresh (a 0-byte file) or brought from elsewhere in its place is told apart from
+    // the one this data dir has held, before its empty list is shown.
+    "CREATE TABLE ledger_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO ledger_meta (key, value) VALUES ('id', lower(hex(randomblob(16))));",
 ];
 
 /// The schema version this build writes.

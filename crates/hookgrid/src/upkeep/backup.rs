@@ -18,9 +18,14 @@ pub struct BackupReport {
 }
 
 impl Hookgrid {
-    /// Stops the worker (finishing the files queued) and empties the WAL into the ledger's file:
-    /// what a shell that ran the listener does last, so a copy of `hookgrid.db` alone is whole.
+    /// Stops the worker and empties the WAL into the ledger's file: what a shell that ran the
+    /// listener does last, so a copy of `hookgrid.db` alone is whole. The worker finishes the
+    /// file it is writing and leaves the ones still queued, which are derived and rebuilt at the
+    /// next start: a stop must not wait for thousands of them (systemd kills after 30 s).
     pub fn close(&self) {
+        self.core
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.shutdown();
         match self.core.ledger.checkpoint() {
             Ok(true) => tracing::debug!("the ledger's WAL is empty"),
