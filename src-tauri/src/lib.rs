@@ -104,7 +104,7 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
         // Every page of the ledger read before the listener writes to it.
         let checked = state.hookgrid.clone();
         if let Ok(Err(e)) =
-            tauri::async_runtime::spawn_blocking(move || checked.check_ledger()).await
+            tauri::async_runtime::spawn_blocking(move || checked.check_before_listening()).await
         {
             let _ = tauri::async_runtime::spawn_blocking(move || cannot_start(&e)).await;
         }
@@ -131,23 +131,39 @@ pub const ACCEPT_EMPTY_LEDGER_ENV: &str = "HOOKGRID_ACCEPT_EMPTY_LEDGER";
 /// Says in a native message box why the app cannot start, and what to do, then exits: there is
 /// no window (yet) to say it in.
 fn cannot_start(e: &hookgrid::Error) -> ! {
-    tracing::error!("cannot start: {e}");
-    let what_to_do = match e {
-        hookgrid::Error::WrongLedger(_) => format!(
-            "Nothing was changed. Put this data folder's hookgrid.db back from a backup \
+    let (what, what_to_do) = match e {
+        hookgrid::Error::WrongLedger(_) => (
+            "this data folder's ledger is not the one it held",
+            format!(
+                "Nothing was changed. Put this data folder's hookgrid.db back from a backup \
              (hookgrid backup makes them). To start afresh on purpose instead, with no imports, \
              start Hookgrid once with {ACCEPT_EMPTY_LEDGER_ENV}=1."
+            ),
         ),
-        hookgrid::Error::DamagedLedger(_) => format!(
-            "Nothing was written to it. Quit anything else using this data folder and put \
+        hookgrid::Error::InUse(_) => (
+            "another Hookgrid uses this data folder",
+            "Quit the other Hookgrid using this data folder (or stop \
+             the hookgrid service), then start this one again; or start Hookgrid with \
+             HOOKGRID_DATA_DIR set to another folder."
+                .to_owned(),
+        ),
+        hookgrid::Error::DamagedLedger(_) => (
+            "the ledger is damaged",
+            format!(
+                "Nothing was written to it. Quit anything else using this data folder and put \
              hookgrid.db back from a backup. To start afresh instead, move hookgrid.db aside \
              and start Hookgrid once with {ACCEPT_EMPTY_LEDGER_ENV}=1."
+            ),
         ),
-        _ => "Hookgrid keeps every import in this folder and must be able to write there. Make \
+        _ => (
+            "cannot open the data dir",
+            "Hookgrid keeps every import in this folder and must be able to write there. Make \
               it writable or free some space, or start Hookgrid with HOOKGRID_DATA_DIR set to \
               another folder."
-            .to_owned(),
+                .to_owned(),
+        ),
     };
+    tracing::error!("cannot start: {what}: {e}");
     rfd::MessageDialog::new()
         .set_level(rfd::MessageLevel::Error)
         .set_title("Hookgrid cannot start")
@@ -181,6 +197,14 @@ pub fn run() {
         }));
     let app = configure(single, AppState::new(hookgrid, listen))
         .setup(|app| {
+            // One listener per data dir (this app, or a `hookgrid serve`), held while the app
+            // runs. Here, not before: a second app hands over to the first before this.
+            match app.state::<AppState>().hookgrid.lock_listener() {
+                Ok(lock) => {
+                    app.manage(lock);
+                }
+                Err(e) => cannot_start(&e),
+            }
             if let Some(w) = app.get_webview_window("main") {
                 let saved = app.state::<AppState>().hookgrid.settings();
                 if let Ok(Some(place)) = saved.map(|s| s.window) {

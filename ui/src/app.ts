@@ -187,7 +187,7 @@ export class App {
       this.reachTrouble = false;
       this.hideBanner();
     }
-    if (e.type === "part_stored" && this.storageTrouble) {
+    if ((e.type === "part_stored" || e.type === "storage_recovered") && this.storageTrouble) {
       // Storing works again.
       this.storageTrouble = false;
       this.hideBanner();

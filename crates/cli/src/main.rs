@@ -75,6 +75,10 @@ fn hint(e: &hookgrid::Error) -> &'static str {
             "; `hookgrid user list` lists them"
         }
         hookgrid::Error::LastAdmin(_) => "; `hookgrid user role OTHER admin` first",
+        hookgrid::Error::InUse(_) => {
+            ": stop it first (`systemctl stop hookgrid`, or quit the app), or give this one \
+             another --data-dir"
+        }
         hookgrid::Error::WrongLedger(_) => {
             ". Restore its hookgrid.db from a backup (`hookgrid backup` makes them), or start \
              afresh on purpose with --accept-empty-ledger"
@@ -99,9 +103,18 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             signing_secret,
             review,
         } => {
+            // What was asked is checked before the data dir is.
+            if let Some(url) = &public_url {
+                hookgrid::datadir::check_public_url(url)?;
+            }
+            if let Some(address) = &listen {
+                hookgrid::datadir::check_listen_address(address)?;
+            }
             let hg = open(&dir)?;
-            // Every page read before anything is written or served.
-            hg.check_ledger()?;
+            // One listener per data dir, held until this process ends; and every page of the
+            // ledger read before anything is written or served.
+            let _lock = hg.lock_listener()?;
+            hg.check_before_listening()?;
             if let Some(secret) = signing_secret {
                 hg.set_signing_secret(&secret, &local_user())?;
             }

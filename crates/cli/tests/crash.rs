@@ -46,7 +46,7 @@ fn damage_batch_files(dir: &std::path::Path, rng: &mut Rng) -> Vec<std::path::Pa
         if path.extension().is_none_or(|e| e != "parquet") {
             continue;
         }
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             std::fs::remove_file(&path).expect("delete a batch file");
         } else {
             let len = std::fs::metadata(&path).expect("size").len();

@@ -99,8 +99,51 @@ fn a_full_disk_acknowledges_nothing_it_did_not_store_and_recovers_when_space_ret
         "no server paths told to the sender: {message}"
     );
 
-    // Space returns: the refused part and the rest are stored, nothing acknowledged was lost.
+    // While storing fails, a health check says so (a load balancer sends Flatfile elsewhere),
+    // and the log says it once, with its cause, not once per request.
+    let health = |client: &reqwest::blocking::Client| {
+        let response = client
+            .get(format!("{}/healthz", server.base()))
+            .send()
+            .expect("healthz");
+        let status = response.status().as_u16();
+        (status, response.json::<serde_json::Value>().expect("json"))
+    };
+    let (status, said) = health(&client);
+    assert_eq!(status, 503, "{said}");
+    assert_eq!(said["status"], "storage_failing", "{said}");
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("disk is full"),
+        "{said}"
+    );
+    for _ in 0..3 {
+        let (status, _) = post(&client, &server.url, batch.body(first_refused));
+        assert!(matches!(status, 503 | 507));
+    }
+    let log = ws.serve_log();
+    assert_eq!(log.matches("storing fails").count(), 1, "{log}");
+
+    // Space returns: the health check finds it by itself, before any request tries.
     disk.resize("256m");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, said) = health(&client);
+        if status == 200 {
+            assert_eq!(said["status"], "ok");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {status} {said}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ws.serve_log().contains("storing works again"));
+
+    // The refused part and the rest are stored, nothing acknowledged was lost.
     for index in first_refused..=PARTS {
         let (status, body) = post(&client, &server.url, batch.body(index));
         assert_eq!(status, 200, "part {index} after space returned: {body}");
@@ -192,5 +235,83 @@ fn a_storage_failure_is_announced_to_listeners() {
         "the app's banner hangs on this event"
     );
     drop(hookgrid);
+    drop(disk);
+}
+
+#[test]
+#[ignore = "needs root to mount a tmpfs; `make test` runs it with --ignored"]
+fn a_read_only_copy_of_a_data_dir_is_read_as_it_is_and_never_served() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let disk = Tmpfs::mount(&ws.data_dir(), "64m").expect(NEEDS_ROOT);
+    let client = reqwest::blocking::Client::new();
+    let server = ws.serve();
+    let mut expected = Vec::new();
+    for (event, invalid_every) in [("kept", 3), ("lost-file", 0)] {
+        let batch = SampleBatch {
+            event_id: event.into(),
+            batch_id: event.into(),
+            parts: 3,
+            rows_per_part: 20,
+            invalid_every,
+        };
+        for index in 1..=3 {
+            let (status, body) = post(&client, &server.url, batch.body(index));
+            assert_eq!(status, 200, "{body}");
+        }
+        expected.push(ws.json(&["rows", "--batch", event, "--json", "--limit", "100"]));
+    }
+    assert!(server.terminate());
+    // One import's file was never copied: it must be built in memory, not written.
+    let batches = ws.data_dir().join("batches");
+    let files: Vec<_> = std::fs::read_dir(&batches)
+        .expect("batches")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(
+        files.len() >= 2,
+        "both imports' files were written: {files:?}"
+    );
+    let lost = {
+        let hookgrid = hookgrid::Hookgrid::open(ws.data_dir()).expect("open");
+        let batches = hookgrid.batches().expect("batches");
+        let batch = batches
+            .iter()
+            .find(|b| b.event == "lost-file")
+            .expect("the import");
+        hookgrid.batch_file(batch)
+    };
+    std::fs::remove_file(&lost).expect("remove");
+    disk.remount("ro");
+
+    let listed = ws.json(&["batches", "--json"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    for (event, before) in ["kept", "lost-file"].iter().zip(&expected) {
+        let rows = ws.json(&["rows", "--batch", event, "--json", "--limit", "100"]);
+        assert_eq!(
+            &rows, before,
+            "{event} reads the same from the read-only copy"
+        );
+    }
+    let out = ws.path().join("lost-file.csv");
+    ws.run(&[
+        "export",
+        "--batch",
+        "lost-file",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let mut reader = csv::Reader::from_path(&out).expect("csv");
+    assert_eq!(reader.records().count(), 60, "every row exported");
+    assert!(!lost.exists(), "nothing written");
+
+    let refused = ws.output(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(
+        !refused.status.success(),
+        "serve must not run on a read-only copy"
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("read-only file system"), "{stderr}");
+    disk.remount("rw");
     drop(disk);
 }

@@ -327,3 +327,65 @@ fn a_damaged_ledger_is_refused_before_serve_writes_to_it() {
         "nothing written to it"
     );
 }
+
+#[test]
+fn one_serve_per_data_dir_and_the_second_names_the_first() {
+    let ws = workspace();
+    let first = ws.serve();
+    let out = ws.output(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success(), "the second serve does not run");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!("process {}", first.pid())),
+        "it names the first: {said}"
+    );
+    assert!(said.contains("another --data-dir"), "{said}");
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    // Read commands work beside it, and the first still serves.
+    ws.run(&["batches"]);
+    let client = reqwest::blocking::Client::new();
+    let (status, _) = hookgrid_tests::post(&client, &first.url, body("evt-lock", 1, 1));
+    assert_eq!(status, 200);
+    // Once it has stopped, another may start.
+    assert!(first.terminate());
+    let again = ws.serve();
+    assert!(again.terminate());
+}
+
+#[test]
+fn a_short_token_written_by_hand_is_refused_at_start_and_ignored_while_serving() {
+    let ws = workspace();
+    ws.run(&["token"]);
+    std::fs::write(ws.data_dir().join("token"), "a\n").expect("a short token");
+    let out = ws.output(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(
+        !out.status.success(),
+        "serve must not start with a guessable token"
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("1 characters long"), "{said}");
+    assert!(said.contains("hookgrid token --rotate"), "{said}");
+
+    ws.run(&["token", "--rotate"]);
+    let server = ws.serve();
+    let client = reqwest::blocking::Client::new();
+    // Written while it serves: the generated token stays the one in use, and it is said.
+    std::fs::write(ws.data_dir().join("token"), "a\n").expect("a short token");
+    let short = server
+        .url
+        .rsplit_once('/')
+        .map(|(base, _)| format!("{base}/a"));
+    let (status, _) = hookgrid_tests::post(&client, &short.expect("url"), body("evt-a", 1, 1));
+    assert_eq!(
+        status, 404,
+        "the short token opens nothing, as any wrong one"
+    );
+    let (status, answer) = hookgrid_tests::post(&client, &server.url, body("evt-b", 1, 1));
+    assert_eq!(status, 200, "{answer}");
+    assert!(server.terminate());
+    assert!(
+        ws.serve_log().contains("1 characters long"),
+        "{}",
+        ws.serve_log()
+    );
+}

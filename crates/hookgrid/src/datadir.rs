@@ -37,15 +37,19 @@ impl DataDir {
         })
     }
 
-    /// Uses `root`, creating it (owner-only) when missing.
+    /// Uses `root`, creating it (owner-only) when missing. A data dir on a read-only file
+    /// system is used as it is.
     pub fn create(root: impl Into<PathBuf>) -> Result<DataDir> {
         let root = root.into();
         std::fs::create_dir_all(root.join("batches")).map_err(io(&root))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))
-                .map_err(io(&root))?;
+            match std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)) {
+                // A read-only copy of a data dir (a snapshot) is read as it is.
+                Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {}
+                other => other.map_err(io(&root))?,
+            }
         }
         Ok(DataDir { root })
     }

@@ -104,6 +104,9 @@ pub enum Error {
     /// The change would leave no admin.
     #[error("{0} is the only admin: make another user admin first")]
     LastAdmin(String),
+    /// Another process runs the listener on this data dir.
+    #[error("{0}")]
+    InUse(String),
     /// The ledger is not the one the data dir held: empty, missing, or another.
     #[error("{0}")]
     WrongLedger(String),
@@ -140,6 +143,7 @@ impl Error {
             Error::Throttled { .. } => "throttled",
             Error::LastAdmin(_) => "last_admin",
             Error::WrongLedger(_) => "wrong_ledger",
+            Error::InUse(_) => "in_use",
             Error::DamagedLedger(_) => "damaged_ledger",
             Error::BadConfig(_) => "bad_config",
             Error::NoConfig { .. } => "no_config",

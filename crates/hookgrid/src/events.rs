@@ -47,8 +47,11 @@ pub enum Event {
     /// An import was deleted (by the user, or by the retention setting).
     BatchDeleted { event: String, batch: String },
     /// A request could not be stored at all (disk full, unwritable data dir); its sender was
-    /// told to retry. The next `part_stored` means storage works again.
+    /// told to retry. `storage_recovered` says when storing works again.
     StorageFailed { disk_full: bool, message: String },
+    /// Storing works again after `storage_failed` (a request was stored, or `/healthz`'s
+    /// test write succeeded).
+    StorageRecovered {},
     /// A rejected request was tried again: stored (and gone from the quarantine), or still
     /// refused (and kept, with its new reason).
     RequestRetried {

@@ -86,6 +86,13 @@ pub struct Hookgrid {
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
+/// Now, in ms since the epoch: how the ledger keeps times.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 #[derive(Debug)]
 struct Core {
     dir: DataDir,
@@ -105,6 +112,8 @@ struct Core {
     verified: upkeep::verify::Verified,
     /// Set by [`Hookgrid::close`]: the worker finishes the file in hand and leaves the rest.
     stopping: std::sync::atomic::AtomicBool,
+    /// Whether storing works (see [`upkeep::health`]).
+    health: upkeep::health::Health,
 }
 
 impl Hookgrid {
@@ -139,6 +148,7 @@ impl Hookgrid {
             wrong_doors: intake::doors::WrongDoors::default(),
             verified: upkeep::verify::Verified::default(),
             stopping: std::sync::atomic::AtomicBool::new(false),
+            health: upkeep::health::Health::default(),
         });
         let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();

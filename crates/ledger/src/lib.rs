@@ -37,7 +37,7 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// The database could not be opened, read or written (disk full, permissions, corruption).
-    #[error("database error in {path}: {source}")]
+    #[error("database error in {path}: {source}{}", cause(source))]
     Database {
         path: PathBuf,
         #[source]
@@ -59,6 +59,16 @@ pub enum LedgerError {
     /// Something with that name exists already (a user, a token label).
     #[error("there is already {0}")]
     Exists(String),
+    /// A read-only ledger of another schema version: it cannot be migrated where it is.
+    #[error(
+        "{path} is read-only and has schema version {found}, this Hookgrid's is {supported}: \
+         read it with the Hookgrid that wrote it, or copy the data dir somewhere writable"
+    )]
+    ReadOnlyOlder {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     /// The database was written by a newer Hookgrid.
     #[error("{path} has schema version {found}; this Hookgrid understands up to {supported}")]
     TooNew {
@@ -77,6 +87,42 @@ impl LedgerError {
 }
 
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+/// What SQLite's extended result code says beyond its message: "disk I/O error" alone does
+/// not say whether a read, a write or an fsync failed, nor that a write was refused because
+/// the file (or its folder) is read-only.
+fn cause(e: &rusqlite::Error) -> String {
+    use rusqlite::ffi;
+    let rusqlite::Error::SqliteFailure(failure, _) = e else {
+        return String::new();
+    };
+    let what = match failure.extended_code {
+        ffi::SQLITE_IOERR_READ | ffi::SQLITE_IOERR_SHORT_READ => "reading the file failed",
+        ffi::SQLITE_IOERR_WRITE => "writing the file failed",
+        ffi::SQLITE_IOERR_FSYNC | ffi::SQLITE_IOERR_DIR_FSYNC => {
+            "the disk did not confirm a write (fsync failed)"
+        }
+        ffi::SQLITE_IOERR_TRUNCATE => "truncating the file failed",
+        ffi::SQLITE_IOERR_FSTAT => "reading the file's size failed",
+        ffi::SQLITE_IOERR_SHMOPEN | ffi::SQLITE_IOERR_SHMSIZE | ffi::SQLITE_IOERR_SHMMAP => {
+            "the -shm file beside it cannot be used"
+        }
+        ffi::SQLITE_IOERR_LOCK | ffi::SQLITE_IOERR_RDLOCK | ffi::SQLITE_IOERR_UNLOCK => {
+            "locking the file failed"
+        }
+        ffi::SQLITE_IOERR_NOMEM => "out of memory",
+        ffi::SQLITE_READONLY_DBMOVED => "the file was moved or deleted while open",
+        ffi::SQLITE_READONLY_DIRECTORY => "its folder cannot be written",
+        ffi::SQLITE_READONLY_CANTINIT | ffi::SQLITE_READONLY_RECOVERY => {
+            "the -shm or -wal file beside it cannot be written"
+        }
+        ffi::SQLITE_READONLY => "the file cannot be written (permissions, or a read-only mount)",
+        ffi::SQLITE_CANTOPEN => "the file or its folder cannot be opened",
+        ffi::SQLITE_FULL => "the disk is full",
+        _ => return format!(" (SQLite code {})", failure.extended_code),
+    };
+    format!(" ({what}; SQLite code {})", failure.extended_code)
+}
 
 /// Outcome of [`Ledger::commit_part`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +156,26 @@ pub struct Ledger {
     writer: Mutex<Connection>,
     /// Dropping this stops the checkpointer thread.
     _checkpointer: Option<mpsc::Sender<()>>,
+    /// How a reader opens the file: `None` normally; on a read-only file system, the URI and
+    /// why (see [`Ledger::open_read_only`]).
+    read_only: Option<ReadOnly>,
+}
+
+/// Why a ledger was opened to be read only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unwritable {
+    /// It is on a read-only file system (a snapshot, read-only media, a read-only mount).
+    ReadOnlyFs,
+    /// This user may not write it.
+    NoPermission,
+}
+
+/// A ledger that cannot be written.
+#[derive(Debug, Clone)]
+struct ReadOnly {
+    why: Unwritable,
+    /// `file:…`, with `immutable=1` when SQLite could not keep its shared-memory file there.
+    uri: String,
 }
 
 /// How often the background thread moves committed WAL pages into the database file.
@@ -138,10 +204,19 @@ fn start_checkpointer(path: &Path) -> Option<mpsc::Sender<()>> {
 }
 
 impl Ledger {
-    /// Opens (creating or migrating) the ledger at `path`.
+    /// Opens (creating or migrating) the ledger at `path`. On a read-only file system (a
+    /// snapshot, a backup on read-only media) it is opened to be read only, as it is.
     pub fn open(path: impl AsRef<Path>) -> Result<Ledger> {
         let path = path.as_ref().to_path_buf();
+        if let Some(why) = unwritable(&path) {
+            return Ledger::open_read_only(path, why);
+        }
         let conn = Connection::open(&path).map_err(|e| db(&path, e))?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            // SQLite opens a file it may not write read-only, without a word.
+            drop(conn);
+            return Ledger::open_read_only(path, Unwritable::NoPermission);
+        }
         configure(&conn).map_err(|e| db(&path, e))?;
         schema::migrate(&conn, &path)?;
         conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
@@ -151,7 +226,91 @@ impl Ledger {
             path,
             writer: Mutex::new(conn),
             _checkpointer: checkpointer,
+            read_only: None,
         })
+    }
+
+    /// The ledger at `path` as it is, for reading: nothing migrated, checkpointed or written
+    /// (a write is refused by SQLite). A WAL ledger there needs its `-shm` file beside it; a
+    /// copy without one (the last connection removed it at a clean stop, so everything is in
+    /// the main file) is opened immutable: nothing can change it anyway.
+    fn open_read_only(path: PathBuf, why: Unwritable) -> Result<Ledger> {
+        let wal = sidecar(&path, "-wal");
+        let wal_empty = std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
+        let immutable =
+            why == Unwritable::ReadOnlyFs && !sidecar(&path, "-shm").exists() && wal_empty;
+        let read_only = ReadOnly {
+            why,
+            uri: format!(
+                "file:{}{}",
+                uri_path(&path),
+                if immutable { "?immutable=1" } else { "" }
+            ),
+        };
+        let conn = read_only.open().map_err(|e| db(&path, e))?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| db(&path, e))?;
+        if found != schema::VERSION {
+            return Err(LedgerError::ReadOnlyOlder {
+                path,
+                found,
+                supported: schema::VERSION,
+            });
+        }
+        Ok(Ledger {
+            path,
+            writer: Mutex::new(conn),
+            _checkpointer: None,
+            read_only: Some(read_only),
+        })
+    }
+
+    /// Whether the ledger could not be opened for writing, so nothing can be written to it.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.is_some()
+    }
+
+    /// Why the ledger cannot be written, when it cannot.
+    pub fn unwritable(&self) -> Option<Unwritable> {
+        self.read_only.as_ref().map(|r| r.why)
+    }
+
+    /// Opens the writing connection again, after writes failed: a connection that met an I/O
+    /// error, or was opened while the file could not be written (SQLite then opens it
+    /// read-only), may go on failing after the cause is gone. A new one sees the file as it
+    /// is now; the old one stays when the new one cannot be opened.
+    pub fn reopen(&self) -> Result<()> {
+        if self.read_only.is_some() {
+            return Ok(());
+        }
+        let conn = Connection::open(&self.path).map_err(|e| db(&self.path, e))?;
+        configure(&conn).map_err(|e| db(&self.path, e))?;
+        conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
+            .map_err(|e| db(&self.path, e))?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            return Err(db(
+                &self.path,
+                rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                    Some("attempt to write a readonly database".to_owned()),
+                ),
+            ));
+        }
+        *self.writer() = conn;
+        Ok(())
+    }
+
+    /// A small durable write (the time, into `ledger_meta`): whether storing works now.
+    pub fn probe_write(&self) -> Result<()> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO ledger_meta (key, value) VALUES ('written_at', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [now_ms().to_string()],
+        )
+        .map(drop)
+        .map_err(|e| db(&self.path, e))
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {
@@ -161,6 +320,9 @@ impl Ledger {
     }
 
     fn reader(&self) -> Result<Connection> {
+        if let Some(read_only) = &self.read_only {
+            return read_only.open().map_err(|e| db(&self.path, e));
+        }
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -385,6 +547,53 @@ impl Ledger {
 }
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl ReadOnly {
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(conn)
+    }
+}
+
+/// `hookgrid.db-wal` and friends.
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// `path` as the path of a `file:` URI: the characters a URI gives a meaning escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Why the file at `path` cannot be written, if it exists and cannot.
+fn unwritable(path: &Path) -> Option<Unwritable> {
+    match std::fs::OpenOptions::new().append(true).open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+            Some(Unwritable::ReadOnlyFs)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Some(Unwritable::NoPermission)
+        }
+        _ => None,
+    }
+}
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;

@@ -61,10 +61,10 @@ pub(crate) fn spawn(
         source,
     })?;
     let pgid = child.id().and_then(|id| i32::try_from(id).ok());
-    if let (Some(file), Some(pid)) = (pid_file, pgid) {
-        if let Err(e) = std::fs::write(file, format!("{pid} {}\n", provider.program())) {
-            tracing::warn!("cannot write {}: {e}", file.display());
-        }
+    if let (Some(file), Some(pid)) = (pid_file, pgid)
+        && let Err(e) = std::fs::write(file, format!("{pid} {}\n", provider.program()))
+    {
+        tracing::warn!("cannot write {}: {e}", file.display());
     }
     Ok((
         child,

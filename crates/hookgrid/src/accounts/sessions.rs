@@ -6,7 +6,9 @@
 //! compared with it in constant time; the user is read again on every request, so a removed
 //! user, a new password (which ends sessions) or a revoked token fails the next one.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::now_ms;
 
 use subtle::ConstantTimeEq;
 
@@ -44,12 +46,6 @@ fn decoy_hash() -> &'static str {
         let unguessable = b64(&random_bytes().unwrap_or([7; 32]));
         hash_password(&unguessable).unwrap_or_default()
     })
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn signed_out(why: &str) -> Error {

@@ -76,14 +76,14 @@ fn generate_password() -> Result<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     let bytes = random_bytes()?;
     let mut out = String::new();
-    let mut drawn = 0;
+    let mut drawn = 0usize;
     for b in bytes.iter().chain(random_bytes()?.iter()) {
         // Rejection sampling keeps every character equally likely.
         let limit = 256 - 256 % ALPHABET.len();
         if (*b as usize) >= limit {
             continue;
         }
-        if drawn > 0 && drawn % 5 == 0 {
+        if drawn > 0 && drawn.is_multiple_of(5) {
             out.push('-');
         }
         out.push(ALPHABET[*b as usize % ALPHABET.len()] as char);

@@ -1,4 +1,4 @@
-//! The webhook listener: `POST /hooks/{token}` and `GET /healthz`.
+//! The webhook listener: `POST /hooks/{token}` and `GET /healthz` (503 while storing fails).
 //!
 //! Order of checks for a webhook request, each cheaper than the next: token (404, nothing
 //! read), method (405), room for another request (503 + `Retry-After`), declared size (413),
@@ -69,10 +69,7 @@ fn router_with_slots(hookgrid: Arc<Hookgrid>, limits: Limits, in_flight: Arc<Sem
     };
     Router::new()
         .route("/hooks/{token}", any(webhook))
-        .route(
-            "/healthz",
-            get(|| async { axum::Json(json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(healthz))
         .fallback(|| async { ApiError::NotFound })
         .with_state(app)
 }
@@ -88,6 +85,21 @@ pub(crate) async fn serve(
     axum::serve(listener, router(hookgrid, limits))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// `{"status": "ok"}`, or 503 with `{"status": "storage_failing", "message", "since_ms"}`
+/// while requests cannot be stored: a load balancer's health check then sends Flatfile
+/// elsewhere. Needs no token: it says nothing a sender could use.
+async fn healthz(State(app): State<App>) -> Response {
+    let hookgrid = app.hookgrid.clone();
+    match tokio::task::spawn_blocking(move || hookgrid.storage_health()).await {
+        Ok(health) if health.is_ok() => axum::Json(health).into_response(),
+        Ok(health) => (StatusCode::SERVICE_UNAVAILABLE, axum::Json(health)).into_response(),
+        Err(join) => {
+            tracing::error!("500 health check failed: {join}");
+            ApiError::Internal.into_response()
+        }
+    }
 }
 
 async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request) -> Response {

@@ -219,11 +219,15 @@ impl Core {
     /// Passes a ledger write through, announcing a failure: every write a request makes
     /// (its part, or its quarantine entry) goes through here.
     pub(crate) fn announce<T>(&self, written: Result<T, LedgerError>) -> Result<T, LedgerError> {
-        if let Err(e) = &written {
-            let _ = self.events.send(Event::StorageFailed {
-                disk_full: e.is_disk_full(),
-                message: e.to_string(),
-            });
+        match &written {
+            Ok(_) => self.storing_works(),
+            Err(e) => {
+                self.storing_failed(e);
+                let _ = self.events.send(Event::StorageFailed {
+                    disk_full: e.is_disk_full(),
+                    message: e.to_string(),
+                });
+            }
         }
         written
     }

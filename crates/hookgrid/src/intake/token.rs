@@ -42,8 +42,8 @@ impl TokenStore {
     pub fn open(path: &Path) -> Result<TokenStore> {
         let token = match std::fs::read_to_string(path) {
             Ok(t) if !t.trim().is_empty() => t.trim().to_owned(),
-            Ok(_) => write_new(path)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_new(path)?,
+            Ok(_) => write_new_unless_read_only(path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_new_unless_read_only(path)?,
             Err(e) => return Err(io(path)(e)),
         };
         Ok(TokenStore {
@@ -52,7 +52,8 @@ impl TokenStore {
         })
     }
 
-    /// The current token.
+    /// The current token (empty when a read-only copy of a data dir has none: then no
+    /// request matches).
     pub fn current(&self) -> String {
         self.refresh();
         self.cached.read().map(|c| c.1.clone()).unwrap_or_default()
@@ -80,14 +81,51 @@ impl TokenStore {
     fn refresh(&self) {
         let now = modified(&self.path);
         let stale = self.cached.read().map(|c| c.0 != now).unwrap_or(true);
-        if stale
-            && let Ok(text) = std::fs::read_to_string(&self.path)
-            && !text.trim().is_empty()
-            && let Ok(mut cached) = self.cached.write()
-        {
-            *cached = (now, text.trim().to_owned());
+        if !stale {
+            return;
+        }
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return;
+        };
+        let token = text.trim();
+        if token.is_empty() {
+            return;
+        }
+        if let Err(e) = strong_enough(&self.path, token) {
+            // Written by hand while the listener runs: the token before it stays in use.
+            tracing::error!("{e}; the token before it is still the one in use");
+            if let Ok(mut cached) = self.cached.write() {
+                cached.0 = now;
+            }
+            return;
+        }
+        if let Ok(mut cached) = self.cached.write() {
+            *cached = (now, token.to_owned());
         }
     }
+
+    /// Refuses a token shorter than a generated one (written by hand, say `a`): anyone could
+    /// guess it. What a shell that runs the listener checks before it listens.
+    pub fn check(&self) -> Result<()> {
+        let cached = self.cached.read().map(|c| c.1.clone()).unwrap_or_default();
+        strong_enough(&self.path, &cached)
+    }
+}
+
+/// The length of a generated token; a shorter one is refused.
+pub const TOKEN_LEN: usize = 43;
+
+fn strong_enough(path: &Path, token: &str) -> Result<()> {
+    if token.chars().count() >= TOKEN_LEN {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "the webhook token in {} is {} characters long, and a token must have at least {TOKEN_LEN} \
+         (what `hookgrid token --rotate` makes): a short one can be guessed; run `hookgrid token \
+         --rotate` for a new one (then give Flatfile the new URL)",
+        path.display(),
+        token.chars().count()
+    )))
 }
 
 /// What identifies one version of the token file. Every write replaces the file by rename,
@@ -108,6 +146,18 @@ fn modified(path: &Path) -> Option<Stamp> {
         modified: meta.modified().ok(),
         inode,
     })
+}
+
+/// [`write_new`], except on a read-only copy of a data dir, which then has no token.
+fn write_new_unless_read_only(path: &Path) -> Result<String> {
+    match write_new(path) {
+        Err(Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
+        {
+            Ok(String::new())
+        }
+        other => other,
+    }
 }
 
 /// Writes a fresh token atomically, readable by the owner only.

@@ -296,7 +296,8 @@ impl Core {
     }
 
     /// The import's frame: its Parquet file when complete (rebuilt first if missing or
-    /// unreadable), else built in memory from the parts stored so far.
+    /// unreadable), else built in memory from the parts stored so far (and also when a
+    /// missing file cannot be written: the data dir is a read-only copy).
     pub(crate) fn frame(&self, batch: &Batch) -> Result<(LazyFrame, Option<PathBuf>)> {
         if batch.status == BatchStatus::Incomplete {
             let typed = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
@@ -305,6 +306,10 @@ impl Core {
         let path = self.batch_path(batch.key);
         if !self.batch_file_intact(batch) {
             let mut typed = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
+            if self.ledger.is_read_only() {
+                // A read-only copy of a data dir: read as it is, built in memory.
+                return Ok((typed.frame.lazy(), None));
+            }
             self.write_batch_file(batch.key, &mut typed)?;
         }
         Ok((store::scan(&path)?, Some(path)))

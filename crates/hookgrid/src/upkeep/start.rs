@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use hookgrid_ledger::Ledger;
+use hookgrid_ledger::{Ledger, Unwritable};
 
 use crate::datadir::DataDir;
 use crate::{Error, Hookgrid, Result};
@@ -131,6 +131,30 @@ fn write_marker(root: &Path, id: &str) -> Result<()> {
 }
 
 impl Hookgrid {
+    /// What a shell checks before it runs the listener: the ledger can be written (a data dir
+    /// on a read-only file system is read only), every page of it reads
+    /// ([`Hookgrid::check_ledger`]), and the webhook token is as long as a generated one.
+    pub fn check_before_listening(&self) -> Result<()> {
+        self.refuse_read_only()?;
+        self.check_ledger()?;
+        self.core.token.check()
+    }
+
+    /// A listener cannot run on a data dir on a read-only file system.
+    pub(crate) fn refuse_read_only(&self) -> Result<()> {
+        let why = match self.core.ledger.unwritable() {
+            None => return Ok(()),
+            Some(Unwritable::ReadOnlyFs) => "is on a read-only file system",
+            Some(Unwritable::NoPermission) => "cannot be written by this user (its permissions)",
+        };
+        Err(Error::Config(format!(
+            "{} {why}: the listener must store every part it answers, so it cannot run on it \
+             (read commands work; make it writable, or copy the data dir somewhere writable to \
+             serve from it)",
+            self.core.dir.ledger().display()
+        )))
+    }
+
     /// Reads every page of the ledger (SQLite's `quick_check`): what a shell that runs the
     /// listener does before it serves, so a damaged ledger is refused, not written into.
     pub fn check_ledger(&self) -> Result<()> {

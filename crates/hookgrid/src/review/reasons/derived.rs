@@ -139,7 +139,7 @@ impl Core {
                 valid: valid.get(e.row as usize).unwrap_or(false),
             })
             .collect();
-        if batch.status == BatchStatus::Complete {
+        if batch.status == BatchStatus::Complete && !self.ledger.is_read_only() {
             let mut df = to_frame(&flagged).map_err(hookgrid_frames::FramesError::from)?;
             remove_errors_files(&self.dir.batches(), batch.key.0, Some(&path));
             store::write(&mut df, &path)?;
