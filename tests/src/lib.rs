@@ -189,9 +189,29 @@ impl Workspace {
 
     /// [`Workspace::serve`] with more arguments and environment variables.
     pub fn serve_with(&self, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> Server {
-        let log = self.serve_log_file();
         let mut command = self.command(&[&["serve", "--listen", "127.0.0.1:0"], args].concat());
         command.envs(envs.iter().copied());
+        self.spawn_server(command, args.contains(&"--review-listen"))
+    }
+
+    /// [`Workspace::serve_with`] run by `wrapper` (e.g. `prlimit --nofile=1024`), which
+    /// must exec the command it is given.
+    pub fn serve_under(&self, wrapper: &[&str], args: &[&str]) -> Server {
+        let inner = self.command(&[&["serve", "--listen", "127.0.0.1:0"], args].concat());
+        let mut command = Command::new(wrapper[0]);
+        command.args(&wrapper[1..]).arg(inner.get_program());
+        command.args(inner.get_args());
+        for (key, value) in inner.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        self.spawn_server(command, args.contains(&"--review-listen"))
+    }
+
+    fn spawn_server(&self, mut command: Command, review: bool) -> Server {
+        let log = self.serve_log_file();
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(log)
@@ -224,7 +244,7 @@ impl Workspace {
                 panic!("hookgrid serve printed no webhook URL within 60 s; its log:\n{log}");
             }
         };
-        let review = args.contains(&"--review-listen").then(|| {
+        let review = review.then(|| {
             review_rx
                 .recv_timeout(Duration::from_secs(60))
                 .unwrap_or_else(|_| {

@@ -127,6 +127,8 @@ fn the_server_package_installs_a_listener_that_runs_as_its_unit_says() {
         "ReadWritePaths=/var/lib/hookgrid",
         "PrivateTmp=yes",
         "StateDirectory=hookgrid",
+        // Above systemd's 1,024, so the connection cap (below it) leaves room for many.
+        "LimitNOFILE=65536",
     ] {
         assert!(
             unit.lines().any(|l| l.trim() == line),

@@ -39,6 +39,7 @@ export class ExportDialog {
   private meta: HTMLInputElement;
   private asSent: HTMLInputElement;
   private withErrors: HTMLInputElement;
+  private raw: HTMLInputElement;
   private incomplete: HTMLInputElement;
   private incompleteRow: HTMLElement;
   private status = h("div", { class: "export-status", testid: "export-status", role: "status", "aria-live": "polite" });
@@ -53,6 +54,7 @@ export class ExportDialog {
     this.meta = h("input", { type: "checkbox", testid: "export-meta" });
     this.asSent = h("input", { type: "checkbox", testid: "export-as-sent" });
     this.withErrors = h("input", { type: "checkbox", testid: "export-with-errors" });
+    this.raw = h("input", { type: "checkbox", testid: "export-raw" });
     this.incomplete = h("input", { type: "checkbox", testid: "export-incomplete" });
     this.incompleteRow = h("label", { class: "check" }, this.incomplete, " Export although parts are still missing");
     this.go = h("button", { type: "submit", class: "primary", testid: "export-run" }, "Export");
@@ -92,6 +94,15 @@ export class ExportDialog {
         { class: "check", title: "Needs an importer configuration (Configurations). An .xlsx also marks each failing cell red with its message as a note." },
         this.withErrors,
         " Add an _errors column: why each row is invalid",
+      ),
+      h(
+        "label",
+        {
+          class: "check",
+          title: "A CSV is made for a spreadsheet: it starts with a UTF-8 mark so Excel reads accents and other scripts, and cells starting with = + - @ get a leading ' so they are shown, not run as formulas. Check this for a program that reads the file.",
+        },
+        this.raw,
+        " CSV for a program (no UTF-8 mark, formulas written as they are)",
       ),
       h("p", { class: "hint" }, "Exports that mix valid and invalid rows keep the _valid column to tell them apart. An .xlsx tints invalid rows and marks failing cells."),
       this.incompleteRow,
@@ -187,6 +198,7 @@ export class ExportDialog {
         allow_incomplete: this.incomplete.checked,
         with_errors: this.withErrors.checked,
         overwrite,
+        raw: this.raw.checked,
       });
       this.status.dataset.state = "done";
       this.status.dataset.rows = String(report.rows);

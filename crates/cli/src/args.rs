@@ -65,6 +65,8 @@ pub enum Command {
         signing_secret: Option<String>,
         #[command(flatten)]
         review: ReviewArgs,
+        #[command(flatten)]
+        connections: ConnectionArgs,
     },
     /// Print the full webhook URL to paste into Flatfile
     Url {
@@ -170,6 +172,15 @@ pub enum Command {
         /// Add an _errors column: each row's configuration errors as text
         #[arg(long)]
         with_errors: bool,
+        /// A CSV for a person with a spreadsheet: a UTF-8 byte-order mark (so Excel reads
+        /// accents and other scripts), and text cells that start like a formula (=, +, -, @,
+        /// tab, CR) written with a leading ' so the spreadsheet shows them instead of running
+        /// them; numbers are never changed. CSV only
+        #[arg(long)]
+        bom: bool,
+        /// With --bom: the byte-order mark, but every cell exactly as it is
+        #[arg(long, requires = "bom")]
+        raw: bool,
     },
     /// List rejected requests with their reasons, newest first, or try them again
     Rejected {
@@ -252,6 +263,53 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What a connection to either listener may cost while it makes no request.
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Seconds a request's headers may take to arrive; a connection slower than that is
+    /// closed
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "HOOKGRID_HEADER_TIMEOUT",
+        default_value_t = hookgrid::connection::guard::DEFAULT_HEADER_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "HOOKGRID_IDLE_TIMEOUT",
+        default_value_t = hookgrid::connection::guard::DEFAULT_IDLE_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub idle_timeout: u64,
+    /// Connections open at once, both listeners together; past it, the one waiting longest
+    /// without a request is closed for each new one [default: the open-file limit less an
+    /// eighth]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "HOOKGRID_MAX_CONNECTIONS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_connections: Option<u64>,
+}
+
+impl ConnectionArgs {
+    pub fn policy(&self) -> hookgrid::connection::guard::Policy {
+        let default = hookgrid::connection::guard::Policy::default();
+        hookgrid::connection::guard::Policy {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout),
+            max_connections: self
+                .max_connections
+                .map_or(default.max_connections, |n| n as usize),
+        }
+    }
 }
 
 /// `serve`'s review listener: the UI and its commands over HTTP for a team.

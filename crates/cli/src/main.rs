@@ -102,6 +102,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             max_body,
             signing_secret,
             review,
+            connections,
         } => {
             // What was asked is checked before the data dir is.
             if let Some(url) = &public_url {
@@ -126,6 +127,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 review_listen: review.review_listen,
                 memory_budget: review.memory_budget,
                 tls: review.tls_cert.zip(review.tls_key),
+                connections: connections.policy(),
             };
             serve::run(hg, options)
         }
@@ -251,7 +253,17 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             as_text,
             allow_incomplete,
             with_errors,
+            bom,
+            raw,
         } => {
+            let format = hookgrid::ExportFormat::from_path(&out).map_err(hookgrid::Error::from)?;
+            if bom && format != hookgrid::ExportFormat::Csv {
+                return Err(hookgrid::Error::Config(format!(
+                    "--bom is for CSV files; {} is {}",
+                    out.display(),
+                    format.extension()
+                )));
+            }
             let hg = open(&dir)?;
             let batch = hg.resolve(&view.batch)?;
             let settings = ExportSettings {
@@ -259,6 +271,11 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 as_sent: as_text,
                 allow_incomplete,
                 with_errors,
+                csv: match (bom, raw) {
+                    (false, _) => hookgrid::CsvFor::Programs,
+                    (true, false) => hookgrid::CsvFor::People,
+                    (true, true) => hookgrid::CsvFor::PeopleRaw,
+                },
             };
             let written = hg.export(&batch, &view.view(), &out, settings)?;
             println!("{written}");

@@ -36,6 +36,8 @@ pub struct Options {
     pub memory_budget: u64,
     /// The review listener's certificate and key, for HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// What a connection may cost while it makes no request.
+    pub connections: hookgrid::connection::guard::Policy,
 }
 
 /// What the review listener's connection panel says of this `serve`: its webhook listener,
@@ -94,6 +96,23 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
         hookgrid.set_public_url(url, &local_user())?;
     }
     hookgrid.set_memory_budget(options.memory_budget);
+    hookgrid.set_connection_policy(options.connections);
+    let limit = hookgrid::connection::guard::open_file_limit();
+    tracing::info!(
+        "up to {} connections at once (open-file limit {limit}); headers within {} s, idle \
+         connections kept {} s",
+        options.connections.max_connections,
+        options.connections.header_timeout.as_secs(),
+        options.connections.idle_timeout.as_secs()
+    );
+    if options.connections.max_connections >= limit {
+        tracing::warn!(
+            "--max-connections {} is not below the open-file limit ({limit}): connections \
+             that send nothing can use every descriptor, and then neither the ledger nor new \
+             requests get one; raise the limit (LimitNOFILE= in the unit, ulimit -n) instead",
+            options.connections.max_connections
+        );
+    }
     hookgrid.stop_tunnel_left_behind();
     let mut settings = hookgrid.settings()?;
     // Port 0 is any free port: two of those never meet.

@@ -11,6 +11,8 @@ mod rows;
 pub mod sample;
 mod shape;
 
-pub use payload::{Envelope, Part, PayloadError, PayloadErrorKind, parse, parse_as_sent};
+pub use payload::{
+    Envelope, MAX_PARTS, Part, PayloadError, PayloadErrorKind, odd, parse, parse_as_sent,
+};
 pub use rows::{Cell, Column, Rows, Text, Values};
 pub use shape::Shape;

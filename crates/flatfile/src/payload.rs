@@ -1,6 +1,7 @@
 //! Parsing one webhook request body into an [`Envelope`] and its [`Rows`].
 
 mod cells;
+pub mod odd;
 
 use serde::{Deserialize, Serialize, de};
 
@@ -9,6 +10,11 @@ use cells::rows;
 
 /// Longest `event.id` or batch id accepted; ids are UUIDs in practice.
 const MAX_ID_LEN: usize = 256;
+
+/// Most parts one import may announce (`event.sequence.count`): 100 million rows at
+/// Flatfile's 1,000 per part. A larger count is refused (422) rather than tracked as billions
+/// of missing parts.
+pub const MAX_PARTS: u32 = 100_000;
 
 /// Everything about a request except its rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,12 +103,16 @@ pub fn parse_as_sent(body: &[u8]) -> Result<Part, PayloadError> {
 
 fn parse_with<const AS_SENT: bool>(body: &[u8]) -> Result<Part, PayloadError> {
     // Fast path without path tracking (which costs on every cell); a body that fails is parsed
-    // again with tracking, only to say where it failed.
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match RawPayload::<AS_SENT>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
-        Ok(raw) => raw.check(),
-        Err(_) => Err(explain(body)),
-    }
+    // again with tracking, only to say where it failed. A byte-order mark or lone surrogates
+    // are read past (see [`odd`]).
+    let strict = |body: &[u8]| {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        match RawPayload::<AS_SENT>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
+            Ok(raw) => raw.check(),
+            Err(_) => Err(explain(body)),
+        }
+    };
+    odd::readable(body, strict)
 }
 
 /// The error of a body that does not parse, with the path of the field at fault.
@@ -296,13 +306,13 @@ impl RawSequence {
                  event.sequence.{field} ({count})"
             )));
         }
-        let count = u32::try_from(count).map_err(|_| {
-            PayloadError::contract(format!(
-                "event.sequence.{field} is {count}; at most {} parts are accepted",
-                u32::MAX
-            ))
-        })?;
-        Ok((index as u32, count))
+        if count > i64::from(MAX_PARTS) {
+            return Err(PayloadError::contract(format!(
+                "event.sequence.{field} is {count}; at most {MAX_PARTS} parts (100 million rows \
+                 at Flatfile's 1,000 per part) are accepted in one import"
+            )));
+        }
+        Ok((index as u32, count as u32))
     }
 }
 

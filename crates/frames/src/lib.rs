@@ -20,7 +20,7 @@ mod view;
 
 pub use browse::Browser;
 pub use build::{META_COLUMNS, PartRows, Typed, Typing, frame, frame_with};
-pub use export::{ExportFormat, ExportOptions};
+pub use export::{CsvFor, ExportFormat, ExportOptions};
 pub use from_text::FromText;
 pub use page::{ColumnInfo, ColumnKind, Page};
 pub use polars::prelude::{DataFrame, IntoLazy, LazyFrame};

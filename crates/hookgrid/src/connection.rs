@@ -2,8 +2,10 @@
 //! listens and what it asks of a request ([`settings`]), what the connection panel shows of it
 //! and what it asks of the shell running it ([`status`]), a tunnel for it ([`tunnel`]), the
 //! test import sent through it ([`probe`]) and the periodic check that it is still reachable
-//! ([`reach`]).
+//! ([`reach`]), and the limits that keep connections which send nothing from starving both
+//! listeners ([`guard`]).
 
+pub mod guard;
 pub(crate) mod probe;
 pub mod reach;
 pub mod server;

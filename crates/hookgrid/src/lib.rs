@@ -45,7 +45,9 @@ pub use error::{Error, Result};
 pub use events::Event;
 pub use hookgrid_flatfile::sample;
 pub use hookgrid_frames::page::{ColumnInfo, ColumnKind, Page};
-pub use hookgrid_frames::{ColumnValues, ErrorRows, ExportFormat, RowSet, Sort, ValueCount, View};
+pub use hookgrid_frames::{
+    ColumnValues, CsvFor, ErrorRows, ExportFormat, RowSet, Sort, ValueCount, View,
+};
 pub use hookgrid_ledger::{
     AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, QuarantineKind, Quarantined,
     StoredConfig, StoredPart,
@@ -57,7 +59,7 @@ pub use connection::server::Server;
 pub use connection::status::{Connection, Host, ListenerStatus, TunnelTool, TunnelView};
 pub use connection::tunnel::StaleAddress;
 pub use intake::doors::WrongDoor;
-pub use intake::ingest::{IngestError, Receipt, Signed};
+pub use intake::ingest::{Arrival, IngestError, Receipt, Signed};
 pub use intake::rejected::{Retried, RetryOutcome};
 pub use review::browse::DEFAULT_MEMORY_BUDGET;
 pub use review::details::{ImportDetails, Numbering, PartRange};
@@ -114,6 +116,8 @@ struct Core {
     stopping: std::sync::atomic::AtomicBool,
     /// Whether storing works (see [`upkeep::health`]).
     health: upkeep::health::Health,
+    /// Every connection the listeners hold open (see [`connection::guard`]).
+    connections: Arc<connection::guard::Connections>,
 }
 
 impl Hookgrid {
@@ -149,6 +153,7 @@ impl Hookgrid {
             verified: upkeep::verify::Verified::default(),
             stopping: std::sync::atomic::AtomicBool::new(false),
             health: upkeep::health::Health::default(),
+            connections: Arc::default(),
         });
         let (jobs, queue) = mpsc::channel::<Job>();
         let worker_core = core.clone();

@@ -30,4 +30,10 @@ with_errors: boolean,
 /**
  * Replace the file when it exists (else the export is refused with `exists`).
  */
-overwrite: boolean, };
+overwrite: boolean, 
+/**
+ * A CSV for a program: no byte-order mark, and cells that start like a formula (`=`,
+ * `+`, `-`, `@`) written as they are. Without it a CSV is made for a person with a
+ * spreadsheet (see [`hookgrid_frames::CsvFor::People`]).
+ */
+raw: boolean, };

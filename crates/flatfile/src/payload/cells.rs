@@ -95,6 +95,51 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// Whether `float` is exactly the number `raw` says, as a float can say it: what it prints
+/// as (the shortest text that reads back as it) is the same decimal. Overflow (`1e400` →
+/// inf), underflow (`1e-400` → 0) and more digits than a float keeps fail. Up to 15
+/// significant digits in a float's normal range always hold, so most cells are decided by a
+/// count of digits alone.
+fn float_holds(raw: &str, float: f64) -> bool {
+    if !float.is_finite() {
+        return false;
+    }
+    let digits = raw
+        .bytes()
+        .take_while(|b| !matches!(b, b'e' | b'E'))
+        .filter(u8::is_ascii_digit)
+        .skip_while(|d| *d == b'0')
+        .count();
+    if float == 0.0 {
+        // 0.0, 0e5 hold; 1e-400 does not.
+        return digits == 0;
+    }
+    if digits <= 15 && float.abs() >= f64::MIN_POSITIVE {
+        return true;
+    }
+    decimal(raw) == decimal(&format!("{float:e}"))
+}
+
+/// A number's text as (negative, significant digits, exponent of the last digit), so that
+/// `1.50`, `15e-1` and `1.5e0` are the same.
+fn decimal(text: &str) -> (bool, String, i64) {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i64>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = whole.chars().chain(fraction.chars()).collect();
+    let mut exponent = exponent - fraction.len() as i64;
+    let trimmed = all.trim_start_matches('0');
+    let significant = trimmed.trim_end_matches('0');
+    exponent += (trimmed.len() - significant.len()) as i64;
+    (negative, significant.to_owned(), exponent)
+}
+
 /// A cell value: scalars as themselves, objects and arrays as their JSON text.
 ///
 /// Read from the cell's raw JSON text rather than through serde's number visitors: an integer
@@ -141,7 +186,13 @@ fn cell(raw: &str) -> Result<Cell<'_>, String> {
         Some(b'f') => Cell::Bool(false),
         Some(b'{' | b'[') => Cell::Text(Cow::Borrowed(raw)),
         Some(_) if raw.contains(['.', 'e', 'E']) => {
-            Cell::Float(raw.parse::<f64>().map_err(|e| format!("{raw}: {e}"))?)
+            let float = raw.parse::<f64>().map_err(|e| format!("{raw}: {e}"))?;
+            if float_holds(raw, float) {
+                Cell::Float(float)
+            } else {
+                // Beyond a float (1e400, 1e-400, 30 digits): kept exactly, as text.
+                Cell::Text(Cow::Borrowed(raw))
+            }
         }
         Some(_) => match raw.parse::<i64>() {
             Ok(i) => Cell::Int(i),

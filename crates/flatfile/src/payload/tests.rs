@@ -271,3 +271,88 @@ fn escaped_keys_and_values_are_decoded() {
         Some("café \"x\"")
     );
 }
+
+#[test]
+fn counts_past_the_bound_are_refused_with_it() {
+    let msg = contract_error(real_shaped(
+        json!({"length": 4294967295u64, "index": 4294967295u64}),
+    ));
+    assert!(
+        msg.contains("event.sequence.length is 4294967295") && msg.contains("at most 100000"),
+        "{msg}"
+    );
+    let at_bound = real_shaped(json!({"length": MAX_PARTS, "index": MAX_PARTS - 1}));
+    assert_eq!(
+        parse(&body(at_bound)).expect("at the bound").envelope.count,
+        MAX_PARTS
+    );
+}
+
+/// One row `{"v": <raw>}` as the parser reads it.
+fn one_cell(raw: &str) -> Values {
+    let bytes = format!(
+        r#"{{"event":{{"id":"ev"}},"data":{{"meta":{{"batch":{{"id":"b"}}}},"validRows":[{{"v":{raw}}}]}}}}"#
+    );
+    let part = parse(bytes.as_bytes()).expect("valid");
+    part.rows.columns()[0].values.clone()
+}
+
+#[test]
+fn numbers_a_float_cannot_hold_are_kept_as_their_text() {
+    for raw in [
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "123456789012345678901234567890.5",
+        "0.1000000000000000000000000001",
+        "4.9e-325",
+    ] {
+        let values = one_cell(raw);
+        assert!(matches!(values, Values::Text(_)), "{raw}: {values:?}");
+        assert_eq!(values.to_text().get(0), Some(raw), "{raw} exactly as sent");
+    }
+    for (raw, float) in [
+        ("1.5", 1.5),
+        ("1.50", 1.5),
+        ("0.0", 0.0),
+        ("-0.0", -0.0),
+        ("1e300", 1e300),
+        ("2815711.30", 2815711.3),
+        ("0.30000000000000004", 0.30000000000000004),
+        ("1.7976931348623157e308", f64::MAX),
+        ("5e-324", 5e-324),
+    ] {
+        let values = one_cell(raw);
+        match values {
+            Values::Float(ref floats) => {
+                assert_eq!(floats.first().copied().flatten(), Some(float), "{raw}")
+            }
+            other => panic!("{raw} should stay a float: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_byte_order_mark_and_lone_surrogates_are_read_past() {
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend(body(payload(1, 3)));
+    assert_eq!(
+        parse(&with_bom).expect("a BOM is skipped"),
+        parse(&body(payload(1, 3))).expect("plain")
+    );
+    // What JSON.stringify writes for a string cut through an emoji.
+    let cut = br#"{"event":{"id":"ev"},"data":{"meta":{"batch":{"id":"b"}},"validRows":[{"name":"Ad\ud83d","ok":"\ud83d\ude00"}]}}"#;
+    let part = parse(cut).expect("lone surrogates are accepted");
+    let cells: Vec<_> = part
+        .rows
+        .columns()
+        .iter()
+        .map(|c| c.values.to_text().get(0).map(str::to_owned))
+        .collect();
+    assert_eq!(
+        cells,
+        [Some("Ad\u{FFFD}".to_owned()), Some("😀".to_owned())]
+    );
+    let as_sent = parse_as_sent(cut).expect("as sent too");
+    assert_eq!(as_sent.rows.len(), 1);
+}

@@ -61,13 +61,30 @@ impl ExportFormat {
     }
 }
 
-/// Which columns an export carries besides the data columns.
+/// Which columns an export carries besides the data columns, and how a CSV is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExportOptions {
     /// The view's row set: with `All`, `_valid` is kept so valid and invalid rows stay apart.
     pub rows: RowSet,
     /// Keep `_row` and `_part` (and `_valid`) too.
     pub meta: bool,
+    /// CSV: how a spreadsheet should read it (see [`CsvFor`]).
+    pub csv: CsvFor,
+}
+
+/// Who a CSV is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CsvFor {
+    /// A program: UTF-8 as it is, every cell as it is.
+    #[default]
+    Programs,
+    /// A person with a spreadsheet: a UTF-8 byte-order mark (so Excel reads "Chloé" and "藤田"
+    /// as such), and text cells a spreadsheet would run as a formula (starting with `=`, `+`,
+    /// `-`, `@`, tab or CR, OWASP's list) written with a leading `'`. Numbers, and text that is
+    /// a plain number ("-5"), are never changed.
+    People,
+    /// A person, with the byte-order mark but every cell untouched (`--bom --raw`).
+    PeopleRaw,
 }
 
 /// Writes `view` to `out`; returns the number of rows written. `source` is the batch's own
@@ -175,7 +192,11 @@ impl Prepared {
                 let names: Vec<PlSmallStr> = shown.iter_names().cloned().collect();
                 xlsx::write(&df, &names, sink, marks)
             }
-            ExportFormat::Csv => csv::write(&mut df.lazy().drop(dropped(options)).collect()?, sink),
+            ExportFormat::Csv => csv::write(
+                &mut df.lazy().drop(dropped(options)).collect()?,
+                options.csv,
+                sink,
+            ),
             ExportFormat::Parquet => {
                 parquet::write(&mut df.lazy().drop(dropped(options)).collect()?, sink)
             }

@@ -62,6 +62,7 @@ fn csv_round_trips_text_exactly() {
     let options = ExportOptions {
         rows: RowSet::All,
         meta: true,
+        ..ExportOptions::default()
     };
     export(batch().lazy(), &out, options, None, None).expect("export");
     let back = read_csv(&out);
@@ -107,6 +108,7 @@ fn a_view_exports_only_its_rows_without_validity_when_it_is_constant() {
         ExportOptions {
             rows: RowSet::Valid,
             meta: false,
+            ..ExportOptions::default()
         },
         None,
         None,
@@ -243,4 +245,57 @@ fn exports_are_readable_as_the_umask_allows_and_the_batch_file_stays_private() {
     let cache = dir.path().join("1.parquet");
     crate::store::write(&mut batch(), &cache).expect("batch file");
     assert_eq!(mode(&cache), 0o600);
+}
+
+#[test]
+fn a_csv_for_people_has_a_byte_order_mark_and_no_formulas_a_csv_for_programs_is_untouched() {
+    let dir = tempfile::tempdir().expect("dir");
+    let df = df!(
+        "name" => ["Chloé", "=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "@SUM(1)", "-5"],
+        "amount" => [-1.5, 2.0, 3.0, -4.0, 5.0]
+    )
+    .expect("frame");
+    let write = |csv: CsvFor, name: &str| {
+        let out = dir.path().join(name);
+        let options = ExportOptions {
+            rows: RowSet::All,
+            meta: false,
+            csv,
+        };
+        export(df.clone().lazy(), &out, options, None, None).expect("export");
+        std::fs::read(&out).expect("read")
+    };
+    let people = write(CsvFor::People, "people.csv");
+    assert!(people.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
+    // Read back by a real CSV reader, as a spreadsheet would get the cells.
+    let mut reader = ::csv::Reader::from_reader(&people[3..]);
+    let cells: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            (r[0].to_owned(), r[1].to_owned())
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ("Chloé".to_owned(), "-1.5".to_owned()),
+            (
+                "'=HYPERLINK(\"http://evil\",\"x\")".to_owned(),
+                "2.0".to_owned()
+            ),
+            ("'+1+2".to_owned(), "3.0".to_owned()),
+            ("'@SUM(1)".to_owned(), "-4.0".to_owned()),
+            ("-5".to_owned(), "5.0".to_owned()),
+        ]
+    );
+    let raw = write(CsvFor::PeopleRaw, "raw.csv");
+    assert!(raw.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8_lossy(&raw).contains("\n+1+2,"));
+    let programs = write(CsvFor::Programs, "programs.csv");
+    assert!(
+        programs.starts_with(b"name,amount\n"),
+        "no mark, cells untouched"
+    );
+    assert!(String::from_utf8_lossy(&programs).contains("\n@SUM(1),"));
 }

@@ -34,7 +34,7 @@ use super::{Ctx, Served};
 use crate::accounts::SignInThrottle;
 use crate::{Error, Hookgrid, Host};
 
-pub use auth::{Peer, SESSION_COOKIE};
+pub use auth::SESSION_COOKIE;
 
 /// Files of the UI bundle by path (`index.html`, `assets/index-….js`), as the shell embeds it.
 pub type Assets = &'static [(&'static str, &'static [u8])];

@@ -222,6 +222,11 @@ pub struct ExportRequest {
     /// Replace the file when it exists (else the export is refused with `exists`).
     #[serde(default)]
     pub overwrite: bool,
+    /// A CSV for a program: no byte-order mark, and cells that start like a formula (`=`,
+    /// `+`, `-`, `@`) written as they are. Without it a CSV is made for a person with a
+    /// spreadsheet (see [`hookgrid_frames::CsvFor::People`]).
+    #[serde(default)]
+    pub raw: bool,
 }
 
 impl ExportRequest {
@@ -232,6 +237,11 @@ impl ExportRequest {
             as_sent: self.as_sent,
             allow_incomplete: self.allow_incomplete,
             with_errors: self.with_errors,
+            csv: if self.raw {
+                hookgrid_frames::CsvFor::Programs
+            } else {
+                hookgrid_frames::CsvFor::People
+            },
         }
     }
 }

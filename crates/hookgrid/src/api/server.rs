@@ -16,7 +16,8 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::server::TlsStream;
 
-use super::http::{Peer, ReviewOptions, router};
+use super::http::{ReviewOptions, router};
+use crate::connection::guard::{Conn, track};
 use crate::{Error, Hookgrid, Host, Result};
 
 /// A certificate chain and its key, PEM files.
@@ -127,12 +128,6 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>> for Peer {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, TlsListener>) -> Peer {
-        Peer(*stream.remote_addr())
-    }
-}
-
 impl ReviewServer {
     /// Binds `addr` and serves the review listener on the current tokio runtime, over HTTPS
     /// when `tls` is given.
@@ -156,8 +151,10 @@ impl ReviewServer {
             ..options
         };
         let (closing, closed) = watch::channel(false);
-        let app =
-            router(hookgrid, host, options, closed).into_make_service_with_connect_info::<Peer>();
+        let guarded = hookgrid.clone();
+        let app = router(hookgrid, host, options, closed)
+            .layer(axum::middleware::from_fn(track))
+            .into_make_service_with_connect_info::<Conn>();
         let (stop, stopped) = oneshot::channel::<()>();
         let shutdown = async move {
             let _ = stopped.await;
@@ -168,15 +165,19 @@ impl ReviewServer {
             Some(config) => {
                 let tls = TlsListener::new(listener, TlsAcceptor::from(Arc::new(config)))
                     .map_err(listen)?;
+                let tls = guarded.guard(tls);
                 tokio::spawn(
                     async move { axum::serve(tls, app).with_graceful_shutdown(shutdown).await },
                 )
             }
-            None => tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }),
+            None => {
+                let listener = guarded.guard(listener);
+                tokio::spawn(async move {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(shutdown)
+                        .await
+                })
+            }
         };
         let scheme = if https { "https" } else { "http" };
         tracing::info!("review listener on {scheme}://{local}");

@@ -153,6 +153,7 @@ pub fn init_warnings() {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
+        .fmt_fields(escaped_fields())
         .with_writer(std::io::stderr)
         .init();
 }
@@ -165,6 +166,91 @@ pub fn init_logging() {
         )
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
+        .fmt_fields(escaped_fields())
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// Every logged value with its control characters escaped (`\n`, `\r`, `\u{1b}`): a row key
+/// or an id with a line break, sent by anyone, must not forge a log line (or move a
+/// terminal's cursor).
+fn escaped_fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> + 'static {
+    use tracing_subscriber::field::MakeExt;
+    tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
+        let raw = format!("{value:?}");
+        let text = escape_control(&raw);
+        if field.name() == "message" {
+            write!(writer, "{text}")
+        } else {
+            write!(writer, "{}={text}", field.name())
+        }
+    })
+    .delimited(" ")
+}
+
+/// `text` with each control character but tab written as an escape.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Where a test subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_value_with_line_breaks_is_one_escaped_log_line() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .without_time()
+            .fmt_fields(escaped_fields())
+            .with_writer(move || writer.clone())
+            .finish();
+        let key = "name\r\n2026-12-02T00:00:00Z  INFO 200 stored event=forged\u{1b}[2J";
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(event = %key, "422 contract: data.validRows[0].{key}: bad");
+        });
+        let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains(r"name\r\n2026-12-02"), "{text}");
+        assert!(text.contains(r"\u{1b}[2J"), "{text}");
+        assert!(text.contains("event=name\\r\\n"), "{text}");
+    }
+
+    #[test]
+    fn plain_text_is_untouched() {
+        assert!(matches!(
+            escape_control("plain\ttext é"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }

@@ -2,8 +2,10 @@
 //!
 //! Order of checks for a webhook request, each cheaper than the next: token (404, nothing
 //! read), method (405), room for another request (503 + `Retry-After`), declared size (413),
-//! then the body is read under a size limit and a deadline (413 / 408), and only then parsed
-//! and committed on a blocking thread. A 2xx is sent only after the commit; everything that
+//! room for its bytes among the bodies in flight (waited for until the body deadline, then
+//! 503), then the body is read under a size limit and the deadline (413 / 408), and only then
+//! parsed and committed on a blocking thread. The connection itself is guarded before any of
+//! this (see [`crate::connection::guard`]). A 2xx is sent only after the commit; everything that
 //! passed the token check and is not acknowledged is either quarantined (400/409/422) or was
 //! not stored at all (5xx: the sender is told it failed; Flatfile documents no resending).
 
@@ -32,7 +34,17 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Webhook requests handled at once; more are turned away with 503.
     pub max_in_flight: usize,
+    /// Body bytes held by the requests in flight together. A body is held, and parsed, in
+    /// memory (parsing takes up to about five times its size): past this, a request waits
+    /// for room (within the body timeout), then is turned away with 503.
+    pub max_in_flight_bytes: usize,
 }
+
+/// 256 MiB of bodies at once: 256 ordinary 1,000-row parts, or four of the largest.
+pub const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 256 * 1024 * 1024;
+
+/// The budget's unit (a semaphore permit), so the largest body's permits fit a `u32`.
+const BUDGET_UNIT: usize = 1024;
 
 /// 64 MiB: a 1,000-row request is well under 1 MiB even with wide rows.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
@@ -43,6 +55,7 @@ impl Default for Limits {
             max_body: DEFAULT_MAX_BODY,
             body_timeout: Duration::from_secs(30),
             max_in_flight: 32,
+            max_in_flight_bytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
         }
     }
 }
@@ -52,6 +65,15 @@ struct App {
     hookgrid: Arc<Hookgrid>,
     limits: Limits,
     in_flight: Arc<Semaphore>,
+    /// [`Limits::max_in_flight_bytes`], in [`BUDGET_UNIT`]s.
+    bytes: Arc<Semaphore>,
+}
+
+impl App {
+    /// The budget's units in all.
+    fn budget_units(&self) -> usize {
+        (self.limits.max_in_flight_bytes / BUDGET_UNIT).max(1)
+    }
 }
 
 /// The listener's routes, for serving or for testing with `oneshot`.
@@ -62,10 +84,14 @@ pub fn router(hookgrid: Arc<Hookgrid>, limits: Limits) -> Router {
 
 /// [`router`] with the semaphore that bounds requests in flight given by the caller.
 fn router_with_slots(hookgrid: Arc<Hookgrid>, limits: Limits, in_flight: Arc<Semaphore>) -> Router {
+    let bytes = Arc::new(Semaphore::new(
+        (limits.max_in_flight_bytes / BUDGET_UNIT).max(1),
+    ));
     let app = App {
         hookgrid,
         limits,
         in_flight,
+        bytes,
     };
     Router::new()
         .route("/hooks/{token}", any(webhook))
@@ -82,7 +108,11 @@ pub(crate) async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(hookgrid, limits))
+    let guarded = hookgrid.guard(listener);
+    let app = router(hookgrid, limits)
+        .layer(axum::middleware::from_fn(crate::connection::guard::track))
+        .into_make_service_with_connect_info::<crate::connection::guard::Conn>();
+    axum::serve(guarded, app)
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -123,19 +153,28 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
-    let body = match read_body(body, &app.limits).await {
-        Ok(body) => body,
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let (body, _room) = match read_body(body, declared, &app).await {
+        Ok(read) => read,
         Err(e) => {
             tracing::info!("{} {}", e.status().as_u16(), e.kind());
             return e.into_response();
         }
     };
-    let signed = signature_headers(&headers);
-    let via = arrived_via(&headers);
+    let arrival = crate::Arrival {
+        signed: signature_headers(&headers),
+        via: arrived_via(&headers),
+        encoding: headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        max_decoded: app.limits.max_body,
+    };
     let hookgrid = app.hookgrid.clone();
     let outcome =
-        tokio::task::spawn_blocking(move || hookgrid.ingest_request(&body, signed, via.as_deref()))
-            .await;
+        tokio::task::spawn_blocking(move || hookgrid.ingest_request(&body, arrival)).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match outcome {
         Ok(Ok(receipt)) => {
@@ -214,27 +253,87 @@ fn stored(r: &Receipt) -> axum::Json<serde_json::Value> {
     }))
 }
 
-async fn read_body(body: Body, limits: &Limits) -> Result<axum::body::Bytes, ApiError> {
+/// Reads the body under the size limit and the deadline, holding room for it in the bytes
+/// budget (kept until the request is answered: the parse needs it too).
+async fn read_body(
+    body: Body,
+    declared: Option<usize>,
+    app: &App,
+) -> Result<(axum::body::Bytes, tokio::sync::OwnedSemaphorePermit), ApiError> {
     use http_body::Body as _;
+    let limits = &app.limits;
     if body.size_hint().lower() > limits.max_body as u64 {
         return Err(ApiError::TooLarge(limits.max_body));
     }
-    match tokio::time::timeout(
-        limits.body_timeout,
-        axum::body::to_bytes(body, limits.max_body),
-    )
-    .await
-    {
-        Err(_) => Err(ApiError::Timeout(limits.body_timeout)),
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(e)) => {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if too_large {
-                Err(ApiError::TooLarge(limits.max_body))
-            } else {
-                Err(ApiError::BodyRead(e.to_string()))
+    let deadline = tokio::time::Instant::now() + limits.body_timeout;
+    // A declared length is held before anything is read; a chunked body as it grows.
+    let declared = declared
+        .unwrap_or(0)
+        .max(usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX));
+    if declared > limits.max_body {
+        return Err(ApiError::TooLarge(limits.max_body));
+    }
+    let mut room = make_room(app, None, declared, deadline).await?;
+    let mut held = declared;
+    let mut body = std::pin::pin!(body);
+    let mut bytes = Vec::with_capacity(declared.min(limits.max_body));
+    loop {
+        let frame = match tokio::time::timeout_at(
+            deadline,
+            std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)),
+        )
+        .await
+        {
+            Err(_) => return Err(ApiError::Timeout(limits.body_timeout)),
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return Err(ApiError::BodyRead(e.to_string())),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > limits.max_body {
+            return Err(ApiError::TooLarge(limits.max_body));
+        }
+        bytes.extend_from_slice(&data);
+        if bytes.len() > held {
+            // Past what was held: at least another MiB, or double.
+            let more = (bytes.len() - held).max(held).max(1024 * 1024);
+            room = make_room(app, Some(room), more, deadline).await?;
+            held += more;
+        }
+    }
+    Ok((bytes.into(), room))
+}
+
+/// Holds `bytes` more of the budget (all of it at most), waiting until `deadline` for room;
+/// a 503 when there is none by then.
+async fn make_room(
+    app: &App,
+    held: Option<tokio::sync::OwnedSemaphorePermit>,
+    bytes: usize,
+    deadline: tokio::time::Instant,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    let already = held.as_ref().map_or(0, |p| p.num_permits());
+    let wanted = bytes.div_ceil(BUDGET_UNIT).max(1);
+    let units = wanted.min(app.budget_units().saturating_sub(already));
+    if units == 0 {
+        return held.ok_or(ApiError::Busy);
+    }
+    let units32 = u32::try_from(units).unwrap_or(u32::MAX);
+    match tokio::time::timeout_at(deadline, app.bytes.clone().acquire_many_owned(units32)).await {
+        Ok(Ok(mut permit)) => {
+            if let Some(held) = held {
+                permit.merge(held);
             }
+            Ok(permit)
+        }
+        _ => {
+            tracing::warn!(
+                "503 busy: the requests in flight hold {} MiB of bodies, the budget",
+                app.limits.max_in_flight_bytes / (1024 * 1024)
+            );
+            Err(ApiError::Busy)
         }
     }
 }
@@ -273,9 +372,11 @@ impl From<IngestError> for ApiError {
                 message,
                 quarantine_id,
             },
+            IngestError::TooLarge(limit) => ApiError::TooLarge(limit),
             IngestError::Storage(source) => {
-                // The detail (paths, SQLite's words) is for the log, not for whoever posted.
-                tracing::error!("cannot store a request: {source}");
+                // The detail (paths, SQLite's words) is for the log, not for whoever posted;
+                // the first failure is logged with it (see `upkeep::health`).
+                tracing::debug!("cannot store a request: {source}");
                 ApiError::Storage {
                     disk_full,
                     message: if disk_full {

@@ -16,6 +16,19 @@ pub struct Signed {
     pub signature: Option<String>,
 }
 
+/// What the listener knows of a request besides its body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Arrival {
+    /// Its Standard Webhooks headers.
+    pub signed: Signed,
+    /// The address it came through (`host[:port]`, from `X-Forwarded-Host` or `Host`).
+    pub via: Option<String>,
+    /// Its `Content-Encoding`, when it has one.
+    pub encoding: Option<String>,
+    /// The most a compressed body may decode to.
+    pub max_decoded: usize,
+}
+
 /// A request that was acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
@@ -40,6 +53,9 @@ pub enum IngestError {
         message: String,
         quarantine_id: i64,
     },
+    /// A compressed body decodes to more than the size limit (nothing is kept: a bomb).
+    #[error("the body decodes to more than {0} bytes")]
+    TooLarge(usize),
     /// Nothing could be stored (disk full, unwritable data dir); the sender should retry.
     #[error("the request could not be stored: {0}")]
     Storage(#[from] LedgerError),
@@ -53,14 +69,29 @@ impl IngestError {
 }
 
 impl Hookgrid {
-    /// A request as the listener received it: [`Hookgrid::ingest_signed`], then the address
-    /// it came through (`host[:port]`, from `X-Forwarded-Host` or `Host`) noted on its import.
-    pub fn ingest_request(
-        &self,
-        body: &[u8],
-        signed: Signed,
-        via: Option<&str>,
-    ) -> Result<Receipt, IngestError> {
+    /// A request as the listener received it: its body decoded (a `Content-Encoding`), then
+    /// [`Hookgrid::ingest_signed`], then the address it came through noted on its import.
+    pub fn ingest_request(&self, body: &[u8], arrival: Arrival) -> Result<Receipt, IngestError> {
+        let Arrival {
+            signed,
+            via,
+            encoding,
+            max_decoded,
+        } = arrival;
+        let body = match crate::intake::encoding::decode(encoding.as_deref(), body, max_decoded) {
+            Ok(decoded) => decoded,
+            Err(crate::intake::encoding::Undecodable::TooLarge) => {
+                return Err(IngestError::TooLarge(max_decoded));
+            }
+            Err(crate::intake::encoding::Undecodable::Invalid(message)) => {
+                // Kept as it came (still compressed), with why.
+                return Err(self
+                    .core
+                    .reject(QuarantineKind::NotJson, message, None, body)?);
+            }
+        };
+        let body = &*body;
+        let via = via.as_deref();
         let receipt = self.ingest_signed(body, signed)?;
         if let Some(via) = via
             && let Err(e) = self.core.ledger.note_arrival(&receipt.event, via)

@@ -21,6 +21,8 @@ pub struct ExportSettings {
     /// Add an `_errors` column: each row's configuration errors as text (`email: Must be a
     /// valid email address; …`). Needs a configuration that applies to the import.
     pub with_errors: bool,
+    /// Who a CSV is for: people get a byte-order mark and formulas disarmed.
+    pub csv: hookgrid_frames::CsvFor,
 }
 
 /// The column `--with-errors` adds.
@@ -102,6 +104,7 @@ impl Hookgrid {
         let options = ExportOptions {
             rows: view.rows,
             meta: settings.meta,
+            csv: settings.csv,
         };
         let errors = if settings.with_errors {
             Some(self.errors_column(batch)?)

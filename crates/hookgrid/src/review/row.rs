@@ -70,6 +70,8 @@ impl Hookgrid {
             part: number,
             message,
         };
+        // Read as the import was (a byte-order mark, lone surrogates: see `odd`).
+        let body = hookgrid_flatfile::odd::readable_bytes(&body);
         let parsed: Body<'_> = serde_json::from_slice(&body).map_err(|e| corrupt(e.to_string()))?;
         let valid = parsed.data.valid_rows.unwrap_or_default();
         let invalid = parsed.data.invalid_rows.unwrap_or_default();

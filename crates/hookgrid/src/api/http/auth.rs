@@ -10,6 +10,8 @@ use std::time::Instant;
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use crate::connection::guard::Conn;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -129,23 +131,9 @@ pub(super) async fn check(app: &App, presented: Presented) -> Result<Caller, Err
         .map_err(|e| Error::Internal(format!("the sign-in check failed: {e}")))?
 }
 
-/// A connection's peer address, as the review listener records it for each request (over
-/// plain TCP or TLS alike).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Peer(pub SocketAddr);
-
-impl
-    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
-    for Peer
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Peer {
-        Peer(*stream.remote_addr())
-    }
-}
-
 /// The peer, when the server was started with connection info (tests without it use none).
 fn peer(req: Seen<'_>) -> Option<SocketAddr> {
-    req.extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.0)
+    req.extensions.get::<ConnectInfo<Conn>>().map(|c| c.0.addr)
 }
 
 /// Whether the request came through a reverse proxy on this host, whose `X-Forwarded-*`

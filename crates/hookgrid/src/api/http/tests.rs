@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 
 use axum::extract::connect_info::ConnectInfo;
+
+use crate::connection::guard::Conn;
 use axum::http::Request;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -242,7 +244,8 @@ async fn a_sign_in_sets_a_strict_http_only_cookie_secure_only_over_https() {
             ))
             .expect("req");
         // What the listener records for every connection (see `ReviewServer`).
-        req.extensions_mut().insert(ConnectInfo(Peer(peer)));
+        req.extensions_mut()
+            .insert(ConnectInfo(Conn::detached(peer)));
         (f, router, req)
     };
     let (_f, router, req) = proxied("127.0.0.1:50000", "https");
@@ -324,7 +327,7 @@ async fn a_write_with_a_cookie_needs_the_page_s_own_origin_a_token_does_not() {
 fn login_from(name: &str, password: &str, peer: &str) -> Request<Body> {
     let mut req = json_post("/api/login", &json!({"name": name, "password": password}));
     req.extensions_mut()
-        .insert(ConnectInfo(Peer(peer.parse().expect("address"))));
+        .insert(ConnectInfo(Conn::detached(peer.parse().expect("address"))));
     req
 }
 

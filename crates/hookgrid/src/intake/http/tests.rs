@@ -688,3 +688,44 @@ async fn each_import_notes_the_address_it_came_through_and_a_changed_one_is_stal
     .await;
     assert_eq!(f.hookgrid.resolve("ev-c").expect("c").arrived_via, None);
 }
+
+#[tokio::test]
+async fn bodies_in_flight_are_bounded_by_bytes_and_a_request_waits_for_room() {
+    let f = fixture();
+    let part = sample(1, 2);
+    let limits = Limits {
+        max_in_flight_bytes: part.len() + 1024,
+        body_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let app = router(f.hookgrid.clone(), limits);
+    // A request whose body is still arriving holds room for its declared length.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
+    let mut slow = post(&hook(&f), Body::from_stream(tokio_stream(rx)));
+    slow.headers_mut().insert(
+        header::CONTENT_LENGTH,
+        part.len().to_string().parse().expect("length"),
+    );
+    let slow = tokio::spawn(app.clone().oneshot(slow));
+    tx.send(Ok(axum::body::Bytes::copy_from_slice(&part[..10])))
+        .await
+        .expect("send");
+    // One turn of this (single-threaded) runtime: the first takes its room and waits for
+    // the rest of its body.
+    tokio::task::yield_now().await;
+    // Another of the same size finds no room within its timeout: 503, nothing read.
+    let other = sample(2, 2);
+    let busy = app
+        .clone()
+        .oneshot(post(&hook(&f), other.clone()))
+        .await
+        .expect("response");
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
+    // Once the first is answered (here: its body ended short, 400), there is room again.
+    drop(tx);
+    let first = slow.await.expect("join").expect("response");
+    assert_eq!(first.status(), StatusCode::BAD_REQUEST);
+    let stored = app.oneshot(post(&hook(&f), other)).await.expect("response");
+    assert_eq!(stored.status(), StatusCode::OK);
+}
