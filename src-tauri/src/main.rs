@@ -7,6 +7,12 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() {
+fn main() -> std::process::ExitCode {
+    // The app also guards the tunnels it starts (see `hookgrid_tunnel::guard`).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(code) = hookgrid::connection::tunnel::guard::run_if_asked(&args) {
+        return code;
+    }
     hookgrid_desktop::run();
+    std::process::ExitCode::SUCCESS
 }

@@ -179,6 +179,9 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
     );
     let said = s.text_of(status).unwrap_or_default();
     assert!(said.contains(&*out.to_string_lossy()), "{said}");
+    // The app's CSV is for a person with a spreadsheet: it starts with a UTF-8 mark.
+    let bytes = std::fs::read(&out).expect("the export");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
     let df = polars::prelude::CsvReadOptions::default()
         .with_has_header(true)
         .try_into_reader_with_file_path(Some(out.clone()))

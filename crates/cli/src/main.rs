@@ -27,6 +27,11 @@ fn open(dir: &DataDirArg) -> hookgrid::Result<Hookgrid> {
 }
 
 fn main() -> ExitCode {
+    // This binary also guards the tunnels it starts (hidden: `__tunnel-guard`).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(code) = hookgrid::connection::tunnel::guard::run_if_asked(&args) {
+        return code;
+    }
     let cli = Cli::parse();
     let serving = matches!(cli.command, Command::Serve { .. });
     if !serving {

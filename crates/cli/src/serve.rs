@@ -211,6 +211,7 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
                 Err(e) => {
                     if let Some(tunnel) = tunnel {
                         tunnel.stop().await;
+                        hookgrid.tunnel_ended();
                     }
                     let _ = server.stop().await;
                     return Err(e);
@@ -228,6 +229,7 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
     }
     if let Some(tunnel) = tunnel {
         tunnel.stop().await;
+        hookgrid.tunnel_ended();
     }
     server.stop().await
 }

@@ -271,6 +271,8 @@ fn a_csv_download_is_the_file_hookgrid_export_writes() {
         out.to_str().expect("path"),
         "--where",
         "seats > 5",
+        // What a download is by default: a CSV for a person.
+        "--bom",
     ]);
     let request = json!({"request": {
         "event": "evt-csv",
@@ -291,6 +293,29 @@ fn a_csv_download_is_the_file_hookgrid_export_writes() {
     );
     let mut rows = csv::Reader::from_reader(downloaded.as_ref());
     assert_eq!(rows.records().count(), 3);
+    // For a program: what a plain `hookgrid export` writes.
+    let plain = ws.path().join("plain.csv");
+    ws.run(&[
+        "export",
+        "--batch",
+        "evt-csv",
+        "--out",
+        plain.to_str().expect("path"),
+        "--where",
+        "seats > 5",
+    ]);
+    let request = json!({"request": {
+        "event": "evt-csv",
+        "view": {"rows": "all", "filter": "seats > 5", "search": null, "sort": null},
+        "scope": "view", "path": "q3.csv", "meta": false, "allow_incomplete": false,
+        "raw": true,
+    }});
+    let raw = with_token(&review, &token, "export_rows", request);
+    assert_eq!(raw.status(), 200);
+    assert_eq!(
+        raw.bytes().expect("body").as_ref(),
+        std::fs::read(&plain).expect("plain export").as_slice()
+    );
 }
 
 #[test]

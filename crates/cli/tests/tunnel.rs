@@ -92,18 +92,68 @@ fn serve_starts_cloudflared_prints_its_address_restarts_it_and_leaves_nothing_be
     assert!(!ws.data_dir().join("tunnel.pid").exists());
 }
 
+/// The process group `pid` is in.
+fn group_of(pid: u32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let after = &stat[stat.rfind(')').expect("comm") + 1..];
+    after
+        .split_whitespace()
+        .nth(2)
+        .and_then(|g| g.parse().ok())
+        .expect("pgrp")
+}
+
 #[test]
-fn a_tunnel_left_by_a_crashed_serve_is_stopped_by_the_next_one() {
+fn a_killed_serve_takes_its_tunnel_with_it_whatever_the_tool_is_called() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let standins = Standins::new();
-    let server = ws.serve_with(&["--tunnel", "ngrok"], &standins.env());
-    let left = standins.pids();
-    server.kill9();
-    // Nothing told the tunnel: it is still running.
-    assert!(left.iter().all(|&p| alive(p)), "{left:?}");
-    let next = ws.serve_with(&["--tunnel", "ngrok"], &standins.env());
-    wait("the old tunnel stopped", || left.iter().all(|&p| !alive(p)));
-    assert!(next.terminate());
+    // A versioned copy of the tool, started by a wrapper script that stays its parent.
+    let versioned = standins.dir().join("cloudflared-2024.8");
+    std::fs::copy(standins.dir().join("cloudflared"), &versioned).expect("copy");
+    let wrapper = standins.dir().join("start-tunnel.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n'{}' \"$@\"\necho the tunnel ended\n",
+            versioned.display()
+        ),
+    )
+    .expect("wrapper");
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    for program in [&versioned, &wrapper] {
+        let path = program.to_str().expect("utf-8");
+        let before = standins.pids().len();
+        let server = ws.serve_with(
+            &["--tunnel", "cloudflared", "--tunnel-path", path],
+            &standins.env(),
+        );
+        let started: Vec<u32> = standins.pids()[before..].to_vec();
+        assert_eq!(
+            started.len(),
+            2,
+            "{}: the tool and its helper",
+            program.display()
+        );
+        let group = group_of(started[0]);
+        server.kill9();
+        // Its guard saw the pipe close: the whole group goes at once, not at the next start.
+        wait("the tunnel's group gone", || {
+            hookgrid::connection::tunnel::group_members(group).is_empty()
+        });
+        assert!(started.iter().all(|&p| !alive(p)), "{started:?}");
+    }
+    // A plain serve next does not offer the dead tunnel's address as the webhook URL.
+    let plain = ws.serve();
+    assert!(
+        plain.url.starts_with("http://127.0.0.1:"),
+        "the dead quick tunnel's URL was offered: {}",
+        plain.url
+    );
+    assert!(plain.terminate());
 }
 
 #[test]

@@ -2,11 +2,13 @@
 //! (a quick tunnel, a new `https://….trycloudflare.com` address each start) or `ngrok http
 //! PORT` with its JSON log on stdout. [`Tunnel::start`] runs it as a child process, reads the
 //! public address from its output, restarts it with backoff when it exits, and keeps its last
-//! log lines for the user; [`Tunnel::stop`] (or dropping it) stops its whole process group.
+//! log lines for the user; [`Tunnel::stop`] (or dropping it) stops its whole process group,
+//! and its [`guard`] stops the group when Hookgrid ends any other way.
 //!
 //! What the tool prints is only ever read: the address is taken from the known shapes (see
 //! [`output`]) and must look like a plain URL; log lines are shown as text.
 
+pub mod guard;
 pub mod output;
 mod process;
 
@@ -21,7 +23,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use ts_rs::TS;
 
-pub use process::stop_left_behind;
+pub use process::{members as group_members, stop_left_behind};
 
 /// The tunnel tools Hookgrid can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -195,6 +197,9 @@ pub struct TunnelConfig {
     pub port: u16,
     /// Where the running tunnel's pid is kept (see [`stop_left_behind`]).
     pub pid_file: Option<PathBuf>,
+    /// The executable that runs the tool under its [`guard`]: a binary whose `main` calls
+    /// [`guard::run_if_asked`] (Hookgrid's own). `None` runs the tool directly.
+    pub guard: Option<PathBuf>,
 }
 
 /// A running tunnel and the task that watches it. Dropping it stops the tunnel too.
@@ -300,6 +305,7 @@ async fn supervise(
         let exit = match process::spawn(
             config.provider,
             &config.program,
+            config.guard.as_deref(),
             config.port,
             config.pid_file.as_deref(),
         ) {

@@ -20,6 +20,11 @@ fn main() {
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_owned();
+    // A versioned copy (`cloudflared-2024.8`) is the tool it names.
+    let name = ["cloudflared", "ngrok"]
+        .into_iter()
+        .find(|tool| name.starts_with(tool))
+        .map_or(name, str::to_owned);
     let port = match name.as_str() {
         // cloudflared tunnel --no-autoupdate --url http://127.0.0.1:PORT
         "cloudflared" => args

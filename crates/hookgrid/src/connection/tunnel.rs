@@ -8,7 +8,9 @@ use std::path::Path;
 use serde::Serialize;
 use ts_rs::TS;
 
-pub use hookgrid_tunnel::{Provider, Tunnel, TunnelConfig, TunnelState, TunnelStatus, find};
+pub use hookgrid_tunnel::{
+    Provider, Tunnel, TunnelConfig, TunnelState, TunnelStatus, find, group_members, guard,
+};
 
 use crate::{Hookgrid, Result, TEST_IMPORT_PREFIX, TestReport};
 
@@ -27,6 +29,8 @@ pub struct StaleAddress {
 
 /// The file naming the running tunnel, in the data dir.
 const PID_FILE: &str = "tunnel.pid";
+/// The address the running tunnel made the public URL, in the data dir.
+const URL_FILE: &str = "tunnel.url";
 
 impl Hookgrid {
     /// Starts a `provider` tunnel to the listener's `port` (on 127.0.0.1): `program` when
@@ -46,6 +50,8 @@ impl Hookgrid {
             program,
             port,
             pid_file: Some(self.data_dir().root().join(PID_FILE)),
+            // This process's own binary runs the guard (its `main` asks first).
+            guard: std::env::current_exe().ok(),
         }))
     }
 
@@ -72,16 +78,44 @@ impl Hookgrid {
     }
 
     /// Stops a tunnel that an earlier run of Hookgrid left running (it crashed, or was
-    /// killed); the pid of the one stopped. For the shells that run a listener, at start-up.
+    /// killed, with its guard); the group stopped. The address that run's tunnel had is
+    /// forgotten too (see [`Hookgrid::tunnel_ended`]). For the shells that run a listener, at
+    /// start-up.
     pub fn stop_tunnel_left_behind(&self) -> Option<u32> {
-        hookgrid_tunnel::stop_left_behind(&self.data_dir().root().join(PID_FILE))
+        let stopped = hookgrid_tunnel::stop_left_behind(&self.data_dir().root().join(PID_FILE));
+        self.tunnel_ended();
+        stopped
     }
 
     /// The tunnel is up at `url`: it becomes the public URL, and a test import is sent
     /// through it to check that Flatfile's requests would arrive.
     pub async fn tunnel_up(&self, url: &str) -> Result<TestReport> {
         self.set_public_url(url, "tunnel")?;
+        let noted = self.data_dir().root().join(URL_FILE);
+        if let Err(e) = std::fs::write(&noted, format!("{url}\n")) {
+            tracing::warn!("cannot write {}: {e}", noted.display());
+        }
         Ok(self.send_test_batch(url).await)
+    }
+
+    /// The tunnel that set the public URL has ended (stopped, or with a run that crashed):
+    /// its address leads nowhere now (a quick tunnel's is never given again), so the public
+    /// URL it set is forgotten rather than printed as the webhook URL by the next `serve`.
+    /// A public URL set by hand since is kept.
+    pub fn tunnel_ended(&self) {
+        let noted = self.data_dir().root().join(URL_FILE);
+        let Ok(url) = std::fs::read_to_string(&noted) else {
+            return;
+        };
+        let _ = std::fs::remove_file(&noted);
+        let url = url.trim();
+        let set = self.settings().ok().and_then(|s| s.public_url);
+        if set.as_deref() == Some(url) {
+            match self.set_public_url("", "tunnel") {
+                Ok(_) => tracing::info!("forgot the public URL {url}: its tunnel has ended"),
+                Err(e) => tracing::warn!("cannot forget the ended tunnel's address {url}: {e}"),
+            }
+        }
     }
 
     /// The public URL in use against the address the newest import came through (test
