@@ -74,7 +74,8 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     // finishes its requests and the worker its files.
     let terminated = app.clone();
     tauri::async_runtime::spawn(async move {
-        hookgrid::connection::server::terminated().await;
+        let asked = hookgrid::connection::server::terminated();
+        asked.await;
         terminated.exit(0);
     });
     // A team server kept from last time: used again at once (the window asks which one before

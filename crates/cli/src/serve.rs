@@ -88,6 +88,8 @@ pub fn run(hookgrid: Hookgrid, options: Options) -> hookgrid::Result<()> {
 }
 
 async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()> {
+    // Caught from here on: a stop asked for while starting is a clean stop too.
+    let stop = hookgrid::connection::server::terminated();
     // Both are remembered, checked by the facade as the app's fields are.
     if let Some(listen) = &options.listen {
         hookgrid.set_listen_address(listen)?;
@@ -221,7 +223,7 @@ async fn serve(hookgrid: Arc<Hookgrid>, options: Options) -> hookgrid::Result<()
         None => None,
     };
     tokio::spawn(hookgrid.clone().background());
-    hookgrid::connection::server::terminated().await;
+    stop.await;
     if let Some(review) = review
         && let Err(e) = review.stop().await
     {

@@ -120,29 +120,44 @@ async fn log_events(mut events: tokio::sync::broadcast::Receiver<Event>) {
 }
 
 /// Resolves when the process is asked to stop: Ctrl+C (SIGINT) or SIGTERM (`kill`, logging
-/// out, `systemctl stop`).
-pub async fn terminated() {
-    let ctrl_c = async {
+/// out, `systemctl stop`). The signals are caught from this call on, not from the first poll:
+/// call it first thing, so a stop asked for while the listener starts is not the signal's
+/// default (an unclean exit). Needs the tokio runtime.
+pub fn terminated() -> impl std::future::Future<Output = ()> + Send {
+    #[cfg(unix)]
+    let asked = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).ok();
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            let term = async {
+                match terminate.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match interrupt.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = term => {},
+                () = int => {},
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let asked = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        asked.await;
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
 
 /// For a one-shot command: only warnings (a damaged file rebuilt, say) on stderr, as
