@@ -45,6 +45,9 @@ test: setup
 	@git diff --quiet -- ui/src/bindings 2>/dev/null || { \
 		echo "ui/src/bindings changed: the Rust types crossing into the UI changed; commit them"; \
 		git --no-pager diff --stat -- ui/src/bindings; exit 1; }
+	@# Nothing a test started may outlive it: a stand-in tunnel still running is a failure.
+	@left=$$(for p in /proc/[0-9]*; do readlink $$p/exe 2>/dev/null | grep -q hookgrid-standins- && basename $$p; done; true); \
+	if [ -n "$$left" ]; then echo "stand-in tunnels the tests left running: $$left"; kill -9 $$left; exit 1; fi
 
 ## The quick loop while working: formatting, lints, every crate's unit tests, the UI's types
 ## and component tests. Installs no system package and starts no window; `make test` is the

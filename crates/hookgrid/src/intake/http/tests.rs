@@ -710,9 +710,11 @@ async fn bodies_in_flight_are_bounded_by_bytes_and_a_request_waits_for_room() {
     tx.send(Ok(axum::body::Bytes::copy_from_slice(&part[..10])))
         .await
         .expect("send");
-    // One turn of this (single-threaded) runtime: the first takes its room and waits for
-    // the rest of its body.
-    tokio::task::yield_now().await;
+    // The channel holds one chunk: this second one goes in only once the first was read,
+    // after the request took its room.
+    tx.send(Ok(axum::body::Bytes::copy_from_slice(&part[10..20])))
+        .await
+        .expect("send");
     // Another of the same size finds no room within its timeout: 503, nothing read.
     let other = sample(2, 2);
     let busy = app
