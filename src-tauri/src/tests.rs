@@ -177,7 +177,15 @@ fn a_batch_posted_to_the_listener_is_listed_paged_filtered_and_exported() {
         1 + 22,
         "header and one line per valid row"
     );
-    assert!(csv.starts_with("customer_id,"), "no meta columns: {csv}");
+    // A CSV for a person (the app's default): a UTF-8 mark first, then no meta columns.
+    assert!(
+        csv.starts_with("\u{feff}customer_id,"),
+        "no meta columns: {csv}"
+    );
+    assert!(
+        csv.contains(",'+49 30 0000001,"),
+        "a cell a spreadsheet would run is disarmed: {csv}"
+    );
     // The same file again: refused unless the user agreed to replace it.
     let again = json!({"request": {
         "event": "evt-a", "view": view("invalid", None), "scope": "invalid",
@@ -358,7 +366,7 @@ fn a_real_shaped_delivery_is_found_detailed_exported_as_sent_and_a_refusal_retri
     );
     assert_eq!(
         std::fs::read_to_string(&out).expect("csv"),
-        "_valid,h\ntrue,9\ntrue,10\n"
+        "\u{feff}_valid,h\ntrue,9\ntrue,10\n"
     );
 
     let rejected = d.ok("list_rejected", json!({}));

@@ -37,12 +37,36 @@ describe("ExportDialog", () => {
     dialog.root.querySelector<HTMLInputElement>("[data-testid=export-scope-valid]")?.click();
     await dialog.run();
     expect(requests).toEqual([
-      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false, with_errors: false, overwrite: false },
+      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false, with_errors: false, overwrite: false, raw: false },
     ]);
     const status = dialog.root.querySelector<HTMLElement>("[data-testid=export-status]");
     expect(status?.dataset.state).toBe("done");
     expect(status?.textContent).toContain("Exported 500 rows to /tmp/out/batch-1.parquet");
     dialog.root.remove();
+  });
+
+  it("makes a CSV for a person unless a CSV for a program is ticked", async () => {
+    const requests: ExportRequest[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "export_rows") {
+        const r = (args as { request: ExportRequest }).request;
+        requests.push(r);
+        return { rows: 3, path: r.path } satisfies ExportReport;
+      }
+      throw new Error(cmd);
+    });
+    const dialog = new ExportDialog(api);
+    dialog.open(batch(), view);
+    const path = dialog.root.querySelector<HTMLInputElement>("[data-testid=export-path]");
+    if (path) path.value = "/tmp/for-people.csv";
+    await dialog.run();
+    if (path) path.value = "/tmp/for-a-program.csv";
+    dialog.root.querySelector<HTMLInputElement>("[data-testid=export-raw]")?.click();
+    await dialog.run();
+    expect(requests.map((r) => [r.raw, r.path])).toEqual([
+      [false, "/tmp/for-people.csv"],
+      [true, "/tmp/for-a-program.csv"],
+    ]);
   });
 
   it("asks for values as sent when that is ticked", async () => {
