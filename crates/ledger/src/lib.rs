@@ -284,7 +284,14 @@ impl Ledger {
         if self.read_only.is_some() {
             return Ok(());
         }
-        let conn = Connection::open(&self.path).map_err(|e| db(&self.path, e))?;
+        // Never made afresh: a ledger moved or deleted while open must not come back empty.
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| db(&self.path, e))?;
         configure(&conn).map_err(|e| db(&self.path, e))?;
         conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
             .map_err(|e| db(&self.path, e))?;

@@ -566,3 +566,31 @@ fn idle_imports_are_found_by_their_last_part() {
     let idle = ledger.idle_since(after_old).expect("idle");
     assert_eq!(idle.len(), 1);
 }
+
+#[test]
+fn the_writer_is_opened_again_and_a_ledger_gone_meanwhile_is_not_made_afresh() {
+    let (dir, ledger) = open();
+    ledger
+        .commit_part(&envelope("ev", 1, 2), b"one")
+        .expect("commit");
+    ledger.reopen().expect("reopen");
+    ledger.probe_write().expect("a write after reopening");
+    assert!(matches!(
+        ledger.commit_part(&envelope("ev", 2, 2), b"two"),
+        Ok(Commit::Stored {
+            completed: true,
+            ..
+        })
+    ));
+    // The file removed while open (a bad restore, a cleanup script): not recreated empty.
+    let path = dir.path().join("hookgrid.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let refused = ledger.reopen().expect_err("no ledger to open");
+    assert!(
+        refused.to_string().contains("cannot be opened"),
+        "{refused}"
+    );
+    assert!(!path.exists(), "no empty ledger made in its place");
+}
