@@ -574,6 +574,152 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
     });
 }
 
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_pointer() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    // A configuration for every import, added with the CLI before the app starts.
+    let config = ws.path().join("contacts.json");
+    let fields = json!({"type": "Contacts", "fields": [
+        {"key": "email", "label": "Email", "validators": [
+            {"validate": "regex_matches", "regex": "^[^@]+@[^@]+$",
+             "error": "Must be an email address"}]},
+        {"key": "name", "label": "Name"}
+    ]});
+    std::fs::write(&config, fields.to_string()).expect("write the configuration");
+    let added = std::process::Command::new(hookgrid_cli())
+        .env("HOOKGRID_DATA_DIR", ws.data_dir())
+        .arg("schema")
+        .arg("add")
+        .arg(&config)
+        .arg("--default")
+        .output()
+        .expect("hookgrid schema add");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    // 40 rows; every third email (rows 2, 5, 8, …) breaks the configuration.
+    let rows: Vec<Value> = (1..=40)
+        .map(|n| {
+            let email = if n % 3 == 2 {
+                format!("broken-{n}")
+            } else {
+                format!("user{n}@x.io")
+            };
+            json!({"email": email, "name": format!("Person {n}")})
+        })
+        .collect();
+    let body = sample::delivery_body("evt-jump", "batch-jump", 0, 1, json!(rows), json!([]));
+    let r = reqwest::blocking::Client::new()
+        .post(d.webhook_url())
+        .body(body)
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    s.click_on("[data-testid=\"batch-item\"][data-event=\"evt-jump\"][data-status=\"complete\"]");
+    let marked = |row: usize| {
+        s.script(
+            "const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${arguments[0]}\"] [col-id=\"email\"]`); return c ? c.classList.contains('cell-error') : null;",
+            json!([row]),
+        )
+    };
+    s.wait("the rows explained", || {
+        (marked(1) == json!(true)).then_some(())
+    });
+    assert_eq!(marked(0), json!(false));
+
+    // Where each of the first ten rows is on screen before any click: the test clicks there.
+    let centre = |row: usize| -> (f64, f64) {
+        let at = s.script(
+            "const r = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${arguments[0]}\"] [col-id=\"email\"]`).getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];",
+            json!([row]),
+        );
+        (at[0].as_f64().expect("x"), at[1].as_f64().expect("y"))
+    };
+    let at: Vec<(f64, f64)> = (0..10).map(centre).collect();
+    let grid_top = || {
+        s.script(
+            "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().top",
+            json!([]),
+        )
+        .as_f64()
+        .expect("the grid's top")
+    };
+    let top = grid_top();
+    let picked = || {
+        let rows = s.script(
+            "return [...new Set([...document.querySelectorAll('[data-testid=\"grid\"] .ag-cell.cell-selected')].map(c => Number(c.closest('.ag-row').getAttribute('row-index'))))].sort((a, b) => a - b)",
+            json!([]),
+        );
+        serde_json::from_value::<Vec<usize>>(rows).expect("row indexes")
+    };
+    let strip = || {
+        s.text_of("[data-testid=\"row-errors\"]")
+            .unwrap_or_default()
+    };
+    let click = |row: usize, clicks: usize, modifier: Option<&str>| {
+        s.pointer_click_at(at[row].0, at[row].1, 0, clicks, modifier)
+    };
+
+    // A row with errors says why beside the counts; the grid stays where it was.
+    click(1, 1, None);
+    s.wait("the row's reasons", || {
+        (strip() == "Row 2: email Must be an email address").then_some(())
+    });
+    assert_eq!(picked(), [1]);
+    assert_eq!(
+        grid_top(),
+        top,
+        "the grid moved when a row with errors was clicked"
+    );
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-row-reasons.png"));
+    // A clean row clears them, and the grid still stays.
+    click(3, 1, None);
+    s.wait("the clean row picked, without reasons", || {
+        (picked() == [3] && strip().is_empty()).then_some(())
+    });
+    assert_eq!(
+        grid_top(),
+        top,
+        "the grid moved when a clean row was clicked"
+    );
+
+    // A double-click on a row with errors opens that row, not the one above it.
+    click(7, 2, None);
+    s.wait("row details", || {
+        (s.text_of("[data-testid=\"row-panel-title\"]")? == "Row 8").then_some(())
+    });
+    assert_eq!(grid_top(), top);
+    s.click(&s.testid("row-panel-close"));
+
+    // A click on a row with errors, then a Shift+click: the range between the two.
+    click(1, 1, None);
+    s.wait("the first row of the range", || {
+        (picked() == [1]).then_some(())
+    });
+    click(9, 1, Some("\u{E008}"));
+    s.wait("the range", || {
+        (picked() == (1..=9).collect::<Vec<_>>()).then_some(())
+    });
+    assert_eq!(grid_top(), top);
+
+    // Another view puts other rows under the pointer: the reasons of the row clicked go.
+    click(4, 1, None);
+    s.wait("the row's reasons", || {
+        (strip() == "Row 5: email Must be an email address").then_some(())
+    });
+    s.type_text(&s.testid("search"), "broken");
+    s.wait("the rows searched for", || {
+        (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("13 of 40 rows match"))
+            .then_some(())
+    });
+    assert_eq!(strip(), "", "the reasons of a row no longer there stayed");
+}
+
 /// The app with the three-part test import posted and opened in the grid.
 fn open_test_import() -> (Workspace, Desktop) {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));

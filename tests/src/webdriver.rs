@@ -177,10 +177,35 @@ impl Session {
     pub fn pointer_click(&self, e: &Element, button: u8, clicks: usize, modifier: Option<&str>) {
         let mut origin = serde_json::Map::new();
         origin.insert(ELEMENT.to_owned(), json!(e.0));
-        let mut pointer = vec![
-            json!({"type": "pause", "duration": 0}),
+        self.pointer_clicks(
             json!({"type": "pointerMove", "duration": 0, "origin": origin, "x": 0, "y": 0}),
-        ];
+            button,
+            clicks,
+            modifier,
+        );
+    }
+
+    /// Clicks the point (`x`, `y`) of the page's viewport, as [`Session::pointer_click`]
+    /// does an element: whatever is there then gets the click, as a user's hand would.
+    pub fn pointer_click_at(
+        &self,
+        x: f64,
+        y: f64,
+        button: u8,
+        clicks: usize,
+        modifier: Option<&str>,
+    ) {
+        self.pointer_clicks(
+            json!({"type": "pointerMove", "duration": 0, "origin": "viewport",
+                   "x": x.round() as i64, "y": y.round() as i64}),
+            button,
+            clicks,
+            modifier,
+        );
+    }
+
+    fn pointer_clicks(&self, to: Value, button: u8, clicks: usize, modifier: Option<&str>) {
+        let mut pointer = vec![json!({"type": "pause", "duration": 0}), to];
         for _ in 0..clicks {
             pointer.push(json!({"type": "pointerDown", "button": button}));
             pointer.push(json!({"type": "pointerUp", "button": button}));

@@ -104,7 +104,7 @@ export function datasource(
 
 /** What the grid asks of the view it sits in. */
 export interface GridHooks {
-  /** A cell was clicked: its row (for the row's errors). */
+  /** A cell got the focus (a click or the keys): its row, for the row's errors. */
   focus(row: Row | undefined): void;
   /** Enter or a double-click on a row: show the whole row. */
   details(index: number): void;
@@ -222,12 +222,14 @@ export class Grid {
         const column = typeof e.column === "string" ? e.column : e.column?.getColId();
         if (e.rowIndex === null || e.rowIndex === undefined || column === undefined) return;
         this.pick(e.rowIndex, column, this.shift);
+        // On focus, not on click: a click whose cell was redrawn between mouse down and up
+        // (the pick above redraws it) never arrives, and the keys move the focus too.
+        hooks.focus?.(this.api.getDisplayedRowAtIndex(e.rowIndex)?.data);
         hooks.cursor?.(e.rowIndex);
       },
       onCellClicked: (e) => {
         const column = e.column.getColId();
         if (column === ROW_NUMBER && e.rowIndex !== null) this.pick(e.rowIndex, column, this.shift, true);
-        hooks.focus?.(e.data);
       },
       onCellDoubleClicked: (e) => {
         if (e.rowIndex !== null) hooks.details?.(e.rowIndex);

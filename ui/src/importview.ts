@@ -54,8 +54,11 @@ export class ImportView {
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
   /** "No rows match", with the view that said so and a way out. */
   private nothing = h("div", { class: "no-rows", testid: "no-rows", hidden: true });
-  /** The clicked row's errors, one line per failing cell. */
-  private rowStrip = h("div", { class: "row-errors", testid: "row-errors", "aria-live": "polite" });
+  /**
+   * The clicked row's errors, in the counts line: a line of its own above the grid moved the
+   * grid under the pointer with each click, so a double-click opened the row above.
+   */
+  private rowStrip = h("span", { class: "row-errors", testid: "row-errors", "aria-live": "polite" });
   private actions: RowActions;
   private rowPanel: RowPanel;
   private tools: ColumnTools;
@@ -196,10 +199,9 @@ export class ImportView {
       this.chips,
       this.details.root,
       this.errors.root,
-      this.rowStrip,
       this.error,
       this.nothing,
-      h("div", { class: "counts-line" }, this.counts, this.actions.status),
+      h("div", { class: "counts-line" }, this.counts, this.rowStrip, this.actions.status),
       h("div", { class: "grid-area" }, gridHost, this.rowPanel.root),
       this.actions.menu.root,
       this.tools.root,
@@ -286,6 +288,8 @@ export class ImportView {
     if (generation !== this.generation) return;
     this.error.textContent = "";
     this.sql.classList.remove("invalid");
+    // Another view puts other rows where the clicked one was.
+    if (!sameView(view, this.view)) this.showRowErrors(undefined);
     this.filters = filters;
     this.view = view;
     for (const [set, b] of this.rowButtons) b.setAttribute("aria-pressed", String(set === filters.rows));
@@ -300,7 +304,9 @@ export class ImportView {
       (model: IGetRowsParams["sortModel"]) => {
         // Header clicks change the sort; the filters stay.
         this.sort = sortFrom(model);
-        this.view = toView(this.filters, this.sort);
+        const sorted = toView(this.filters, this.sort);
+        if (!sameView(sorted, this.view)) this.showRowErrors(undefined);
+        this.view = sorted;
         return this.view;
       },
       { view, page: first },
@@ -348,6 +354,7 @@ export class ImportView {
     const problems = rowErrors(row, this.columns.length);
     if (!this.explained || row === undefined || problems.length === 0) {
       replace(this.rowStrip);
+      this.rowStrip.removeAttribute("title");
       return;
     }
     const at = this.columns.findIndex((c) => c.name === "_row");
@@ -357,6 +364,8 @@ export class ImportView {
       h("strong", {}, n === null ? "This row: " : `Row ${count(n)}: `),
       ...problems.flatMap((p, i) => [i > 0 ? " · " : "", h("b", {}, p.column), ` ${p.message}`]),
     );
+    // One line however many cells fail; the whole list on hover.
+    this.rowStrip.title = problems.map((p) => `${p.column}: ${p.message}`).join("\n");
   }
 
   private showError(e: unknown): void {
