@@ -1010,6 +1010,33 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
         .unwrap_or_default();
     assert_eq!(size, format!("{} B", bad.len()));
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-rejected.png"));
+    // Retry and Dismiss are on screen, or a sideways scroll away, never cut off.
+    let within = |width: u32, height: u32| {
+        s.set_window_size(width, height);
+        s.wait(&format!("the page at {width} px"), || {
+            (s.script("return window.innerWidth", json!([])) == json!(width)).then_some(())
+        });
+        let edges = s.script(
+            "const box = document.querySelector('[data-testid=\"rejected-scroll\"]'); box.scrollLeft = box.scrollWidth; const b = box.getBoundingClientRect(); const l = document.querySelector('[data-testid=\"dismiss-one\"]').getBoundingClientRect(); return [l.left, l.right, b.left, b.right, window.innerWidth, l.width];",
+            json!([]),
+        );
+        let e: Vec<f64> = serde_json::from_value(edges).expect("edges");
+        assert!(
+            e[5] > 0.0 && e[0] >= e[2] && e[1] <= e[3] && e[3] <= e[4],
+            "Dismiss cut off at {width} px: {e:?}"
+        );
+    };
+    within(1280, 800);
+    within(900, 560);
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-rejected-min.png"));
+    s.set_window_size(1440, 900);
+    // Dismissed: out of the list and its count.
+    s.click(&s.testid("dismiss-one"));
+    s.wait("the request dismissed", || {
+        (s.all("[data-testid=\"rejected-row\"]").is_empty()
+            && s.all("[data-testid=\"rejected-count\"]").is_empty())
+        .then_some(())
+    });
 }
 
 #[test]

@@ -70,6 +70,8 @@ export const api = {
   rejectedBody: (id: number) => call<string>("rejected_body", { id } satisfies RejectedArgs),
   retryRejected: (id: number) => call<Retried>("retry_rejected", { id } satisfies RejectedArgs),
   retryAllRejected: () => call<Retried[]>("retry_all_rejected"),
+  dismissRejected: (id: number) => call<null>("dismiss_rejected", { id } satisfies RejectedArgs),
+  dismissRefusedRejected: () => call<number[]>("dismiss_refused_rejected"),
   fetchPage: (event: string, view: View, offset: number, limit: number) =>
     call<GridPage>("fetch_page", { event, view, offset, limit } satisfies FetchPageArgs),
   columnValues: (event: string, view: View, column: string, limit: number) =>

@@ -158,8 +158,8 @@ export class App {
       this.renderNav();
       if (this.page === "rejected") void this.rejected.load();
     }
-    if (e.type === "request_retried" && this.page !== "rejected") {
-      // Retried elsewhere (the CLI): the count changed.
+    if ((e.type === "request_retried" || e.type === "requests_dismissed") && this.page !== "rejected") {
+      // Retried or dismissed elsewhere (another reviewer, the CLI): the count changed.
       void this.reloadAll();
     }
     if (e.type === "batch_failed") {

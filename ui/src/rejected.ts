@@ -1,4 +1,5 @@
-// Requests that reached us but were not acknowledged: kept with their reason.
+// Requests that reached us but were not acknowledged: kept with their reason. One that needs no
+// more looking at can be dismissed: it leaves this list and the count, and stays kept.
 
 import type { Api } from "./api";
 import type { Quarantined } from "./bindings/Quarantined";
@@ -25,6 +26,7 @@ export class RejectedView {
   private body = h("tbody", {});
   private results = h("ul", { class: "retry-results", testid: "retry-results", "aria-live": "polite" });
   private retryAll: HTMLButtonElement;
+  private dismissRefused: HTMLButtonElement;
   private preview = h("pre", { class: "body-preview", testid: "rejected-body" });
   private previewTitle = h("span", { testid: "rejected-body-title" });
   private asSent = h("input", { type: "checkbox", testid: "rejected-as-sent", onchange: () => this.render() });
@@ -40,27 +42,37 @@ export class RejectedView {
   private empty = h("p", { class: "empty" }, "No rejected requests. Requests that are not valid Flatfile imports would be listed here with the reason.");
 
   constructor(
-    private api: Pick<Api, "listRejected" | "rejectedBody" | "retryRejected" | "retryAllRejected">,
-    /** Told after a retry, so the count and the imports can be read again. */
-    private onRetried: () => void = () => undefined,
+    private api: Pick<Api, "listRejected" | "rejectedBody" | "retryRejected" | "retryAllRejected" | "dismissRejected" | "dismissRefusedRejected">,
+    /** Told after a retry or a dismissal, so the count and the imports can be read again. */
+    private onChanged: () => void = () => undefined,
   ) {
     this.retryAll = gate(h("button", { type: "button", testid: "retry-all", title: "Try every rejected request again, oldest first", onclick: () => void this.retry(null) }, "Retry all"), "retry_all_rejected");
+    this.dismissRefused = gate(
+      h("button", { type: "button", testid: "dismiss-refused", title: "Dismiss every request that was tried again and refused again: they leave this list and its count, and stay kept with their bodies", onclick: () => void this.dismiss(null) }, "Dismiss the refused again"),
+      "dismiss_refused_rejected",
+    );
     this.root = h(
       "section",
       { class: "panel rejected", testid: "rejected-view" },
-      h("div", { class: "panel-head" }, h("h1", {}, "Rejected requests"), this.retryAll),
+      h("div", { class: "panel-head" }, h("h1", {}, "Rejected requests"), h("div", { class: "actions" }, this.dismissRefused, this.retryAll)),
       h(
         "p",
         { class: "hint" },
-        "These reached the webhook URL with the right token but could not be stored as an import; the sender was told why, and each is kept here with its body. Flatfile does not resend a refused request: after fixing the cause (or updating Hookgrid), Retry tries one again as if it had just arrived.",
+        "These reached the webhook URL with the right token but could not be stored as an import; the sender was told why, and each is kept here with its body. Flatfile does not resend a refused request: after fixing the cause (or updating Hookgrid), Retry tries one again as if it had just arrived. Dismiss takes one nobody needs to look at again out of this list and its count; it stays kept with its body.",
       ),
       this.results,
       this.empty,
+      // The reason takes the room left, down to a minimum; past that the table scrolls
+      // sideways, so Retry and Dismiss are never cut off.
       h(
-        "table",
-        { class: "table", testid: "rejected-table" },
-        h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Received"), h("th", {}, "Kind"), h("th", {}, "Reason"), h("th", {}, "Event / index"), h("th", {}, "Size"), h("th", {}, ""))),
-        this.body,
+        "div",
+        { class: "table-scroll", testid: "rejected-scroll" },
+        h(
+          "table",
+          { class: "table", testid: "rejected-table" },
+          h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Received"), h("th", {}, "Kind"), h("th", {}, "Reason"), h("th", {}, "Event / index"), h("th", {}, "Size"), h("th", {}, ""))),
+          this.body,
+        ),
       ),
       this.bodyBox,
     );
@@ -83,7 +95,22 @@ export class RejectedView {
       gate(this.retryAll, "retry_all_rejected");
     }
     await this.load();
-    this.onRetried();
+    this.onChanged();
+  }
+
+  /** Dismisses one request (or, with `null`, every one retried and refused again). */
+  async dismiss(id: number | null): Promise<void> {
+    try {
+      let ids = [id ?? 0];
+      if (id === null) ids = await this.api.dismissRefusedRejected();
+      else await this.api.dismissRejected(id);
+      const list = ids.map((i) => `#${i}`).join(", ");
+      replace(this.results, h("li", { class: "ok", testid: "dismiss-result" }, ids.length === 0 ? "Nothing was tried again and refused again." : `Dismissed ${list}: kept with its body, no longer listed or counted.`));
+    } catch (e) {
+      replace(this.results, h("li", { class: "error" }, `Could not dismiss: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    await this.load();
+    this.onChanged();
   }
 
   async load(): Promise<number> {
@@ -97,15 +124,21 @@ export class RejectedView {
           { tabindex: "0", testid: "rejected-row", onclick: () => void this.show(q.id), onkeydown: (e: Event) => (e as KeyboardEvent).key === "Enter" && void this.show(q.id) },
           h("td", {}, String(q.id)),
           h("td", {}, received(q.received_at)),
-          h("td", {}, KINDS[q.kind]),
+          h("td", {}, KINDS[q.kind], q.retried ? h("span", { class: "muted", title: "Tried again and refused again" }, " · refused again") : null),
           h("td", { class: "reason", title: q.reason }, q.reason),
-          h("td", {}, q.event === null ? "—" : `${q.event}${q.part === null ? "" : ` / ${q.part}`}`),
+          h("td", { class: "event", title: q.event ?? "" }, q.event === null ? "—" : `${q.event}${q.part === null ? "" : ` / ${q.part}`}`),
           h("td", { class: "size", title: `${q.bytes.toLocaleString("en-US")} bytes` }, size(q.bytes)),
-          h("td", {}, gate(h("button", { type: "button", class: "link", testid: "retry-one", onclick: (e: Event) => { e.stopPropagation(); void this.retry(q.id); } }, "Retry"), "retry_rejected")),
+          h(
+            "td",
+            { class: "row-actions" },
+            gate(h("button", { type: "button", class: "link", testid: "retry-one", onclick: (e: Event) => { e.stopPropagation(); void this.retry(q.id); } }, "Retry"), "retry_rejected"),
+            gate(h("button", { type: "button", class: "link", testid: "dismiss-one", title: "No longer list or count it; it stays kept with its body", onclick: (e: Event) => { e.stopPropagation(); void this.dismiss(q.id); } }, "Dismiss"), "dismiss_rejected"),
+          ),
         ),
       ),
     );
     this.retryAll.hidden = rows.length === 0;
+    this.dismissRefused.hidden = !rows.some((q) => q.retried);
     this.bodyBox.hidden = true;
     return rows.length;
   }

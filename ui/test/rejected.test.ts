@@ -7,8 +7,8 @@ import { RejectedView } from "../src/rejected";
 afterEach(() => clearMocks());
 
 const rejected: Quarantined[] = [
-  { id: 2, received_at: "2026-11-27T10:00:00Z", kind: "conflict", reason: "part 1 differs", event: "evt", part: 1, bytes: 2048 },
-  { id: 1, received_at: "2026-11-27T09:00:00Z", kind: "not_json", reason: "expected value", event: null, part: null, bytes: 8 },
+  { id: 2, received_at: "2026-11-27T10:00:00Z", kind: "conflict", reason: "part 1 differs", event: "evt", part: 1, bytes: 2048, retried: false, dismissed: false },
+  { id: 1, received_at: "2026-11-27T09:00:00Z", kind: "not_json", reason: "expected value", event: null, part: null, bytes: 8, retried: true, dismissed: false },
 ];
 
 describe("RejectedView", () => {
@@ -26,8 +26,8 @@ describe("RejectedView", () => {
     expect(await view.load()).toBe(2);
     const rows = [...view.root.querySelectorAll<HTMLElement>("[data-testid=rejected-row]")];
     expect(rows.map((r) => [...r.children].map((c) => c.textContent))).toEqual([
-      ["2", expect.any(String), "conflicts with stored parts", "part 1 differs", "evt / 1", "2.0 KB", "Retry"],
-      ["1", expect.any(String), "not JSON", "expected value", "—", "8 B", "Retry"],
+      ["2", expect.any(String), "conflicts with stored parts", "part 1 differs", "evt / 1", "2.0 KB", "RetryDismiss"],
+      ["1", expect.any(String), "not JSON · refused again", "expected value", "—", "8 B", "RetryDismiss"],
     ]);
     rows[1]?.click();
     const body = view.root.querySelector<HTMLElement>("[data-testid=rejected-body]");
@@ -103,5 +103,42 @@ describe("Retry", () => {
     await view.load();
     await view.retry(null);
     expect(view.root.querySelector("[data-testid=retry-results]")?.textContent).toBe("Retry stopped: database or disk is full");
+  });
+});
+
+describe("Dismiss", () => {
+  it("dismisses one request, then every one refused again, and reads the list again each time", async () => {
+    let list = rejected;
+    const calls: string[] = [];
+    mockIPC((cmd, args) => {
+      calls.push(cmd);
+      if (cmd === "list_rejected") return list;
+      if (cmd === "dismiss_rejected") {
+        const id = (args as { id: number }).id;
+        list = list.filter((q) => q.id !== id);
+        return null;
+      }
+      if (cmd === "dismiss_refused_rejected") {
+        const gone = list.filter((q) => q.retried).map((q) => q.id);
+        list = list.filter((q) => !q.retried);
+        return gone;
+      }
+      throw new Error(cmd);
+    });
+    let told = 0;
+    const view = new RejectedView(api, () => (told += 1));
+    await view.load();
+    const refused = view.root.querySelector<HTMLButtonElement>("[data-testid=dismiss-refused]");
+    expect(refused?.hidden).toBe(false);
+    // Dismissing the one refused again leaves a list with nothing refused again.
+    view.root.querySelectorAll<HTMLElement>("[data-testid=dismiss-one]")[1]?.click();
+    await vi.waitFor(() => expect(told).toBe(1));
+    expect(view.root.querySelector("[data-testid=dismiss-result]")?.textContent).toBe("Dismissed #1: kept with its body, no longer listed or counted.");
+    expect([...view.root.querySelectorAll("[data-testid=rejected-row]")].map((r) => r.firstElementChild?.textContent)).toEqual(["2"]);
+    expect(refused?.hidden).toBe(true);
+    await view.dismiss(null);
+    expect(view.root.querySelector("[data-testid=dismiss-result]")?.textContent).toBe("Nothing was tried again and refused again.");
+    expect(calls).toEqual(["list_rejected", "dismiss_rejected", "list_rejected", "dismiss_refused_rejected", "list_rejected"]);
+    expect(told).toBe(2);
   });
 });

@@ -182,17 +182,28 @@ pub enum Command {
         #[arg(long, requires = "bom")]
         raw: bool,
     },
-    /// List rejected requests with their reasons, newest first, or try them again
+    /// List rejected requests with their reasons, newest first, try them again, or dismiss
+    /// them (a dismissed request is no longer listed or counted, and its body stays kept)
+    #[command(group = clap::ArgGroup::new("act").args(["retry", "retry_all", "dismiss", "dismiss_refused"]))]
     Rejected {
         #[command(flatten)]
         dir: DataDirArg,
         /// Try this rejected request again, as if it had just arrived
-        #[arg(long, value_name = "ID", conflicts_with = "retry_all")]
+        #[arg(long, value_name = "ID")]
         retry: Option<i64>,
-        /// Try every rejected request again, oldest first
+        /// Try every rejected request not dismissed again, oldest first
         #[arg(long)]
         retry_all: bool,
-        /// Print one JSON array
+        /// Dismiss this rejected request
+        #[arg(long, value_name = "ID")]
+        dismiss: Option<i64>,
+        /// Dismiss every request that was tried again and refused again
+        #[arg(long)]
+        dismiss_refused: bool,
+        /// List the dismissed requests too (each says whether it is)
+        #[arg(long, conflicts_with = "act")]
+        all: bool,
+        /// Print JSON
         #[arg(long)]
         json: bool,
     },

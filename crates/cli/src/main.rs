@@ -291,9 +291,27 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             dir,
             retry,
             retry_all,
+            dismiss,
+            dismiss_refused,
+            all,
             json,
         } => {
             let hg = open(&dir)?;
+            if dismiss.is_some() || dismiss_refused {
+                let ids = match dismiss {
+                    Some(id) => {
+                        hg.dismiss_rejected(id, &local_user())?;
+                        vec![id]
+                    }
+                    None => hg.dismiss_refused_rejected(&local_user())?,
+                };
+                if json {
+                    output::json(&serde_json::json!({ "dismissed": ids }));
+                } else {
+                    output::dismissed(&ids, dismiss_refused);
+                }
+                return Ok(());
+            }
             if retry.is_some() || retry_all {
                 let results = match retry {
                     Some(id) => vec![hg.retry_rejected(id, &local_user())?],
@@ -306,7 +324,12 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 }
                 return Ok(());
             }
-            let rejected = hg.rejected()?;
+            let listed = if all {
+                hookgrid::Listed::All
+            } else {
+                hookgrid::Listed::Open
+            };
+            let rejected = hg.rejected(listed)?;
             if json {
                 output::json(&rejected);
             } else {

@@ -261,6 +261,20 @@ pub fn retried(results: &[Retried]) {
     }
 }
 
+/// What `rejected --dismiss` or `--dismiss-refused` dismissed.
+pub fn dismissed(ids: &[i64], refused: bool) {
+    let list: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+    match (ids.len(), refused) {
+        (0, _) => println!("No rejected request was tried again and still refused."),
+        (1, false) => println!("Dismissed rejected request {}.", list[0]),
+        (n, _) => println!(
+            "Dismissed {n} {} tried again and still refused: {}.",
+            if n == 1 { "request" } else { "requests" },
+            list.join(", ")
+        ),
+    }
+}
+
 /// A page as a table; with `errors`, an `_errors` column naming each failing cell.
 pub fn rows(page: &Page, errors: Option<&[Vec<CellProblem>]>) {
     let mut columns = page.columns();
@@ -319,13 +333,19 @@ pub fn rejected(rejected: &[Quarantined]) {
                 q.event.as_deref().map(short).unwrap_or_default(),
                 q.part.map(|p| p.to_string()).unwrap_or_default(),
                 q.bytes.to_string(),
+                match (q.dismissed, q.retried) {
+                    (true, _) => "dismissed",
+                    (false, true) => "refused again",
+                    (false, false) => "",
+                }
+                .to_owned(),
                 q.reason.clone(),
             ]
         })
         .collect();
     table(
         &[
-            "ID", "RECEIVED", "KIND", "EVENT", "INDEX", "BYTES", "REASON",
+            "ID", "RECEIVED", "KIND", "EVENT", "INDEX", "BYTES", "STATE", "REASON",
         ],
         &rows,
     );

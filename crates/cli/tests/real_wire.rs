@@ -322,6 +322,63 @@ fn a_request_refused_by_an_earlier_version_is_retried_into_an_import() {
         .map(|q| q["id"].as_i64().expect("id"))
         .collect();
     assert_eq!(ids, [broken]);
+    assert_eq!(
+        (&left[0]["retried"], &left[0]["dismissed"]),
+        (&json!(true), &json!(false))
+    );
     let err = ws.fail(&["rejected", "--retry", &old.to_string()]);
     assert_eq!(err.trim(), format!("error: no rejected request #{old}"));
+
+    // Dismissed: out of the list, kept with the rest of what arrived.
+    let (status, _) = post(&client, &server.url, b"also not json".to_vec());
+    assert_eq!(status, 400);
+    let fresh = ws.json(&["rejected", "--json"])[0]["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(
+        ws.run(&["rejected", "--dismiss-refused"]).trim(),
+        format!("Dismissed 1 request tried again and still refused: #{broken}.")
+    );
+    let listed = |args: &[&str]| -> Vec<(i64, bool)> {
+        ws.json(args)
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|q| (q["id"].as_i64().expect("id"), q["dismissed"] == json!(true)))
+            .collect()
+    };
+    assert_eq!(listed(&["rejected", "--json"]), [(fresh, false)]);
+    assert_eq!(
+        listed(&["rejected", "--all", "--json"]),
+        [(fresh, false), (broken, true)]
+    );
+    assert_eq!(
+        ws.json(&["rejected", "--dismiss", &fresh.to_string(), "--json"]),
+        json!({"dismissed": [fresh]})
+    );
+    assert_eq!(ws.run(&["rejected"]).trim(), "No rejected requests.");
+    let table = ws.run(&["rejected", "--all"]);
+    assert!(
+        table.contains("STATE") && table.contains("dismissed"),
+        "{table}"
+    );
+    assert_eq!(
+        ws.run(&["rejected", "--dismiss-refused"]).trim(),
+        "No rejected request was tried again and still refused."
+    );
+    let err = ws.fail(&["rejected", "--dismiss", "999"]);
+    assert_eq!(err.trim(), "error: no rejected request #999");
+    let err = ws.fail(&["rejected", "--dismiss", &fresh.to_string(), "--retry-all"]);
+    assert!(err.contains("cannot be used with"), "{err}");
+    let err = ws.fail(&["rejected", "--all", "--dismiss-refused"]);
+    assert!(err.contains("cannot be used with"), "{err}");
+    // Who dismissed what is in the audit.
+    let audit = ws.json(&["audit", "--json"]);
+    let dismissals = audit
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|a| a["action"] == "dismiss")
+        .count();
+    assert_eq!(dismissals, 2, "{audit}");
 }

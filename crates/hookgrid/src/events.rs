@@ -59,6 +59,11 @@ pub enum Event {
         id: i64,
         outcome: RetryOutcome,
     },
+    /// Rejected requests were dismissed: out of the list and its count.
+    RequestsDismissed {
+        #[ts(type = "number[]")]
+        ids: Vec<i64>,
+    },
     /// A request came to an old or wrong webhook URL (see [`crate::WrongDoor`]).
     WrongToken {
         #[ts(type = "number")]

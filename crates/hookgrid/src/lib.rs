@@ -49,7 +49,7 @@ pub use hookgrid_frames::{
     ColumnValues, CsvFor, ErrorRows, ExportFormat, RowSet, Sort, ValueCount, View,
 };
 pub use hookgrid_ledger::{
-    AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, QuarantineKind, Quarantined,
+    AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, Listed, QuarantineKind, Quarantined,
     StoredConfig, StoredPart,
 };
 pub use hookgrid_rules::Config;

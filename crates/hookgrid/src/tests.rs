@@ -177,7 +177,7 @@ fn rejected_bodies_are_quarantined_with_their_reason() {
         }
     ));
 
-    let rejected = hg.rejected().expect("list");
+    let rejected = hg.rejected(Listed::Open).expect("list");
     let kinds: Vec<_> = rejected.iter().map(|q| q.kind).collect();
     assert_eq!(
         kinds,
@@ -612,7 +612,7 @@ fn a_request_refused_by_an_older_rule_is_retried_into_an_import() {
     wait_ready(&mut rx);
     let batch = hg.resolve("old").expect("an import now");
     assert_eq!(batch.rows(), 1);
-    let left = hg.rejected().expect("list");
+    let left = hg.rejected(Listed::Open).expect("list");
     assert_eq!(left.iter().map(|q| q.id).collect::<Vec<_>>(), [broken]);
     // The same body again (say it was quarantined twice) is a duplicate, and leaves too.
     let again = hg
@@ -627,6 +627,81 @@ fn a_request_refused_by_an_older_rule_is_retried_into_an_import() {
     assert_eq!(
         hg.retry_rejected(again, "test").expect_err("gone").kind(),
         "not_found"
+    );
+}
+
+#[test]
+fn dismissed_requests_leave_the_list_are_told_and_audited() {
+    let (_dir, hg) = open();
+    let refused = |body: &[u8]| match hg.ingest(body) {
+        Err(IngestError::Rejected { quarantine_id, .. }) => quarantine_id,
+        other => panic!("{other:?}"),
+    };
+    let looked_at = refused(b"{not json");
+    let retried = refused(b"[1, 2]");
+    let fresh = refused(b"also not json");
+    assert_eq!(
+        hg.retry_rejected(retried, "ana").expect("retry").outcome,
+        RetryOutcome::Rejected
+    );
+    let mut rx = hg.subscribe();
+    hg.dismiss_rejected(looked_at, "ana").expect("dismiss");
+    assert_eq!(
+        rx.try_recv().expect("told"),
+        Event::RequestsDismissed {
+            ids: vec![looked_at]
+        }
+    );
+    // Only the one tried again and refused again.
+    assert_eq!(
+        hg.dismiss_refused_rejected("bo").expect("dismiss"),
+        [retried]
+    );
+    assert_eq!(
+        rx.try_recv().expect("told"),
+        Event::RequestsDismissed { ids: vec![retried] }
+    );
+    let open_ids: Vec<i64> = hg
+        .rejected(Listed::Open)
+        .expect("list")
+        .iter()
+        .map(|q| q.id)
+        .collect();
+    assert_eq!(open_ids, [fresh]);
+    assert_eq!(hg.rejected(Listed::All).expect("all").len(), 3);
+    assert_eq!(
+        hg.rejected_body(looked_at).expect("body").as_deref(),
+        Some(&b"{not json"[..]),
+        "a dismissed body is kept"
+    );
+    // Nothing more to dismiss is not news.
+    assert!(hg.dismiss_refused_rejected("bo").expect("none").is_empty());
+    assert!(rx.try_recv().is_err());
+    assert_eq!(
+        hg.dismiss_rejected(999, "ana").expect_err("no such").kind(),
+        "not_found"
+    );
+    let audit: Vec<(String, String, String)> = hg
+        .audit()
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action == "dismiss")
+        .map(|a| (a.user, a.action, a.target))
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            (
+                "bo".to_owned(),
+                "dismiss".to_owned(),
+                format!("rejected requests retried and still refused: #{retried}")
+            ),
+            (
+                "ana".to_owned(),
+                "dismiss".to_owned(),
+                format!("rejected request #{looked_at}")
+            ),
+        ]
     );
 }
 

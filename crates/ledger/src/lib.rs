@@ -20,7 +20,7 @@ mod schema;
 pub use accounts::{AuditEntry, StoredSecret, StoredUser};
 pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
 pub use configs::{ConfigChoice, ConfigScope, StoredConfig};
-pub use quarantine::{QuarantineKind, Quarantined};
+pub use quarantine::{Listed, QuarantineKind, Quarantined};
 
 use batch::{batch_row, batch_select, part_number};
 

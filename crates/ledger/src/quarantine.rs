@@ -1,5 +1,6 @@
 //! The quarantine: requests that reached the listener but were not stored as parts, kept with
-//! why, and released or given a new reason when retried.
+//! why, and released or given a new reason when retried. A person may dismiss one: it leaves
+//! the list of what needs looking at, and stays, body and all, in what arrived.
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -58,6 +59,19 @@ pub struct Quarantined {
     pub part: Option<u32>,
     #[ts(type = "number")]
     pub bytes: u64,
+    /// Tried again since it arrived, and refused again.
+    pub retried: bool,
+    /// Dismissed by a person: no longer listed as needing a look.
+    pub dismissed: bool,
+}
+
+/// Which rejected requests a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// Those not dismissed: what still needs a look.
+    Open,
+    /// Every one kept, dismissed or not.
+    All,
 }
 
 impl Ledger {
@@ -87,8 +101,13 @@ impl Ledger {
     }
 
     /// Quarantined requests, newest first.
-    pub fn quarantined(&self) -> Result<Vec<Quarantined>> {
-        self.quarantine_select("ORDER BY id DESC", [])
+    pub fn quarantined(&self, listed: Listed) -> Result<Vec<Quarantined>> {
+        match listed {
+            Listed::Open => {
+                self.quarantine_select("WHERE dismissed_at IS NULL ORDER BY id DESC", [])
+            }
+            Listed::All => self.quarantine_select("ORDER BY id DESC", []),
+        }
     }
 
     /// One quarantined request.
@@ -104,7 +123,8 @@ impl Ledger {
         let conn = self.reader()?;
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT id, {received}, kind, reason, event_id, part_index, length(body)
+                "SELECT id, {received}, kind, reason, event_id, part_index, length(body),
+                        retried_at IS NOT NULL, dismissed_at IS NOT NULL
                  FROM quarantine {clause}",
                 received = rfc3339("received_at")
             ))
@@ -119,6 +139,8 @@ impl Ledger {
                     event: r.get(4)?,
                     part: r.get(5)?,
                     bytes: r.get::<_, i64>(6)? as u64,
+                    retried: r.get(7)?,
+                    dismissed: r.get(8)?,
                 })
             })
             .and_then(Iterator::collect)
@@ -147,7 +169,7 @@ impl Ledger {
     }
 
     /// Gives a quarantined request the reason it was refused for again (after a retry); it
-    /// keeps its place and its original arrival time.
+    /// keeps its place and its original arrival time, and is marked as retried.
     pub fn requarantine(
         &self,
         id: i64,
@@ -158,17 +180,54 @@ impl Ledger {
         let n = self
             .writer()
             .execute(
-                "UPDATE quarantine SET kind = ?2, reason = ?3, event_id = ?4, part_index = ?5
+                "UPDATE quarantine SET kind = ?2, reason = ?3, event_id = ?4, part_index = ?5,
+                        retried_at = ?6
                  WHERE id = ?1",
                 params![
                     id,
                     kind.as_str(),
                     reason,
                     event.map(|e| e.0),
-                    event.map(|e| e.1)
+                    event.map(|e| e.1),
+                    now_ms()
                 ],
             )
             .map_err(|e| db(&self.path, e))?;
         Ok(n > 0)
+    }
+
+    /// Dismisses a quarantined request for `by`: out of the open list, its body kept.
+    /// Returns whether it is there (dismissed before, or now).
+    pub fn dismiss(&self, id: i64, by: &str) -> Result<bool> {
+        let conn = self.writer();
+        conn.execute(
+            "UPDATE quarantine SET dismissed_at = ?2, dismissed_by = ?3
+             WHERE id = ?1 AND dismissed_at IS NULL",
+            params![id, now_ms(), by],
+        )
+        .map_err(|e| db(&self.path, e))?;
+        conn.query_row("SELECT 1 FROM quarantine WHERE id = ?1", [id], |_| Ok(()))
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| db(&self.path, e))
+    }
+
+    /// Dismisses, for `by`, every open request that was retried and refused again. Returns
+    /// their ids, oldest first.
+    pub fn dismiss_refused(&self, by: &str) -> Result<Vec<i64>> {
+        let conn = self.writer();
+        let mut stmt = conn
+            .prepare(
+                "UPDATE quarantine SET dismissed_at = ?1, dismissed_by = ?2
+                 WHERE retried_at IS NOT NULL AND dismissed_at IS NULL
+                 RETURNING id",
+            )
+            .map_err(|e| db(&self.path, e))?;
+        let mut ids: Vec<i64> = stmt
+            .query_map(params![now_ms(), by], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))?;
+        ids.sort_unstable();
+        Ok(ids)
     }
 }

@@ -141,6 +141,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     INSERT INTO ledger_meta (key, value) VALUES ('id', lower(hex(randomblob(16))));",
+    // 8 → 9: a rejected request tried again and still refused, and one a person dismissed
+    // (kept with its body, out of the list and its count).
+    "ALTER TABLE quarantine ADD COLUMN retried_at INTEGER;
+    ALTER TABLE quarantine ADD COLUMN dismissed_at INTEGER;
+    ALTER TABLE quarantine ADD COLUMN dismissed_by TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -153,7 +153,7 @@ fn quarantine_keeps_the_body_and_reason() {
             b"{}",
         )
         .expect("quarantine");
-    let q = ledger.quarantined().expect("list");
+    let q = ledger.quarantined(Listed::Open).expect("list");
     assert_eq!(q.len(), 1);
     assert_eq!(
         (q[0].id, q[0].kind, q[0].reason.as_str()),
@@ -493,7 +493,7 @@ fn a_retried_quarantine_entry_is_released_or_given_its_new_reason() {
             .requarantine(b, QuarantineKind::Conflict, "new reason", Some(("ev", 2)))
             .expect("requarantine")
     );
-    let left = ledger.quarantined().expect("list");
+    let left = ledger.quarantined(Listed::Open).expect("list");
     assert_eq!(left.len(), 1);
     let q = ledger.quarantined_one(b).expect("one").expect("b");
     assert_eq!(q, left[0]);
@@ -502,6 +502,65 @@ fn a_retried_quarantine_entry_is_released_or_given_its_new_reason() {
         (QuarantineKind::Conflict, "new reason", Some("ev"), Some(2))
     );
     assert_eq!(ledger.quarantined_one(a).expect("one"), None);
+}
+
+#[test]
+fn a_dismissed_request_leaves_the_open_list_and_keeps_its_body() {
+    let (_dir, ledger) = open();
+    let fresh = ledger
+        .quarantine(QuarantineKind::NotJson, "not json", None, b"fresh")
+        .expect("q");
+    let refused = ledger
+        .quarantine(QuarantineKind::Contract, "old rule", None, b"refused")
+        .expect("q");
+    let dismissed = ledger
+        .quarantine(QuarantineKind::Contract, "old rule", None, b"dismissed")
+        .expect("q");
+    for id in [refused, dismissed] {
+        ledger
+            .requarantine(id, QuarantineKind::Contract, "still wrong", None)
+            .expect("requarantine");
+    }
+    assert!(ledger.dismiss(dismissed, "ana").expect("dismiss"));
+    assert!(
+        ledger.dismiss(dismissed, "ana").expect("again"),
+        "dismissed twice is fine"
+    );
+    assert!(
+        !ledger.dismiss(999, "ana").expect("dismiss"),
+        "no such request"
+    );
+    let ids = |listed| -> Vec<(i64, bool, bool)> {
+        ledger
+            .quarantined(listed)
+            .expect("list")
+            .iter()
+            .map(|q| (q.id, q.retried, q.dismissed))
+            .collect()
+    };
+    assert_eq!(
+        ids(Listed::Open),
+        [(refused, true, false), (fresh, false, false)]
+    );
+    assert_eq!(
+        ids(Listed::All),
+        [
+            (dismissed, true, true),
+            (refused, true, false),
+            (fresh, false, false)
+        ]
+    );
+    // Only what was retried and refused again goes, and only once.
+    assert_eq!(ledger.dismiss_refused("bo").expect("dismiss"), [refused]);
+    assert_eq!(
+        ledger.dismiss_refused("bo").expect("again"),
+        Vec::<i64>::new()
+    );
+    assert_eq!(ids(Listed::Open), [(fresh, false, false)]);
+    assert_eq!(
+        ledger.quarantined_body(refused).expect("body").as_deref(),
+        Some(&b"refused"[..])
+    );
 }
 
 #[test]
@@ -543,7 +602,7 @@ fn deleting_an_import_removes_its_parts_and_keeps_the_rest_consistent() {
         .expect("parts");
     assert_eq!(parts, 0);
     assert_eq!(
-        ledger.quarantined().expect("quarantine").len(),
+        ledger.quarantined(Listed::Open).expect("quarantine").len(),
         1,
         "rejected requests stay"
     );

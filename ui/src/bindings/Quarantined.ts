@@ -12,4 +12,12 @@ received_at: string, kind: QuarantineKind, reason: string,
 /**
  * `event.id` and `event.sequence.index` (as sent), when the body got far enough to say.
  */
-event: string | null, part: number | null, bytes: number, };
+event: string | null, part: number | null, bytes: number, 
+/**
+ * Tried again since it arrived, and refused again.
+ */
+retried: boolean, 
+/**
+ * Dismissed by a person: no longer listed as needing a look.
+ */
+dismissed: boolean, };

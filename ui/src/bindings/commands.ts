@@ -11,6 +11,8 @@ export const COMMAND_ROLES = {
   rejected_body: "viewer",
   retry_rejected: "reviewer",
   retry_all_rejected: "reviewer",
+  dismiss_rejected: "reviewer",
+  dismiss_refused_rejected: "reviewer",
   fetch_page: "viewer",
   column_values: "viewer",
   close_batch: "viewer",

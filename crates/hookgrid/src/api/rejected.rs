@@ -5,7 +5,7 @@ use serde::Deserialize;
 use ts_rs::TS;
 
 use super::{Ctx, NoArgs};
-use crate::{Quarantined, Result, Retried};
+use crate::{Listed, Quarantined, Result, Retried};
 
 /// Bytes of a rejected body the page is sent to show.
 const SHOWN: usize = 64 * 1024;
@@ -17,8 +17,9 @@ pub struct RejectedArgs {
     pub id: i64,
 }
 
+/// Rejected requests not dismissed, newest first.
 pub(super) fn list_rejected(cx: &Ctx<'_>, _: NoArgs) -> Result<Vec<Quarantined>> {
-    cx.hookgrid.rejected()
+    cx.hookgrid.rejected(Listed::Open)
 }
 
 /// The start of a rejected request's body, as text, for people to see what was sent.
@@ -39,4 +40,14 @@ pub(super) fn retry_rejected(cx: &Ctx<'_>, args: RejectedArgs) -> Result<Retried
 /// Tries every rejected request again, oldest first.
 pub(super) fn retry_all_rejected(cx: &Ctx<'_>, _: NoArgs) -> Result<Vec<Retried>> {
     cx.hookgrid.retry_all_rejected(&cx.caller.name)
+}
+
+/// Dismisses one rejected request: out of the list, its body kept.
+pub(super) fn dismiss_rejected(cx: &Ctx<'_>, args: RejectedArgs) -> Result<()> {
+    cx.hookgrid.dismiss_rejected(args.id, &cx.caller.name)
+}
+
+/// Dismisses every rejected request that was retried and refused again; their ids.
+pub(super) fn dismiss_refused_rejected(cx: &Ctx<'_>, _: NoArgs) -> Result<Vec<i64>> {
+    cx.hookgrid.dismiss_refused_rejected(&cx.caller.name)
 }

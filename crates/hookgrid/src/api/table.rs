@@ -11,6 +11,8 @@ commands! {
     rejected_body: Viewer, shared(rejected::rejected_body);
     retry_rejected: Reviewer, shared(rejected::retry_rejected);
     retry_all_rejected: Reviewer, shared(rejected::retry_all_rejected);
+    dismiss_rejected: Reviewer, shared(rejected::dismiss_rejected);
+    dismiss_refused_rejected: Reviewer, shared(rejected::dismiss_refused_rejected);
     fetch_page: Viewer, shared(imports::fetch_page);
     column_values: Viewer, shared(imports::column_values);
     close_batch: Viewer, shared(imports::close_batch);

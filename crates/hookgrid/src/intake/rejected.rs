@@ -6,12 +6,15 @@
 //! refused again. Stored (or already stored), it leaves the quarantine; refused, it stays in
 //! its place with the new reason. A body is committed before its quarantine entry goes, so a
 //! crash in between leaves a copy in both, never in neither.
+//!
+//! A person can dismiss a request that needs no more looking at (one, or every one retried
+//! and refused again): it leaves the list and its count, and stays kept with its body.
 
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::intake::worker::Job;
-use crate::{Error, Event, Hookgrid, QuarantineKind, Quarantined, Result};
+use crate::{Error, Event, Hookgrid, Listed, QuarantineKind, Quarantined, Result};
 
 /// What became of one retried request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
@@ -51,9 +54,44 @@ pub struct Retried {
 }
 
 impl Hookgrid {
-    /// Rejected requests, newest first.
-    pub fn rejected(&self) -> Result<Vec<Quarantined>> {
-        Ok(self.core.ledger.quarantined()?)
+    /// Rejected requests, newest first: those not dismissed, or every one kept.
+    pub fn rejected(&self, listed: Listed) -> Result<Vec<Quarantined>> {
+        Ok(self.core.ledger.quarantined(listed)?)
+    }
+
+    /// Dismisses one rejected request for `by`.
+    pub fn dismiss_rejected(&self, id: i64, by: &str) -> Result<()> {
+        if !self.core.ledger.dismiss(id, by)? {
+            return Err(Error::NoSuchRejected(id));
+        }
+        self.record(by, "dismiss", &format!("rejected request #{id}"));
+        let _ = self
+            .core
+            .events
+            .send(Event::RequestsDismissed { ids: vec![id] });
+        Ok(())
+    }
+
+    /// Dismisses, for `by`, every rejected request that was tried again and refused again.
+    /// Returns their ids, oldest first.
+    pub fn dismiss_refused_rejected(&self, by: &str) -> Result<Vec<i64>> {
+        let ids = self.core.ledger.dismiss_refused(by)?;
+        if !ids.is_empty() {
+            let list: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+            self.record(
+                by,
+                "dismiss",
+                &format!(
+                    "rejected requests retried and still refused: {}",
+                    list.join(", ")
+                ),
+            );
+            let _ = self
+                .core
+                .events
+                .send(Event::RequestsDismissed { ids: ids.clone() });
+        }
+        Ok(ids)
     }
 
     /// The raw body of a rejected request.
@@ -133,7 +171,7 @@ impl Hookgrid {
 
     /// Tries every rejected request again for `by`, oldest first (the order they arrived in).
     pub fn retry_all_rejected(&self, by: &str) -> Result<Vec<Retried>> {
-        let mut ids: Vec<i64> = self.rejected()?.iter().map(|q| q.id).collect();
+        let mut ids: Vec<i64> = self.rejected(Listed::Open)?.iter().map(|q| q.id).collect();
         ids.sort_unstable();
         ids.into_iter()
             .map(|id| self.retry_rejected(id, by))

@@ -482,6 +482,8 @@ async fn the_role_matrix_every_command_for_every_role() {
         [
             "add_config",
             "choose_config_file",
+            "dismiss_refused_rejected",
+            "dismiss_rejected",
             "remove_config",
             "retry_all_rejected",
             "retry_rejected",
@@ -738,7 +740,10 @@ async fn the_page_is_served_at_the_root_and_a_webhook_is_never_accepted() {
         "nothing stored"
     );
     assert!(
-        f.hookgrid.rejected().expect("rejected").is_empty(),
+        f.hookgrid
+            .rejected(crate::Listed::Open)
+            .expect("rejected")
+            .is_empty(),
         "nothing kept"
     );
 }

@@ -178,7 +178,7 @@ async fn an_import_with_both_index_0_and_index_n_is_409_and_quarantined() {
     assert_eq!(json["error"], "conflict");
     let message = json["message"].as_str().expect("message");
     assert!(message.contains("both index 0 and index 2"), "{message}");
-    let q = f.hookgrid.rejected().expect("list");
+    let q = f.hookgrid.rejected(crate::Listed::Open).expect("list");
     assert_eq!((q.len(), q[0].kind), (1, QuarantineKind::Conflict));
     assert_eq!((q[0].event.as_deref(), q[0].part), (Some("both"), Some(2)));
 }
@@ -204,7 +204,13 @@ async fn count_and_length_disagreeing_and_an_index_past_the_end_are_422() {
             .expect("message")
             .contains("index is 3")
     );
-    assert_eq!(f.hookgrid.rejected().expect("list").len(), 2);
+    assert_eq!(
+        f.hookgrid
+            .rejected(crate::Listed::Open)
+            .expect("list")
+            .len(),
+        2
+    );
     assert!(f.hookgrid.batches().expect("list").is_empty());
 }
 
@@ -234,7 +240,12 @@ async fn wrong_token_and_unknown_paths_are_the_same_404_and_store_nothing() {
     // Only the wrong token is counted: it is Flatfile posting to an old URL.
     assert_eq!(f.hookgrid.wrong_doors().map(|w| w.count), Some(1));
     assert!(f.hookgrid.batches().expect("list").is_empty());
-    assert!(f.hookgrid.rejected().expect("list").is_empty());
+    assert!(
+        f.hookgrid
+            .rejected(crate::Listed::Open)
+            .expect("list")
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -249,7 +260,7 @@ async fn not_json_is_400_and_quarantined() {
             .expect("message")
             .contains("not valid JSON")
     );
-    let q = f.hookgrid.rejected().expect("list");
+    let q = f.hookgrid.rejected(crate::Listed::Open).expect("list");
     assert_eq!(q.len(), 1);
     assert_eq!(json["quarantine_id"], json!(q[0].id));
 }
@@ -273,7 +284,13 @@ async fn contract_breaches_are_422_and_quarantined() {
     .expect("json");
     let (status, _) = send(&f, Limits::default(), post(&hook(&f), rows_not_objects)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(f.hookgrid.rejected().expect("list").len(), 2);
+    assert_eq!(
+        f.hookgrid
+            .rejected(crate::Listed::Open)
+            .expect("list")
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -293,7 +310,13 @@ async fn conflicts_are_409_and_quarantined() {
             .expect("message")
             .contains("announced with 2 parts")
     );
-    assert_eq!(f.hookgrid.rejected().expect("list").len(), 2);
+    assert_eq!(
+        f.hookgrid
+            .rejected(crate::Listed::Open)
+            .expect("list")
+            .len(),
+        2
+    );
     assert_eq!(f.hookgrid.batches().expect("list")[0].parts_received, 1);
 }
 
@@ -312,7 +335,10 @@ async fn oversized_bodies_are_413_whether_declared_or_streamed() {
     let (status, _) = send(&f, limits, post(&hook(&f), chunks)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
-        f.hookgrid.rejected().expect("list").is_empty(),
+        f.hookgrid
+            .rejected(crate::Listed::Open)
+            .expect("list")
+            .is_empty(),
         "never read, nothing to keep"
     );
 }
@@ -488,7 +514,7 @@ async fn with_a_signing_secret_only_correctly_signed_requests_are_stored() {
     assert_eq!(ok.1["status"], "stored");
 
     // Everything refused is kept, with its reason; nothing of it reached the imports.
-    let rejected = f.hookgrid.rejected().expect("rejected");
+    let rejected = f.hookgrid.rejected(crate::Listed::Open).expect("rejected");
     assert_eq!(rejected.len(), 3);
     assert!(rejected.iter().all(|q| q.kind == QuarantineKind::Signature));
     assert_eq!(f.hookgrid.batches().expect("batches")[0].parts_received, 1);
@@ -567,7 +593,14 @@ async fn deeply_nested_json_never_overflows_the_stack() {
     let (status, json) = send(&f, Limits::default(), post(&hook(&f), top)).await;
     assert!(status.is_client_error(), "{status}");
     assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert_eq!(f.hookgrid.rejected().expect("rejected").len(), 1, "kept");
+    assert_eq!(
+        f.hookgrid
+            .rejected(crate::Listed::Open)
+            .expect("rejected")
+            .len(),
+        1,
+        "kept"
+    );
     // Inside a cell: cells are read as raw JSON text without recursing, so it is stored,
     // exactly, as text.
     let value = deep(100_000);
