@@ -343,7 +343,39 @@ fn cli_errors_exit_non_zero_with_one_clear_line() {
     assert_eq!(cast.status.code(), Some(1), "an error, not a panic (101)");
     let said = one_line(String::from_utf8_lossy(&cast.stderr).into_owned());
     assert!(
-        said.starts_with("error: the filter cannot be applied: conversion from `str` to `i32` failed in column 'seats'"),
+        said.starts_with(
+            "error: the filter cannot be applied: a CAST failed: some values are not whole \
+             numbers, such as [\"lots\"]; TRY_CAST(column AS type)"
+        ),
+        "{said}"
+    );
+    // Text compared with a number says which column and how to write it.
+    assert!(
+        one_line(ws.fail(&["rows", "--batch", "b-z", "--where", "seats > 10"])).contains(
+            "seats is text (not all its values were numbers, so they are kept as sent) and is \
+             compared with a number: compare it as a number with CAST(seats AS DOUBLE) > 10"
+        )
+    );
+    // Polars' own notices stay out of the terminal: a cast to a date prints nothing more.
+    let dated = ws.output(&[
+        "rows",
+        "--batch",
+        "b-z",
+        "--where",
+        "TRY_CAST(seats AS DATE) IS NULL",
+        "--json",
+    ]);
+    assert!(dated.status.success(), "{dated:?}");
+    assert_eq!(String::from_utf8_lossy(&dated.stderr), "");
+    // A refused body's reason speaks JSON, not the parser's own types.
+    let (status, said) = post(
+        &client,
+        &server.url,
+        br#"{"event": {"id": "x", "sequence": {"index": 0, "count": 1}}, "data": [1]}"#.to_vec(),
+    );
+    assert_eq!(status, 422);
+    assert_eq!(
+        said["message"], "data[0]: invalid type: integer `1`, expected an object",
         "{said}"
     );
     let out = ws.path().join("x.csv");

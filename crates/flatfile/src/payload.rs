@@ -2,6 +2,7 @@
 
 mod cells;
 pub mod odd;
+mod words;
 
 use serde::{Deserialize, Serialize, de};
 
@@ -139,7 +140,10 @@ fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> PayloadError 
             } else {
                 format!("{path}: ")
             };
-            PayloadError::contract(format!("{at}{}", strip_position(&inner)))
+            PayloadError::contract(format!(
+                "{at}{}",
+                words::json_words(&strip_position(&inner))
+            ))
         }
         _ => not_json(&inner),
     }

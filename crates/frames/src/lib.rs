@@ -24,8 +24,21 @@ pub use export::{CsvFor, ExportFormat, ExportOptions};
 pub use from_text::FromText;
 pub use page::{ColumnInfo, ColumnKind, Page};
 pub use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
+
+/// Sends Polars' warnings to the log. Polars prints them to stderr itself ("Deprecation:
+/// Casting from String to Date is deprecated…" for a filter's `CAST(when AS DATE)`), where
+/// they reach a user's terminal in the library's words about its own future; they are the
+/// developers' business. Called before every view is applied; the first call does it.
+pub fn route_library_warnings() {
+    static ROUTED: std::sync::Once = std::sync::Once::new();
+    ROUTED.call_once(|| {
+        polars::error::set_warning_function(|message, kind| {
+            tracing::debug!(target: "polars", "{kind:?}: {message}");
+        });
+    });
+}
 pub use values::{ColumnValues, ValueCount};
-pub use view::{ErrorRows, RowSet, Sort, View};
+pub use view::{ErrorRows, RowSet, Sort, View, readers_words};
 
 use std::path::PathBuf;
 

@@ -129,6 +129,7 @@ impl View {
     /// [`View::apply`], keeping only the rows whose `_row` is in `error_rows` when the view
     /// asks for rows with errors.
     pub fn apply_with(&self, frame: LazyFrame, error_rows: Option<Vec<i64>>) -> Result<LazyFrame> {
+        crate::route_library_warnings();
         let mut frame = frame;
         let schema = frame.collect_schema()?;
         match (&self.errors, error_rows) {
@@ -202,6 +203,9 @@ fn filter_expr(sql: &str, schema: &Schema) -> Result<Expr> {
         }
     }
     let expr = polars::sql::sql_expr(sql).map_err(|e| FramesError::Sql(polars_message(&e)))?;
+    if let Some(said) = comparisons::text_against_number(sql, schema) {
+        return Err(FramesError::Filter(said));
+    }
     for name in expr.clone().meta().root_names() {
         if !schema.contains(&name) {
             return Err(unknown_column(&name, schema));
@@ -250,8 +254,43 @@ pub(crate) fn evaluation_error(e: PolarsError) -> FramesError {
     match e {
         // Reading the batch file failed: not the filter's fault.
         PolarsError::IO { .. } => FramesError::Polars(e),
-        other => FramesError::Filter(polars_message(&other)),
+        other => FramesError::Filter(readers_words(&polars_message(&other))),
     }
+}
+
+/// A message of Polars' about evaluating a filter, in its reader's words where there are
+/// some: how to compare text with a number, what a failed cast met. Also for the messages of
+/// the panics Polars raises on some of them (caught by the facade).
+pub fn readers_words(message: &str) -> String {
+    if message.starts_with("cannot compare string with numeric type") {
+        return "a text column is compared with a number: compare it as a number with \
+                CAST(column AS DOUBLE), or as text with the number in quotes"
+            .to_owned();
+    }
+    failed_cast(message).unwrap_or_else(|| message.to_owned())
+}
+
+/// Polars' "conversion from `str` to `i32` failed in column 'name_min' for 1 out of 1 values:
+/// ["a"]" in a reader's words: the column it names can be one of Polars' own (statistics
+/// read ahead of the rows), so the values say what went wrong and the way out is TRY_CAST.
+fn failed_cast(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("conversion from `")?;
+    let (_, rest) = rest.split_once("` to `")?;
+    let (to, rest) = rest.split_once('`')?;
+    let values = rest.split_once("values: ").map(|(_, v)| v.trim());
+    let wanted = match to {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" => "whole numbers",
+        "f32" | "f64" => "numbers",
+        "date" => "dates (YYYY-MM-DD)",
+        t if t.starts_with("datetime") => "dates and times",
+        "bool" => "true or false",
+        _ => "of that type",
+    };
+    let such = values.map_or(String::new(), |v| format!(", such as {v}"));
+    Some(format!(
+        "a CAST failed: some values are not {wanted}{such}; TRY_CAST(column AS type) gives \
+         null for those instead"
+    ))
 }
 
 fn filter_error(e: PolarsError, schema: &Schema) -> FramesError {
@@ -278,5 +317,6 @@ pub(crate) fn polars_message(e: &PolarsError) -> String {
     text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
+mod comparisons;
 #[cfg(test)]
 mod tests;

@@ -182,7 +182,7 @@ pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Err
 
 /// Runs `work`, turning a panic inside it (Polars panics on some expressions it cannot
 /// evaluate, e.g. a strict cast of text that is not a number) into an error with a kind, so
-/// no panic reaches a user. The message is Polars' innermost one when it has one.
+/// no panic reaches a user. The message is Polars' innermost one, in a reader's words.
 pub(crate) fn contained<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
         Ok(result) => result,
@@ -192,7 +192,9 @@ pub(crate) fn contained<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
                 .map(String::as_str)
                 .or_else(|| payload.downcast_ref::<&str>().copied())
                 .unwrap_or("unknown failure");
-            Err(Error::Frames(FramesError::Filter(innermost(text))))
+            Err(Error::Frames(FramesError::Filter(
+                hookgrid_frames::readers_words(&innermost(text)),
+            )))
         }
     }
 }
@@ -218,7 +220,7 @@ mod contained_tests {
     use super::*;
 
     #[test]
-    fn a_panic_becomes_an_error_with_polars_own_words() {
+    fn a_panic_becomes_an_error_in_the_reader_s_words() {
         let plain = r#"ExprContext { error: InvalidOperation(ErrString("conversion from `str` to `i32` failed in column 'seats' for 1 out of 2 values: [\"lots\"]")), expr: ErrString("x") }"#;
         let crossed = r#"JoinError::Panic(Id(7), "called `Result::unwrap()`: InvalidOperation(ErrString(\"conversion from `str` to `i32` failed in column 'seats' for 1 out of 2 values: [\\\"lots\\\"]\")), expr: ErrString(\"x\")")"#;
         let want = "conversion from `str` to `i32` failed in column 'seats' for 1 out of 2 values: [\"lots\"]";
@@ -229,7 +231,8 @@ mod contained_tests {
         assert_eq!(err.kind(), "bad_filter");
         assert_eq!(
             err.to_string(),
-            format!("the filter cannot be applied: {want}")
+            "the filter cannot be applied: a CAST failed: some values are not whole numbers, \
+             such as [\"lots\"]; TRY_CAST(column AS type) gives null for those instead"
         );
     }
 }

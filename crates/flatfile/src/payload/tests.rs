@@ -142,6 +142,36 @@ fn contract_breaches_name_the_field() {
     assert!(contract_error(json!([1, 2])).contains("invalid type"));
 }
 
+#[test]
+fn contract_errors_speak_json_not_the_parser_s_types() {
+    let cases = [
+        (
+            json!({"event": {"id": "x"}, "data": [1]}),
+            "data[0]: invalid type: integer `1`, expected an object",
+        ),
+        (
+            json!({"event": [], "data": {}}),
+            "event: invalid type: array, expected an object",
+        ),
+        (json!([]), "invalid type: array, expected an object"),
+    ];
+    for (v, said) in cases {
+        assert_eq!(contract_error(v), said);
+    }
+    let mut v = payload(1, 1);
+    v["data"]["meta"]["batch"] = json!(7);
+    assert_eq!(
+        contract_error(v),
+        "data.meta.batch: invalid type: integer `7`, expected an object"
+    );
+    let mut v = payload(1, 1);
+    v["event"]["sequence"]["index"] = json!("a");
+    assert_eq!(
+        contract_error(v),
+        "event.sequence.index: invalid type: string \"a\", expected a whole number"
+    );
+}
+
 /// A body of the shape real Portal 2 deliveries have (Flatfile's "legacy payload").
 fn real_shaped(sequence: serde_json::Value) -> serde_json::Value {
     json!({

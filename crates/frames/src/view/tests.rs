@@ -131,16 +131,35 @@ fn bad_sql_and_unknown_columns_are_clear_errors() {
 }
 
 #[test]
-fn a_type_error_in_the_filter_is_a_filter_error() {
-    let view = View {
+fn a_type_error_in_the_filter_is_a_filter_error_in_the_reader_s_words() {
+    // Text against a number: found before anything is read, with the way to write it.
+    let err = View {
         filter: Some("city > 5".into()),
+        ..View::default()
+    }
+    .apply(df().lazy())
+    .err()
+    .expect("text vs number");
+    assert!(
+        matches!(&err, FramesError::Filter(m)
+            if m.starts_with("city is text") && m.contains("CAST(city AS DOUBLE) > 5")),
+        "{err}"
+    );
+    // A cast that fails on some values: found as rows are read, said without Polars' terms.
+    let view = View {
+        filter: Some("CAST(city AS INTEGER) > 5".into()),
         ..View::default()
     };
     let lf = view.apply(df().lazy()).expect("applies");
-    let err = crate::page::page(lf, 0, 10).expect_err("text vs number");
+    let err = crate::page::page(lf, 0, 10).expect_err("not whole numbers");
+    let FramesError::Filter(message) = &err else {
+        panic!("{err}")
+    };
     assert!(
-        matches!(&err, FramesError::Filter(m) if m.contains("compare")),
-        "{err}"
+        message.starts_with("a CAST failed: some values are not whole numbers, such as")
+            && message.contains("TRY_CAST(column AS type)")
+            && !message.contains("`str`"),
+        "{message}"
     );
 }
 
