@@ -610,7 +610,8 @@ fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_point
             } else {
                 format!("user{n}@x.io")
             };
-            json!({"email": email, "name": format!("Person {n}")})
+            json!({"email": email, "name": format!("Person {n}"),
+                   "annual_recurring_revenue_in_euros_before_tax": format!("{}", n * 7 % 40)})
         })
         .collect();
     let body = sample::delivery_body("evt-jump", "batch-jump", 0, 1, json!(rows), json!([]));
@@ -718,6 +719,45 @@ fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_point
             .then_some(())
     });
     assert_eq!(strip(), "", "the reasons of a row no longer there stayed");
+
+    // A sorted column whose name fills its header keeps its ▾ within reach.
+    let long = "annual_recurring_revenue_in_euros_before_tax";
+    s.click(&s.find(&format!(
+        ".ag-header-cell[col-id=\"{long}\"] .ag-header-cell-label"
+    )));
+    s.wait("the long column sorted", || {
+        (s.attribute_of(&format!(".ag-header-cell[col-id=\"{long}\"]"), "aria-sort")?
+            == "ascending")
+            .then_some(())
+    });
+    let reachable = s.script(
+        "const b = document.querySelector(`.ag-header-cell[col-id=\"${arguments[0]}\"] [data-testid=\"column-menu\"]`); const r = b.getBoundingClientRect(); const c = b.closest('.ag-header-cell').getBoundingClientRect(); const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return [r.width > 0 && r.left >= c.left && r.right <= c.right, at === b || b.contains(at)];",
+        json!([long]),
+    );
+    assert_eq!(
+        reachable,
+        json!([true, true]),
+        "the ▾ of a sorted column is cut off"
+    );
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-sorted-header.png"));
+
+    // Another page and back: the import is as it was left, its search and sort.
+    s.click(&s.testid("nav-rejected"));
+    s.find("[data-testid=\"rejected-view\"]");
+    s.click_on("[data-testid=\"batch-item\"][data-event=\"evt-jump\"]");
+    s.wait("the import as it was left", || {
+        (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("13 of 40 rows match")
+            && s.attribute_of(&format!(".ag-header-cell[col-id=\"{long}\"]"), "aria-sort")?
+                == "ascending")
+            .then_some(())
+    });
+    assert_eq!(
+        s.script(
+            "return document.querySelector('[data-testid=\"search\"]').value",
+            json!([])
+        ),
+        json!("broken")
+    );
 }
 
 /// The app with the three-part test import posted and opened in the grid.

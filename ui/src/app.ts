@@ -11,7 +11,7 @@ import { ConnectionPanel } from "./connection";
 import { h, replace } from "./dom";
 import { ExportDialog } from "./exporter";
 import { count } from "./format";
-import { ImportView } from "./importview";
+import { type ImportState, ImportView } from "./importview";
 import { RejectedView } from "./rejected";
 import { PeopleView } from "./people";
 import { SchemasView } from "./schemas";
@@ -30,6 +30,8 @@ export class App {
   private schemas: SchemasView;
   private exporter: ExportDialog;
   private open: ImportView | null = null;
+  /** Each import's filters and sort as the reviewer left them, for this session. */
+  private kept = new Map<string, ImportState>();
   private page: Page = "welcome";
   private navConnection = h("button", { type: "button", class: "nav", testid: "nav-connection", onclick: () => this.showConnection() });
   private navRejected = h("button", { type: "button", class: "nav", testid: "nav-rejected", onclick: () => void this.showRejected() });
@@ -228,6 +230,7 @@ export class App {
 
   private leave(page: Page): void {
     if (this.open && page !== "import") {
+      this.kept.set(this.open.event, this.open.state());
       this.open.destroy();
       this.open = null;
       this.batches.select(null);
@@ -316,14 +319,20 @@ export class App {
 
   private async openBatch(b: Batch): Promise<void> {
     if (this.open?.event === b.event) return;
+    if (this.open) this.kept.set(this.open.event, this.open.state());
     this.open?.destroy();
     this.leave("import");
     this.batches.select(b.event);
-    const view = new ImportView(b, this.api, {
-      export: (batch, v, n, hidden) => this.exporter.open(batch, v, n, hidden),
-      remove: (batch) => void this.deleteBatch(batch),
-      configure: () => void this.showSchemas(),
-    });
+    const view = new ImportView(
+      b,
+      this.api,
+      {
+        export: (batch, v, n, hidden) => this.exporter.open(batch, v, n, hidden),
+        remove: (batch) => void this.deleteBatch(batch),
+        configure: () => void this.showSchemas(),
+      },
+      this.kept.get(b.event),
+    );
     this.open = view;
     replace(this.main, view.root);
     this.hideBanner();
@@ -340,6 +349,7 @@ export class App {
     if (!sure) return;
     try {
       await this.api.deleteBatch(b.event);
+      this.kept.delete(b.event);
       this.showWelcome();
       await this.batches.refresh();
       this.renderWelcome();

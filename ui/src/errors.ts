@@ -105,7 +105,8 @@ export class ErrorsPanel {
           "data-pick": key(pick),
           "aria-pressed": String(key(pick) === key(this.picked)),
           title,
-          onclick: () => this.hooks.pick(pick),
+          // The line the grid is narrowed to turns it off again.
+          onclick: () => this.hooks.pick(key(pick) === key(this.picked) ? null : pick),
         },
         h("span", { class: "errors-rows" }, count(rows)),
         label,

@@ -24,6 +24,7 @@ import {
 } from "ag-grid-community";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { GridPage } from "./bindings/GridPage";
+import type { Sort } from "./bindings/Sort";
 import type { View } from "./bindings/View";
 import { type ColumnLayout, ROW_NUMBER, type Row, columnDefs, firstHit, withErrors } from "./columns";
 import { h } from "./dom";
@@ -262,10 +263,13 @@ export class Grid {
     });
   }
 
-  show(columns: ColumnInfo[], showMeta: boolean, source: IDatasource, explained = false): void {
+  show(columns: ColumnInfo[], showMeta: boolean, source: IDatasource, explained = false, sort: Sort | null = null): void {
     this.validAt = columns.findIndex((c) => c.name === "_valid");
     this.selection.clear();
     this.showMeta(columns, showMeta, explained);
+    // The sort the view already has (one kept from earlier), shown in its header before the
+    // rows are asked for with it.
+    this.api.applyColumnState({ state: sort ? [{ colId: sort.column, sort: sort.descending ? "desc" : "asc" }] : [], defaultState: { sort: null } });
     this.api.setGridOption("datasource", source);
   }
 

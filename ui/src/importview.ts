@@ -24,6 +24,12 @@ import { RowPanel } from "./rowpanel";
 export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "sentRow" | "columnValues">;
 
 
+/** What a reviewer narrowed an import to, kept for the session when they go elsewhere. */
+export interface ImportState {
+  filters: Filters;
+  sort: Sort | null;
+}
+
 export interface ImportViewHooks {
   /** Opens the export panel for this view, which has `viewRows` rows (when counted), with
    * the columns hidden in the grid. */
@@ -77,8 +83,14 @@ export class ImportView {
     batch: Batch,
     private api: ImportApi,
     private hooks: ImportViewHooks,
+    /** Where the reviewer left this import earlier in the session. */
+    kept?: ImportState,
   ) {
     this.batch = batch;
+    if (kept) {
+      this.filters = kept.filters;
+      this.sort = kept.sort;
+    }
     this.search = h("input", {
       type: "search",
       class: "search",
@@ -104,6 +116,8 @@ export class ImportView {
         }
       },
     });
+    this.search.value = this.filters.search;
+    this.sql.value = this.filters.filter;
     const rowsToggle = h("div", { class: "segmented", role: "group", "aria-label": "Rows" });
     for (const [set, label] of [
       ["all", "All"],
@@ -112,7 +126,13 @@ export class ImportView {
     ] as [RowSet, string][]) {
       const b = h(
         "button",
-        { type: "button", testid: `rows-${set}`, "aria-pressed": set === "all" ? "true" : "false", onclick: () => void this.apply({ ...this.filters, rows: set }) },
+        {
+          type: "button",
+          testid: `rows-${set}`,
+          "aria-pressed": set === "all" ? "true" : "false",
+          // "All" is every row: it also lets go of a reason narrowing the grid.
+          onclick: () => void this.apply(set === "all" ? { ...this.filters, rows: set, errors: undefined } : { ...this.filters, rows: set }),
+        },
         label,
       );
       this.rowButtons.set(set, b);
@@ -233,6 +253,11 @@ export class ImportView {
     return this.batch.event;
   }
 
+  /** The filters and sort in use, to come back to. */
+  state(): ImportState {
+    return { filters: this.filters, sort: this.sort };
+  }
+
   /** The batch changed (a part arrived, or it completed): show the new state. */
   async update(batch: Batch): Promise<void> {
     const grew = batch.parts_received !== this.batch.parts_received || batch.status !== this.batch.status;
@@ -292,7 +317,9 @@ export class ImportView {
     if (!sameView(view, this.view)) this.showRowErrors(undefined);
     this.filters = filters;
     this.view = view;
-    for (const [set, b] of this.rowButtons) b.setAttribute("aria-pressed", String(set === filters.rows));
+    // While a reason narrows the grid, "All" is not what it shows.
+    const narrowed = filters.errors !== undefined && filters.errors !== null;
+    for (const [set, b] of this.rowButtons) b.setAttribute("aria-pressed", String(set === filters.rows && !(narrowed && set === "all")));
     const explained = first.errors !== null;
     const fresh = this.columns.length === 0 || JSON.stringify(this.columns) !== JSON.stringify(first.columns) || explained !== this.explained;
     this.columns = first.columns;
@@ -316,7 +343,7 @@ export class ImportView {
       (e) => this.showError(e),
     );
     if (fresh) {
-      this.grid.show(first.columns, this.showMeta, source, explained);
+      this.grid.show(first.columns, this.showMeta, source, explained, this.sort);
     } else {
       this.grid.setSource(source);
     }

@@ -47,6 +47,11 @@ describe("ErrorsPanel", () => {
     expect(pressed).toEqual(["false", "true", "false"]);
     panel.root.querySelector<HTMLElement>("[data-testid=errors-clear]")?.click();
     expect(picked.at(-1)).toBeNull();
+    // The line the grid is narrowed to turns it off; another line moves to it.
+    panel.root.querySelectorAll<HTMLElement>("[data-testid=errors-line]")[1]?.click();
+    expect(picked.at(-1)).toBeNull();
+    panel.root.querySelectorAll<HTMLElement>("[data-testid=errors-line]")[2]?.click();
+    expect(picked.at(-1)).toEqual({ column: "plan" });
     const notes = panel.root.querySelector("[data-testid=errors-notes]")?.textContent ?? "";
     expect(notes).toContain("4 invalid rows break no rule here");
     expect(notes).toContain("Columns the configuration does not know: extra.");

@@ -125,4 +125,41 @@ describe("ImportView", () => {
     view.destroy();
     view.root.remove();
   });
+
+  it("never shows All while a reason narrows the grid, and All lets go of it", async () => {
+    const views: View[] = [];
+    const view = new ImportView(batch(), serve(views), { export: () => undefined, remove: () => undefined, configure: () => undefined });
+    document.body.append(view.root);
+    await view.open();
+    const pressed = () => ["all", "valid", "invalid"].map((s) => view.root.querySelector(`[data-testid=rows-${s}]`)?.getAttribute("aria-pressed"));
+    expect(pressed()).toEqual(["true", "false", "false"]);
+    await view.apply({ ...noFilters, errors: { column: "seats" } });
+    expect(pressed()).toEqual(["false", "false", "false"]);
+    await view.apply({ ...noFilters, rows: "invalid", errors: { column: "seats" } });
+    expect(pressed()).toEqual(["false", "false", "true"]);
+    view.root.querySelector<HTMLElement>("[data-testid=rows-all]")?.click();
+    await vi.waitFor(() => expect(pressed()).toEqual(["true", "false", "false"]));
+    expect(views.at(-1)).toEqual({ rows: "all", filter: null, search: null, sort: null });
+    view.destroy();
+    view.root.remove();
+  });
+
+  it("opens where the reviewer left it: filters, search and sort", async () => {
+    const views: View[] = [];
+    const first = new ImportView(batch(), serve(views), { export: () => undefined, remove: () => undefined, configure: () => undefined });
+    await first.open();
+    await first.apply({ rows: "invalid", filter: "seats > 2", search: "acme" });
+    const kept = { ...first.state(), sort: { column: "seats", descending: true } };
+    first.destroy();
+    const again = new ImportView(batch(), serve(views), { export: () => undefined, remove: () => undefined, configure: () => undefined }, kept);
+    document.body.append(again.root);
+    await again.open();
+    expect(views.at(-1)).toEqual({ rows: "invalid", filter: "seats > 2", search: "acme", sort: { column: "seats", descending: true } });
+    expect(again.root.querySelector<HTMLInputElement>("[data-testid=sql-filter]")?.value).toBe("seats > 2");
+    expect(again.root.querySelector<HTMLInputElement>("[data-testid=search]")?.value).toBe("acme");
+    expect(again.root.querySelector("[data-testid=rows-invalid]")?.getAttribute("aria-pressed")).toBe("true");
+    expect(again.state()).toEqual(kept);
+    again.destroy();
+    again.root.remove();
+  });
 });
