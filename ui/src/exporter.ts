@@ -23,10 +23,21 @@ export function scopeRows(batch: Batch, viewRows: number | null): Record<ExportS
   return { view: viewRows, all: batch.valid + batch.invalid, valid: batch.valid, invalid: batch.invalid };
 }
 
-/** A file name for a batch: its id made safe for any file system. */
-export function suggestedName(batch: Batch, ext: "csv" | "parquet" = "csv"): string {
-  const safe = batch.batch.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80) || "import";
-  return `${safe}.${ext}`;
+/**
+ * A file name for an import that a customer can tell apart from the next one: who sent it,
+ * the day it came, and the start of its batch id (`ops-7-acme-gmbh_2026-11-27_596c1e2a.csv`),
+ * made safe for any file system.
+ */
+export function suggestedName(batch: Batch, ext: "csv" | "parquet" | "xlsx" = "csv"): string {
+  const who = (batch.customer_label ?? "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .replace(/-+$/, "");
+  const day = (batch.completed_at ?? batch.last_received).slice(0, 10);
+  const id = batch.batch.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 8).replace(/^\.+|\.+$/g, "") || "import";
+  return `${[who, day, id].filter((p) => p !== "").join("_")}.${ext}`;
 }
 
 export class ExportDialog {

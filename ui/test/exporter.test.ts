@@ -163,7 +163,7 @@ describe("ExportDialog", () => {
     dialog.open(batch({ batch: "batch-2" }), view);
     expect(dialog.root.querySelector<HTMLInputElement>("[data-testid=export-scope-view]")?.checked).toBe(true);
     expect(path?.value).toBe("");
-    expect(path?.placeholder).toBe("batch-2.csv");
+    expect(path?.placeholder).toBe("2026-11-27_batch-2.csv");
     expect(dialog.root.querySelector<HTMLElement>("[data-testid=export-status]")?.textContent).toBe("");
   });
 
@@ -188,7 +188,11 @@ describe("ExportDialog", () => {
     expect(asked).toEqual([false, true]);
   });
 
-  it("suggests a safe file name", () => {
-    expect(suggestedName(batch({ batch: "us_sh/../x y" }))).toBe("us_sh_.._x_y.csv");
+  it("suggests a safe file name that says who sent the import and when", () => {
+    expect(suggestedName(batch({ batch: "596c1e2a-7f3b-4c1d-9a0e-1b2c3d4e5f60", customer_label: "ops-7 · Acme GmbH" }))).toBe("ops-7-acme-gmbh_2026-11-27_596c1e2a.csv");
+    expect(suggestedName(batch({ customer_label: "Müller & Söhne / 東京" }), "parquet")).toBe("müller-söhne-東京_2026-11-27_batch-1.parquet");
+    // Nothing to climb out of the folder with; no sender, then the day and the id.
+    expect(suggestedName(batch({ batch: "../../etc", customer_label: null, completed_at: null }))).toBe("2026-11-27__.._et.csv");
+    expect(suggestedName(batch({ batch: "..", customer_label: "  " }))).toBe("2026-11-27_import.csv");
   });
 });

@@ -21,6 +21,7 @@ print(json.dumps({
     "header": [c.value for c in rows[0]],
     "freeze": ws.freeze_panes,
     "filter": ws.auto_filter.ref,
+    "widths": [ws.column_dimensions[c.column_letter].width for c in rows[0]],
     "rows": [[cell(c) for c in r] for r in rows[1:]],
 }))
 "#;
@@ -281,6 +282,24 @@ fn an_importer_configuration_explains_every_invalid_row_it_can() {
         (sheet["freeze"].clone(), sheet["filter"].clone()),
         (json!("A2"), json!("A1:G7"))
     );
+    // Columns as wide as their header and longest value (in characters, as Excel stores
+    // them, a fraction more), so a customer opening the file reads every cell.
+    let widths: Vec<f64> = serde_json::from_value(sheet["widths"].clone()).expect("widths");
+    for (column, chars) in [
+        (1, "not-an-email".len()),
+        (
+            6,
+            "email: Required; plan: Not one of the options: free, team".len(),
+        ),
+        (0, "_valid".len() + 2),
+    ] {
+        let want = chars as f64 + 1.0;
+        assert!(
+            (want..want + 1.0).contains(&widths[column]),
+            "column {column}: {} for {want} characters ({widths:?})",
+            widths[column]
+        );
+    }
     let cell = |row: usize, col: usize| sheet["rows"][row][col].clone();
     // r2 (sheet row 4): its email fails the regex; the row is invalid.
     assert_eq!(cell(2, 1)["value"], "not-an-email");

@@ -38,6 +38,10 @@ pub(super) fn write(
         .iter()
         .map(|name| Ok(df.column(name)?.as_materialized_series().rechunk()))
         .collect::<PolarsResult<_>>()?;
+    // Widths first: a sheet written row by row gives its columns' widths before its rows.
+    for (c, width) in widths(shown, &columns).into_iter().enumerate() {
+        sheet.set_column_width(c as u16, width).map_err(xlsx)?;
+    }
     let mut values: Vec<_> = columns.iter().map(Series::iter).collect();
     for (c, name) in shown.iter().enumerate() {
         sheet
@@ -99,6 +103,38 @@ pub(super) fn write(
     })
 }
 
+/// Rows looked at to size a column: enough to see what a column holds, cheap on a million.
+const WIDTH_SAMPLE: usize = 1_000;
+/// Column widths, in characters: no narrower than a short header needs, and no wider than a
+/// screen can spare for one column (a column of long notes stays readable, the rest in view).
+const MIN_WIDTH: f64 = 6.0;
+const MAX_WIDTH: f64 = 60.0;
+
+/// Each column's width: its header and its longest value among the first rows, with a little
+/// room for the autofilter's button, capped.
+fn widths(shown: &[PlSmallStr], columns: &[Series]) -> Vec<f64> {
+    shown
+        .iter()
+        .zip(columns)
+        .map(|(name, column)| {
+            let longest = column
+                .iter()
+                .take(WIDTH_SAMPLE)
+                .map(|v| match v {
+                    AnyValue::Null => 0,
+                    AnyValue::String(s) => s.chars().count(),
+                    AnyValue::StringOwned(s) => s.chars().count(),
+                    other => other.to_string().chars().count(),
+                })
+                .max()
+                .unwrap_or(0);
+            // The header is bold and carries the filter's button: two more.
+            let header = name.chars().count() + 2;
+            (longest.max(header) as f64 + 1.0).clamp(MIN_WIDTH, MAX_WIDTH)
+        })
+        .collect()
+}
+
 /// One value, as a number, a boolean or text (nulls are left blank, tinted when the row is).
 /// A cell without a format is written without one: most cells, and hashing a format to find
 /// its index costs more than writing the cell.
@@ -148,4 +184,36 @@ fn cell(
         (Plain::Number(n), Some(f)) => sheet.write_number_with_format(row, col, n, f)?,
     };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_fit_the_header_and_values_within_bounds() {
+        let df = df!(
+            "id" => [1i64, 22],
+            "note" => ["short", &"x".repeat(500)],
+            "city" => ["München", "東京"],
+            "a_long_header_name" => [Some("a"), None]
+        )
+        .expect("df");
+        let shown: Vec<PlSmallStr> = df.get_column_names_owned();
+        let columns: Vec<Series> = shown
+            .iter()
+            .map(|n| {
+                df.column(n)
+                    .expect("column")
+                    .as_materialized_series()
+                    .clone()
+            })
+            .collect();
+        // "id": the floor; "note": the cap; "city": characters, not bytes; the last: its
+        // header with room for the filter's button.
+        assert_eq!(
+            widths(&shown, &columns),
+            [MIN_WIDTH, MAX_WIDTH, 7.0 + 1.0, 18.0 + 2.0 + 1.0]
+        );
+    }
 }
