@@ -94,6 +94,21 @@ export class ErrorsPanel {
       );
       return;
     }
+    if (!s.fits && s.rules.length === 0) {
+      // Chosen automatically, it does not fit: it explains nothing here, unless asked to.
+      replace(
+        this.root,
+        h(
+          "p",
+          { class: "hint", testid: "errors-unfit" },
+          `${s.does_not_fit ?? `Configuration “${s.config}” does not fit this import`}. Its rules are not applied, so no row is marked by them. `,
+          gate(h("button", { type: "button", testid: "errors-apply-anyway", title: `Give this import “${s.config}” even so`, onclick: () => void this.use(s.config) }, "Apply it anyway"), "use_config"),
+          " or use ",
+          this.chooser(null),
+        ),
+      );
+      return;
+    }
     const flagging = s.rules.filter((r) => r.rows > 0);
     const line = (pick: ErrorRows | null, label: Node | string, rows: number, title: string) =>
       h(
@@ -112,6 +127,7 @@ export class ErrorsPanel {
         label,
       );
     const notes: string[] = [];
+    if (s.does_not_fit !== null) notes.push(`${s.does_not_fit}.`);
     if (s.unexplained_invalid > 0) notes.push(`${count(s.unexplained_invalid)} invalid rows break no rule here: a reason outside this configuration (e.g. a Data Hook).`);
     if (s.flagged_valid > 0) notes.push(`${count(s.flagged_valid)} rows Flatfile accepted break a rule: the configuration may have changed since.`);
     if (s.unknown_columns.length > 0) notes.push(`Columns the configuration does not know: ${s.unknown_columns.join(", ")}.`);

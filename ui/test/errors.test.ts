@@ -26,6 +26,8 @@ const summary: ErrorSummary = {
   unknown_columns: ["extra"],
   missing_fields: [],
   skipped: [],
+  fits: true,
+  does_not_fit: null,
 };
 
 describe("ErrorsPanel", () => {
@@ -97,5 +99,35 @@ describe("ErrorsPanel chooser", () => {
       select.dispatchEvent(new Event("change"));
     }
     await vi.waitFor(() => expect(used).toEqual(["strict", null]));
+  });
+
+  it("says a configuration chosen automatically does not fit, and applies it when asked", async () => {
+    const used: (string | null)[] = [];
+    let changed = 0;
+    const unfit: ErrorSummary = {
+      ...summary,
+      rules: [],
+      rows_with_errors: 0,
+      unexplained_invalid: 0,
+      unknown_columns: [],
+      fits: false,
+      does_not_fit: "configuration contacts does not fit this import: none of its fields are here",
+    };
+    const panel = new ErrorsPanel(api(async () => unfit, used), "evt-1", { pick: () => undefined, attach: () => undefined, changed: () => (changed += 1) });
+    await panel.load();
+    const said = panel.root.querySelector("[data-testid=errors-unfit]")?.textContent ?? "";
+    expect(said).toContain("configuration contacts does not fit this import: none of its fields are here. Its rules are not applied");
+    expect(panel.root.querySelectorAll("[data-testid=errors-line]")).toHaveLength(0);
+    panel.root.querySelector<HTMLElement>("[data-testid=errors-apply-anyway]")?.click();
+    await vi.waitFor(() => expect(changed).toBe(1));
+    expect(used).toEqual(["contacts"]);
+  });
+
+  it("notes when a configuration given by hand does not fit", async () => {
+    const forced: ErrorSummary = { ...summary, choice: "chosen", fits: false, does_not_fit: "configuration contacts does not fit this import: only 1 of its 4 fields are here (applied because it was given to this import)" };
+    const panel = new ErrorsPanel(api(async () => forced), "evt-1", { pick: () => undefined, attach: () => undefined, changed: () => undefined });
+    await panel.load();
+    expect(panel.root.querySelector("[data-testid=errors-notes]")?.textContent).toContain("(applied because it was given to this import).");
+    expect(panel.root.querySelectorAll("[data-testid=errors-line]").length).toBeGreaterThan(0);
   });
 });

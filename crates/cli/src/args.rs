@@ -469,12 +469,15 @@ pub enum SchemaAction {
         /// Batch id, event id, or a unique prefix of either
         #[arg(long, value_name = "B")]
         batch: String,
-        /// The configuration's name
-        #[arg(required_unless_present = "automatic", conflicts_with = "automatic")]
+        /// The configuration's name (applied even when it does not fit the import's columns)
+        #[arg(required_unless_present_any = ["automatic", "none"], conflicts_with_all = ["automatic", "none"])]
         name: Option<String>,
-        /// Go back to the automatic choice (schema id, then the default)
-        #[arg(long)]
+        /// Go back to the automatic choice (schema id, then the default, when it fits)
+        #[arg(long, conflicts_with = "none")]
         automatic: bool,
+        /// Give the import no configuration: none applies to it automatically
+        #[arg(long)]
+        none: bool,
     },
 }
 

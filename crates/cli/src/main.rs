@@ -75,6 +75,9 @@ fn hint(e: &hookgrid::Error) -> &'static str {
         hookgrid::Error::NoConfig { .. } => {
             "; add the importer's configuration with `hookgrid schema add FILE --default`"
         }
+        hookgrid::Error::DoesNotFit { .. } => {
+            "; `hookgrid schema use --batch B NAME` applies it anyway"
+        }
         hookgrid::Error::NoSuchConfig(_) => "; `hookgrid schema list` lists them",
         hookgrid::Error::NoSuchUser(_) | hookgrid::Error::NoSuchToken { .. } => {
             "; `hookgrid user list` lists them"

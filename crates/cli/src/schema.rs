@@ -75,8 +75,17 @@ pub fn run(hg: &Hookgrid, action: SchemaAction) -> hookgrid::Result<()> {
             batch,
             name,
             automatic,
+            none,
         } => {
             let batch = hg.resolve(&batch)?;
+            if none {
+                hg.use_no_config(&batch)?;
+                println!(
+                    "Batch {} has no configuration: none explains its rows.",
+                    batch.batch
+                );
+                return Ok(());
+            }
             let name = name.filter(|_| !automatic);
             hg.use_config(&batch, name.as_deref())?;
             match name {
@@ -131,7 +140,23 @@ fn show(d: &ConfigDetails) {
 
 /// `hookgrid errors` as text: one line per rule that flags rows, then what no rule explains.
 pub fn errors(s: &ErrorSummary) {
+    if !s.fits && s.rules.is_empty() {
+        println!(
+            "{}.",
+            s.does_not_fit
+                .as_deref()
+                .unwrap_or("The configuration does not fit this import")
+        );
+        println!(
+            "`hookgrid schema use --batch B {}` applies it anyway.",
+            s.config
+        );
+        return;
+    }
     println!("Configuration: {} ({:?})", s.config, s.choice);
+    if let Some(note) = &s.does_not_fit {
+        println!("Note: {note}.");
+    }
     let flagging: Vec<_> = s.rules.iter().filter(|r| r.rows > 0).collect();
     if flagging.is_empty() {
         println!("No rule flags any row.");

@@ -405,3 +405,105 @@ fn an_importer_configuration_explains_every_invalid_row_it_can() {
     ws.run(&["delete", "--batch", BATCH]);
     assert!(derived().is_empty(), "{:?}", derived());
 }
+
+#[test]
+fn a_configuration_explains_only_the_imports_it_fits() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve();
+    let client = reqwest::blocking::Client::new();
+    for index in [1, 0] {
+        let (status, body) = post(&client, &server.url, part(index));
+        assert_eq!(status, 200, "{body}");
+    }
+    // A warehouse import shares no field with the contacts configuration.
+    let warehouse = delivery_body(
+        "ev-warehouse",
+        "batch-warehouse",
+        0,
+        1,
+        json!([{"sku": "A-1", "weight_kg": "2.5"}, {"sku": "B-2", "weight_kg": ""}]),
+        json!([]),
+    );
+    let (status, body) = post(&client, &server.url, warehouse);
+    assert_eq!(status, 200, "{body}");
+    let file = ws.path().join("contacts.json");
+    std::fs::write(&file, settings(true).to_string()).expect("write");
+    ws.run(&["schema", "add", file.to_str().expect("path"), "--default"]);
+
+    // The default does not explain what it does not fit: no invented reasons anywhere.
+    let summary = ws.json(&["errors", "--batch", "batch-warehouse", "--json"]);
+    assert_eq!(
+        (&summary["fits"], &summary["config"], &summary["rules"]),
+        (&json!(false), &json!("contacts"), &json!([])),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["does_not_fit"],
+        "configuration contacts does not fit this import: none of its fields are here"
+    );
+    let said = ws.run(&["errors", "--batch", "batch-warehouse"]);
+    assert!(
+        said.starts_with(
+            "configuration contacts does not fit this import: none of its fields are here."
+        ) && said.contains("schema use --batch B contacts"),
+        "{said}"
+    );
+    let err = ws.fail(&["rows", "--batch", "batch-warehouse", "--with-errors"]);
+    assert!(
+        err.contains(
+            "configuration contacts does not fit batch batch-warehouse: none of its fields are here"
+        ) && err.contains("applies it anyway"),
+        "{err}"
+    );
+    let out = ws.path().join("warehouse.csv");
+    ws.run(&[
+        "export",
+        "--batch",
+        "batch-warehouse",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    let csv = std::fs::read_to_string(&out).expect("csv");
+    assert!(!csv.contains("_errors"), "{csv}");
+    // It still explains the import it was written for.
+    let fits = ws.json(&["errors", "--batch", BATCH, "--json"]);
+    assert_eq!(
+        (&fits["fits"], &fits["does_not_fit"]),
+        (&json!(true), &Value::Null)
+    );
+    assert!(
+        fits["rows_with_errors"].as_u64().expect("count") > 0,
+        "{fits}"
+    );
+
+    // Given by hand, it applies anyway, and says it does not fit.
+    ws.run(&["schema", "use", "--batch", "batch-warehouse", "contacts"]);
+    let forced = ws.json(&["errors", "--batch", "batch-warehouse", "--json"]);
+    assert_eq!(
+        (&forced["fits"], &forced["choice"]),
+        (&json!(false), &json!("chosen"))
+    );
+    assert!(forced["rows_with_errors"] == 2, "{forced}");
+    assert!(
+        forced["does_not_fit"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("(applied because it was given to this import)")),
+        "{forced}"
+    );
+
+    // No configuration on purpose: none applies, not even the default that fits.
+    let said = ws.run(&["schema", "use", "--batch", BATCH, "--none"]);
+    assert!(said.contains("has no configuration"), "{said}");
+    let err = ws.fail(&["errors", "--batch", BATCH]);
+    assert!(
+        err.contains("no importer configuration applies to batch batch-why-0001"),
+        "{err}"
+    );
+    ws.run(&["schema", "use", "--batch", BATCH, "--automatic"]);
+    assert_eq!(
+        ws.json(&["errors", "--batch", BATCH, "--json"])["config"],
+        "contacts"
+    );
+    let err = ws.fail(&["schema", "use", "--batch", BATCH, "--none", "--automatic"]);
+    assert!(err.contains("cannot be used with"), "{err}");
+}

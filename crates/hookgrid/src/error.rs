@@ -27,6 +27,14 @@ pub enum Error {
     /// No importer configuration applies to the import.
     #[error("no importer configuration applies to batch {batch}")]
     NoConfig { batch: String },
+    /// The configuration that would apply does not fit the import's columns, so it explains
+    /// nothing (given to the import by hand, it would apply anyway).
+    #[error("configuration {config} does not fit batch {batch}: {reason}")]
+    DoesNotFit {
+        batch: String,
+        config: String,
+        reason: String,
+    },
     /// A prefix matches more than one batch.
     #[error("{selector:?} matches more than one batch ({candidates}); give more characters")]
     Ambiguous {
@@ -146,7 +154,7 @@ impl Error {
             Error::InUse(_) => "in_use",
             Error::DamagedLedger(_) => "damaged_ledger",
             Error::BadConfig(_) => "bad_config",
-            Error::NoConfig { .. } => "no_config",
+            Error::NoConfig { .. } | Error::DoesNotFit { .. } => "no_config",
             Error::Ambiguous { .. } => "ambiguous",
             Error::Incomplete { .. } => "incomplete",
             Error::Ledger(_) => "storage",

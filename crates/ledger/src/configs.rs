@@ -151,9 +151,11 @@ impl Ledger {
     }
 
     /// Gives the configuration `name` to one import, over any automatic choice; `None` takes
-    /// the hand-made choice back.
+    /// the hand-made choice back (no configuration on purpose included).
     pub fn use_config(&self, key: EventKey, name: Option<&str>) -> Result<()> {
         let conn = self.writer();
+        conn.execute("DELETE FROM config_none WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
         match name {
             Some(name) => {
                 let changed = conn
@@ -176,9 +178,38 @@ impl Ledger {
         Ok(())
     }
 
-    /// The configuration that applies to `batch`, and why: the one given to it by hand, else
-    /// the newest for its schema id, else the default.
+    /// Gives one import no configuration on purpose: none applies to it automatically.
+    pub fn use_no_config(&self, key: EventKey) -> Result<()> {
+        let conn = self.writer();
+        conn.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
+        conn.execute(
+            "INSERT OR IGNORE INTO config_none (event) VALUES (?1)",
+            [key.0],
+        )
+        .map_err(|e| db(&self.path, e))?;
+        Ok(())
+    }
+
+    /// Whether the import was given no configuration on purpose.
+    pub fn has_no_config(&self, key: EventKey) -> Result<bool> {
+        let conn = self.reader()?;
+        conn.query_row(
+            "SELECT 1 FROM config_none WHERE event = ?1",
+            [key.0],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|found| found.is_some())
+        .map_err(|e| db(&self.path, e))
+    }
+
+    /// The configuration that applies to `batch`, and why: none when it was given none, else
+    /// the one given to it by hand, else the newest for its schema id, else the default.
     pub fn config_for(&self, batch: &Batch) -> Result<Option<(StoredConfig, ConfigChoice)>> {
+        if self.has_no_config(batch.key)? {
+            return Ok(None);
+        }
         let conn = self.reader()?;
         let one = |filter: &str, param: i64| {
             conn.query_row(&select(filter), [param], row)

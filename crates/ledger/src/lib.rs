@@ -367,6 +367,8 @@ impl Ledger {
             .map_err(|e| db(&self.path, e))?;
         tx.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
+        tx.execute("DELETE FROM config_none WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
         let deleted = tx
             .execute("DELETE FROM events WHERE id = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;

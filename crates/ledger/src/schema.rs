@@ -146,6 +146,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE quarantine ADD COLUMN retried_at INTEGER;
     ALTER TABLE quarantine ADD COLUMN dismissed_at INTEGER;
     ALTER TABLE quarantine ADD COLUMN dismissed_by TEXT;",
+    // 9 → 10: imports given no configuration on purpose: none applies to them automatically.
+    "CREATE TABLE config_none (
+        event INTEGER PRIMARY KEY REFERENCES events (id)
+    );",
 ];
 
 /// The schema version this build writes.

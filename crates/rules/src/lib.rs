@@ -10,9 +10,11 @@
 
 mod check;
 mod config;
+mod fit;
 
 pub use check::{CellError, Report, RuleInfo, check, rules};
 pub use config::{Config, Field, FieldKind, FieldValues, Problem, Quantifier, Rule, Validator};
+pub use fit::{Fit, fit};
 
 /// A configuration that cannot be used at all.
 #[derive(Debug, thiserror::Error)]

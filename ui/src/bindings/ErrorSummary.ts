@@ -35,4 +35,15 @@ unknown_columns: Array<string>,
 /**
  * Fields of the configuration that no row has.
  */
-missing_fields: Array<string>, skipped: Array<SkippedValidator>, };
+missing_fields: Array<string>, skipped: Array<SkippedValidator>, 
+/**
+ * Whether the configuration fits the import's columns. One chosen automatically that
+ * does not is not applied (`rules` empty, nothing flagged); one given to the import by
+ * hand (`choice` `chosen`) applies anyway.
+ */
+fits: boolean, 
+/**
+ * Why it does not fit, as a sentence ("configuration contacts does not fit this import:
+ * none of its fields are here").
+ */
+does_not_fit: string | null, };

@@ -12,8 +12,8 @@ use ts_rs::TS;
 
 use crate::{Batch, Core, Error, Hookgrid, Result, View};
 
-use derived::RowErrors;
 pub(crate) use derived::{Explained, remove_errors_files};
+use derived::{Explanation, RowErrors};
 
 /// One validator of the configuration and how many rows it flags in an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -60,6 +60,13 @@ pub struct ErrorSummary {
     /// Fields of the configuration that no row has.
     pub missing_fields: Vec<String>,
     pub skipped: Vec<SkippedValidator>,
+    /// Whether the configuration fits the import's columns. One chosen automatically that
+    /// does not is not applied (`rules` empty, nothing flagged); one given to the import by
+    /// hand (`choice` `chosen`) applies anyway.
+    pub fits: bool,
+    /// Why it does not fit, as a sentence ("configuration contacts does not fit this import:
+    /// none of its fields are here").
+    pub does_not_fit: Option<String>,
 }
 
 /// A configuration as stored, with what was read from it.
@@ -212,20 +219,28 @@ impl Hookgrid {
     /// when none does. The first call per import and configuration checks every cell; later
     /// ones read the derived file.
     pub fn errors(&self, batch: &Batch) -> Result<Option<ErrorSummary>> {
-        let Some((known, choice)) = self.core.row_errors(batch)? else {
-            return Ok(None);
+        let (known, choice) = match self.core.explanation(batch)? {
+            Explanation::Nothing => return Ok(None),
+            Explanation::Unfit {
+                name,
+                choice,
+                reason,
+            } => return Ok(Some(unfit(name, choice, &reason))),
+            Explanation::Known(known, choice) => (known, choice),
         };
-        let (frame, _) = self.core.frame(batch)?;
-        let schema = frame
-            .clone()
-            .collect_schema()
-            .map_err(hookgrid_frames::FramesError::from)?;
-        let columns: Vec<String> = schema
-            .iter_names()
-            .map(|n| n.to_string())
-            .filter(|n| !hookgrid_frames::META_COLUMNS.contains(&n.as_str()))
-            .collect();
+        let columns = self.core.data_columns(batch)?;
         Ok(Some(summarise(&known, choice, batch, &columns)))
+    }
+
+    /// Gives one import no configuration on purpose: none applies to it automatically
+    /// ([`Hookgrid::use_config`] with a name, or with `None` for the automatic choice, undoes it).
+    pub fn use_no_config(&self, batch: &Batch) -> Result<()> {
+        Ok(self.core.ledger.use_no_config(batch.key)?)
+    }
+
+    /// Whether the import was given no configuration on purpose.
+    pub fn has_no_config(&self, batch: &Batch) -> Result<bool> {
+        Ok(self.core.ledger.has_no_config(batch.key)?)
     }
 }
 
@@ -269,9 +284,7 @@ impl Hookgrid {
         rows: &[i64],
     ) -> Result<Vec<Vec<CellProblem>>> {
         self.row_errors(batch, rows)?
-            .ok_or_else(|| Error::NoConfig {
-                batch: batch.batch.clone(),
-            })
+            .ok_or_else(|| self.core.unexplained(batch))
     }
 }
 
@@ -286,6 +299,21 @@ pub(crate) fn errors_text(problems: &[CellProblem]) -> String {
 }
 
 impl Core {
+    /// The error for reasons asked of an import that nothing explains: none applies, or the
+    /// one that would does not fit it.
+    pub(crate) fn unexplained(&self, batch: &Batch) -> Error {
+        match self.explanation(batch) {
+            Ok(Explanation::Unfit { name, reason, .. }) => Error::DoesNotFit {
+                batch: batch.batch.clone(),
+                config: name,
+                reason,
+            },
+            _ => Error::NoConfig {
+                batch: batch.batch.clone(),
+            },
+        }
+    }
+
     /// Each failing cell's column and message by `_row`, for a spreadsheet; `None` when no
     /// configuration applies.
     pub(crate) fn cell_marks(
@@ -312,9 +340,9 @@ impl Core {
         let Some(wanted) = &view.errors else {
             return Ok(None);
         };
-        let (known, _) = self.row_errors(batch)?.ok_or_else(|| Error::NoConfig {
-            batch: batch.batch.clone(),
-        })?;
+        let (known, _) = self
+            .row_errors(batch)?
+            .ok_or_else(|| self.unexplained(batch))?;
         let rules = &known.rules;
         if let Some(column) = &wanted.column
             && !rules.iter().any(|r| &r.column == column)
@@ -347,6 +375,25 @@ impl Core {
 }
 
 /// The summary of an import's errors: rows per rule, and what the rules do not explain.
+/// The summary of a configuration that would apply but does not fit: nothing explained.
+fn unfit(name: String, choice: ConfigChoice, reason: &str) -> ErrorSummary {
+    ErrorSummary {
+        does_not_fit: Some(format!(
+            "configuration {name} does not fit this import: {reason}"
+        )),
+        config: name,
+        choice,
+        rules: Vec::new(),
+        rows_with_errors: 0,
+        unexplained_invalid: 0,
+        flagged_valid: 0,
+        unknown_columns: Vec::new(),
+        missing_fields: Vec::new(),
+        skipped: Vec::new(),
+        fits: false,
+    }
+}
+
 fn summarise(
     known: &RowErrors,
     choice: ConfigChoice,
@@ -404,5 +451,13 @@ fn summarise(
             .map(|f| f.key.clone())
             .collect(),
         skipped: skipped(config),
+        fits: known.fit.fits,
+        does_not_fit: known.fit.reason.as_ref().map(|r| {
+            format!(
+                "configuration {} does not fit this import: {r} (applied because it was given \
+                 to this import)",
+                known.name
+            )
+        }),
     }
 }

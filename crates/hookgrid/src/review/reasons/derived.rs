@@ -25,8 +25,25 @@ pub(crate) struct RowErrors {
     pub(crate) config: Config,
     /// What [`Flagged::rule`] indexes.
     pub(crate) rules: Vec<RuleInfo>,
-    /// Sorted by row, then rule.
+    /// Sorted by row, then rule. Empty when the configuration does not fit and was not given
+    /// to the import by hand: then nothing was checked.
     pub(crate) flagged: Vec<Flagged>,
+    /// Whether the configuration fits the import's columns (see [`hookgrid_rules::fit`]).
+    pub(crate) fit: hookgrid_rules::Fit,
+}
+
+/// What explains an import's rows.
+pub(crate) enum Explanation {
+    /// No configuration applies (none, or none on purpose).
+    Nothing,
+    /// One would apply automatically but does not fit the import: it explains nothing.
+    Unfit {
+        name: String,
+        choice: ConfigChoice,
+        reason: String,
+    },
+    /// The errors under the configuration that applies, and why it does.
+    Known(Arc<RowErrors>, ConfigChoice),
 }
 
 /// One failing cell.
@@ -49,6 +66,19 @@ impl RowErrors {
     }
 }
 
+/// A held or computed [`RowErrors`] as what it explains: nothing when it did not fit and
+/// was chosen automatically.
+fn explained(known: Arc<RowErrors>, choice: ConfigChoice) -> Explanation {
+    if known.fit.fits || choice == ConfigChoice::Chosen {
+        return Explanation::Known(known, choice);
+    }
+    Explanation::Unfit {
+        name: known.name.clone(),
+        choice,
+        reason: known.fit.reason.clone().unwrap_or_default(),
+    }
+}
+
 /// The last import's [`RowErrors`].
 #[derive(Debug, Default)]
 pub(crate) struct Explained(Mutex<Option<Arc<RowErrors>>>);
@@ -63,44 +93,83 @@ fn version(stored: &StoredConfig) -> String {
 
 impl Core {
     /// The errors of `batch` under the configuration that applies to it, and why it applies;
-    /// `None` when none does. Held in memory, else read from the derived file, else computed.
+    /// `None` when none does, or when the one chosen automatically does not fit it.
     pub(crate) fn row_errors(
         &self,
         batch: &Batch,
     ) -> Result<Option<(Arc<RowErrors>, ConfigChoice)>> {
+        Ok(match self.explanation(batch)? {
+            Explanation::Known(known, choice) => Some((known, choice)),
+            Explanation::Nothing | Explanation::Unfit { .. } => None,
+        })
+    }
+
+    /// What explains `batch`'s rows. Held in memory, else read from the derived file, else
+    /// computed. A configuration chosen automatically that does not fit the import's columns
+    /// is not checked at all: its reasons would be invented.
+    pub(crate) fn explanation(&self, batch: &Batch) -> Result<Explanation> {
         let Some((stored, choice)) = self.ledger.config_for(batch)? else {
-            return Ok(None);
+            return Ok(Explanation::Nothing);
         };
+        let by_hand = choice == ConfigChoice::Chosen;
         let version = version(&stored);
         let mut held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(known) = held.as_ref()
             && known.key == batch.key
             && known.version == version
             && batch.status == BatchStatus::Complete
+            // Held unchecked (it did not fit), and now given by hand: check it below.
+            && (known.fit.fits || !by_hand)
         {
-            return Ok(Some((known.clone(), choice)));
+            return Ok(explained(known.clone(), choice));
         }
         let config = Config::parse(stored.body.as_bytes())
             .map_err(|e| Error::BadConfig(format!("{}: {e}", stored.name)))?;
+        let fit = hookgrid_rules::fit(&config, &self.data_columns(batch)?);
+        let flagged = if fit.fits || by_hand {
+            self.flagged(batch, &config, &version)?
+        } else {
+            Vec::new()
+        };
         let known = Arc::new(RowErrors {
             key: batch.key,
-            flagged: self.flagged(batch, &config, &version)?,
+            flagged,
             rules: hookgrid_rules::rules(&config),
             version,
             name: stored.name,
             config,
+            fit,
         });
         *held = Some(known.clone());
-        Ok(Some((known, choice)))
+        Ok(explained(known, choice))
+    }
+
+    /// The import's data columns (its frame's, without the meta columns).
+    pub(crate) fn data_columns(&self, batch: &Batch) -> Result<Vec<String>> {
+        let (frame, _) = self.frame(batch)?;
+        let schema = frame
+            .clone()
+            .collect_schema()
+            .map_err(hookgrid_frames::FramesError::from)?;
+        Ok(schema
+            .iter_names()
+            .map(|n| n.to_string())
+            .filter(|n| !hookgrid_frames::META_COLUMNS.contains(&n.as_str()))
+            .collect())
     }
 
     /// Computes and keeps the errors of a complete import under the configuration that
     /// applies to it, if any (the worker, once the import's file is written).
     pub(crate) fn prepare_errors(&self, batch: &Batch) {
         let started = std::time::Instant::now();
-        match self.row_errors(batch) {
-            Ok(None) => {}
-            Ok(Some((known, _))) => tracing::info!(
+        match self.explanation(batch) {
+            Ok(Explanation::Nothing) => {}
+            Ok(Explanation::Unfit { name, reason, .. }) => tracing::info!(
+                event = %batch.event,
+                "configuration {name} does not fit this import ({reason}): its rows are not \
+                 checked against it"
+            ),
+            Ok(Explanation::Known(known, _)) => tracing::info!(
                 event = %batch.event,
                 "checked {} rows: {} cell errors in {} ms",
                 batch.rows(),
