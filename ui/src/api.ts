@@ -10,6 +10,7 @@ import type { EventArgs } from "./bindings/EventArgs";
 import type { ExportRowsArgs } from "./bindings/ExportRowsArgs";
 import type { FetchPageArgs } from "./bindings/FetchPageArgs";
 import type { ListBatchesArgs } from "./bindings/ListBatchesArgs";
+import type { ConfigUse } from "./bindings/ConfigUse";
 import type { RejectedArgs } from "./bindings/RejectedArgs";
 import type { RetentionArgs } from "./bindings/RetentionArgs";
 import type { SecretArgs } from "./bindings/SecretArgs";
@@ -97,7 +98,9 @@ export const api = {
   addConfig: (name: string, body: string, forSchema: number | null, isDefault: boolean) =>
     call<ConfigView>("add_config", { name, body, forSchema, default: isDefault } satisfies AddConfigArgs),
   removeConfig: (name: string) => call<void>("remove_config", { name } satisfies ConfigNameArgs),
-  useConfig: (event: string, name: string | null) => call<void>("use_config", { event, name } satisfies UseConfigArgs),
+  /** `name` null: the automatic choice; `none`: no configuration at all. */
+  useConfig: (event: string, name: string | null, none = false) => call<void>("use_config", { event, name, none } satisfies UseConfigArgs),
+  configUse: (event: string) => call<ConfigUse>("config_use", { event } satisfies EventArgs),
   importErrors: (event: string) => call<ErrorSummary | null>("import_errors", { event } satisfies EventArgs),
   chooseConfigFile: () => call<string | null>("choose_config_file"),
   listUsers: () => call<UserView[]>("list_users"),

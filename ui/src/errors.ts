@@ -8,7 +8,10 @@ import { h, replace } from "./dom";
 import { gate } from "./session";
 import { count } from "./format";
 
-export type ErrorsApi = Pick<Api, "importErrors" | "listConfigs" | "useConfig">;
+export type ErrorsApi = Pick<Api, "importErrors" | "listConfigs" | "useConfig" | "configUse">;
+
+/** The per-import menu's value for "No configuration": no name a configuration is given. */
+const NONE = "\u0000none";
 
 export interface ErrorsHooks {
   /** Show only the rows with errors (in one column, or any); `null`: every row again. */
@@ -26,6 +29,8 @@ export class ErrorsPanel {
   /** The configurations there are, to give this import another one. */
   private names: string[] = [];
   private picked: ErrorRows | null = null;
+  /** Given no configuration on purpose. */
+  private none = false;
 
   constructor(
     private api: ErrorsApi,
@@ -37,6 +42,8 @@ export class ErrorsPanel {
   async load(): Promise<void> {
     try {
       const [summary, configs] = await Promise.all([this.api.importErrors(this.event), this.api.listConfigs()]);
+      // With nothing explaining it, the menu says whether that was chosen.
+      this.none = summary === null && (await this.api.configUse(this.event)).none;
       this.summary = summary;
       this.names = configs.map((c) => c.name);
       this.render();
@@ -59,12 +66,23 @@ export class ErrorsPanel {
       {
         testid: "errors-use",
         "aria-label": "Configuration for this import",
-        onchange: () => void this.use(select.value === "" ? null : select.value),
+        onchange: () => void (select.value === NONE ? this.useNone() : this.use(select.value === "" ? null : select.value)),
       },
       h("option", { value: "" }, "automatic (schema id, else the default)"),
+      h("option", { value: NONE, selected: chosen === NONE }, "No configuration"),
       ...this.names.map((n) => h("option", { value: n, selected: n === chosen }, n)),
     );
     return gate(select, "use_config");
+  }
+
+  private async useNone(): Promise<void> {
+    try {
+      await this.api.useConfig(this.event, null, true);
+      this.hooks.changed();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      replace(this.root, h("p", { class: "error-text", role: "alert" }, `Could not take the configuration away: ${message}`));
+    }
   }
 
   private async use(name: string | null): Promise<void> {
@@ -86,10 +104,10 @@ export class ErrorsPanel {
         h(
           "p",
           { class: "hint", testid: "errors-none" },
-          "Flatfile sends no reasons with invalid rows. Attach the importer's configuration to see why each row is invalid. ",
+          this.none ? "This import was given no configuration: nothing explains why its rows are invalid. " : "Flatfile sends no reasons with invalid rows. Attach the importer's configuration to see why each row is invalid. ",
           gate(h("button", { type: "button", testid: "errors-attach", onclick: () => this.hooks.attach() }, "Attach a configuration…"), "add_config"),
           this.names.length > 0 ? " or use " : null,
-          this.names.length > 0 ? this.chooser(null) : null,
+          this.names.length > 0 ? this.chooser(this.none ? NONE : null) : null,
         ),
       );
       return;

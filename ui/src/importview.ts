@@ -21,7 +21,7 @@ import { RowActions } from "./rowactions";
 import { RowPanel } from "./rowpanel";
 
 /** What an open import asks of the core: its pages, and its details. */
-export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "sentRow" | "columnValues">;
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues">;
 
 
 /** What a reviewer narrowed an import to, kept for the session when they go elsewhere. */

@@ -2,13 +2,14 @@ import type { ErrorRows } from "../src/bindings/ErrorRows";
 import type { ErrorSummary } from "../src/bindings/ErrorSummary";
 import { type ErrorsApi, ErrorsPanel } from "../src/errors";
 
-function api(importErrors: ErrorsApi["importErrors"], used: (string | null)[] = []): ErrorsApi {
+function api(importErrors: ErrorsApi["importErrors"], used: (string | null)[] = [], none = false): ErrorsApi {
   return {
     importErrors,
     listConfigs: async () => [],
-    useConfig: async (_event, name) => {
-      used.push(name);
+    useConfig: async (_event, name, none) => {
+      used.push(none ? "(none)" : name);
     },
+    configUse: async () => ({ name: null, none }),
   };
 }
 
@@ -86,7 +87,7 @@ describe("ErrorsPanel chooser", () => {
     );
     await panel.load();
     const select = panel.root.querySelector<HTMLSelectElement>("[data-testid=errors-use]");
-    expect([...(select?.options ?? [])].map((o) => o.value)).toEqual(["", "contacts", "strict"]);
+    expect([...(select?.options ?? [])].map((o) => o.value)).toEqual(["", "\u0000none", "contacts", "strict"]);
     expect(select?.value).toBe("contacts");
     expect(panel.root.querySelector("[data-testid=errors-config]")?.textContent).toBe(" · configuration “contacts” (chosen for this import)");
     if (select) {
@@ -129,5 +130,26 @@ describe("ErrorsPanel chooser", () => {
     await panel.load();
     expect(panel.root.querySelector("[data-testid=errors-notes]")?.textContent).toContain("(applied because it was given to this import).");
     expect(panel.root.querySelectorAll("[data-testid=errors-line]").length).toBeGreaterThan(0);
+  });
+
+  it("offers no configuration for an import, and says when it was given none", async () => {
+    const used: (string | null)[] = [];
+    let changed = 0;
+    const panel = new ErrorsPanel({ ...api(async () => summary, used), listConfigs: async () => [{ name: "contacts" } as never] }, "evt-1", { pick: () => undefined, attach: () => undefined, changed: () => (changed += 1) });
+    await panel.load();
+    const menu = panel.root.querySelector<HTMLSelectElement>("[data-testid=errors-use]");
+    expect([...(menu?.options ?? [])].map((o) => o.textContent)).toEqual(["automatic (schema id, else the default)", "No configuration", "contacts"]);
+    if (menu) {
+      menu.selectedIndex = 1;
+      menu.dispatchEvent(new Event("change"));
+    }
+    await vi.waitFor(() => expect(changed).toBe(1));
+    expect(used).toEqual(["(none)"]);
+
+    const given = new ErrorsPanel({ ...api(async () => null, [], true), listConfigs: async () => [{ name: "contacts" } as never] }, "evt-1", { pick: () => undefined, attach: () => undefined, changed: () => undefined });
+    await given.load();
+    expect(given.root.querySelector("[data-testid=errors-none]")?.textContent).toContain("This import was given no configuration");
+    const shown = given.root.querySelector<HTMLSelectElement>("[data-testid=errors-use]");
+    expect(shown?.selectedOptions[0]?.textContent).toBe("No configuration");
   });
 });

@@ -31,7 +31,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use crate::accounts::{Caller, Role};
-pub use configs::{AddConfigArgs, ConfigNameArgs, UseConfigArgs};
+pub use configs::{AddConfigArgs, ConfigNameArgs, ConfigUse, UseConfigArgs};
 pub use imports::{
     BatchPage, ColumnValuesArgs, EventArgs, ExportReport, ExportRequest, ExportRowsArgs,
     ExportScope, FetchPageArgs, GridPage, ListBatchesArgs, SentRowArgs,

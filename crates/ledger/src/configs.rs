@@ -191,6 +191,18 @@ impl Ledger {
         Ok(())
     }
 
+    /// The name of the configuration given to the import by hand, if one was.
+    pub fn chosen_config(&self, key: EventKey) -> Result<Option<String>> {
+        let conn = self.reader()?;
+        conn.query_row(
+            "SELECT c.name FROM config_use u JOIN configs c ON c.id = u.config WHERE u.event = ?1",
+            [key.0],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| db(&self.path, e))
+    }
+
     /// Whether the import was given no configuration on purpose.
     pub fn has_no_config(&self, key: EventKey) -> Result<bool> {
         let conn = self.reader()?;

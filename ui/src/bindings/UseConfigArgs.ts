@@ -4,4 +4,8 @@ export type UseConfigArgs = { event: string,
 /**
  * `None`: back to the automatic choice.
  */
-name: string | null, };
+name: string | null, 
+/**
+ * No configuration at all (`name` is then ignored).
+ */
+none?: boolean, };

@@ -1,7 +1,7 @@
 //! Why rows are invalid: the importer configurations, and an import's errors under the one
 //! that applies to it.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Ctx, EventArgs, NoArgs};
@@ -58,12 +58,40 @@ pub struct UseConfigArgs {
     pub event: String,
     /// `None`: back to the automatic choice.
     pub name: Option<String>,
+    /// No configuration at all (`name` is then ignored).
+    #[serde(default)]
+    #[ts(optional)]
+    pub none: Option<bool>,
 }
 
-/// Gives one import a configuration (`None`: back to the automatic choice).
+/// Gives one import a configuration (`None`: back to the automatic choice), or none at all.
 pub(super) fn use_config(cx: &Ctx<'_>, args: UseConfigArgs) -> Result<()> {
     let h = cx.hookgrid;
-    h.use_config(&h.resolve(&args.event)?, args.name.as_deref())
+    let batch = h.resolve(&args.event)?;
+    if args.none == Some(true) {
+        return h.use_no_config(&batch);
+    }
+    h.use_config(&batch, args.name.as_deref())
+}
+
+/// What one import was given by hand: a configuration's name, or none on purpose.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ConfigUse {
+    /// The configuration given to it, when one was.
+    pub name: Option<String>,
+    /// Given no configuration at all.
+    pub none: bool,
+}
+
+/// What the import was given by hand (the per-import menu shows it).
+pub(super) fn config_use(cx: &Ctx<'_>, args: EventArgs) -> Result<ConfigUse> {
+    let h = cx.hookgrid;
+    let batch = h.resolve(&args.event)?;
+    Ok(ConfigUse {
+        name: h.chosen_config(&batch)?,
+        none: h.has_no_config(&batch)?,
+    })
 }
 
 /// Why the import's rows are invalid; `None` when no configuration applies.

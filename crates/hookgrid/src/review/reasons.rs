@@ -238,6 +238,11 @@ impl Hookgrid {
         Ok(self.core.ledger.use_no_config(batch.key)?)
     }
 
+    /// The configuration given to the import by hand, if one was.
+    pub fn chosen_config(&self, batch: &Batch) -> Result<Option<String>> {
+        Ok(self.core.ledger.chosen_config(batch.key)?)
+    }
+
     /// Whether the import was given no configuration on purpose.
     pub fn has_no_config(&self, batch: &Batch) -> Result<bool> {
         Ok(self.core.ledger.has_no_config(batch.key)?)

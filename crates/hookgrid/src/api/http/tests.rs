@@ -518,6 +518,33 @@ async fn the_role_matrix_every_command_for_every_role() {
 }
 
 #[tokio::test]
+async fn an_import_is_given_no_configuration_and_the_menu_can_tell() {
+    let f = fixture();
+    ingest_sample(&f.hookgrid, "ev-1", 2);
+    let token = f.hookgrid.add_token("rey", "t", "test").expect("token");
+    let ask = |path: &'static str, body: serde_json::Value| {
+        let router = f.router.clone();
+        let token = token.clone();
+        async move { send(&router, with_token(path, &token, &body)).await }
+    };
+    let given = ask("/api/config_use", json!({"event": "ev-1"})).await;
+    assert_eq!(given.json(), json!({"name": null, "none": false}));
+    let none = ask(
+        "/api/use_config",
+        json!({"event": "ev-1", "name": null, "none": true}),
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::OK, "{:?}", none.json());
+    let given = ask("/api/config_use", json!({"event": "ev-1"})).await;
+    assert_eq!(given.json(), json!({"name": null, "none": true}));
+    // The page's arguments without `none` still mean what they did: the automatic choice.
+    let back = ask("/api/use_config", json!({"event": "ev-1", "name": null})).await;
+    assert_eq!(back.status, StatusCode::OK);
+    let given = ask("/api/config_use", json!({"event": "ev-1"})).await;
+    assert_eq!(given.json(), json!({"name": null, "none": false}));
+}
+
+#[tokio::test]
 async fn a_command_takes_the_page_s_arguments_and_answers_its_json() {
     let f = fixture();
     ingest_sample(&f.hookgrid, "ev-1", 2);
