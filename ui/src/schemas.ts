@@ -1,5 +1,5 @@
 // Importer configurations: add one (from a file or pasted), say which imports it applies to,
-// see its fields and validators, remove it. They explain why rows are invalid.
+// see its fields and validators, edit or remove it. They explain why rows are invalid.
 
 import { type Api, CommandError } from "./api";
 import type { ConfigView } from "./bindings/ConfigView";
@@ -102,6 +102,18 @@ export class SchemasView {
     }
   }
 
+  /** Puts a saved configuration in the form: saving it under its name replaces it, and the
+   * imports it explains are checked again against the new rules. */
+  edit(c: ConfigView): void {
+    this.name.value = c.name;
+    this.body.value = c.body;
+    this.scope.value = c.for_schema !== null ? "schema" : c.is_default ? "default" : "chosen";
+    this.schemaId.value = c.for_schema === null ? "" : String(c.for_schema);
+    this.renderScope();
+    this.say("", `Editing “${c.name}”: saving replaces it, and its imports are checked again.`);
+    this.body.focus();
+  }
+
   private async remove(name: string): Promise<void> {
     try {
       await this.api.removeConfig(name);
@@ -136,6 +148,7 @@ export class SchemasView {
             { class: "config-head" },
             h("strong", {}, c.name),
             h("span", { class: "muted" }, ` · ${appliesTo(c)} · added ${c.added_at.slice(0, 16).replace("T", " ")}`),
+            gate(h("button", { type: "button", class: "edit", testid: "config-edit", title: "Change its fields, validators or the imports it applies to", onclick: () => this.edit(c) }, "Edit"), "add_config"),
             gate(h("button", { type: "button", class: "danger", testid: "config-remove", onclick: () => void this.remove(c.name) }, "Remove"), "remove_config"),
           ),
           h(

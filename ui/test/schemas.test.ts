@@ -12,6 +12,7 @@ const contacts: ConfigView = {
     { key: "plan", label: "Plan", type: "select", validators: ["select"] },
   ],
   skipped: [{ field: "company", validator: "regex_excludes", message: "the regex /(unclosed/ does not compile" }],
+  body: '{"fields": [{"key": "email"}]}',
 };
 
 function fake(list: ConfigView[], added: unknown[][]): SchemasApi {
@@ -65,5 +66,20 @@ describe("SchemasView", () => {
     expect(text(view.root, "configs")).toContain("billing · imports with schema 42");
     view.root.querySelector<HTMLElement>("[data-testid=config-remove]")?.click();
     await vi.waitFor(() => expect(text(view.root, "configs")).toBe("No configurations yet."));
+  });
+
+  it("edits a saved configuration: its text and scope in the form, saved under its name", async () => {
+    const added: unknown[][] = [];
+    const list = [{ ...contacts, is_default: false, for_schema: 7 }];
+    const view = new SchemasView(fake(list, added));
+    await view.load();
+    view.root.querySelector<HTMLElement>("[data-testid=config-edit]")?.click();
+    const field = (id: string) => view.root.querySelector<HTMLInputElement>(`[data-testid=${id}]`);
+    expect([field("config-name")?.value, field("config-body")?.value, field("config-scope")?.value, field("config-schema")?.value]).toEqual(["contacts", contacts.body, "schema", "7"]);
+    expect(text(view.root, "config-status")).toBe("Editing “contacts”: saving replaces it, and its imports are checked again.");
+    const body = field("config-body");
+    if (body) body.value = '{"fields": [{"key": "email", "validators": [{"validate": "required"}]}]}';
+    await view.save();
+    expect(added).toEqual([["contacts", '{"fields": [{"key": "email", "validators": [{"validate": "required"}]}]}', 7, false]]);
   });
 });

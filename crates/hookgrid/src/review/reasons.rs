@@ -101,6 +101,8 @@ pub struct ConfigView {
     pub added_at: String,
     pub fields: Vec<FieldView>,
     pub skipped: Vec<SkippedValidator>,
+    /// The configuration as it was saved (JSON), to edit it.
+    pub body: String,
 }
 
 impl ConfigDetails {
@@ -128,6 +130,7 @@ impl ConfigDetails {
                 })
                 .collect(),
             skipped: skipped(&self.config),
+            body: self.stored.body.clone(),
         }
     }
 }
