@@ -361,13 +361,12 @@ fn message(config: &Config, field: &Field, validator: &Validator) -> String {
         Rule::Unique => "Must be unique: this value is in more than one row".to_owned(),
         Rule::Regex {
             shown, excludes, ..
-        } => {
-            if *excludes {
-                format!("Must not match {shown}")
-            } else {
-                format!("Must match {shown}")
-            }
-        }
+        } => match (pattern_in_words(shown), *excludes) {
+            (Some(words), false) => format!("Must be {words}"),
+            (Some(words), true) => format!("Must not be {words}"),
+            (None, false) => format!("Must match {shown}"),
+            (None, true) => format!("Must not match {shown}"),
+        },
         Rule::Options => {
             let mut names: Vec<String> = field.options.iter().take(8).map(shown).collect();
             if field.options.len() > 8 {
@@ -383,4 +382,51 @@ fn shown(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// A whole-value pattern a person can read in words: a list of values (`/^(1|0|yes|no)$/i` is
+/// "one of 1, 0, yes, no (in any case)") or digits (`/^\d{5}$/` is "5 digits"). Anything
+/// else is shown as the pattern it is.
+pub(crate) fn pattern_in_words(shown: &str) -> Option<String> {
+    let body = shown.strip_prefix('/')?;
+    let (pattern, flags) = body.rsplit_once('/')?;
+    let any_case = flags.contains('i');
+    let whole = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let digits = |inner: &str| -> Option<String> {
+        let rest = inner
+            .strip_prefix("\\d")
+            .or_else(|| inner.strip_prefix("[0-9]"))?;
+        match rest {
+            "+" => Some("digits only".to_owned()),
+            _ => {
+                let n: u32 = rest.strip_prefix('{')?.strip_suffix('}')?.parse().ok()?;
+                Some(format!("{n} digit{}", if n == 1 { "" } else { "s" }))
+            }
+        }
+    };
+    if let Some(words) = digits(whole) {
+        return Some(words);
+    }
+    let inner = whole
+        .strip_prefix("(?:")
+        .or_else(|| whole.strip_prefix('('))
+        .and_then(|w| w.strip_suffix(')'))
+        .unwrap_or(whole);
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '@');
+    let values: Vec<String> = inner
+        .split('|')
+        .map(|v| {
+            let text = v.replace("\\.", ".");
+            (!text.is_empty()
+                && text.chars().all(|c| plain(c) || c == '.')
+                && !v.contains("..")
+                && v.replace("\\.", "").chars().all(plain))
+            .then_some(text)
+        })
+        .collect::<Option<_>>()?;
+    let case = if any_case { " (in any case)" } else { "" };
+    Some(match values.as_slice() {
+        [one] => format!("{one}{case}"),
+        many => format!("one of {}{case}", many.join(", ")),
+    })
 }

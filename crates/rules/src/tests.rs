@@ -233,8 +233,34 @@ fn regexes_are_ecmascript_and_search_unanchored() {
     assert_eq!(message(&report, "code", "regex_excludes"), "No x codes");
     assert_eq!(
         message(&report, "word", "regex_matches"),
-        "Must match /^abc$/i"
+        "Must be abc (in any case)"
     );
+}
+
+#[test]
+fn a_pattern_a_person_can_read_is_said_in_words() {
+    let said = |shown: &str| super::check::pattern_in_words(shown);
+    assert_eq!(
+        said("/^(1|0|yes|no|true|false|on|off)$/i").as_deref(),
+        Some("one of 1, 0, yes, no, true, false, on, off (in any case)")
+    );
+    assert_eq!(
+        said("/^(?:free|team)$/").as_deref(),
+        Some("one of free, team")
+    );
+    assert_eq!(said(r"/^\d{5}$/").as_deref(), Some("5 digits"));
+    assert_eq!(said(r"/^[0-9]+$/").as_deref(), Some("digits only"));
+    assert_eq!(said(r"/^v1\.2$/").as_deref(), Some("v1.2"));
+    // Anything more is shown as the pattern.
+    for raw in [
+        r"/^[^@]+@[^@]+$/",
+        "/abc/",
+        r"/^(a|b.*)$/",
+        "/^$/",
+        r"/^\d{2,4}$/",
+    ] {
+        assert_eq!(said(raw), None, "{raw}");
+    }
 }
 
 #[test]
