@@ -31,6 +31,8 @@ export class ErrorsPanel {
   private picked: ErrorRows | null = null;
   /** Given no configuration on purpose. */
   private none = false;
+  /** Whether every rule's line is shown, not only the first few. */
+  private expanded = false;
 
   constructor(
     private api: ErrorsApi,
@@ -56,6 +58,11 @@ export class ErrorsPanel {
   /** Marks the line the grid is narrowed to. */
   select(errors: ErrorRows | null): void {
     this.picked = errors;
+    this.render();
+  }
+
+  private toggle(): void {
+    this.expanded = !this.expanded;
     this.render();
   }
 
@@ -166,9 +173,16 @@ export class ErrorsPanel {
         { class: "errors-lines" },
         flagging.length === 0 ? h("span", { class: "muted" }, "No rule of the configuration flags any row.") : null,
         flagging.length === 0 ? null : line({ column: null }, h("span", {}, "All rows with errors"), s.rows_with_errors, "Show the rows that break any rule"),
-        ...flagging.map((r) =>
+        ...shownRules(flagging, this.expanded, this.picked).map((r) =>
           line({ column: r.column }, h("span", {}, h("b", {}, r.label), ` · ${r.message}`), r.rows, `${r.column} · ${r.validator}: show the rows it flags`),
         ),
+        flagging.length <= FIRST_RULES
+          ? null
+          : h(
+              "button",
+              { type: "button", class: "link", testid: "errors-more", "aria-expanded": String(this.expanded), onclick: () => this.toggle() },
+              this.expanded ? "Fewer" : `${count(flagging.length - FIRST_RULES)} more rules`,
+            ),
         this.picked === null
           ? null
           : h("button", { type: "button", class: "link", testid: "errors-clear", onclick: () => this.hooks.pick(null) }, "Show every row"),
@@ -176,6 +190,17 @@ export class ErrorsPanel {
       notes.length === 0 ? null : h("ul", { class: "errors-notes", testid: "errors-notes" }, ...notes.map((n) => h("li", {}, n))),
     );
   }
+}
+
+/** Rule lines shown before "N more rules": the strip stays a line or two above the grid. */
+const FIRST_RULES = 5;
+
+/** The rules whose lines are shown: all, or the first few and the one the grid is narrowed to. */
+function shownRules<T extends { column: string }>(rules: T[], expanded: boolean, picked: ErrorRows | null): T[] {
+  if (expanded || rules.length <= FIRST_RULES) return rules;
+  const first = rules.slice(0, FIRST_RULES);
+  const chosen = rules.find((r, i) => i >= FIRST_RULES && picked?.column === r.column);
+  return chosen ? [...first, chosen] : first;
 }
 
 function key(errors: ErrorRows | null): string {

@@ -152,4 +152,24 @@ describe("ErrorsPanel chooser", () => {
     const shown = given.root.querySelector<HTMLSelectElement>("[data-testid=errors-use]");
     expect(shown?.selectedOptions[0]?.textContent).toBe("No configuration");
   });
+
+  it("shows the first rules and the rest behind a count, never in a hidden scroll box", async () => {
+    const many: ErrorSummary = {
+      ...summary,
+      rules: Array.from({ length: 8 }, (_, i) => ({ column: `c${i}`, label: `C${i}`, validator: "required", message: "Required", rows: 100 - i })),
+    };
+    const panel = new ErrorsPanel(api(async () => many), "evt-1", { pick: () => undefined, attach: () => undefined, changed: () => undefined });
+    await panel.load();
+    const lines = () => [...panel.root.querySelectorAll<HTMLElement>("[data-testid=errors-line]")].map((l) => l.dataset.pick);
+    expect(lines()).toEqual(["*", "col:c0", "col:c1", "col:c2", "col:c3", "col:c4"]);
+    const more = () => panel.root.querySelector<HTMLElement>("[data-testid=errors-more]");
+    expect(more()?.textContent).toBe("3 more rules");
+    more()?.click();
+    expect(lines()).toHaveLength(9);
+    expect(more()?.textContent).toBe("Fewer");
+    more()?.click();
+    // A rule the grid is narrowed to stays in view when the list is folded.
+    panel.select({ column: "c7" });
+    expect(lines()).toEqual(["*", "col:c0", "col:c1", "col:c2", "col:c3", "col:c4", "col:c7"]);
+  });
 });
