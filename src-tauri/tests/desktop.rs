@@ -758,6 +758,42 @@ fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_point
         ),
         json!("broken")
     );
+
+    // The smallest window and a laptop's: nothing scrolls sideways, the header's actions
+    // are on screen, the grid shows more than one data column, and a double-click opens
+    // the row.
+    for (width, height) in [(900, 560), (1280, 800)] {
+        s.set_window_size(width, height);
+        s.wait(&format!("the page at {width} px"), || {
+            (s.script("return window.innerWidth", json!([])) == json!(width)).then_some(())
+        });
+        let fits = s.script(
+            "const w = window.innerWidth; const right = (id) => document.querySelector(`[data-testid=\"${id}\"]`).getBoundingClientRect().right; const data = [...document.querySelectorAll('[data-testid=\"grid\"] .ag-header-cell')].filter(c => !['#', '_valid', '_errors'].includes(c.getAttribute('col-id')) && c.getBoundingClientRect().right <= w && c.getBoundingClientRect().width > 30).length; return [document.documentElement.scrollWidth <= w, right('delete-batch') <= w, right('details-toggle') <= w, data];",
+            json!([]),
+        );
+        let fits: (bool, bool, bool, u64) = serde_json::from_value(fits).expect("fits");
+        assert!(fits.0 && fits.1 && fits.2, "at {width} px: {fits:?}");
+        assert!(
+            fits.3 >= 2,
+            "at {width} px the grid shows {} data column(s)",
+            fits.3
+        );
+        let first = centre(0);
+        s.pointer_click_at(first.0, first.1, 0, 2, None);
+        s.wait(&format!("row details at {width} px"), || {
+            s.text_of("[data-testid=\"row-panel-title\"]")?
+                .starts_with("Row ")
+                .then_some(())
+        });
+        assert_eq!(
+            s.attribute_of("[data-testid=\"row-panel\"]", "hidden"),
+            None,
+            "row details open at {width} px"
+        );
+        d.screenshot(&hookgrid_tests::desktop::screenshots().join(format!("desktop-{width}.png")));
+        s.click(&s.testid("row-panel-close"));
+    }
+    s.set_window_size(1440, 900);
 }
 
 /// The app with the three-part test import posted and opened in the grid.

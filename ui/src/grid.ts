@@ -172,6 +172,10 @@ class ColumnHeader implements IInnerHeaderComponent {
   }
 }
 
+/** A grid narrower than this (px) leaves out its Errors column, so that at the window's
+ * smallest size two data columns show beside the row number and status. */
+const NARROW_GRID = 700;
+
 /** The grid widget itself. */
 export class Grid {
   readonly api: GridApi<Row>;
@@ -188,6 +192,8 @@ export class Grid {
   /** Hidden and pinned columns, kept when the grid is given its columns again. */
   private layout: ColumnLayout = { hidden: new Set(), pinned: new Set() };
   private filtered = new Set<string>();
+  /** Whether the grid is narrower than [`NARROW_GRID`]. */
+  private narrow = false;
   /** What the column definitions were last made from. */
   private made: { columns: ColumnInfo[]; showMeta: boolean; explained: boolean } = { columns: [], showMeta: false, explained: false };
   private hooks: Partial<GridHooks>;
@@ -198,6 +204,15 @@ export class Grid {
     host.addEventListener("keydown", (e) => (this.shift = e.shiftKey), true);
     host.addEventListener("keyup", (e) => (this.shift = e.shiftKey), true);
     host.addEventListener("mousedown", (e) => (this.shift = e.shiftKey), true);
+    // A double-click opens the row under the pointer. Counted on the second press, not by
+    // the grid's double-click: the first press picks the cell and redraws it, and a
+    // double-click whose two clicks land on different nodes never arrives.
+    host.addEventListener("mousedown", (e) => {
+      if (e.button !== 0 || e.detail !== 2 || e.shiftKey) return;
+      const row = (e.target as Element | null)?.closest?.(".ag-row[row-index]");
+      const index = Number(row?.getAttribute("row-index"));
+      if (row && Number.isInteger(index)) hooks.details?.(index);
+    });
     this.api = createGrid<Row>(host, {
       theme: THEME,
       rowModelType: "infinite",
@@ -219,6 +234,12 @@ export class Grid {
       overlayNoRowsTemplate: "<span>No rows match this view.</span>",
       overlayLoadingTemplate: "<span>Loading rows…</span>",
       onDisplayedColumnsChanged: () => this.readShown(),
+      onGridSizeChanged: (e) => {
+        const narrow = e.clientWidth < NARROW_GRID;
+        if (narrow === this.narrow) return;
+        this.narrow = narrow;
+        if (this.api.getColumn("_errors")) this.api.setColumnsVisible(["_errors"], !narrow);
+      },
       onCellFocused: (e) => {
         const column = typeof e.column === "string" ? e.column : e.column?.getColId();
         if (e.rowIndex === null || e.rowIndex === undefined || column === undefined) return;
@@ -232,9 +253,7 @@ export class Grid {
         const column = e.column.getColId();
         if (column === ROW_NUMBER && e.rowIndex !== null) this.pick(e.rowIndex, column, this.shift, true);
       },
-      onCellDoubleClicked: (e) => {
-        if (e.rowIndex !== null) hooks.details?.(e.rowIndex);
-      },
+
       onCellKeyDown: (e) => {
         const key = e.event as KeyboardEvent | null | undefined;
         if (!key || e.rowIndex === null) return;
@@ -433,6 +452,9 @@ export class Grid {
     };
     return defs.map((d) => ({
       ...d,
+      // In a narrow grid the Errors column gives way to the data: the failing cells stay red,
+      // and the clicked row's reasons are beside the count.
+      ...(d.colId === "_errors" && this.narrow ? { hide: true } : {}),
       headerComponentParams: WITHOUT_TOOLS.has(d.colId ?? "") ? undefined : { innerHeaderComponent: ColumnHeader, innerHeaderComponentParams: extras },
       cellClassRules: {
         ...d.cellClassRules,
