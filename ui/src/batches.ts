@@ -139,6 +139,14 @@ export class BatchList {
 
   select(event: string | null): void {
     this.selected = event;
+    const b = event === null ? undefined : this.find(event);
+    if (b && !opened.has(openedKey(b))) {
+      markOpened(b);
+      this.items()
+        .find((li) => li.dataset.event === b.event)
+        ?.querySelector("[data-testid=batch-new]")
+        ?.remove();
+    }
     for (const li of this.list.querySelectorAll<HTMLElement>("[data-event]")) {
       const on = li.dataset.event === event;
       li.classList.toggle("selected", on);
@@ -214,6 +222,7 @@ export class BatchList {
         h("span", { class: "batch-id" }, shortId(b.batch)),
         b.revision > 1 ? h("span", { class: "revision", testid: "batch-revision" }, `rev ${b.revision}`) : null,
         isTest(b) ? h("span", { class: "badge muted", testid: "batch-test" }, "test") : null,
+        opened.has(openedKey(b)) ? null : h("span", { class: "badge new", testid: "batch-new", "aria-label": "not opened yet" }, "new"),
         h("span", { class: `badge ${tag.tone}`, testid: "batch-status" }, tag.label),
       ),
       h(
@@ -256,3 +265,36 @@ export class BatchList {
     }
   }
 }
+
+/** Where the imports opened on this computer are kept (this app, or this browser). */
+const OPENED_KEY = "hookgrid.opened";
+/** The newest this many are remembered; an older import opened long ago may show as new. */
+const OPENED_KEPT = 5000;
+
+/** An import and its revision: the same import sent again is new again. */
+function openedKey(b: Batch): string {
+  return `${b.event}#${b.revision}`;
+}
+
+function readOpened(): Set<string> {
+  try {
+    const kept = JSON.parse(localStorage.getItem(OPENED_KEY) ?? "[]") as unknown;
+    return new Set(Array.isArray(kept) ? kept.filter((k): k is string => typeof k === "string") : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** Imports opened here: the list marks the others "new". */
+const opened = readOpened();
+
+function markOpened(b: Batch): void {
+  opened.add(openedKey(b));
+  const kept = [...opened].slice(-OPENED_KEPT);
+  try {
+    localStorage.setItem(OPENED_KEY, JSON.stringify(kept));
+  } catch {
+    // Storage full or refused: the mark lasts for this session only.
+  }
+}
+

@@ -172,4 +172,24 @@ describe("Finding imports", () => {
     await vi.waitFor(() => expect(items(list).map((i) => i.event)).toEqual(["e1"]));
     expect(list.root.querySelector<HTMLElement>("[data-testid=batches-tests]")?.hidden).toBe(true);
   });
+
+  it("marks imports not opened on this computer yet, and a revision sent again as new", async () => {
+    let data = [batch({ event: "evt-seen-a", batch: "a" }), batch({ event: "evt-seen-b", batch: "b" })];
+    serve(() => data);
+    const list = new BatchList(api, () => undefined);
+    await list.refresh();
+    const marked = () =>
+      [...list.root.querySelectorAll<HTMLElement>("[data-testid=batch-item]")].filter((el) => el.querySelector("[data-testid=batch-new]")).map((el) => el.dataset.event).sort();
+    expect(marked()).toEqual(["evt-seen-a", "evt-seen-b"]);
+    list.select("evt-seen-a");
+    expect(marked()).toEqual(["evt-seen-b"]);
+    expect(JSON.parse(localStorage.getItem("hookgrid.opened") ?? "[]")).toContain("evt-seen-a#1");
+    await list.refresh();
+    expect(marked()).toEqual(["evt-seen-b"]);
+    // The reviewer has moved on when the import is sent again (one open counts as seen).
+    list.select(null);
+    data = [batch({ event: "evt-seen-a", batch: "a", revision: 2 }), data[1] as Batch];
+    await list.refresh();
+    expect(marked()).toEqual(["evt-seen-a", "evt-seen-b"]);
+  });
 });
