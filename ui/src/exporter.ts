@@ -50,6 +50,7 @@ export class ExportDialog {
   private meta: HTMLInputElement;
   private asSent: HTMLInputElement;
   private withErrors: HTMLInputElement;
+  private labels: HTMLInputElement;
   private raw: HTMLInputElement;
   private incomplete: HTMLInputElement;
   private incompleteRow: HTMLElement;
@@ -65,6 +66,7 @@ export class ExportDialog {
     this.meta = h("input", { type: "checkbox", testid: "export-meta" });
     this.asSent = h("input", { type: "checkbox", testid: "export-as-sent" });
     this.withErrors = h("input", { type: "checkbox", testid: "export-with-errors" });
+    this.labels = h("input", { type: "checkbox", testid: "export-labels" });
     this.raw = h("input", { type: "checkbox", testid: "export-raw" });
     this.incomplete = h("input", { type: "checkbox", testid: "export-incomplete" });
     this.incompleteRow = h("label", { class: "check" }, this.incomplete, " Export although parts are still missing");
@@ -105,6 +107,12 @@ export class ExportDialog {
         { class: "check", title: "Needs an importer configuration (Configurations). An .xlsx also marks each failing cell red with its message as a note." },
         this.withErrors,
         " Add an _errors column: why each row is invalid",
+      ),
+      h(
+        "label",
+        { class: "check", title: "Needs an importer configuration that explains this import. Columns it has no label for keep their names." },
+        this.labels,
+        " Headers by the configuration's labels (“First Name”, not first_name)",
       ),
       h(
         "label",
@@ -210,6 +218,7 @@ export class ExportDialog {
         with_errors: this.withErrors.checked,
         overwrite,
         raw: this.raw.checked,
+        labels: this.labels.checked,
       });
       this.status.dataset.state = "done";
       this.status.dataset.rows = String(report.rows);

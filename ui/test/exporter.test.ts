@@ -37,7 +37,7 @@ describe("ExportDialog", () => {
     dialog.root.querySelector<HTMLInputElement>("[data-testid=export-scope-valid]")?.click();
     await dialog.run();
     expect(requests).toEqual([
-      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false, with_errors: false, overwrite: false, raw: false },
+      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false, with_errors: false, overwrite: false, raw: false, labels: false },
     ]);
     const status = dialog.root.querySelector<HTMLElement>("[data-testid=export-status]");
     expect(status?.dataset.state).toBe("done");
@@ -67,6 +67,10 @@ describe("ExportDialog", () => {
       [false, "/tmp/for-people.csv"],
       [true, "/tmp/for-a-program.csv"],
     ]);
+    // Headers by the configuration's labels, when ticked.
+    dialog.root.querySelector<HTMLInputElement>("[data-testid=export-labels]")?.click();
+    await dialog.run();
+    expect(requests.map((r) => r.labels)).toEqual([false, false, true]);
   });
 
   it("asks for values as sent when that is ticked", async () => {

@@ -181,6 +181,9 @@ pub enum Command {
         /// With --bom: the byte-order mark, but every cell exactly as it is
         #[arg(long, requires = "bom")]
         raw: bool,
+        /// Headers and _errors by the configuration's labels ("First Name") instead of keys
+        #[arg(long)]
+        labels: bool,
     },
     /// List rejected requests with their reasons, newest first, try them again, or dismiss
     /// them (a dismissed request is no longer listed or counted, and its body stays kept)

@@ -263,6 +263,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             with_errors,
             bom,
             raw,
+            labels,
         } => {
             let format = hookgrid::ExportFormat::from_path(&out).map_err(hookgrid::Error::from)?;
             if bom && format != hookgrid::ExportFormat::Csv {
@@ -279,6 +280,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 as_sent: as_text,
                 allow_incomplete,
                 with_errors,
+                labels,
                 csv: match (bom, raw) {
                     (false, _) => hookgrid::CsvFor::Programs,
                     (true, false) => hookgrid::CsvFor::People,

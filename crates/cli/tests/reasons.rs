@@ -506,4 +506,67 @@ fn a_configuration_explains_only_the_imports_it_fits() {
     );
     let err = ws.fail(&["schema", "use", "--batch", BATCH, "--none", "--automatic"]);
     assert!(err.contains("cannot be used with"), "{err}");
+
+    // Headers and _errors by the configuration's labels; a spreadsheet marks the same cells.
+    let labelled = ws.path().join("labelled.csv");
+    ws.run(&[
+        "export",
+        "--batch",
+        BATCH,
+        "--with-errors",
+        "--labels",
+        "--out",
+        labelled.to_str().expect("path"),
+    ]);
+    let csv = std::fs::read_to_string(&labelled).expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("_valid,Email,Plan,seats,Company,extra,_errors"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("not-an-email,team,5,A,,Email: Must be a valid email address"),
+        "{csv}"
+    );
+    let sheet = ws.path().join("labelled.xlsx");
+    ws.run(&[
+        "export",
+        "--batch",
+        BATCH,
+        "--with-errors",
+        "--labels",
+        "--out",
+        sheet.to_str().expect("path"),
+    ]);
+    let python = ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("python3");
+    let read = std::process::Command::new(python)
+        .arg("-c")
+        .arg(OPENPYXL)
+        .arg(&sheet)
+        .output()
+        .expect("python3");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let sheet: Value = serde_json::from_slice(&read.stdout).expect("json");
+    assert_eq!(sheet["header"][1], "Email");
+    assert_eq!(sheet["rows"][2][1]["note"], "Must be a valid email address");
+    // An import no configuration explains has no labels to give.
+    ws.run(&["schema", "use", "--batch", "batch-warehouse", "--automatic"]);
+    let out = ws.path().join("w.csv");
+    let err = ws.fail(&[
+        "export",
+        "--batch",
+        "batch-warehouse",
+        "--labels",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    assert!(err.contains("does not fit"), "{err}");
 }

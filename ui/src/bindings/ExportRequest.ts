@@ -36,4 +36,8 @@ overwrite: boolean,
  * `+`, `-`, `@`) written as they are. Without it a CSV is made for a person with a
  * spreadsheet (see [`hookgrid_frames::CsvFor::People`]).
  */
-raw: boolean, };
+raw: boolean, 
+/**
+ * Headers and `_errors` by the configuration's labels instead of keys.
+ */
+labels?: boolean, };

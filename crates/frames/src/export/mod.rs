@@ -161,6 +161,16 @@ impl Prepared {
         })
     }
 
+    /// Gives columns other names (`from`, `to` pairs; a column not there is passed over).
+    pub fn rename(&mut self, pairs: &[(String, String)]) -> Result<()> {
+        for (from, to) in pairs {
+            if self.df.get_column_index(from).is_some() {
+                self.df.rename(from, to.as_str().into())?;
+            }
+        }
+        Ok(())
+    }
+
     /// Rows the export writes.
     pub fn rows(&self) -> u64 {
         self.df.height() as u64

@@ -227,6 +227,10 @@ pub struct ExportRequest {
     /// spreadsheet (see [`hookgrid_frames::CsvFor::People`]).
     #[serde(default)]
     pub raw: bool,
+    /// Headers and `_errors` by the configuration's labels instead of keys.
+    #[serde(default)]
+    #[ts(optional)]
+    pub labels: Option<bool>,
 }
 
 impl ExportRequest {
@@ -237,6 +241,7 @@ impl ExportRequest {
             as_sent: self.as_sent,
             allow_incomplete: self.allow_incomplete,
             with_errors: self.with_errors,
+            labels: self.labels == Some(true),
             csv: if self.raw {
                 hookgrid_frames::CsvFor::Programs
             } else {

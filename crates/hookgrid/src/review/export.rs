@@ -23,21 +23,59 @@ pub struct ExportSettings {
     pub with_errors: bool,
     /// Who a CSV is for: people get a byte-order mark and formulas disarmed.
     pub csv: hookgrid_frames::CsvFor,
+    /// Headers and `_errors` by the configuration's labels ("First Name") instead of keys.
+    /// Needs a configuration that applies to the import.
+    pub labels: bool,
 }
+
+/// Each column key the configuration labels, and its label.
+type Labels = std::collections::HashMap<String, String>;
 
 /// The column `--with-errors` adds.
 pub const ERRORS_COLUMN: &str = "_errors";
 
 impl Hookgrid {
-    /// Every row's errors as text, in row order: the `_errors` column.
-    fn errors_column(&self, batch: &Batch) -> Result<Series> {
+    /// Every row's errors as text, in row order: the `_errors` column, its columns named by
+    /// `labels` when given.
+    fn errors_column(&self, batch: &Batch, labels: Option<&Labels>) -> Result<Series> {
         let rows: Vec<i64> = (0..batch.rows() as i64).collect();
         let texts: Vec<String> = self
             .row_errors_required(batch, &rows)?
-            .iter()
-            .map(|p| crate::review::reasons::errors_text(p))
+            .into_iter()
+            .map(|mut problems| {
+                if let Some(labels) = labels {
+                    for p in &mut problems {
+                        if let Some(label) = labels.get(&p.column) {
+                            p.column.clone_from(label);
+                        }
+                    }
+                }
+                crate::review::reasons::errors_text(&problems)
+            })
             .collect();
         Ok(Series::new(ERRORS_COLUMN.into(), texts))
+    }
+
+    /// The configuration's label of each column it names, where the label says something
+    /// else and names no other column (a header must stay one column's).
+    fn labels(&self, batch: &Batch) -> Result<Labels> {
+        let (known, _) = self
+            .core
+            .row_errors(batch)?
+            .ok_or_else(|| self.core.unexplained(batch))?;
+        let columns = self.core.data_columns(batch)?;
+        let mut labels = Labels::new();
+        for field in &known.config.fields {
+            let label = field.label.trim();
+            let taken = columns.iter().any(|c| c == label)
+                || labels.values().any(|l| l == label)
+                || hookgrid_frames::META_COLUMNS.contains(&label)
+                || label == ERRORS_COLUMN;
+            if !label.is_empty() && label != field.key && !taken {
+                labels.insert(field.key.clone(), label.to_owned());
+            }
+        }
+        Ok(labels)
     }
 
     /// Writes a view over an import to `out` (format from the extension); returns rows
@@ -106,8 +144,13 @@ impl Hookgrid {
             meta: settings.meta,
             csv: settings.csv,
         };
+        let labels = if settings.labels {
+            Some(self.labels(batch)?)
+        } else {
+            None
+        };
         let errors = if settings.with_errors {
-            Some(self.errors_column(batch)?)
+            Some(self.errors_column(batch, labels.as_ref())?)
         } else {
             None
         };
@@ -116,7 +159,7 @@ impl Hookgrid {
         }
         let viewed = view.apply_with(frame, self.core.error_rows(batch, view)?)?;
         // A spreadsheet marks the failing cells whenever a configuration applies.
-        let marks = match format {
+        let mut marks = match format {
             ExportFormat::Xlsx => self.core.cell_marks(batch)?,
             _ => None,
         };
@@ -132,6 +175,20 @@ impl Hookgrid {
         } else {
             hookgrid_frames::export::prepare(viewed, format, options)?
         };
+        let mut prepared = prepared;
+        if let Some(labels) = &labels {
+            let pairs: Vec<(String, String)> =
+                labels.iter().map(|(k, l)| (k.clone(), l.clone())).collect();
+            prepared.rename(&pairs)?;
+            // A sheet marks cells by their column's header: the labels now.
+            for cells in marks.iter_mut().flat_map(|m| m.values_mut()) {
+                for (column, _) in cells {
+                    if let Some(label) = labels.get(column.as_str()) {
+                        column.clone_from(label);
+                    }
+                }
+            }
+        }
         Ok((prepared, marks))
     }
 }
