@@ -192,6 +192,8 @@ export class Grid {
   /** Hidden and pinned columns, kept when the grid is given its columns again. */
   private layout: ColumnLayout = { hidden: new Set(), pinned: new Set() };
   private filtered = new Set<string>();
+  /** The row a double-click's second press opened, so its dblclick does not open it again. */
+  private pressedOpen: number | null = null;
   /** Whether the grid is narrower than [`NARROW_GRID`]. */
   private narrow = false;
   /** What the column definitions were last made from. */
@@ -211,7 +213,9 @@ export class Grid {
       if (e.button !== 0 || e.detail !== 2 || e.shiftKey) return;
       const row = (e.target as Element | null)?.closest?.(".ag-row[row-index]");
       const index = Number(row?.getAttribute("row-index"));
-      if (row && Number.isInteger(index)) hooks.details?.(index);
+      if (!row || !Number.isInteger(index)) return;
+      this.pressedOpen = index;
+      hooks.details?.(index);
     });
     this.api = createGrid<Row>(host, {
       theme: THEME,
@@ -248,6 +252,13 @@ export class Grid {
         // (the pick above redraws it) never arrives, and the keys move the focus too.
         hooks.focus?.(this.api.getDisplayedRowAtIndex(e.rowIndex)?.data);
         hooks.cursor?.(e.rowIndex);
+      },
+      // A double-click that does arrive (one whose cell was not redrawn, or one a script
+      // sends) opens the row too, unless its second press already did.
+      onCellDoubleClicked: (e) => {
+        const opened = this.pressedOpen;
+        this.pressedOpen = null;
+        if (e.rowIndex !== null && e.rowIndex !== opened) hooks.details?.(e.rowIndex);
       },
       onCellClicked: (e) => {
         const column = e.column.getColId();
