@@ -763,10 +763,7 @@ fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_point
     // are on screen, the grid shows more than one data column, and a double-click opens
     // the row.
     for (width, height) in [(900, 560), (1280, 800)] {
-        s.set_window_size(width, height);
-        s.wait(&format!("the page at {width} px"), || {
-            (s.script("return window.innerWidth", json!([])) == json!(width)).then_some(())
-        });
+        s.resize_page(width, height);
         let fits = s.script(
             "const w = window.innerWidth; const right = (id) => document.querySelector(`[data-testid=\"${id}\"]`).getBoundingClientRect().right; const data = [...document.querySelectorAll('[data-testid=\"grid\"] .ag-header-cell')].filter(c => !['#', '_valid', '_errors'].includes(c.getAttribute('col-id')) && c.getBoundingClientRect().right <= w && c.getBoundingClientRect().width > 30).length; return [document.documentElement.scrollWidth <= w, right('delete-batch') <= w, right('details-toggle') <= w, data];",
             json!([]),
@@ -816,10 +813,7 @@ fn open_test_import() -> (Workspace, Desktop) {
 /// grid starts, in pixels from the top.
 fn smallest_window_grid_top(d: &Desktop) -> f64 {
     let s = d.session();
-    s.set_window_size(900, 560);
-    s.wait("the page at 900 px", || {
-        (s.script("return window.innerWidth", json!([])) == json!(900)).then_some(())
-    });
+    s.resize_page(900, 560);
     let top = s.script(
         "return document.querySelector('[data-testid=\"grid\"]').getBoundingClientRect().top",
         json!([]),
@@ -970,10 +964,7 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
         narrow >= 300.0,
         "the grid is squeezed by the panel: {narrow}"
     );
-    s.set_window_size(1440, 900);
-    s.wait("the page at 1440 px", || {
-        (s.script("return window.innerWidth", json!([])) == json!(1440)).then_some(())
-    });
+    s.resize_page(1440, 900);
     s.chord(&["\u{E015}"]);
     s.wait("the next row", || {
         (s.text_of("[data-testid=\"row-panel-title\"]")? == "Row 8").then_some(())
@@ -1088,10 +1079,7 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-rejected.png"));
     // Retry and Dismiss are on screen, or a sideways scroll away, never cut off.
     let within = |width: u32, height: u32| {
-        s.set_window_size(width, height);
-        s.wait(&format!("the page at {width} px"), || {
-            (s.script("return window.innerWidth", json!([])) == json!(width)).then_some(())
-        });
+        s.resize_page(width, height);
         let edges = s.script(
             "const box = document.querySelector('[data-testid=\"rejected-scroll\"]'); box.scrollLeft = box.scrollWidth; const b = box.getBoundingClientRect(); const l = document.querySelector('[data-testid=\"dismiss-one\"]').getBoundingClientRect(); return [l.left, l.right, b.left, b.right, window.innerWidth, l.width];",
             json!([]),
@@ -1130,10 +1118,7 @@ fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
         });
     };
     // As it looks in a large window, then at the smallest, as a reviewer on a laptop has it.
-    s.set_window_size(1440, 900);
-    s.wait("the page at 1440 px", || {
-        (s.script("return window.innerWidth", json!([])) == json!(1440)).then_some(())
-    });
+    s.resize_page(1440, 900);
     open_tools("plan");
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-column-values-1440.png"));
     s.click(&s.find("[data-testid=\"column-tools\"] .column-tools-foot button:not(.primary)"));

@@ -87,6 +87,14 @@ impl Session {
         self.post("/window/rect", json!({"width": width, "height": height}));
     }
 
+    /// Resizes the window and waits until the page is laid out at that width.
+    pub fn resize_page(&self, width: u32, height: u32) {
+        self.set_window_size(width, height);
+        self.wait(&format!("the page at {width} px"), || {
+            (self.script("return window.innerWidth", json!([])) == json!(width)).then_some(())
+        });
+    }
+
     /// Runs a script in the page; `arguments` are passed as its `arguments`.
     pub fn script(&self, script: &str, arguments: Value) -> Value {
         self.post(

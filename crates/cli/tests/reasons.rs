@@ -26,6 +26,27 @@ print(json.dumps({
 }))
 "#;
 
+/// An .xlsx read back by openpyxl (see [`OPENPYXL`]), with the system Python, where
+/// python3-openpyxl installs (not a user's own on PATH).
+fn read_xlsx(path: &std::path::Path) -> Value {
+    let python = ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("python3");
+    let read = std::process::Command::new(python)
+        .arg("-c")
+        .arg(OPENPYXL)
+        .arg(path)
+        .output()
+        .expect("python3 (make setup installs python3-openpyxl)");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    serde_json::from_slice(&read.stdout).expect("json")
+}
+
 /// Rows in import order: part 0 valid (r0, r1), invalid (r2, r3); part 1 valid (r4), invalid
 /// (r5, which no rule explains).
 fn part(index: u32) -> Vec<u8> {
@@ -255,23 +276,7 @@ fn an_importer_configuration_explains_every_invalid_row_it_can() {
         "--out",
         xlsx.to_str().expect("path"),
     ]);
-    // The system Python, where python3-openpyxl installs (not a user's own on PATH).
-    let python = ["/usr/bin/python3", "python3"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("python3");
-    let read = std::process::Command::new(python)
-        .arg("-c")
-        .arg(OPENPYXL)
-        .arg(&xlsx)
-        .output()
-        .expect("python3 (make setup installs python3-openpyxl)");
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stderr)
-    );
-    let sheet: Value = serde_json::from_slice(&read.stdout).expect("json");
+    let sheet = read_xlsx(&xlsx);
     assert_eq!(
         sheet["header"],
         json!([
@@ -539,22 +544,7 @@ fn a_configuration_explains_only_the_imports_it_fits() {
         "--out",
         sheet.to_str().expect("path"),
     ]);
-    let python = ["/usr/bin/python3", "python3"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("python3");
-    let read = std::process::Command::new(python)
-        .arg("-c")
-        .arg(OPENPYXL)
-        .arg(&sheet)
-        .output()
-        .expect("python3");
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stderr)
-    );
-    let sheet: Value = serde_json::from_slice(&read.stdout).expect("json");
+    let sheet = read_xlsx(&sheet);
     assert_eq!(sheet["header"][1], "Email");
     assert_eq!(sheet["rows"][2][1]["note"], "Must be a valid email address");
     // An import no configuration explains has no labels to give.

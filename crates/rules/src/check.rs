@@ -415,13 +415,11 @@ pub(crate) fn pattern_in_words(shown: &str) -> Option<String> {
     let plain = |c: char| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '@');
     let values: Vec<String> = inner
         .split('|')
+        // A value is plain text: letters, digits and the like, with any dot escaped (an
+        // unescaped one matches any character).
         .map(|v| {
-            let text = v.replace("\\.", ".");
-            (!text.is_empty()
-                && text.chars().all(|c| plain(c) || c == '.')
-                && !v.contains("..")
-                && v.replace("\\.", "").chars().all(plain))
-            .then_some(text)
+            (!v.is_empty() && v.replace("\\.", "").chars().all(plain))
+                .then(|| v.replace("\\.", "."))
         })
         .collect::<Option<_>>()?;
     let case = if any_case { " (in any case)" } else { "" };

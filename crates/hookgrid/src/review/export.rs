@@ -63,7 +63,7 @@ impl Hookgrid {
             .core
             .row_errors(batch)?
             .ok_or_else(|| self.core.unexplained(batch))?;
-        let columns = self.core.data_columns(batch)?;
+        let columns = &known.columns;
         let mut labels = Labels::new();
         for field in &known.config.fields {
             let label = field.label.trim();

@@ -231,8 +231,7 @@ impl Hookgrid {
             } => return Ok(Some(unfit(name, choice, &reason))),
             Explanation::Known(known, choice) => (known, choice),
         };
-        let columns = self.core.data_columns(batch)?;
-        Ok(Some(summarise(&known, choice, batch, &columns)))
+        Ok(Some(summarise(&known, choice, batch, &known.columns)))
     }
 
     /// Gives one import no configuration on purpose: none applies to it automatically

@@ -30,6 +30,8 @@ pub(crate) struct RowErrors {
     pub(crate) flagged: Vec<Flagged>,
     /// Whether the configuration fits the import's columns (see [`hookgrid_rules::fit`]).
     pub(crate) fit: hookgrid_rules::Fit,
+    /// The import's data columns, as the fit was judged on.
+    pub(crate) columns: Vec<String>,
 }
 
 /// What explains an import's rows.
@@ -125,7 +127,8 @@ impl Core {
         }
         let config = Config::parse(stored.body.as_bytes())
             .map_err(|e| Error::BadConfig(format!("{}: {e}", stored.name)))?;
-        let fit = hookgrid_rules::fit(&config, &self.data_columns(batch)?);
+        let columns = self.data_columns(batch)?;
+        let fit = hookgrid_rules::fit(&config, &columns);
         let flagged = if fit.fits || by_hand {
             self.flagged(batch, &config, &version)?
         } else {
@@ -139,13 +142,14 @@ impl Core {
             name: stored.name,
             config,
             fit,
+            columns,
         });
         *held = Some(known.clone());
         Ok(explained(known, choice))
     }
 
     /// The import's data columns (its frame's, without the meta columns).
-    pub(crate) fn data_columns(&self, batch: &Batch) -> Result<Vec<String>> {
+    fn data_columns(&self, batch: &Batch) -> Result<Vec<String>> {
         let (frame, _) = self.frame(batch)?;
         let schema = frame
             .clone()
