@@ -16,6 +16,9 @@ pub mod desktop;
 pub mod figures;
 pub mod standin;
 pub mod webdriver;
+mod xlsx;
+
+pub use xlsx::read_xlsx;
 
 /// A temp data dir, kept on disk and printed when a test fails, and the binary under test.
 #[derive(Debug)]

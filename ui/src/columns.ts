@@ -144,7 +144,7 @@ export function columnDefs(
   const data = columns.flatMap((c, i): ColDef<Row>[] => {
     // `_valid` is shown by the status column.
     if (c.name === "_valid") return [];
-    const numeric = c.kind === "int" || c.kind === "float";
+    const numeric = c.kind === "int" || c.kind === "float" || c.kind === "decimal";
     return [{
       colId: c.name,
       headerName: c.name,

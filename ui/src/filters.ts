@@ -54,9 +54,11 @@ function quotedName(column: string): string {
 }
 
 /** A value as a SQL literal: numbers and booleans bare, anything else as quoted text. A float
- * column's whole numbers keep their `.0`, which JSON dropped on the way here. */
+ * column's whole numbers keep their `.0`, which JSON dropped on the way here; a decimal
+ * column's values come as their text (`"4.90"`) and are numbers all the same. */
 function literal(value: unknown, kind?: ColumnKind): string {
   if (typeof value === "number") return kind === "float" && Number.isInteger(value) ? `${value}.0` : String(value);
+  if (kind === "decimal" && typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return value;
   if (typeof value === "boolean") return String(value);
   return `'${String(value).replace(/'/g, "''")}'`;
 }

@@ -51,6 +51,8 @@ describe("value filters", () => {
     // JSON drops a float's `.0`; Polars wants one type in a list.
     expect(valuesCondition("rate", [0.5, 2], "float")).toBe(`"rate" IN (0.5, 2.0)`);
     expect(valuesCondition("ok", [true], "bool")).toBe(`"ok" = true`);
+    // Money comes as its text, every decimal kept, and is compared as the number it is.
+    expect(valuesCondition("revenue", ["4.90", "-0.05", null], "decimal")).toBe(`"revenue" IN (4.90, -0.05) OR "revenue" IS NULL`);
     expect(valuesCondition("x", [])).toBe("false");
   });
 

@@ -3,49 +3,10 @@
 //! choice of configuration per import and the derived file following configuration changes.
 
 use hookgrid::sample::delivery_body;
-use hookgrid_tests::{Workspace, post};
+use hookgrid_tests::{Workspace, post, read_xlsx};
 use serde_json::{Value, json};
 
 const BATCH: &str = "batch-why-0001";
-
-/// Reads an .xlsx with openpyxl (an independent reader) into JSON: header, frozen cell,
-/// filter range, and per data cell its value, fill colour (when filled) and note.
-const OPENPYXL: &str = r#"
-import json, sys, openpyxl
-ws = openpyxl.load_workbook(sys.argv[1]).active
-def cell(c):
-    fill = c.fill.fgColor.rgb if c.fill is not None and c.fill.fill_type == "solid" else None
-    return {"value": c.value, "fill": fill, "note": c.comment.text if c.comment else None}
-rows = list(ws.iter_rows())
-print(json.dumps({
-    "header": [c.value for c in rows[0]],
-    "freeze": ws.freeze_panes,
-    "filter": ws.auto_filter.ref,
-    "widths": [ws.column_dimensions[c.column_letter].width for c in rows[0]],
-    "rows": [[cell(c) for c in r] for r in rows[1:]],
-}))
-"#;
-
-/// An .xlsx read back by openpyxl (see [`OPENPYXL`]), with the system Python, where
-/// python3-openpyxl installs (not a user's own on PATH).
-fn read_xlsx(path: &std::path::Path) -> Value {
-    let python = ["/usr/bin/python3", "python3"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("python3");
-    let read = std::process::Command::new(python)
-        .arg("-c")
-        .arg(OPENPYXL)
-        .arg(path)
-        .output()
-        .expect("python3 (make setup installs python3-openpyxl)");
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stderr)
-    );
-    serde_json::from_slice(&read.stdout).expect("json")
-}
 
 /// Rows in import order: part 0 valid (r0, r1), invalid (r2, r3); part 1 valid (r4), invalid
 /// (r5, which no rule explains).

@@ -15,4 +15,4 @@ pub use payload::{
     Envelope, MAX_PARTS, Part, PayloadError, PayloadErrorKind, odd, parse, parse_as_sent,
 };
 pub use rows::{Cell, Column, Rows, Text, Values};
-pub use shape::Shape;
+pub use shape::{Decimals, MAX_DECIMAL_DIGITS, Shape};

@@ -6,7 +6,8 @@
 //! booleans. Otherwise the column is text, and since real deliveries send every cell as a
 //! string, a text column whose every non-empty value reads back exactly as an integer, a
 //! number or a boolean (see [`hookgrid_flatfile::Shape`]) takes that type, with `""` as null;
-//! any other column is String with every value exactly as sent (numbers and booleans that
+//! a text column whose every non-empty value has the same number of decimals (money:
+//! `"2815711.30"`, which no float prints back) is a Decimal of that scale; any other column is String with every value exactly as sent (numbers and booleans that
 //! were JSON values appear as their JSON text). [`Typing::AsSent`] builds every data column as
 //! String instead, for exports that must return each value as it arrived.
 //!
@@ -15,12 +16,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hookgrid_flatfile::{Rows, Shape, Values};
+use hookgrid_flatfile::{Decimals, Rows, Shape, Values};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::Result;
 use crate::from_text::FromText;
+use crate::{Result, decimal};
 
 /// Meta columns, always first: position in the batch, sequence index, validity.
 pub const META_COLUMNS: [&str; 3] = ["_row", "_part", "_valid"];
@@ -55,6 +56,8 @@ enum Kind {
     Null,
     Int,
     Float,
+    /// A decimal of this scale (see [`crate::decimal`]).
+    Decimal(u8),
     Bool,
     Text,
 }
@@ -196,6 +199,8 @@ fn text_kind(name: &str, parts: &[PartRows]) -> Kind {
         Kind::Int
     } else if shape.numbers {
         Kind::Float
+    } else if let Decimals::Exactly(scale) = shape.decimals {
+        Kind::Decimal(scale)
     } else {
         Kind::Bool
     }
@@ -244,6 +249,20 @@ fn column(
                 _ => None,
             }),
         ),
+        Kind::Decimal(scale) => {
+            let parsed = |t: &hookgrid_flatfile::Text| -> Vec<Option<i128>> {
+                t.iter().map(|v| decimal::parse(v?, scale)).collect()
+            };
+            // A part that sent JSON numbers here was measured by their text, and is read by it.
+            let values = gather(chunks, height, |v| match v {
+                Values::Null(_) => None,
+                Values::Text(t) => Some(parsed(&t)),
+                other => Some(parsed(&other.to_text())),
+            });
+            Int128Chunked::from_iter_options(name, values.into_iter())
+                .into_decimal_unchecked(decimal::PRECISION, usize::from(scale))
+                .into_column()
+        }
         Kind::Bool => Column::new(
             name,
             gather(chunks, height, |v| match v {

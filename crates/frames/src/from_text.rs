@@ -39,13 +39,14 @@ impl FromText {
 }
 
 /// A typed column as the text it was read from. Floats print as Rust prints them (`5`, not
-/// `5.0`): the form the typing required of every value.
+/// `5.0`), decimals with their scale (`4.90`): the form the typing required of every value.
 fn printed(column: &Column) -> PolarsResult<Column> {
     let name = column.name().clone();
     Ok(match column.dtype() {
         DataType::Int64 => print(name, column.i64()?.iter()),
         DataType::Float64 => print(name, column.f64()?.iter()),
         DataType::Boolean => print(name, column.bool()?.iter()),
+        DataType::Decimal(_, _) => crate::decimal::printed(column)?,
         _ => column.clone(),
     })
 }

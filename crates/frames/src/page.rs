@@ -54,6 +54,9 @@ pub struct ColumnInfo {
 pub enum ColumnKind {
     Int,
     Float,
+    /// A number with a fixed number of decimals (money). Its values are sent as text with
+    /// every decimal (`"4.90"`): a JSON number would drop the zero and round beyond 2^53.
+    Decimal,
     Bool,
     Text,
 }
@@ -71,6 +74,7 @@ impl Page {
                     DataType::Boolean => ColumnKind::Bool,
                     d if d.is_integer() => ColumnKind::Int,
                     d if d.is_float() => ColumnKind::Float,
+                    DataType::Decimal(_, _) => ColumnKind::Decimal,
                     _ => ColumnKind::Text,
                 },
             })
@@ -145,6 +149,7 @@ pub(crate) fn json_value(v: &AnyValue<'_>) -> Value {
             serde_json::Number::from_f64(f64::from(*x)).map_or(Value::Null, Value::Number)
         }
         AnyValue::Float64(x) => serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number),
+        AnyValue::Decimal(v, _, scale) => Value::String(crate::decimal::text(*v, *scale)),
         other => Value::String(other.to_string()),
     }
 }

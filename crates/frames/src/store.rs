@@ -28,8 +28,34 @@ pub fn write_typed(typed: &mut Typed, path: &Path) -> Result<()> {
             e.to_string().into(),
         ))
     })?;
-    let metadata = KeyValueMetadata::from_static(vec![(FromText::KEY.to_owned(), list)]);
+    let metadata = KeyValueMetadata::from_static(vec![
+        (FromText::KEY.to_owned(), list),
+        (TYPING_KEY.to_owned(), TYPING.to_owned()),
+    ]);
     write_with(&mut typed.frame, Some(metadata), path)
+}
+
+/// The file metadata key naming the typing rules a batch file was built by, and the rules of
+/// this build: 2 types money (text of one scale) as Decimal, where 1 left it text. A file of
+/// other rules is a cache of the same ledger typed differently, built again when read.
+const TYPING_KEY: &str = "hookgrid.typing";
+const TYPING: &str = "2";
+
+/// Whether the batch file at `path` was typed by this build's rules. Reads only the footer.
+pub fn typed_by_these_rules(path: &Path) -> bool {
+    footer_value(path, TYPING_KEY).as_deref() == Some(TYPING)
+}
+
+fn footer_value(path: &Path, key: &str) -> Option<String> {
+    let mut reader = ParquetReader::new(File::open(path).ok()?);
+    let metadata = reader.get_metadata().ok()?;
+    metadata
+        .key_value_metadata()
+        .as_ref()?
+        .iter()
+        .find(|kv| kv.key == key)?
+        .value
+        .clone()
 }
 
 fn write_with(df: &mut DataFrame, metadata: Option<KeyValueMetadata>, path: &Path) -> Result<()> {
@@ -47,16 +73,8 @@ fn write_with(df: &mut DataFrame, metadata: Option<KeyValueMetadata>, path: &Pat
 /// Which columns of the batch file at `path` were typed from text; `None` when the file does
 /// not say (written before it was recorded) or cannot be read. Reads only the footer.
 pub fn from_text(path: &Path) -> Option<FromText> {
-    let mut reader = ParquetReader::new(File::open(path).ok()?);
-    let metadata = reader.get_metadata().ok()?;
-    let list = metadata
-        .key_value_metadata()
-        .as_ref()?
-        .iter()
-        .find(|kv| kv.key == FromText::KEY)?
-        .value
-        .as_deref()?;
-    serde_json::from_str(list).ok().map(FromText)
+    let list = footer_value(path, FromText::KEY)?;
+    serde_json::from_str(&list).ok().map(FromText)
 }
 
 /// Who may read a written file.

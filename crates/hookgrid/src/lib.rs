@@ -223,6 +223,14 @@ impl Core {
             );
             return false;
         }
+        if !store::typed_by_these_rules(&path) {
+            tracing::info!(
+                "{} was typed by an older Hookgrid (money as text): building it again from the \
+                 ledger",
+                path.display()
+            );
+            return false;
+        }
         self.derived_intact(&path)
     }
 

@@ -245,6 +245,59 @@ fn a_missing_or_corrupt_batch_file_is_rebuilt_from_the_ledger() {
 }
 
 #[test]
+fn a_batch_file_typed_by_older_rules_is_typed_again() {
+    let (dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev",
+        "b",
+        1,
+        1,
+        json!([{"revenue": "2815711.30"}, {"revenue": "4.90"}]),
+        json!([]),
+    ))
+    .expect("stored");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev").expect("resolve");
+    let path = hg.batch_file(&batch);
+    let dtype = |hg: &Hookgrid| {
+        let page = hg.page(&batch, &View::default(), 0, 10).expect("page");
+        page.rows
+            .column("revenue")
+            .expect("revenue")
+            .dtype()
+            .clone()
+    };
+    assert!(matches!(
+        dtype(&hg),
+        polars::prelude::DataType::Decimal(_, 2)
+    ));
+
+    // What an earlier build wrote: the same rows with money as text, and no typing recorded.
+    let mut old = store::scan(&path).expect("scan").collect().expect("read");
+    old.with_column(
+        old.column("revenue")
+            .expect("revenue")
+            .cast(&polars::prelude::DataType::String)
+            .expect("text"),
+    )
+    .expect("column");
+    store::write(&mut old, &path).expect("write");
+    hg.core.derived_written(&path).expect("digest");
+    assert!(!store::typed_by_these_rules(&path));
+    drop(hg);
+    let reopened = Hookgrid::open(dir.path()).expect("reopen");
+    assert!(matches!(
+        dtype(&reopened),
+        polars::prelude::DataType::Decimal(_, 2)
+    ));
+    assert!(
+        store::typed_by_these_rules(&path),
+        "written again by these rules"
+    );
+}
+
+#[test]
 fn incomplete_batches_can_be_read_but_export_needs_consent() {
     let (dir, hg) = open();
     hg.ingest(&body("ev", "b", 2, 3, json!([{"a": "x"}]), json!([])))

@@ -3,4 +3,4 @@
 /**
  * The kinds of column a batch frame has (see the typing rules in `build`).
  */
-export type ColumnKind = "int" | "float" | "bool" | "text";
+export type ColumnKind = "int" | "float" | "decimal" | "bool" | "text";

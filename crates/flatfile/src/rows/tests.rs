@@ -1,4 +1,5 @@
 use super::*;
+use crate::Decimals;
 
 fn build(rows: &[&[(&str, Cell<'static>)]]) -> Rows {
     let mut b = RowsBuilder::default();
@@ -108,6 +109,43 @@ fn append_of_text_onto_text_keeps_every_value() {
 }
 
 #[test]
+fn money_reads_back_as_a_decimal_of_its_scale() {
+    let decimals = |values: &[&str]| {
+        values
+            .iter()
+            .fold(Shape::EMPTY, |s, v| s.and(Shape::of(v)))
+            .decimals
+    };
+    assert_eq!(
+        decimals(&["2815711.30", "4.90", "", "-0.05"]),
+        Decimals::Exactly(2)
+    );
+    assert_eq!(decimals(&["0.0", "1.0"]), Decimals::Exactly(1));
+    // 38 digits fit an i128 decimal; 39 do not.
+    let widest = format!("{}.5", "9".repeat(37));
+    assert_eq!(decimals(&[&widest]), Decimals::Exactly(1));
+    assert_eq!(decimals(&[&format!("9{widest}")]), Decimals::No);
+    // Another scale, an integer, a sign or zero that would not print back, text: no scale.
+    for values in [
+        &["1.50", "1.5"][..],
+        &["1.50", "100"],
+        &["-0.00"],
+        &["+1.50"],
+        &["01.50"],
+        &["1.50", "n/a"],
+        &["1.", ".50"],
+    ] {
+        assert_eq!(decimals(values), Decimals::No, "{values:?}");
+    }
+    let money = Shape::of("19.90");
+    assert!(
+        money.is_typed() && !money.numbers,
+        "typed as a decimal, not a float"
+    );
+    assert_eq!(decimals(&[""]), Decimals::Any);
+}
+
+#[test]
 fn shapes_accept_only_values_that_read_back_exactly() {
     let typed = |v: &str| {
         let s = Shape::of(v);
@@ -131,15 +169,12 @@ fn shapes_accept_only_values_that_read_back_exactly() {
         "+5",
         "-00",
         "-0.0",
-        "1.50",
         "1e3",
         " 5",
         "5 ",
         "1.",
         ".5",
         "-",
-        "0.0",
-        "1.0",
         "TRUE",
         "True",
         "12345678901234567890",
@@ -149,8 +184,11 @@ fn shapes_accept_only_values_that_read_back_exactly() {
         "inf",
         "1,5",
         "١٢",
-        "99999999999999999999.5",
     ] {
+        assert_eq!(typed(v), (false, false, false), "{v}");
+    }
+    // Not floats, but decimals: the column may still be typed, by scale.
+    for v in ["1.50", "0.0", "1.0", "-0.0", "99999999999999999999.5"] {
         assert_eq!(typed(v), (false, false, false), "{v}");
     }
     assert_eq!(Shape::of(""), Shape::EMPTY);

@@ -283,3 +283,114 @@ fn the_values_as_sent_come_back_from_the_typed_frame() {
         }
     }
 }
+
+#[test]
+fn money_is_a_decimal_that_sorts_compares_and_prints_back_as_sent() {
+    let revenue = [
+        "2815711.30",
+        "999969.37",
+        "4900000.00",
+        "",
+        "-0.05",
+        "4900000.01",
+    ];
+    let rows: Vec<serde_json::Value> = revenue
+        .iter()
+        .map(|r| json!({"annual_revenue": r, "mixed": "1.50", "name": "n"}))
+        .collect();
+    let mut typed = super::frame(vec![
+        part(1, json!(rows[..4]), json!([])),
+        // A later part that sent a JSON number of the same scale, and another scale for `mixed`.
+        part(
+            2,
+            json!([{"annual_revenue": rows[4]["annual_revenue"], "mixed": "1.5"},
+                   {"annual_revenue": 4900000.01, "mixed": "2.25"}]),
+            json!([]),
+        ),
+    ])
+    .expect("frame");
+    let df = &typed.frame;
+    assert_eq!(
+        df.column("annual_revenue").expect("column").dtype(),
+        &DataType::Decimal(crate::decimal::PRECISION, 2)
+    );
+    assert_eq!(
+        df.column("mixed").expect("column").dtype(),
+        &DataType::String
+    );
+    assert_eq!(typed.from_text.0, ["annual_revenue"]);
+
+    // Sorted as numbers, compared with a number, searched by its text.
+    let rows_of = |view: crate::View| -> Vec<i64> {
+        let out = view
+            .apply(df.clone().lazy())
+            .expect("view")
+            .collect()
+            .expect("collect");
+        out.column("_row")
+            .expect("_row")
+            .i64()
+            .expect("i64")
+            .into_no_null_iter()
+            .collect()
+    };
+    let sorted = crate::View {
+        sort: Some("annual_revenue:desc".parse().expect("sort")),
+        ..Default::default()
+    };
+    assert_eq!(rows_of(sorted), [5, 2, 0, 1, 4, 3]);
+    let over = |filter: &str| {
+        rows_of(crate::View {
+            filter: Some(filter.into()),
+            ..Default::default()
+        })
+    };
+    assert_eq!(over("annual_revenue > 4900000"), [5]);
+    assert_eq!(over("annual_revenue >= 4900000.00"), [2, 5]);
+    assert_eq!(over("annual_revenue < 0"), [4]);
+    assert_eq!(over("annual_revenue = 999969.37"), [1]);
+    assert_eq!(over("annual_revenue IN (2815711.30, 4900000.01)"), [0, 5]);
+    let found = crate::View {
+        search: Some("4900000.00".into()),
+        ..Default::default()
+    };
+    assert_eq!(rows_of(found), [2]);
+
+    // The page sends each value with its decimals, as text; the kind says it is a number.
+    let page = crate::page::page(df.clone().lazy(), 0, 10).expect("page");
+    let info = page.column_info();
+    let money = info
+        .iter()
+        .find(|c| c.name == "annual_revenue")
+        .expect("column");
+    assert_eq!(money.kind, crate::ColumnKind::Decimal);
+    let sent: Vec<serde_json::Value> = page
+        .json_rows()
+        .iter()
+        .map(|r| r["annual_revenue"].clone())
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            json!("2815711.30"),
+            json!("999969.37"),
+            json!("4900000.00"),
+            serde_json::Value::Null,
+            json!("-0.05"),
+            json!("4900000.01")
+        ]
+    );
+
+    // Printed back, every value is the text that was sent (`""` is null, as for numbers).
+    let as_sent = typed
+        .from_text
+        .json_typed(std::mem::take(&mut typed.frame))
+        .expect("json");
+    assert_eq!(
+        strings(&as_sent, "annual_revenue"),
+        revenue
+            .iter()
+            .map(|r| (!r.is_empty()).then(|| r.to_string()))
+            .collect::<Vec<_>>()
+    );
+}

@@ -42,6 +42,18 @@ pub(super) fn write(
     for (c, width) in widths(shown, &columns).into_iter().enumerate() {
         sheet.set_column_width(c as u16, width).map_err(xlsx)?;
     }
+    // A decimal column shows every decimal it was sent with (`4.90`, not `4.9`): its cells
+    // carry a number format, plain, tinted and red.
+    let decimals: Vec<Option<[Format; 3]>> = columns
+        .iter()
+        .map(|column| match column.dtype() {
+            DataType::Decimal(_, scale) if *scale > 0 => {
+                let shown = format!("0.{}", "0".repeat(*scale));
+                Some([&Format::new(), &tint, &bad].map(|f| f.clone().set_num_format(&shown)))
+            }
+            _ => None,
+        })
+        .collect();
     let mut values: Vec<_> = columns.iter().map(Series::iter).collect();
     for (c, name) in shown.iter().enumerate() {
         sheet
@@ -71,12 +83,13 @@ pub(super) fn write(
                     .map(|(_, m)| m.as_str())
                     .collect()
             };
-            let format = if !messages.is_empty() {
-                Some(&bad)
-            } else if invalid {
-                Some(&tint)
-            } else {
-                None
+            let format = match (&decimals[c], !messages.is_empty(), invalid) {
+                (Some([_, _, bad]), true, _) => Some(bad),
+                (Some([_, tint, _]), false, true) => Some(tint),
+                (Some([plain, _, _]), false, false) => Some(plain),
+                (None, true, _) => Some(&bad),
+                (None, false, true) => Some(&tint),
+                (None, false, false) => None,
             };
             cell(sheet, r, c as u16, &value, format).map_err(xlsx)?;
             if !messages.is_empty() {
@@ -124,6 +137,7 @@ fn widths(shown: &[PlSmallStr], columns: &[Series]) -> Vec<f64> {
                     AnyValue::Null => 0,
                     AnyValue::String(s) => s.chars().count(),
                     AnyValue::StringOwned(s) => s.chars().count(),
+                    AnyValue::Decimal(v, _, scale) => crate::decimal::text(v, scale).len(),
                     other => other.to_string().chars().count(),
                 })
                 .max()
@@ -161,6 +175,11 @@ fn cell(
         AnyValue::Boolean(b) => Plain::Bool(*b),
         AnyValue::String(s) => Plain::Text(s),
         AnyValue::StringOwned(s) => Plain::Text(s.as_str()),
+        // As for integers: digits a spreadsheet number would lose are kept as text.
+        AnyValue::Decimal(v, _, scale) if v.unsigned_abs() > 1 << 53 => {
+            Plain::Owned(crate::decimal::text(*v, *scale))
+        }
+        AnyValue::Decimal(v, _, scale) => Plain::Number(*v as f64 / 10f64.powi(*scale as i32)),
         other => match other.extract::<f64>() {
             // Integers beyond 2^53 lose digits in a spreadsheet number: kept as text.
             Some(n)
