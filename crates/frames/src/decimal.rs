@@ -3,8 +3,6 @@
 //! it was sent. Polars' own printing follows process-wide settings (trimmed zeros, thousands
 //! separators), so the text is made here.
 
-use polars::prelude::*;
-
 /// Every decimal column is as wide as an `i128` holds: values of one import never overflow it,
 /// and one precision keeps a column's parts of one type.
 pub const PRECISION: usize = hookgrid_flatfile::MAX_DECIMAL_DIGITS;
@@ -30,33 +28,27 @@ pub(crate) fn parse(text: &str, scale: u8) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
-/// A decimal's text with exactly `scale` decimals: `-5` at scale 2 is `"-0.05"`.
-pub fn text(value: i128, scale: usize) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let sign = if value < 0 { "-" } else { "" };
-    if scale == 0 {
-        return format!("{sign}{digits}");
+/// A decimal printed with exactly its scale's decimals: `Shown(-5, 2)` is `-0.05`.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown(pub i128, pub usize);
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Shown(value, scale) = *self;
+        let sign = if value < 0 { "-" } else { "" };
+        let digits = value.unsigned_abs().to_string();
+        if scale == 0 {
+            return write!(f, "{sign}{digits}");
+        }
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (whole, fraction) = padded.split_at(padded.len() - scale);
+        write!(f, "{sign}{whole}.{fraction}")
     }
-    let padded = format!("{digits:0>width$}", width = scale + 1);
-    let (whole, fraction) = padded.split_at(padded.len() - scale);
-    format!("{sign}{whole}.{fraction}")
 }
 
-/// A decimal column's values as text, as [`text`] prints them.
-pub(crate) fn printed(column: &Column) -> PolarsResult<Column> {
-    let DataType::Decimal(_, scale) = column.dtype() else {
-        return Ok(column.clone());
-    };
-    let scale = *scale;
-    let values = column.decimal()?;
-    let mut builder = StringChunkedBuilder::new(column.name().clone(), values.len());
-    for value in values.physical().iter() {
-        match value {
-            Some(v) => builder.append_value(text(v, scale)),
-            None => builder.append_null(),
-        }
-    }
-    Ok(builder.finish().into_column())
+/// A decimal's text with exactly `scale` decimals (see [`Shown`]).
+pub fn text(value: i128, scale: usize) -> String {
+    Shown(value, scale).to_string()
 }
 
 #[cfg(test)]

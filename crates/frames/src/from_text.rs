@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
+use crate::decimal::Shown;
 
 /// The data columns of a typed frame that were typed from text (by their names in the frame).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +47,10 @@ fn printed(column: &Column) -> PolarsResult<Column> {
         DataType::Int64 => print(name, column.i64()?.iter()),
         DataType::Float64 => print(name, column.f64()?.iter()),
         DataType::Boolean => print(name, column.bool()?.iter()),
-        DataType::Decimal(_, _) => crate::decimal::printed(column)?,
+        DataType::Decimal(_, scale) => {
+            let values = column.decimal()?.physical().iter();
+            print(name, values.map(|v| v.map(|v| Shown(v, *scale))))
+        }
         _ => column.clone(),
     })
 }

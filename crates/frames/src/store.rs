@@ -41,15 +41,11 @@ pub fn write_typed(typed: &mut Typed, path: &Path) -> Result<()> {
 const TYPING_KEY: &str = "hookgrid.typing";
 const TYPING: &str = "2";
 
-/// Whether the batch file at `path` was typed by this build's rules. Reads only the footer.
-pub fn typed_by_these_rules(path: &Path) -> bool {
-    footer_value(path, TYPING_KEY).as_deref() == Some(TYPING)
-}
-
-fn footer_value(path: &Path, key: &str) -> Option<String> {
-    let mut reader = ParquetReader::new(File::open(path).ok()?);
-    let metadata = reader.get_metadata().ok()?;
-    metadata
+/// The value a file's footer holds under `key`.
+fn footer_value(reader: &mut ParquetReader<File>, key: &str) -> Option<String> {
+    reader
+        .get_metadata()
+        .ok()?
         .key_value_metadata()
         .as_ref()?
         .iter()
@@ -73,7 +69,8 @@ fn write_with(df: &mut DataFrame, metadata: Option<KeyValueMetadata>, path: &Pat
 /// Which columns of the batch file at `path` were typed from text; `None` when the file does
 /// not say (written before it was recorded) or cannot be read. Reads only the footer.
 pub fn from_text(path: &Path) -> Option<FromText> {
-    let list = footer_value(path, FromText::KEY)?;
+    let mut reader = ParquetReader::new(File::open(path).ok()?);
+    let list = footer_value(&mut reader, FromText::KEY)?;
     serde_json::from_str(&list).ok().map(FromText)
 }
 
@@ -143,18 +140,40 @@ pub fn scan(path: &Path) -> Result<LazyFrame> {
     )?)
 }
 
+/// What a batch file's footer says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Soundness {
+    /// Missing, unreadable, without the meta columns or with another number of rows.
+    Damaged,
+    /// Whole, but typed by other rules than this build's (see [`write_typed`]).
+    OtherTyping,
+    Sound,
+}
+
 /// Whether `path` holds a readable Parquet file with the meta columns and `expected_rows`
-/// rows. Reads only the footer.
-pub fn is_sound(path: &Path, expected_rows: u64) -> bool {
+/// rows, typed by this build's rules. Reads only the footer, once.
+pub fn soundness(path: &Path, expected_rows: u64) -> Soundness {
     let Ok(file) = File::open(path) else {
-        return false;
+        return Soundness::Damaged;
     };
     let mut reader = ParquetReader::new(file);
     let Ok(schema) = reader.schema() else {
-        return false;
+        return Soundness::Damaged;
     };
     let has_meta = crate::META_COLUMNS.iter().all(|c| schema.contains(c));
-    has_meta && reader.num_rows().is_ok_and(|n| n as u64 == expected_rows)
+    if !has_meta || !reader.num_rows().is_ok_and(|n| n as u64 == expected_rows) {
+        return Soundness::Damaged;
+    }
+    if footer_value(&mut reader, TYPING_KEY).as_deref() == Some(TYPING) {
+        Soundness::Sound
+    } else {
+        Soundness::OtherTyping
+    }
+}
+
+/// Whether `path` holds a whole batch file of `expected_rows` rows, typed by any rules.
+pub fn is_sound(path: &Path, expected_rows: u64) -> bool {
+    soundness(path, expected_rows) != Soundness::Damaged
 }
 
 /// Path of a batch's file inside `dir`.

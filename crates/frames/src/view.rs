@@ -319,4 +319,4 @@ pub(crate) fn polars_message(e: &PolarsError) -> String {
 
 mod comparisons;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -214,24 +214,26 @@ impl Core {
             // Not written yet, or deleted by hand: a cache, built again without a word.
             return false;
         }
-        if !store::is_sound(&path, batch.rows()) {
-            tracing::warn!(
-                "{} cannot be read as the import's {} rows: it was damaged or replaced; \
-                 building it again from the ledger",
-                path.display(),
-                batch.rows()
-            );
-            return false;
+        match store::soundness(&path, batch.rows()) {
+            store::Soundness::Sound => self.derived_intact(&path),
+            store::Soundness::Damaged => {
+                tracing::warn!(
+                    "{} cannot be read as the import's {} rows: it was damaged or replaced; \
+                     building it again from the ledger",
+                    path.display(),
+                    batch.rows()
+                );
+                false
+            }
+            store::Soundness::OtherTyping => {
+                tracing::info!(
+                    "{} was typed by an older Hookgrid (money as text): building it again \
+                     from the ledger",
+                    path.display()
+                );
+                false
+            }
         }
-        if !store::typed_by_these_rules(&path) {
-            tracing::info!(
-                "{} was typed by an older Hookgrid (money as text): building it again from the \
-                 ledger",
-                path.display()
-            );
-            return false;
-        }
-        self.derived_intact(&path)
     }
 
     /// Writes an import's Parquet file from `typed` and records its digest.

@@ -284,15 +284,16 @@ fn a_batch_file_typed_by_older_rules_is_typed_again() {
     .expect("column");
     store::write(&mut old, &path).expect("write");
     hg.core.derived_written(&path).expect("digest");
-    assert!(!store::typed_by_these_rules(&path));
+    assert_eq!(store::soundness(&path, 2), store::Soundness::OtherTyping);
     drop(hg);
     let reopened = Hookgrid::open(dir.path()).expect("reopen");
     assert!(matches!(
         dtype(&reopened),
         polars::prelude::DataType::Decimal(_, 2)
     ));
-    assert!(
-        store::typed_by_these_rules(&path),
+    assert_eq!(
+        store::soundness(&path, 2),
+        store::Soundness::Sound,
         "written again by these rules"
     );
 }

@@ -327,12 +327,7 @@ fn money_is_a_decimal_that_sorts_compares_and_prints_back_as_sent() {
             .expect("view")
             .collect()
             .expect("collect");
-        out.column("_row")
-            .expect("_row")
-            .i64()
-            .expect("i64")
-            .into_no_null_iter()
-            .collect()
+        crate::view::tests::row_numbers(&out)
     };
     let sorted = crate::View {
         sort: Some("annual_revenue:desc".parse().expect("sort")),

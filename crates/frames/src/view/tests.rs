@@ -20,7 +20,8 @@ fn rows(view: &View) -> Vec<i64> {
     row_numbers(&run(view).expect("view"))
 }
 
-fn row_numbers(out: &DataFrame) -> Vec<i64> {
+/// The `_row` of each row of `out`, in order.
+pub(crate) fn row_numbers(out: &DataFrame) -> Vec<i64> {
     out.column("_row")
         .expect("_row")
         .i64()
