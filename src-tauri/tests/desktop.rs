@@ -349,16 +349,20 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
     let s = d.session();
     let url = d.webhook_url();
     // Two parts counting from 0, every cell text; as text "100" < "9", as numbers 9 < 100.
+    // Prices are money (two decimals each), which no float prints back: as text
+    // "999969.37" > "2815711.30", as numbers the other way round.
     let heights = [["100", "9"], ["20", ""]];
+    let prices = [["2815711.30", "4.90"], ["999969.37", "-0.05"]];
     for index in [1u32, 0] {
         let [a, b] = heights[index as usize];
+        let [p, q] = prices[index as usize];
         let body = sample::delivery_body(
             "evt-real",
             "batch-real",
             index,
             2,
-            json!([{"name": format!("Rack {index}"), "height_cm": a}]),
-            json!([{"name": "", "height_cm": b}]),
+            json!([{"name": format!("Rack {index}"), "height_cm": a, "price": p}]),
+            json!([{"name": "", "height_cm": b, "price": q}]),
         );
         let r = reqwest::blocking::Client::new()
             .post(&url)
@@ -448,6 +452,23 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
         );
         (cells == json!(["9", "20", "100"])).then_some(())
     });
+
+    // Money sorts as numbers too, shows every decimal it was sent with, and is aligned as a
+    // number.
+    s.click(&s.find(".ag-header-cell[col-id=\"price\"] .ag-header-cell-label"));
+    let price_cells = "return [0, 1, 2, 3].map(i => { const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${i}\"] [col-id=\"price\"]`); return c ? [c.textContent, c.classList.contains('ag-right-aligned-cell')] : null; })";
+    s.wait("rows sorted by price as numbers", || {
+        let cells = s.script(price_cells, json!([]));
+        (cells
+            == json!([
+                ["-0.05", true],
+                ["4.90", true],
+                ["999969.37", true],
+                ["2815711.30", true]
+            ]))
+        .then_some(())
+    });
+    d.screenshot(&shots.join("desktop-money.png"));
 }
 
 #[test]
