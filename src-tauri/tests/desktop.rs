@@ -522,6 +522,12 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
     );
     let listed = s.text_of("[data-testid=\"config\"]").unwrap_or_default();
     assert!(listed.contains("contacts · every import"), "{listed}");
+    // The list tells the import apart by its columns and the configuration that explains it.
+    let entry = |testid: &str| s.text_of(&format!("{item} [data-testid=\"{testid}\"]"));
+    s.wait("the configuration named in the list", || {
+        (entry("batch-config").as_deref() == Some("contacts")).then_some(())
+    });
+    assert_eq!(entry("batch-columns").as_deref(), Some("email, plan"));
     let shots = hookgrid_tests::desktop::screenshots();
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     d.screenshot(&shots.join("desktop-schemas.png"));

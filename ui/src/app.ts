@@ -85,7 +85,7 @@ export class App {
     if (who === null || place === "app") return null;
     return h(
       "div",
-      { class: "who", testid: "who" },
+      { class: "signed-in", testid: "who" },
       h("span", { testid: "who-name" }, who.name),
       h("span", { class: "role", testid: "who-role" }, who.role),
       place === "web"

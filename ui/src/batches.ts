@@ -4,6 +4,7 @@
 
 import type { Api } from "./api";
 import type { Batch } from "./bindings/Batch";
+import type { ListedBatch } from "./bindings/ListedBatch";
 import type { BatchFilter } from "./bindings/BatchFilter";
 import type { BatchStatus } from "./bindings/BatchStatus";
 import type { Event } from "./bindings/Event";
@@ -28,7 +29,7 @@ const isTest = (b: Batch) => b.batch.startsWith(TEST_IMPORT_PREFIX);
 export class BatchList {
   readonly root: HTMLElement;
   /** The newest imports that pass the filter (at most MAX_SHOWN)… */
-  batches: Batch[] = [];
+  batches: ListedBatch[] = [];
   /** …of this many. */
   total = 0;
   private selected: string | null = null;
@@ -54,14 +55,14 @@ export class BatchList {
   constructor(
     private api: Pick<Api, "listBatches" | "deleteTestImports">,
     private onSelect: (batch: Batch) => void,
-    private onChange: (batches: Batch[]) => void = () => undefined,
+    private onChange: (batches: ListedBatch[]) => void = () => undefined,
   ) {
     this.search = h("input", {
       type: "search",
       class: "batch-search",
       placeholder: "Search imports",
-      title: "Finds a batch id, event id, customer or schema",
-      "aria-label": "Search imports by batch id, event id, customer or schema",
+      title: "Finds a batch id, event id, customer, schema or column name",
+      "aria-label": "Search imports by batch id, event id, customer, schema or column name",
       testid: "batch-search",
       oninput: () => {
         clearTimeout(this.searchTimer);
@@ -122,9 +123,10 @@ export class BatchList {
     this.onChange(batches);
   }
 
-  /** A core event: anything that changes a batch schedules one reload. */
+  /** A core event: anything that changes a batch, or which configuration explains it,
+   *  schedules one reload. */
   handle(event: Event): void {
-    const changesImports = ["part_stored", "batch_completed", "batch_ready", "batch_failed", "batch_deleted", "request_retried"];
+    const changesImports = ["part_stored", "batch_completed", "batch_ready", "batch_failed", "batch_deleted", "request_retried", "configs_changed"];
     if (changesImports.includes(event.type)) this.schedule();
   }
 
@@ -154,7 +156,7 @@ export class BatchList {
     }
   }
 
-  find(event: string): Batch | undefined {
+  find(event: string): ListedBatch | undefined {
     return this.batches.find((b) => b.event === event);
   }
 
@@ -200,9 +202,10 @@ export class BatchList {
 
   // No hover tooltips here: the list moves as imports arrive, and a tooltip left open would
   // then name the import that has moved under the pointer. The label says it all instead.
-  private item(b: Batch): HTMLElement {
+  private item(b: ListedBatch): HTMLElement {
     const tag = badge(b);
     const who = b.customer_label;
+    const columns = columnsLine(b.columns);
     return h(
       "li",
       {
@@ -210,7 +213,16 @@ export class BatchList {
         role: "option",
         tabindex: "0",
         testid: "batch-item",
-        "aria-label": `${isTest(b) ? "Test import" : "Batch"} ${b.batch}, ${tag.label}, ${rows(b.valid + b.invalid)}${who === null ? "" : `, from ${who}`}`,
+        "aria-label": [
+          `${isTest(b) ? "Test import" : "Batch"} ${b.batch}`,
+          tag.label,
+          rows(b.valid + b.invalid),
+          who === null ? null : `from ${who}`,
+          columns === null ? null : `columns ${columns}`,
+          b.config === null ? null : `configuration ${b.config}`,
+        ]
+          .filter((part) => part !== null)
+          .join(", "),
         "data-event": b.event,
         "data-batch": b.batch,
         "data-status": b.status,
@@ -243,6 +255,16 @@ export class BatchList {
           h("span", { class: "invalid-count", testid: "batch-invalid" }, `${count(b.invalid)} invalid`),
         ),
       ),
+      // What two imports from one sender differ by: the file's columns and the configuration
+      // that explains it (not known until the import's table is built).
+      columns === null && b.config === null
+        ? null
+        : h(
+            "div",
+            { class: "batch-line sub" },
+            h("span", { class: "batch-columns", testid: "batch-columns" }, columns ?? ""),
+            b.config === null ? null : h("span", { class: "badge explained-by", testid: "batch-config" }, b.config),
+          ),
     );
   }
 
@@ -264,6 +286,18 @@ export class BatchList {
       if (b) this.onSelect(b);
     }
   }
+}
+
+/** Columns shown in a list entry before the rest are counted. */
+export const COLUMNS_SHOWN = 3;
+
+/** An import's columns in a few words ("email, first_name, last_name +4"); `null` while
+ *  they are not known. */
+export function columnsLine(columns: string[] | null): string | null {
+  if (columns === null) return null;
+  if (columns.length === 0) return "no columns";
+  const rest = columns.length - COLUMNS_SHOWN;
+  return columns.slice(0, COLUMNS_SHOWN).join(", ") + (rest > 0 ? ` +${rest}` : "");
 }
 
 /** Where the imports opened on this computer are kept (this app, or this browser). */

@@ -79,7 +79,7 @@ export function badge(b: Batch): { label: string; tone: BadgeTone; title: string
 }
 
 /** Newest first: by first part received (a batch keeps its place while parts arrive). */
-export function newestFirst(batches: Batch[]): Batch[] {
+export function newestFirst<B extends Batch>(batches: B[]): B[] {
   return [...batches].sort(
     (a, b) =>
       b.first_received.localeCompare(a.first_received) || b.event.localeCompare(a.event),

@@ -1,14 +1,14 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "../src/api";
-import { BatchList, MAX_SHOWN } from "../src/batches";
-import type { Batch } from "../src/bindings/Batch";
+import { BatchList, COLUMNS_SHOWN, MAX_SHOWN, columnsLine } from "../src/batches";
+import type { ListedBatch } from "../src/bindings/ListedBatch";
 import type { BatchFilter } from "../src/bindings/BatchFilter";
 import type { BatchPage } from "../src/bindings/BatchPage";
 import { batch } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-function serve(list: () => Batch[], filters: BatchFilter[] = []) {
+function serve(list: () => ListedBatch[], filters: BatchFilter[] = []) {
   const calls: string[] = [];
   mockIPC((cmd, args) => {
     calls.push(cmd);
@@ -31,7 +31,7 @@ const items = (list: BatchList) =>
 
 describe("BatchList", () => {
   it("shows imports newest first with their status, and an empty state without any", async () => {
-    let data: Batch[] = [];
+    let data: ListedBatch[] = [];
     serve(() => data);
     const list = new BatchList(api, () => undefined);
     await list.refresh();
@@ -188,8 +188,36 @@ describe("Finding imports", () => {
     expect(marked()).toEqual(["evt-seen-b"]);
     // The reviewer has moved on when the import is sent again (one open counts as seen).
     list.select(null);
-    data = [batch({ event: "evt-seen-a", batch: "a", revision: 2 }), data[1] as Batch];
+    data = [batch({ event: "evt-seen-a", batch: "a", revision: 2 }), data[1] as ListedBatch];
     await list.refresh();
     expect(marked()).toEqual(["evt-seen-a", "evt-seen-b"]);
+  });
+
+  it("tells two imports from one sender apart by their columns and the configuration that explains them", async () => {
+    const contacts = ["email", "first_name", "last_name", "phone", "country"];
+    serve(() => [
+      batch({ event: "people", columns: contacts, config: "contacts" }),
+      batch({ event: "stock", columns: ["sku", "weight_kg"], config: null }),
+      batch({ event: "arriving", status: "incomplete", parts_received: 1 }),
+    ]);
+    const list = new BatchList(api, () => undefined);
+    await list.refresh();
+    const entry = (event: string) => list.root.querySelector<HTMLElement>(`[data-event=${event}]`);
+    const text = (event: string, testid: string) => entry(event)?.querySelector(`[data-testid=${testid}]`)?.textContent ?? null;
+    expect(text("people", "batch-columns")).toBe("email, first_name, last_name +2");
+    expect(text("people", "batch-config")).toBe("contacts");
+    expect(entry("people")?.getAttribute("aria-label")).toContain("columns email, first_name, last_name +2, configuration contacts");
+    expect(text("stock", "batch-columns")).toBe("sku, weight_kg");
+    expect(text("stock", "batch-config")).toBeNull();
+    // Columns are known once the import's table is built: until then the line is left out.
+    expect(entry("arriving")?.querySelectorAll(".batch-line")).toHaveLength(3);
+  });
+
+  it("puts a list of columns in a few words", () => {
+    expect(columnsLine(null)).toBeNull();
+    expect(columnsLine([])).toBe("no columns");
+    const many = Array.from({ length: COLUMNS_SHOWN + 4 }, (_, i) => `c${i}`);
+    expect(columnsLine(many)).toBe(`${many.slice(0, COLUMNS_SHOWN).join(", ")} +4`);
+    expect(columnsLine(many.slice(0, COLUMNS_SHOWN))).toBe(many.slice(0, COLUMNS_SHOWN).join(", "));
   });
 });

@@ -1,8 +1,9 @@
 import type { TeamView } from "../src/bindings/TeamView";
-import type { Batch } from "../src/bindings/Batch";
+import type { ListedBatch } from "../src/bindings/ListedBatch";
 import type { Connection } from "../src/bindings/Connection";
 
-export function batch(over: Partial<Batch> = {}): Batch {
+/** An import as the list reads it (a `Batch` wherever one is asked for). */
+export function batch(over: Partial<ListedBatch> = {}): ListedBatch {
   return {
     batch: "batch-1",
     event: "evt-1",
@@ -23,6 +24,8 @@ export function batch(over: Partial<Batch> = {}): Batch {
     last_received: "2026-11-27T10:00:02Z",
     completed_at: "2026-11-27T10:00:02Z",
     arrived_via: null,
+    columns: null,
+    config: null,
     ...over,
   };
 }

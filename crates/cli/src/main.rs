@@ -174,7 +174,8 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 search,
                 status: status.map(BatchStatus::from),
             };
-            let batches = open(&dir)?.find_batches(&filter)?;
+            let hg = open(&dir)?;
+            let batches = hg.listed(hg.find_batches(&filter)?)?;
             if json {
                 output::json(&batches);
             } else {

@@ -1,7 +1,7 @@
 //! Plain-text tables and JSON for the terminal.
 
 use hookgrid::{
-    Batch, BatchStatus, CellProblem, ImportDetails, Numbering, Page, Quarantined, Retried,
+    BatchStatus, CellProblem, ImportDetails, ListedBatch, Numbering, Page, Quarantined, Retried,
 };
 use serde::Serialize;
 
@@ -62,14 +62,15 @@ fn short(id: &str) -> String {
     id.chars().take(8).collect()
 }
 
-pub fn batches(batches: &[Batch]) {
+pub fn batches(batches: &[ListedBatch]) {
     if batches.is_empty() {
         println!("No imports yet. Start `hookgrid serve` and point Flatfile at `hookgrid url`.");
         return;
     }
     let rows: Vec<Vec<String>> = batches
         .iter()
-        .map(|b| {
+        .map(|listed| {
+            let b = &listed.batch;
             let mut status = match b.status {
                 BatchStatus::Complete => "complete".to_owned(),
                 BatchStatus::Incomplete => {
@@ -86,6 +87,7 @@ pub fn batches(batches: &[Batch]) {
                 b.event_type.clone(),
                 b.schema.map(|s| s.to_string()).unwrap_or_default(),
                 b.customer_label.clone().unwrap_or_default(),
+                listed.config.clone().unwrap_or_default(),
                 status,
                 b.valid.to_string(),
                 b.invalid.to_string(),
@@ -101,6 +103,7 @@ pub fn batches(batches: &[Batch]) {
             "TYPE",
             "SCHEMA",
             "CUSTOMER",
+            "CONFIG",
             "STATUS",
             "VALID",
             "INVALID",

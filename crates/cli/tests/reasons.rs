@@ -442,6 +442,28 @@ fn a_configuration_explains_only_the_imports_it_fits() {
         "{fits}"
     );
 
+    // The list names the configuration that explains each import, and none where it does
+    // not fit, with the columns that tell them apart.
+    let listed = ws.json(&["batches", "--json"]);
+    let entry = |batch: &str| {
+        listed
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|b| b["batch"] == batch)
+            .map(|b| (b["config"].clone(), b["columns"].clone()))
+    };
+    assert_eq!(
+        entry("batch-warehouse"),
+        Some((Value::Null, json!(["sku", "weight_kg"])))
+    );
+    assert_eq!(entry(BATCH).map(|e| e.0), Some(json!("contacts")));
+    let table = ws.run(&["batches"]);
+    assert!(
+        table.lines().next().is_some_and(|h| h.contains("CONFIG")),
+        "{table}"
+    );
+
     // Given by hand, it applies anyway, and says it does not fit.
     ws.run(&["schema", "use", "--batch", "batch-warehouse", "contacts"]);
     let forced = ws.json(&["errors", "--batch", "batch-warehouse", "--json"]);

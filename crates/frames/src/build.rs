@@ -26,6 +26,15 @@ use crate::{Result, decimal};
 /// Meta columns, always first: position in the batch, sequence index, validity.
 pub const META_COLUMNS: [&str; 3] = ["_row", "_part", "_valid"];
 
+/// The data columns of a batch frame's schema, in order: every column but the meta ones.
+pub fn data_columns(schema: &Schema) -> Vec<String> {
+    schema
+        .iter_names()
+        .filter(|n| !META_COLUMNS.contains(&n.as_str()))
+        .map(|n| n.to_string())
+        .collect()
+}
+
 /// One part's rows, ready to be joined into a batch.
 #[derive(Debug)]
 pub struct PartRows {

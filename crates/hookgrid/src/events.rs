@@ -73,6 +73,9 @@ pub enum Event {
     Unreachable { url: String, message: String },
     /// The public URL answers again (or is no longer set).
     Reachable { url: String },
+    /// A configuration was added, replaced or removed, or given to (or taken from) an import:
+    /// which configuration explains which import may have changed.
+    ConfigsChanged {},
     /// A request was rejected and kept in the quarantine.
     RequestQuarantined {
         #[ts(type = "number")]

@@ -64,7 +64,7 @@ pub use intake::rejected::{Retried, RetryOutcome};
 pub use review::browse::DEFAULT_MEMORY_BUDGET;
 pub use review::details::{ImportDetails, Numbering, PartRange};
 pub use review::export::{Download, ERRORS_COLUMN, ExportSettings};
-pub use review::listing::BatchFilter;
+pub use review::listing::{BatchFilter, ListedBatch};
 pub use review::reasons::{
     CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,
 };
@@ -244,7 +244,17 @@ impl Core {
     ) -> Result<()> {
         let path = self.batch_path(key);
         store::write_typed(typed, &path)?;
-        self.derived_written(&path)
+        self.derived_written(&path)?;
+        self.record_columns(key, hookgrid_frames::data_columns(typed.frame.schema()));
+        Ok(())
+    }
+
+    /// Keeps an import's data columns in the ledger for the list. Not kept, the list only
+    /// shows fewer details: nothing is lost, so a failure is logged, not returned.
+    pub(crate) fn record_columns(&self, key: EventKey, columns: Vec<String>) {
+        if let Err(e) = self.ledger.set_columns(key, &columns) {
+            tracing::warn!(event = key.0, "cannot record the import's columns: {e}");
+        }
     }
 }
 

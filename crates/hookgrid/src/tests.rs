@@ -913,6 +913,104 @@ fn a_completed_import_has_its_errors_ready_when_a_configuration_applies() {
 }
 
 #[test]
+fn the_list_tells_imports_apart_by_columns_and_the_configuration_that_explains_them() {
+    let (dir, hg) = open();
+    hg.add_config(
+        "contacts",
+        br#"[{"key": "email", "validators": [{"validate": "required"}]},
+             {"key": "first_name"}]"#,
+        Some(ConfigScope::Default),
+    )
+    .expect("config");
+    let mut rx = hg.subscribe();
+    let people = json!([{"email": "a@x.io", "first_name": "Ann", "country": "DE"}]);
+    hg.ingest(&body("ev-people", "b-people", 1, 1, people, json!([])))
+        .expect("people");
+    wait_ready(&mut rx);
+    let stock = json!([{"sku": "A-1", "weight_kg": 2}]);
+    hg.ingest(&body("ev-stock", "b-stock", 1, 1, stock, json!([])))
+        .expect("stock");
+    wait_ready(&mut rx);
+    hg.ingest(&body(
+        "ev-open",
+        "b-open",
+        1,
+        2,
+        json!([{"email": "b@x.io"}]),
+        json!([]),
+    ))
+    .expect("half an import");
+
+    let listed = |hg: &Hookgrid| -> Vec<(String, Option<Vec<String>>, Option<String>)> {
+        let (_, batches) = hg
+            .find_newest_batches(&BatchFilter::default(), 10)
+            .expect("list");
+        hg.listed(batches)
+            .expect("listed")
+            .into_iter()
+            .map(|l| (l.batch.event, l.batch.columns, l.config))
+            .collect()
+    };
+    let names = |c: &[&str]| Some(c.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        listed(&hg),
+        vec![
+            // Columns are known once the import's table is built; until then no fit is judged.
+            ("ev-open".into(), None, None),
+            // The default configuration does not fit a warehouse import: it explains nothing.
+            ("ev-stock".into(), names(&["sku", "weight_kg"]), None),
+            (
+                "ev-people".into(),
+                names(&["email", "first_name", "country"]),
+                Some("contacts".into())
+            ),
+        ]
+    );
+    // Given by hand, a configuration explains an import it does not fit; none given, none.
+    let stock = hg.resolve("ev-stock").expect("stock");
+    hg.use_config(&stock, Some("contacts")).expect("by hand");
+    let people = hg.resolve("ev-people").expect("people");
+    hg.use_no_config(&people).expect("none");
+    let now = listed(&hg);
+    assert_eq!(now[1].2.as_deref(), Some("contacts"));
+    assert_eq!(now[2].2, None);
+    // The same choice as the import's own reasons.
+    assert!(hg.errors(&people).expect("errors").is_none());
+    // Found by a column's name.
+    let by_column = hg
+        .find_batches(&BatchFilter {
+            search: Some("WEIGHT_kg".into()),
+            status: None,
+        })
+        .expect("search");
+    assert_eq!(by_column.len(), 1);
+    assert_eq!(by_column[0].event, "ev-stock");
+
+    // An import completed by an older Hookgrid has no columns in the ledger: they are read
+    // from its file at the next start, not left out of the list for good.
+    let ledger = hg.data_dir().ledger();
+    hg.shutdown();
+    drop(hg);
+    let conn = rusqlite::Connection::open(ledger).expect("sqlite");
+    conn.execute("UPDATE events SET columns = NULL", [])
+        .expect("as an older Hookgrid left it");
+    drop(conn);
+    let hg = Hookgrid::open(dir.path()).expect("reopen");
+    assert_eq!(listed(&hg)[1].1, None);
+    assert_eq!(
+        hg.rebuild_missing().expect("start-up"),
+        0,
+        "the files are intact"
+    );
+    assert_eq!(listed(&hg)[1].1, names(&["sku", "weight_kg"]));
+    assert_eq!(
+        listed(&hg)[0].1,
+        None,
+        "an incomplete import has no table yet"
+    );
+}
+
+#[test]
 fn a_configuration_that_tells_empty_from_null_is_checked_on_the_rows_as_sent() {
     // `plan` is typed from text ("1", "2"), so its file stores `""` as null; the validator
     // below fires on `""` and not on a missing plan, so the rows must come from the bodies.

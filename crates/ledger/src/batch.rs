@@ -68,6 +68,9 @@ pub struct Batch {
     pub completed_at: Option<String>,
     /// The address (`host[:port]`) its last part came through, as the request named it.
     pub arrived_via: Option<String>,
+    /// Its data columns, in its table's order (meta columns aside); `null` until its table
+    /// is first built.
+    pub columns: Option<Vec<String>>,
 }
 
 impl Batch {
@@ -130,7 +133,7 @@ pub(crate) fn batch_select(filter: &str, order: &str) -> String {
                 group_concat(CASE WHEN p.declared_rows != p.valid_rows + p.invalid_rows
                                   THEN p.idx END),
                 {first}, {last}, {completed}, e.index_base, e.customer, e.last_received, e.likely_base,
-                e.arrived_via
+                e.arrived_via, e.columns
          FROM events e LEFT JOIN parts p ON p.event = e.id
          {filter} GROUP BY e.id {order}",
         first = rfc3339("e.first_received"),
@@ -185,6 +188,10 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         last_received_ms: r.get(17)?,
         completed_at: r.get(14)?,
         arrived_via: r.get(19)?,
+        // Written by this ledger as a JSON array of strings; anything else reads as unknown.
+        columns: r
+            .get::<_, Option<String>>(20)?
+            .and_then(|text| serde_json::from_str(&text).ok()),
     })
 }
 

@@ -438,6 +438,18 @@ impl Ledger {
             .map_err(|e| db(&self.path, e))
     }
 
+    /// Records an import's data columns, as its table has them (see [`Batch::columns`]).
+    pub fn set_columns(&self, key: EventKey, columns: &[String]) -> Result<()> {
+        let text = serde_json::to_string(columns).expect("a list of strings is JSON");
+        self.writer()
+            .execute(
+                "UPDATE events SET columns = ?2 WHERE id = ?1",
+                rusqlite::params![key.0, text],
+            )
+            .map_err(|e| db(&self.path, e))?;
+        Ok(())
+    }
+
     /// Calls `f` with each stored part of an import, in sequence order, one body at a time.
     pub fn for_each_part<E>(
         &self,

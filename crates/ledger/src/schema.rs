@@ -150,6 +150,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "CREATE TABLE config_none (
         event INTEGER PRIMARY KEY REFERENCES events (id)
     );",
+    // 10 → 11: an import's data columns (a JSON array, in its table's order), recorded when
+    // its table is built: the list tells two imports from one sender apart by them, and
+    // tells which configuration fits without reading a file.
+    "ALTER TABLE events ADD COLUMN columns TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -296,6 +296,14 @@ fn databases_from_earlier_schemas_are_migrated_with_their_data() {
         let b = ledger.batch_by_event("e1").expect("read").expect("e1");
         assert_eq!((b.parts_received, b.status), (2, BatchStatus::Complete));
         assert_eq!(b.index_base, Some(1), "earlier imports all counted from 1");
+        assert_eq!(
+            b.columns, None,
+            "columns are learnt when the table is built"
+        );
+        let columns = vec!["email".to_owned(), "naïve \"name\"".to_owned()];
+        ledger.set_columns(b.key, &columns).expect("columns");
+        let b = ledger.batch_by_event("e1").expect("read").expect("e1");
+        assert_eq!(b.columns, Some(columns));
         let parts = ledger.parts(&b).expect("parts");
         let numbers: Vec<_> = parts.iter().map(|p| (p.part, p.index)).collect();
         assert_eq!(numbers, [(1, 1), (2, 2)]);

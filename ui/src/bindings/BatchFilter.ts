@@ -7,6 +7,6 @@ import type { BatchStatus } from "./BatchStatus";
 export type BatchFilter = { 
 /**
  * Text found, ignoring case, in the batch id, event id, event type, schema/settings id,
- * or any value of the customer block.
+ * a column's name, or any value of the customer block.
  */
 search: string | null, status: BatchStatus | null, };

@@ -64,4 +64,9 @@ first_received: string, last_received: string, completed_at: string | null,
 /**
  * The address (`host[:port]`) its last part came through, as the request named it.
  */
-arrived_via: string | null, };
+arrived_via: string | null, 
+/**
+ * Its data columns, in its table's order (meta columns aside); `null` until its table
+ * is first built.
+ */
+columns: Array<string> | null, };

@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 use super::{Ctx, NoArgs};
 use crate::{
-    Batch, BatchFilter, CellProblem, ColumnInfo, ColumnValues, ImportDetails, Result, RowSet,
+    BatchFilter, CellProblem, ColumnInfo, ColumnValues, ImportDetails, ListedBatch, Result, RowSet,
     SentRow, View,
 };
 
@@ -21,7 +21,7 @@ const MAX_VALUES: u32 = 1_000;
 pub struct BatchPage {
     /// Imports that pass the filter, of which `batches` are the newest.
     pub total: u32,
-    pub batches: Vec<Batch>,
+    pub batches: Vec<ListedBatch>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -35,12 +35,11 @@ pub struct ListBatchesArgs {
 /// thousands is searched, not sent whole on every part that arrives.
 pub(super) fn list_batches(cx: &Ctx<'_>, args: ListBatchesArgs) -> Result<BatchPage> {
     let filter = args.filter.unwrap_or_default();
-    let (total, batches) = cx
-        .hookgrid
-        .find_newest_batches(&filter, args.limit.unwrap_or(u32::MAX))?;
+    let h = cx.hookgrid;
+    let (total, batches) = h.find_newest_batches(&filter, args.limit.unwrap_or(u32::MAX))?;
     Ok(BatchPage {
         total: total as u32,
-        batches,
+        batches: h.listed(batches)?,
     })
 }
 

@@ -28,12 +28,18 @@ impl Hookgrid {
     pub fn rebuild_missing(&self) -> Result<usize> {
         let mut queued = 0;
         for batch in self.core.ledger.batches()? {
-            if batch.status == BatchStatus::Complete && !self.core.batch_file_intact(&batch) {
+            if batch.status != BatchStatus::Complete {
+                continue;
+            }
+            if !self.core.batch_file_intact(&batch) {
                 self.queue(Job {
                     key: batch.key,
                     just_completed: false,
                 });
                 queued += 1;
+            } else if batch.columns.is_none() {
+                // Built before the ledger kept columns: read them from the file's footer.
+                self.core.record_file_columns(&batch);
             }
         }
         Ok(queued)
@@ -49,6 +55,16 @@ impl Hookgrid {
 }
 
 impl Core {
+    /// Records the columns of an import's intact file (see [`Core::record_columns`]).
+    fn record_file_columns(&self, batch: &crate::Batch) {
+        let schema = hookgrid_frames::store::scan(&self.batch_path(batch.key))
+            .and_then(|mut f| Ok(f.collect_schema()?));
+        match schema {
+            Ok(schema) => self.record_columns(batch.key, hookgrid_frames::data_columns(&schema)),
+            Err(e) => tracing::warn!(event = %batch.event, "cannot read the import's columns: {e}"),
+        }
+    }
+
     /// Builds and writes a complete import's file (worker thread).
     pub(crate) fn materialize(
         &self,

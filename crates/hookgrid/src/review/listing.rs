@@ -1,17 +1,36 @@
-//! Finding imports: the list filtered by status and by text.
+//! Finding imports: the list filtered by status and by text, each import with what tells it
+//! apart from its neighbours (its columns, the configuration that explains it).
 
-use serde::Deserialize;
+use std::collections::HashMap;
+
+use hookgrid_ledger::ConfigChoice;
+use hookgrid_rules::Config;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
 use crate::{Batch, BatchStatus, Hookgrid, Result};
+
+/// An import as a list shows it: the ledger's record, and the configuration its rows are
+/// checked against.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ListedBatch {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub batch: Batch,
+    /// The configuration that explains its rows: the one given to it by hand, or the one
+    /// chosen automatically when it fits the import's columns; `null` when none does (or its
+    /// columns are not known yet).
+    pub config: Option<String>,
+}
 
 /// Which imports a list shows. The default shows all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
 #[ts(export)]
 pub struct BatchFilter {
     /// Text found, ignoring case, in the batch id, event id, event type, schema/settings id,
-    /// or any value of the customer block.
+    /// a column's name, or any value of the customer block.
     #[serde(default)]
     pub search: Option<String>,
     #[serde(default)]
@@ -38,6 +57,7 @@ impl BatchFilter {
             || found(&batch.event)
             || found(&batch.event_type)
             || batch.schema.is_some_and(|s| found(&s.to_string()))
+            || batch.columns.iter().flatten().any(|c| found(c))
             || batch.customer.as_ref().is_some_and(|c| any_text(c, &found))
     }
 }
@@ -77,6 +97,35 @@ impl Hookgrid {
         batches.truncate(limit as usize);
         Ok((total, batches))
     }
+
+    /// `batches` as a list shows them, each with the configuration that explains it (the
+    /// same choice, and the same fit, as its reasons: [`Hookgrid::errors`]).
+    pub fn listed(&self, batches: Vec<Batch>) -> Result<Vec<ListedBatch>> {
+        // Configurations are few and imports many: each is read once per list.
+        let mut parsed: HashMap<i64, Option<Config>> = HashMap::new();
+        batches
+            .into_iter()
+            .map(|batch| {
+                let config = match self.core.ledger.config_for(&batch)? {
+                    None => None,
+                    Some((stored, ConfigChoice::Chosen)) => Some(stored.name),
+                    Some((stored, _)) => {
+                        let config = parsed
+                            .entry(stored.id)
+                            .or_insert_with(|| Config::parse(stored.body.as_bytes()).ok());
+                        let fits = match (config, &batch.columns) {
+                            (Some(config), Some(columns)) => {
+                                hookgrid_rules::fit(config, columns).fits
+                            }
+                            _ => false,
+                        };
+                        fits.then_some(stored.name)
+                    }
+                };
+                Ok(ListedBatch { batch, config })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -109,11 +158,12 @@ mod tests {
             last_received_ms: 0,
             completed_at: None,
             arrived_via: None,
+            columns: Some(vec!["sku".into(), "weight_kg".into()]),
         }
     }
 
     #[test]
-    fn the_filter_finds_ids_types_schemas_and_customer_values() {
+    fn the_filter_finds_ids_types_schemas_columns_and_customer_values() {
         let b = batch(Some(
             json!({"name": "{\"tenant\":\"Globex\"}", "teamId": 77}),
         ));
@@ -121,7 +171,16 @@ mod tests {
             search: Some(s.into()),
             status: None,
         };
-        for hit in ["7F3A", "e-19", "v1:upload", "42", "globex", "77", "  "] {
+        for hit in [
+            "7F3A",
+            "e-19",
+            "v1:upload",
+            "42",
+            "globex",
+            "77",
+            "WEIGHT",
+            "  ",
+        ] {
             assert!(search(hit).matches(&b), "{hit}");
         }
         for miss in ["teamId", "nothing", "43"] {

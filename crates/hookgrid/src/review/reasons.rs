@@ -10,7 +10,7 @@ use hookgrid_rules::{Config, Problem};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{Batch, Core, Error, Hookgrid, Result, View};
+use crate::{Batch, Core, Error, Event, Hookgrid, Result, View};
 
 pub(crate) use derived::{Explained, remove_errors_files};
 use derived::{Explanation, RowErrors};
@@ -170,6 +170,7 @@ impl Hookgrid {
         let text = std::str::from_utf8(body)
             .map_err(|_| Error::BadConfig("the configuration is not UTF-8 text".to_owned()))?;
         let stored = self.core.ledger.add_config(name, text, scope)?;
+        self.configs_changed();
         Ok(ConfigDetails { stored, config })
     }
 
@@ -193,6 +194,7 @@ impl Hookgrid {
     /// Removes a configuration.
     pub fn remove_config(&self, name: &str) -> Result<()> {
         if self.core.ledger.remove_config(name)? {
+            self.configs_changed();
             Ok(())
         } else {
             Err(Error::NoSuchConfig(name.to_owned()))
@@ -207,7 +209,14 @@ impl Hookgrid {
             .map_err(|e| match e {
                 hookgrid_ledger::LedgerError::NoSuchConfig(n) => Error::NoSuchConfig(n),
                 other => Error::Ledger(other),
-            })
+            })?;
+        self.configs_changed();
+        Ok(())
+    }
+
+    /// Tells every window that which configuration explains which import may have changed.
+    fn configs_changed(&self) {
+        let _ = self.core.events.send(Event::ConfigsChanged {});
     }
 
     /// Every configuration, read, as shown.
@@ -237,7 +246,9 @@ impl Hookgrid {
     /// Gives one import no configuration on purpose: none applies to it automatically
     /// ([`Hookgrid::use_config`] with a name, or with `None` for the automatic choice, undoes it).
     pub fn use_no_config(&self, batch: &Batch) -> Result<()> {
-        Ok(self.core.ledger.use_no_config(batch.key)?)
+        self.core.ledger.use_no_config(batch.key)?;
+        self.configs_changed();
+        Ok(())
     }
 
     /// The configuration given to the import by hand, if one was.

@@ -155,11 +155,7 @@ impl Core {
             .clone()
             .collect_schema()
             .map_err(hookgrid_frames::FramesError::from)?;
-        Ok(schema
-            .iter_names()
-            .map(|n| n.to_string())
-            .filter(|n| !hookgrid_frames::META_COLUMNS.contains(&n.as_str()))
-            .collect())
+        Ok(hookgrid_frames::data_columns(&schema))
     }
 
     /// Computes and keeps the errors of a complete import under the configuration that
