@@ -603,6 +603,92 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
 
 #[test]
 #[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn a_reviewer_sets_where_an_import_stands_and_the_list_and_details_follow() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let body = sample::delivery_body(
+        "evt-review",
+        "batch-review",
+        0,
+        1,
+        json!([{"sku": "A-1"}, {"sku": "B-2"}]),
+        json!([]),
+    );
+    let r = reqwest::blocking::Client::new()
+        .post(d.webhook_url())
+        .body(body)
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    let item = "[data-testid=\"batch-item\"][data-event=\"evt-review\"][data-status=\"complete\"]";
+    s.click(&s.find(item));
+    // Nobody has decided yet: the menu says New, and the list says nothing about it.
+    s.wait("the review menu", || {
+        let value = s.script(
+            "return document.querySelector('[data-testid=\"review-status\"]')?.value ?? null",
+            json!([]),
+        );
+        (value == json!("new")).then_some(())
+    });
+    assert!(
+        s.all(&format!("{item} [data-testid=\"batch-review\"]"))
+            .is_empty()
+    );
+
+    s.choose("[data-testid=\"review-status\"]", "in_review");
+    let tag = format!("{item} [data-testid=\"batch-review\"]");
+    let taken = s.wait("the list saying who holds it", || s.text_of(&tag));
+    assert!(taken.starts_with("In review by "), "{taken}");
+    let who = s
+        .text_of("[data-testid=\"review-who\"]")
+        .unwrap_or_default();
+    assert_eq!(who, taken, "the header and the list agree");
+
+    // A note, kept with the status.
+    s.click(&s.testid("review-note-open"));
+    s.type_text(&s.testid("review-note"), "row 812 has the wrong country");
+    s.click(&s.testid("review-note-save"));
+    let shown = s.wait("the note in the header", || {
+        s.text_of("[data-testid=\"review-note-shown\"]")
+    });
+    assert_eq!(shown, "row 812 has the wrong country");
+    s.choose("[data-testid=\"review-status\"]", "approved");
+    s.wait("the list following", || {
+        s.text_of(&tag).filter(|t| t.starts_with("Approved by "))
+    });
+
+    // Details keep the history, oldest first.
+    s.click(&s.testid("details-toggle"));
+    let history = s.wait("the review history", || {
+        let rows: Vec<String> = s
+            .all("[data-testid=\"details-review\"]")
+            .iter()
+            .map(|r| s.text(r))
+            .collect();
+        (rows.len() == 3).then_some(rows)
+    });
+    assert!(history[0].starts_with("In review"), "{history:?}");
+    assert!(
+        history[1].contains("row 812 has the wrong country"),
+        "{history:?}"
+    );
+    assert!(history[2].starts_with("Approved"), "{history:?}");
+    let shots = hookgrid_tests::desktop::screenshots();
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    d.screenshot(&shots.join("desktop-review.png"));
+    // At the window's smallest size the review controls stay on screen.
+    s.resize_page(900, 560);
+    let right = s.script(
+        "return document.querySelector('[data-testid=\"review-status\"]').getBoundingClientRect().right <= window.innerWidth",
+        json!([]),
+    );
+    assert_eq!(right, json!(true));
+    d.screenshot(&shots.join("desktop-review-min.png"));
+}
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
 fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_pointer() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
     // A configuration for every import, added with the CLI before the app starts.

@@ -161,6 +161,25 @@ impl Session {
 
     /// Clicks the element matching `css` once it is there, finding it again when the page
     /// redrew it between finding and clicking (a list that refreshes, a page that reloads).
+    /// Picks option `value` of the `<select>` matching `css` as a person's pick does: the
+    /// value changes and `change` fires. (A native menu opens outside the page, where
+    /// WebDriver cannot click its options.)
+    pub fn choose(&self, css: &str, value: &str) {
+        let done = self.script(
+            "const s = document.querySelector(arguments[0]); \
+             if (!s || ![...s.options].some((o) => o.value === arguments[1])) return false; \
+             s.focus(); s.value = arguments[1]; \
+             s.dispatchEvent(new Event('input', {bubbles: true})); \
+             s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+            json!([css, value]),
+        );
+        assert_eq!(
+            done,
+            json!(true),
+            "no <select> {css} with an option {value:?}"
+        );
+    }
+
     pub fn click_on(&self, css: &str) {
         self.wait(&format!("a clickable {css}"), || {
             let e = self.all(css).into_iter().next()?;

@@ -15,6 +15,9 @@ import type { RejectedArgs } from "./bindings/RejectedArgs";
 import type { RetentionArgs } from "./bindings/RetentionArgs";
 import type { SecretArgs } from "./bindings/SecretArgs";
 import type { SentRowArgs } from "./bindings/SentRowArgs";
+import type { SetReviewArgs } from "./bindings/SetReviewArgs";
+import type { ReviewEntry } from "./bindings/ReviewEntry";
+import type { ReviewStatus } from "./bindings/ReviewStatus";
 import type { UrlArgs } from "./bindings/UrlArgs";
 import type { UseConfigArgs } from "./bindings/UseConfigArgs";
 import type { AuditEntry } from "./bindings/AuditEntry";
@@ -102,6 +105,7 @@ export const api = {
   useConfig: (event: string, name: string | null, none = false) => call<void>("use_config", { event, name, none } satisfies UseConfigArgs),
   configUse: (event: string) => call<ConfigUse>("config_use", { event } satisfies EventArgs),
   importErrors: (event: string) => call<ErrorSummary | null>("import_errors", { event } satisfies EventArgs),
+  setReview: (event: string, status: ReviewStatus, note: string | null) => call<ReviewEntry>("set_review", { event, status, note: note ?? undefined } satisfies SetReviewArgs),
   chooseConfigFile: () => call<string | null>("choose_config_file"),
   listUsers: () => call<UserView[]>("list_users"),
   addUser: (name: string, role: Role) => call<Secret>("add_user", { name, role } satisfies NewUserArgs),

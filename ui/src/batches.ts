@@ -9,6 +9,8 @@ import type { BatchFilter } from "./bindings/BatchFilter";
 import type { BatchStatus } from "./bindings/BatchStatus";
 import type { Event } from "./bindings/Event";
 import { h, replace } from "./dom";
+import type { ReviewStatus } from "./bindings/ReviewStatus";
+import { REVIEW_LABELS, reviewLine } from "./review";
 import { gate, onTeamServer } from "./session";
 import { badge, count, newestFirst, received, rows, shortId } from "./format";
 
@@ -73,8 +75,12 @@ export class BatchList {
       "select",
       { class: "batch-status-filter", "aria-label": "Status", testid: "batch-status-filter", onchange: () => void this.refresh().catch((e) => console.error("cannot read imports", e)) },
       h("option", { value: "" }, "All"),
-      h("option", { value: "complete" }, "Complete"),
-      h("option", { value: "incomplete" }, "Incomplete"),
+      h("optgroup", { label: "Arrived" }, h("option", { value: "complete" }, "Complete"), h("option", { value: "incomplete" }, "Incomplete")),
+      h(
+        "optgroup",
+        { label: "Review" },
+        ...(Object.keys(REVIEW_LABELS) as ReviewStatus[]).map((s) => h("option", { value: `review:${s}` }, REVIEW_LABELS[s])),
+      ),
     );
     this.root = h(
       "div",
@@ -93,9 +99,12 @@ export class BatchList {
   /** The filter the search box and the status menu make. */
   filter(): BatchFilter {
     const search = this.search.value.trim();
+    const chosen = this.status.value;
+    const review = chosen.startsWith("review:") ? (chosen.slice("review:".length) as ReviewStatus) : undefined;
     return {
       search: search === "" ? null : search,
-      status: this.status.value === "" ? null : (this.status.value as BatchStatus),
+      status: chosen === "" || review !== undefined ? null : (chosen as BatchStatus),
+      ...(review === undefined ? {} : { review }),
     };
   }
 
@@ -106,7 +115,7 @@ export class BatchList {
 
   private filtered(): boolean {
     const f = this.filter();
-    return f.search !== null || f.status !== null;
+    return f.search !== null || f.status !== null || f.review !== undefined;
   }
 
   /** Reads the list from Rust. */
@@ -126,7 +135,7 @@ export class BatchList {
   /** A core event: anything that changes a batch, or which configuration explains it,
    *  schedules one reload. */
   handle(event: Event): void {
-    const changesImports = ["part_stored", "batch_completed", "batch_ready", "batch_failed", "batch_deleted", "request_retried", "configs_changed"];
+    const changesImports = ["part_stored", "batch_completed", "batch_ready", "batch_failed", "batch_deleted", "request_retried", "configs_changed", "review_changed"];
     if (changesImports.includes(event.type)) this.schedule();
   }
 
@@ -219,6 +228,7 @@ export class BatchList {
           rows(b.valid + b.invalid),
           who === null ? null : `from ${who}`,
           columns === null ? null : `columns ${columns}`,
+          reviewLine(b.review),
           b.config === null ? null : `configuration ${b.config}`,
         ]
           .filter((part) => part !== null)
@@ -255,6 +265,14 @@ export class BatchList {
           h("span", { class: "invalid-count", testid: "batch-invalid" }, `${count(b.invalid)} invalid`),
         ),
       ),
+      // Where it stands with its reviewers, once someone has decided (a new one says nothing).
+      b.review.by === null
+        ? null
+        : h(
+            "div",
+            { class: "batch-line sub" },
+            h("span", { class: `review-tag ${b.review.status}`, testid: "batch-review", "data-review": b.review.status }, reviewLine(b.review)),
+          ),
       // What two imports from one sender differ by: the file's columns and the configuration
       // that explains it (not known until the import's table is built).
       columns === null && b.config === null

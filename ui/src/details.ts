@@ -7,6 +7,7 @@ import type { PartRange } from "./bindings/PartRange";
 import { h, replace } from "./dom";
 import { gate } from "./session";
 import { count, received } from "./format";
+import { REVIEW_LABELS } from "./review";
 
 type DetailsApi = Pick<Api, "importDetails" | "savePartBody">;
 
@@ -116,6 +117,29 @@ export class DetailsPanel {
         }),
       ),
     );
+    const history =
+      d.review_history.length === 0
+        ? null
+        : h(
+            "table",
+            { class: "table review-history", testid: "details-review-history" },
+            h("caption", {}, "Review history"),
+            h("thead", {}, h("tr", {}, ...["Status", "By", "When", "Note"].map((t) => h("th", {}, t)))),
+            h(
+              "tbody",
+              {},
+              ...d.review_history.map((r) =>
+                h(
+                  "tr",
+                  { testid: "details-review" },
+                  h("td", {}, REVIEW_LABELS[r.status]),
+                  h("td", {}, r.by),
+                  h("td", {}, received(r.at)),
+                  h("td", { class: "note" }, r.note ?? "—"),
+                ),
+              ),
+            ),
+          );
     replace(
       this.root,
       h(
@@ -133,6 +157,7 @@ export class DetailsPanel {
       ),
       parts,
       this.note,
+      history,
       customer,
     );
   }

@@ -18,10 +18,11 @@ import { badge, count, received, rows } from "./format";
 import { type Row, rowErrors, withErrors } from "./columns";
 import { BLOCK, Grid, datasource } from "./grid";
 import { RowActions } from "./rowactions";
+import { ReviewControl } from "./review";
 import { RowPanel } from "./rowpanel";
 
 /** What an open import asks of the core: its pages, and its details. */
-export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues">;
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues" | "setReview">;
 
 
 /** What a reviewer narrowed an import to, kept for the session when they go elsewhere. */
@@ -56,6 +57,7 @@ export class ImportView {
   private explained = false;
   private detailsButton: HTMLButtonElement;
   private title = h("div", { class: "import-title" });
+  private review: ReviewControl;
   private counts = h("div", { class: "counts", testid: "row-counts", "aria-live": "polite" });
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
   /** "No rows match", with the view that said so and a way out. */
@@ -182,6 +184,7 @@ export class ImportView {
       moved: (index) => this.grid.moveTo(index),
     });
     this.details = new DetailsPanel(api, batch.event);
+    this.review = new ReviewControl(api, batch.event);
     this.errors = new ErrorsPanel(api, batch.event, {
       pick: (errors) => void this.apply({ ...this.filters, errors: errors ?? undefined }),
       attach: () => this.hooks.configure(),
@@ -261,9 +264,11 @@ export class ImportView {
   /** The batch changed (a part arrived, or it completed): show the new state. */
   async update(batch: Batch): Promise<void> {
     const grew = batch.parts_received !== this.batch.parts_received || batch.status !== this.batch.status;
+    const reviewed = batch.review.at !== this.batch.review.at;
     this.batch = batch;
     this.renderTitle();
     if (grew) await Promise.all([this.apply(this.filters, true), this.details.load(), this.errors.load()]);
+    else if (reviewed) await this.details.load();
   }
 
   async toggleDetails(): Promise<void> {
@@ -441,6 +446,8 @@ export class ImportView {
         b.revision > 1 ? h("span", { title: `event ${b.event}` }, `revision ${b.revision}`) : null,
         b.customer_label === null ? null : h("span", { testid: "import-customer" }, b.customer_label),
       ),
+      this.review.root,
     );
+    this.review.show(b.review);
   }
 }

@@ -220,4 +220,30 @@ describe("Finding imports", () => {
     expect(columnsLine(many)).toBe(`${many.slice(0, COLUMNS_SHOWN).join(", ")} +4`);
     expect(columnsLine(many.slice(0, COLUMNS_SHOWN))).toBe(many.slice(0, COLUMNS_SHOWN).join(", "));
   });
+
+  it("shows where each import stands with its reviewers, and filters by it", async () => {
+    const filters: BatchFilter[] = [];
+    serve(
+      () => [
+        batch({ event: "taken", review: { status: "in_review", by: "alice", at: "2026-12-02T10:00:00Z", note: null } }),
+        batch({ event: "sent-back", review: { status: "rejected", by: "bob", at: "2026-12-02T10:01:00Z", note: "wrong file" } }),
+        batch({ event: "untouched" }),
+      ],
+      filters,
+    );
+    const list = new BatchList(api, () => undefined);
+    await list.refresh();
+    const tag = (event: string) => list.root.querySelector(`[data-event=${event}] [data-testid=batch-review]`)?.textContent ?? null;
+    expect(tag("taken")).toBe("In review by alice");
+    expect(tag("sent-back")).toBe("Rejected by bob");
+    expect(tag("untouched")).toBeNull();
+    const menu = list.root.querySelector<HTMLSelectElement>("[data-testid=batch-status-filter]");
+    if (!menu) throw new Error("no status menu");
+    menu.value = "review:approved";
+    menu.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(filters.at(-1)).toEqual({ search: null, status: null, review: "approved" }));
+    menu.value = "complete";
+    menu.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(filters.at(-1)).toEqual({ search: null, status: "complete" }));
+  });
 });

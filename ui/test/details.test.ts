@@ -22,6 +22,7 @@ function details(over: Partial<ImportDetails> = {}): ImportDetails {
       { from: 5, to: 5 },
     ],
     waiting_seconds: 300,
+    review_history: [],
     ...over,
   } satisfies ImportDetails;
 }

@@ -26,6 +26,7 @@ export function batch(over: Partial<ListedBatch> = {}): ListedBatch {
     arrived_via: null,
     columns: null,
     config: null,
+    review: { status: "new", by: null, at: null, note: null },
     ...over,
   };
 }

@@ -25,6 +25,7 @@ function serve(views: View[], asked: { view: View; column: string }[] = []): Imp
     importErrors: async () => null,
     listConfigs: async () => [],
     useConfig: async () => undefined,
+    setReview: () => Promise.reject(new Error("not asked in these tests")),
     configUse: async () => ({ name: null, none: false }),
     savePartBody: () => Promise.reject(new Error("not asked in these tests")),
     sentRow: async (_event, row) => ({ row, part: 1, position: row + 1, valid: true, json: `{"seats":"${row}"}` }),

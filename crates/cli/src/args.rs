@@ -94,6 +94,9 @@ pub enum Command {
         /// Only complete or only incomplete imports
         #[arg(long, value_name = "STATUS")]
         status: Option<Status>,
+        /// Only imports whose review status is this: new, in_review, approved or rejected
+        #[arg(long, value_name = "STATUS")]
+        review: Option<String>,
         /// Print one JSON array
         #[arg(long)]
         json: bool,
@@ -227,6 +230,21 @@ pub enum Command {
         /// Print one JSON object
         #[arg(long)]
         json: bool,
+    },
+    /// Set where an import stands with its reviewers (kept with who and when; every change
+    /// is kept)
+    Review {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Batch id, event id, or a unique prefix
+        #[arg(long, value_name = "B")]
+        batch: String,
+        /// new, in_review, approved or rejected
+        #[arg(long, value_name = "STATUS")]
+        status: String,
+        /// Why, in a sentence (kept with the decision)
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
     },
     /// Delete an import: its stored parts and its file (rejected requests stay)
     Delete {

@@ -11,8 +11,8 @@ mod users;
 use std::process::ExitCode;
 
 use clap::Parser;
-use hookgrid::accounts::local_user;
-use hookgrid::{BatchFilter, BatchStatus, ExportSettings, Hookgrid, Settings};
+use hookgrid::accounts::{Caller, local_user};
+use hookgrid::{BatchFilter, BatchStatus, ExportSettings, Hookgrid, ReviewStatus, Settings};
 
 use args::{Cli, Command, DataDirArg};
 
@@ -65,6 +65,17 @@ fn quiet_panics(serving: bool) {
     } else {
         std::panic::set_hook(Box::new(|info| tracing::debug!("panic: {info}")));
     }
+}
+
+/// A review status spelled exactly as `hookgrid review` takes it, given with `flag`.
+fn review_status(flag: &str, text: &str) -> hookgrid::Result<ReviewStatus> {
+    ReviewStatus::parse(text).ok_or_else(|| {
+        let all: Vec<&str> = ReviewStatus::ALL.iter().map(|s| s.as_str()).collect();
+        hookgrid::Error::BadRequest(format!(
+            "{flag} {text:?} is not a review status: use one of {}",
+            all.join(", ")
+        ))
+    })
 }
 
 /// What to do next, in this command's words, for the errors where there is something to do.
@@ -168,11 +179,16 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             dir,
             search,
             status,
+            review,
             json,
         } => {
             let filter = BatchFilter {
                 search,
                 status: status.map(BatchStatus::from),
+                review: review
+                    .as_deref()
+                    .map(|r| review_status("--review", r))
+                    .transpose()?,
             };
             let hg = open(&dir)?;
             let batches = hg.listed(hg.find_batches(&filter)?)?;
@@ -369,6 +385,22 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             } else {
                 schema::errors(&summary);
             }
+            Ok(())
+        }
+        Command::Review {
+            dir,
+            batch,
+            status,
+            note,
+        } => {
+            let status = review_status("--status", &status)?;
+            let hg = open(&dir)?;
+            let b = hg.resolve(&batch)?;
+            let entry = hg.set_review(&b, status, note.as_deref(), &Caller::local())?;
+            println!(
+                "batch {} (event {}) is {} (by {}, {})",
+                b.batch, b.event, entry.status, entry.by, entry.at
+            );
             Ok(())
         }
         Command::Delete { dir, batch } => {

@@ -89,6 +89,10 @@ pub fn batches(batches: &[ListedBatch]) {
                 b.customer_label.clone().unwrap_or_default(),
                 listed.config.clone().unwrap_or_default(),
                 status,
+                match &b.review.by {
+                    Some(by) => format!("{} ({by})", b.review.status),
+                    None => b.review.status.to_string(),
+                },
                 b.valid.to_string(),
                 b.invalid.to_string(),
                 b.last_received.clone(),
@@ -105,6 +109,7 @@ pub fn batches(batches: &[ListedBatch]) {
             "CUSTOMER",
             "CONFIG",
             "STATUS",
+            "REVIEW",
             "VALID",
             "INVALID",
             "LAST RECEIVED",
@@ -176,6 +181,20 @@ pub fn details(d: &ImportDetails) {
                 ),
             );
         }
+    }
+    if d.review_history.is_empty() {
+        line("Review", "new (nobody has reviewed it)".to_owned());
+    }
+    for (i, r) in d.review_history.iter().enumerate() {
+        let note = r
+            .note
+            .as_ref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
+        line(
+            if i == 0 { "Review" } else { "" },
+            format!("{} by {} at {}{note}", r.status, r.by, r.at),
+        );
     }
     if !b.mismatched.is_empty() {
         let parts: Vec<String> = b.mismatched.iter().map(u32::to_string).collect();

@@ -17,6 +17,7 @@
 
 pub mod client;
 mod configs;
+mod decisions;
 pub mod http;
 mod imports;
 mod people;
@@ -32,6 +33,7 @@ use serde_json::Value;
 
 pub use crate::accounts::{Caller, Role};
 pub use configs::{AddConfigArgs, ConfigNameArgs, ConfigUse, UseConfigArgs};
+pub use decisions::SetReviewArgs;
 pub use imports::{
     BatchPage, ColumnValuesArgs, EventArgs, ExportReport, ExportRequest, ExportRowsArgs,
     ExportScope, FetchPageArgs, GridPage, ListBatchesArgs, SentRowArgs,

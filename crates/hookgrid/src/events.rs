@@ -1,6 +1,6 @@
 //! What happened, announced to whoever listens: the CLI log and the desktop UI.
 
-use hookgrid_ledger::QuarantineKind;
+use hookgrid_ledger::{QuarantineKind, ReviewStatus};
 
 use crate::RetryOutcome;
 use serde::{Deserialize, Serialize};
@@ -76,6 +76,13 @@ pub enum Event {
     /// A configuration was added, replaced or removed, or given to (or taken from) an import:
     /// which configuration explains which import may have changed.
     ConfigsChanged {},
+    /// A reviewer set where an import stands (`hookgrid review`, the import's header).
+    ReviewChanged {
+        event: String,
+        batch: String,
+        status: ReviewStatus,
+        by: String,
+    },
     /// A request was rejected and kept in the quarantine.
     RequestQuarantined {
         #[ts(type = "number")]

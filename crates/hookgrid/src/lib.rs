@@ -50,7 +50,7 @@ pub use hookgrid_frames::{
 };
 pub use hookgrid_ledger::{
     AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, Listed, QuarantineKind, Quarantined,
-    StoredConfig, StoredPart,
+    Review, ReviewEntry, ReviewStatus, StoredConfig, StoredPart,
 };
 pub use hookgrid_rules::Config;
 
@@ -62,6 +62,7 @@ pub use intake::doors::WrongDoor;
 pub use intake::ingest::{Arrival, IngestError, Receipt, Signed};
 pub use intake::rejected::{Retried, RetryOutcome};
 pub use review::browse::DEFAULT_MEMORY_BUDGET;
+pub use review::decisions::MAX_NOTE_CHARS;
 pub use review::details::{ImportDetails, Numbering, PartRange};
 pub use review::export::{Download, ERRORS_COLUMN, ExportSettings};
 pub use review::listing::{BatchFilter, ListedBatch};

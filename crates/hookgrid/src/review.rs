@@ -1,9 +1,11 @@
 //! Where an import is read: finding one and paging through views of it ([`query`]), the
 //! imports held in memory for the grid ([`browse`]), the list ([`listing`]), one import's
 //! details ([`details`]) and one row as sent ([`row`]), exports ([`export`]), deleting
-//! ([`retention`]) and why rows are invalid ([`reasons`]).
+//! ([`retention`]), why rows are invalid ([`reasons`]) and what reviewers decided
+//! ([`decisions`]).
 
 pub(crate) mod browse;
+pub(crate) mod decisions;
 pub(crate) mod details;
 pub(crate) mod export;
 pub(crate) mod listing;

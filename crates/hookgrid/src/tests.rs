@@ -793,6 +793,7 @@ fn imports_are_found_by_text_and_status() {
         hg.find_batches(&BatchFilter {
             search: Some(search.to_owned()),
             status,
+            review: None,
         })
         .expect("find")
         .into_iter()
@@ -816,6 +817,7 @@ fn imports_are_found_by_text_and_status() {
     let incomplete = BatchFilter {
         search: None,
         status: Some(BatchStatus::Incomplete),
+        review: None,
     };
     assert_eq!(newest(incomplete), (1, vec!["found".to_owned()]));
 }
@@ -981,6 +983,7 @@ fn the_list_tells_imports_apart_by_columns_and_the_configuration_that_explains_t
         .find_batches(&BatchFilter {
             search: Some("WEIGHT_kg".into()),
             status: None,
+            review: None,
         })
         .expect("search");
     assert_eq!(by_column.len(), 1);
@@ -1081,4 +1084,152 @@ fn a_row_is_found_in_its_part_and_given_back_exactly_as_sent() {
     let past = hg.sent_row(&batch, 4).expect_err("no row 5");
     assert_eq!(past.kind(), "not_found", "{past}");
     assert!(hg.sent_row(&batch, -1).is_err());
+}
+
+fn person(name: &str, role: crate::accounts::Role) -> crate::accounts::Caller {
+    crate::accounts::Caller {
+        name: name.to_owned(),
+        role,
+        client: name.to_owned(),
+    }
+}
+
+#[test]
+fn a_review_decision_is_kept_with_who_and_when_and_every_change_stays_in_the_history() {
+    use crate::accounts::Role;
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body("ev-r1", "b-r", 1, 1, json!([{"n": 1}]), json!([])))
+        .expect("first revision");
+    // The worker's announcements come first; what follows is the decision's own.
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev-r1").expect("batch");
+    assert_eq!(batch.review, Review::default(), "nobody has decided: new");
+    let alice = person("alice", Role::Reviewer);
+    let bob = person("bob", Role::Reviewer);
+    let admin = person("root", Role::Admin);
+
+    let taken = hg
+        .set_review(&batch, ReviewStatus::InReview, Some("  "), &alice)
+        .expect("taken");
+    assert_eq!(
+        (taken.status, taken.by.as_str(), taken.note.as_deref()),
+        (ReviewStatus::InReview, "alice", None)
+    );
+    assert_eq!(
+        rx.try_recv().expect("announced"),
+        Event::ReviewChanged {
+            event: "ev-r1".into(),
+            batch: "b-r".into(),
+            status: ReviewStatus::InReview,
+            by: "alice".into()
+        }
+    );
+    // Two reviewers one after the other: the later one is the status, both are kept.
+    hg.set_review(
+        &batch,
+        ReviewStatus::Rejected,
+        Some("row 812 has the wrong country"),
+        &bob,
+    )
+    .expect("sent back");
+    hg.set_review(&batch, ReviewStatus::Approved, None, &alice)
+        .expect("approved");
+    let now = hg.resolve("ev-r1").expect("batch").review;
+    assert_eq!(
+        (now.status, now.by.as_deref(), now.note),
+        (ReviewStatus::Approved, Some("alice"), None)
+    );
+    let history: Vec<(ReviewStatus, String)> = hg
+        .review_history(&batch)
+        .expect("history")
+        .into_iter()
+        .map(|e| (e.status, e.by))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (ReviewStatus::InReview, "alice".to_owned()),
+            (ReviewStatus::Rejected, "bob".to_owned()),
+            (ReviewStatus::Approved, "alice".to_owned()),
+        ]
+    );
+    assert_eq!(hg.details(&batch).expect("details").review_history.len(), 3);
+
+    // Only an admin changes another reviewer's note; one's own, or a new status, is free.
+    hg.set_review(
+        &batch,
+        ReviewStatus::Approved,
+        Some("checked twice"),
+        &alice,
+    )
+    .expect("her own note");
+    let refused = hg
+        .set_review(&batch, ReviewStatus::Approved, Some("not really"), &bob)
+        .expect_err("bob rewrites alice's note");
+    assert_eq!(refused.kind(), "forbidden");
+    assert!(
+        refused
+            .to_string()
+            .contains("changing the note alice wrote needs the admin role"),
+        "{refused}"
+    );
+    hg.set_review(&batch, ReviewStatus::Approved, Some("confirmed"), &admin)
+        .expect("an admin may");
+    hg.set_review(&batch, ReviewStatus::InReview, None, &bob)
+        .expect("a new decision");
+    let long = "x".repeat(crate::MAX_NOTE_CHARS + 1);
+    let err = hg
+        .set_review(&batch, ReviewStatus::InReview, Some(&long), &bob)
+        .expect_err("too long");
+    assert_eq!(err.kind(), "bad_request");
+    assert_eq!(
+        hg.review_history(&batch).expect("history").len(),
+        6,
+        "refusals are not kept"
+    );
+
+    // Every decision is in the audit log.
+    let audited = hg
+        .audit()
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action == "review")
+        .count();
+    assert_eq!(audited, 6);
+
+    // The list filters by it.
+    let found = |review| {
+        hg.find_batches(&BatchFilter {
+            review: Some(review),
+            ..BatchFilter::default()
+        })
+        .expect("find")
+        .len()
+    };
+    assert_eq!(
+        (found(ReviewStatus::InReview), found(ReviewStatus::New)),
+        (1, 0)
+    );
+
+    // A status belongs to one revision: Flatfile sending the import again starts it afresh.
+    hg.ingest(&body("ev-r2", "b-r", 1, 1, json!([{"n": 2}]), json!([])))
+        .expect("second revision");
+    let second = hg.resolve("b-r").expect("newest");
+    assert_eq!(
+        (second.event.as_str(), second.review.status),
+        ("ev-r2", ReviewStatus::New)
+    );
+    assert_eq!(
+        hg.resolve("ev-r1").expect("first").review.status,
+        ReviewStatus::InReview
+    );
+    assert_eq!(
+        (found(ReviewStatus::InReview), found(ReviewStatus::New)),
+        (1, 1)
+    );
+
+    // Deleting an import takes its decisions with it.
+    hg.delete_batch(&batch, "root").expect("delete");
+    assert!(hg.review_history(&batch).expect("history").is_empty());
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
 
+use crate::reviews::{REVIEW_JOIN, Review, review_at, review_columns};
 use crate::{EventKey, rfc3339};
 
 /// Whether every part of an import has arrived.
@@ -71,6 +72,8 @@ pub struct Batch {
     /// Its data columns, in its table's order (meta columns aside); `null` until its table
     /// is first built.
     pub columns: Option<Vec<String>>,
+    /// Where it stands with its reviewers.
+    pub review: Review,
 }
 
 impl Batch {
@@ -133,9 +136,10 @@ pub(crate) fn batch_select(filter: &str, order: &str) -> String {
                 group_concat(CASE WHEN p.declared_rows != p.valid_rows + p.invalid_rows
                                   THEN p.idx END),
                 {first}, {last}, {completed}, e.index_base, e.customer, e.last_received, e.likely_base,
-                e.arrived_via, e.columns
-         FROM events e LEFT JOIN parts p ON p.event = e.id
+                e.arrived_via, e.columns, {review}
+         FROM events e LEFT JOIN parts p ON p.event = e.id {REVIEW_JOIN}
          {filter} GROUP BY e.id {order}",
+        review = review_columns(),
         first = rfc3339("e.first_received"),
         last = rfc3339("e.last_received"),
         completed = rfc3339("e.completed_at"),
@@ -192,6 +196,7 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         columns: r
             .get::<_, Option<String>>(20)?
             .and_then(|text| serde_json::from_str(&text).ok()),
+        review: review_at(r, 21)?,
     })
 }
 

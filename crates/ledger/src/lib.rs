@@ -15,12 +15,14 @@ mod commit;
 mod configs;
 mod derived;
 mod quarantine;
+mod reviews;
 mod schema;
 
 pub use accounts::{AuditEntry, StoredSecret, StoredUser};
 pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
 pub use configs::{ConfigChoice, ConfigScope, StoredConfig};
 pub use quarantine::{Listed, QuarantineKind, Quarantined};
+pub use reviews::{Review, ReviewEntry, ReviewStatus};
 
 use batch::{batch_row, batch_select, part_number};
 
@@ -368,6 +370,8 @@ impl Ledger {
         tx.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         tx.execute("DELETE FROM config_none WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
+        tx.execute("DELETE FROM reviews WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         let deleted = tx
             .execute("DELETE FROM events WHERE id = ?1", [key.0])

@@ -154,6 +154,18 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // its table is built: the list tells two imports from one sender apart by them, and
     // tells which configuration fits without reading a file.
     "ALTER TABLE events ADD COLUMN columns TEXT;",
+    // 11 → 12: review decisions, a history per import (one event) that only grows: its newest
+    // entry is where the import stands.
+    "CREATE TABLE reviews (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        event   INTEGER NOT NULL REFERENCES events (id),
+        status  TEXT    NOT NULL
+                CHECK (status IN ('new', 'in_review', 'approved', 'rejected')),
+        note    TEXT,
+        by_user TEXT    NOT NULL,
+        at      INTEGER NOT NULL
+    );
+    CREATE INDEX reviews_event ON reviews (event, id);",
 ];
 
 /// The schema version this build writes.

@@ -304,6 +304,17 @@ fn databases_from_earlier_schemas_are_migrated_with_their_data() {
         ledger.set_columns(b.key, &columns).expect("columns");
         let b = ledger.batch_by_event("e1").expect("read").expect("e1");
         assert_eq!(b.columns, Some(columns));
+        assert_eq!(
+            b.review,
+            Review::default(),
+            "earlier imports were never reviewed"
+        );
+        let entry = ledger
+            .add_review(b.key, ReviewStatus::Approved, Some("fine"), "ops")
+            .expect("review");
+        let b = ledger.batch_by_event("e1").expect("read").expect("e1");
+        assert_eq!(b.review, entry.review());
+        assert_eq!(ledger.review_history(b.key).expect("history"), [entry]);
         let parts = ledger.parts(&b).expect("parts");
         let numbers: Vec<_> = parts.iter().map(|p| (p.part, p.index)).collect();
         assert_eq!(numbers, [(1, 1), (2, 2)]);

@@ -2,6 +2,8 @@
 import type { BatchStatus } from "./BatchStatus";
 import type { Numbering } from "./Numbering";
 import type { PartRange } from "./PartRange";
+import type { Review } from "./Review";
+import type { ReviewEntry } from "./ReviewEntry";
 import type { StoredPart } from "./StoredPart";
 
 /**
@@ -25,6 +27,10 @@ missing: Array<PartRange>,
  * Seconds since the last part arrived, while the import is incomplete.
  */
 waiting_seconds: number | null, 
+/**
+ * Every review decision on it, oldest first (the newest is `review`).
+ */
+review_history: Array<ReviewEntry>, 
 /**
  * `data.meta.batch.id`.
  */
@@ -69,4 +75,8 @@ arrived_via: string | null,
  * Its data columns, in its table's order (meta columns aside); `null` until its table
  * is first built.
  */
-columns: Array<string> | null, };
+columns: Array<string> | null, 
+/**
+ * Where it stands with its reviewers.
+ */
+review: Review, };

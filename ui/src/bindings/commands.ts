@@ -37,6 +37,7 @@ export const COMMAND_ROLES = {
   remove_config: "reviewer",
   use_config: "reviewer",
   import_errors: "viewer",
+  set_review: "reviewer",
   config_use: "viewer",
   choose_config_file: "reviewer",
   list_users: "admin",

@@ -37,6 +37,7 @@ commands! {
     remove_config: Reviewer, shared(configs::remove_config);
     use_config: Reviewer, shared(configs::use_config);
     import_errors: Viewer, shared(configs::import_errors);
+    set_review: Reviewer, shared(decisions::set_review);
     config_use: Viewer, shared(configs::config_use);
     choose_config_file: Reviewer, desktop;
     list_users: Admin, shared(people::list_users);

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
 
-use crate::{Batch, BatchStatus, Error, Hookgrid, Result, StoredPart};
+use crate::{Batch, BatchStatus, Error, Hookgrid, Result, ReviewEntry, StoredPart};
 
 /// How an import numbers its parts (`event.sequence.index`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -51,6 +51,8 @@ pub struct ImportDetails {
     /// Seconds since the last part arrived, while the import is incomplete.
     #[ts(type = "number | null")]
     pub waiting_seconds: Option<u64>,
+    /// Every review decision on it, oldest first (the newest is `review`).
+    pub review_history: Vec<ReviewEntry>,
 }
 
 impl Hookgrid {
@@ -75,6 +77,7 @@ impl Hookgrid {
             missing: missing(parts.iter().map(|p| p.part), batch.parts_expected),
             parts,
             waiting_seconds,
+            review_history: self.review_history(batch)?,
             batch: batch.clone(),
         })
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-use crate::{Batch, BatchStatus, Hookgrid, Result};
+use crate::{Batch, BatchStatus, Hookgrid, Result, ReviewStatus};
 
 /// An import as a list shows it: the ledger's record, and the configuration its rows are
 /// checked against.
@@ -35,12 +35,18 @@ pub struct BatchFilter {
     pub search: Option<String>,
     #[serde(default)]
     pub status: Option<BatchStatus>,
+    /// Only imports where their review stands so.
+    #[serde(default)]
+    #[ts(optional)]
+    pub review: Option<ReviewStatus>,
 }
 
 impl BatchFilter {
     /// Whether an import passes the filter.
     pub fn matches(&self, batch: &Batch) -> bool {
-        if self.status.is_some_and(|s| s != batch.status) {
+        if self.status.is_some_and(|s| s != batch.status)
+            || self.review.is_some_and(|r| r != batch.review.status)
+        {
             return false;
         }
         let Some(needle) = self
@@ -159,6 +165,7 @@ mod tests {
             completed_at: None,
             arrived_via: None,
             columns: Some(vec!["sku".into(), "weight_kg".into()]),
+            review: hookgrid_ledger::Review::default(),
         }
     }
 
@@ -170,6 +177,7 @@ mod tests {
         let search = |s: &str| BatchFilter {
             search: Some(s.into()),
             status: None,
+            review: None,
         };
         for hit in [
             "7F3A",
@@ -189,6 +197,7 @@ mod tests {
         let complete = BatchFilter {
             search: None,
             status: Some(BatchStatus::Complete),
+            review: None,
         };
         assert!(!complete.matches(&b));
         assert!(BatchFilter::default().matches(&b));

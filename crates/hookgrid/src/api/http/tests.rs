@@ -487,6 +487,7 @@ async fn the_role_matrix_every_command_for_every_role() {
             "remove_config",
             "retry_all_rejected",
             "retry_rejected",
+            "set_review",
             "use_config"
         ]
     );

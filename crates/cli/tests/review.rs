@@ -1,0 +1,260 @@
+//! Review decisions over the real binary: `hookgrid review` sets where an import stands,
+//! `batches` shows and filters by it, `show --json` keeps its history; on the team server a
+//! reviewer's change reaches another reviewer's open event stream at once, and a viewer may
+//! read decisions but not make them.
+
+use std::io::{BufRead, BufReader};
+use std::time::Duration;
+
+use hookgrid::sample::delivery_body;
+use hookgrid_tests::{Workspace, post};
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}
+
+fn send(url: &str, event: &str, batch: &str) {
+    let body = delivery_body(event, batch, 0, 1, json!([{"sku": "A-1"}]), json!([]));
+    let (status, said) = post(&client(), url, body);
+    assert_eq!(status, 200, "{said}");
+}
+
+fn review_of<'a>(list: &'a Value, batch: &str) -> &'a Value {
+    &list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|b| b["batch"] == batch)
+        .unwrap_or_else(|| panic!("{batch} not listed: {list}"))["review"]
+}
+
+#[test]
+fn a_status_is_set_listed_filtered_and_kept_with_its_history() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve();
+    send(&server.url, "ev-a", "batch-a");
+    send(&server.url, "ev-b", "batch-b");
+
+    let list = ws.json(&["batches", "--json"]);
+    assert_eq!(
+        review_of(&list, "batch-a"),
+        &json!({"status": "new", "by": null, "at": null, "note": null})
+    );
+
+    let said = ws.run(&["review", "--batch", "batch-a", "--status", "in_review"]);
+    assert!(
+        said.starts_with("batch batch-a (event ev-a) is in_review (by "),
+        "{said}"
+    );
+    ws.run(&[
+        "review",
+        "--batch",
+        "batch-a",
+        "--status",
+        "rejected",
+        "--note",
+        "row 812 has the wrong country",
+    ]);
+    let list = ws.json(&["batches", "--json"]);
+    let now = review_of(&list, "batch-a");
+    assert_eq!(now["status"], "rejected");
+    assert_eq!(now["note"], "row 812 has the wrong country");
+    assert!(now["by"].as_str().is_some_and(|b| !b.is_empty()), "{now}");
+    assert!(
+        now["at"].as_str().is_some_and(|a| a.ends_with('Z')),
+        "{now}"
+    );
+
+    let shown = ws.json(&["show", "--batch", "batch-a", "--json"]);
+    let history: Vec<(&str, Option<&str>)> = shown["review_history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| (e["status"].as_str().expect("status"), e["note"].as_str()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("in_review", None),
+            ("rejected", Some("row 812 has the wrong country"))
+        ],
+        "oldest first"
+    );
+    assert_eq!(shown["review"], *now);
+    let text = ws.run(&["show", "--batch", "batch-a"]);
+    assert!(text.contains("rejected by "), "{text}");
+
+    // Filtered by review status.
+    let batches = |review: &str| -> Vec<String> {
+        ws.json(&["batches", "--review", review, "--json"])
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|b| b["batch"].as_str().expect("batch").to_owned())
+            .collect()
+    };
+    assert_eq!(batches("rejected"), ["batch-a"]);
+    assert_eq!(batches("new"), ["batch-b"]);
+    assert!(batches("approved").is_empty());
+    let table = ws.run(&["batches"]);
+    assert!(
+        table.lines().next().is_some_and(|h| h.contains("REVIEW")),
+        "{table}"
+    );
+
+    // Another word is refused with one line, and nothing is recorded.
+    for args in [
+        &["review", "--batch", "batch-b", "--status", "done"][..],
+        &["review", "--batch", "batch-b", "--status", "In_Review"][..],
+        &["batches", "--review", "approve"][..],
+    ] {
+        let err = ws.fail(args);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("is not a review status: use one of new, in_review, approved, rejected"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        review_of(&ws.json(&["batches", "--json"]), "batch-b")["status"],
+        "new"
+    );
+    let audit = ws.json(&["audit", "--json"]);
+    let reviews = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|a| a["action"] == "review")
+        .count();
+    assert_eq!(reviews, 2, "{audit}");
+}
+
+/// Reads server-sent events until one named `name` arrives (core events are all named
+/// `event`, told apart by their `type`: then `kind` must match it); returns its data.
+fn next_event(lines: &mut impl BufRead, name: &str, kind: Option<&str>) -> Value {
+    let mut current = String::new();
+    loop {
+        let mut line = String::new();
+        let n = lines.read_line(&mut line).expect("event stream");
+        assert!(n > 0, "the event stream ended before {name} {kind:?}");
+        let line = line.trim_end();
+        if let Some(named) = line.strip_prefix("event: ") {
+            current = named.to_owned();
+        } else if let Some(data) = line.strip_prefix("data: ")
+            && current == name
+        {
+            let data: Value = serde_json::from_str(data).expect("event data is JSON");
+            if kind.is_none_or(|k| data["type"] == k) {
+                return data;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reviewer_s_change_reaches_another_reviewer_at_once_and_a_viewer_only_reads() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
+    let review = server.review().to_owned();
+    send(&server.url, "ev-t", "batch-t");
+    ws.add_user("rey", "reviewer", "a long reviewer password");
+    ws.add_user("sam", "reviewer", "another long password");
+    ws.add_user("vic", "viewer", "a long viewer password");
+    let token = |name: &str| {
+        ws.run(&["user", "token", name, "--label", "t"])
+            .trim()
+            .to_owned()
+    };
+    let (rey, sam, vic) = (token("rey"), token("sam"), token("vic"));
+    let command = |token: &str, name: &str, args: Value| {
+        client()
+            .post(format!("{review}/api/{name}"))
+            .bearer_auth(token)
+            .json(&args)
+            .send()
+            .expect("command")
+    };
+
+    // Sam has the app open: its event stream.
+    let stream = client()
+        .get(format!("{review}/api/events"))
+        .bearer_auth(&sam)
+        .send()
+        .expect("events");
+    assert_eq!(stream.status(), 200);
+    let mut lines = BufReader::new(stream);
+    next_event(&mut lines, "hello", None);
+
+    let set = command(
+        &rey,
+        "set_review",
+        json!({"event": "batch-t", "status": "in_review"}),
+    );
+    assert_eq!(set.status(), 200);
+    let entry: Value = set.json().expect("entry");
+    assert_eq!(
+        (&entry["status"], &entry["by"]),
+        (&json!("in_review"), &json!("rey"))
+    );
+    let heard = next_event(&mut lines, "event", Some("review_changed"));
+    assert_eq!(
+        heard,
+        json!({"type": "review_changed", "event": "ev-t", "batch": "batch-t",
+               "status": "in_review", "by": "rey"})
+    );
+    // What Sam's list then reads says who holds it.
+    let page: Value = command(&sam, "list_batches", json!({}))
+        .json()
+        .expect("page");
+    assert_eq!(page["batches"][0]["review"]["by"], "rey");
+
+    // A viewer reads decisions, and may not make one.
+    let refused = command(
+        &vic,
+        "set_review",
+        json!({"event": "batch-t", "status": "approved"}),
+    );
+    assert_eq!(refused.status(), 403);
+    let details: Value = command(&vic, "import_details", json!({"event": "batch-t"}))
+        .json()
+        .expect("details");
+    assert_eq!(details["review_history"].as_array().map(Vec::len), Some(1));
+    // A status that is not one is refused before anything is stored.
+    let bad = command(
+        &rey,
+        "set_review",
+        json!({"event": "batch-t", "status": "done"}),
+    );
+    assert_eq!(bad.status(), 400);
+    // Sam rewriting Rey's note needs an admin; a new status of his own does not.
+    command(
+        &rey,
+        "set_review",
+        json!({"event": "batch-t", "status": "in_review", "note": "calling the customer"}),
+    );
+    let rewrite = command(
+        &sam,
+        "set_review",
+        json!({"event": "batch-t", "status": "in_review", "note": "no"}),
+    );
+    assert_eq!(rewrite.status(), 403);
+    let own = command(
+        &sam,
+        "set_review",
+        json!({"event": "batch-t", "status": "approved"}),
+    );
+    assert_eq!(own.status(), 200);
+    let shown = ws.json(&["show", "--batch", "batch-t", "--json"]);
+    let by: Vec<&str> = shown["review_history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| e["by"].as_str().expect("by"))
+        .collect();
+    assert_eq!(by, ["rey", "rey", "sam"]);
+}
