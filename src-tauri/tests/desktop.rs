@@ -689,6 +689,74 @@ fn a_reviewer_sets_where_an_import_stands_and_the_list_and_details_follow() {
 
 #[test]
 #[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn a_reviewer_flags_a_row_with_a_note_and_narrows_the_grid_to_flagged_rows() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let body = sample::delivery_body(
+        "evt-flags",
+        "batch-flags",
+        0,
+        1,
+        json!([{"country": "DE"}, {"country": "Germany "}, {"country": "FR"}, {"country": "IT"}]),
+        json!([]),
+    );
+    let r = reqwest::blocking::Client::new()
+        .post(d.webhook_url())
+        .body(body)
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    s.click(
+        &s.find("[data-testid=\"batch-item\"][data-event=\"evt-flags\"][data-status=\"complete\"]"),
+    );
+    s.wait("the import's 4 rows", || {
+        (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("4 rows")).then_some(())
+    });
+    s.wait("row 2 drawn", || (cell(&d, 1, "#")? == "2").then_some(()));
+
+    // The row's menu flags it, with a note asked for in the app's dialog.
+    s.pointer_click(&cell_element(&d, 1, "country"), 2, 1, None);
+    s.click(&s.testid("menu-flag"));
+    s.type_text(&s.testid("ask-input"), "ask the customer which country");
+    s.click(&s.testid("ask-ok"));
+    s.wait("the flag on the row's number", || {
+        (cell(&d, 1, "#")? == "⚑ 2").then_some(())
+    });
+    assert_eq!(
+        cell(&d, 0, "#").as_deref(),
+        Some("1"),
+        "only the flagged row"
+    );
+    let said = s
+        .text_of("[data-testid=\"copy-status\"]")
+        .unwrap_or_default();
+    assert_eq!(said, "⚑ Flagged 1 row");
+
+    // Only the flagged rows.
+    s.click(&s.testid("show-flagged"));
+    s.wait("the flagged rows only", || {
+        (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("1 of 4 rows match"))
+            .then_some(())
+    });
+    s.wait("the flagged row drawn", || {
+        (cell(&d, 0, "country")? == "Germany ").then_some(())
+    });
+    // Its details carry the note and who flagged it.
+    s.pointer_click(&cell_element(&d, 0, "country"), 2, 1, None);
+    s.click(&s.testid("menu-details"));
+    let flag = s.wait("the flag in row details", || {
+        s.text_of("[data-testid=\"row-panel-flag\"]")
+    });
+    assert!(
+        flag.starts_with("⚑ ask the customer which country (flagged by "),
+        "{flag}"
+    );
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-flags.png"));
+}
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
 fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_pointer() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
     // A configuration for every import, added with the CLI before the app starts.

@@ -16,6 +16,8 @@ import type { RetentionArgs } from "./bindings/RetentionArgs";
 import type { SecretArgs } from "./bindings/SecretArgs";
 import type { SentRowArgs } from "./bindings/SentRowArgs";
 import type { SetReviewArgs } from "./bindings/SetReviewArgs";
+import type { FlagArgs } from "./bindings/FlagArgs";
+import type { Flagged } from "./bindings/Flagged";
 import type { ReviewEntry } from "./bindings/ReviewEntry";
 import type { ReviewStatus } from "./bindings/ReviewStatus";
 import type { UrlArgs } from "./bindings/UrlArgs";
@@ -105,6 +107,8 @@ export const api = {
   useConfig: (event: string, name: string | null, none = false) => call<void>("use_config", { event, name, none } satisfies UseConfigArgs),
   configUse: (event: string) => call<ConfigUse>("config_use", { event } satisfies EventArgs),
   importErrors: (event: string) => call<ErrorSummary | null>("import_errors", { event } satisfies EventArgs),
+  flagRows: (event: string, rows: number[] | null, view: View | null, note: string) => call<Flagged>("flag_rows", { event, rows, view, note } satisfies FlagArgs),
+  unflagRows: (event: string, rows: number[] | null, view: View | null) => call<number>("unflag_rows", { event, rows, view, note: null } satisfies FlagArgs),
   setReview: (event: string, status: ReviewStatus, note: string | null) => call<ReviewEntry>("set_review", { event, status, note: note ?? undefined } satisfies SetReviewArgs),
   chooseConfigFile: () => call<string | null>("choose_config_file"),
   listUsers: () => call<UserView[]>("list_users"),

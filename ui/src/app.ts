@@ -164,6 +164,10 @@ export class App {
       // Retried or dismissed elsewhere (another reviewer, the CLI): the count changed.
       void this.reloadAll();
     }
+    if (e.type === "flags_changed" && this.open?.event === e.event) {
+      // Flagged here or by another reviewer: the marks are drawn again where the grid is.
+      this.open.flagsChanged();
+    }
     if (e.type === "batch_failed") {
       this.fail(`Batch ${e.batch} could not be opened`, new Error(e.message));
     }

@@ -5,10 +5,11 @@
 import type { ColDef } from "ag-grid-community";
 import type { CellProblem } from "./bindings/CellProblem";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
+import type { Flag } from "./bindings/Flag";
 import type { GridPage } from "./bindings/GridPage";
 
-/** A row as the grid holds it: the values in `columns` order, then (when a configuration
- * applies) the row's errors. */
+/** A row as the grid holds it: the values in `columns` order, then the row's errors (empty
+ * when no configuration applies), then its flag (`null` when it has none). */
 export type Row = unknown[];
 
 /** The errors of a row as the grid holds it (the element after the values). */
@@ -17,10 +18,15 @@ export function rowErrors(row: Row | undefined, width: number): CellProblem[] {
   return Array.isArray(errors) ? (errors as CellProblem[]) : [];
 }
 
-/** A page's rows with each row's errors appended, as the grid holds them. */
+/** The flag of a row as the grid holds it (after its errors). */
+export function rowFlag(row: Row | undefined, width: number): Flag | null {
+  const flag = row?.[width + 1];
+  return flag !== null && typeof flag === "object" && !Array.isArray(flag) ? (flag as Flag) : null;
+}
+
+/** A page's rows with each row's errors and flag appended, as the grid holds them. */
 export function withErrors(page: GridPage): Row[] {
-  if (page.errors === null) return page.rows;
-  return page.rows.map((r, i) => [...r, page.errors?.[i] ?? []]);
+  return page.rows.map((r, i) => [...r, page.errors?.[i] ?? [], page.flags[i] ?? null]);
 }
 
 /** What the Errors column says of a row: each failing column once, in order. */
@@ -120,7 +126,13 @@ export function columnDefs(
     sortable: false,
     type: "rightAligned",
     valueGetter: (p) => (p.data && typeof p.data[rowAt] === "number" ? (p.data[rowAt] as number) + 1 : null),
-    valueFormatter: (p) => (typeof p.value === "number" ? p.value.toLocaleString("en-US") : ""),
+    // A flagged row's number carries a flag; its note shows on hover.
+    valueFormatter: (p) => (typeof p.value === "number" ? `${rowFlag(p.data, width) ? "⚑ " : ""}${p.value.toLocaleString("en-US")}` : ""),
+    tooltipValueGetter: (p) => {
+      const flag = rowFlag(p.data, width);
+      return flag === null ? null : `Flagged by ${flag.by}: ${flag.note}`;
+    },
+    cellClassRules: { "cell-flagged": (p) => rowFlag(p.data, width) !== null },
     cellClass: "cell-number",
   };
   const status: ColDef<Row> = {

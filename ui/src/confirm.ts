@@ -37,3 +37,47 @@ export function confirmAction(c: Confirmation, host: HTMLElement = document.body
     cancel.focus();
   });
 }
+
+export interface Question {
+  title: string;
+  body: string;
+  /** The field's label, e.g. "Note". */
+  label: string;
+  /** The button that goes ahead, e.g. "Flag". */
+  action: string;
+  /** What the field starts with. */
+  value?: string;
+  maxLength?: number;
+}
+
+/** Asks for a line of text in the app's dialog; resolves the text (trimmed, never empty), or
+ *  `null` when the user cancels. */
+export function askText(q: Question, host: HTMLElement = document.body): Promise<string | null> {
+  return new Promise((resolve) => {
+    const input = h("input", { type: "text", class: "ask-input", testid: "ask-input", "aria-label": q.label, maxlength: q.maxLength === undefined ? null : String(q.maxLength) });
+    input.value = q.value ?? "";
+    const cancel = h("button", { type: "button", testid: "ask-cancel" }, "Cancel");
+    const go = h("button", { type: "submit", class: "primary", testid: "ask-ok", disabled: input.value.trim() === "" }, q.action);
+    input.addEventListener("input", () => (go.disabled = input.value.trim() === ""));
+    const dialog = h(
+      "dialog",
+      { class: "confirm", testid: "ask-dialog" },
+      h("form", { method: "dialog" }, h("h2", {}, q.title), h("p", {}, q.body), h("label", { class: "ask-label" }, q.label, input), h("div", { class: "actions" }, cancel, go)),
+    );
+    let answer: string | null = null;
+    go.addEventListener("click", (e) => {
+      e.preventDefault();
+      if (input.value.trim() === "") return;
+      answer = input.value.trim();
+      dialog.close();
+    });
+    cancel.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(answer);
+    });
+    host.append(dialog);
+    dialog.showModal();
+    input.focus();
+  });
+}

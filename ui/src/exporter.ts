@@ -51,6 +51,7 @@ export class ExportDialog {
   private asSent: HTMLInputElement;
   private withErrors: HTMLInputElement;
   private labels: HTMLInputElement;
+  private withFlags: HTMLInputElement;
   private raw: HTMLInputElement;
   private incomplete: HTMLInputElement;
   private incompleteRow: HTMLElement;
@@ -67,6 +68,7 @@ export class ExportDialog {
     this.asSent = h("input", { type: "checkbox", testid: "export-as-sent" });
     this.withErrors = h("input", { type: "checkbox", testid: "export-with-errors" });
     this.labels = h("input", { type: "checkbox", testid: "export-labels" });
+    this.withFlags = h("input", { type: "checkbox", testid: "export-with-flags" });
     this.raw = h("input", { type: "checkbox", testid: "export-raw" });
     this.incomplete = h("input", { type: "checkbox", testid: "export-incomplete" });
     this.incompleteRow = h("label", { class: "check" }, this.incomplete, " Export although parts are still missing");
@@ -114,6 +116,7 @@ export class ExportDialog {
         this.labels,
         " Headers by the configuration's labels (“First Name”, not first_name)",
       ),
+      h("label", { class: "check", title: "Rows a reviewer flagged carry the flag's note; the others are empty" }, this.withFlags, " Add a _flag column: each flagged row's note"),
       h(
         "label",
         {
@@ -219,6 +222,7 @@ export class ExportDialog {
         overwrite,
         raw: this.raw.checked,
         labels: this.labels.checked,
+        with_flags: this.withFlags.checked,
       });
       this.status.dataset.state = "done";
       this.status.dataset.rows = String(report.rows);

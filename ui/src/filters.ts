@@ -15,6 +15,8 @@ export interface Filters {
   errors?: ErrorRows;
   /** Columns narrowed to some of their values (a column's value list), in the order set. */
   values?: ValueFilter[];
+  /** Only rows a reviewer flagged. */
+  flagged?: boolean;
 }
 
 /** A column narrowed to the rows holding one of `values` (`null`: missing, `""`: empty). */
@@ -35,6 +37,7 @@ export function toView(f: Filters, sort: Sort | null): View {
   const conditions = [f.filter.trim(), ...(f.values ?? []).map((v) => valuesCondition(v.column, v.values, v.kind))];
   const view: View = { rows: f.rows, filter: text(allOf(conditions)), search: text(f.search), sort };
   if (f.errors) view.errors = f.errors;
+  if (f.flagged) view.flagged = true;
   return view;
 }
 
@@ -98,6 +101,7 @@ export function describe(f: Filters): string | null {
   const parts: string[] = [];
   if (f.rows !== "all") parts.push(`${f.rows} rows`);
   if (f.errors) parts.push(f.errors.column ? `errors in ${f.errors.column}` : "rows with errors");
+  if (f.flagged) parts.push("flagged rows");
   if (f.filter.trim() !== "") parts.push(`filter ${f.filter.trim()}`);
   for (const v of f.values ?? []) parts.push(`${v.column} ${valuesText(v.values)}`);
   if (f.search.trim() !== "") parts.push(`search “${f.search.trim()}”`);

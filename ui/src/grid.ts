@@ -303,6 +303,11 @@ export class Grid {
     this.api.setGridOption("datasource", source);
   }
 
+  /** The same view read again where the grid is (flags changed): no jump, no lost pick. */
+  reload(): void {
+    this.api.refreshInfiniteCache();
+  }
+
   /** A new view of the same columns: its rows, and no pick (a pick is positions in a view). */
   setSource(source: IDatasource): void {
     this.selection.clear();

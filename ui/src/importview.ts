@@ -22,7 +22,7 @@ import { ReviewControl } from "./review";
 import { RowPanel } from "./rowpanel";
 
 /** What an open import asks of the core: its pages, and its details. */
-export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues" | "setReview">;
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues" | "setReview" | "flagRows" | "unflagRows">;
 
 
 /** What a reviewer narrowed an import to, kept for the session when they go elsewhere. */
@@ -58,6 +58,7 @@ export class ImportView {
   private detailsButton: HTMLButtonElement;
   private title = h("div", { class: "import-title" });
   private review: ReviewControl;
+  private flaggedToggle: HTMLInputElement;
   private counts = h("div", { class: "counts", testid: "row-counts", "aria-live": "polite" });
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
   /** "No rows match", with the view that said so and a way out. */
@@ -140,6 +141,11 @@ export class ImportView {
       this.rowButtons.set(set, b);
       rowsToggle.append(b);
     }
+    this.flaggedToggle = h("input", {
+      type: "checkbox",
+      testid: "show-flagged",
+      onchange: () => void this.apply({ ...this.filters, flagged: this.flaggedToggle.checked || undefined }),
+    });
     const metaToggle = h("input", {
       type: "checkbox",
       testid: "show-meta",
@@ -176,6 +182,7 @@ export class ImportView {
       columns: () => this.columns,
       filterTo: (column, value) => void this.apply(withValues(this.filters, column, [value], this.kindOf(column))),
       details: (index) => void this.rowPanel.show(index),
+      flagsChanged: () => this.flagsChanged(),
     });
     this.rowPanel = new RowPanel(api, batch.event, {
       row: (index) => this.actions.rowAt(index),
@@ -217,6 +224,7 @@ export class ImportView {
         rowsToggle,
         this.search,
         this.sql,
+        h("label", { class: "check", title: "Only the rows a reviewer flagged (right-click a row to flag it)" }, this.flaggedToggle, " ⚑ Flagged"),
         h("label", { class: "check", title: "Show the _row and _part columns" }, metaToggle, " _row/_part"),
       ),
       this.chips,
@@ -259,6 +267,14 @@ export class ImportView {
   /** The filters and sort in use, to come back to. */
   state(): ImportState {
     return { filters: this.filters, sort: this.sort };
+  }
+
+  /** Rows were flagged or unflagged (here, or by another reviewer): the marks are drawn
+   *  again where the grid is; a view of only flagged rows is read again. */
+  flagsChanged(): void {
+    if (this.filters.flagged) void this.apply(this.filters, true);
+    else this.grid.reload();
+    if (this.rowPanel.open && this.rowPanel.index !== null) void this.rowPanel.show(this.rowPanel.index);
   }
 
   /** The batch changed (a part arrived, or it completed): show the new state. */
@@ -321,6 +337,7 @@ export class ImportView {
     // Another view puts other rows where the clicked one was.
     if (!sameView(view, this.view)) this.showRowErrors(undefined);
     this.filters = filters;
+    this.flaggedToggle.checked = filters.flagged === true;
     this.view = view;
     // While a reason narrows the grid, "All" is not what it shows.
     const narrowed = filters.errors !== undefined && filters.errors !== null;

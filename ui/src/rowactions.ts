@@ -7,12 +7,15 @@ import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { View } from "./bindings/View";
 import { h } from "./dom";
 import { count, rows } from "./format";
-import { ROW_NUMBER, type Row, cellText, withErrors } from "./columns";
+import { ROW_NUMBER, type Row, cellText, rowFlag, withErrors } from "./columns";
+import { askText } from "./confirm";
+import { type CommandName } from "./bindings/commands";
+import { may } from "./session";
 import { BLOCK, type Grid } from "./grid";
-import { ContextMenu } from "./menu";
+import { ContextMenu, type MenuItem } from "./menu";
 import { MAX_COPY_ROWS, copyToClipboard, tsv } from "./selection";
 
-export type RowActionsApi = Pick<Api, "fetchPage" | "sentRow">;
+export type RowActionsApi = Pick<Api, "fetchPage" | "sentRow" | "flagRows" | "unflagRows">;
 
 /** The open view the actions work on. */
 export interface OpenView {
@@ -23,6 +26,8 @@ export interface OpenView {
   filterTo(column: string, value: unknown): void;
   /** Opens the row details at a position of the view. */
   details(index: number): void;
+  /** Rows were flagged or unflagged: draw their marks again. */
+  flagsChanged(): void;
 }
 
 /** Rows fetched per request when a copy reaches rows the grid has not loaded. */
@@ -135,6 +140,69 @@ export class RowActions {
         run: () => this.view.filterTo(column, row[at]),
       },
       { label: "Show row details", testid: "menu-details", run: () => this.view.details(index) },
+      ...this.flagItems(row, rect),
     ]);
   }
+
+  /** Flag or unflag the picked rows (or the row clicked), or every row of the view. */
+  private flagItems(row: Row, rect: ReturnType<Grid["selected"]>): MenuItem[] {
+    const columns = this.view.columns();
+    const rowAt = columns.findIndex((c) => c.name === "_row");
+    const picked = rect !== null && rect.to > rect.from ? { from: rect.from, to: rect.to } : null;
+    const n = picked === null ? 1 : picked.to - picked.from + 1;
+    const what = n === 1 ? "row" : `${count(n)} rows`;
+    const flagged = rowFlag(row, columns.length) !== null;
+    const rowsOf = async (): Promise<number[]> => {
+      if (picked === null) return typeof row[rowAt] === "number" ? [row[rowAt] as number] : [];
+      return (await this.rowsBetween(picked.from, picked.to)).map((r) => r[rowAt]).filter((v): v is number => typeof v === "number");
+    };
+    const tooMany = n > MAX_COPY_ROWS;
+    return [
+      gated({ label: `Flag ${what}…`, testid: "menu-flag", disabled: tooMany, run: () => void this.flag(rowsOf, what) }, "flag_rows"),
+      ...(flagged || picked !== null ? [gated({ label: `Unflag ${what}`, testid: "menu-unflag", disabled: tooMany, run: () => void this.unflag(rowsOf, what) }, "unflag_rows")] : []),
+      gated({ label: "Flag every row in this view…", testid: "menu-flag-view", run: () => void this.flagView() }, "flag_rows"),
+    ];
+  }
+
+  private async flag(rowsOf: () => Promise<number[]>, what: string): Promise<void> {
+    const note = await askText({ title: `Flag ${what}`, body: "A note for whoever looks next: what to ask the customer or check.", label: "Note", action: "Flag", maxLength: MAX_FLAG_NOTE });
+    if (note === null) return;
+    await this.run(async () => {
+      const done = await this.api.flagRows(this.view.event(), await rowsOf(), null, note);
+      this.say(done.kept > 0 ? `⚑ Flagged ${rows(done.flagged)}; ${rows(done.kept)} kept their note (flagged by another reviewer: only an admin changes it)` : `⚑ Flagged ${rows(done.flagged)}`);
+    });
+  }
+
+  private async unflag(rowsOf: () => Promise<number[]>, what: string): Promise<void> {
+    await this.run(async () => {
+      const removed = await this.api.unflagRows(this.view.event(), await rowsOf(), null);
+      this.say(removed === 0 ? `The ${what} had no flag` : `Unflagged ${rows(removed)}`);
+    });
+  }
+
+  private async flagView(): Promise<void> {
+    const note = await askText({ title: "Flag every row in this view", body: "Every row the grid shows now (its filter, search and reasons) gets this note.", label: "Note", action: "Flag", maxLength: MAX_FLAG_NOTE });
+    if (note === null) return;
+    await this.run(async () => {
+      const done = await this.api.flagRows(this.view.event(), null, this.view.view(), note);
+      this.say(`⚑ Flagged ${rows(done.flagged)}${done.kept > 0 ? `; ${rows(done.kept)} kept another reviewer's note` : ""}`);
+    });
+  }
+
+  private async run(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+      this.view.flagsChanged();
+    } catch (e) {
+      this.say(`✕ Not flagged: ${e instanceof Error ? e.message : String(e)}`, false);
+    }
+  }
 }
+
+/** `item`, disabled when the user's role may not run `command`. */
+function gated(item: MenuItem, command: CommandName): MenuItem {
+  return may(command) ? item : { ...item, disabled: true };
+}
+
+/** Longest flag note (`MAX_FLAG_NOTE_CHARS` in Rust). */
+const MAX_FLAG_NOTE = 2000;

@@ -6,9 +6,10 @@ import type { Api } from "./api";
 import type { CellProblem } from "./bindings/CellProblem";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { SentRow } from "./bindings/SentRow";
+import type { Flag } from "./bindings/Flag";
 import { h, replace } from "./dom";
-import { count } from "./format";
-import { type Row, rowErrors, shownValue } from "./columns";
+import { count, received } from "./format";
+import { type Row, rowErrors, rowFlag, shownValue } from "./columns";
 import { copyToClipboard } from "./selection";
 
 export type RowPanelApi = Pick<Api, "sentRow">;
@@ -141,6 +142,7 @@ export class RowPanel {
         " ",
         sentAt,
       ),
+      flagLine(rowFlag(row, columns.length)),
       problems.length === 0
         ? null
         : h("ul", { class: "row-panel-errors", testid: "row-panel-errors" }, ...problems.map((p) => h("li", {}, h("b", {}, p.column), ` ${p.message}`))),
@@ -190,4 +192,10 @@ export class RowPanel {
 function rowNumber(row: Row, columns: ColumnInfo[]): number | null {
   const n = row[columns.findIndex((c) => c.name === "_row")];
   return typeof n === "number" ? n : null;
+}
+
+/** A flagged row's note, who flagged it and when; nothing for a row without a flag. */
+function flagLine(flag: Flag | null): HTMLElement | null {
+  if (flag === null) return null;
+  return h("p", { class: "row-panel-flag", testid: "row-panel-flag" }, h("b", {}, "⚑ "), flag.note, h("span", { class: "muted" }, ` (flagged by ${flag.by}, ${received(flag.at)})`));
 }

@@ -37,7 +37,7 @@ describe("ExportDialog", () => {
     dialog.root.querySelector<HTMLInputElement>("[data-testid=export-scope-valid]")?.click();
     await dialog.run();
     expect(requests).toEqual([
-      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false, with_errors: false, overwrite: false, raw: false, labels: false },
+      { event: "evt-1", view, scope: "valid", path: "/tmp/out/batch-1.parquet", meta: false, as_sent: false, allow_incomplete: false, with_errors: false, overwrite: false, raw: false, labels: false, with_flags: false },
     ]);
     const status = dialog.root.querySelector<HTMLElement>("[data-testid=export-status]");
     expect(status?.dataset.state).toBe("done");

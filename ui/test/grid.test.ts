@@ -3,7 +3,7 @@ import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
 import type { View } from "../src/bindings/View";
 import { noFilters, sortFrom, toView } from "../src/filters";
-import { ROW_NUMBER, cellText, columnDefs, errorsText, firstHit, highlighted, rowErrors, shownValue, statusText, withErrors } from "../src/columns";
+import { ROW_NUMBER, cellText, columnDefs, errorsText, firstHit, highlighted, rowErrors, rowFlag, shownValue, statusText, withErrors } from "../src/columns";
 import { Grid, datasource } from "../src/grid";
 
 const columns: GridPage["columns"] = [
@@ -16,7 +16,7 @@ const columns: GridPage["columns"] = [
 
 function page(offset: number, n: number, total = 1000): GridPage {
   const rows = Array.from({ length: n }, (_, i) => [offset + i, 1, (offset + i) % 2 === 0, `u${offset + i}@x`, i]);
-  return { total, batch_rows: 1000, offset, columns, rows, errors: null };
+  return { total, batch_rows: 1000, offset, columns, rows, errors: null, flags: rows.map(() => null) };
 }
 
 function request(startRow: number, endRow: number, sortModel: IGetRowsParams["sortModel"] = []) {
@@ -108,11 +108,25 @@ describe("errors", () => {
   it("carries each row's errors with its values and names the failing columns once", () => {
     const p: GridPage = { ...page(0, 2), errors: [problems, []] };
     const rows = withErrors(p);
-    expect(rows[0]).toHaveLength(columns.length + 1);
+    expect(rows[0]).toHaveLength(columns.length + 2);
     expect(rowErrors(rows[0], columns.length)).toEqual(problems);
     expect(rowErrors(rows[1], columns.length)).toEqual([]);
     expect(errorsText(problems)).toBe("email, seats");
-    expect(withErrors(page(0, 2))).toEqual(page(0, 2).rows);
+    expect(withErrors(page(0, 2)).map((r) => r.slice(0, columns.length))).toEqual(page(0, 2).rows);
+  });
+
+  it("carries each row's flag and marks a flagged row's number with its note on hover", () => {
+    const flag = { row: 1, note: "ask the customer", by: "alice", at: "2026-12-02T10:00:00Z" };
+    const rows = withErrors({ ...page(0, 2), flags: [null, flag] });
+    expect(rowFlag(rows[0], columns.length)).toBeNull();
+    expect(rowFlag(rows[1], columns.length)).toEqual(flag);
+    const number = columnDefs(columns, false).find((d) => d.colId === ROW_NUMBER);
+    const format = number?.valueFormatter as (p: unknown) => string;
+    const tip = number?.tooltipValueGetter as (p: unknown) => string | null;
+    expect(format({ value: 2, data: rows[1] })).toBe("⚑ 2");
+    expect(format({ value: 1, data: rows[0] })).toBe("1");
+    expect(tip({ data: rows[1] })).toBe("Flagged by alice: ask the customer");
+    expect(tip({ data: rows[0] })).toBeNull();
   });
 
   it("marks a failing cell and shows its messages, only when a configuration applies", () => {

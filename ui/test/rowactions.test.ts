@@ -1,6 +1,28 @@
+import type { ColumnInfo } from "../src/bindings/ColumnInfo";
+import type { View } from "../src/bindings/View";
 import type { Grid } from "../src/grid";
-import { RowActions } from "../src/rowactions";
+import { RowActions, type RowActionsApi } from "../src/rowactions";
 import { MAX_COPY_ROWS } from "../src/selection";
+
+beforeAll(() => {
+  HTMLDialogElement.prototype.showModal = function () {
+    this.setAttribute("open", "");
+  };
+  HTMLDialogElement.prototype.close = function () {
+    this.removeAttribute("open");
+    this.dispatchEvent(new Event("close"));
+  };
+});
+
+const notAsked = async (): Promise<never> => {
+  throw new Error("not asked");
+};
+
+const columns: ColumnInfo[] = [
+  { name: "_row", kind: "int", meta: true },
+  { name: "country", kind: "text", meta: false },
+];
+const view: View = { rows: "all", filter: "country = 'Germany '", search: null, sort: null };
 
 describe("RowActions", () => {
   it("refuses a copy larger than a copy may be, and says to export instead", async () => {
@@ -12,16 +34,93 @@ describe("RowActions", () => {
           fetched.push(offset);
           throw new Error("not asked");
         },
-        sentRow: async () => {
-          throw new Error("not asked");
-        },
+        sentRow: notAsked,
+        flagRows: notAsked,
+        unflagRows: notAsked,
       },
       grid,
-      { event: () => "evt", view: () => ({ rows: "all", filter: null, search: null, sort: null }), columns: () => [], filterTo: () => undefined, details: () => undefined },
+      { event: () => "evt", view: () => ({ rows: "all", filter: null, search: null, sort: null }), columns: () => [], filterTo: () => undefined, details: () => undefined, flagsChanged: () => undefined },
     );
     await actions.copySelection();
     expect(actions.status.textContent).toBe("Copy takes at most 100,000 rows; this selection has 100,001 rows. Export them instead.");
     expect(fetched).toEqual([]);
+    actions.destroy();
+  });
+
+  it("flags the picked rows or the whole view with a note asked for, and unflags a flagged row", async () => {
+    const asked: { rows: number[] | null; view: View | null; note: string | null }[] = [];
+    const api: RowActionsApi = {
+      fetchPage: notAsked,
+      sentRow: notAsked,
+      flagRows: async (_e, rows, v, note) => {
+        asked.push({ rows, view: v, note });
+        return { flagged: rows?.length ?? 7, kept: 0 };
+      },
+      unflagRows: async (_e, rows, v) => {
+        asked.push({ rows, view: v, note: null });
+        return rows?.length ?? 0;
+      },
+    };
+    const held: unknown[][] = [
+      [10, "DE", [], null],
+      [11, "Germany ", [], { row: 11, note: "ask", by: "bob", at: "2026-12-02T10:00:00Z" }],
+      [12, "Germany ", [], null],
+    ];
+    let selected: { from: number; to: number; columns: string[] } | null = null;
+    const grid = { selected: () => selected, rowAt: (i: number) => held[i] } as unknown as Grid;
+    let redrawn = 0;
+    const actions = new RowActions(api, grid, { event: () => "evt", view: () => view, columns: () => columns, filterTo: () => undefined, details: () => undefined, flagsChanged: () => (redrawn += 1) });
+    document.body.replaceChildren(actions.menu.root);
+    const menu = () => [...actions.menu.root.querySelectorAll<HTMLButtonElement>("button")].map((b) => b.textContent);
+    const click = (testid: string) => actions.menu.root.querySelector<HTMLButtonElement>(`[data-testid=${testid}]`)?.click();
+    const answer = async (note: string) => {
+      const input = await vi.waitFor(() => {
+        const found = document.querySelector<HTMLInputElement>("[data-testid=ask-input]");
+        if (!found) throw new Error("no dialog yet");
+        return found;
+      });
+      input.value = note;
+      input.dispatchEvent(new Event("input"));
+      document.querySelector<HTMLButtonElement>("[data-testid=ask-ok]")?.click();
+    };
+
+    // One row, not flagged: flag it (no unflag offered).
+    actions.openMenu(0, "country", held[0], 0, 0);
+    expect(menu()).toContain("Flag row…");
+    expect(menu()).not.toContain("Unflag row");
+    click("menu-flag");
+    await answer("  wrong country ");
+    await vi.waitFor(() => expect(actions.status.textContent).toBe("⚑ Flagged 1 row"));
+    expect(asked.at(-1)).toEqual({ rows: [10], view: null, note: "wrong country" });
+
+    // A flagged row offers unflag.
+    actions.openMenu(1, "country", held[1], 0, 0);
+    click("menu-unflag");
+    await vi.waitFor(() => expect(actions.status.textContent).toBe("Unflagged 1 row"));
+    expect(asked.at(-1)).toEqual({ rows: [11], view: null, note: null });
+
+    // A pick of two rows flags both.
+    selected = { from: 1, to: 2, columns: ["country"] };
+    actions.openMenu(1, "country", held[1], 0, 0);
+    expect(menu()).toContain("Flag 2 rows…");
+    click("menu-flag");
+    await answer("trailing space");
+    await vi.waitFor(() => expect(asked.at(-1)).toEqual({ rows: [11, 12], view: null, note: "trailing space" }));
+
+    // The whole view, as the grid shows it.
+    actions.openMenu(0, "country", held[0], 0, 0);
+    click("menu-flag-view");
+    await answer("check all");
+    await vi.waitFor(() => expect(asked.at(-1)).toEqual({ rows: null, view, note: "check all" }));
+    await vi.waitFor(() => expect(redrawn).toBe(4));
+
+    // Cancelled: nothing is asked.
+    const before = asked.length;
+    actions.openMenu(0, "country", held[0], 0, 0);
+    click("menu-flag");
+    await vi.waitFor(() => expect(document.querySelector("[data-testid=ask-cancel]")).not.toBeNull());
+    document.querySelector<HTMLButtonElement>("[data-testid=ask-cancel]")?.click();
+    expect(asked).toHaveLength(before);
     actions.destroy();
   });
 });

@@ -187,6 +187,9 @@ pub enum Command {
         /// Headers and _errors by the configuration's labels ("First Name") instead of keys
         #[arg(long)]
         labels: bool,
+        /// Add a _flag column: each flagged row's note (`hookgrid flag`)
+        #[arg(long)]
+        with_flags: bool,
     },
     /// List rejected requests with their reasons, newest first, try them again, or dismiss
     /// them (a dismissed request is no longer listed or counted, and its body stays kept)
@@ -245,6 +248,30 @@ pub enum Command {
         /// Why, in a sentence (kept with the decision)
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+    },
+    /// Flag one row, or every row of a view, with a note ("ask the customer")
+    Flag {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// The row's _row (from 0, as `rows --json` prints it); without it, every row of the
+        /// view
+        #[arg(long, value_name = "N", conflicts_with_all = ["filter", "search", "errors", "errors_in", "flagged"])]
+        row: Option<i64>,
+        /// What to ask or check
+        #[arg(long, value_name = "TEXT")]
+        note: String,
+    },
+    /// Take the flags off one row, or off every row of a view
+    Unflag {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// The row's _row (from 0); without it, every row of the view
+        #[arg(long, value_name = "N", conflicts_with_all = ["filter", "search", "errors", "errors_in", "flagged"])]
+        row: Option<i64>,
     },
     /// Delete an import: its stored parts and its file (rejected requests stay)
     Delete {
@@ -542,6 +569,9 @@ pub struct ViewArgs {
     /// Only rows that break a rule of this column
     #[arg(long, value_name = "COL")]
     pub errors_in: Option<String>,
+    /// Only rows a reviewer flagged (`hookgrid flag`)
+    #[arg(long)]
+    pub flagged: bool,
 }
 
 impl ViewArgs {
@@ -554,6 +584,7 @@ impl ViewArgs {
             errors: (self.errors || self.errors_in.is_some()).then(|| ErrorRows {
                 column: self.errors_in.clone(),
             }),
+            flagged: self.flagged,
         }
     }
 }

@@ -12,7 +12,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hookgrid::accounts::{Caller, local_user};
-use hookgrid::{BatchFilter, BatchStatus, ExportSettings, Hookgrid, ReviewStatus, Settings};
+use hookgrid::{
+    BatchFilter, BatchStatus, ExportSettings, FlagRows, Hookgrid, ReviewStatus, Settings,
+};
 
 use args::{Cli, Command, DataDirArg};
 
@@ -65,6 +67,11 @@ fn quiet_panics(serving: bool) {
     } else {
         std::panic::set_hook(Box::new(|info| tracing::debug!("panic: {info}")));
     }
+}
+
+/// "1 row", "3 rows".
+fn rows_word(n: u64) -> String {
+    format!("{n} {}", if n == 1 { "row" } else { "rows" })
 }
 
 /// A review status spelled exactly as `hookgrid review` takes it, given with `flag`.
@@ -281,6 +288,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             bom,
             raw,
             labels,
+            with_flags,
         } => {
             let format = hookgrid::ExportFormat::from_path(&out).map_err(hookgrid::Error::from)?;
             if bom && format != hookgrid::ExportFormat::Csv {
@@ -298,6 +306,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 allow_incomplete,
                 with_errors,
                 labels,
+                with_flags,
                 csv: match (bom, raw) {
                     (false, _) => hookgrid::CsvFor::Programs,
                     (true, false) => hookgrid::CsvFor::People,
@@ -401,6 +410,35 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 "batch {} (event {}) is {} (by {}, {})",
                 b.batch, b.event, entry.status, entry.by, entry.at
             );
+            Ok(())
+        }
+        Command::Flag {
+            dir,
+            view,
+            row,
+            note,
+        } => {
+            let hg = open(&dir)?;
+            let b = hg.resolve(&view.batch)?;
+            let v = view.view();
+            let rows = row.map_or(FlagRows::View(&v), FlagRows::One);
+            let done = hg.flag(&b, rows, &note, &Caller::local())?;
+            println!("flagged {} of batch {}", rows_word(done.flagged), b.batch);
+            if done.kept > 0 {
+                eprintln!(
+                    "kept {} as another reviewer flagged them (only an admin changes their note)",
+                    rows_word(done.kept)
+                );
+            }
+            Ok(())
+        }
+        Command::Unflag { dir, view, row } => {
+            let hg = open(&dir)?;
+            let b = hg.resolve(&view.batch)?;
+            let v = view.view();
+            let rows = row.map_or(FlagRows::View(&v), FlagRows::One);
+            let removed = hg.unflag(&b, rows, &Caller::local())?;
+            println!("unflagged {} of batch {}", rows_word(removed), b.batch);
             Ok(())
         }
         Command::Delete { dir, batch } => {

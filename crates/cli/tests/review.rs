@@ -258,3 +258,82 @@ fn a_reviewer_s_change_reaches_another_reviewer_at_once_and_a_viewer_only_reads(
         .collect();
     assert_eq!(by, ["rey", "rey", "sam"]);
 }
+
+#[test]
+fn rows_are_flagged_by_number_or_by_view_listed_exported_and_unflagged() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve();
+    let body = delivery_body(
+        "ev-f",
+        "batch-f",
+        0,
+        1,
+        json!([{"country": "DE"}, {"country": "Germany "}, {"country": "FR"}]),
+        json!([{"country": "Germany "}]),
+    );
+    let (status, said) = post(&client(), &server.url, body);
+    assert_eq!(status, 200, "{said}");
+
+    let said = ws.run(&[
+        "flag",
+        "--batch",
+        "batch-f",
+        "--row",
+        "2",
+        "--note",
+        "ask the customer",
+    ]);
+    assert_eq!(said.trim(), "flagged 1 row of batch batch-f");
+    let said = ws.run(&[
+        "flag",
+        "--batch",
+        "batch-f",
+        "--where",
+        "country = 'Germany '",
+        "--note",
+        "trailing space",
+    ]);
+    assert_eq!(said.trim(), "flagged 2 rows of batch batch-f");
+    let flagged = ws.json(&["rows", "--batch", "batch-f", "--flagged", "--json"]);
+    let rows: Vec<i64> = flagged["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["_row"].as_i64().expect("_row"))
+        .collect();
+    assert_eq!((flagged["total"].as_u64(), rows), (Some(3), vec![1, 2, 3]));
+
+    let out = ws.path().join("flags.csv");
+    ws.run(&[
+        "export",
+        "--batch",
+        "batch-f",
+        "--with-flags",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    let mut csv = csv::Reader::from_path(&out).expect("csv");
+    let headers = csv.headers().expect("headers").clone();
+    assert_eq!(headers.iter().next_back(), Some("_flag"), "{headers:?}");
+    let at = headers.len() - 1;
+    let notes: Vec<String> = csv
+        .records()
+        .map(|r| r.expect("record")[at].to_owned())
+        .collect();
+    assert_eq!(
+        notes,
+        ["", "trailing space", "ask the customer", "trailing space"]
+    );
+
+    // A row that is not there, or a flag without a note, is refused in one line.
+    let err = ws.fail(&["flag", "--batch", "batch-f", "--row", "4", "--note", "x"]);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("has no row 4: its rows are 0 to 3"), "{err}");
+    let err = ws.fail(&["flag", "--batch", "batch-f", "--row", "1", "--note", " "]);
+    assert!(err.contains("a flag needs a note"), "{err}");
+
+    let said = ws.run(&["unflag", "--batch", "batch-f", "--flagged"]);
+    assert_eq!(said.trim(), "unflagged 3 rows of batch batch-f");
+    let left = ws.json(&["rows", "--batch", "batch-f", "--flagged", "--json"]);
+    assert_eq!(left["total"], 0);
+}

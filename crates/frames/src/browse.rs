@@ -136,6 +136,7 @@ mod tests {
                 descending: true,
             }),
             errors: None,
+            flagged: false,
         };
         let first = b.page(&view, 0, 2).expect("page");
         assert_eq!(first.total, 3);

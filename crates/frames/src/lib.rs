@@ -39,7 +39,7 @@ pub fn route_library_warnings() {
     });
 }
 pub use values::{ColumnValues, ValueCount};
-pub use view::{ErrorRows, RowSet, Sort, View, readers_words};
+pub use view::{ErrorRows, Outside, RowSet, Sort, View, readers_words};
 
 use std::path::PathBuf;
 

@@ -93,6 +93,21 @@ pub struct View {
     #[serde(default)]
     #[ts(optional)]
     pub errors: Option<ErrorRows>,
+    /// Only rows a reviewer flagged. Like [`View::errors`], the rows come from outside the
+    /// frame (the ledger's flags).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub flagged: bool,
+}
+
+/// The rows a view may be narrowed to that the frame does not hold: each `None` unless the
+/// view asks for it (see [`View::apply_with`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outside {
+    /// The `_row`s with configuration errors ([`View::errors`]).
+    pub error_rows: Option<Vec<i64>>,
+    /// The `_row`s reviewers flagged ([`View::flagged`]).
+    pub flagged_rows: Option<Vec<i64>>,
 }
 
 /// Whether a row's `_row` is one of `rows`: a mask indexed by `_row` (rows past its end are
@@ -118,21 +133,32 @@ impl View {
             && blank(&self.search).is_none()
             && self.sort.is_none()
             && self.errors.is_none()
+            && !self.flagged
     }
 
     /// Applies the view to a batch frame. Errors in the filter or unknown columns are found
-    /// here, before any data is read. A view with [`View::errors`] needs [`View::apply_with`].
+    /// here, before any data is read. A view with [`View::errors`] or [`View::flagged`] needs
+    /// [`View::apply_with`].
     pub fn apply(&self, frame: LazyFrame) -> Result<LazyFrame> {
-        self.apply_with(frame, None)
+        self.apply_with(frame, Outside::default())
     }
 
-    /// [`View::apply`], keeping only the rows whose `_row` is in `error_rows` when the view
-    /// asks for rows with errors.
-    pub fn apply_with(&self, frame: LazyFrame, error_rows: Option<Vec<i64>>) -> Result<LazyFrame> {
+    /// [`View::apply`], keeping only the rows whose `_row` is in `outside`'s lists when the
+    /// view asks for rows with errors or flagged rows.
+    pub fn apply_with(&self, frame: LazyFrame, outside: Outside) -> Result<LazyFrame> {
         crate::route_library_warnings();
         let mut frame = frame;
         let schema = frame.collect_schema()?;
-        match (&self.errors, error_rows) {
+        match (self.flagged, outside.flagged_rows) {
+            (false, _) => {}
+            (true, Some(rows)) => frame = frame.filter(rows_in(&rows)),
+            (true, None) => {
+                return Err(FramesError::Filter(
+                    "flagged rows need the import's flags".to_owned(),
+                ));
+            }
+        }
+        match (&self.errors, outside.error_rows) {
             (None, _) => {}
             (Some(_), Some(rows)) => frame = frame.filter(rows_in(&rows)),
             (Some(_), None) => {

@@ -18,6 +18,7 @@
 pub mod client;
 mod configs;
 mod decisions;
+mod flags;
 pub mod http;
 mod imports;
 mod people;
@@ -34,6 +35,7 @@ use serde_json::Value;
 pub use crate::accounts::{Caller, Role};
 pub use configs::{AddConfigArgs, ConfigNameArgs, ConfigUse, UseConfigArgs};
 pub use decisions::SetReviewArgs;
+pub use flags::FlagArgs;
 pub use imports::{
     BatchPage, ColumnValuesArgs, EventArgs, ExportReport, ExportRequest, ExportRowsArgs,
     ExportScope, FetchPageArgs, GridPage, ListBatchesArgs, SentRowArgs,

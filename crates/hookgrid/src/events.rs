@@ -83,6 +83,8 @@ pub enum Event {
         status: ReviewStatus,
         by: String,
     },
+    /// Rows of an import were flagged, given a new note, or unflagged.
+    FlagsChanged { event: String, batch: String },
     /// A request was rejected and kept in the quarantine.
     RequestQuarantined {
         #[ts(type = "number")]

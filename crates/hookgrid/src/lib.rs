@@ -49,8 +49,8 @@ pub use hookgrid_frames::{
     ColumnValues, CsvFor, ErrorRows, ExportFormat, RowSet, Sort, ValueCount, View,
 };
 pub use hookgrid_ledger::{
-    AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, Listed, QuarantineKind, Quarantined,
-    Review, ReviewEntry, ReviewStatus, StoredConfig, StoredPart,
+    AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, Flag, Listed, QuarantineKind,
+    Quarantined, Review, ReviewEntry, ReviewStatus, StoredConfig, StoredPart,
 };
 pub use hookgrid_rules::Config;
 
@@ -65,6 +65,7 @@ pub use review::browse::DEFAULT_MEMORY_BUDGET;
 pub use review::decisions::MAX_NOTE_CHARS;
 pub use review::details::{ImportDetails, Numbering, PartRange};
 pub use review::export::{Download, ERRORS_COLUMN, ExportSettings};
+pub use review::flags::{FLAG_COLUMN, FlagRows, Flagged};
 pub use review::listing::{BatchFilter, ListedBatch};
 pub use review::reasons::{
     CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,

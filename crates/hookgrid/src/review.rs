@@ -2,12 +2,13 @@
 //! imports held in memory for the grid ([`browse`]), the list ([`listing`]), one import's
 //! details ([`details`]) and one row as sent ([`row`]), exports ([`export`]), deleting
 //! ([`retention`]), why rows are invalid ([`reasons`]) and what reviewers decided
-//! ([`decisions`]).
+//! ([`decisions`]) and flagged ([`flags`]).
 
 pub(crate) mod browse;
 pub(crate) mod decisions;
 pub(crate) mod details;
 pub(crate) mod export;
+pub(crate) mod flags;
 pub(crate) mod listing;
 pub(crate) mod query;
 pub(crate) mod reasons;

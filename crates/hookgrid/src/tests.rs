@@ -1233,3 +1233,179 @@ fn a_review_decision_is_kept_with_who_and_when_and_every_change_stays_in_the_his
     hg.delete_batch(&batch, "root").expect("delete");
     assert!(hg.review_history(&batch).expect("history").is_empty());
 }
+
+#[test]
+fn rows_are_flagged_one_by_one_or_by_view_shown_exported_and_unflagged() {
+    use crate::accounts::Role;
+    let (dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev-f",
+        "b-f",
+        1,
+        1,
+        json!([{"country": "DE"}, {"country": "Germany "}, {"country": "FR"}]),
+        json!([{"country": "Germany "}]),
+    ))
+    .expect("ingest");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev-f").expect("batch");
+    let alice = person("alice", Role::Reviewer);
+    let bob = person("bob", Role::Reviewer);
+
+    let one = hg
+        .flag(&batch, FlagRows::One(0), "ask the customer", &alice)
+        .expect("one row");
+    assert_eq!(
+        one,
+        Flagged {
+            flagged: 1,
+            kept: 0
+        }
+    );
+    assert!(matches!(rx.try_recv(), Ok(Event::FlagsChanged { .. })));
+    let spaced = View {
+        filter: Some("country = 'Germany '".into()),
+        ..View::default()
+    };
+    let many = hg
+        .flag(&batch, FlagRows::View(&spaced), "trailing space", &bob)
+        .expect("a view");
+    assert_eq!(
+        many,
+        Flagged {
+            flagged: 2,
+            kept: 0
+        }
+    );
+    let flags: Vec<(i64, String, String)> = hg
+        .flags(&batch)
+        .expect("flags")
+        .into_iter()
+        .map(|f| (f.row, f.note, f.by))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            (0, "ask the customer".into(), "alice".into()),
+            (1, "trailing space".into(), "bob".into()),
+            (3, "trailing space".into(), "bob".into()),
+        ]
+    );
+    // Only an admin changes another reviewer's note: Bob's rows stay as they are.
+    let refused = hg
+        .flag(&batch, FlagRows::One(0), "not that", &bob)
+        .expect_err("alice's note");
+    assert_eq!(refused.kind(), "forbidden");
+    let mixed = hg
+        .flag(&batch, FlagRows::Some(&[0, 2]), "check", &alice)
+        .expect("her own and a new one");
+    assert_eq!(
+        mixed,
+        Flagged {
+            flagged: 2,
+            kept: 0
+        }
+    );
+    let over = hg
+        .flag(&batch, FlagRows::Some(&[1, 2]), "mine now", &alice)
+        .expect("hers and bob's");
+    assert_eq!(
+        over,
+        Flagged {
+            flagged: 1,
+            kept: 1
+        },
+        "bob's row 1 is kept"
+    );
+    // Bad input: no note, no such row.
+    assert_eq!(
+        hg.flag(&batch, FlagRows::One(1), "  ", &alice)
+            .expect_err("no note")
+            .kind(),
+        "bad_request"
+    );
+    let err = hg
+        .flag(&batch, FlagRows::One(4), "x", &alice)
+        .expect_err("no row 4");
+    assert!(
+        err.to_string()
+            .contains("has no row 4: its rows are 0 to 3"),
+        "{err}"
+    );
+
+    // A view of only the flagged rows, the grid's marks, and the export's _flag column.
+    let flagged = View {
+        flagged: true,
+        ..View::default()
+    };
+    let page = hg.page(&batch, &flagged, 0, 10).expect("flagged rows");
+    assert_eq!(page.row_numbers(), vec![0, 1, 2, 3]);
+    let browsed = hg
+        .browse("test", &batch, &flagged, 0, 10)
+        .expect("the grid's flagged rows");
+    assert_eq!(browsed.row_numbers(), vec![0, 1, 2, 3]);
+    let marks: Vec<Option<String>> = hg
+        .row_flags(&batch, &[3, 1, 0])
+        .expect("marks")
+        .into_iter()
+        .map(|f| f.map(|f| f.note))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            Some("trailing space".into()),
+            Some("trailing space".into()),
+            Some("check".into())
+        ]
+    );
+    let out = dir.path().join("flags.csv");
+    hg.export(
+        &batch,
+        &View::default(),
+        &out,
+        ExportSettings {
+            with_flags: true,
+            ..ExportSettings::default()
+        },
+    )
+    .expect("export");
+    let mut csv = csv::Reader::from_path(&out).expect("csv");
+    let headers = csv.headers().expect("headers").clone();
+    let at = headers
+        .iter()
+        .position(|h| h == FLAG_COLUMN)
+        .expect("_flag");
+    let notes: Vec<String> = csv
+        .records()
+        .map(|r| r.expect("record")[at].to_owned())
+        .collect();
+    assert_eq!(
+        notes,
+        ["check", "trailing space", "mine now", "trailing space"]
+    );
+
+    // Unflagging a view takes its flags off; anyone may clear a question answered.
+    let removed = hg
+        .unflag(&batch, FlagRows::View(&spaced), &alice)
+        .expect("unflag");
+    assert_eq!(removed, 2);
+    assert_eq!(
+        hg.page(&batch, &flagged, 0, 10)
+            .expect("left")
+            .row_numbers(),
+        vec![0, 2]
+    );
+    let audited: Vec<String> = hg
+        .audit()
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action == "flag" || a.action == "unflag")
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        audited,
+        ["unflag", "flag", "flag", "flag", "flag"],
+        "newest first"
+    );
+}

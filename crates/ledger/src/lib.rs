@@ -14,6 +14,7 @@ mod batch;
 mod commit;
 mod configs;
 mod derived;
+mod flags;
 mod quarantine;
 mod reviews;
 mod schema;
@@ -21,6 +22,7 @@ mod schema;
 pub use accounts::{AuditEntry, StoredSecret, StoredUser};
 pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
 pub use configs::{ConfigChoice, ConfigScope, StoredConfig};
+pub use flags::Flag;
 pub use quarantine::{Listed, QuarantineKind, Quarantined};
 pub use reviews::{Review, ReviewEntry, ReviewStatus};
 
@@ -372,6 +374,8 @@ impl Ledger {
         tx.execute("DELETE FROM config_none WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         tx.execute("DELETE FROM reviews WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
+        tx.execute("DELETE FROM flags WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         let deleted = tx
             .execute("DELETE FROM events WHERE id = ?1", [key.0])

@@ -166,6 +166,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         at      INTEGER NOT NULL
     );
     CREATE INDEX reviews_event ON reviews (event, id);",
+    // 12 → 13: flagged rows, one flag per row (`_row`) of an import, with its note.
+    "CREATE TABLE flags (
+        event   INTEGER NOT NULL REFERENCES events (id),
+        row     INTEGER NOT NULL CHECK (row >= 0),
+        note    TEXT    NOT NULL,
+        by_user TEXT    NOT NULL,
+        at      INTEGER NOT NULL,
+        PRIMARY KEY (event, row)
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

@@ -40,4 +40,8 @@ raw: boolean,
 /**
  * Headers and `_errors` by the configuration's labels instead of keys.
  */
-labels?: boolean, };
+labels?: boolean, 
+/**
+ * Add a `_flag` column with each flagged row's note.
+ */
+with_flags?: boolean, };

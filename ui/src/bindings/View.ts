@@ -19,4 +19,9 @@ search: string | null, sort: Sort | null,
  * Only rows with configuration errors. The rows come from outside the frame (see
  * [`View::apply_with`]); the caller that knows the configuration resolves them.
  */
-errors?: ErrorRows, };
+errors?: ErrorRows, 
+/**
+ * Only rows a reviewer flagged. Like [`View::errors`], the rows come from outside the
+ * frame (the ledger's flags).
+ */
+flagged?: boolean, };

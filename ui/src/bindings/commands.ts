@@ -38,6 +38,8 @@ export const COMMAND_ROLES = {
   use_config: "reviewer",
   import_errors: "viewer",
   set_review: "reviewer",
+  flag_rows: "reviewer",
+  unflag_rows: "reviewer",
   config_use: "viewer",
   choose_config_file: "reviewer",
   list_users: "admin",

@@ -38,7 +38,13 @@ fn rows_with_errors_are_picked_by_their_row_number_under_the_rest_of_the_view() 
             ..view
         };
         let out = view
-            .apply_with(df().lazy(), Some(error_rows))
+            .apply_with(
+                df().lazy(),
+                Outside {
+                    error_rows: Some(error_rows),
+                    ..Outside::default()
+                },
+            )
             .expect("view")
             .collect()
             .expect("rows");
@@ -58,7 +64,7 @@ fn rows_with_errors_are_picked_by_their_row_number_under_the_rest_of_the_view() 
             errors: Some(ErrorRows { column: None }),
             ..View::default()
         }
-        .apply_with(df().lazy(), None)
+        .apply_with(df().lazy(), Outside::default())
         .is_err(),
         "rows with errors need them"
     );

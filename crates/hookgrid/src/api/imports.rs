@@ -6,8 +6,8 @@ use ts_rs::TS;
 
 use super::{Ctx, NoArgs};
 use crate::{
-    BatchFilter, CellProblem, ColumnInfo, ColumnValues, ImportDetails, ListedBatch, Result, RowSet,
-    SentRow, View,
+    BatchFilter, CellProblem, ColumnInfo, ColumnValues, Flag, ImportDetails, ListedBatch, Result,
+    RowSet, SentRow, View,
 };
 
 /// Largest page the grid may ask for in one call.
@@ -87,6 +87,8 @@ pub struct GridPage {
     pub rows: Vec<Vec<serde_json::Value>>,
     /// Each row's configuration errors, in `rows` order; `None` when no configuration applies.
     pub errors: Option<Vec<Vec<CellProblem>>>,
+    /// Each row's flag, in `rows` order (`null` where a row has none).
+    pub flags: Vec<Option<Flag>>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -110,7 +112,9 @@ pub(super) fn fetch_page(cx: &Ctx<'_>, args: FetchPageArgs) -> Result<GridPage> 
         args.offset as usize,
         args.limit.min(MAX_PAGE) as usize,
     )?;
-    let errors = h.row_errors(&batch, &page.row_numbers())?;
+    let numbers = page.row_numbers();
+    let errors = h.row_errors(&batch, &numbers)?;
+    let flags = h.row_flags(&batch, &numbers)?;
     Ok(GridPage {
         total: page.total as u64,
         batch_rows: batch.rows(),
@@ -118,6 +122,7 @@ pub(super) fn fetch_page(cx: &Ctx<'_>, args: FetchPageArgs) -> Result<GridPage> 
         columns: page.column_info(),
         rows: page.json_arrays(),
         errors,
+        flags,
     })
 }
 
@@ -230,6 +235,10 @@ pub struct ExportRequest {
     #[serde(default)]
     #[ts(optional)]
     pub labels: Option<bool>,
+    /// Add a `_flag` column with each flagged row's note.
+    #[serde(default)]
+    #[ts(optional)]
+    pub with_flags: Option<bool>,
 }
 
 impl ExportRequest {
@@ -241,6 +250,7 @@ impl ExportRequest {
             allow_incomplete: self.allow_incomplete,
             with_errors: self.with_errors,
             labels: self.labels == Some(true),
+            with_flags: self.with_flags == Some(true),
             csv: if self.raw {
                 hookgrid_frames::CsvFor::Programs
             } else {

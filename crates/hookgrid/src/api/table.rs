@@ -38,6 +38,8 @@ commands! {
     use_config: Reviewer, shared(configs::use_config);
     import_errors: Viewer, shared(configs::import_errors);
     set_review: Reviewer, shared(decisions::set_review);
+    flag_rows: Reviewer, shared(flags::flag_rows);
+    unflag_rows: Reviewer, shared(flags::unflag_rows);
     config_use: Viewer, shared(configs::config_use);
     choose_config_file: Reviewer, desktop;
     list_users: Admin, shared(people::list_users);

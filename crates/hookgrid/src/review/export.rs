@@ -7,7 +7,7 @@ use hookgrid_frames::export::xlsx::CellMarks;
 use hookgrid_frames::{ExportOptions, FramesError, Typing};
 use polars::prelude::{IntoColumn, NamedFrom, Series, lit};
 
-use crate::{Batch, BatchStatus, Error, ExportFormat, Hookgrid, Result, View};
+use crate::{Batch, BatchStatus, Error, ExportFormat, FLAG_COLUMN, Hookgrid, Result, View};
 
 /// How an export is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,6 +26,8 @@ pub struct ExportSettings {
     /// Headers and `_errors` by the configuration's labels ("First Name") instead of keys.
     /// Needs a configuration that applies to the import.
     pub labels: bool,
+    /// Add a `_flag` column: each flagged row's note (empty for the others).
+    pub with_flags: bool,
 }
 
 /// Each column key the configuration labels, and its label.
@@ -54,6 +56,20 @@ impl Hookgrid {
             })
             .collect();
         Ok(Series::new(ERRORS_COLUMN.into(), texts))
+    }
+
+    /// Every row's flag note, in row order (empty where a row has none): the `_flag` column.
+    fn flag_column(&self, batch: &Batch) -> Result<Series> {
+        let mut notes = vec![String::new(); batch.rows() as usize];
+        for flag in self.flags(batch)? {
+            if let Some(note) = usize::try_from(flag.row)
+                .ok()
+                .and_then(|r| notes.get_mut(r))
+            {
+                *note = flag.note;
+            }
+        }
+        Ok(Series::new(FLAG_COLUMN.into(), notes))
     }
 
     /// The configuration's label of each column it names, where the label says something
@@ -157,7 +173,15 @@ impl Hookgrid {
         if let Some(errors) = &errors {
             frame = frame.with_column(lit(errors.clone()).alias(ERRORS_COLUMN));
         }
-        let viewed = view.apply_with(frame, self.core.error_rows(batch, view)?)?;
+        let flags = if settings.with_flags {
+            Some(self.flag_column(batch)?)
+        } else {
+            None
+        };
+        if let Some(flags) = &flags {
+            frame = frame.with_column(lit(flags.clone()).alias(FLAG_COLUMN));
+        }
+        let viewed = view.apply_with(frame, self.core.outside(batch, view)?)?;
         // A spreadsheet marks the failing cells whenever a configuration applies.
         let mut marks = match format {
             ExportFormat::Xlsx => self.core.cell_marks(batch)?,
@@ -166,10 +190,12 @@ impl Hookgrid {
         let prepared = if settings.as_sent {
             let mut as_sent =
                 hookgrid_frames::frame_with(self.core.parts_as_sent(batch)?, Typing::AsSent)?;
-            if let Some(errors) = errors {
-                as_sent
-                    .with_column(errors.with_name(ERRORS_COLUMN.into()).into_column())
-                    .map_err(hookgrid_frames::FramesError::from)?;
+            for (extra, name) in [(errors, ERRORS_COLUMN), (flags, FLAG_COLUMN)] {
+                if let Some(extra) = extra {
+                    as_sent
+                        .with_column(extra.with_name(name.into()).into_column())
+                        .map_err(hookgrid_frames::FramesError::from)?;
+                }
             }
             hookgrid_frames::export::prepare_as_sent(viewed, &as_sent, format, options)?
         } else {

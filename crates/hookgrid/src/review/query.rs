@@ -138,8 +138,9 @@ impl Hookgrid {
         offset: usize,
         limit: usize,
     ) -> Result<Page> {
-        if view.errors.is_some() {
-            // Rows with errors come from the configuration's derived file, not the held frame.
+        if view.errors.is_some() || view.flagged {
+            // Rows with errors come from the configuration's derived file, flagged rows from
+            // the ledger, not from the held frame.
             return self.page(batch, view, offset, limit);
         }
         let id = browse::id(batch);
@@ -281,10 +282,9 @@ impl Core {
     }
 
     /// `view` over the import's frame, with the rows with errors it may ask for.
-    fn viewed(&self, batch: &Batch, view: &View) -> Result<LazyFrame> {
+    pub(crate) fn viewed(&self, batch: &Batch, view: &View) -> Result<LazyFrame> {
         let (frame, _) = self.frame(batch)?;
-        let error_rows = self.error_rows(batch, view)?;
-        Ok(view.apply_with(frame, error_rows)?)
+        Ok(view.apply_with(frame, self.outside(batch, view)?)?)
     }
 
     /// The whole import in memory.

@@ -484,10 +484,12 @@ async fn the_role_matrix_every_command_for_every_role() {
             "choose_config_file",
             "dismiss_refused_rejected",
             "dismiss_rejected",
+            "flag_rows",
             "remove_config",
             "retry_all_rejected",
             "retry_rejected",
             "set_review",
+            "unflag_rows",
             "use_config"
         ]
     );
