@@ -757,6 +757,74 @@ fn a_reviewer_flags_a_row_with_a_note_and_narrows_the_grid_to_flagged_rows() {
 
 #[test]
 #[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn a_reviewer_corrects_a_red_cell_until_it_is_valid_and_can_revert_it() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let body = sample::delivery_body(
+        "evt-fix",
+        "batch-fix",
+        0,
+        1,
+        json!([{"code": "abc"}]),
+        json!([{"code": "AB-1"}]),
+    );
+    let r = reqwest::blocking::Client::new()
+        .post(d.webhook_url())
+        .body(body)
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    let item = "[data-testid=\"batch-item\"][data-event=\"evt-fix\"][data-status=\"complete\"]";
+    s.click(&s.find(item));
+    s.click(&s.testid("errors-attach"));
+    s.find("[data-testid=\"schemas-view\"]");
+    s.type_text(&s.testid("config-name"), "codes");
+    let config = json!({"fields": [{"key": "code", "validators": [
+        {"validate": "regex_matches", "regex": "^[a-z]+$", "error": "Lower-case letters only"}]}]});
+    s.type_text(&s.testid("config-body"), &config.to_string());
+    s.click(&s.testid("config-save"));
+    s.wait("the configuration saved", || {
+        s.text_of("[data-testid=\"config-status\"]")
+            .filter(|t| t.starts_with("Saved"))
+    });
+    s.click(&s.find(item));
+    let marked = |row: u32| {
+        s.script(
+            "const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${arguments[0]}\"] [col-id=\"code\"]`); return c ? [c.classList.contains('cell-error'), c.classList.contains('cell-corrected'), c.textContent] : null;",
+            json!([row]),
+        )
+    };
+    s.wait("the red cell", || {
+        (marked(1) == json!([true, false, "AB-1"])).then_some(())
+    });
+
+    // Corrected from its menu: the row is checked again and the cell is no longer red.
+    s.pointer_click(&cell_element(&d, 1, "code"), 2, 1, None);
+    s.click(&s.testid("menu-correct"));
+    let input = s.testid("ask-input");
+    s.clear(&input);
+    s.type_text(&input, "ab");
+    s.click(&s.testid("ask-ok"));
+    s.wait("the corrected cell, valid now", || {
+        (marked(1) == json!([false, true, "ab"])).then_some(())
+    });
+    let said = s
+        .text_of("[data-testid=\"copy-status\"]")
+        .unwrap_or_default();
+    assert_eq!(said, "✓ Corrected code in row 2");
+    d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-corrected.png"));
+
+    // Reverted: what was sent, red again.
+    s.pointer_click(&cell_element(&d, 1, "code"), 2, 1, None);
+    s.click(&s.testid("menu-revert"));
+    s.wait("the cell as sent again", || {
+        (marked(1) == json!([true, false, "AB-1"])).then_some(())
+    });
+}
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
 fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_pointer() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
     // A configuration for every import, added with the CLI before the app starts.

@@ -17,6 +17,9 @@ import type { SecretArgs } from "./bindings/SecretArgs";
 import type { SentRowArgs } from "./bindings/SentRowArgs";
 import type { SetReviewArgs } from "./bindings/SetReviewArgs";
 import type { FlagArgs } from "./bindings/FlagArgs";
+import type { CorrectArgs } from "./bindings/CorrectArgs";
+import type { RevertArgs } from "./bindings/RevertArgs";
+import type { StoredCorrection } from "./bindings/StoredCorrection";
 import type { Flagged } from "./bindings/Flagged";
 import type { ReviewEntry } from "./bindings/ReviewEntry";
 import type { ReviewStatus } from "./bindings/ReviewStatus";
@@ -107,6 +110,9 @@ export const api = {
   useConfig: (event: string, name: string | null, none = false) => call<void>("use_config", { event, name, none } satisfies UseConfigArgs),
   configUse: (event: string) => call<ConfigUse>("config_use", { event } satisfies EventArgs),
   importErrors: (event: string) => call<ErrorSummary | null>("import_errors", { event } satisfies EventArgs),
+  correctCell: (event: string, row: number, column: string, value: string) => call<StoredCorrection>("correct_cell", { event, row, column, value } satisfies CorrectArgs),
+  revertCorrection: (event: string, id: number) => call<null>("revert_correction", { event, id } satisfies RevertArgs),
+  listCorrections: (event: string) => call<StoredCorrection[]>("list_corrections", { event } satisfies EventArgs),
   flagRows: (event: string, rows: number[] | null, view: View | null, note: string) => call<Flagged>("flag_rows", { event, rows, view, note } satisfies FlagArgs),
   unflagRows: (event: string, rows: number[] | null, view: View | null) => call<number>("unflag_rows", { event, rows, view, note: null } satisfies FlagArgs),
   setReview: (event: string, status: ReviewStatus, note: string | null) => call<ReviewEntry>("set_review", { event, status, note: note ?? undefined } satisfies SetReviewArgs),

@@ -164,7 +164,7 @@ export class App {
       // Retried or dismissed elsewhere (another reviewer, the CLI): the count changed.
       void this.reloadAll();
     }
-    if (e.type === "flags_changed" && this.open?.event === e.event) {
+    if ((e.type === "flags_changed" || e.type === "corrections_changed") && this.open?.event === e.event) {
       // Flagged here or by another reviewer: the marks are drawn again where the grid is.
       this.open.flagsChanged();
     }

@@ -6,10 +6,12 @@ import type { ColDef } from "ag-grid-community";
 import type { CellProblem } from "./bindings/CellProblem";
 import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { Flag } from "./bindings/Flag";
+import type { StoredCorrection } from "./bindings/StoredCorrection";
 import type { GridPage } from "./bindings/GridPage";
 
 /** A row as the grid holds it: the values in `columns` order, then the row's errors (empty
- * when no configuration applies), then its flag (`null` when it has none). */
+ * when no configuration applies), then its flag (`null` when it has none), then its
+ * corrected cells. */
 export type Row = unknown[];
 
 /** The errors of a row as the grid holds it (the element after the values). */
@@ -24,9 +26,22 @@ export function rowFlag(row: Row | undefined, width: number): Flag | null {
   return flag !== null && typeof flag === "object" && !Array.isArray(flag) ? (flag as Flag) : null;
 }
 
-/** A page's rows with each row's errors and flag appended, as the grid holds them. */
+/** The correction of one cell of a row as the grid holds it, if it was corrected. */
+export function rowCorrection(row: Row | undefined, width: number, column: string): StoredCorrection | null {
+  const cells = row?.[width + 2];
+  if (!Array.isArray(cells)) return null;
+  return (cells as StoredCorrection[]).find((c) => c.column === column) ?? null;
+}
+
+/** A page's rows with each row's errors, flag and corrections appended, as the grid holds them. */
 export function withErrors(page: GridPage): Row[] {
-  return page.rows.map((r, i) => [...r, page.errors?.[i] ?? [], page.flags[i] ?? null]);
+  return page.rows.map((r, i) => [...r, page.errors?.[i] ?? [], page.flags[i] ?? null, page.corrections[i] ?? []]);
+}
+
+/** A value as sent, in words for a tooltip: `"Germany "` in quotes, a number as it is. */
+export function sentText(sent: unknown): string {
+  if (sent === null || sent === undefined) return "missing";
+  return typeof sent === "string" ? `“${sent}”` : JSON.stringify(sent);
 }
 
 /** What the Errors column says of a row: each failing column once, in order. */
@@ -176,11 +191,14 @@ export function columnDefs(
         return span;
       },
       tooltipValueGetter: (p) => {
-        const problems = problemsIn(p.data, c.name);
-        if (problems.length > 0) return problems.map((e) => e.message).join("\n");
+        const problems = problemsIn(p.data, c.name).map((e) => e.message);
+        const corrected = rowCorrection(p.data, width, c.name);
+        if (corrected !== null) problems.push(`Corrected by ${corrected.by}; sent: ${sentText(corrected.sent)}`);
+        if (problems.length > 0) return problems.join("\n");
         return typeof p.value === "string" && p.value.length > 24 ? p.value : null;
       },
       cellClassRules: {
+        "cell-corrected": (p) => rowCorrection(p.data, width, c.name) !== null,
         "cell-error": (p) => problemsIn(p.data, c.name).length > 0,
         "cell-missing": (p) => p.data !== undefined && (p.value === null || p.value === undefined),
         "cell-empty": (p) => p.value === "",

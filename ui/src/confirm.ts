@@ -48,17 +48,20 @@ export interface Question {
   /** What the field starts with. */
   value?: string;
   maxLength?: number;
+  /** Whether an empty answer is one (a cell corrected to empty); else it is refused. */
+  allowEmpty?: boolean;
 }
 
-/** Asks for a line of text in the app's dialog; resolves the text (trimmed, never empty), or
- *  `null` when the user cancels. */
+/** Asks for a line of text in the app's dialog; resolves the text (trimmed, never empty unless
+ *  `allowEmpty`; kept as typed with `allowEmpty`), or `null` when the user cancels. */
 export function askText(q: Question, host: HTMLElement = document.body): Promise<string | null> {
   return new Promise((resolve) => {
     const input = h("input", { type: "text", class: "ask-input", testid: "ask-input", "aria-label": q.label, maxlength: q.maxLength === undefined ? null : String(q.maxLength) });
     input.value = q.value ?? "";
     const cancel = h("button", { type: "button", testid: "ask-cancel" }, "Cancel");
-    const go = h("button", { type: "submit", class: "primary", testid: "ask-ok", disabled: input.value.trim() === "" }, q.action);
-    input.addEventListener("input", () => (go.disabled = input.value.trim() === ""));
+    const blank = () => !q.allowEmpty && input.value.trim() === "";
+    const go = h("button", { type: "submit", class: "primary", testid: "ask-ok", disabled: blank() }, q.action);
+    input.addEventListener("input", () => (go.disabled = blank()));
     const dialog = h(
       "dialog",
       { class: "confirm", testid: "ask-dialog" },
@@ -67,8 +70,8 @@ export function askText(q: Question, host: HTMLElement = document.body): Promise
     let answer: string | null = null;
     go.addEventListener("click", (e) => {
       e.preventDefault();
-      if (input.value.trim() === "") return;
-      answer = input.value.trim();
+      if (blank()) return;
+      answer = q.allowEmpty ? input.value : input.value.trim();
       dialog.close();
     });
     cancel.addEventListener("click", () => dialog.close());

@@ -22,7 +22,7 @@ import { ReviewControl } from "./review";
 import { RowPanel } from "./rowpanel";
 
 /** What an open import asks of the core: its pages, and its details. */
-export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues" | "setReview" | "flagRows" | "unflagRows">;
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues" | "setReview" | "flagRows" | "unflagRows" | "correctCell" | "revertCorrection">;
 
 
 /** What a reviewer narrowed an import to, kept for the session when they go elsewhere. */
@@ -274,6 +274,10 @@ export class ImportView {
   flagsChanged(): void {
     if (this.filters.flagged) void this.apply(this.filters, true);
     else this.grid.reload();
+    // A correction is checked again: the reasons strip counts change, and the clicked row's
+    // reasons may be gone.
+    void this.errors.load();
+    this.showRowErrors(undefined);
     if (this.rowPanel.open && this.rowPanel.index !== null) void this.rowPanel.show(this.rowPanel.index);
   }
 

@@ -7,7 +7,7 @@ import type { ColumnInfo } from "./bindings/ColumnInfo";
 import type { View } from "./bindings/View";
 import { h } from "./dom";
 import { count, rows } from "./format";
-import { ROW_NUMBER, type Row, cellText, rowFlag, withErrors } from "./columns";
+import { ROW_NUMBER, type Row, cellText, rowCorrection, rowFlag, sentText, withErrors } from "./columns";
 import { askText } from "./confirm";
 import { type CommandName } from "./bindings/commands";
 import { may } from "./session";
@@ -15,7 +15,7 @@ import { BLOCK, type Grid } from "./grid";
 import { ContextMenu, type MenuItem } from "./menu";
 import { MAX_COPY_ROWS, copyToClipboard, tsv } from "./selection";
 
-export type RowActionsApi = Pick<Api, "fetchPage" | "sentRow" | "flagRows" | "unflagRows">;
+export type RowActionsApi = Pick<Api, "fetchPage" | "sentRow" | "flagRows" | "unflagRows" | "correctCell" | "revertCorrection">;
 
 /** The open view the actions work on. */
 export interface OpenView {
@@ -26,7 +26,7 @@ export interface OpenView {
   filterTo(column: string, value: unknown): void;
   /** Opens the row details at a position of the view. */
   details(index: number): void;
-  /** Rows were flagged or unflagged: draw their marks again. */
+  /** Rows were flagged or unflagged, or a cell corrected: draw the rows again. */
   flagsChanged(): void;
 }
 
@@ -140,8 +140,65 @@ export class RowActions {
         run: () => this.view.filterTo(column, row[at]),
       },
       { label: "Show row details", testid: "menu-details", run: () => this.view.details(index) },
+      ...this.correctItems(column, row),
       ...this.flagItems(row, rect),
     ]);
+  }
+
+  /** Correct the clicked cell (a data column), or revert its correction. */
+  private correctItems(column: string, row: Row): MenuItem[] {
+    const columns = this.view.columns();
+    const at = columns.findIndex((c) => c.name === column);
+    const rowNumber = row[columns.findIndex((c) => c.name === "_row")];
+    if (at < 0 || columns[at]?.meta || typeof rowNumber !== "number") return [];
+    const corrected = rowCorrection(row, columns.length, column);
+    const current = row[at];
+    const correct = gated(
+      {
+        label: `Correct ${column}…`,
+        testid: "menu-correct",
+        run: () =>
+          void (async () => {
+            const value = await askText({
+              title: `Correct ${column} in row ${count(rowNumber + 1)}`,
+              body: `What Flatfile sent stays kept beside the correction${corrected ? ` (sent: ${sentText(corrected.sent)})` : ""}; the row is checked again.`,
+              label: "Value",
+              action: "Correct",
+              value: current === null || current === undefined ? "" : String(current),
+              allowEmpty: true,
+            });
+            if (value === null) return;
+            await this.runEdit(async () => {
+              await this.api.correctCell(this.view.event(), rowNumber, column, value);
+              this.say(`✓ Corrected ${column} in row ${count(rowNumber + 1)}`);
+            });
+          })(),
+      },
+      "correct_cell",
+    );
+    if (corrected === null) return [correct];
+    const revert = gated(
+      {
+        label: "Revert the correction",
+        testid: "menu-revert",
+        run: () =>
+          void this.runEdit(async () => {
+            await this.api.revertCorrection(this.view.event(), corrected.id);
+            this.say(`✓ ${column} in row ${count(rowNumber + 1)} is as sent again`);
+          }),
+      },
+      "revert_correction",
+    );
+    return [correct, revert];
+  }
+
+  private async runEdit(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+      this.view.flagsChanged();
+    } catch (e) {
+      this.say(`✕ Not saved: ${e instanceof Error ? e.message : String(e)}`, false);
+    }
   }
 
   /** Flag or unflag the picked rows (or the row clicked), or every row of the view. */

@@ -16,7 +16,7 @@ const columns: GridPage["columns"] = [
 
 function page(offset: number, n: number, total = 1000): GridPage {
   const rows = Array.from({ length: n }, (_, i) => [offset + i, 1, (offset + i) % 2 === 0, `u${offset + i}@x`, i]);
-  return { total, batch_rows: 1000, offset, columns, rows, errors: null, flags: rows.map(() => null) };
+  return { total, batch_rows: 1000, offset, columns, rows, errors: null, flags: rows.map(() => null), corrections: rows.map(() => []) };
 }
 
 function request(startRow: number, endRow: number, sortModel: IGetRowsParams["sortModel"] = []) {
@@ -108,7 +108,7 @@ describe("errors", () => {
   it("carries each row's errors with its values and names the failing columns once", () => {
     const p: GridPage = { ...page(0, 2), errors: [problems, []] };
     const rows = withErrors(p);
-    expect(rows[0]).toHaveLength(columns.length + 2);
+    expect(rows[0]).toHaveLength(columns.length + 3);
     expect(rowErrors(rows[0], columns.length)).toEqual(problems);
     expect(rowErrors(rows[1], columns.length)).toEqual([]);
     expect(errorsText(problems)).toBe("email, seats");

@@ -19,7 +19,7 @@ function serve(views: View[], asked: { view: View; column: string }[] = []): Imp
       views.push(view);
       if (view.filter === "seats >") throw new CommandError("bad_filter", "the filter is not a valid SQL expression");
       const total = view.filter === "seats > 999" ? 0 : view.rows === "all" && !view.filter ? 3000 : 1000;
-      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]], errors: null, flags: [null] } satisfies GridPage;
+      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]], errors: null, flags: [null], corrections: [[]] } satisfies GridPage;
     },
     importDetails: () => Promise.reject(new Error("not asked in these tests")),
     importErrors: async () => null,
@@ -27,6 +27,8 @@ function serve(views: View[], asked: { view: View; column: string }[] = []): Imp
     useConfig: async () => undefined,
     setReview: () => Promise.reject(new Error("not asked in these tests")),
     flagRows: () => Promise.reject(new Error("not asked in these tests")),
+    correctCell: () => Promise.reject(new Error("not asked in these tests")),
+    revertCorrection: () => Promise.reject(new Error("not asked in these tests")),
     unflagRows: () => Promise.reject(new Error("not asked in these tests")),
     configUse: async () => ({ name: null, none: false }),
     savePartBody: () => Promise.reject(new Error("not asked in these tests")),

@@ -37,6 +37,8 @@ describe("RowActions", () => {
         sentRow: notAsked,
         flagRows: notAsked,
         unflagRows: notAsked,
+        correctCell: notAsked,
+        revertCorrection: notAsked,
       },
       grid,
       { event: () => "evt", view: () => ({ rows: "all", filter: null, search: null, sort: null }), columns: () => [], filterTo: () => undefined, details: () => undefined, flagsChanged: () => undefined },
@@ -60,6 +62,8 @@ describe("RowActions", () => {
         asked.push({ rows, view: v, note: null });
         return rows?.length ?? 0;
       },
+      correctCell: notAsked,
+      revertCorrection: notAsked,
     };
     const held: unknown[][] = [
       [10, "DE", [], null],
@@ -121,6 +125,59 @@ describe("RowActions", () => {
     await vi.waitFor(() => expect(document.querySelector("[data-testid=ask-cancel]")).not.toBeNull());
     document.querySelector<HTMLButtonElement>("[data-testid=ask-cancel]")?.click();
     expect(asked).toHaveLength(before);
+    actions.destroy();
+  });
+});
+
+describe("RowActions corrections", () => {
+  it("corrects a cell with the value typed (empty too) and reverts a corrected one", async () => {
+    const asked: unknown[][] = [];
+    const api: RowActionsApi = {
+      fetchPage: notAsked,
+      sentRow: notAsked,
+      flagRows: notAsked,
+      unflagRows: notAsked,
+      correctCell: async (event, row, column, value) => {
+        asked.push(["correct", event, row, column, value]);
+        return { id: 9, row, column, sent: "Germany ", value, by: "alice", at: "2026-12-02T10:00:00Z" };
+      },
+      revertCorrection: async (event, id) => {
+        asked.push(["revert", event, id]);
+        return null;
+      },
+    };
+    const plain = [10, "Germany ", [], null, []];
+    const corrected = [11, "Germany", [], null, [{ id: 4, row: 11, column: "country", sent: "Germany ", value: "Germany", by: "bob", at: "2026-12-02T10:00:00Z" }]];
+    const grid = { selected: () => null, rowAt: () => undefined } as unknown as Grid;
+    let redrawn = 0;
+    const actions = new RowActions(api, grid, { event: () => "evt", view: () => view, columns: () => columns, filterTo: () => undefined, details: () => undefined, flagsChanged: () => (redrawn += 1) });
+    document.body.replaceChildren(actions.menu.root);
+    const click = (testid: string) => actions.menu.root.querySelector<HTMLButtonElement>(`[data-testid=${testid}]`)?.click();
+    const labels = () => [...actions.menu.root.querySelectorAll("button")].map((b) => b.textContent);
+
+    actions.openMenu(0, "country", plain, 0, 0);
+    expect(labels()).toContain("Correct country…");
+    expect(labels()).not.toContain("Revert the correction");
+    click("menu-correct");
+    const input = await vi.waitFor(() => {
+      const found = document.querySelector<HTMLInputElement>("[data-testid=ask-input]");
+      if (!found) throw new Error("no dialog yet");
+      return found;
+    });
+    expect(input.value).toBe("Germany ");
+    input.value = "";
+    input.dispatchEvent(new Event("input"));
+    document.querySelector<HTMLButtonElement>("[data-testid=ask-ok]")?.click();
+    await vi.waitFor(() => expect(asked.at(-1)).toEqual(["correct", "evt", 10, "country", ""]));
+    await vi.waitFor(() => expect(actions.status.textContent).toBe("✓ Corrected country in row 11"));
+
+    actions.openMenu(1, "country", corrected, 0, 0);
+    click("menu-revert");
+    await vi.waitFor(() => expect(asked.at(-1)).toEqual(["revert", "evt", 4]));
+    await vi.waitFor(() => expect(redrawn).toBe(2));
+    // Meta columns are not corrected.
+    actions.openMenu(0, "_row", plain, 0, 0);
+    expect(labels()).not.toContain("Correct _row…");
     actions.destroy();
   });
 });

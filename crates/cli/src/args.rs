@@ -190,6 +190,9 @@ pub enum Command {
         /// Add a _flag column: each flagged row's note (`hookgrid flag`)
         #[arg(long)]
         with_flags: bool,
+        /// What Flatfile sent, without the reviewers' corrections (`hookgrid correct`)
+        #[arg(long)]
+        as_received: bool,
     },
     /// List rejected requests with their reasons, newest first, try them again, or dismiss
     /// them (a dismissed request is no longer listed or counted, and its body stays kept)
@@ -248,6 +251,38 @@ pub enum Command {
         /// Why, in a sentence (kept with the decision)
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+    },
+    /// Correct one cell (what was sent is kept beside it), or revert a correction
+    #[command(group = clap::ArgGroup::new("what").args(["value", "revert"]).required(true))]
+    Correct {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Batch id, event id, or a unique prefix
+        #[arg(long, value_name = "B")]
+        batch: String,
+        /// The row's _row (from 0, as `rows --json` prints it)
+        #[arg(long, value_name = "N", requires = "value")]
+        row: Option<i64>,
+        /// The column's name
+        #[arg(long, value_name = "C", requires = "value")]
+        column: Option<String>,
+        /// The corrected value, as text (empty: an empty cell)
+        #[arg(long, value_name = "V", requires_all = ["row", "column"], allow_hyphen_values = true)]
+        value: Option<String>,
+        /// Revert the correction with this id (`hookgrid corrections` lists them)
+        #[arg(long, value_name = "ID", conflicts_with_all = ["row", "column", "value"])]
+        revert: Option<i64>,
+    },
+    /// List an import's corrections: each cell's value as sent and as corrected
+    Corrections {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Batch id, event id, or a unique prefix
+        #[arg(long, value_name = "B")]
+        batch: String,
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
     },
     /// Flag one row, or every row of a view, with a note ("ask the customer")
     Flag {

@@ -289,6 +289,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             raw,
             labels,
             with_flags,
+            as_received,
         } => {
             let format = hookgrid::ExportFormat::from_path(&out).map_err(hookgrid::Error::from)?;
             if bom && format != hookgrid::ExportFormat::Csv {
@@ -307,6 +308,7 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 with_errors,
                 labels,
                 with_flags,
+                as_received,
                 csv: match (bom, raw) {
                     (false, _) => hookgrid::CsvFor::Programs,
                     (true, false) => hookgrid::CsvFor::People,
@@ -410,6 +412,47 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 "batch {} (event {}) is {} (by {}, {})",
                 b.batch, b.event, entry.status, entry.by, entry.at
             );
+            Ok(())
+        }
+        Command::Correct {
+            dir,
+            batch,
+            row,
+            column,
+            value,
+            revert,
+        } => {
+            let hg = open(&dir)?;
+            let b = hg.resolve(&batch)?;
+            match (revert, row, column, value) {
+                (Some(id), ..) => {
+                    hg.revert_correction(&b, id, &Caller::local())?;
+                    println!("reverted correction {id} of batch {}", b.batch);
+                }
+                (None, Some(row), Some(column), Some(value)) => {
+                    let c = hg.correct(&b, row, &column, &value, &Caller::local())?;
+                    println!(
+                        "correction {}: row {}, {}: {} → {:?}",
+                        c.id, c.row, c.column, c.sent, c.value
+                    );
+                }
+                _ => {
+                    return Err(hookgrid::Error::BadRequest(
+                        "give --row, --column and --value, or --revert ID".to_owned(),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Command::Corrections { dir, batch, json } => {
+            let hg = open(&dir)?;
+            let b = hg.resolve(&batch)?;
+            let corrections = hg.corrections(&b)?;
+            if json {
+                output::json(&corrections);
+            } else {
+                output::corrections(&corrections);
+            }
             Ok(())
         }
         Command::Flag {

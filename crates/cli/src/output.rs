@@ -409,3 +409,25 @@ fn count(n: u64) -> String {
     }
     out
 }
+
+pub fn corrections(corrections: &[hookgrid::StoredCorrection]) {
+    if corrections.is_empty() {
+        println!("No corrections.");
+        return;
+    }
+    let rows: Vec<Vec<String>> = corrections
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.row.to_string(),
+                c.column.clone(),
+                c.sent.to_string(),
+                c.value.clone(),
+                c.by.clone(),
+                c.at.clone(),
+            ]
+        })
+        .collect();
+    table(&["ID", "ROW", "COLUMN", "SENT", "VALUE", "BY", "AT"], &rows);
+}

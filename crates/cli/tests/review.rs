@@ -337,3 +337,105 @@ fn rows_are_flagged_by_number_or_by_view_listed_exported_and_unflagged() {
     let left = ws.json(&["rows", "--batch", "batch-f", "--flagged", "--json"]);
     assert_eq!(left["total"], 0);
 }
+
+fn csv_column(path: &std::path::Path, column: &str) -> Vec<String> {
+    let mut csv = csv::Reader::from_path(path).expect("csv");
+    let at = csv
+        .headers()
+        .expect("headers")
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("no {column} column"));
+    csv.records()
+        .map(|r| r.expect("record")[at].to_owned())
+        .collect()
+}
+
+#[test]
+fn a_corrected_cell_is_listed_exported_as_corrected_or_as_received_and_reverted() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve();
+    let body = delivery_body(
+        "ev-c",
+        "batch-c",
+        0,
+        1,
+        json!([{"country": "DE", "seats": 5}, {"country": "Germany ", "seats": 7}]),
+        json!([]),
+    );
+    let (status, said) = post(&client(), &server.url, body);
+    assert_eq!(status, 200, "{said}");
+
+    let said = ws.run(&[
+        "correct", "--batch", "batch-c", "--row", "1", "--column", "country", "--value", "Germany",
+    ]);
+    assert!(
+        said.starts_with("correction 1: row 1, country: \"Germany \" → \"Germany\""),
+        "{said}"
+    );
+    ws.run(&[
+        "correct", "--batch", "batch-c", "--row", "0", "--column", "seats", "--value", "-6",
+    ]);
+    let list = ws.json(&["corrections", "--batch", "batch-c", "--json"]);
+    let first = &list[0];
+    assert_eq!(
+        (
+            &first["id"],
+            &first["row"],
+            &first["column"],
+            &first["sent"],
+            &first["value"]
+        ),
+        (
+            &json!(1),
+            &json!(1),
+            &json!("country"),
+            &json!("Germany "),
+            &json!("Germany")
+        )
+    );
+    assert!(
+        first["by"].is_string() && first["at"].is_string(),
+        "{first}"
+    );
+    assert_eq!(list[1]["sent"], json!(5), "a number as it was sent");
+
+    // rows and exports give the corrected values; --as-received what was sent.
+    let rows = ws.json(&["rows", "--batch", "batch-c", "--json"]);
+    assert_eq!(rows["rows"][1]["country"], "Germany");
+    assert_eq!(rows["rows"][0]["seats"], -6, "still a number column");
+    let out = ws.path().join("corrected.csv");
+    let path = out.to_str().expect("path");
+    ws.run(&["export", "--batch", "batch-c", "--out", path]);
+    assert_eq!(csv_column(&out, "country"), ["DE", "Germany"]);
+    assert_eq!(csv_column(&out, "seats"), ["-6", "7"]);
+    ws.run(&[
+        "export",
+        "--batch",
+        "batch-c",
+        "--out",
+        path,
+        "--as-received",
+    ]);
+    assert_eq!(csv_column(&out, "country"), ["DE", "Germany "]);
+    assert_eq!(csv_column(&out, "seats"), ["5", "7"]);
+
+    // Bad input, in one line.
+    let err = ws.fail(&[
+        "correct", "--batch", "batch-c", "--row", "0", "--column", "colour", "--value", "red",
+    ]);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("colour"), "{err}");
+
+    ws.run(&["correct", "--batch", "batch-c", "--revert", "1"]);
+    assert_eq!(
+        ws.json(&["corrections", "--batch", "batch-c", "--json"])
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    ws.run(&["export", "--batch", "batch-c", "--out", path]);
+    assert_eq!(csv_column(&out, "country"), ["DE", "Germany "]);
+    let err = ws.fail(&["correct", "--batch", "batch-c", "--revert", "1"]);
+    assert!(err.contains("has no correction 1 to revert"), "{err}");
+}

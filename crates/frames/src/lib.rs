@@ -11,6 +11,7 @@
 
 pub mod browse;
 pub mod build;
+pub mod corrected;
 pub mod decimal;
 pub mod export;
 mod from_text;

@@ -112,7 +112,7 @@ pub struct Outside {
 
 /// Whether a row's `_row` is one of `rows`: a mask indexed by `_row` (rows past its end are
 /// not), which costs one lookup per row where `is_in` over a long list costs far more.
-fn rows_in(rows: &[i64]) -> Expr {
+pub(crate) fn rows_in(rows: &[i64]) -> Expr {
     let Some(&last) = rows.iter().max() else {
         return lit(false);
     };

@@ -17,6 +17,7 @@
 
 pub mod client;
 mod configs;
+mod corrections;
 mod decisions;
 mod flags;
 pub mod http;
@@ -34,6 +35,7 @@ use serde_json::Value;
 
 pub use crate::accounts::{Caller, Role};
 pub use configs::{AddConfigArgs, ConfigNameArgs, ConfigUse, UseConfigArgs};
+pub use corrections::{CorrectArgs, RevertArgs};
 pub use decisions::SetReviewArgs;
 pub use flags::FlagArgs;
 pub use imports::{

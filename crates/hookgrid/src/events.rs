@@ -83,6 +83,8 @@ pub enum Event {
         status: ReviewStatus,
         by: String,
     },
+    /// A cell of an import was corrected, or a correction reverted.
+    CorrectionsChanged { event: String, batch: String },
     /// Rows of an import were flagged, given a new note, or unflagged.
     FlagsChanged { event: String, batch: String },
     /// A request was rejected and kept in the quarantine.

@@ -50,7 +50,7 @@ pub use hookgrid_frames::{
 };
 pub use hookgrid_ledger::{
     AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, Flag, Listed, QuarantineKind,
-    Quarantined, Review, ReviewEntry, ReviewStatus, StoredConfig, StoredPart,
+    Quarantined, Review, ReviewEntry, ReviewStatus, StoredConfig, StoredCorrection, StoredPart,
 };
 pub use hookgrid_rules::Config;
 
@@ -62,6 +62,7 @@ pub use intake::doors::WrongDoor;
 pub use intake::ingest::{Arrival, IngestError, Receipt, Signed};
 pub use intake::rejected::{Retried, RetryOutcome};
 pub use review::browse::DEFAULT_MEMORY_BUDGET;
+pub use review::corrections::MAX_CORRECTION_CHARS;
 pub use review::decisions::MAX_NOTE_CHARS;
 pub use review::details::{ImportDetails, Numbering, PartRange};
 pub use review::export::{Download, ERRORS_COLUMN, ExportSettings};

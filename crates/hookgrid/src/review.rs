@@ -2,9 +2,10 @@
 //! imports held in memory for the grid ([`browse`]), the list ([`listing`]), one import's
 //! details ([`details`]) and one row as sent ([`row`]), exports ([`export`]), deleting
 //! ([`retention`]), why rows are invalid ([`reasons`]) and what reviewers decided
-//! ([`decisions`]) and flagged ([`flags`]).
+//! ([`decisions`]), flagged ([`flags`]) and corrected ([`corrections`]).
 
 pub(crate) mod browse;
+pub(crate) mod corrections;
 pub(crate) mod decisions;
 pub(crate) mod details;
 pub(crate) mod export;

@@ -1409,3 +1409,207 @@ fn rows_are_flagged_one_by_one_or_by_view_shown_exported_and_unflagged() {
         "newest first"
     );
 }
+
+#[test]
+fn a_correction_is_kept_beside_what_was_sent_read_everywhere_and_reverted() {
+    use crate::accounts::Role;
+    let (dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev-c",
+        "b-c",
+        1,
+        1,
+        json!([{"country": "DE", "seats": "5"}, {"country": "Germany ", "seats": "7"}]),
+        json!([{"country": "FR", "seats": "x"}]),
+    ))
+    .expect("ingest");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev-c").expect("batch");
+    let alice = person("alice", Role::Reviewer);
+    let text = |view: &View| -> Vec<String> {
+        let page = hg.page(&batch, view, 0, 10).expect("page");
+        page.json_arrays()
+            .into_iter()
+            .map(|r| {
+                r[page
+                    .column_info()
+                    .iter()
+                    .position(|c| c.name == "country")
+                    .expect("country")]
+                .to_string()
+            })
+            .collect()
+    };
+
+    let c = hg
+        .correct(&batch, 1, "country", "Germany", &alice)
+        .expect("correct");
+    assert_eq!(
+        (c.row, c.column.as_str(), &c.sent, c.value.as_str()),
+        (1, "country", &json!("Germany "), "Germany")
+    );
+    assert!(matches!(
+        rx.try_recv(),
+        Ok(Event::CorrectionsChanged { .. })
+    ));
+    assert_eq!(
+        text(&View::default()),
+        [r#""DE""#, r#""Germany""#, r#""FR""#]
+    );
+    // Filters see the corrected value; the grid's held copy is read again.
+    let germany = View {
+        filter: Some("country = 'Germany'".into()),
+        ..View::default()
+    };
+    assert_eq!(
+        hg.page(&batch, &germany, 0, 10)
+            .expect("page")
+            .row_numbers(),
+        vec![1]
+    );
+    assert_eq!(
+        hg.browse("test", &batch, &germany, 0, 10)
+            .expect("browse")
+            .row_numbers(),
+        vec![1]
+    );
+    // What was sent is unchanged.
+    assert!(
+        hg.sent_row(&batch, 1)
+            .expect("sent")
+            .json
+            .contains(r#""Germany ""#)
+    );
+
+    // Exports write the corrected value; as received, what was sent.
+    let export = |name: &str, settings: ExportSettings| -> Vec<String> {
+        let out = dir.path().join(name);
+        hg.export(&batch, &View::default(), &out, settings)
+            .expect("export");
+        let mut csv = csv::Reader::from_path(&out).expect("csv");
+        let at = csv
+            .headers()
+            .expect("headers")
+            .iter()
+            .position(|h| h == "country")
+            .expect("country");
+        csv.records()
+            .map(|r| r.expect("record")[at].to_owned())
+            .collect()
+    };
+    assert_eq!(
+        export("c.csv", ExportSettings::default()),
+        ["DE", "Germany", "FR"]
+    );
+    let received = ExportSettings {
+        as_received: true,
+        ..ExportSettings::default()
+    };
+    assert_eq!(export("r.csv", received), ["DE", "Germany ", "FR"]);
+    let as_text = ExportSettings {
+        as_sent: true,
+        ..ExportSettings::default()
+    };
+    assert_eq!(export("t.csv", as_text), ["DE", "Germany", "FR"]);
+
+    // Bad input: a column or row the import does not have.
+    let err = hg
+        .correct(&batch, 1, "colour", "red", &alice)
+        .expect_err("no column");
+    assert_eq!(err.kind(), "unknown_column");
+    let err = hg
+        .correct(&batch, 3, "country", "x", &alice)
+        .expect_err("no row");
+    assert!(
+        err.to_string()
+            .contains("has no row 3: its rows are 0 to 2"),
+        "{err}"
+    );
+
+    // Reverted: the value as sent again, the correction out of the list.
+    hg.revert_correction(&batch, c.id, &alice).expect("revert");
+    assert_eq!(text(&View::default())[1], r#""Germany ""#);
+    assert!(hg.corrections(&batch).expect("list").is_empty());
+    let err = hg
+        .revert_correction(&batch, c.id, &alice)
+        .expect_err("twice");
+    assert_eq!(err.kind(), "bad_request");
+    let audited: Vec<String> = hg
+        .audit()
+        .expect("audit")
+        .into_iter()
+        .map(|a| a.action)
+        .filter(|a| a.contains("correct"))
+        .collect();
+    assert_eq!(audited, ["revert_correction", "correct"]);
+
+    // A correction belongs to one revision: Flatfile sending the import again starts clean.
+    hg.correct(&batch, 0, "country", "Deutschland", &alice)
+        .expect("again");
+    hg.ingest(&body(
+        "ev-c2",
+        "b-c",
+        1,
+        1,
+        json!([{"country": "DE", "seats": "5"}]),
+        json!([]),
+    ))
+    .expect("second revision");
+    let second = hg.resolve("b-c").expect("newest");
+    assert_eq!(second.event, "ev-c2");
+    assert!(hg.corrections(&second).expect("none").is_empty());
+    assert_eq!(hg.corrections(&batch).expect("first's").len(), 1);
+}
+
+#[test]
+fn a_corrected_cell_is_checked_again_so_a_fixed_one_stops_failing_and_a_new_mistake_fails() {
+    use crate::accounts::Role;
+    let (_dir, hg) = open();
+    hg.add_config(
+        "contacts",
+        br#"[{"key": "email", "validators": [
+              {"validate": "regex_matches", "regex": "^[^@]+@[^@]+$", "error": "Not an email"}]}]"#,
+        Some(ConfigScope::Default),
+    )
+    .expect("config");
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev-rc",
+        "b-rc",
+        1,
+        1,
+        json!([{"email": "a@x.io"}, {"email": "b@x.io"}]),
+        json!([{"email": "not-an-email"}]),
+    ))
+    .expect("ingest");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev-rc").expect("batch");
+    let alice = person("alice", Role::Reviewer);
+    let failing = |hg: &Hookgrid| -> Vec<usize> {
+        hg.row_errors_required(&batch, &[0, 1, 2])
+            .expect("errors")
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.is_empty())
+            .map(|(i, _)| i)
+            .collect()
+    };
+    assert_eq!(failing(&hg), [2]);
+    let fixed = hg
+        .correct(&batch, 2, "email", "c@x.io", &alice)
+        .expect("fix");
+    assert_eq!(
+        failing(&hg),
+        Vec::<usize>::new(),
+        "the fixed cell is not red any more"
+    );
+    let summary = hg.errors(&batch).expect("errors").expect("explained");
+    assert_eq!(summary.rows_with_errors, 0);
+    hg.correct(&batch, 0, "email", "oops", &alice)
+        .expect("a new mistake");
+    assert_eq!(failing(&hg), [0]);
+    hg.revert_correction(&batch, fixed.id, &alice)
+        .expect("revert");
+    assert_eq!(failing(&hg), [0, 2]);
+}

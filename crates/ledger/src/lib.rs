@@ -13,6 +13,7 @@ mod backup;
 mod batch;
 mod commit;
 mod configs;
+mod corrections;
 mod derived;
 mod flags;
 mod quarantine;
@@ -22,6 +23,7 @@ mod schema;
 pub use accounts::{AuditEntry, StoredSecret, StoredUser};
 pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
 pub use configs::{ConfigChoice, ConfigScope, StoredConfig};
+pub use corrections::StoredCorrection;
 pub use flags::Flag;
 pub use quarantine::{Listed, QuarantineKind, Quarantined};
 pub use reviews::{Review, ReviewEntry, ReviewStatus};
@@ -376,6 +378,8 @@ impl Ledger {
         tx.execute("DELETE FROM reviews WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         tx.execute("DELETE FROM flags WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
+        tx.execute("DELETE FROM corrections WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         let deleted = tx
             .execute("DELETE FROM events WHERE id = ?1", [key.0])

@@ -175,6 +175,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         at      INTEGER NOT NULL,
         PRIMARY KEY (event, row)
     ) WITHOUT ROWID;",
+    // 13 → 14: corrections, a reviewer's value for one cell in place of what was sent (which
+    // is never changed); a reverted one is kept, marked so.
+    "CREATE TABLE corrections (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        event       INTEGER NOT NULL REFERENCES events (id),
+        row         INTEGER NOT NULL CHECK (row >= 0),
+        col         TEXT    NOT NULL,
+        sent        TEXT    NOT NULL,
+        value       TEXT    NOT NULL,
+        by_user     TEXT    NOT NULL,
+        at          INTEGER NOT NULL,
+        reverted_at INTEGER,
+        reverted_by TEXT
+    );
+    CREATE INDEX corrections_event ON corrections (event, id);",
 ];
 
 /// The schema version this build writes.

@@ -44,4 +44,8 @@ labels?: boolean,
 /**
  * Add a `_flag` column with each flagged row's note.
  */
-with_flags?: boolean, };
+with_flags?: boolean, 
+/**
+ * What Flatfile sent, without the reviewers' corrections.
+ */
+as_received?: boolean, };

@@ -2,6 +2,7 @@
 import type { CellProblem } from "./CellProblem";
 import type { ColumnInfo } from "./ColumnInfo";
 import type { Flag } from "./Flag";
+import type { StoredCorrection } from "./StoredCorrection";
 import type { JsonValue } from "./serde_json/JsonValue";
 
 /**
@@ -27,4 +28,8 @@ errors: Array<Array<CellProblem>> | null,
 /**
  * Each row's flag, in `rows` order (`null` where a row has none).
  */
-flags: Array<Flag | null>, };
+flags: Array<Flag | null>, 
+/**
+ * Each row's corrected cells, in `rows` order (the newest correction of each cell).
+ */
+corrections: Array<Array<StoredCorrection>>, };

@@ -7,7 +7,7 @@ use ts_rs::TS;
 use super::{Ctx, NoArgs};
 use crate::{
     BatchFilter, CellProblem, ColumnInfo, ColumnValues, Flag, ImportDetails, ListedBatch, Result,
-    RowSet, SentRow, View,
+    RowSet, SentRow, StoredCorrection, View,
 };
 
 /// Largest page the grid may ask for in one call.
@@ -89,6 +89,8 @@ pub struct GridPage {
     pub errors: Option<Vec<Vec<CellProblem>>>,
     /// Each row's flag, in `rows` order (`null` where a row has none).
     pub flags: Vec<Option<Flag>>,
+    /// Each row's corrected cells, in `rows` order (the newest correction of each cell).
+    pub corrections: Vec<Vec<StoredCorrection>>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -115,6 +117,7 @@ pub(super) fn fetch_page(cx: &Ctx<'_>, args: FetchPageArgs) -> Result<GridPage> 
     let numbers = page.row_numbers();
     let errors = h.row_errors(&batch, &numbers)?;
     let flags = h.row_flags(&batch, &numbers)?;
+    let corrections = h.row_corrections(&batch, &numbers)?;
     Ok(GridPage {
         total: page.total as u64,
         batch_rows: batch.rows(),
@@ -123,6 +126,7 @@ pub(super) fn fetch_page(cx: &Ctx<'_>, args: FetchPageArgs) -> Result<GridPage> 
         rows: page.json_arrays(),
         errors,
         flags,
+        corrections,
     })
 }
 
@@ -239,6 +243,10 @@ pub struct ExportRequest {
     #[serde(default)]
     #[ts(optional)]
     pub with_flags: Option<bool>,
+    /// What Flatfile sent, without the reviewers' corrections.
+    #[serde(default)]
+    #[ts(optional)]
+    pub as_received: Option<bool>,
 }
 
 impl ExportRequest {
@@ -251,6 +259,7 @@ impl ExportRequest {
             with_errors: self.with_errors,
             labels: self.labels == Some(true),
             with_flags: self.with_flags == Some(true),
+            as_received: self.as_received == Some(true),
             csv: if self.raw {
                 hookgrid_frames::CsvFor::Programs
             } else {

@@ -40,6 +40,9 @@ commands! {
     set_review: Reviewer, shared(decisions::set_review);
     flag_rows: Reviewer, shared(flags::flag_rows);
     unflag_rows: Reviewer, shared(flags::unflag_rows);
+    correct_cell: Reviewer, shared(corrections::correct_cell);
+    revert_correction: Reviewer, shared(corrections::revert_correction);
+    list_corrections: Viewer, shared(corrections::list_corrections);
     config_use: Viewer, shared(configs::config_use);
     choose_config_file: Reviewer, desktop;
     list_users: Admin, shared(people::list_users);

@@ -5,7 +5,7 @@ use std::path::Path;
 use hookgrid_frames::export::Prepared;
 use hookgrid_frames::export::xlsx::CellMarks;
 use hookgrid_frames::{ExportOptions, FramesError, Typing};
-use polars::prelude::{IntoColumn, NamedFrom, Series, lit};
+use polars::prelude::{IntoColumn, IntoLazy, NamedFrom, Series, lit};
 
 use crate::{Batch, BatchStatus, Error, ExportFormat, FLAG_COLUMN, Hookgrid, Result, View};
 
@@ -28,6 +28,8 @@ pub struct ExportSettings {
     pub labels: bool,
     /// Add a `_flag` column: each flagged row's note (empty for the others).
     pub with_flags: bool,
+    /// Write what Flatfile sent, without the reviewers' corrections.
+    pub as_received: bool,
 }
 
 /// Each column key the configuration labels, and its label.
@@ -154,7 +156,11 @@ impl Hookgrid {
                 expected: batch.parts_expected,
             });
         }
-        let (mut frame, _) = self.core.frame(batch)?;
+        let (mut frame, _) = if settings.as_received {
+            self.core.frame_as_received(batch)?
+        } else {
+            self.core.frame(batch)?
+        };
         let options = ExportOptions {
             rows: view.rows,
             meta: settings.meta,
@@ -190,6 +196,14 @@ impl Hookgrid {
         let prepared = if settings.as_sent {
             let mut as_sent =
                 hookgrid_frames::frame_with(self.core.parts_as_sent(batch)?, Typing::AsSent)?;
+            if !settings.as_received {
+                // Every value as text, the corrected ones as typed.
+                as_sent = self
+                    .core
+                    .corrected(batch, as_sent.lazy())?
+                    .collect()
+                    .map_err(hookgrid_frames::FramesError::from)?;
+            }
             for (extra, name) in [(errors, ERRORS_COLUMN), (flags, FLAG_COLUMN)] {
                 if let Some(extra) = extra {
                     as_sent

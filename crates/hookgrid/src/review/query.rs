@@ -295,10 +295,16 @@ impl Core {
             .map_err(hookgrid_frames::FramesError::from)?)
     }
 
-    /// The import's frame: its Parquet file when complete (rebuilt first if missing or
+    /// The import's frame, corrected: its Parquet file when complete (rebuilt first if missing or
     /// unreadable), else built in memory from the parts stored so far (and also when a
     /// missing file cannot be written: the data dir is a read-only copy).
     pub(crate) fn frame(&self, batch: &Batch) -> Result<(LazyFrame, Option<PathBuf>)> {
+        let (frame, path) = self.frame_as_received(batch)?;
+        Ok((self.corrected(batch, frame)?, path))
+    }
+
+    /// The import's frame as Flatfile sent it, before any correction (see [`Core::frame`]).
+    pub(crate) fn frame_as_received(&self, batch: &Batch) -> Result<(LazyFrame, Option<PathBuf>)> {
         if batch.status == BatchStatus::Incomplete {
             let typed = hookgrid_frames::frame(self.parts(batch, Vec::new())?)?;
             return Ok((typed.frame.lazy(), None));

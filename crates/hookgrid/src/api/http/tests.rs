@@ -482,12 +482,14 @@ async fn the_role_matrix_every_command_for_every_role() {
         [
             "add_config",
             "choose_config_file",
+            "correct_cell",
             "dismiss_refused_rejected",
             "dismiss_rejected",
             "flag_rows",
             "remove_config",
             "retry_all_rejected",
             "retry_rejected",
+            "revert_correction",
             "set_review",
             "unflag_rows",
             "use_config"

@@ -114,7 +114,12 @@ impl Core {
             return Ok(Explanation::Nothing);
         };
         let by_hand = choice == ConfigChoice::Chosen;
-        let version = version(&stored);
+        // Corrections change what the rules see: the reasons are of the corrected rows.
+        let version = format!(
+            "{}{}",
+            version(&stored),
+            self.ledger.corrections_tag(batch.key)?
+        );
         let mut held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(known) = held.as_ref()
             && known.key == batch.key
@@ -149,7 +154,7 @@ impl Core {
     }
 
     /// The import's data columns (its frame's, without the meta columns).
-    fn data_columns(&self, batch: &Batch) -> Result<Vec<String>> {
+    pub(crate) fn data_columns(&self, batch: &Batch) -> Result<Vec<String>> {
         let (frame, _) = self.frame(batch)?;
         let schema = frame
             .clone()
@@ -195,6 +200,11 @@ impl Core {
             Some(frame) => frame,
             None => hookgrid_frames::frame_with(self.parts(batch, Vec::new())?, Typing::Json)?,
         };
+        // Re-checked as corrected: a fixed cell is no longer flagged, a new mistake is.
+        let frame = self
+            .corrected(batch, frame.lazy())?
+            .collect()
+            .map_err(hookgrid_frames::FramesError::from)?;
         let valid = frame
             .column("_valid")
             .and_then(|c| c.bool().cloned())

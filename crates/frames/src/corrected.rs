@@ -1,0 +1,241 @@
+//! Corrections over a batch frame: values a reviewer typed in place of what was sent, by row
+//! (`_row`) and column. The frame as sent is never changed; a view of it is. A column keeps its
+//! type when every correction in it reads as that type (a number in a number column); one that
+//! does not (`"n/a"` in a number column) turns the column to text, as a sent value would have.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::view::rows_in;
+use crate::{FramesError, Result};
+
+/// One corrected cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    /// The row's `_row`.
+    pub row: i64,
+    pub column: String,
+    /// What the reviewer typed; empty is an empty cell (missing, in a column of numbers).
+    pub value: String,
+}
+
+/// `frame` with `cells` in place of the values sent (the newest correction of a cell wins:
+/// `cells` in the order they were made).
+pub fn overlay(frame: LazyFrame, cells: &[Cell]) -> Result<LazyFrame> {
+    if cells.is_empty() {
+        return Ok(frame);
+    }
+    let mut frame = frame;
+    let schema = frame.collect_schema()?;
+    let mut by_column: BTreeMap<&str, BTreeMap<i64, &str>> = BTreeMap::new();
+    for cell in cells {
+        by_column
+            .entry(cell.column.as_str())
+            .or_default()
+            .insert(cell.row, cell.value.as_str());
+    }
+    let mut columns = Vec::with_capacity(by_column.len());
+    for (name, cells) in by_column {
+        let Some(dtype) = schema.get(name) else {
+            return Err(FramesError::UnknownColumn {
+                name: name.to_owned(),
+                available: crate::data_columns(&schema).join(", "),
+            });
+        };
+        columns.push(corrected_column(name, dtype, &cells)?);
+    }
+    frame = frame.with_columns(columns);
+    Ok(frame)
+}
+
+/// The expression for column `name` with its corrected cells.
+fn corrected_column(name: &str, dtype: &DataType, cells: &BTreeMap<i64, &str>) -> Result<Expr> {
+    let rows: Vec<i64> = cells.keys().copied().collect();
+    let last = rows.iter().max().copied().unwrap_or(0).max(0) as usize;
+    // Each corrected value at its `_row`, read off by each row's `_row`.
+    let mut text: Vec<Option<&str>> = vec![None; last + 1];
+    for (row, value) in cells {
+        if let Ok(at) = usize::try_from(*row) {
+            text[at] = Some(value);
+        }
+    }
+    let text = Series::new(name.into(), text);
+    let (values, as_text) = match dtype {
+        DataType::String => (text, false),
+        _ => match typed(&text, dtype)? {
+            Some(typed) => (typed, false),
+            None => (text, true),
+        },
+    };
+    let original = if as_text {
+        col(name).cast(DataType::String)
+    } else {
+        col(name)
+    };
+    let replaced = lit(values).gather(col("_row"), true);
+    Ok(when(rows_in(&rows))
+        .then(replaced)
+        .otherwise(original)
+        .alias(name))
+}
+
+/// `text` read as `dtype` (empty as missing), or `None` when a value does not read so.
+fn typed(text: &Series, dtype: &DataType) -> Result<Option<Series>> {
+    let blank_as_null: Series = text
+        .str()?
+        .iter()
+        .map(|v| v.map(str::trim).filter(|v| !v.is_empty()))
+        .collect::<StringChunked>()
+        .with_name(text.name().clone())
+        .into_series();
+    let values = blank_as_null.str()?;
+    let cast = match dtype {
+        DataType::Boolean => values
+            .iter()
+            .map(|v| match v.map(str::to_ascii_lowercase).as_deref() {
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                _ => None,
+            })
+            .collect::<BooleanChunked>()
+            .into_series(),
+        // Exactly the column's decimals, as the column was typed: "4.9" in a column of
+        // "4.90"s is not silently rounded or padded.
+        DataType::Decimal(_, scale) => {
+            let scale = u8::try_from(*scale).unwrap_or(u8::MAX);
+            Int128Chunked::from_iter_options(
+                text.name().clone(),
+                values
+                    .iter()
+                    .map(|v| v.and_then(|v| crate::decimal::parse(v, scale))),
+            )
+            .into_decimal_unchecked(crate::decimal::PRECISION, usize::from(scale))
+            .into_series()
+        }
+        DataType::Int64 | DataType::Int32 | DataType::Float64 => match blank_as_null.cast(dtype) {
+            Ok(cast) => cast,
+            Err(_) => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    // A value that did not read as the type comes back missing.
+    let lost = (&blank_as_null.is_not_null() & &cast.is_null()).any();
+    Ok((!lost).then(|| cast.with_name(text.name().clone())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch() -> DataFrame {
+        let price = Int128Chunked::from_iter_options(
+            "price".into(),
+            [Some(490i128), Some(-5), None].into_iter(),
+        )
+        .into_decimal_unchecked(crate::decimal::PRECISION, 2)
+        .into_series();
+        df!(
+            "_row" => [0i64, 1, 2],
+            "country" => ["DE", "Germany ", "FR"],
+            "seats" => [Some(5i64), Some(1), None],
+        )
+        .expect("df")
+        .hstack(&[price.into_column()])
+        .expect("price")
+    }
+
+    fn cell(row: i64, column: &str, value: &str) -> Cell {
+        Cell {
+            row,
+            column: column.into(),
+            value: value.into(),
+        }
+    }
+
+    fn corrected(cells: &[Cell]) -> DataFrame {
+        overlay(batch().lazy(), cells)
+            .expect("overlay")
+            .collect()
+            .expect("collect")
+    }
+
+    #[test]
+    fn a_corrected_cell_keeps_its_column_s_type_when_it_reads_as_it() {
+        let df = corrected(&[
+            cell(1, "country", "Germany"),
+            cell(2, "seats", "12"),
+            cell(0, "seats", ""),
+            cell(2, "price", "7.25"),
+        ]);
+        let country: Vec<Option<&str>> = df
+            .column("country")
+            .expect("as built")
+            .str()
+            .expect("as built")
+            .iter()
+            .collect();
+        assert_eq!(country, [Some("DE"), Some("Germany"), Some("FR")]);
+        let seats = df.column("seats").expect("as built");
+        assert_eq!(seats.dtype(), &DataType::Int64);
+        let seats: Vec<Option<i64>> = seats.i64().expect("as built").iter().collect();
+        assert_eq!(
+            seats,
+            [None, Some(1), Some(12)],
+            "empty is missing in a number column"
+        );
+        let price = df.column("price").expect("as built");
+        assert!(
+            matches!(price.dtype(), DataType::Decimal(_, _)),
+            "{:?}",
+            price.dtype()
+        );
+        let cents: Vec<Option<i128>> = price
+            .decimal()
+            .expect("as built")
+            .physical()
+            .iter()
+            .collect();
+        assert_eq!(cents, [Some(490), Some(-5), Some(725)]);
+    }
+
+    #[test]
+    fn a_value_that_does_not_read_as_the_type_turns_the_column_to_text() {
+        let df = corrected(&[cell(1, "seats", "n/a"), cell(0, "price", "4.9")]);
+        let seats: Vec<Option<&str>> = df
+            .column("seats")
+            .expect("as built")
+            .str()
+            .expect("text now")
+            .iter()
+            .collect();
+        assert_eq!(seats, [Some("5"), Some("n/a"), None]);
+        // "4.9" in a column of two-decimal amounts is not rounded or padded into one.
+        assert_eq!(
+            df.column("price").expect("as built").dtype(),
+            &DataType::String
+        );
+    }
+
+    #[test]
+    fn the_newest_correction_of_a_cell_wins_and_an_unknown_column_is_refused() {
+        let df = corrected(&[
+            cell(1, "country", "Deutschland"),
+            cell(1, "country", "Germany"),
+        ]);
+        assert_eq!(
+            df.column("country")
+                .expect("as built")
+                .str()
+                .expect("as built")
+                .get(1),
+            Some("Germany")
+        );
+        let Err(err) = overlay(batch().lazy(), &[cell(0, "colour", "red")]) else {
+            panic!("a column the import does not have was corrected");
+        };
+        assert!(matches!(err, FramesError::UnknownColumn { .. }), "{err}");
+        // No corrections: the frame as it was.
+        assert!(corrected(&[]).equals_missing(&batch()));
+    }
+}

@@ -1,0 +1,133 @@
+//! Corrections: a value a reviewer typed for one cell (row `_row`, column) of an import, in
+//! place of what was sent, with who and when. What was sent is never changed; a correction
+//! can be reverted, and stays in the ledger, marked so.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{EventKey, Ledger, Result, db, now_ms, rfc3339};
+
+/// One correction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct StoredCorrection {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The row's `_row` (from 0).
+    #[ts(type = "number")]
+    pub row: i64,
+    pub column: String,
+    /// The cell as Flatfile sent it (JSON: a string, a number, `null`, or `null` for a cell
+    /// the row did not have).
+    #[ts(type = "unknown")]
+    pub sent: serde_json::Value,
+    /// What the reviewer typed.
+    pub value: String,
+    pub by: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+impl Ledger {
+    /// Records a correction, dated now.
+    pub fn add_correction(
+        &self,
+        key: EventKey,
+        row: i64,
+        column: &str,
+        sent: &serde_json::Value,
+        value: &str,
+        by: &str,
+    ) -> Result<StoredCorrection> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO corrections (event, row, col, sent, value, by_user, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![key.0, row, column, sent.to_string(), value, by, now_ms()],
+        )
+        .map_err(|e| db(&self.path, e))?;
+        let id = conn.last_insert_rowid();
+        drop(conn);
+        Ok(self
+            .correction(key, id)?
+            .expect("the correction just committed is there"))
+    }
+
+    /// One live correction of an import by id.
+    pub fn correction(&self, key: EventKey, id: i64) -> Result<Option<StoredCorrection>> {
+        let conn = self.reader()?;
+        conn.query_row(
+            &format!("{} AND id = ?2", select()),
+            params![key.0, id],
+            correction,
+        )
+        .optional()
+        .map_err(|e| db(&self.path, e))
+    }
+
+    /// Reverts a correction (kept, marked reverted); whether it was live.
+    pub fn revert_correction(&self, key: EventKey, id: i64, by: &str) -> Result<bool> {
+        let changed = self
+            .writer()
+            .execute(
+                "UPDATE corrections SET reverted_at = ?3, reverted_by = ?4
+                 WHERE event = ?1 AND id = ?2 AND reverted_at IS NULL",
+                params![key.0, id, now_ms(), by],
+            )
+            .map_err(|e| db(&self.path, e))?;
+        Ok(changed > 0)
+    }
+
+    /// Every live correction of an import, in the order they were made.
+    pub fn corrections(&self, key: EventKey) -> Result<Vec<StoredCorrection>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare(&format!("{} ORDER BY id", select()))
+            .map_err(|e| db(&self.path, e))?;
+        stmt.query_map([key.0], correction)
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))
+    }
+
+    /// What an import's corrections are now, in a few characters (empty for none): it
+    /// changes with every correction made or reverted, so what was derived from the corrected
+    /// import (its reasons) is keyed by it.
+    pub fn corrections_tag(&self, key: EventKey) -> Result<String> {
+        let conn = self.reader()?;
+        let (made, newest, reverted): (i64, i64, i64) = conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(reverted_at) FROM corrections
+                 WHERE event = ?1",
+                [key.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| db(&self.path, e))?;
+        Ok(if made == 0 {
+            String::new()
+        } else {
+            format!("-c{newest}r{reverted}")
+        })
+    }
+}
+
+fn select() -> String {
+    format!(
+        "SELECT id, row, col, sent, value, by_user, {at} FROM corrections
+         WHERE event = ?1 AND reverted_at IS NULL",
+        at = rfc3339("at")
+    )
+}
+
+fn correction(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCorrection> {
+    Ok(StoredCorrection {
+        id: r.get(0)?,
+        row: r.get(1)?,
+        column: r.get(2)?,
+        // Written by this ledger as JSON text.
+        sent: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or(serde_json::Value::Null),
+        value: r.get(4)?,
+        by: r.get(5)?,
+        at: r.get(6)?,
+    })
+}
