@@ -821,6 +821,25 @@ fn a_reviewer_corrects_a_red_cell_until_it_is_valid_and_can_revert_it() {
     s.wait("the cell as sent again", || {
         (marked(1) == json!([true, false, "AB-1"])).then_some(())
     });
+
+    // Find and replace from the column's tools: counted first, then applied as corrections.
+    s.click(&s.find("[data-testid=\"column-menu\"][data-column=\"code\"]"));
+    s.click(&s.testid("column-replace"));
+    s.type_text(&s.testid("replace-find"), "-1");
+    let counted = s.wait("the count", || {
+        s.text_of("[data-testid=\"replace-count\"]")
+            .filter(|t| t.ends_with("will change."))
+    });
+    assert_eq!(counted, "1 cell will change.");
+    s.click(&s.testid("replace-ok"));
+    s.wait("the cell replaced", || {
+        (marked(1) == json!([true, true, "AB"])).then_some(())
+    });
+    assert_eq!(
+        marked(0),
+        json!([false, false, "abc"]),
+        "only the cell that held the text"
+    );
 }
 
 #[test]

@@ -17,6 +17,8 @@ import type { SecretArgs } from "./bindings/SecretArgs";
 import type { SentRowArgs } from "./bindings/SentRowArgs";
 import type { SetReviewArgs } from "./bindings/SetReviewArgs";
 import type { FlagArgs } from "./bindings/FlagArgs";
+import type { Replaced } from "./bindings/Replaced";
+import type { ReplaceArgs } from "./bindings/ReplaceArgs";
 import type { CorrectArgs } from "./bindings/CorrectArgs";
 import type { RevertArgs } from "./bindings/RevertArgs";
 import type { StoredCorrection } from "./bindings/StoredCorrection";
@@ -113,6 +115,8 @@ export const api = {
   correctCell: (event: string, row: number, column: string, value: string) => call<StoredCorrection>("correct_cell", { event, row, column, value } satisfies CorrectArgs),
   revertCorrection: (event: string, id: number) => call<null>("revert_correction", { event, id } satisfies RevertArgs),
   listCorrections: (event: string) => call<StoredCorrection[]>("list_corrections", { event } satisfies EventArgs),
+  replaceInColumn: (event: string, view: View, column: string, find: string, replace: string, dryRun: boolean) =>
+    call<Replaced>("replace_in_column", { event, view, column, find, replace, dry_run: dryRun } satisfies ReplaceArgs),
   flagRows: (event: string, rows: number[] | null, view: View | null, note: string) => call<Flagged>("flag_rows", { event, rows, view, note } satisfies FlagArgs),
   unflagRows: (event: string, rows: number[] | null, view: View | null) => call<number>("unflag_rows", { event, rows, view, note: null } satisfies FlagArgs),
   setReview: (event: string, status: ReviewStatus, note: string | null) => call<ReviewEntry>("set_review", { event, status, note: note ?? undefined } satisfies SetReviewArgs),

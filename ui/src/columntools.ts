@@ -27,6 +27,8 @@ export interface ColumnToolsHooks {
   pin(column: string, pinned: boolean): void;
   /** Whether the column is pinned; null when it cannot be unpinned. */
   pinned(column: string): boolean | null;
+  /** Opens find and replace for the column (a data column), when the user may correct. */
+  replace?(column: string): void;
 }
 
 /** A value as a key: `null`, `""` and `"5"` and `5` stay apart. */
@@ -78,6 +80,9 @@ export class ColumnTools {
         { class: "column-tools-actions" },
         pinned === null ? null : h("button", { type: "button", testid: "column-pin", onclick: () => this.act(() => this.hooks.pin(column, !pinned)) }, pinned ? "Unpin" : "Pin to the left"),
         h("button", { type: "button", testid: "column-hide", onclick: () => this.act(() => this.hooks.hide(column)) }, "Hide column"),
+        this.hooks.replace === undefined || pinned === null
+          ? null
+          : h("button", { type: "button", testid: "column-replace", onclick: () => this.act(() => this.hooks.replace?.(column)) }, "Find and replace…"),
       ),
       summary,
       list,

@@ -11,7 +11,7 @@ import type { View } from "./bindings/View";
 import { DetailsPanel } from "./details";
 import { ErrorsPanel } from "./errors";
 import { h, replace } from "./dom";
-import { gate } from "./session";
+import { gate, may } from "./session";
 import { type Filters, describe, noFilters, sameView, sortFrom, toView, valuesOf, withValues } from "./filters";
 import { ColumnTools, LISTED_VALUES, filterChips } from "./columntools";
 import { badge, count, received, rows } from "./format";
@@ -19,10 +19,11 @@ import { type Row, rowErrors, withErrors } from "./columns";
 import { BLOCK, Grid, datasource } from "./grid";
 import { RowActions } from "./rowactions";
 import { ReviewControl } from "./review";
+import { findAndReplace, foundText } from "./replacedialog";
 import { RowPanel } from "./rowpanel";
 
 /** What an open import asks of the core: its pages, and its details. */
-export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues" | "setReview" | "flagRows" | "unflagRows" | "correctCell" | "revertCorrection">;
+export type ImportApi = Pick<Api, "fetchPage" | "importDetails" | "savePartBody" | "importErrors" | "listConfigs" | "useConfig" | "configUse" | "sentRow" | "columnValues" | "setReview" | "flagRows" | "unflagRows" | "correctCell" | "revertCorrection" | "replaceInColumn">;
 
 
 /** What a reviewer narrowed an import to, kept for the session when they go elsewhere. */
@@ -175,6 +176,14 @@ export class ImportView {
       },
       pin: (column, pinned) => this.grid.setPinned(column, pinned),
       pinned: (column) => this.grid.isPinned(column),
+      replace: may("replace_in_column")
+        ? (column) =>
+            void findAndReplace(this.api, this.batch.event, this.view, column).then((r) => {
+              if (r === null) return;
+              this.actions.note(`✓ Replaced in ${foundText(r)} of ${column}`);
+              this.flagsChanged();
+            })
+        : undefined,
     });
     this.actions = new RowActions(api, this.grid, {
       event: () => this.batch.event,

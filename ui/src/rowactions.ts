@@ -103,6 +103,11 @@ export class RowActions {
     }
   }
 
+  /** Says `text` beside the counts for a moment (what another tool of the view did). */
+  note(text: string): void {
+    this.say(text);
+  }
+
   /** A short note beside the counts: gone after a moment, or (`fades` false) when the next
    * note replaces it. */
   private say(text: string, fades = true): void {

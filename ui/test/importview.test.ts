@@ -28,6 +28,7 @@ function serve(views: View[], asked: { view: View; column: string }[] = []): Imp
     setReview: () => Promise.reject(new Error("not asked in these tests")),
     flagRows: () => Promise.reject(new Error("not asked in these tests")),
     correctCell: () => Promise.reject(new Error("not asked in these tests")),
+    replaceInColumn: () => Promise.reject(new Error("not asked in these tests")),
     revertCorrection: () => Promise.reject(new Error("not asked in these tests")),
     unflagRows: () => Promise.reject(new Error("not asked in these tests")),
     configUse: async () => ({ name: null, none: false }),

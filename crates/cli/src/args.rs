@@ -273,6 +273,26 @@ pub enum Command {
         #[arg(long, value_name = "ID", conflicts_with_all = ["row", "column", "value"])]
         revert: Option<i64>,
     },
+    /// Find and replace exact text (case-sensitive, every occurrence) in one column of a view,
+    /// applied as corrections in one step
+    Replace {
+        #[command(flatten)]
+        dir: DataDirArg,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// The column to change
+        #[arg(long, value_name = "C")]
+        column: String,
+        /// Exact text to find inside a cell
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+        find: String,
+        /// What to put in its place (may be empty)
+        #[arg(long = "replace", value_name = "TEXT", allow_hyphen_values = true)]
+        with: String,
+        /// Only count the cells it would change
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// List an import's corrections: each cell's value as sent and as corrected
     Corrections {
         #[command(flatten)]

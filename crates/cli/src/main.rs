@@ -444,6 +444,51 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             }
             Ok(())
         }
+        Command::Replace {
+            dir,
+            view,
+            column,
+            find,
+            with,
+            dry_run,
+        } => {
+            let hg = open(&dir)?;
+            let b = hg.resolve(&view.batch)?;
+            let done = hg.replace(
+                &b,
+                &view.view(),
+                &column,
+                &find,
+                &with,
+                dry_run,
+                &Caller::local(),
+            )?;
+            let what = format!(
+                "{} {} in {} {} of {column}",
+                done.occurrences,
+                if done.occurrences == 1 {
+                    "occurrence"
+                } else {
+                    "occurrences"
+                },
+                done.cells,
+                if done.cells == 1 { "cell" } else { "cells" },
+            );
+            if done.applied {
+                println!(
+                    "replaced {what} (batch {}); `hookgrid corrections` lists them",
+                    b.batch
+                );
+            } else if dry_run {
+                println!(
+                    "would replace {what} (batch {}); run it again without --dry-run to apply",
+                    b.batch
+                );
+            } else {
+                println!("nothing to replace: no cell of {column} holds {find:?} in this view");
+            }
+            Ok(())
+        }
         Command::Corrections { dir, batch, json } => {
             let hg = open(&dir)?;
             let b = hg.resolve(&batch)?;

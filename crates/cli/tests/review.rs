@@ -439,3 +439,62 @@ fn a_corrected_cell_is_listed_exported_as_corrected_or_as_received_and_reverted(
     let err = ws.fail(&["correct", "--batch", "batch-c", "--revert", "1"]);
     assert!(err.contains("has no correction 1 to revert"), "{err}");
 }
+
+#[test]
+fn find_and_replace_is_counted_with_dry_run_then_applied_as_corrections() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve();
+    let body = delivery_body(
+        "ev-r",
+        "batch-r",
+        0,
+        1,
+        json!([{"country": "Germany "}, {"country": "DE"}, {"country": "Germany "}]),
+        json!([]),
+    );
+    let (status, said) = post(&client(), &server.url, body);
+    assert_eq!(status, 200, "{said}");
+    let args = |dry: bool| {
+        let mut a = vec![
+            "replace",
+            "--batch",
+            "batch-r",
+            "--column",
+            "country",
+            "--find",
+            "Germany ",
+            "--replace",
+            "Germany",
+        ];
+        if dry {
+            a.push("--dry-run");
+        }
+        a
+    };
+    let said = ws.run(&args(true));
+    assert!(
+        said.starts_with("would replace 2 occurrences in 2 cells of country"),
+        "{said}"
+    );
+    assert_eq!(
+        ws.json(&["corrections", "--batch", "batch-r", "--json"]),
+        json!([])
+    );
+    let said = ws.run(&args(false));
+    assert!(
+        said.starts_with("replaced 2 occurrences in 2 cells of country"),
+        "{said}"
+    );
+    let out = ws.path().join("replaced.csv");
+    ws.run(&[
+        "export",
+        "--batch",
+        "batch-r",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    assert_eq!(csv_column(&out, "country"), ["Germany", "DE", "Germany"]);
+    let list = ws.json(&["corrections", "--batch", "batch-r", "--json"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    assert_eq!(list[0]["sent"], "Germany ");
+}

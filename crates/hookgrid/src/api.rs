@@ -24,6 +24,7 @@ pub mod http;
 mod imports;
 mod people;
 mod rejected;
+mod replace;
 pub mod server;
 mod settings;
 
@@ -44,6 +45,7 @@ pub use imports::{
 };
 pub use people::{NewUserArgs, Secret, TokenArgs, UserArgs};
 pub use rejected::RejectedArgs;
+pub use replace::ReplaceArgs;
 pub use settings::{RetentionArgs, SecretArgs, UrlArgs};
 
 pub use server::{ReviewServer, TlsFiles};

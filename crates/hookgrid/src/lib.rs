@@ -71,6 +71,7 @@ pub use review::listing::{BatchFilter, ListedBatch};
 pub use review::reasons::{
     CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,
 };
+pub use review::replace::Replaced;
 pub use review::row::SentRow;
 pub use upkeep::backup::BackupReport;
 pub use upkeep::start::OpenOptions;

@@ -13,5 +13,6 @@ pub(crate) mod flags;
 pub(crate) mod listing;
 pub(crate) mod query;
 pub(crate) mod reasons;
+pub(crate) mod replace;
 pub(crate) mod retention;
 pub(crate) mod row;

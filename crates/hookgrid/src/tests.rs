@@ -1613,3 +1613,94 @@ fn a_corrected_cell_is_checked_again_so_a_fixed_one_stops_failing_and_a_new_mist
         .expect("revert");
     assert_eq!(failing(&hg), [0, 2]);
 }
+
+#[test]
+fn find_and_replace_counts_first_then_corrects_every_occurrence_in_the_view_at_once() {
+    use crate::accounts::Role;
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev-fr",
+        "b-fr",
+        1,
+        1,
+        json!([
+            {"country": "Germany ", "city": "Bonn"},
+            {"country": "germany ", "city": "Köln"},
+            {"country": "Germany Germany ", "city": "Bonn"},
+            {"country": "France", "city": "Germany "}
+        ]),
+        json!([]),
+    ))
+    .expect("ingest");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev-fr").expect("batch");
+    let alice = person("alice", Role::Reviewer);
+    let all = View::default();
+
+    let counted = hg
+        .replace(&batch, &all, "country", "Germany ", "Germany", true, &alice)
+        .expect("dry run");
+    assert_eq!(
+        counted,
+        Replaced {
+            cells: 2,
+            occurrences: 3,
+            applied: false
+        },
+        "case-sensitive, in one column"
+    );
+    assert!(hg.corrections(&batch).expect("none yet").is_empty());
+
+    // Within a view: only Bonn's rows.
+    let bonn = View {
+        filter: Some("city = 'Bonn'".into()),
+        ..View::default()
+    };
+    let done = hg
+        .replace(
+            &batch, &bonn, "country", "Germany ", "Germany", false, &alice,
+        )
+        .expect("apply");
+    assert_eq!(
+        done,
+        Replaced {
+            cells: 2,
+            occurrences: 3,
+            applied: true
+        }
+    );
+    let made: Vec<(i64, serde_json::Value, String)> = hg
+        .corrections(&batch)
+        .expect("made")
+        .into_iter()
+        .map(|c| (c.row, c.sent, c.value))
+        .collect();
+    assert_eq!(
+        made,
+        [
+            (0, json!("Germany "), "Germany".to_owned()),
+            (2, json!("Germany Germany "), "GermanyGermany".to_owned()),
+        ]
+    );
+    // Done again, nothing is left to replace.
+    let again = hg
+        .replace(
+            &batch, &all, "country", "Germany ", "Germany", false, &alice,
+        )
+        .expect("again");
+    assert_eq!((again.cells, again.applied), (0, false));
+    // Bad input.
+    assert_eq!(
+        hg.replace(&batch, &all, "country", "", "x", true, &alice)
+            .expect_err("nothing to find")
+            .kind(),
+        "bad_request"
+    );
+    assert_eq!(
+        hg.replace(&batch, &all, "colour", "a", "b", true, &alice)
+            .expect_err("no column")
+            .kind(),
+        "unknown_column"
+    );
+}

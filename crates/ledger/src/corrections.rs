@@ -54,6 +54,36 @@ impl Ledger {
             .expect("the correction just committed is there"))
     }
 
+    /// Records corrections of many cells of one column at once, in one transaction (a find
+    /// and replace): all of them, or none. Each cell is `(row, sent, value)`.
+    pub fn add_corrections(
+        &self,
+        key: EventKey,
+        column: &str,
+        cells: &[(i64, serde_json::Value, String)],
+        by: &str,
+    ) -> Result<usize> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db(&self.path, e))?;
+        let at = now_ms();
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO corrections (event, row, col, sent, value, by_user, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(|e| db(&self.path, e))?;
+            for (row, sent, value) in cells {
+                stmt.execute(params![key.0, row, column, sent.to_string(), value, by, at])
+                    .map_err(|e| db(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| db(&self.path, e))?;
+        Ok(cells.len())
+    }
+
     /// One live correction of an import by id.
     pub fn correction(&self, key: EventKey, id: i64) -> Result<Option<StoredCorrection>> {
         let conn = self.reader()?;

@@ -43,6 +43,7 @@ export const COMMAND_ROLES = {
   correct_cell: "reviewer",
   revert_correction: "reviewer",
   list_corrections: "viewer",
+  replace_in_column: "reviewer",
   config_use: "viewer",
   choose_config_file: "reviewer",
   list_users: "admin",

@@ -43,6 +43,7 @@ commands! {
     correct_cell: Reviewer, shared(corrections::correct_cell);
     revert_correction: Reviewer, shared(corrections::revert_correction);
     list_corrections: Viewer, shared(corrections::list_corrections);
+    replace_in_column: Reviewer, shared(replace::replace_in_column);
     config_use: Viewer, shared(configs::config_use);
     choose_config_file: Reviewer, desktop;
     list_users: Admin, shared(people::list_users);

@@ -3,9 +3,10 @@
 //! reverted. Every read of an import (pages, filters, exports) sees the corrected values;
 //! `--as-received` exports what was sent.
 
-use hookgrid_frames::LazyFrame;
 use hookgrid_frames::corrected::{Cell, overlay};
+use hookgrid_frames::{LazyFrame, Typing};
 use hookgrid_ledger::StoredCorrection;
+use polars::prelude::AnyValue;
 
 use crate::accounts::Caller;
 use crate::{Batch, Core, Error, Event, Hookgrid, Result};
@@ -117,7 +118,7 @@ impl Hookgrid {
             .collect())
     }
 
-    fn corrections_changed(&self, batch: &Batch) {
+    pub(crate) fn corrections_changed(&self, batch: &Batch) {
         // The import held in memory holds the values before this change.
         self.core.browsing.forget(batch.key);
         let _ = self.core.events.send(Event::CorrectionsChanged {
@@ -128,6 +129,39 @@ impl Hookgrid {
 }
 
 impl Core {
+    /// Each row's `column` as Flatfile sent it, as JSON (a string stays a string, a number a
+    /// number), indexed by `_row`: what a correction keeps as `sent`.
+    pub(crate) fn sent_values(
+        &self,
+        batch: &Batch,
+        column: &str,
+    ) -> Result<Vec<serde_json::Value>> {
+        let frame = hookgrid_frames::frame_with(self.parts(batch, Vec::new())?, Typing::Json)?;
+        let mut sent = vec![serde_json::Value::Null; frame.height()];
+        let (Ok(rows), Ok(values)) = (frame.column("_row"), frame.column(column)) else {
+            return Ok(sent);
+        };
+        for i in 0..frame.height() {
+            let row = match rows.get(i) {
+                Ok(AnyValue::Int64(r)) => r,
+                _ => continue,
+            };
+            let value = match values.get(i) {
+                Ok(AnyValue::String(s)) => serde_json::Value::String(s.to_owned()),
+                Ok(AnyValue::StringOwned(s)) => serde_json::Value::String(s.to_string()),
+                Ok(AnyValue::Int64(n)) => serde_json::Value::from(n),
+                Ok(AnyValue::Float64(n)) => serde_json::Value::from(n),
+                Ok(AnyValue::Boolean(b)) => serde_json::Value::Bool(b),
+                Ok(AnyValue::Null) | Err(_) => serde_json::Value::Null,
+                Ok(other) => serde_json::Value::String(other.to_string()),
+            };
+            if let Some(slot) = usize::try_from(row).ok().and_then(|r| sent.get_mut(r)) {
+                *slot = value;
+            }
+        }
+        Ok(sent)
+    }
+
     /// `frame` (of `batch`) with its live corrections in place of what was sent.
     pub(crate) fn corrected(&self, batch: &Batch, frame: LazyFrame) -> Result<LazyFrame> {
         let cells: Vec<Cell> = self

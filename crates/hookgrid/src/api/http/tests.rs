@@ -487,6 +487,7 @@ async fn the_role_matrix_every_command_for_every_role() {
             "dismiss_rejected",
             "flag_rows",
             "remove_config",
+            "replace_in_column",
             "retry_all_rejected",
             "retry_rejected",
             "revert_correction",
