@@ -813,6 +813,10 @@ fn a_reviewer_corrects_a_red_cell_until_it_is_valid_and_can_revert_it() {
         .text_of("[data-testid=\"copy-status\"]")
         .unwrap_or_default();
     assert_eq!(said, "✓ Corrected code in row 2");
+    s.wait("the count of corrected cells", || {
+        (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("2 rows · 1 corrected cell"))
+            .then_some(())
+    });
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-corrected.png"));
 
     // Reverted: what was sent, red again.

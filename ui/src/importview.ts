@@ -453,7 +453,8 @@ export class ImportView {
         h("button", { type: "button", class: "link", testid: "no-rows-clear", onclick: () => void this.clearFilters() }, "Clear the filters"),
       );
     }
-    const shown = p.total === p.batch_rows ? `${rows(p.batch_rows)}` : `${count(p.total)} of ${rows(p.batch_rows)} match`;
+    const matched = p.total === p.batch_rows ? `${rows(p.batch_rows)}` : `${count(p.total)} of ${rows(p.batch_rows)} match`;
+    const shown = p.corrected_cells === 0 ? matched : `${matched} · ${count(p.corrected_cells)} corrected ${p.corrected_cells === 1 ? "cell" : "cells"}`;
     this.counts.dataset.total = String(p.batch_rows);
     this.counts.dataset.filtered = String(p.total);
     replace(this.counts, shown);

@@ -19,7 +19,7 @@ function serve(views: View[], asked: { view: View; column: string }[] = []): Imp
       views.push(view);
       if (view.filter === "seats >") throw new CommandError("bad_filter", "the filter is not a valid SQL expression");
       const total = view.filter === "seats > 999" ? 0 : view.rows === "all" && !view.filter ? 3000 : 1000;
-      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]], errors: null, flags: [null], corrections: [[]] } satisfies GridPage;
+      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]], errors: null, flags: [null], corrections: [[]], corrected_cells: 0 } satisfies GridPage;
     },
     importDetails: () => Promise.reject(new Error("not asked in these tests")),
     importErrors: async () => null,

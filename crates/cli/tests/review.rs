@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 use hookgrid::sample::delivery_body;
-use hookgrid_tests::{Workspace, post};
+use hookgrid_tests::{Workspace, post, read_xlsx};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -419,6 +419,44 @@ fn a_corrected_cell_is_listed_exported_as_corrected_or_as_received_and_reverted(
     ]);
     assert_eq!(csv_column(&out, "country"), ["DE", "Germany "]);
     assert_eq!(csv_column(&out, "seats"), ["5", "7"]);
+    // A spreadsheet gives the corrected value, with a note saying what was sent.
+    let xlsx = ws.path().join("corrected.xlsx");
+    ws.run(&[
+        "export",
+        "--batch",
+        "batch-c",
+        "--out",
+        xlsx.to_str().expect("path"),
+    ]);
+    let sheet = read_xlsx(&xlsx);
+    let at = |name: &str| {
+        sheet["header"]
+            .as_array()
+            .expect("header")
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} in {sheet}"))
+    };
+    let (country, seats) = (at("country"), at("seats"));
+    let cell = &sheet["rows"][1][country];
+    assert_eq!(cell["value"], "Germany");
+    let note = cell["note"].as_str().unwrap_or_default();
+    assert!(
+        note.starts_with("Corrected by ") && note.ends_with("; sent: Germany "),
+        "{note:?}"
+    );
+    assert_eq!(sheet["rows"][0][seats]["value"], -6);
+    assert!(
+        sheet["rows"][0][seats]["note"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("; sent: 5")),
+        "{sheet}"
+    );
+    assert_eq!(
+        sheet["rows"][0][country]["note"],
+        Value::Null,
+        "uncorrected cells have none"
+    );
 
     // Bad input, in one line.
     let err = ws.fail(&[

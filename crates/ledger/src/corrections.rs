@@ -120,6 +120,18 @@ impl Ledger {
             .map_err(|e| db(&self.path, e))
     }
 
+    /// How many live corrections an import has.
+    pub fn count_corrections(&self, key: EventKey) -> Result<u64> {
+        let conn = self.reader()?;
+        conn.query_row(
+            "SELECT COUNT(*) FROM corrections WHERE event = ?1 AND reverted_at IS NULL",
+            [key.0],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n as u64)
+        .map_err(|e| db(&self.path, e))
+    }
+
     /// What an import's corrections are now, in a few characters (empty for none): it
     /// changes with every correction made or reverted, so what was derived from the corrected
     /// import (its reasons) is keyed by it.

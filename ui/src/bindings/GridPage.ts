@@ -32,4 +32,8 @@ flags: Array<Flag | null>,
 /**
  * Each row's corrected cells, in `rows` order (the newest correction of each cell).
  */
-corrections: Array<Array<StoredCorrection>>, };
+corrections: Array<Array<StoredCorrection>>, 
+/**
+ * Corrected cells in the whole import.
+ */
+corrected_cells: number, };

@@ -13,8 +13,28 @@ use crate::{FramesError, Result};
 /// Data rows an `.xlsx` sheet can hold (its 1,048,576 rows less the header).
 pub const MAX_ROWS: usize = 1_048_575;
 
-/// Each row's failing cells, by `_row`: the column and its message.
-pub type CellMarks = HashMap<i64, Vec<(String, String)>>;
+/// Marked cells by `_row`: each a column and a text.
+pub type ByRow = HashMap<i64, Vec<(String, String)>>;
+
+/// What a sheet marks on cells, by `_row`: each entry a column and a text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CellMarks {
+    /// Failing cells: red, their messages as the cell's note.
+    pub failing: ByRow,
+    /// Other notes (a corrected cell's value as sent): the cell keeps its colour.
+    pub notes: ByRow,
+}
+
+impl CellMarks {
+    /// Every marked cell's column name, to rename with the headers.
+    pub fn columns_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        self.failing
+            .values_mut()
+            .chain(self.notes.values_mut())
+            .flatten()
+            .map(|(column, _)| column)
+    }
+}
 
 /// Writes `df` (with its `_row` and `_valid` columns, used for marks and left out unless in
 /// `shown`) to `sink`. `shown` are the columns written, in order.
@@ -68,9 +88,15 @@ pub(super) fn write(
     for i in 0..df.height() {
         let r = (i + 1) as u32;
         let invalid = valid.as_ref().and_then(|v| v.get(i)) == Some(false);
-        let failing: &[(String, String)] = match (marks, rows.as_ref().and_then(|c| c.get(i))) {
-            (Some(marks), Some(row)) => marks.get(&row).map_or(&[], Vec::as_slice),
-            _ => &[],
+        let row = rows.as_ref().and_then(|c| c.get(i));
+        let of_row = |by: &'_ ByRow| -> Vec<(String, String)> {
+            row.and_then(|row| by.get(&row))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (failing, noted) = match marks {
+            Some(m) => (of_row(&m.failing), of_row(&m.notes)),
+            None => (Vec::new(), Vec::new()),
         };
         for (c, column) in values.iter_mut().enumerate() {
             let value = column.next().unwrap_or(AnyValue::Null);
@@ -92,12 +118,20 @@ pub(super) fn write(
                 (None, false, false) => None,
             };
             cell(sheet, r, c as u16, &value, format).map_err(xlsx)?;
-            if !messages.is_empty() {
+            // A cell has one note: its failures first, then anything else said of it.
+            let mut note = messages;
+            note.extend(
+                noted
+                    .iter()
+                    .filter(|(col, _)| col == shown[c].as_str())
+                    .map(|(_, m)| m.as_str()),
+            );
+            if !note.is_empty() {
                 sheet
                     .insert_note(
                         r,
                         c as u16,
-                        &Note::new(messages.join("\n")).add_author_prefix(false),
+                        &Note::new(note.join("\n")).add_author_prefix(false),
                     )
                     .map_err(xlsx)?;
             }

@@ -91,6 +91,9 @@ pub struct GridPage {
     pub flags: Vec<Option<Flag>>,
     /// Each row's corrected cells, in `rows` order (the newest correction of each cell).
     pub corrections: Vec<Vec<StoredCorrection>>,
+    /// Corrected cells in the whole import.
+    #[ts(type = "number")]
+    pub corrected_cells: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -127,6 +130,7 @@ pub(super) fn fetch_page(cx: &Ctx<'_>, args: FetchPageArgs) -> Result<GridPage> 
         errors,
         flags,
         corrections,
+        corrected_cells: h.count_corrections(&batch)?,
     })
 }
 

@@ -92,6 +92,11 @@ impl Hookgrid {
         Ok(())
     }
 
+    /// How many live corrections `batch` has.
+    pub fn count_corrections(&self, batch: &Batch) -> Result<u64> {
+        Ok(self.core.ledger.count_corrections(batch.key)?)
+    }
+
     /// Every live correction of `batch`, in the order they were made.
     pub fn corrections(&self, batch: &Batch) -> Result<Vec<StoredCorrection>> {
         Ok(self.core.ledger.corrections(batch.key)?)

@@ -193,6 +193,24 @@ impl Hookgrid {
             ExportFormat::Xlsx => self.core.cell_marks(batch)?,
             _ => None,
         };
+        // A corrected cell's note gives the value as sent.
+        if format == ExportFormat::Xlsx && !settings.as_received {
+            let corrections = self.corrections(batch)?;
+            if !corrections.is_empty() {
+                let notes = &mut marks.get_or_insert_with(CellMarks::default).notes;
+                for c in corrections {
+                    let sent = match &c.sent {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Null => "nothing (the cell was missing)".to_owned(),
+                        other => other.to_string(),
+                    };
+                    let cells = notes.entry(c.row).or_default();
+                    // The newest correction of a cell speaks for it.
+                    cells.retain(|(column, _)| *column != c.column);
+                    cells.push((c.column, format!("Corrected by {}; sent: {sent}", c.by)));
+                }
+            }
+        }
         let prepared = if settings.as_sent {
             let mut as_sent =
                 hookgrid_frames::frame_with(self.core.parts_as_sent(batch)?, Typing::AsSent)?;
@@ -221,11 +239,9 @@ impl Hookgrid {
                 labels.iter().map(|(k, l)| (k.clone(), l.clone())).collect();
             prepared.rename(&pairs)?;
             // A sheet marks cells by their column's header: the labels now.
-            for cells in marks.iter_mut().flat_map(|m| m.values_mut()) {
-                for (column, _) in cells {
-                    if let Some(label) = labels.get(column.as_str()) {
-                        column.clone_from(label);
-                    }
+            for column in marks.iter_mut().flat_map(CellMarks::columns_mut) {
+                if let Some(label) = labels.get(column.as_str()) {
+                    column.clone_from(label);
                 }
             }
         }

@@ -341,10 +341,11 @@ impl Core {
         let Some((known, _)) = self.row_errors(batch)? else {
             return Ok(None);
         };
-        let mut marks = hookgrid_frames::export::xlsx::CellMarks::new();
+        let mut marks = hookgrid_frames::export::xlsx::CellMarks::default();
         for f in &known.flagged {
             if let Some(r) = known.rules.get(f.rule as usize) {
                 marks
+                    .failing
                     .entry(f.row)
                     .or_default()
                     .push((r.column.clone(), r.message.clone()));
