@@ -321,6 +321,15 @@ export class App {
     }
   }
 
+  /** Opens the import with this event id: from the list when it is there, else as read. */
+  private async openEvent(event: string): Promise<void> {
+    try {
+      await this.openBatch(this.batches.find(event) ?? (await this.api.importDetails(event)));
+    } catch (e) {
+      this.fail("Could not open that revision", e);
+    }
+  }
+
   private async openBatch(b: Batch): Promise<void> {
     if (this.open?.event === b.event) return;
     if (this.open) this.kept.set(this.open.event, this.open.state());
@@ -334,6 +343,7 @@ export class App {
         export: (batch, v, n, hidden) => this.exporter.open(batch, v, n, hidden),
         remove: (batch) => void this.deleteBatch(batch),
         configure: () => void this.showSchemas(),
+        openEvent: (event) => void this.openEvent(event),
       },
       this.kept.get(b.event),
     );

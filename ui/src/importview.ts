@@ -40,6 +40,8 @@ export interface ImportViewHooks {
   remove(batch: Batch): void;
   /** Opens the importer configurations, to attach one. */
   configure(): void;
+  /** Opens another import (an earlier revision), by event id. */
+  openEvent?(event: string): void;
 }
 
 export class ImportView {
@@ -64,6 +66,8 @@ export class ImportView {
   private error = h("div", { class: "filter-error", testid: "filter-error", role: "alert" });
   /** "No rows match", with the view that said so and a way out. */
   private nothing = h("div", { class: "no-rows", testid: "no-rows", hidden: true });
+  /** A revision sent again starts without the earlier one's corrections: says so. */
+  private earlier = h("p", { class: "hint earlier-corrections", testid: "earlier-corrections", hidden: true });
   /**
    * The clicked row's errors, in the counts line: a line of its own above the grid moved the
    * grid under the pointer with each click, so a double-click opened the row above.
@@ -240,6 +244,7 @@ export class ImportView {
       this.details.root,
       this.errors.root,
       this.error,
+      this.earlier,
       this.nothing,
       h("div", { class: "counts-line" }, this.counts, this.rowStrip, this.actions.status),
       h("div", { class: "grid-area" }, gridHost, this.rowPanel.root),
@@ -455,6 +460,15 @@ export class ImportView {
     }
     const matched = p.total === p.batch_rows ? `${rows(p.batch_rows)}` : `${count(p.total)} of ${rows(p.batch_rows)} match`;
     const shown = p.corrected_cells === 0 ? matched : `${matched} · ${count(p.corrected_cells)} corrected ${p.corrected_cells === 1 ? "cell" : "cells"}`;
+    const earlier = p.earlier_corrections;
+    this.earlier.hidden = earlier === null;
+    if (earlier !== null) {
+      replace(
+        this.earlier,
+        `This revision starts without corrections: revision ${earlier.revision} has ${count(earlier.cells)} corrected ${earlier.cells === 1 ? "cell" : "cells"}. `,
+        this.hooks.openEvent ? h("button", { type: "button", class: "link", testid: "earlier-open", onclick: () => this.hooks.openEvent?.(earlier.event) }, `Open revision ${earlier.revision}`) : null,
+      );
+    }
     this.counts.dataset.total = String(p.batch_rows);
     this.counts.dataset.filtered = String(p.total);
     replace(this.counts, shown);

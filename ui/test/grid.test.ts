@@ -16,7 +16,7 @@ const columns: GridPage["columns"] = [
 
 function page(offset: number, n: number, total = 1000): GridPage {
   const rows = Array.from({ length: n }, (_, i) => [offset + i, 1, (offset + i) % 2 === 0, `u${offset + i}@x`, i]);
-  return { total, batch_rows: 1000, offset, columns, rows, errors: null, flags: rows.map(() => null), corrections: rows.map(() => []), corrected_cells: 0 };
+  return { total, batch_rows: 1000, offset, columns, rows, errors: null, flags: rows.map(() => null), corrections: rows.map(() => []), corrected_cells: 0, earlier_corrections: null };
 }
 
 function request(startRow: number, endRow: number, sortModel: IGetRowsParams["sortModel"] = []) {

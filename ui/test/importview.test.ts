@@ -19,7 +19,7 @@ function serve(views: View[], asked: { view: View; column: string }[] = []): Imp
       views.push(view);
       if (view.filter === "seats >") throw new CommandError("bad_filter", "the filter is not a valid SQL expression");
       const total = view.filter === "seats > 999" ? 0 : view.rows === "all" && !view.filter ? 3000 : 1000;
-      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]], errors: null, flags: [null], corrections: [[]], corrected_cells: 0 } satisfies GridPage;
+      return { total, batch_rows: 3000, offset: 0, columns, rows: [[0, 1, true, 5]], errors: null, flags: [null], corrections: [[]], corrected_cells: 0, earlier_corrections: null } satisfies GridPage;
     },
     importDetails: () => Promise.reject(new Error("not asked in these tests")),
     importErrors: async () => null,
@@ -168,5 +168,22 @@ describe("ImportView", () => {
     expect(again.state()).toEqual(kept);
     again.destroy();
     again.root.remove();
+  });
+
+  it("says a revision sent again starts without the earlier one's corrections, and opens it", async () => {
+    const api = serve([]);
+    const first = api.fetchPage.bind(api);
+    api.fetchPage = async (event, v, offset, limit) => ({ ...(await first(event, v, offset, limit)), earlier_corrections: { event: "evt-0", revision: 1, cells: 3 } });
+    const opened: string[] = [];
+    const view = new ImportView(batch({ revision: 2 }), api, { export: () => undefined, remove: () => undefined, configure: () => undefined, openEvent: (e) => opened.push(e) });
+    document.body.append(view.root);
+    await view.open();
+    const notice = view.root.querySelector<HTMLElement>("[data-testid=earlier-corrections]");
+    expect(notice?.hidden).toBe(false);
+    expect(notice?.textContent).toBe("This revision starts without corrections: revision 1 has 3 corrected cells. Open revision 1");
+    view.root.querySelector<HTMLButtonElement>("[data-testid=earlier-open]")?.click();
+    expect(opened).toEqual(["evt-0"]);
+    view.destroy();
+    view.root.remove();
   });
 });

@@ -62,7 +62,7 @@ pub use intake::doors::WrongDoor;
 pub use intake::ingest::{Arrival, IngestError, Receipt, Signed};
 pub use intake::rejected::{Retried, RetryOutcome};
 pub use review::browse::DEFAULT_MEMORY_BUDGET;
-pub use review::corrections::MAX_CORRECTION_CHARS;
+pub use review::corrections::{EarlierCorrections, MAX_CORRECTION_CHARS};
 pub use review::decisions::MAX_NOTE_CHARS;
 pub use review::details::{ImportDetails, Numbering, PartRange};
 pub use review::export::{Download, ERRORS_COLUMN, ExportSettings};

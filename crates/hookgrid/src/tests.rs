@@ -1560,6 +1560,16 @@ fn a_correction_is_kept_beside_what_was_sent_read_everywhere_and_reverted() {
     assert_eq!(second.event, "ev-c2");
     assert!(hg.corrections(&second).expect("none").is_empty());
     assert_eq!(hg.corrections(&batch).expect("first's").len(), 1);
+    // …and says where the earlier revision's corrections are.
+    assert_eq!(
+        hg.earlier_corrected(&second).expect("earlier"),
+        Some(EarlierCorrections {
+            event: "ev-c".into(),
+            revision: 1,
+            cells: 1
+        })
+    );
+    assert_eq!(hg.earlier_corrected(&batch).expect("first"), None);
 }
 
 #[test]

@@ -120,6 +120,24 @@ impl Ledger {
             .map_err(|e| db(&self.path, e))
     }
 
+    /// The newest earlier revision of `batch` (same batch id, an older event) that has live
+    /// corrections: its event id, revision and how many. A new revision starts without them.
+    pub fn earlier_corrected(&self, batch: &crate::Batch) -> Result<Option<(String, u32, u64)>> {
+        let conn = self.reader()?;
+        conn.query_row(
+            "SELECT e.event_id,
+                    (SELECT COUNT(*) FROM events o WHERE o.batch_id = e.batch_id AND o.id <= e.id),
+                    COUNT(c.id)
+             FROM events e JOIN corrections c ON c.event = e.id AND c.reverted_at IS NULL
+             WHERE e.batch_id = ?1 AND e.id < ?2
+             GROUP BY e.id ORDER BY e.id DESC LIMIT 1",
+            params![batch.batch, batch.key.0],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)),
+        )
+        .optional()
+        .map_err(|e| db(&self.path, e))
+    }
+
     /// How many live corrections an import has.
     pub fn count_corrections(&self, key: EventKey) -> Result<u64> {
         let conn = self.reader()?;

@@ -6,8 +6,8 @@ use ts_rs::TS;
 
 use super::{Ctx, NoArgs};
 use crate::{
-    BatchFilter, CellProblem, ColumnInfo, ColumnValues, Flag, ImportDetails, ListedBatch, Result,
-    RowSet, SentRow, StoredCorrection, View,
+    BatchFilter, CellProblem, ColumnInfo, ColumnValues, EarlierCorrections, Flag, ImportDetails,
+    ListedBatch, Result, RowSet, SentRow, StoredCorrection, View,
 };
 
 /// Largest page the grid may ask for in one call.
@@ -94,6 +94,9 @@ pub struct GridPage {
     /// Corrected cells in the whole import.
     #[ts(type = "number")]
     pub corrected_cells: u64,
+    /// For a revision Flatfile sent again: the newest earlier one with corrections, which
+    /// this one starts without.
+    pub earlier_corrections: Option<EarlierCorrections>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -131,6 +134,7 @@ pub(super) fn fetch_page(cx: &Ctx<'_>, args: FetchPageArgs) -> Result<GridPage> 
         flags,
         corrections,
         corrected_cells: h.count_corrections(&batch)?,
+        earlier_corrections: h.earlier_corrected(&batch)?,
     })
 }
 

@@ -11,6 +11,16 @@ use polars::prelude::AnyValue;
 use crate::accounts::Caller;
 use crate::{Batch, Core, Error, Event, Hookgrid, Result};
 
+/// An earlier revision's corrections, which a new revision starts without.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct EarlierCorrections {
+    pub event: String,
+    pub revision: u32,
+    #[ts(type = "number")]
+    pub cells: u64,
+}
+
 /// Longest value a correction keeps, in characters.
 pub const MAX_CORRECTION_CHARS: usize = 10_000;
 
@@ -90,6 +100,22 @@ impl Hookgrid {
         );
         self.corrections_changed(batch);
         Ok(())
+    }
+
+    /// The newest earlier revision of `batch` with corrections, which this one does not carry.
+    pub fn earlier_corrected(&self, batch: &Batch) -> Result<Option<EarlierCorrections>> {
+        if batch.revision <= 1 {
+            return Ok(None);
+        }
+        Ok(self
+            .core
+            .ledger
+            .earlier_corrected(batch)?
+            .map(|(event, revision, cells)| EarlierCorrections {
+                event,
+                revision,
+                cells,
+            }))
     }
 
     /// How many live corrections `batch` has.
