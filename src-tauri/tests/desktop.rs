@@ -844,6 +844,18 @@ fn a_reviewer_corrects_a_red_cell_until_it_is_valid_and_can_revert_it() {
         json!([false, false, "abc"]),
         "only the cell that held the text"
     );
+
+    // Row details correct a field too.
+    s.pointer_click(&cell_element(&d, 0, "code"), 2, 1, None);
+    s.click(&s.testid("menu-details"));
+    s.click(&s.find("[data-testid=\"row-panel-edit\"][data-column=\"code\"]"));
+    let input = s.testid("ask-input");
+    s.clear(&input);
+    s.type_text(&input, "xyz");
+    s.click(&s.testid("ask-ok"));
+    s.wait("the field corrected from row details", || {
+        (marked(0) == json!([false, true, "xyz"])).then_some(())
+    });
 }
 
 #[test]

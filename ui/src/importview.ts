@@ -202,6 +202,7 @@ export class ImportView {
       columns: () => this.columns,
       total: () => this.total,
       moved: (index) => this.grid.moveTo(index),
+      correct: may("correct_cell") ? (row, column) => void this.actions.correct(row, column) : undefined,
     });
     this.details = new DetailsPanel(api, batch.event);
     this.review = new ReviewControl(api, batch.event);

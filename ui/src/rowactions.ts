@@ -157,30 +157,7 @@ export class RowActions {
     const rowNumber = row[columns.findIndex((c) => c.name === "_row")];
     if (at < 0 || columns[at]?.meta || typeof rowNumber !== "number") return [];
     const corrected = rowCorrection(row, columns.length, column);
-    const current = row[at];
-    const correct = gated(
-      {
-        label: `Correct ${column}…`,
-        testid: "menu-correct",
-        run: () =>
-          void (async () => {
-            const value = await askText({
-              title: `Correct ${column} in row ${count(rowNumber + 1)}`,
-              body: `What Flatfile sent stays kept beside the correction${corrected ? ` (sent: ${sentText(corrected.sent)})` : ""}; the row is checked again.`,
-              label: "Value",
-              action: "Correct",
-              value: current === null || current === undefined ? "" : String(current),
-              allowEmpty: true,
-            });
-            if (value === null) return;
-            await this.runEdit(async () => {
-              await this.api.correctCell(this.view.event(), rowNumber, column, value);
-              this.say(`✓ Corrected ${column} in row ${count(rowNumber + 1)}`);
-            });
-          })(),
-      },
-      "correct_cell",
-    );
+    const correct = gated({ label: `Correct ${column}…`, testid: "menu-correct", run: () => void this.correct(row, column) }, "correct_cell");
     if (corrected === null) return [correct];
     const revert = gated(
       {
@@ -195,6 +172,28 @@ export class RowActions {
       "revert_correction",
     );
     return [correct, revert];
+  }
+
+  /** Asks for the new value of `column` in `row` (as the grid holds it) and corrects it. */
+  async correct(row: Row, column: string): Promise<void> {
+    const columns = this.view.columns();
+    const rowNumber = row[columns.findIndex((c) => c.name === "_row")];
+    if (typeof rowNumber !== "number") return;
+    const current = row[columns.findIndex((c) => c.name === column)];
+    const corrected = rowCorrection(row, columns.length, column);
+    const value = await askText({
+      title: `Correct ${column} in row ${count(rowNumber + 1)}`,
+      body: `What Flatfile sent stays kept beside the correction${corrected ? ` (sent: ${sentText(corrected.sent)})` : ""}; the row is checked again.`,
+      label: "Value",
+      action: "Correct",
+      value: current === null || current === undefined ? "" : String(current),
+      allowEmpty: true,
+    });
+    if (value === null) return;
+    await this.runEdit(async () => {
+      await this.api.correctCell(this.view.event(), rowNumber, column, value);
+      this.say(`✓ Corrected ${column} in row ${count(rowNumber + 1)}`);
+    });
   }
 
   private async runEdit(action: () => Promise<void>): Promise<void> {

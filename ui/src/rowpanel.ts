@@ -9,7 +9,7 @@ import type { SentRow } from "./bindings/SentRow";
 import type { Flag } from "./bindings/Flag";
 import { h, replace } from "./dom";
 import { count, received } from "./format";
-import { type Row, rowErrors, rowFlag, shownValue } from "./columns";
+import { type Row, rowCorrection, rowErrors, rowFlag, sentText, shownValue } from "./columns";
 import { copyToClipboard } from "./selection";
 
 export type RowPanelApi = Pick<Api, "sentRow">;
@@ -23,6 +23,8 @@ export interface RowSource {
   total(): number;
   /** The panel moved to another row (the grid follows). */
   moved(index: number): void;
+  /** Corrects `column` of `row` (asking for the value), when the user may. */
+  correct?(row: Row, column: string): void;
 }
 
 export class RowPanel {
@@ -153,7 +155,21 @@ export class RowPanel {
           if (c.meta) return [];
           const value = row[i];
           const tone = value === null || value === undefined ? "missing" : value === "" ? "empty" : "";
-          return [h("dt", {}, c.name), h("dd", { class: tone }, shownValue(value))];
+          const corrected = rowCorrection(row, columns.length, c.name);
+          const edit = this.source.correct
+            ? h("button", { type: "button", class: "link row-panel-edit", testid: "row-panel-edit", "data-column": c.name, title: `Correct ${c.name}`, onclick: () => this.source.correct?.(row, c.name) }, "Edit")
+            : null;
+          return [
+            h("dt", {}, c.name),
+            h(
+              "dd",
+              { class: tone },
+              shownValue(value),
+              corrected === null ? null : h("span", { class: "muted", testid: "row-panel-corrected" }, ` (corrected by ${corrected.by}; sent ${sentText(corrected.sent)})`),
+              edit === null ? null : " ",
+              edit,
+            ),
+          ];
         }),
       ),
       h("h3", {}, "As sent ", h("button", { type: "button", class: "link", testid: "row-panel-copy-json", onclick: () => void copyToClipboard(raw.textContent ?? "") }, "Copy")),

@@ -103,3 +103,30 @@ describe("ContextMenu", () => {
     expect(document.body.childElementCount).toBe(before);
   });
 });
+
+describe("RowPanel corrections", () => {
+  it("shows a corrected field with what was sent, and offers Edit for each data field when the user may correct", async () => {
+    const corrected: Row = [3, 1, true, "Ann", "x", [], null, [{ id: 1, row: 3, column: "name", sent: "Anne ", value: "Ann", by: "bob", at: "2026-12-02T10:00:00Z" }]];
+    const edits: [unknown, string][] = [];
+    const p = new RowPanel(
+      { sentRow: async (_e: string, row: number) => ({ row, part: 1, position: 4, valid: true, json: "{}" }) },
+      "evt-1",
+      { row: async () => corrected, columns: () => columns, total: () => 1, moved: () => undefined, correct: (row, column) => edits.push([row[0], column]) },
+    );
+    document.body.append(p.root);
+    await p.show(0);
+    expect(text(p.root, "row-panel-corrected")).toBe(" (corrected by bob; sent “Anne ”)");
+    const buttons = [...p.root.querySelectorAll<HTMLButtonElement>("[data-testid=row-panel-edit]")];
+    expect(buttons.map((b) => b.dataset.column)).toEqual(["name", "note"]);
+    buttons[1]?.click();
+    expect(edits).toEqual([[3, "note"]]);
+    p.root.remove();
+  });
+
+  it("offers no Edit without a way to correct", async () => {
+    const { p } = panel();
+    await p.show(0);
+    expect(p.root.querySelectorAll("[data-testid=row-panel-edit]")).toHaveLength(0);
+    p.root.remove();
+  });
+});
