@@ -1,14 +1,5 @@
 import { confirmAction } from "../src/confirm";
 
-beforeAll(() => {
-  HTMLDialogElement.prototype.showModal = function () {
-    this.setAttribute("open", "");
-  };
-  HTMLDialogElement.prototype.close = function () {
-    this.removeAttribute("open");
-    this.dispatchEvent(new Event("close"));
-  };
-});
 
 describe("confirmAction", () => {
   it("resolves true only when the action is chosen, and removes itself", async () => {

@@ -1,15 +1,6 @@
 import type { View } from "../src/bindings/View";
 import { findAndReplace, foundText } from "../src/replacedialog";
 
-beforeAll(() => {
-  HTMLDialogElement.prototype.showModal = function () {
-    this.setAttribute("open", "");
-  };
-  HTMLDialogElement.prototype.close = function () {
-    this.removeAttribute("open");
-    this.dispatchEvent(new Event("close"));
-  };
-});
 
 const view: View = { rows: "all", filter: "city = 'Bonn'", search: null, sort: null };
 const el = <T extends HTMLElement>(testid: string) => document.querySelector<T>(`[data-testid=${testid}]`) as T;

@@ -4,15 +4,6 @@ import type { Grid } from "../src/grid";
 import { RowActions, type RowActionsApi } from "../src/rowactions";
 import { MAX_COPY_ROWS } from "../src/selection";
 
-beforeAll(() => {
-  HTMLDialogElement.prototype.showModal = function () {
-    this.setAttribute("open", "");
-  };
-  HTMLDialogElement.prototype.close = function () {
-    this.removeAttribute("open");
-    this.dispatchEvent(new Event("close"));
-  };
-});
 
 const notAsked = async (): Promise<never> => {
   throw new Error("not asked");

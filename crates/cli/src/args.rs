@@ -309,11 +309,7 @@ pub enum Command {
         #[command(flatten)]
         dir: DataDirArg,
         #[command(flatten)]
-        view: ViewArgs,
-        /// The row's _row (from 0, as `rows --json` prints it); without it, every row of the
-        /// view
-        #[arg(long, value_name = "N", conflicts_with_all = ["filter", "search", "errors", "errors_in", "flagged"])]
-        row: Option<i64>,
+        rows: RowsArgs,
         /// What to ask or check
         #[arg(long, value_name = "TEXT")]
         note: String,
@@ -323,10 +319,7 @@ pub enum Command {
         #[command(flatten)]
         dir: DataDirArg,
         #[command(flatten)]
-        view: ViewArgs,
-        /// The row's _row (from 0); without it, every row of the view
-        #[arg(long, value_name = "N", conflicts_with_all = ["filter", "search", "errors", "errors_in", "flagged"])]
-        row: Option<i64>,
+        rows: RowsArgs,
     },
     /// Delete an import: its stored parts and its file (rejected requests stay)
     Delete {
@@ -642,4 +635,14 @@ impl ViewArgs {
             flagged: self.flagged,
         }
     }
+}
+
+/// One row, or every row of a view (`flag`, `unflag`).
+#[derive(Debug, Args)]
+pub struct RowsArgs {
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// The row's _row (from 0, as `rows --json` prints it); without it, every row of the view
+    #[arg(long, value_name = "N", conflicts_with_all = ["filter", "search", "errors", "errors_in", "flagged"])]
+    pub row: Option<i64>,
 }

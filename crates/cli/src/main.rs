@@ -69,11 +69,6 @@ fn quiet_panics(serving: bool) {
     }
 }
 
-/// "1 row", "3 rows".
-fn rows_word(n: u64) -> String {
-    format!("{n} {}", if n == 1 { "row" } else { "rows" })
-}
-
 /// A review status spelled exactly as `hookgrid review` takes it, given with `flag`.
 fn review_status(flag: &str, text: &str) -> hookgrid::Result<ReviewStatus> {
     ReviewStatus::parse(text).ok_or_else(|| {
@@ -464,15 +459,9 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 &Caller::local(),
             )?;
             let what = format!(
-                "{} {} in {} {} of {column}",
-                done.occurrences,
-                if done.occurrences == 1 {
-                    "occurrence"
-                } else {
-                    "occurrences"
-                },
-                done.cells,
-                if done.cells == 1 { "cell" } else { "cells" },
+                "{} in {} of {column}",
+                output::counted(done.occurrences, "occurrence", "occurrences"),
+                output::counted(done.cells, "cell", "cells"),
             );
             if done.applied {
                 println!(
@@ -500,33 +489,36 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             }
             Ok(())
         }
-        Command::Flag {
-            dir,
-            view,
-            row,
-            note,
-        } => {
+        Command::Flag { dir, rows, note } => {
             let hg = open(&dir)?;
-            let b = hg.resolve(&view.batch)?;
-            let v = view.view();
-            let rows = row.map_or(FlagRows::View(&v), FlagRows::One);
+            let b = hg.resolve(&rows.view.batch)?;
+            let v = rows.view.view();
+            let rows = rows.row.map_or(FlagRows::View(&v), FlagRows::One);
             let done = hg.flag(&b, rows, &note, &Caller::local())?;
-            println!("flagged {} of batch {}", rows_word(done.flagged), b.batch);
+            println!(
+                "flagged {} of batch {}",
+                output::counted(done.flagged, "row", "rows"),
+                b.batch
+            );
             if done.kept > 0 {
                 eprintln!(
                     "kept {} as another reviewer flagged them (only an admin changes their note)",
-                    rows_word(done.kept)
+                    output::counted(done.kept, "row", "rows")
                 );
             }
             Ok(())
         }
-        Command::Unflag { dir, view, row } => {
+        Command::Unflag { dir, rows } => {
             let hg = open(&dir)?;
-            let b = hg.resolve(&view.batch)?;
-            let v = view.view();
-            let rows = row.map_or(FlagRows::View(&v), FlagRows::One);
+            let b = hg.resolve(&rows.view.batch)?;
+            let v = rows.view.view();
+            let rows = rows.row.map_or(FlagRows::View(&v), FlagRows::One);
             let removed = hg.unflag(&b, rows, &Caller::local())?;
-            println!("unflagged {} of batch {}", rows_word(removed), b.batch);
+            println!(
+                "unflagged {} of batch {}",
+                output::counted(removed, "row", "rows"),
+                b.batch
+            );
             Ok(())
         }
         Command::Delete { dir, batch } => {

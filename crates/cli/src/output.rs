@@ -252,8 +252,13 @@ pub fn details(d: &ImportDetails) {
     println!("(save a part's body with: hookgrid show --batch B --part N --out FILE)");
 }
 
-fn plural<'a>(n: u32, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
+pub fn plural<'a>(n: impl Into<u64>, one: &'a str, many: &'a str) -> &'a str {
+    if n.into() == 1 { one } else { many }
+}
+
+/// "1 row", "3 rows".
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", plural(n, one, many))
 }
 
 fn ago(seconds: u64) -> String {

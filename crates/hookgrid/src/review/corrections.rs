@@ -39,22 +39,8 @@ impl Hookgrid {
                 "a corrected value is at most {MAX_CORRECTION_CHARS} characters"
             )));
         }
-        let columns = self.core.data_columns(batch)?;
-        if !columns.iter().any(|c| c == column) {
-            return Err(Error::Frames(hookgrid_frames::FramesError::UnknownColumn {
-                name: column.to_owned(),
-                available: columns.join(", "),
-            }));
-        }
-        let count = batch.rows() as i64;
-        if !(0..count).contains(&row) {
-            return Err(Error::BadRequest(format!(
-                "batch {} has no row {row}: its rows are 0 to {} (`_row`, as rows --json \
-                 prints it)",
-                batch.batch,
-                count - 1
-            )));
-        }
+        self.core.check_data_column(batch, column)?;
+        check_row(batch, row)?;
         let sent_row = self.sent_row(batch, row)?;
         let sent = serde_json::from_str::<serde_json::Value>(&sent_row.json)
             .ok()
@@ -159,7 +145,32 @@ impl Hookgrid {
     }
 }
 
+/// Refuses a `_row` the import does not have, saying which it has.
+pub(crate) fn check_row(batch: &Batch, row: i64) -> Result<()> {
+    let count = batch.rows() as i64;
+    if (0..count).contains(&row) {
+        return Ok(());
+    }
+    Err(Error::BadRequest(format!(
+        "batch {} has no row {row}: its rows are 0 to {} (`_row`, as rows --json prints it)",
+        batch.batch,
+        count - 1
+    )))
+}
+
 impl Core {
+    /// Refuses a column that is not one of the import's data columns, naming those.
+    pub(crate) fn check_data_column(&self, batch: &Batch, column: &str) -> Result<()> {
+        let columns = self.data_columns(batch)?;
+        if columns.iter().any(|c| c == column) {
+            return Ok(());
+        }
+        Err(Error::Frames(hookgrid_frames::FramesError::UnknownColumn {
+            name: column.to_owned(),
+            available: columns.join(", "),
+        }))
+    }
+
     /// Each row's `column` as Flatfile sent it, as JSON (a string stays a string, a number a
     /// number), indexed by `_row`: what a correction keeps as `sent`.
     pub(crate) fn sent_values(

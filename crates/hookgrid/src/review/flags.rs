@@ -12,6 +12,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::accounts::{Caller, Role};
+use crate::review::corrections::check_row;
 use crate::{Batch, Core, Error, Event, Hookgrid, Result, View};
 
 /// Longest flag note kept, in characters (as a review note).
@@ -156,14 +157,8 @@ impl Core {
         match rows {
             FlagRows::One(row) => self.flag_rows(batch, FlagRows::Some(&[row])),
             FlagRows::Some(rows) => {
-                let count = batch.rows() as i64;
-                if let Some(row) = rows.iter().find(|r| !(0..count).contains(*r)) {
-                    return Err(Error::BadRequest(format!(
-                        "batch {} has no row {row}: its rows are 0 to {} (`_row`, as rows \
-                         --json prints it)",
-                        batch.batch,
-                        count - 1
-                    )));
+                for row in rows {
+                    check_row(batch, *row)?;
                 }
                 Ok(rows.to_vec())
             }

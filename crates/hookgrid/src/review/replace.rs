@@ -41,13 +41,7 @@ impl Hookgrid {
                 "say what to find: --find is exact text inside a cell".to_owned(),
             ));
         }
-        let columns = self.core.data_columns(batch)?;
-        if !columns.iter().any(|c| c == column) {
-            return Err(Error::Frames(hookgrid_frames::FramesError::UnknownColumn {
-                name: column.to_owned(),
-                available: columns.join(", "),
-            }));
-        }
+        self.core.check_data_column(batch, column)?;
         // The cells as they read now (corrected), within the view.
         let now = self
             .core
