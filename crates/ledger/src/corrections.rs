@@ -120,6 +120,35 @@ impl Ledger {
             .map_err(|e| db(&self.path, e))
     }
 
+    /// The live corrections of the rows `rows` (`_row` values) of an import, in the order
+    /// they were made: a page's, read through the index on each row.
+    pub fn corrections_of_rows(
+        &self,
+        key: EventKey,
+        rows: &[i64],
+    ) -> Result<Vec<StoredCorrection>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "{} AND row IN (SELECT value FROM json_each(?2)) ORDER BY id",
+                select()
+            ))
+            .map_err(|e| db(&self.path, e))?;
+        let rows = format!(
+            "[{}]",
+            rows.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        stmt.query_map(params![key.0, rows], correction)
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))
+    }
+
     /// The newest earlier revision of `batch` (same batch id, an older event) that has live
     /// corrections: its event id, revision and how many. A new revision starts without them.
     pub fn earlier_corrected(&self, batch: &crate::Batch) -> Result<Option<(String, u32, u64)>> {
@@ -155,19 +184,18 @@ impl Ledger {
     /// import (its reasons) is keyed by it.
     pub fn corrections_tag(&self, key: EventKey) -> Result<String> {
         let conn = self.reader()?;
-        let (made, newest, reverted): (i64, i64, i64) = conn
+        // Both read from an index alone. Each change either adds a correction (a higher id)
+        // or reverts one (one fewer live, with no new id), so no two states share a tag.
+        let (newest, live): (Option<i64>, i64) = conn
             .query_row(
-                "SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(reverted_at) FROM corrections
-                 WHERE event = ?1",
+                "SELECT (SELECT MAX(id) FROM corrections WHERE event = ?1),
+                        (SELECT COUNT(*) FROM corrections
+                         WHERE event = ?1 AND reverted_at IS NULL)",
                 [key.0],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(|e| db(&self.path, e))?;
-        Ok(if made == 0 {
-            String::new()
-        } else {
-            format!("-c{newest}r{reverted}")
-        })
+        Ok(newest.map_or_else(String::new, |newest| format!("-c{newest}l{live}")))
     }
 }
 

@@ -190,6 +190,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         reverted_by TEXT
     );
     CREATE INDEX corrections_event ON corrections (event, id);",
+    // 14 → 15: a page of the grid reads the corrections of its own rows only.
+    "CREATE INDEX corrections_row ON corrections (event, row) WHERE reverted_at IS NULL;",
 ];
 
 /// The schema version this build writes.

@@ -672,3 +672,48 @@ fn the_writer_is_opened_again_and_a_ledger_gone_meanwhile_is_not_made_afresh() {
     );
     assert!(!path.exists(), "no empty ledger made in its place");
 }
+
+#[test]
+fn a_page_reads_the_live_corrections_of_its_own_rows_in_the_order_made() {
+    let (_dir, ledger) = open();
+    ledger
+        .commit_part(&envelope("ev-a", 1, 1), b"a")
+        .expect("commit");
+    let key = ledger.batches().expect("list")[0].key;
+    let sent = serde_json::json!("x");
+    let cells: Vec<(i64, serde_json::Value, String)> = (0..50)
+        .map(|r| (r, sent.clone(), format!("v{r}")))
+        .collect();
+    ledger
+        .add_corrections(key, "a", &cells, "ana")
+        .expect("many");
+    let again = ledger
+        .add_correction(key, 7, "a", &sent, "newer", "ben")
+        .expect("one");
+    let gone = ledger
+        .add_correction(key, 9, "b", &sent, "reverted", "ben")
+        .expect("one");
+    let before = ledger.corrections_tag(key).expect("tag");
+    assert!(
+        ledger
+            .revert_correction(key, gone.id, "ana")
+            .expect("revert")
+    );
+    let after = ledger.corrections_tag(key).expect("tag");
+    assert!(
+        !before.is_empty() && before != after,
+        "{before} then {after}"
+    );
+    let page = ledger.corrections_of_rows(key, &[9, 7, 60]).expect("page");
+    let seen: Vec<(i64, &str)> = page.iter().map(|c| (c.row, c.value.as_str())).collect();
+    // Row 9's reverted correction is not live; row 60 has none; row 7's two in order.
+    assert_eq!(seen, [(7, "v7"), (9, "v9"), (7, "newer")]);
+    assert_eq!(page[2].id, again.id);
+    assert!(
+        ledger
+            .corrections_of_rows(key, &[])
+            .expect("none")
+            .is_empty()
+    );
+    assert_eq!(ledger.count_corrections(key).expect("count"), 51);
+}

@@ -123,7 +123,7 @@ impl Hookgrid {
     ) -> Result<Vec<Vec<StoredCorrection>>> {
         let mut by_row: std::collections::HashMap<i64, Vec<StoredCorrection>> =
             std::collections::HashMap::new();
-        for c in self.corrections(batch)? {
+        for c in self.core.ledger.corrections_of_rows(batch.key, rows)? {
             let cells = by_row.entry(c.row).or_default();
             // In the order made: a newer correction of a cell takes the older one's place.
             cells.retain(|old| old.column != c.column);
