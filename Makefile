@@ -67,11 +67,12 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
 ## Speed and memory figures on a generated 1,000,000-row batch (release build): the core,
-## the team server over HTTP, and the desktop app in a real window.
+## the team server over HTTP, the desktop app in a real window, and review decisions.
 bench: setup
 	$(CARGO) bench --locked --workspace --bench core
 	$(CARGO) bench --locked --workspace --bench team
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop
+	$(CARGO) bench --locked --workspace --bench review
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 
 ## The workspace's one version (Cargo.toml's [workspace.package]), which the packages carry.

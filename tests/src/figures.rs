@@ -45,3 +45,42 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmHWM")
 }
+
+/// Posts every part of `batch` to `url` in order, each acknowledged with 200.
+pub fn post_sample(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    batch: &hookgrid::sample::SampleBatch,
+) {
+    for index in 1..=batch.parts {
+        let r = client
+            .post(url)
+            .body(batch.body(index))
+            .send()
+            .expect("post");
+        assert_eq!(r.status(), 200, "part {index} of {}", batch.batch_id);
+    }
+}
+
+/// Waits (up to five minutes) until the data dir's `batches/` holds `count` files whose
+/// names `wanted` accepts: the worker's derived files, written after the last ack.
+pub fn wait_files(ws: &crate::Workspace, count: usize, wanted: impl Fn(&str) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let written = std::fs::read_dir(ws.data_dir().join("batches"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| wanted(&e.file_name().to_string_lossy()))
+                    .count()
+            })
+            .unwrap_or(0);
+        if written >= count {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{count} derived files not written in time"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

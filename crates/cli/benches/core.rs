@@ -151,7 +151,7 @@ fn main() {
     // (required, unique, regexes, selects, required_with*), checked over the million rows once
     // (computed and kept), then read back, and a view of the rows with errors.
     let config = ws.path().join("config.json");
-    std::fs::write(&config, bench_config().to_string()).expect("config");
+    std::fs::write(&config, hookgrid::sample::config().to_string()).expect("config");
     ws.run(&["schema", "add", path_str(&config), "--default"]);
     let started = Instant::now();
     let summary = ws.json(&["errors", "--batch", "bench-batch", "--json"]);
@@ -368,40 +368,6 @@ fn main() {
         let _ = std::fs::copy(ws.path().join("serve.log"), dest);
     }
     assert_eq!(missed, 0, "{missed} target(s) missed");
-}
-
-/// An importer configuration of the sample's 14 fields, 19 validators.
-fn bench_config() -> serde_json::Value {
-    let regex = |r: &str| serde_json::json!({"validate": "regex_matches", "regex": r});
-    let select = |key: &str, values: &[&str]| {
-        let options: Vec<_> = values
-            .iter()
-            .map(|v| serde_json::json!({"value": v, "label": v}))
-            .collect();
-        serde_json::json!({"key": key, "type": "select", "options": options})
-    };
-    serde_json::json!({"type": "Customers", "fields": [
-        {"key": "customer_id", "validators": [
-            {"validate": "required"}, {"validate": "unique"}, regex(r"^C\d{8}$")]},
-        {"key": "name", "validators": [{"validate": "required"}]},
-        {"key": "email", "label": "Email", "validators": [
-            {"validate": "required"}, {"validate": "unique"},
-            {"validate": "regex_matches", "regex": r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
-             "regexFlags": {"ignoreCase": true}}]},
-        {"key": "company", "validators": [{"validate": "required_with", "fields": ["email"]}]},
-        select("plan", &["free", "team", "business"]),
-        {"key": "seats", "validators": [regex(r"^\d+$"),
-            {"validate": "required_with_values", "fieldValues": {"plan": ["team", "business"]}}]},
-        select("country", &["DE", "FR", "US", "GB", "JP"]),
-        {"key": "city", "validators": [{"validate": "required_without", "fields": ["postcode"]}]},
-        {"key": "postcode", "validators": [regex(r"^\d{5}$")]},
-        {"key": "phone", "validators": [{"validate": "regex_excludes", "regex": r"^\+1"}]},
-        {"key": "sku", "validators": [{"validate": "unique"}]},
-        select("color", &["black", "white", "red", "teal"]),
-        {"key": "signup_date", "validators": [regex(r"^\d{4}-\d{2}-\d{2}$")]},
-        {"key": "notes", "validators": [
-            {"validate": "regex_excludes", "regex": r"(?<=row )0\b"}]}
-    ]})
 }
 
 fn ms(d: Duration) -> f64 {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use hookgrid::sample::SampleBatch;
 use hookgrid_tests::Workspace;
-use hookgrid_tests::figures::{Figure, peak_rss_kib, report};
+use hookgrid_tests::figures::{Figure, peak_rss_kib, post_sample, report, wait_files};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -22,35 +22,6 @@ const ROWS: u32 = 1_000;
 const CLIENTS: usize = 10;
 /// The server's default memory budget for imports held open (2 GiB).
 const BUDGET: u64 = hookgrid::DEFAULT_MEMORY_BUDGET;
-
-fn post_all(client: &Client, url: &str, batch: &SampleBatch) {
-    for index in 1..=batch.parts {
-        let r = client
-            .post(url)
-            .body(batch.body(index))
-            .send()
-            .expect("post");
-        assert_eq!(r.status(), 200, "part {index} of {}", batch.batch_id);
-    }
-}
-
-fn wait_ready(ws: &Workspace, files: u32) {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let written = std::fs::read_dir(ws.data_dir().join("batches"))
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".parquet"))
-                    .count()
-            })
-            .unwrap_or(0);
-        if written as u32 >= files {
-            return;
-        }
-        assert!(Instant::now() < deadline, "batch files not written in time");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn token(ws: &Workspace, name: &str) -> String {
     ws.add_user(name, "viewer", "a long benchmark password");
@@ -98,7 +69,7 @@ fn main() {
         rows_per_part: ROWS,
         invalid_every: 7,
     };
-    post_all(&http, &server.url, &big);
+    post_sample(&http, &server.url, &big);
     for c in 0..CLIENTS {
         let small = SampleBatch {
             event_id: format!("team-small-{c}"),
@@ -107,9 +78,9 @@ fn main() {
             rows_per_part: ROWS,
             invalid_every: 7,
         };
-        post_all(&http, &server.url, &small);
+        post_sample(&http, &server.url, &small);
     }
-    wait_ready(&ws, 1 + CLIENTS as u32);
+    wait_files(&ws, 1 + CLIENTS, |name| name.ends_with(".parquet"));
     let tokens: Vec<String> = (0..CLIENTS)
         .map(|c| token(&ws, &format!("viewer{c}")))
         .collect();

@@ -183,6 +183,41 @@ impl SampleBatch {
     }
 }
 
+/// An importer configuration of [`SampleBatch::row`]'s 14 fields, 19 validators (three
+/// `unique`, row-local rules of every kind), which the sample's rows fit.
+pub fn config() -> Value {
+    let regex = |r: &str| json!({"validate": "regex_matches", "regex": r});
+    let select = |key: &str, values: &[&str]| {
+        let options: Vec<_> = values
+            .iter()
+            .map(|v| json!({"value": v, "label": v}))
+            .collect();
+        json!({"key": key, "type": "select", "options": options})
+    };
+    json!({"type": "Customers", "fields": [
+        {"key": "customer_id", "validators": [
+            {"validate": "required"}, {"validate": "unique"}, regex(r"^C\d{8}$")]},
+        {"key": "name", "validators": [{"validate": "required"}]},
+        {"key": "email", "label": "Email", "validators": [
+            {"validate": "required"}, {"validate": "unique"},
+            {"validate": "regex_matches", "regex": r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
+             "regexFlags": {"ignoreCase": true}}]},
+        {"key": "company", "validators": [{"validate": "required_with", "fields": ["email"]}]},
+        select("plan", &["free", "team", "business"]),
+        {"key": "seats", "validators": [regex(r"^\d+$"),
+            {"validate": "required_with_values", "fieldValues": {"plan": ["team", "business"]}}]},
+        select("country", &["DE", "FR", "US", "GB", "JP"]),
+        {"key": "city", "validators": [{"validate": "required_without", "fields": ["postcode"]}]},
+        {"key": "postcode", "validators": [regex(r"^\d{5}$")]},
+        {"key": "phone", "validators": [{"validate": "regex_excludes", "regex": r"^\+1"}]},
+        {"key": "sku", "validators": [{"validate": "unique"}]},
+        select("color", &["black", "white", "red", "teal"]),
+        {"key": "signup_date", "validators": [regex(r"^\d{4}-\d{2}-\d{2}$")]},
+        {"key": "notes", "validators": [
+            {"validate": "regex_excludes", "regex": r"(?<=row )0\b"}]}
+    ]})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
