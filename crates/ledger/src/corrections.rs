@@ -96,17 +96,18 @@ impl Ledger {
         .map_err(|e| db(&self.path, e))
     }
 
-    /// Reverts a correction (kept, marked reverted); whether it was live.
-    pub fn revert_correction(&self, key: EventKey, id: i64, by: &str) -> Result<bool> {
-        let changed = self
-            .writer()
-            .execute(
+    /// Reverts a correction (kept, marked reverted): the column of the cell it corrected,
+    /// `None` when it was not live.
+    pub fn revert_correction(&self, key: EventKey, id: i64, by: &str) -> Result<Option<String>> {
+        self.writer()
+            .query_row(
                 "UPDATE corrections SET reverted_at = ?3, reverted_by = ?4
-                 WHERE event = ?1 AND id = ?2 AND reverted_at IS NULL",
+                 WHERE event = ?1 AND id = ?2 AND reverted_at IS NULL RETURNING col",
                 params![key.0, id, now_ms(), by],
+                |row| row.get(0),
             )
-            .map_err(|e| db(&self.path, e))?;
-        Ok(changed > 0)
+            .optional()
+            .map_err(|e| db(&self.path, e))
     }
 
     /// Every live correction of an import, in the order they were made.
@@ -133,8 +134,10 @@ impl Ledger {
         let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
+                // The planner would rather walk every correction of the import in id order
+                // (the order wanted) than look up a page's rows: told which index to use.
                 "{} AND row IN (SELECT value FROM json_each(?2)) ORDER BY id",
-                select()
+                select_indexed("INDEXED BY corrections_row")
             ))
             .map_err(|e| db(&self.path, e))?;
         let rows = format!(
@@ -169,13 +172,20 @@ impl Ledger {
 
     /// How many live corrections an import has.
     pub fn count_corrections(&self, key: EventKey) -> Result<u64> {
+        Ok(self.correction_counts(key)?.0)
+    }
+
+    /// An import's live corrections and changes to its corrections (each one made or
+    /// reverted), kept on its event's row by triggers (see the schema, version 16).
+    fn correction_counts(&self, key: EventKey) -> Result<(u64, u64)> {
         let conn = self.reader()?;
         conn.query_row(
-            "SELECT COUNT(*) FROM corrections WHERE event = ?1 AND reverted_at IS NULL",
+            "SELECT corrections_live, corrections_changes FROM events WHERE id = ?1",
             [key.0],
-            |r| r.get::<_, i64>(0),
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
         )
-        .map(|n| n as u64)
+        .optional()
+        .map(Option::unwrap_or_default)
         .map_err(|e| db(&self.path, e))
     }
 
@@ -183,25 +193,23 @@ impl Ledger {
     /// changes with every correction made or reverted, so what was derived from the corrected
     /// import (its reasons) is keyed by it.
     pub fn corrections_tag(&self, key: EventKey) -> Result<String> {
-        let conn = self.reader()?;
-        // Both read from an index alone. Each change either adds a correction (a higher id)
-        // or reverts one (one fewer live, with no new id), so no two states share a tag.
-        let (newest, live): (Option<i64>, i64) = conn
-            .query_row(
-                "SELECT (SELECT MAX(id) FROM corrections WHERE event = ?1),
-                        (SELECT COUNT(*) FROM corrections
-                         WHERE event = ?1 AND reverted_at IS NULL)",
-                [key.0],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(|e| db(&self.path, e))?;
-        Ok(newest.map_or_else(String::new, |newest| format!("-c{newest}l{live}")))
+        // Every change counts one more, so no two states share a tag.
+        let (live, changes) = self.correction_counts(key)?;
+        Ok(if changes == 0 {
+            String::new()
+        } else {
+            format!("-c{changes}l{live}")
+        })
     }
 }
 
 fn select() -> String {
+    select_indexed("")
+}
+
+fn select_indexed(index: &str) -> String {
     format!(
-        "SELECT id, row, col, sent, value, by_user, {at} FROM corrections
+        "SELECT id, row, col, sent, value, by_user, {at} FROM corrections {index}
          WHERE event = ?1 AND reverted_at IS NULL",
         at = rfc3339("at")
     )

@@ -192,6 +192,32 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX corrections_event ON corrections (event, id);",
     // 14 → 15: a page of the grid reads the corrections of its own rows only.
     "CREATE INDEX corrections_row ON corrections (event, row) WHERE reverted_at IS NULL;",
+    // 15 → 16: each import counts its live corrections and every change to them, kept by
+    // triggers in the transaction of the change, so a page reads both from its event's row
+    // instead of counting ten thousand index entries.
+    "ALTER TABLE events ADD COLUMN corrections_live INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE events ADD COLUMN corrections_changes INTEGER NOT NULL DEFAULT 0;
+    UPDATE events SET
+        corrections_live = (SELECT COUNT(*) FROM corrections c
+                            WHERE c.event = events.id AND c.reverted_at IS NULL),
+        corrections_changes = (SELECT COUNT(*) + COUNT(c.reverted_at) FROM corrections c
+                               WHERE c.event = events.id);
+    CREATE TRIGGER corrections_made AFTER INSERT ON corrections BEGIN
+        UPDATE events SET corrections_live = corrections_live + (NEW.reverted_at IS NULL),
+                          corrections_changes = corrections_changes + 1
+        WHERE id = NEW.event;
+    END;
+    CREATE TRIGGER corrections_reverted AFTER UPDATE OF reverted_at ON corrections
+    WHEN OLD.reverted_at IS NULL AND NEW.reverted_at IS NOT NULL BEGIN
+        UPDATE events SET corrections_live = corrections_live - 1,
+                          corrections_changes = corrections_changes + 1
+        WHERE id = NEW.event;
+    END;
+    CREATE TRIGGER corrections_removed AFTER DELETE ON corrections BEGIN
+        UPDATE events SET corrections_live = corrections_live - (OLD.reverted_at IS NULL),
+                          corrections_changes = corrections_changes + 1
+        WHERE id = OLD.event;
+    END;",
 ];
 
 /// The schema version this build writes.

@@ -694,10 +694,13 @@ fn a_page_reads_the_live_corrections_of_its_own_rows_in_the_order_made() {
         .add_correction(key, 9, "b", &sent, "reverted", "ben")
         .expect("one");
     let before = ledger.corrections_tag(key).expect("tag");
-    assert!(
+    assert_eq!(
         ledger
             .revert_correction(key, gone.id, "ana")
             .expect("revert")
+            .as_deref(),
+        Some("b"),
+        "the reverted cell's column"
     );
     let after = ledger.corrections_tag(key).expect("tag");
     assert!(
