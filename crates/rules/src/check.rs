@@ -78,6 +78,17 @@ enum Key<'a> {
     Bool(bool),
 }
 
+/// A non-empty cell's identity for `unique`; `None` for an empty cell, which repeats nothing.
+fn key(cell: Sent<'_>) -> Option<Key<'_>> {
+    match cell {
+        Sent::Null | Sent::Str("") => None,
+        Sent::Str(s) => Some(Key::Str(s)),
+        Sent::Int(i) => Some(Key::Int(i)),
+        Sent::Float(f) => Some(Key::Float(f.to_bits())),
+        Sent::Bool(b) => Some(Key::Bool(b)),
+    }
+}
+
 /// The cells of one column, or of a column the rows do not have (all missing).
 struct Cells<'a> {
     column: Option<&'a Column>,
@@ -133,6 +144,67 @@ pub fn rules(config: &Config) -> Vec<RuleInfo> {
 
 /// Checks every row of `frame` (its data columns hold the values as sent) against `config`.
 pub fn check(config: &Config, frame: &DataFrame) -> Report {
+    check_with(config, frame, true)
+}
+
+/// [`check`] without the rules that compare a row with the others ([`across_rows`]): for a
+/// frame of only some of an import's rows (those a correction changed), whose results for
+/// every other rule are each row's own.
+pub fn check_each_row(config: &Config, frame: &DataFrame) -> Report {
+    check_with(config, frame, false)
+}
+
+/// The rules whose result for a row depends on the other rows too (`unique`): each one's
+/// index into [`rules`] and the field it reads.
+pub fn across_rows(config: &Config) -> Vec<(u32, &str)> {
+    config
+        .fields
+        .iter()
+        .flat_map(|f| f.validators.iter().map(move |v| (f, v)))
+        .enumerate()
+        .filter(|(_, (_, v))| matches!(v.rule, Rule::Unique))
+        .map(|(rule, (f, _))| (rule as u32, f.key.as_str()))
+        .collect()
+}
+
+/// For `unique` over `column` (a whole column, its values as sent): the positions of the
+/// cells that hold one of the non-empty values in `values`, each with whether its value is
+/// in more than one cell (then it fails). What changes when only the cells holding `values`
+/// did: every other cell keeps its result.
+pub fn repeats_among(column: &Column, values: &Column) -> Vec<(u32, bool)> {
+    let wanted = Cells {
+        column: Some(values),
+        height: values.len(),
+    };
+    let mut holding: HashMap<Key<'_>, Vec<u32>> = wanted
+        .iter()
+        .filter_map(key)
+        .map(|k| (k, Vec::new()))
+        .collect();
+    if holding.is_empty() {
+        return Vec::new();
+    }
+    let cells = Cells {
+        column: Some(column),
+        height: column.len(),
+    };
+    for (row, cell) in cells.iter().enumerate() {
+        if let Some(rows) = key(cell).and_then(|k| holding.get_mut(&k)) {
+            rows.push(row as u32);
+        }
+    }
+    let mut found: Vec<(u32, bool)> = holding
+        .into_values()
+        .flat_map(|rows| {
+            let repeated = rows.len() > 1;
+            rows.into_iter().map(move |row| (row, repeated))
+        })
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+fn check_with(config: &Config, frame: &DataFrame, across: bool) -> Report {
     let height = frame.height();
     let columns: HashMap<&str, &Column> = frame
         .columns()
@@ -173,6 +245,7 @@ pub fn check(config: &Config, frame: &DataFrame) -> Report {
         .flat_map(|f| f.validators.iter().map(move |v| (f, v)))
         .enumerate()
         .map(|(rule, (f, v))| (rule as u32, f, v))
+        .filter(|(_, _, v)| across || !matches!(v.rule, Rule::Unique))
         .collect();
     // Each validator reads its columns on its own: they run side by side.
     let found: Vec<Vec<CellError>> = validators
@@ -288,12 +361,8 @@ fn unique(own: &Cells<'_>) -> Vec<bool> {
     let mut first: HashMap<Key<'_>, u32, foldhash::fast::RandomState> =
         HashMap::with_capacity_and_hasher(own.height, foldhash::fast::RandomState::default());
     for (row, cell) in own.iter().enumerate() {
-        let key = match cell {
-            Sent::Null | Sent::Str("") => continue,
-            Sent::Str(s) => Key::Str(s),
-            Sent::Int(i) => Key::Int(i),
-            Sent::Float(f) => Key::Float(f.to_bits()),
-            Sent::Bool(b) => Key::Bool(b),
+        let Some(key) = key(cell) else {
+            continue;
         };
         match first.entry(key) {
             Entry::Occupied(seen) => {

@@ -12,7 +12,9 @@ mod check;
 mod config;
 mod fit;
 
-pub use check::{CellError, Report, RuleInfo, check, rules};
+pub use check::{
+    CellError, Report, RuleInfo, across_rows, check, check_each_row, repeats_among, rules,
+};
 pub use config::{Config, Field, FieldKind, FieldValues, Problem, Quantifier, Rule, Validator};
 pub use fit::{Fit, fit};
 

@@ -190,6 +190,71 @@ fn unique_marks_every_occurrence_and_ignores_empty_cells() {
 }
 
 #[test]
+fn rows_checked_on_their_own_skip_only_the_rules_across_rows() {
+    let c = config(json!([
+        {"key": "email", "validators": [{"validate": "unique"}, {"validate": "required"}]},
+        {"key": "zip", "validators": [{"validate": "regex_matches", "regex": "^\\d{5}$"}]},
+    ]));
+    assert_eq!(across_rows(&c), vec![(0, "email")]);
+    let frame = DataFrame::new(
+        3,
+        vec![
+            text("email", &[Some("a@x"), Some("a@x"), None]),
+            text("zip", &[Some("12345"), Some("1234"), Some("1")]),
+        ],
+    )
+    .expect("frame");
+    let each = check_each_row(&c, &frame);
+    assert!(
+        flagged(&each, "email", "unique").is_empty(),
+        "not judged here"
+    );
+    assert_eq!(flagged(&each, "email", "required"), vec![2]);
+    assert_eq!(flagged(&each, "zip", "regex_matches"), vec![1, 2]);
+    // Every other rule's result is the whole check's.
+    let whole = check(&c, &frame);
+    let without_unique: Vec<CellError> = whole
+        .errors
+        .iter()
+        .copied()
+        .filter(|e| e.rule != 0)
+        .collect();
+    assert_eq!(each.errors, without_unique);
+    assert_eq!(each.rules, whole.rules);
+}
+
+#[test]
+fn repeats_among_finds_the_cells_holding_the_values_and_whether_they_repeat() {
+    let column = text(
+        "email",
+        &[
+            Some("a@x"),
+            Some("b@x"),
+            Some("a@x"),
+            Some(""),
+            None,
+            Some("c@x"),
+        ],
+    );
+    let values = text(
+        "email",
+        &[Some("a@x"), Some("c@x"), Some(""), None, Some("d@x")],
+    );
+    assert_eq!(
+        repeats_among(&column, &values),
+        vec![(0, true), (2, true), (5, false)],
+        "empty cells are never repeats; a value no cell holds finds nothing"
+    );
+    // Numbers are compared as numbers, and text "5" is not the number 5.
+    let numbers = Column::new("n".into(), [Some(5i64), Some(5), Some(7)]);
+    assert_eq!(
+        repeats_among(&numbers, &Column::new("n".into(), [5i64])),
+        vec![(0, true), (1, true)]
+    );
+    assert!(repeats_among(&numbers, &text("n", &[Some("5")])).is_empty());
+}
+
+#[test]
 fn regexes_are_ecmascript_and_search_unanchored() {
     let field = |key: &str, regex: &str, flags: serde_json::Value| json!({"key": key, "validators": [{"validate": "regex_matches", "regex": regex, "regexFlags": flags}]});
     let c = config(json!([
