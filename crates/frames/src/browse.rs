@@ -34,6 +34,23 @@ impl Browser {
         }
     }
 
+    /// The same batch with `changed` columns corrected: `frame` in place of the one held.
+    /// The rows of the view evaluated last are kept when the view cannot have changed with
+    /// those columns (it neither filters nor searches, and sorts on another column), else
+    /// evaluated again on the next page.
+    pub fn corrected(&mut self, frame: DataFrame, changed: &[String]) {
+        self.frame = frame;
+        let sorts_on_changed = self
+            .view
+            .sort
+            .as_ref()
+            .is_some_and(|s| changed.contains(&s.column));
+        if self.view.filter.is_some() || self.view.search.is_some() || sorts_on_changed {
+            self.view = View::default();
+            self.rows = None;
+        }
+    }
+
     /// Rows `offset..offset + limit` of `view`, evaluating the view only when it changed.
     pub fn page(&mut self, view: &View, offset: usize, limit: usize) -> Result<Page> {
         if *view != self.view {
@@ -155,6 +172,42 @@ mod tests {
         // Back to the identity view: every row again, in batch order.
         let p = b.page(&View::default(), 0, 10).expect("page");
         assert_eq!(column(&p, "_row"), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn a_corrected_column_shows_at_once_and_a_view_on_it_is_evaluated_again() {
+        let mut b = Browser::new(batch());
+        let by = |column: &str| View {
+            sort: Some(Sort {
+                column: column.into(),
+                descending: true,
+            }),
+            ..View::default()
+        };
+        assert_eq!(
+            column(&b.page(&by("seats"), 0, 1).expect("page"), "seats"),
+            [30]
+        );
+        let corrected = |seats: [i64; 5]| {
+            let mut frame = batch();
+            frame
+                .with_column(Column::new("seats".into(), seats))
+                .expect("column");
+            frame
+        };
+        b.corrected(corrected([5, 1, 99, 2, 30]), &["seats".to_owned()]);
+        let p = b.page(&by("seats"), 0, 2).expect("page");
+        assert_eq!(
+            column(&p, "seats"),
+            [99, 30],
+            "sorted again with the new value"
+        );
+        // A view on another column keeps its order and shows the new values.
+        let p = b.page(&by("_row"), 0, 5).expect("page");
+        assert_eq!(column(&p, "seats"), [30, 2, 99, 1, 5]);
+        b.corrected(corrected([5, 1, 12, 2, 30]), &["seats".to_owned()]);
+        let p = b.page(&by("_row"), 0, 5).expect("page");
+        assert_eq!(column(&p, "seats"), [30, 2, 12, 1, 5]);
     }
 
     #[test]

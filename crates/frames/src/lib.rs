@@ -40,7 +40,7 @@ pub fn route_library_warnings() {
     });
 }
 pub use values::{ColumnValues, ValueCount};
-pub use view::{ErrorRows, Outside, RowSet, Sort, View, readers_words};
+pub use view::{ErrorRows, Outside, RowSet, Sort, View, only_rows, readers_words};
 
 use std::path::PathBuf;
 

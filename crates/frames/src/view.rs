@@ -125,6 +125,21 @@ pub(crate) fn rows_in(rows: &[i64]) -> Expr {
     lit(Series::new("rows".into(), mask)).gather(col("_row"), true)
 }
 
+/// The rows of `frame` whose `_row` is one of `rows`. The bounds come first so a batch file's
+/// row groups outside them are not read at all (`_row` rises through the file).
+pub fn only_rows(frame: LazyFrame, rows: &[i64]) -> LazyFrame {
+    let (Some(&first), Some(&last)) = (rows.iter().min(), rows.iter().max()) else {
+        return frame.filter(lit(false));
+    };
+    frame
+        .filter(
+            col("_row")
+                .gt_eq(lit(first))
+                .and(col("_row").lt_eq(lit(last))),
+        )
+        .filter(rows_in(rows))
+}
+
 impl View {
     /// Whether this view shows every row in batch order (nothing to evaluate).
     pub fn is_identity(&self) -> bool {

@@ -1625,6 +1625,120 @@ fn a_corrected_cell_is_checked_again_so_a_fixed_one_stops_failing_and_a_new_mist
 }
 
 #[test]
+fn checking_only_the_corrected_rows_gives_what_checking_every_row_gives() {
+    use crate::accounts::Role;
+    let (_dir, hg) = open();
+    hg.add_config(
+        "contacts",
+        br#"[{"key": "email", "validators": [{"validate": "unique"},
+              {"validate": "regex_matches", "regex": "^[^@]+@[^@]+$"}]},
+             {"key": "seats", "validators": [{"validate": "regex_matches", "regex": "^\\d+$"}]},
+             {"key": "plan", "type": "select", "options": [{"value": "solo"}, {"value": "team"}],
+              "validators": [{"validate": "required"}]},
+             {"key": "n", "validators": [{"validate": "unique"}]}]"#,
+        Some(ConfigScope::Default),
+    )
+    .expect("config");
+    let mut rx = hg.subscribe();
+    let row = |email: &str, seats: &str, plan: &str, n: i64| json!({"email": email, "seats": seats, "plan": plan, "n": n});
+    hg.ingest(&body(
+        "ev-inc",
+        "b-inc",
+        1,
+        2,
+        json!([
+            row("a@x", "5", "solo", 1),
+            row("b@x", "7", "team", 2),
+            row("c@x", "x", "", 3)
+        ]),
+        json!([row("a@x", "3", "gold", 4)]),
+    ))
+    .expect("part 1");
+    hg.ingest(&body(
+        "ev-inc",
+        "b-inc",
+        2,
+        2,
+        json!([row("d@x", "2", "team", 5), row("b@x", "1", "solo", 5)]),
+        json!([]),
+    ))
+    .expect("part 2");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev-inc").expect("batch");
+    let alice = person("alice", Role::Reviewer);
+    macro_rules! cells {
+        ($flagged:expr) => {
+            $flagged
+                .iter()
+                .map(|f| (f.row, f.rule, f.valid))
+                .collect::<Vec<(i64, u32, bool)>>()
+        };
+    }
+    let mut round = 0;
+    // Each change checked two ways: only what changed, from the errors held before it, and
+    // every row from scratch.
+    let mut compare = |change: &dyn Fn()| -> Option<Vec<(i64, u32, bool)>> {
+        round += 1;
+        let (before, _) = hg
+            .core
+            .row_errors(&batch)
+            .expect("errors")
+            .expect("explained");
+        change();
+        let rechecked = hg
+            .core
+            .rechecked(&batch, &before, "test")
+            .expect("rechecked");
+        let (whole, _) = hg
+            .core
+            .flagged(&batch, &before.config, &format!("whole-{round}"))
+            .expect("every row");
+        let whole = cells!(whole);
+        if let Some(rechecked) = &rechecked {
+            assert_eq!(cells!(rechecked.flagged), whole, "round {round}");
+        }
+        rechecked.map(|r| cells!(r.flagged))
+    };
+    // email: unique 0, regex 1; seats: regex 2; plan: required 3; n: unique 4.
+    let first = compare(&|| {
+        hg.correct(&batch, 3, "email", "e@x", &alice)
+            .expect("one less repeat");
+    })
+    .expect("only the changed rows");
+    assert!(!first.iter().any(|&(row, rule, _)| rule == 0 && row == 0));
+    compare(&|| {
+        hg.correct(&batch, 4, "email", "b@x", &alice)
+            .expect("a third b@x");
+    })
+    .expect("only the changed rows");
+    let made = compare(&|| {
+        hg.correct(&batch, 2, "plan", "team", &alice)
+            .expect("filled");
+        hg.correct(&batch, 2, "seats", "9", &alice).expect("digits");
+        hg.correct(&batch, 5, "n", "6", &alice)
+            .expect("no longer 5");
+    })
+    .expect("only the changed rows");
+    assert!(
+        !made.iter().any(|&(row, _, _)| row == 2),
+        "row 2 is fixed: {made:?}"
+    );
+    let id = hg.corrections(&batch).expect("made")[0].id;
+    compare(&|| {
+        hg.revert_correction(&batch, id, &alice)
+            .expect("a@x twice again");
+    })
+    .expect("only the changed rows");
+    // Text in a column of numbers makes it text for every row: every row is checked again.
+    assert_eq!(
+        compare(&|| {
+            hg.correct(&batch, 0, "n", "n/a", &alice).expect("text");
+        }),
+        None
+    );
+}
+
+#[test]
 fn find_and_replace_counts_first_then_corrects_every_occurrence_in_the_view_at_once() {
     use crate::accounts::Role;
     let (_dir, hg) = open();
@@ -1712,5 +1826,66 @@ fn find_and_replace_counts_first_then_corrects_every_occurrence_in_the_view_at_o
             .expect_err("no column")
             .kind(),
         "unknown_column"
+    );
+}
+
+#[test]
+fn find_and_replace_keeps_each_cell_as_sent_numbers_and_empty_text_included() {
+    use crate::accounts::Role;
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    // `seats` is typed from text (every value reads as a number), so its "" is kept as
+    // missing in the batch file; `n` holds JSON numbers.
+    hg.ingest(&body(
+        "ev-fs",
+        "b-fs",
+        1,
+        1,
+        json!([
+            {"seats": "15", "n": 15},
+            {"seats": "", "n": 2},
+            {"n": 150},
+            {"seats": "5", "n": null}
+        ]),
+        json!([]),
+    ))
+    .expect("ingest");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev-fs").expect("batch");
+    let alice = person("alice", Role::Reviewer);
+    hg.correct(&batch, 1, "seats", "51", &alice)
+        .expect("filled");
+    hg.correct(&batch, 2, "seats", "50", &alice)
+        .expect("filled");
+    let all = View::default();
+    hg.replace(&batch, &all, "seats", "5", "6", false, &alice)
+        .expect("seats");
+    hg.replace(&batch, &all, "n", "5", "6", false, &alice)
+        .expect("n");
+    let made: Vec<(i64, String, serde_json::Value, String)> = hg
+        .corrections(&batch)
+        .expect("made")
+        .into_iter()
+        .skip(2)
+        .map(|c| (c.row, c.column, c.sent, c.value))
+        .collect();
+    let seats = |row: i64, sent: serde_json::Value, value: &str| {
+        ("seats".to_owned(), row, sent, value.to_owned())
+    };
+    let made: Vec<(String, i64, serde_json::Value, String)> = made
+        .into_iter()
+        .map(|(row, column, sent, value)| (column, row, sent, value))
+        .collect();
+    assert_eq!(
+        made,
+        [
+            seats(0, json!("15"), "16"),
+            seats(1, json!(""), "61"),
+            seats(2, serde_json::Value::Null, "60"),
+            seats(3, json!("5"), "6"),
+            ("n".to_owned(), 0, json!(15), "16".to_owned()),
+            ("n".to_owned(), 2, json!(150), "160".to_owned()),
+        ],
+        "\"\" sent, a cell not sent, and numbers as numbers"
     );
 }

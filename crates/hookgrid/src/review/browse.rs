@@ -38,6 +38,9 @@ pub(crate) struct Browsing {
     state: Mutex<State>,
     loaded: Condvar,
     budget: AtomicU64,
+    /// Taken while corrected columns are read and put in place, so that of two corrections
+    /// at once the later one's columns are the ones held.
+    correcting: Mutex<()>,
 }
 
 impl Default for Browsing {
@@ -46,6 +49,7 @@ impl Default for Browsing {
             state: Mutex::default(),
             loaded: Condvar::new(),
             budget: AtomicU64::new(DEFAULT_MEMORY_BUDGET),
+            correcting: Mutex::new(()),
         }
     }
 }
@@ -70,6 +74,9 @@ struct Held {
     used: u64,
     /// Each client's evaluated view over `frame`; absent while one is being evaluated.
     browsers: HashMap<String, Browser>,
+    /// Counts the corrections put in `frame`: a view evaluated over an earlier frame is not
+    /// put back.
+    generation: u64,
 }
 
 impl State {
@@ -195,7 +202,7 @@ impl Browsing {
         id: Loaded,
         work: impl FnOnce(&mut Browser) -> Result<T>,
     ) -> Result<Option<T>> {
-        let mut browser = {
+        let (mut browser, generation) = {
             let mut state = self.lock();
             state.open(client, id);
             while state.loading.contains(&id) {
@@ -207,14 +214,17 @@ impl Browsing {
                 return Ok(None);
             };
             held.used = *clock;
-            held.browsers
+            let browser = held
+                .browsers
                 .remove(client)
-                .unwrap_or_else(|| Browser::new(held.frame.clone()))
+                .unwrap_or_else(|| Browser::new(held.frame.clone()));
+            (browser, held.generation)
         };
         let out = work(&mut browser);
         let mut state = self.lock();
         if state.open.get(client) == Some(&id)
             && let Some(held) = state.held.get_mut(&id)
+            && held.generation == generation
         {
             held.browsers.insert(client.to_owned(), browser);
         }
@@ -255,6 +265,7 @@ impl Browsing {
                     frame,
                     used: state.clock,
                     browsers: HashMap::new(),
+                    generation: 0,
                 };
                 state.held.insert(id, held);
                 state.fit(self.budget.load(Ordering::Relaxed), id);
@@ -295,6 +306,56 @@ impl Browsing {
                 Err(e)
             }
         }
+    }
+
+    /// Import `key` has corrected cells in `changed` columns: wherever it is held, `read`
+    /// gives those columns as they read now and they take the old ones' place, each client
+    /// keeping its view unless the view depends on them. A load under way read the values
+    /// before the change, so it is dropped (the next page loads again).
+    pub(crate) fn corrected(
+        &self,
+        key: EventKey,
+        changed: &[String],
+        read: impl FnOnce() -> Result<Vec<polars::prelude::Column>>,
+    ) -> Result<()> {
+        let _one_at_a_time = self.correcting.lock().unwrap_or_else(|p| p.into_inner());
+        {
+            let mut state = self.lock();
+            if state.loading.iter().any(|(k, _)| *k == key) {
+                state.loading.retain(|(k, _)| *k != key);
+                self.loaded.notify_all();
+            }
+            if !state.held.keys().any(|(k, _)| *k == key) {
+                return Ok(());
+            }
+        }
+        let columns = match read() {
+            Ok(columns) => columns,
+            Err(e) => {
+                // Not held as it was: read again from the file on the next page.
+                self.forget(key);
+                return Err(e);
+            }
+        };
+        let mut state = self.lock();
+        for ((k, _), held) in state.held.iter_mut() {
+            if *k != key {
+                continue;
+            }
+            let mut frame = held.frame.clone();
+            for column in &columns {
+                frame
+                    .with_column(column.clone())
+                    .map_err(hookgrid_frames::FramesError::from)?;
+            }
+            held.bytes = frame.estimated_size() as u64;
+            held.generation += 1;
+            for browser in held.browsers.values_mut() {
+                browser.corrected(frame.clone(), changed);
+            }
+            held.frame = frame;
+        }
+        Ok(())
     }
 
     /// Lets go of the import `key` (deleted) wherever it is held or loading.
@@ -443,6 +504,47 @@ mod tests {
         b.load("ana", import(1), || panic!("known too big: not read again"))
             .expect("no load");
         assert!(!b.wants_loading("ana", import(1)));
+    }
+
+    #[test]
+    fn a_correction_is_put_in_the_held_import_and_a_load_under_way_is_dropped() {
+        let b = Browsing::default();
+        b.load("ana", import(1), || Ok(frame(10))).expect("load");
+        let descending = View {
+            sort: Some(hookgrid_frames::Sort {
+                column: "n".into(),
+                descending: true,
+            }),
+            ..View::default()
+        };
+        let first = |b: &Browsing| {
+            let page = b
+                .page_if_held("ana", import(1), &descending, 0, 1)
+                .expect("page")
+                .expect("held");
+            page.rows.column("n").expect("n").i64().expect("i64").get(0)
+        };
+        assert_eq!(first(&b), Some(9));
+        let corrected: Vec<i64> = (0..10).map(|i| if i == 3 { 100 } else { i }).collect();
+        b.corrected(EventKey(1), &["n".to_owned()], || {
+            Ok(vec![Column::new("n".into(), corrected)])
+        })
+        .expect("corrected");
+        assert_eq!(first(&b), Some(100), "sorted again, not read again");
+
+        assert!(b.wants_loading("ben", import(2)));
+        assert!(b.start_loading(import(2)));
+        b.corrected(EventKey(2), &["n".to_owned()], || {
+            panic!("not held: nothing to read")
+        })
+        .expect("nothing held");
+        b.finish_loading(import(2), Ok(frame(10)));
+        assert!(
+            b.page_if_held("ben", import(2), &View::default(), 0, 1)
+                .expect("page")
+                .is_none(),
+            "read before the correction: not held"
+        );
     }
 
     #[test]

@@ -3,13 +3,17 @@
 //! reverted. Every read of an import (pages, filters, exports) sees the corrected values;
 //! `--as-received` exports what was sent.
 
+use std::collections::HashMap;
+
 use hookgrid_frames::corrected::{Cell, overlay};
-use hookgrid_frames::{LazyFrame, Typing};
+use hookgrid_frames::{DataFrame, IntoLazy, LazyFrame, Typing, only_rows};
 use hookgrid_ledger::StoredCorrection;
-use polars::prelude::AnyValue;
+use polars::prelude::{AnyValue, col};
+
+use std::sync::Arc;
 
 use crate::accounts::Caller;
-use crate::{Batch, Core, Error, Event, Hookgrid, Result};
+use crate::{Batch, BatchStatus, Core, Error, Event, Hookgrid, Result};
 
 /// An earlier revision's corrections, which a new revision starts without.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
@@ -58,24 +62,24 @@ impl Hookgrid {
                 batch.batch, batch.event
             ),
         );
-        self.corrections_changed(batch);
+        self.corrections_changed(batch, &[column.to_owned()]);
         Ok(stored)
     }
 
     /// Reverts correction `id` of `batch`: the cell shows what was sent (or an earlier
     /// correction of it) again.
     pub fn revert_correction(&self, batch: &Batch, id: i64, caller: &Caller) -> Result<()> {
-        if !self
+        let Some(column) = self
             .core
             .ledger
             .revert_correction(batch.key, id, &caller.name)?
-        {
+        else {
             return Err(Error::BadRequest(format!(
                 "batch {} has no correction {id} to revert (`hookgrid corrections --batch B` \
                  lists them)",
                 batch.batch
             )));
-        }
+        };
         self.record(
             &caller.name,
             "revert_correction",
@@ -84,7 +88,7 @@ impl Hookgrid {
                 batch.batch, batch.event
             ),
         );
-        self.corrections_changed(batch);
+        self.corrections_changed(batch, &[column]);
         Ok(())
     }
 
@@ -135,13 +139,30 @@ impl Hookgrid {
             .collect())
     }
 
-    pub(crate) fn corrections_changed(&self, batch: &Batch) {
-        // The import held in memory holds the values before this change.
-        self.core.browsing.forget(batch.key);
-        let _ = self.core.events.send(Event::CorrectionsChanged {
+    /// Cells of `columns` of `batch` were corrected or reverted: the import held for the
+    /// grid gets those columns as they read now (before this returns, so the next page shows
+    /// the change), every client hears of it, and the rows are checked again off the request
+    /// (a page asked for meanwhile waits for that check rather than starting its own).
+    pub(crate) fn corrections_changed(&self, batch: &Batch, columns: &[String]) {
+        let core = &self.core;
+        let held = core.browsing.corrected(batch.key, columns, || {
+            core.corrected_columns(batch, columns)
+        });
+        if let Err(e) = held {
+            tracing::warn!(event = %batch.event, "the grid reads the corrected import again: {e}");
+        }
+        let _ = core.events.send(Event::CorrectionsChanged {
             event: batch.event.clone(),
             batch: batch.batch.clone(),
         });
+        let core = Arc::clone(&self.core);
+        let batch = batch.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hookgrid-recheck".into())
+            .spawn(move || core.prepare_errors(&batch));
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start a thread to check the corrected rows: {e}");
+        }
     }
 }
 
@@ -171,42 +192,64 @@ impl Core {
         }))
     }
 
-    /// Each row's `column` as Flatfile sent it, as JSON (a string stays a string, a number a
-    /// number), indexed by `_row`: what a correction keeps as `sent`.
+    /// `column` of each of `rows` (`_row` values) as Flatfile sent it, as JSON (a string
+    /// stays a string, a number a number), in the order given: what a correction keeps as
+    /// `sent`. Read from the batch file, which gives the values back exactly except that `""`
+    /// in a column typed from text was kept as missing: those rows, and an import without an
+    /// intact file, are read from the stored bodies.
     pub(crate) fn sent_values(
         &self,
         batch: &Batch,
         column: &str,
+        rows: &[i64],
     ) -> Result<Vec<serde_json::Value>> {
-        let frame = hookgrid_frames::frame_with(self.parts(batch, Vec::new())?, Typing::Json)?;
-        let mut sent = vec![serde_json::Value::Null; frame.height()];
-        let (Ok(rows), Ok(values)) = (frame.column("_row"), frame.column(column)) else {
-            return Ok(sent);
-        };
-        for i in 0..frame.height() {
-            let row = match rows.get(i) {
-                Ok(AnyValue::Int64(r)) => r,
-                _ => continue,
-            };
-            let value = match values.get(i) {
-                Ok(AnyValue::String(s)) => serde_json::Value::String(s.to_owned()),
-                Ok(AnyValue::StringOwned(s)) => serde_json::Value::String(s.to_string()),
-                Ok(AnyValue::Int64(n)) => serde_json::Value::from(n),
-                Ok(AnyValue::Float64(n)) => serde_json::Value::from(n),
-                Ok(AnyValue::Boolean(b)) => serde_json::Value::Bool(b),
-                Ok(AnyValue::Null) | Err(_) => serde_json::Value::Null,
-                Ok(other) => serde_json::Value::String(other.to_string()),
-            };
-            if let Some(slot) = usize::try_from(row).ok().and_then(|r| sent.get_mut(r)) {
-                *slot = value;
-            }
+        let mut sent: HashMap<i64, serde_json::Value> = HashMap::with_capacity(rows.len());
+        let mut unsure: Vec<i64> = rows.to_vec();
+        let file = self.batch_path(batch.key);
+        if batch.status == BatchStatus::Complete
+            && self.batch_file_intact(batch)
+            && let Some(from_text) = hookgrid_frames::store::from_text(&file)
+        {
+            let read = only_rows(hookgrid_frames::store::scan(&file)?, rows)
+                .select([col("_row"), col(column)])
+                .collect()
+                .map_err(hookgrid_frames::FramesError::from)?;
+            let typed_from_text = from_text.0.iter().any(|c| c == column);
+            let read = from_text.json_typed(read)?;
+            unsure.clear();
+            for_each_value(&read, column, |row, value| {
+                if value.is_null() && typed_from_text {
+                    unsure.push(row);
+                } else {
+                    sent.insert(row, value);
+                }
+            })?;
         }
-        Ok(sent)
+        if !unsure.is_empty() {
+            let parts = self.parts(batch, Vec::new())?;
+            let frame = hookgrid_frames::frame_with(parts, Typing::Json)?;
+            let frame = only_rows(frame.lazy(), &unsure)
+                .select([col("_row"), col(column)])
+                .collect()
+                .map_err(hookgrid_frames::FramesError::from)?;
+            for_each_value(&frame, column, |row, value| {
+                sent.insert(row, value);
+            })?;
+        }
+        Ok(rows
+            .iter()
+            .map(|r| sent.remove(r).unwrap_or(serde_json::Value::Null))
+            .collect())
     }
 
     /// `frame` (of `batch`) with its live corrections in place of what was sent.
     pub(crate) fn corrected(&self, batch: &Batch, frame: LazyFrame) -> Result<LazyFrame> {
-        let cells: Vec<Cell> = self
+        Ok(overlay(frame, &self.live_cells(batch)?)?)
+    }
+
+    /// The live corrections of `batch` as cells, in the order they were made.
+    pub(crate) fn live_cells(&self, batch: &Batch) -> Result<Vec<Cell>> {
+        Ok(self
             .ledger
             .corrections(batch.key)?
             .into_iter()
@@ -215,7 +258,57 @@ impl Core {
                 column: c.column,
                 value: c.value,
             })
-            .collect();
-        Ok(overlay(frame, &cells)?)
+            .collect())
     }
+
+    /// `columns` of `batch` whole, as they read with its live corrections.
+    pub(crate) fn corrected_columns(
+        &self,
+        batch: &Batch,
+        columns: &[String],
+    ) -> Result<Vec<polars::prelude::Column>> {
+        let (frame, _) = self.frame_as_received(batch)?;
+        let cells: Vec<Cell> = self
+            .live_cells(batch)?
+            .into_iter()
+            .filter(|c| columns.contains(&c.column))
+            .collect();
+        let wanted: Vec<polars::prelude::Expr> = columns.iter().map(|c| col(c.as_str())).collect();
+        let mut read = vec![col("_row")];
+        read.extend(wanted.iter().cloned());
+        let corrected = overlay(frame.select(read), &cells)?
+            .select(wanted)
+            .collect()
+            .map_err(hookgrid_frames::FramesError::from)?;
+        Ok(corrected.columns().to_vec())
+    }
+}
+
+/// Calls `each` with every row's `_row` and its `column` as JSON; a column the frame does not
+/// have gives nothing.
+fn for_each_value(
+    frame: &DataFrame,
+    column: &str,
+    mut each: impl FnMut(i64, serde_json::Value),
+) -> Result<()> {
+    let (Ok(rows), Ok(values)) = (frame.column("_row"), frame.column(column)) else {
+        return Ok(());
+    };
+    for i in 0..frame.height() {
+        let row = match rows.get(i) {
+            Ok(AnyValue::Int64(r)) => r,
+            _ => continue,
+        };
+        let value = match values.get(i) {
+            Ok(AnyValue::String(s)) => serde_json::Value::String(s.to_owned()),
+            Ok(AnyValue::StringOwned(s)) => serde_json::Value::String(s.to_string()),
+            Ok(AnyValue::Int64(n)) => serde_json::Value::from(n),
+            Ok(AnyValue::Float64(n)) => serde_json::Value::from(n),
+            Ok(AnyValue::Boolean(b)) => serde_json::Value::Bool(b),
+            Ok(AnyValue::Null) | Err(_) => serde_json::Value::Null,
+            Ok(other) => serde_json::Value::String(other.to_string()),
+        };
+        each(row, value);
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! their rules say of an import's rows (each cell's errors are in [`derived`]).
 
 mod derived;
+mod recheck;
 
 use std::collections::HashSet;
 

@@ -81,16 +81,12 @@ impl Hookgrid {
                 applied: false,
             });
         }
-        let sent = self.core.sent_values(batch, column)?;
+        let rows: Vec<i64> = found.iter().map(|(row, _)| *row).collect();
+        let sent = self.core.sent_values(batch, column, &rows)?;
         let corrections: Vec<(i64, serde_json::Value, String)> = found
             .into_iter()
-            .map(|(row, value)| {
-                let was = usize::try_from(row)
-                    .ok()
-                    .and_then(|r| sent.get(r).cloned())
-                    .unwrap_or(serde_json::Value::Null);
-                (row, was, value)
-            })
+            .zip(sent)
+            .map(|((row, value), was)| (row, was, value))
             .collect();
         self.core
             .ledger
@@ -103,7 +99,7 @@ impl Hookgrid {
                 batch.batch, batch.event
             ),
         );
-        self.corrections_changed(batch);
+        self.corrections_changed(batch, &[column.to_owned()]);
         Ok(Replaced {
             cells,
             occurrences,

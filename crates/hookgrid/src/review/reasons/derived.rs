@@ -2,7 +2,8 @@
 //! from the import's typed file when that gives them exactly, else parsed from the stored
 //! bodies), kept as a derived file beside the import's Parquet (`<key>.errors-<hash>.parquet`: `_row`, `rule`,
 //! `valid`; `<hash>` names the configuration's text, so a changed one is computed again), and
-//! the last import's held in memory so the grid's pages read no file.
+//! the last import's held in memory so the grid's pages read no file. A correction checks
+//! again only the rows it changed (see [`super::recheck`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -13,14 +14,20 @@ use hookgrid_rules::{Config, RuleInfo};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::recheck::{CheckedWith, json_schema};
 use crate::{Batch, BatchStatus, Core, Error, Result};
 
 /// One import's errors under one configuration.
 #[derive(Debug)]
 pub(crate) struct RowErrors {
-    key: EventKey,
-    /// [`version`] of the configuration these were computed under.
-    version: String,
+    pub(crate) key: EventKey,
+    /// [`version`] of the configuration and the corrections tag these were computed under.
+    pub(crate) version: String,
+    /// [`version`] of the configuration alone.
+    pub(crate) config_version: String,
+    /// The corrected cells the rows were checked with; `None` when they were not checked
+    /// from the batch file (then a correction checks every row again).
+    pub(crate) checked_with: Option<CheckedWith>,
     pub(crate) name: String,
     pub(crate) config: Config,
     /// What [`Flagged::rule`] indexes.
@@ -81,9 +88,10 @@ fn explained(known: Arc<RowErrors>, choice: ConfigChoice) -> Explanation {
     }
 }
 
-/// The last import's [`RowErrors`].
+/// The last import's [`RowErrors`], and a lock that keeps two writers of its derived file
+/// apart.
 #[derive(Debug, Default)]
-pub(crate) struct Explained(Mutex<Option<Arc<RowErrors>>>);
+pub(crate) struct Explained(Mutex<Option<Arc<RowErrors>>>, Mutex<()>);
 
 /// A configuration's identity for derived files: a short hash of its text.
 fn version(stored: &StoredConfig) -> String {
@@ -115,35 +123,52 @@ impl Core {
         };
         let by_hand = choice == ConfigChoice::Chosen;
         // Corrections change what the rules see: the reasons are of the corrected rows.
+        let config_version = version(&stored);
         let version = format!(
-            "{}{}",
-            version(&stored),
+            "{config_version}{}",
             self.ledger.corrections_tag(batch.key)?
         );
         let mut held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(known) = held.as_ref()
             && known.key == batch.key
-            && known.version == version
             && batch.status == BatchStatus::Complete
             // Held unchecked (it did not fit), and now given by hand: check it below.
             && (known.fit.fits || !by_hand)
         {
-            return Ok(explained(known.clone(), choice));
+            if known.version == version {
+                return Ok(explained(known.clone(), choice));
+            }
+            if known.config_version == config_version {
+                match self.rechecked(batch, known, &version) {
+                    Ok(Some(rechecked)) => {
+                        let rechecked = Arc::new(rechecked);
+                        *held = Some(rechecked.clone());
+                        return Ok(explained(rechecked, choice));
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(
+                        event = %batch.event,
+                        "cannot check only the corrected rows ({e}): checking every row"
+                    ),
+                }
+            }
         }
         let config = Config::parse(stored.body.as_bytes())
             .map_err(|e| Error::BadConfig(format!("{}: {e}", stored.name)))?;
         let columns = self.data_columns(batch)?;
         let fit = hookgrid_rules::fit(&config, &columns);
-        let flagged = if fit.fits || by_hand {
+        let (flagged, checked_with) = if fit.fits || by_hand {
             self.flagged(batch, &config, &version)?
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
         let known = Arc::new(RowErrors {
             key: batch.key,
             flagged,
             rules: hookgrid_rules::rules(&config),
             version,
+            config_version,
+            checked_with,
             name: stored.name,
             config,
             fit,
@@ -174,35 +199,51 @@ impl Core {
                 "configuration {name} does not fit this import ({reason}): its rows are not \
                  checked against it"
             ),
-            Ok(Explanation::Known(known, _)) => tracing::info!(
-                event = %batch.event,
-                "checked {} rows: {} cell errors in {} ms",
-                batch.rows(),
-                known.flagged.len(),
-                started.elapsed().as_millis()
-            ),
+            Ok(Explanation::Known(known, _)) => {
+                tracing::info!(
+                    event = %batch.event,
+                    "checked {} rows: {} cell errors in {} ms",
+                    batch.rows(),
+                    known.flagged.len(),
+                    started.elapsed().as_millis()
+                );
+                self.keep_errors(batch, &known);
+            }
             Err(e) => tracing::warn!(event = %batch.event, "cannot check the rows: {e}"),
         }
     }
 
     /// Every failing cell of `batch`: read from the derived file for this configuration when
-    /// it is there, else computed (and kept when the import is complete).
-    fn flagged(&self, batch: &Batch, config: &Config, version: &str) -> Result<Vec<Flagged>> {
+    /// it is there, else computed (and kept when the import is complete); and what they were
+    /// checked with, when a correction can check only its rows.
+    pub(crate) fn flagged(
+        &self,
+        batch: &Batch,
+        config: &Config,
+        version: &str,
+    ) -> Result<(Vec<Flagged>, Option<CheckedWith>)> {
+        // Read once: the cells checked are the cells kept beside the result.
+        let cells = self.live_cells(batch)?;
         let path = self.errors_path(batch, version);
         if batch.status == BatchStatus::Complete
             && self.derived_intact(&path)
             && let Ok(df) = store::scan(&path).and_then(|f| Ok(f.collect()?))
             && let Ok(flagged) = from_frame(&df)
         {
-            return Ok(flagged);
+            let checked_with = self
+                .sent_file(batch, config)
+                .and_then(|(file, from_text)| json_schema(&file, &from_text, &cells).ok())
+                .map(|schema| CheckedWith::new(&cells, schema));
+            return Ok((flagged, checked_with));
         }
-        let frame = match self.json_frame_from_file(batch, config) {
+        let from_file = self.json_frame_from_file(batch, config);
+        let checkable = from_file.is_some();
+        let frame = match from_file {
             Some(frame) => frame,
             None => hookgrid_frames::frame_with(self.parts(batch, Vec::new())?, Typing::Json)?,
         };
         // Re-checked as corrected: a fixed cell is no longer flagged, a new mistake is.
-        let frame = self
-            .corrected(batch, frame.lazy())?
+        let frame = hookgrid_frames::corrected::overlay(frame.lazy(), &cells)?
             .collect()
             .map_err(hookgrid_frames::FramesError::from)?;
         let valid = frame
@@ -219,25 +260,63 @@ impl Core {
             })
             .collect();
         if batch.status == BatchStatus::Complete && !self.ledger.is_read_only() {
-            let mut df = to_frame(&flagged).map_err(hookgrid_frames::FramesError::from)?;
-            remove_errors_files(&self.dir.batches(), batch.key.0, Some(&path));
-            store::write(&mut df, &path)?;
-            self.derived_written(&path)?;
+            self.write_errors(batch, &flagged, &path)?;
         }
-        Ok(flagged)
+        let checked_with =
+            checkable.then(|| CheckedWith::new(&cells, frame.schema().as_ref().clone()));
+        Ok((flagged, checked_with))
+    }
+
+    fn write_errors(&self, batch: &Batch, flagged: &[Flagged], path: &Path) -> Result<()> {
+        let mut df = to_frame(flagged).map_err(hookgrid_frames::FramesError::from)?;
+        remove_errors_files(&self.dir.batches(), batch.key.0, Some(path));
+        store::write(&mut df, path)?;
+        self.derived_written(path)
+    }
+
+    /// Writes `known`'s derived file when it is still the import's latest and not written
+    /// yet (rows checked again after a correction are kept off the request that asked).
+    fn keep_errors(&self, batch: &Batch, known: &RowErrors) {
+        if batch.status != BatchStatus::Complete || self.ledger.is_read_only() {
+            return;
+        }
+        let _one_writer = self.explained.1.lock().unwrap_or_else(|p| p.into_inner());
+        let path = self.errors_path(batch, &known.version);
+        let latest = {
+            let held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
+            held.as_ref()
+                .is_some_and(|h| h.key == known.key && h.version == known.version)
+        };
+        if !latest || self.derived_intact(&path) {
+            return;
+        }
+        if let Err(e) = self.write_errors(batch, &known.flagged, &path) {
+            tracing::warn!(event = %batch.event, "cannot keep the rows' errors: {e}");
+        }
+    }
+
+    /// The batch file and the columns it typed from text, when the rows as sent can be read
+    /// from it exactly (see [`Core::json_frame_from_file`]).
+    pub(crate) fn sent_file(
+        &self,
+        batch: &Batch,
+        config: &Config,
+    ) -> Option<(PathBuf, hookgrid_frames::FromText)> {
+        if batch.status != BatchStatus::Complete
+            || config.tells_empty_from_null()
+            || !self.batch_file_intact(batch)
+        {
+            return None;
+        }
+        let path = self.batch_path(batch.key);
+        let from_text = store::from_text(&path)?;
+        Some((path, from_text))
     }
 
     /// The rows as sent, read from the import's typed file when it can give them back exactly
     /// (see [`hookgrid_frames::FromText`]): much faster than parsing every stored body.
     fn json_frame_from_file(&self, batch: &Batch, config: &Config) -> Option<DataFrame> {
-        if batch.status != BatchStatus::Complete || config.tells_empty_from_null() {
-            return None;
-        }
-        let path = self.batch_path(batch.key);
-        if !self.batch_file_intact(batch) {
-            return None;
-        }
-        let from_text = store::from_text(&path)?;
+        let (path, from_text) = self.sent_file(batch, config)?;
         let typed = store::scan(&path).ok()?.collect().ok()?;
         from_text.json_typed(typed).ok()
     }
@@ -249,7 +328,7 @@ impl Core {
     }
 }
 
-fn to_frame(flagged: &[Flagged]) -> PolarsResult<DataFrame> {
+pub(crate) fn to_frame(flagged: &[Flagged]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         flagged.len(),
         vec![
