@@ -10,6 +10,7 @@ mod payload;
 mod rows;
 pub mod sample;
 mod shape;
+pub mod workbook;
 
 pub use payload::{
     Envelope, MAX_PARTS, Part, PayloadError, PayloadErrorKind, odd, parse, parse_as_sent,

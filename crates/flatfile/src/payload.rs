@@ -1,6 +1,6 @@
 //! Parsing one webhook request body into an [`Envelope`] and its [`Rows`].
 
-mod cells;
+pub(crate) mod cells;
 pub mod odd;
 mod words;
 

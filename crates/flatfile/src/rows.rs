@@ -371,6 +371,26 @@ pub(crate) struct RowsBuilder {
 }
 
 impl RowsBuilder {
+    /// A builder whose first columns are `names`, in that order, whether or not any row
+    /// holds them.
+    pub(crate) fn with_columns<'a>(names: impl IntoIterator<Item = &'a str>) -> RowsBuilder {
+        let mut builder = RowsBuilder::default();
+        for name in names {
+            if builder.index.contains_key(name) {
+                continue;
+            }
+            builder
+                .index
+                .insert(name.to_owned(), builder.rows.columns.len());
+            builder.rows.columns.push(Column {
+                name: name.to_owned(),
+                values: Values::Null(0),
+            });
+            builder.stamp.push(0);
+        }
+        builder
+    }
+
     pub(crate) fn set(&mut self, key: Cow<'_, str>, cell: Cell<'_>) {
         let row = self.rows.len + 1;
         let guess = self.position;

@@ -164,7 +164,7 @@ impl<'de> DeserializeSeed<'de> for CellSeed {
     }
 }
 
-fn cell_as_sent(raw: &str) -> Result<Cell<'_>, String> {
+pub(crate) fn cell_as_sent(raw: &str) -> Result<Cell<'_>, String> {
     match raw.as_bytes().first() {
         Some(b'"') => cell(raw),
         Some(b'n') => Ok(Cell::Null),
@@ -173,7 +173,7 @@ fn cell_as_sent(raw: &str) -> Result<Cell<'_>, String> {
     }
 }
 
-fn cell(raw: &str) -> Result<Cell<'_>, String> {
+pub(crate) fn cell(raw: &str) -> Result<Cell<'_>, String> {
     let cell = match raw.as_bytes().first() {
         Some(b'"') => match raw.get(1..raw.len() - 1) {
             Some(inner) if !inner.contains('\\') => Cell::Text(Cow::Borrowed(inner)),

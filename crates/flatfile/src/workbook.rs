@@ -1,0 +1,459 @@
+//! Flatfile Platform workbooks, as the `@flatfile/plugin-webhook-egress` plugin posts them on
+//! submit: `{"workbook": {…, "sheets": [{…, "config": {"fields": […]}, "records": […]}]}}`.
+//!
+//! Each sheet becomes one import. Its columns follow `config.fields` (by key; a key a record
+//! carries that no field names comes after them, so nothing sent is dropped), each record is a
+//! row with its `valid` and its `id`, and every cell's `messages` are kept as Flatfile's own
+//! reasons. A message's `type` is `error`, `warn` or `info`; a cell marked `valid: false` with
+//! no message at all still failed, which [`CellMessage::message`] `None` says.
+//!
+//! Where the plugin's document and real bodies may differ, both are read: `messages` missing or
+//! `null`, `config` missing (then the columns come from the records), `name` missing (the slug
+//! or id stands in), extra keys anywhere (ignored here; the body is stored whole).
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use crate::payload::cells::{cell, cell_as_sent};
+use crate::payload::{PayloadError, PayloadErrorKind};
+use crate::rows::{Rows, RowsBuilder};
+
+/// One submitted workbook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workbook {
+    pub id: String,
+    pub name: Option<String>,
+    pub space_id: Option<String>,
+    pub environment_id: Option<String>,
+    pub sheets: Vec<Sheet>,
+}
+
+/// One sheet of a workbook: one import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    /// The sheet's id: the import's batch.
+    pub id: String,
+    /// The sheet's name, else its slug, else its id.
+    pub name: String,
+    pub slug: Option<String>,
+    /// `config.fields`, in order.
+    pub fields: Vec<SheetField>,
+    /// A stable id of this submit of the sheet: the import's event (see [`EventFrom`]).
+    pub event_id: String,
+    pub event_from: EventFrom,
+    /// One row per record, columns by field key.
+    pub rows: Rows,
+    /// Each record's `valid` (a record without one is valid unless a cell has an error).
+    pub valid: Vec<bool>,
+    /// Each record's `id`.
+    pub records: Vec<String>,
+    /// Flatfile's messages on the cells, by row (record position) then field order.
+    pub messages: Vec<CellMessage>,
+}
+
+/// A field of a sheet's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetField {
+    pub key: String,
+    /// The field's `label`, else its key.
+    pub label: String,
+    /// `string`, `number`, `boolean`, `date`, `enum`, `reference`, … as sent.
+    pub kind: Option<String>,
+}
+
+/// What a sheet's event id is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventFrom {
+    /// `<sheet id>:<commitId>`.
+    Commit,
+    /// `<sheet id>:<versionId>` (no `commitId`).
+    Version,
+    /// `<sheet id>:<digest of the records as sent>` (neither): an identical resubmit has the
+    /// same id, an edited one another.
+    Digest,
+}
+
+impl EventFrom {
+    /// How the event id was made, in words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventFrom::Commit => "commitId",
+            EventFrom::Version => "versionId",
+            EventFrom::Digest => "records digest",
+        }
+    }
+}
+
+/// How much a message weighs: only an error makes a record invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Error,
+    Warn,
+    Info,
+}
+
+impl Level {
+    /// `error`, `warn` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warn => "warn",
+            Level::Info => "info",
+        }
+    }
+
+    /// A message's `type`. Flatfile documents `error`, `warn` and `info`; `warning` is read as
+    /// `warn`, and any other word as `info` (kept, never counted as an error).
+    fn of(kind: Option<&str>) -> Level {
+        match kind.map(str::to_ascii_lowercase).as_deref() {
+            Some("error") => Level::Error,
+            Some("warn" | "warning") => Level::Warn,
+            _ => Level::Info,
+        }
+    }
+}
+
+/// One of Flatfile's messages on a cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellMessage {
+    /// The record's position in its sheet, from 0.
+    pub row: u32,
+    /// The field's key.
+    pub field: String,
+    pub level: Level,
+    /// The text; `None` for a cell marked invalid without any message.
+    pub message: Option<String>,
+    /// `source` as sent (`custom-logic`, `required-constraint`, …).
+    pub source: Option<String>,
+}
+
+/// Whether `body` is a workbook (a top-level `workbook` object) rather than a Portal 2.0
+/// payload. Reads past every value without keeping any.
+pub fn is_workbook(body: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Sniff {
+        #[serde(default)]
+        workbook: Option<AnObject>,
+    }
+    /// Any object, its keys ignored.
+    struct AnObject;
+    impl<'de> Deserialize<'de> for AnObject {
+        fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = AnObject;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<AnObject, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(AnObject)
+                }
+            }
+            de.deserialize_map(Visit)
+        }
+    }
+    let body = crate::odd::readable_bytes(body);
+    serde_json::from_slice::<Sniff>(&body).is_ok_and(|s| s.workbook.is_some())
+}
+
+/// Parses a workbook body; every cell typed as JSON types it (a string stays a string).
+pub fn parse_workbook(body: &[u8]) -> Result<Workbook, PayloadError> {
+    parse_with(body, false)
+}
+
+/// [`parse_workbook`] with every cell kept as the text it was sent as (see
+/// [`crate::parse_as_sent`]).
+pub fn parse_workbook_as_sent(body: &[u8]) -> Result<Workbook, PayloadError> {
+    parse_with(body, true)
+}
+
+fn parse_with(body: &[u8], as_sent: bool) -> Result<Workbook, PayloadError> {
+    let body = crate::odd::readable_bytes(body);
+    let raw: RawBody<'_> = at_path(&body, "")?;
+    let workbook = raw.workbook;
+    if workbook.id.is_empty() {
+        return Err(contract("workbook.id: must not be empty"));
+    }
+    let mut sheets = Vec::with_capacity(workbook.sheets.len());
+    for (i, sheet) in workbook.sheets.into_iter().enumerate() {
+        sheets.push(sheet.read(&format!("workbook.sheets[{i}]"), as_sent)?);
+    }
+    Ok(Workbook {
+        id: workbook.id,
+        name: workbook.name,
+        space_id: workbook.space_id,
+        environment_id: workbook.environment_id,
+        sheets,
+    })
+}
+
+fn contract(message: impl Into<String>) -> PayloadError {
+    PayloadError {
+        kind: PayloadErrorKind::Contract,
+        message: message.into(),
+    }
+}
+
+/// `T` from `json`, an error naming the field at fault (under `prefix`) when it is not one.
+fn at_path<'a, T: Deserialize<'a>>(json: &'a [u8], prefix: &str) -> Result<T, PayloadError> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.classify() != serde_json::error::Category::Data {
+            return PayloadError {
+                kind: PayloadErrorKind::NotJson,
+                message: format!("the body is not valid JSON: {inner}"),
+            };
+        }
+        let path = match (prefix, path.as_str()) {
+            ("", ".") => String::new(),
+            (prefix, ".") => prefix.to_owned(),
+            ("", path) => path.to_owned(),
+            (prefix, path) => format!(
+                "{prefix}{}{path}",
+                if path.starts_with('[') { "" } else { "." }
+            ),
+        };
+        let text = inner.to_string();
+        let text = text
+            .rfind(" at line ")
+            .map_or(text.as_str(), |i| &text[..i]);
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        contract(format!("{at}{text}"))
+    })
+}
+
+#[derive(Deserialize)]
+struct RawBody<'a> {
+    #[serde(borrow)]
+    workbook: RawWorkbook<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawWorkbook<'a> {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    space_id: Option<String>,
+    #[serde(default)]
+    environment_id: Option<String>,
+    #[serde(borrow)]
+    sheets: Vec<RawSheet<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSheet<'a> {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    slug: Option<String>,
+    #[serde(default)]
+    config: Option<RawSheetConfig>,
+    /// Kept as sent: parsed below, and digested when the sheet has no commit or version.
+    #[serde(default, borrow)]
+    records: Option<&'a RawValue>,
+    #[serde(default)]
+    commit_id: Option<String>,
+    #[serde(default)]
+    version_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSheetConfig {
+    #[serde(default)]
+    fields: Vec<RawField>,
+}
+
+#[derive(Deserialize)]
+struct RawField {
+    key: String,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawRecord<'a> {
+    id: String,
+    #[serde(default, borrow)]
+    values: Option<Pairs<'a>>,
+    #[serde(default)]
+    valid: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawCell<'a> {
+    #[serde(default, borrow)]
+    value: Option<&'a RawValue>,
+    #[serde(default)]
+    valid: Option<bool>,
+    #[serde(default)]
+    messages: Option<Vec<RawMessage>>,
+}
+
+#[derive(Deserialize)]
+struct RawMessage {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// A record's `values`: an object read as its pairs, in order.
+struct Pairs<'a>(Vec<(String, RawCell<'a>)>);
+
+impl<'a> RawSheet<'a> {
+    fn read(self, at: &str, as_sent: bool) -> Result<Sheet, PayloadError> {
+        if self.id.is_empty() {
+            return Err(contract(format!("{at}.id: must not be empty")));
+        }
+        let fields: Vec<SheetField> = self
+            .config
+            .map(|c| c.fields)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| SheetField {
+                label: f
+                    .label
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| f.key.clone()),
+                key: f.key,
+                kind: f.kind,
+            })
+            .collect();
+        let records_json = self.records.map_or("[]", RawValue::get);
+        let records: Vec<RawRecord<'_>> = if records_json == "null" {
+            Vec::new()
+        } else {
+            at_path(records_json.as_bytes(), &format!("{at}.records"))?
+        };
+        let (event_id, event_from) = match (self.commit_id, self.version_id) {
+            (Some(commit), _) if !commit.is_empty() => {
+                (format!("{}:{commit}", self.id), EventFrom::Commit)
+            }
+            (_, Some(version)) if !version.is_empty() => {
+                (format!("{}:{version}", self.id), EventFrom::Version)
+            }
+            _ => {
+                let digest = Sha256::digest(records_json.as_bytes());
+                let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+                (format!("{}:{hex}", self.id), EventFrom::Digest)
+            }
+        };
+        let mut builder = RowsBuilder::with_columns(fields.iter().map(|f| f.key.as_str()));
+        let mut valid = Vec::with_capacity(records.len());
+        let mut ids = Vec::with_capacity(records.len());
+        let mut messages = Vec::new();
+        for (row, record) in records.into_iter().enumerate() {
+            let at_record = || format!("{at}.records[{row}]");
+            if record.id.is_empty() {
+                return Err(contract(format!("{}.id: must not be empty", at_record())));
+            }
+            let mut has_error = false;
+            for (key, cell_in) in record.values.map(|p| p.0).unwrap_or_default() {
+                let value = cell_in.value.map_or("null", RawValue::get);
+                let parsed = if as_sent {
+                    cell_as_sent(value)
+                } else {
+                    cell(value)
+                };
+                let parsed = parsed
+                    .map_err(|e| contract(format!("{}.values.{key}.value: {e}", at_record())))?;
+                let before = messages.len();
+                for m in cell_in.messages.unwrap_or_default() {
+                    let level = Level::of(m.kind.as_deref());
+                    has_error |= level == Level::Error;
+                    messages.push(CellMessage {
+                        row: row as u32,
+                        field: key.clone(),
+                        level,
+                        message: m.message,
+                        source: m.source,
+                    });
+                }
+                if cell_in.valid == Some(false)
+                    && !messages[before..].iter().any(|m| m.level == Level::Error)
+                {
+                    // Failed, and Flatfile said nothing of why.
+                    has_error = true;
+                    messages.push(CellMessage {
+                        row: row as u32,
+                        field: key.clone(),
+                        level: Level::Error,
+                        message: None,
+                        source: None,
+                    });
+                }
+                builder.set(key.into(), parsed);
+            }
+            builder.end_row();
+            valid.push(record.valid.unwrap_or(!has_error));
+            ids.push(record.id);
+        }
+        let name = self
+            .name
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.slug.clone())
+            .unwrap_or_else(|| self.id.clone());
+        Ok(Sheet {
+            id: self.id,
+            name,
+            slug: self.slug,
+            fields,
+            event_id,
+            event_from,
+            rows: builder.finish(),
+            valid,
+            records: ids,
+            messages,
+        })
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct PairsVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for PairsVisitor<'a> {
+            type Value = Pairs<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of cells")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Pairs<'a>, E> {
+                Ok(Pairs(Vec::new()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Pairs<'a>, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let cell: RawCell<'a> = map.next_value()?;
+                    pairs.push((key, cell));
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        de.deserialize_any(PairsVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests;
