@@ -217,6 +217,11 @@ fn main() {
                "find": "ops", "replace": "operations", "dry_run": false}),
     );
     assert_eq!(made["cells"], 10_000, "{made}");
+    // The corrected rows' reasons are kept in a file a moment after the last change (its
+    // name ends with the corrections tag: 10,000 changes, 10,000 live): not timed below.
+    wait_files(&ws, 1, |name| {
+        name.starts_with("1.errors-") && name.ends_with("-c10000l10000.parquet")
+    });
     rev.page(&sorted, 0);
     scroll(&rev);
     let page_corrected = scroll(&rev);

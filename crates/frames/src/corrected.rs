@@ -3,7 +3,7 @@
 //! type when every correction in it reads as that type (a number in a number column); one that
 //! does not (`"n/a"` in a number column) turns the column to text, as a sent value would have.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use polars::prelude::*;
 
@@ -23,6 +23,17 @@ pub struct Cell {
 /// `frame` with `cells` in place of the values sent (the newest correction of a cell wins:
 /// `cells` in the order they were made).
 pub fn overlay(frame: LazyFrame, cells: &[Cell]) -> Result<LazyFrame> {
+    overlay_rows(frame, cells, None)
+}
+
+/// [`overlay`] for a frame of only some of the batch's rows (`rows`): only their cells are put
+/// in, while each column's type is decided by all of `cells`, exactly as [`overlay`] decides
+/// it for the whole batch.
+pub fn overlay_rows(
+    frame: LazyFrame,
+    cells: &[Cell],
+    rows: Option<&HashSet<i64>>,
+) -> Result<LazyFrame> {
     if cells.is_empty() {
         return Ok(frame);
     }
@@ -43,29 +54,26 @@ pub fn overlay(frame: LazyFrame, cells: &[Cell]) -> Result<LazyFrame> {
                 available: crate::data_columns(&schema).join(", "),
             });
         };
-        columns.push(corrected_column(name, dtype, &cells)?);
+        columns.push(corrected_column(name, dtype, &cells, rows)?);
     }
     frame = frame.with_columns(columns);
     Ok(frame)
 }
 
-/// The expression for column `name` with its corrected cells.
-fn corrected_column(name: &str, dtype: &DataType, cells: &BTreeMap<i64, &str>) -> Result<Expr> {
-    let rows: Vec<i64> = cells.keys().copied().collect();
-    let last = rows.iter().max().copied().unwrap_or(0).max(0) as usize;
-    // Each corrected value at its `_row`, read off by each row's `_row`.
-    let mut text: Vec<Option<&str>> = vec![None; last + 1];
-    for (row, value) in cells {
-        if let Ok(at) = usize::try_from(*row) {
-            text[at] = Some(value);
-        }
-    }
-    let text = Series::new(name.into(), text);
+/// The expression for column `name` with its corrected cells (those of `only`, when given).
+fn corrected_column(
+    name: &str,
+    dtype: &DataType,
+    cells: &BTreeMap<i64, &str>,
+    only: Option<&HashSet<i64>>,
+) -> Result<Expr> {
+    // The column's type, from every corrected value in it.
+    let texts = Series::new(name.into(), cells.values().copied().collect::<Vec<&str>>());
     let (values, as_text) = match dtype {
-        DataType::String => (text, false),
-        _ => match typed(&text, dtype)? {
+        DataType::String => (texts, false),
+        _ => match typed(&texts, dtype)? {
             Some(typed) => (typed, false),
-            None => (text, true),
+            None => (texts, true),
         },
     };
     let original = if as_text {
@@ -73,7 +81,23 @@ fn corrected_column(name: &str, dtype: &DataType, cells: &BTreeMap<i64, &str>) -
     } else {
         col(name)
     };
-    let replaced = lit(values).gather(col("_row"), true);
+    let applied: Vec<(usize, i64)> = cells
+        .keys()
+        .copied()
+        .enumerate()
+        .filter(|(_, row)| only.is_none_or(|o| o.contains(row)))
+        .collect();
+    // Each corrected value's position in `values`, at its `_row`, read off by each row's `_row`.
+    let rows: Vec<i64> = applied.iter().map(|(_, row)| *row).collect();
+    let last = rows.iter().max().copied().unwrap_or(0).max(0) as usize;
+    let mut at: Vec<Option<IdxSize>> = vec![None; last + 1];
+    for (i, row) in &applied {
+        if let Ok(slot) = usize::try_from(*row) {
+            at[slot] = Some(*i as IdxSize);
+        }
+    }
+    let at = IdxCa::from_iter_options("at".into(), at.into_iter()).into_series();
+    let replaced = lit(values).gather(lit(at).gather(col("_row"), true), true);
     Ok(when(rows_in(&rows))
         .then(replaced)
         .otherwise(original)
@@ -215,6 +239,54 @@ mod tests {
             df.column("price").expect("as built").dtype(),
             &DataType::String
         );
+    }
+
+    #[test]
+    fn many_corrections_in_a_column_and_a_frame_of_some_rows_read_as_the_whole_does() {
+        let n = 200i64;
+        let frame = df!(
+            "_row" => (0..n).collect::<Vec<i64>>(),
+            "seats" => (0..n).collect::<Vec<i64>>(),
+        )
+        .expect("df");
+        // More than are put in one by one, every third row; then one value that is not a
+        // number, which makes the column text.
+        let mut cells: Vec<Cell> = (0..n)
+            .filter(|r| r % 3 == 0)
+            .map(|r| cell(r, "seats", &(r * 10).to_string()))
+            .collect();
+        let seats = |df: &DataFrame| -> Vec<Option<i64>> {
+            df.column("seats")
+                .expect("seats")
+                .i64()
+                .expect("i64")
+                .iter()
+                .collect()
+        };
+        let whole = overlay(frame.clone().lazy(), &cells)
+            .expect("overlay")
+            .collect()
+            .expect("collect");
+        let want: Vec<Option<i64>> = (0..n)
+            .map(|r| Some(if r % 3 == 0 { r * 10 } else { r }))
+            .collect();
+        assert_eq!(seats(&whole), want);
+        // A frame of rows 3, 4 and 150 only, its column typed by every cell.
+        let some: HashSet<i64> = [3, 4, 150].into();
+        cells.push(cell(199, "seats", "n/a"));
+        let part = crate::only_rows(frame.lazy(), &[3, 4, 150]);
+        let part = overlay_rows(part, &cells, Some(&some))
+            .expect("overlay")
+            .collect()
+            .expect("collect");
+        let texts: Vec<Option<&str>> = part
+            .column("seats")
+            .expect("seats")
+            .str()
+            .expect("text, as the whole batch's column is")
+            .iter()
+            .collect();
+        assert_eq!(texts, [Some("30"), Some("4"), Some("1500")]);
     }
 
     #[test]

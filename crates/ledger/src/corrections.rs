@@ -121,6 +121,21 @@ impl Ledger {
             .map_err(|e| db(&self.path, e))
     }
 
+    /// Every live correction of an import as (row, column, value), in the order they were
+    /// made: what the corrected import reads, without who made them or when.
+    pub fn correction_cells(&self, key: EventKey) -> Result<Vec<(i64, String, String)>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT row, col, value FROM corrections
+                 WHERE event = ?1 AND reverted_at IS NULL ORDER BY id",
+            )
+            .map_err(|e| db(&self.path, e))?;
+        stmt.query_map([key.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| db(&self.path, e))
+    }
+
     /// The live corrections of the rows `rows` (`_row` values) of an import, in the order
     /// they were made: a page's, read through the index on each row.
     pub fn corrections_of_rows(

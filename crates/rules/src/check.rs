@@ -154,6 +154,30 @@ pub fn check_each_row(config: &Config, frame: &DataFrame) -> Report {
     check_with(config, frame, false)
 }
 
+/// Every column the rules of `config` read: the fields' own and those their validators look
+/// at. A frame with only these (and `_row`, `_valid`) is checked as the whole row is.
+pub fn columns_read(config: &Config) -> Vec<&str> {
+    let mut keys: Vec<&str> = Vec::new();
+    for field in &config.fields {
+        keys.push(&field.key);
+        for validator in &field.validators {
+            match &validator.rule {
+                Rule::RequiredWith { fields, .. } | Rule::RequiredWithout { fields, .. } => {
+                    keys.extend(fields.iter().map(String::as_str));
+                }
+                Rule::RequiredWithValues { values, .. }
+                | Rule::RequiredWithoutValues { values, .. } => {
+                    keys.extend(values.iter().map(|(k, _)| k.as_str()));
+                }
+                Rule::Required | Rule::Unique | Rule::Regex { .. } | Rule::Options => {}
+            }
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// The rules whose result for a row depends on the other rows too (`unique`): each one's
 /// index into [`rules`] and the field it reads.
 pub fn across_rows(config: &Config) -> Vec<(u32, &str)> {
@@ -167,11 +191,17 @@ pub fn across_rows(config: &Config) -> Vec<(u32, &str)> {
         .collect()
 }
 
-/// For `unique` over `column` (a whole column, its values as sent): the positions of the
-/// cells that hold one of the non-empty values in `values`, each with whether its value is
-/// in more than one cell (then it fails). What changes when only the cells holding `values`
-/// did: every other cell keeps its result.
-pub fn repeats_among(column: &Column, values: &Column) -> Vec<(u32, bool)> {
+/// For `unique` over `column` (a whole column, its values as sent) with the cells at
+/// `replaced_rows` holding `replaced` instead (its values in that order: the corrected cells):
+/// the positions of the cells that hold one of the non-empty values in `values`, each with
+/// whether its value is in more than one cell (then it fails). What changes when only the
+/// cells holding `values` did: every other cell keeps its result.
+pub fn repeats_among(
+    column: &Column,
+    replaced_rows: &[u32],
+    replaced: &Column,
+    values: &Column,
+) -> Vec<(u32, bool)> {
     let wanted = Cells {
         column: Some(values),
         height: values.len(),
@@ -184,13 +214,43 @@ pub fn repeats_among(column: &Column, values: &Column) -> Vec<(u32, bool)> {
     if holding.is_empty() {
         return Vec::new();
     }
+    let instead = Cells {
+        column: Some(replaced),
+        height: replaced.len(),
+    };
+    let mut instead: Vec<(u32, Sent<'_>)> =
+        replaced_rows.iter().copied().zip(instead.iter()).collect();
+    instead.sort_unstable_by_key(|(row, _)| *row);
+    let mut instead = instead.into_iter().peekable();
+    // Most cells hold none of the few values: text of another length is passed over
+    // without hashing it.
+    const SHORT: usize = 128;
+    let mut lengths = [false; SHORT];
+    let (mut long, mut not_text) = (false, false);
+    for key in holding.keys() {
+        match key {
+            Key::Str(s) if s.len() < SHORT => lengths[s.len()] = true,
+            Key::Str(_) => long = true,
+            _ => not_text = true,
+        }
+    }
     let cells = Cells {
         column: Some(column),
         height: column.len(),
     };
     for (row, cell) in cells.iter().enumerate() {
-        if let Some(rows) = key(cell).and_then(|k| holding.get_mut(&k)) {
-            rows.push(row as u32);
+        let row = row as u32;
+        let mut cell = cell;
+        while let Some((_, replacement)) = instead.next_if(|(r, _)| *r == row) {
+            cell = replacement;
+        }
+        let maybe = match cell {
+            Sent::Null => false,
+            Sent::Str(s) => lengths.get(s.len()).copied().unwrap_or(long),
+            _ => not_text,
+        };
+        if maybe && let Some(rows) = key(cell).and_then(|k| holding.get_mut(&k)) {
+            rows.push(row);
         }
     }
     let mut found: Vec<(u32, bool)> = holding

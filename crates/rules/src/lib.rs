@@ -13,7 +13,8 @@ mod config;
 mod fit;
 
 pub use check::{
-    CellError, Report, RuleInfo, across_rows, check, check_each_row, repeats_among, rules,
+    CellError, Report, RuleInfo, across_rows, check, check_each_row, columns_read, repeats_among,
+    rules,
 };
 pub use config::{Config, Field, FieldKind, FieldValues, Problem, Quantifier, Rule, Validator};
 pub use fit::{Fit, fit};

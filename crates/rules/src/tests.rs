@@ -240,18 +240,27 @@ fn repeats_among_finds_the_cells_holding_the_values_and_whether_they_repeat() {
         "email",
         &[Some("a@x"), Some("c@x"), Some(""), None, Some("d@x")],
     );
+    let none = text("email", &[]);
     assert_eq!(
-        repeats_among(&column, &values),
+        repeats_among(&column, &[], &none, &values),
         vec![(0, true), (2, true), (5, false)],
         "empty cells are never repeats; a value no cell holds finds nothing"
     );
+    // Cells replaced (corrected) count as their new values: row 2 is no longer a@x, row 3
+    // (empty as sent) now holds c@x.
+    let replaced = text("email", &[Some("b@x"), Some("c@x")]);
+    assert_eq!(
+        repeats_among(&column, &[2, 3], &replaced, &values),
+        vec![(0, false), (3, true), (5, true)]
+    );
     // Numbers are compared as numbers, and text "5" is not the number 5.
     let numbers = Column::new("n".into(), [Some(5i64), Some(5), Some(7)]);
+    let no_numbers = Column::new("n".into(), Vec::<i64>::new());
     assert_eq!(
-        repeats_among(&numbers, &Column::new("n".into(), [5i64])),
+        repeats_among(&numbers, &[], &no_numbers, &Column::new("n".into(), [5i64])),
         vec![(0, true), (1, true)]
     );
-    assert!(repeats_among(&numbers, &text("n", &[Some("5")])).is_empty());
+    assert!(repeats_among(&numbers, &[], &no_numbers, &text("n", &[Some("5")])).is_empty());
 }
 
 #[test]

@@ -144,6 +144,17 @@ impl Hookgrid {
     /// the change), every client hears of it, and the rows are checked again off the request
     /// (a page asked for meanwhile waits for that check rather than starting its own).
     pub(crate) fn corrections_changed(&self, batch: &Batch, columns: &[String]) {
+        // Started first: the check and the held columns are read side by side.
+        let recheck = {
+            let core = Arc::clone(&self.core);
+            let batch = batch.clone();
+            std::thread::Builder::new()
+                .name("hookgrid-recheck".into())
+                .spawn(move || core.recheck_corrected(&batch))
+        };
+        if let Err(e) = recheck {
+            tracing::warn!("cannot start a thread to check the corrected rows: {e}");
+        }
         let core = &self.core;
         let held = core.browsing.corrected(batch.key, columns, || {
             core.corrected_columns(batch, columns)
@@ -155,14 +166,6 @@ impl Hookgrid {
             event: batch.event.clone(),
             batch: batch.batch.clone(),
         });
-        let core = Arc::clone(&self.core);
-        let batch = batch.clone();
-        let spawned = std::thread::Builder::new()
-            .name("hookgrid-recheck".into())
-            .spawn(move || core.prepare_errors(&batch));
-        if let Err(e) = spawned {
-            tracing::warn!("cannot start a thread to check the corrected rows: {e}");
-        }
     }
 }
 
@@ -251,13 +254,9 @@ impl Core {
     pub(crate) fn live_cells(&self, batch: &Batch) -> Result<Vec<Cell>> {
         Ok(self
             .ledger
-            .corrections(batch.key)?
+            .correction_cells(batch.key)?
             .into_iter()
-            .map(|c| Cell {
-                row: c.row,
-                column: c.column,
-                value: c.value,
-            })
+            .map(|(row, column, value)| Cell { row, column, value })
             .collect())
     }
 

@@ -180,7 +180,8 @@ impl Core {
 
     /// The import's data columns (its frame's, without the meta columns).
     pub(crate) fn data_columns(&self, batch: &Batch) -> Result<Vec<String>> {
-        let (frame, _) = self.frame(batch)?;
+        // Corrections change values, never columns.
+        let (frame, _) = self.frame_as_received(batch)?;
         let schema = frame
             .clone()
             .collect_schema()
@@ -210,6 +211,22 @@ impl Core {
                 self.keep_errors(batch, &known);
             }
             Err(e) => tracing::warn!(event = %batch.event, "cannot check the rows: {e}"),
+        }
+    }
+
+    /// Checks `batch` again after a correction (a thread of its own) and, once no other
+    /// correction has followed for a moment, keeps the result in its derived file: writing it
+    /// takes longer than the check, and a reviewer fixing cells one after another needs only
+    /// the last one written.
+    pub(crate) fn recheck_corrected(&self, batch: &Batch) {
+        const QUIET: std::time::Duration = std::time::Duration::from_millis(1500);
+        match self.explanation(batch) {
+            Ok(Explanation::Known(known, _)) => {
+                std::thread::sleep(QUIET);
+                self.keep_errors(batch, &known);
+            }
+            Ok(Explanation::Nothing | Explanation::Unfit { .. }) => {}
+            Err(e) => tracing::warn!(event = %batch.event, "cannot check the corrected rows: {e}"),
         }
     }
 

@@ -7,8 +7,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-use hookgrid_frames::corrected::{Cell, overlay};
+use hookgrid_frames::corrected::{Cell, overlay, overlay_rows};
 use hookgrid_frames::{FramesError, FromText, IntoLazy, only_rows, store};
 use polars::prelude::{DataFrame, DataType, Schema, col};
 
@@ -21,7 +22,13 @@ pub(crate) struct CheckedWith {
     /// The effective corrected value of each cell, by row and column.
     cells: HashMap<(i64, String), String>,
     schema: Schema,
+    /// Columns a `unique` rule reads, whole and as sent (with each row's `_valid`), once read:
+    /// what was sent never changes, so every later version of these errors shares them.
+    sent_columns: Arc<Mutex<HashMap<String, SentColumn>>>,
 }
+
+/// A column as sent, whole, and each row's `_valid`.
+type SentColumn = Arc<(polars::prelude::Column, Vec<bool>)>;
 
 impl CheckedWith {
     /// `cells` in the order they were made (the newest of a cell wins).
@@ -29,6 +36,7 @@ impl CheckedWith {
         CheckedWith {
             cells: effective(cells),
             schema,
+            sent_columns: Arc::default(),
         }
     }
 
@@ -100,14 +108,31 @@ impl Core {
         let rows: Vec<i64> = rows.into_iter().collect();
 
         // The changed rows as sent, then as they read before and after the change.
+        // Only the columns the rules read: a row group of every column costs several times as
+        // much to read.
+        let read: Vec<&str> = hookgrid_rules::columns_read(&known.config)
+            .into_iter()
+            .filter(|c| before.schema.get(c).is_some())
+            .collect();
+        let selected = ["_row", "_valid"].into_iter().chain(read.iter().copied());
         let sent = only_rows(store::scan(&file)?, &rows)
+            .select(selected.map(col).collect::<Vec<_>>())
             .collect()
             .map_err(FramesError::from)?;
         let sent = from_text.json_typed(sent)?;
-        let after = overlay(sent.clone().lazy(), &live)?
+        let live: Vec<Cell> = live
+            .into_iter()
+            .filter(|c| read.contains(&c.column.as_str()))
+            .collect();
+        let only: HashSet<i64> = rows.iter().copied().collect();
+        let after = overlay_rows(sent.clone().lazy(), &live, Some(&only))?
             .collect()
             .map_err(FramesError::from)?;
-        if after.schema().as_ref() != &before.schema {
+        let same_types = after
+            .schema()
+            .iter()
+            .all(|(name, dtype)| before.schema.get(name) == Some(dtype));
+        if !same_types {
             return Ok(None);
         }
         let row_of = after
@@ -129,7 +154,7 @@ impl Core {
                 })
             })
             .collect();
-        let changed_rows: HashSet<i64> = rows.iter().copied().collect();
+        let changed_rows = &only;
         let across = hookgrid_rules::across_rows(&known.config);
         // Per `unique` rule on a changed column: the rows judged again.
         let mut judged: HashMap<u32, HashSet<i64>> = HashMap::new();
@@ -139,11 +164,29 @@ impl Core {
             .filter(|(_, column)| columns.contains(column))
             .collect();
         if !unique_on_changed.is_empty() {
-            let before_rows = overlay(sent.lazy(), &before.cells())?
+            let before_cells: Vec<Cell> = before
+                .cells()
+                .into_iter()
+                .filter(|c| read.contains(&c.column.as_str()))
+                .collect();
+            let before_rows = overlay_rows(sent.lazy(), &before_cells, Some(&only))?
                 .collect()
                 .map_err(FramesError::from)?;
             for (rule, column) in unique_on_changed {
-                let (whole, valid) = self.whole_column(&file, &from_text, column, &live)?;
+                let sent_column = sent_column(&before.sent_columns, &file, &from_text, column)?;
+                let (sent, valid) = sent_column.as_ref();
+                let dtype = after
+                    .column(column)
+                    .map_err(FramesError::from)?
+                    .dtype()
+                    .clone();
+                // A column made text by a correction compares its sent values as text too.
+                let sent = if sent.dtype() == &dtype {
+                    sent.clone()
+                } else {
+                    sent.cast(&dtype).map_err(FramesError::from)?
+                };
+                let (replaced_rows, replaced) = corrected_cells(&sent, column, &live)?;
                 let values = before_rows
                     .column(column)
                     .and_then(|b| {
@@ -153,7 +196,9 @@ impl Core {
                     })
                     .map_err(FramesError::from)?;
                 let mut rows_judged = changed_rows.clone();
-                for (row, repeated) in hookgrid_rules::repeats_among(&whole, &values) {
+                for (row, repeated) in
+                    hookgrid_rules::repeats_among(&sent, &replaced_rows, &replaced, &values)
+                {
                     let row = i64::from(row);
                     rows_judged.insert(row);
                     if repeated {
@@ -168,18 +213,17 @@ impl Core {
             }
         }
         let is_across = |rule: u32| across.iter().any(|(r, _)| *r == rule);
-        let mut flagged: Vec<Flagged> = known
+        let kept = known
             .flagged
             .iter()
             .copied()
             .filter(|f| match judged.get(&f.rule) {
                 Some(rows) => !rows.contains(&f.row),
                 None => is_across(f.rule) || !changed_rows.contains(&f.row),
-            })
-            .chain(fresh)
-            .collect();
-        flagged.sort_unstable_by_key(|f| (f.row, f.rule));
-        flagged.dedup_by_key(|f| (f.row, f.rule));
+            });
+        // Both in (row, rule) order: merged, not sorted again.
+        fresh.sort_unstable_by_key(|f| (f.row, f.rule));
+        let flagged = merged(kept, fresh);
         tracing::debug!(
             event = %batch.event,
             "checked {} corrected rows again: {} cell errors",
@@ -193,6 +237,7 @@ impl Core {
             checked_with: Some(CheckedWith {
                 cells: now,
                 schema: before.schema.clone(),
+                sent_columns: before.sent_columns.clone(),
             }),
             name: known.name.clone(),
             config: known.config.clone(),
@@ -202,37 +247,91 @@ impl Core {
             columns: known.columns.clone(),
         }))
     }
+}
 
-    /// One column of the batch file whole, as the rules see it (as sent, then corrected), in
-    /// row order, and each row's `_valid`.
-    fn whole_column(
-        &self,
-        file: &Path,
-        from_text: &FromText,
-        column: &str,
-        live: &[Cell],
-    ) -> Result<(polars::prelude::Column, Vec<bool>)> {
-        let read = store::scan(file)?
-            .select([col("_row"), col("_valid"), col(column)])
-            .collect()
-            .map_err(FramesError::from)?;
-        let read = from_text.json_typed(read)?;
-        let cells: Vec<Cell> = live
-            .iter()
-            .filter(|c| c.column == column)
-            .cloned()
-            .collect();
-        let corrected = overlay(read.lazy(), &cells)?
-            .collect()
-            .map_err(FramesError::from)?;
-        let valid = corrected
-            .column("_valid")
-            .and_then(|c| c.bool().cloned())
-            .map_err(FramesError::from)?
-            .iter()
-            .map(|v| v.unwrap_or(false))
-            .collect();
-        let whole = corrected.column(column).map_err(FramesError::from)?.clone();
-        Ok((whole, valid))
+/// `column` of the batch file whole and as sent, from `cache` once read.
+fn sent_column(
+    cache: &Mutex<HashMap<String, SentColumn>>,
+    file: &Path,
+    from_text: &FromText,
+    column: &str,
+) -> Result<SentColumn> {
+    if let Some(held) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(column) {
+        return Ok(held.clone());
     }
+    let read = store::scan(file)?
+        .select([col("_row"), col("_valid"), col(column)])
+        .collect()
+        .map_err(FramesError::from)?;
+    let read = from_text.json_typed(read)?;
+    let valid = read
+        .column("_valid")
+        .and_then(|c| c.bool().cloned())
+        .map_err(FramesError::from)?
+        .iter()
+        .map(|v| v.unwrap_or(false))
+        .collect();
+    let sent: SentColumn = Arc::new((
+        read.column(column).map_err(FramesError::from)?.clone(),
+        valid,
+    ));
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(column.to_owned(), sent.clone());
+    Ok(sent)
+}
+
+/// The corrected cells of `column` (whole, as sent): their rows and their values as the rules
+/// see them, typed as the corrected column is.
+fn corrected_cells(
+    sent: &polars::prelude::Column,
+    column: &str,
+    live: &[Cell],
+) -> Result<(Vec<u32>, polars::prelude::Column)> {
+    let cells: Vec<Cell> = live
+        .iter()
+        .filter(|c| c.column == column)
+        .cloned()
+        .collect();
+    let rows: BTreeSet<u32> = cells
+        .iter()
+        .filter_map(|c| u32::try_from(c.row).ok())
+        .filter(|r| (*r as usize) < sent.len())
+        .collect();
+    let rows: Vec<u32> = rows.into_iter().collect();
+    let at = polars::prelude::IdxCa::from_vec("at".into(), rows.clone());
+    let values = sent.take(&at).map_err(FramesError::from)?;
+    let row_numbers = polars::prelude::Column::new(
+        "_row".into(),
+        rows.iter().map(|r| i64::from(*r)).collect::<Vec<i64>>(),
+    );
+    let frame = DataFrame::new(rows.len(), vec![row_numbers, values]).map_err(FramesError::from)?;
+    let corrected = overlay(frame.lazy(), &cells)?
+        .collect()
+        .map_err(FramesError::from)?;
+    let replaced = corrected.column(column).map_err(FramesError::from)?.clone();
+    Ok((rows, replaced))
+}
+
+/// Two lists of failing cells, each in (row, rule) order, as one in that order; a cell in
+/// both is kept once.
+fn merged(kept: impl Iterator<Item = Flagged>, fresh: Vec<Flagged>) -> Vec<Flagged> {
+    let mut out = Vec::with_capacity(fresh.len() + kept.size_hint().0);
+    let mut fresh = fresh.into_iter().peekable();
+    for f in kept {
+        while let Some(next) = fresh.next_if(|n| (n.row, n.rule) < (f.row, f.rule)) {
+            out.push(next);
+        }
+        if fresh
+            .peek()
+            .is_some_and(|n| (n.row, n.rule) == (f.row, f.rule))
+        {
+            continue;
+        }
+        out.push(f);
+    }
+    out.extend(fresh);
+    out.dedup_by_key(|f| (f.row, f.rule));
+    out
 }
