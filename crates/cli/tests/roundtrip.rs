@@ -100,9 +100,31 @@ fn expected_type(sent: &[&str]) -> DataType {
         DataType::Float64
     } else if filled.iter().all(|s| *s == "true" || *s == "false") {
         DataType::Boolean
+    } else if let Some(scale) = one_scale(&filled) {
+        // Money: every value with the same number of decimals, which no float prints back.
+        DataType::Decimal(38, scale)
     } else {
         DataType::String
     }
+}
+
+/// The number of decimals every value has, when each is a plain decimal (`-`, digits without a
+/// leading zero, `.`, digits) of at most 38 digits that is not a negative zero.
+fn one_scale(values: &[&str]) -> Option<usize> {
+    let scale_of = |s: &str| -> Option<usize> {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let (whole, fraction) = digits.split_once('.')?;
+        let plain = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+        let canonical = whole == "0" || (plain(whole) && !whole.starts_with('0'));
+        let negative_zero = s.starts_with('-') && digits.bytes().all(|b| b == b'0' || b == b'.');
+        (canonical && plain(fraction) && whole.len() + fraction.len() <= 38 && !negative_zero)
+            .then_some(fraction.len())
+    };
+    let first = scale_of(values.first()?)?;
+    values
+        .iter()
+        .all(|v| scale_of(v) == Some(first))
+        .then_some(first)
 }
 
 /// A typed value printed back as text; `None` for null.
@@ -113,6 +135,12 @@ fn printed(column: &Column, row: usize) -> Option<String> {
         AnyValue::Float64(f) => Some(f.to_string()),
         AnyValue::Boolean(b) => Some(b.to_string()),
         AnyValue::String(s) => Some(s.to_owned()),
+        AnyValue::Decimal(v, _, scale) => {
+            let digits = format!("{:0>width$}", v.unsigned_abs(), width = scale + 1);
+            let (whole, fraction) = digits.split_at(digits.len() - scale);
+            let sign = if v < 0 { "-" } else { "" };
+            Some(format!("{sign}{whole}.{fraction}"))
+        }
         other => Some(format!("unexpected {other:?}")),
     }
 }
