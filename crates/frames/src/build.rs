@@ -41,9 +41,28 @@ pub struct PartRows {
     /// The part's number, from 1 (whatever base its `event.sequence.index` used): the value
     /// of `_part`, and the order of parts.
     pub number: u32,
-    /// How many of `rows` (the first ones) are valid.
-    pub valid: usize,
+    /// Which of `rows` are valid.
+    pub valid: Validity,
     pub rows: Rows,
+}
+
+/// Which rows of a part are valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Validity {
+    /// The first this many (Portal 2.0 sends `validRows`, then `invalidRows`).
+    First(usize),
+    /// Each row's own, in row order (a Flatfile Platform sheet keeps its records' order).
+    Each(Vec<bool>),
+}
+
+impl Validity {
+    /// Whether row `i` of the part is valid (a row past an `Each` list is not).
+    pub fn of(&self, i: usize) -> bool {
+        match self {
+            Validity::First(n) => i < *n,
+            Validity::Each(each) => each.get(i).copied().unwrap_or(false),
+        }
+    }
 }
 
 /// How data columns are typed.
@@ -140,7 +159,7 @@ fn build(mut parts: Vec<PartRows>, typing: Typing) -> Result<(DataFrame, FromTex
     columns.push(Column::new("_part".into(), part_of_row));
     let valid: Vec<bool> = parts
         .iter()
-        .flat_map(|p| (0..p.rows.len()).map(move |i| i < p.valid))
+        .flat_map(|p| (0..p.rows.len()).map(move |i| p.valid.of(i)))
         .collect();
     columns.push(Column::new("_valid".into(), valid));
 

@@ -7,7 +7,7 @@ pub(crate) fn part(index: u32, valid: serde_json::Value, invalid: serde_json::Va
     let p = parse(&body).expect("valid");
     PartRows {
         number: index,
-        valid: p.envelope.valid_rows as usize,
+        valid: Validity::First(p.envelope.valid_rows as usize),
         rows: p.rows,
     }
 }
@@ -387,5 +387,34 @@ fn money_is_a_decimal_that_sorts_compares_and_prints_back_as_sent() {
             .iter()
             .map(|r| (!r.is_empty()).then(|| r.to_string()))
             .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn each_row_may_carry_its_own_validity_and_keeps_its_place() {
+    // A sheet's records: valid and invalid interleaved, in the order the customer saw them.
+    let mut sheet = part(1, json!([{"n": "a"}, {"n": "b"}, {"n": "c"}]), json!([]));
+    sheet.valid = Validity::Each(vec![false, true, false]);
+    let portal = part(2, json!([{"n": "d"}]), json!([{"n": "e"}]));
+    let df = frame(vec![portal, sheet]).expect("frame");
+    assert_eq!(
+        strings(&df, "n"),
+        ["a", "b", "c", "d", "e"].map(|s| Some(s.to_owned()))
+    );
+    let valid: Vec<Option<bool>> = df
+        .column("_valid")
+        .expect("_valid")
+        .bool()
+        .expect("bool")
+        .iter()
+        .collect();
+    assert_eq!(
+        valid,
+        [false, true, false, true, false].map(Some),
+        "each record's own, then a Portal part's valid rows before its invalid ones"
+    );
+    assert!(
+        !Validity::Each(vec![true]).of(1),
+        "past the list: not valid"
     );
 }

@@ -31,8 +31,8 @@ pub(crate) struct Pending {
 #[derive(Debug)]
 pub(crate) struct HeldPart {
     pub index: u32,
-    /// How many of `rows` (the first ones) are valid.
-    pub valid: usize,
+    /// Which of `rows` are valid.
+    pub valid: hookgrid_frames::Validity,
     pub rows: Rows,
 }
 
@@ -96,7 +96,7 @@ mod tests {
     fn rows(index: u32) -> HeldPart {
         HeldPart {
             index,
-            valid: 0,
+            valid: hookgrid_frames::Validity::First(0),
             rows: Rows::default(),
         }
     }

@@ -182,7 +182,7 @@ impl Core {
         let envelope = part.envelope;
         let rows = HeldPart {
             index: envelope.index,
-            valid: envelope.valid_rows as usize,
+            valid: hookgrid_frames::Validity::First(envelope.valid_rows as usize),
             rows: part.rows,
         };
         let receipt = |stored, part| Receipt {

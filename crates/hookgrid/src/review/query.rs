@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hookgrid_flatfile::{Part, parse, parse_as_sent};
-use hookgrid_frames::{IntoLazy, LazyFrame, PartRows, store};
+use hookgrid_frames::{IntoLazy, LazyFrame, PartRows, Validity, store};
 use rayon::prelude::*;
 
 use crate::intake::assembly::HeldPart;
@@ -214,7 +214,7 @@ impl Core {
             let parsed = self.parse_stored(batch, |index| !have.contains(&index), parse)?;
             held.extend(parsed.into_iter().map(|(index, part)| HeldPart {
                 index,
-                valid: part.envelope.valid_rows as usize,
+                valid: Validity::First(part.envelope.valid_rows as usize),
                 rows: part.rows,
             }));
         }
@@ -275,7 +275,7 @@ impl Core {
             .into_iter()
             .map(|(index, part)| PartRows {
                 number: batch.part_number(index),
-                valid: part.envelope.valid_rows as usize,
+                valid: Validity::First(part.envelope.valid_rows as usize),
                 rows: part.rows,
             })
             .collect())
