@@ -104,6 +104,35 @@ fn corrected_column(
         .alias(name))
 }
 
+/// Column `name` of `frame` (a whole batch, already corrected) with one more corrected cell:
+/// `value` at `_row` `row`. `None` when the value does not read as the column's type, so that
+/// the whole column turns to text: then [`overlay`] it again from what was sent.
+pub fn with_cell(frame: &DataFrame, name: &str, row: i64, value: &str) -> Result<Option<Column>> {
+    let Some(dtype) = frame.schema().get(name).cloned() else {
+        return Err(FramesError::UnknownColumn {
+            name: name.to_owned(),
+            available: crate::data_columns(frame.schema()).join(", "),
+        });
+    };
+    let text = Series::new(name.into(), [value]);
+    let value = match dtype {
+        DataType::String => text,
+        _ => match typed(&text, &dtype)? {
+            Some(typed) => typed,
+            None => return Ok(None),
+        },
+    };
+    let corrected = frame
+        .clone()
+        .lazy()
+        .select([when(col("_row").eq(lit(row)))
+            .then(lit(value).first())
+            .otherwise(col(name))
+            .alias(name)])
+        .collect()?;
+    Ok(Some(corrected.column(name)?.clone()))
+}
+
 /// `text` read as `dtype` (empty as missing), or `None` when a value does not read so.
 fn typed(text: &Series, dtype: &DataType) -> Result<Option<Series>> {
     let blank_as_null: Series = text
@@ -287,6 +316,26 @@ mod tests {
             .iter()
             .collect();
         assert_eq!(texts, [Some("30"), Some("4"), Some("1500")]);
+    }
+
+    #[test]
+    fn one_more_cell_keeps_the_column_s_type_or_says_it_would_turn_it_to_text() {
+        let held = corrected(&[cell(1, "country", "Germany")]);
+        let seats = with_cell(&held, "seats", 2, "12")
+            .expect("read")
+            .expect("a number in a number column");
+        let seats: Vec<Option<i64>> = seats.i64().expect("still numbers").iter().collect();
+        assert_eq!(seats, [Some(5), Some(1), Some(12)]);
+        let country = with_cell(&held, "country", 0, "Deutschland")
+            .expect("read")
+            .expect("text");
+        let country: Vec<Option<&str>> = country.str().expect("text").iter().collect();
+        assert_eq!(country, [Some("Deutschland"), Some("Germany"), Some("FR")]);
+        assert!(
+            with_cell(&held, "seats", 0, "n/a").expect("read").is_none(),
+            "the whole column turns to text: read again"
+        );
+        assert!(with_cell(&held, "colour", 0, "red").is_err());
     }
 
     #[test]

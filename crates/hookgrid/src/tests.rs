@@ -1625,6 +1625,78 @@ fn a_corrected_cell_is_checked_again_so_a_fixed_one_stops_failing_and_a_new_mist
 }
 
 #[test]
+fn the_grid_s_held_import_shows_a_correction_on_its_next_page_in_its_order() {
+    use crate::accounts::Role;
+    let (_dir, hg) = open();
+    let mut rx = hg.subscribe();
+    hg.ingest(&body(
+        "ev-held",
+        "b-held",
+        1,
+        1,
+        json!([{"seats": 5, "plan": "solo"}, {"seats": 9, "plan": "team"}, {"seats": 7, "plan": "team"}]),
+        json!([]),
+    ))
+    .expect("ingest");
+    wait_ready(&mut rx);
+    let batch = hg.resolve("ev-held").expect("batch");
+    let alice = person("alice", Role::Reviewer);
+    let by_seats = View {
+        sort: Some(hookgrid_frames::Sort {
+            column: "seats".into(),
+            descending: true,
+        }),
+        ..View::default()
+    };
+    let shown = |hg: &Hookgrid| -> Vec<(i64, String)> {
+        let page = hg.browse("grid", &batch, &by_seats, 0, 10).expect("page");
+        let seats = page
+            .rows
+            .column("seats")
+            .expect("seats")
+            .cast(&polars::prelude::DataType::String)
+            .expect("text");
+        let rows = page
+            .rows
+            .column("_row")
+            .expect("_row")
+            .i64()
+            .expect("i64")
+            .clone();
+        rows.into_no_null_iter()
+            .zip(
+                seats
+                    .str()
+                    .expect("text")
+                    .iter()
+                    .map(|s| s.unwrap_or("").to_owned()),
+            )
+            .collect()
+    };
+    assert_eq!(
+        shown(&hg),
+        [(1, "9".into()), (2, "7".into()), (0, "5".into())]
+    );
+    assert!(hg.held_bytes() > 0, "held for the grid");
+    hg.correct(&batch, 0, "seats", "12", &alice)
+        .expect("more seats");
+    assert_eq!(
+        shown(&hg),
+        [(0, "12".into()), (1, "9".into()), (2, "7".into())],
+        "sorted again with the corrected value"
+    );
+    // Text in the number column: the column is read again, as text.
+    hg.correct(&batch, 2, "seats", "n/a", &alice).expect("text");
+    let rows: Vec<i64> = shown(&hg).into_iter().map(|(row, _)| row).collect();
+    assert_eq!(rows.len(), 3);
+    assert!(shown(&hg).contains(&(2, "n/a".into())), "{:?}", shown(&hg));
+    assert!(
+        hg.held_bytes() > 0,
+        "still held, not read again from the start"
+    );
+}
+
+#[test]
 fn checking_only_the_corrected_rows_gives_what_checking_every_row_gives() {
     use crate::accounts::Role;
     let (_dir, hg) = open();

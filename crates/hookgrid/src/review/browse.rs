@@ -309,27 +309,29 @@ impl Browsing {
     }
 
     /// Import `key` has corrected cells in `changed` columns: wherever it is held, `read`
-    /// gives those columns as they read now and they take the old ones' place, each client
+    /// (given the frame held, as it read before) gives those columns as they read now and
+    /// they take the old ones' place, each client
     /// keeping its view unless the view depends on them. A load under way read the values
     /// before the change, so it is dropped (the next page loads again).
     pub(crate) fn corrected(
         &self,
         key: EventKey,
         changed: &[String],
-        read: impl FnOnce() -> Result<Vec<polars::prelude::Column>>,
+        read: impl FnOnce(&DataFrame) -> Result<Vec<polars::prelude::Column>>,
     ) -> Result<()> {
         let _one_at_a_time = self.correcting.lock().unwrap_or_else(|p| p.into_inner());
-        {
+        let before = {
             let mut state = self.lock();
             if state.loading.iter().any(|(k, _)| *k == key) {
                 state.loading.retain(|(k, _)| *k != key);
                 self.loaded.notify_all();
             }
-            if !state.held.keys().any(|(k, _)| *k == key) {
-                return Ok(());
+            match state.held.iter().find(|((k, _), _)| *k == key) {
+                Some((_, held)) => held.frame.clone(),
+                None => return Ok(()),
             }
-        }
-        let columns = match read() {
+        };
+        let columns = match read(&before) {
             Ok(columns) => columns,
             Err(e) => {
                 // Not held as it was: read again from the file on the next page.
@@ -526,7 +528,8 @@ mod tests {
         };
         assert_eq!(first(&b), Some(9));
         let corrected: Vec<i64> = (0..10).map(|i| if i == 3 { 100 } else { i }).collect();
-        b.corrected(EventKey(1), &["n".to_owned()], || {
+        b.corrected(EventKey(1), &["n".to_owned()], |before| {
+            assert_eq!(before.height(), 10, "the frame held before");
             Ok(vec![Column::new("n".into(), corrected)])
         })
         .expect("corrected");
@@ -534,7 +537,7 @@ mod tests {
 
         assert!(b.wants_loading("ben", import(2)));
         assert!(b.start_loading(import(2)));
-        b.corrected(EventKey(2), &["n".to_owned()], || {
+        b.corrected(EventKey(2), &["n".to_owned()], |_| {
             panic!("not held: nothing to read")
         })
         .expect("nothing held");

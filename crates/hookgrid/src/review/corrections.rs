@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use hookgrid_frames::corrected::{Cell, overlay};
+use hookgrid_frames::corrected::{Cell, overlay, with_cell};
 use hookgrid_frames::{DataFrame, IntoLazy, LazyFrame, Typing, only_rows};
 use hookgrid_ledger::StoredCorrection;
 use polars::prelude::{AnyValue, col};
@@ -62,7 +62,7 @@ impl Hookgrid {
                 batch.batch, batch.event
             ),
         );
-        self.corrections_changed(batch, &[column.to_owned()]);
+        self.corrections_changed(batch, &[column.to_owned()], Some((row, value)));
         Ok(stored)
     }
 
@@ -88,7 +88,7 @@ impl Hookgrid {
                 batch.batch, batch.event
             ),
         );
-        self.corrections_changed(batch, &[column]);
+        self.corrections_changed(batch, &[column], None);
         Ok(())
     }
 
@@ -143,7 +143,14 @@ impl Hookgrid {
     /// grid gets those columns as they read now (before this returns, so the next page shows
     /// the change), every client hears of it, and the rows are checked again off the request
     /// (a page asked for meanwhile waits for that check rather than starting its own).
-    pub(crate) fn corrections_changed(&self, batch: &Batch, columns: &[String]) {
+    /// `cell` is the one cell corrected, when that is all that changed: the held column then
+    /// takes its value without being read again (unless it turns the column to text).
+    pub(crate) fn corrections_changed(
+        &self,
+        batch: &Batch,
+        columns: &[String],
+        cell: Option<(i64, &str)>,
+    ) {
         // Started first: the check and the held columns are read side by side.
         let recheck = {
             let core = Arc::clone(&self.core);
@@ -156,7 +163,12 @@ impl Hookgrid {
             tracing::warn!("cannot start a thread to check the corrected rows: {e}");
         }
         let core = &self.core;
-        let held = core.browsing.corrected(batch.key, columns, || {
+        let held = core.browsing.corrected(batch.key, columns, |before| {
+            if let (Some((row, value)), [column]) = (cell, columns)
+                && let Some(corrected) = with_cell(before, column, row, value)?
+            {
+                return Ok(vec![corrected]);
+            }
             core.corrected_columns(batch, columns)
         });
         if let Err(e) = held {

@@ -99,7 +99,7 @@ impl Hookgrid {
                 batch.batch, batch.event
             ),
         );
-        self.corrections_changed(batch, &[column.to_owned()]);
+        self.corrections_changed(batch, &[column.to_owned()], None);
         Ok(Replaced {
             cells,
             occurrences,
