@@ -82,7 +82,7 @@ pub struct PayloadError {
 }
 
 impl PayloadError {
-    fn contract(message: impl Into<String>) -> Self {
+    pub(crate) fn contract(message: impl Into<String>) -> Self {
         PayloadError {
             kind: PayloadErrorKind::Contract,
             message: message.into(),
@@ -131,11 +131,24 @@ fn explain(body: &[u8]) -> PayloadError {
 }
 
 fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> PayloadError {
-    let path = e.path().to_string();
+    path_error_under("", e)
+}
+
+/// [`path_error`] for a value found at `prefix` in the body (`workbook.sheets[0].records`).
+pub(crate) fn path_error_under(
+    prefix: &str,
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> PayloadError {
+    let path = match (prefix, e.path().to_string()) {
+        (prefix, path) if path == "." => prefix.to_owned(),
+        ("", path) => path,
+        (prefix, path) if path.starts_with('[') => format!("{prefix}{path}"),
+        (prefix, path) => format!("{prefix}.{path}"),
+    };
     let inner = e.into_inner();
     match inner.classify() {
         serde_json::error::Category::Data => {
-            let at = if path == "." {
+            let at = if path.is_empty() {
                 String::new()
             } else {
                 format!("{path}: ")

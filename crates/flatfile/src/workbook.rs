@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::payload::cells::{cell, cell_as_sent};
-use crate::payload::{PayloadError, PayloadErrorKind};
+use crate::payload::{PayloadError, path_error_under};
 use crate::rows::{Rows, RowsBuilder};
 
 /// One submitted workbook.
@@ -178,7 +178,7 @@ fn parse_with(body: &[u8], as_sent: bool) -> Result<Workbook, PayloadError> {
     let raw: RawBody<'_> = at_path(&body, "")?;
     let workbook = raw.workbook;
     if workbook.id.is_empty() {
-        return Err(contract("workbook.id: must not be empty"));
+        return Err(PayloadError::contract("workbook.id: must not be empty"));
     }
     let mut sheets = Vec::with_capacity(workbook.sheets.len());
     for (i, sheet) in workbook.sheets.into_iter().enumerate() {
@@ -193,45 +193,10 @@ fn parse_with(body: &[u8], as_sent: bool) -> Result<Workbook, PayloadError> {
     })
 }
 
-fn contract(message: impl Into<String>) -> PayloadError {
-    PayloadError {
-        kind: PayloadErrorKind::Contract,
-        message: message.into(),
-    }
-}
-
 /// `T` from `json`, an error naming the field at fault (under `prefix`) when it is not one.
 fn at_path<'a, T: Deserialize<'a>>(json: &'a [u8], prefix: &str) -> Result<T, PayloadError> {
     let mut de = serde_json::Deserializer::from_slice(json);
-    serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.classify() != serde_json::error::Category::Data {
-            return PayloadError {
-                kind: PayloadErrorKind::NotJson,
-                message: format!("the body is not valid JSON: {inner}"),
-            };
-        }
-        let path = match (prefix, path.as_str()) {
-            ("", ".") => String::new(),
-            (prefix, ".") => prefix.to_owned(),
-            ("", path) => path.to_owned(),
-            (prefix, path) => format!(
-                "{prefix}{}{path}",
-                if path.starts_with('[') { "" } else { "." }
-            ),
-        };
-        let text = inner.to_string();
-        let text = text
-            .rfind(" at line ")
-            .map_or(text.as_str(), |i| &text[..i]);
-        let at = if path.is_empty() {
-            String::new()
-        } else {
-            format!("{path}: ")
-        };
-        contract(format!("{at}{text}"))
-    })
+    serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| path_error_under(prefix, e))
 }
 
 #[derive(Deserialize)]
@@ -323,7 +288,9 @@ struct Pairs<'a>(Vec<(String, RawCell<'a>)>);
 impl<'a> RawSheet<'a> {
     fn read(self, at: &str, as_sent: bool) -> Result<Sheet, PayloadError> {
         if self.id.is_empty() {
-            return Err(contract(format!("{at}.id: must not be empty")));
+            return Err(PayloadError::contract(format!(
+                "{at}.id: must not be empty"
+            )));
         }
         let fields: Vec<SheetField> = self
             .config
@@ -365,7 +332,10 @@ impl<'a> RawSheet<'a> {
         for (row, record) in records.into_iter().enumerate() {
             let at_record = || format!("{at}.records[{row}]");
             if record.id.is_empty() {
-                return Err(contract(format!("{}.id: must not be empty", at_record())));
+                return Err(PayloadError::contract(format!(
+                    "{}.id: must not be empty",
+                    at_record()
+                )));
             }
             let mut has_error = false;
             for (key, cell_in) in record.values.map(|p| p.0).unwrap_or_default() {
@@ -375,8 +345,9 @@ impl<'a> RawSheet<'a> {
                 } else {
                     cell(value)
                 };
-                let parsed = parsed
-                    .map_err(|e| contract(format!("{}.values.{key}.value: {e}", at_record())))?;
+                let parsed = parsed.map_err(|e| {
+                    PayloadError::contract(format!("{}.values.{key}.value: {e}", at_record()))
+                })?;
                 let before = messages.len();
                 for m in cell_in.messages.unwrap_or_default() {
                     let level = Level::of(m.kind.as_deref());

@@ -49,10 +49,7 @@ pub fn overlay_rows(
     let mut columns = Vec::with_capacity(by_column.len());
     for (name, cells) in by_column {
         let Some(dtype) = schema.get(name) else {
-            return Err(FramesError::UnknownColumn {
-                name: name.to_owned(),
-                available: crate::data_columns(&schema).join(", "),
-            });
+            return Err(unknown_data_column(name, &schema));
         };
         columns.push(corrected_column(name, dtype, &cells, rows)?);
     }
@@ -109,10 +106,7 @@ fn corrected_column(
 /// the whole column turns to text: then [`overlay`] it again from what was sent.
 pub fn with_cell(frame: &DataFrame, name: &str, row: i64, value: &str) -> Result<Option<Column>> {
     let Some(dtype) = frame.schema().get(name).cloned() else {
-        return Err(FramesError::UnknownColumn {
-            name: name.to_owned(),
-            available: crate::data_columns(frame.schema()).join(", "),
-        });
+        return Err(unknown_data_column(name, frame.schema()));
     };
     let text = Series::new(name.into(), [value]);
     let value = match dtype {
@@ -131,6 +125,15 @@ pub fn with_cell(frame: &DataFrame, name: &str, row: i64, value: &str) -> Result
             .alias(name)])
         .collect()?;
     Ok(Some(corrected.column(name)?.clone()))
+}
+
+/// A corrected column the batch does not have, naming its data columns (a meta column is
+/// never corrected).
+fn unknown_data_column(name: &str, schema: &Schema) -> FramesError {
+    FramesError::UnknownColumn {
+        name: name.to_owned(),
+        available: crate::data_columns(schema).join(", "),
+    }
 }
 
 /// `text` read as `dtype` (empty as missing), or `None` when a value does not read so.

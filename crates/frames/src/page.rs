@@ -131,7 +131,8 @@ fn cell(column: &Column, row: usize) -> Value {
     column.get(row).map_or(Value::Null, |v| json_value(&v))
 }
 
-pub(crate) fn json_value(v: &AnyValue<'_>) -> Value {
+/// A cell as JSON: numbers and booleans as themselves, decimals and anything else as text.
+pub fn json_value(v: &AnyValue<'_>) -> Value {
     match v {
         AnyValue::Null => Value::Null,
         AnyValue::Boolean(b) => Value::Bool(*b),

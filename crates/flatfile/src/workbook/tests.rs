@@ -1,6 +1,7 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::PayloadErrorKind;
 use crate::rows::Values;
 
 fn field(key: &str, label: &str, kind: &str) -> Value {
@@ -291,4 +292,16 @@ fn a_malformed_workbook_is_refused_naming_the_field() {
     assert_eq!(message, "workbook.id: must not be empty");
     let not_json = parse_workbook(b"{\"workbook\": {").expect_err("not json");
     assert_eq!(not_json.kind, PayloadErrorKind::NotJson);
+}
+
+#[test]
+fn a_message_s_type_is_error_warn_or_info_whatever_its_case_and_else_info() {
+    let level = |kind: Option<&str>| Level::of(kind);
+    assert_eq!(level(Some("error")), Level::Error);
+    assert_eq!(level(Some("ERROR")), Level::Error);
+    assert_eq!(level(Some("warn")), Level::Warn);
+    assert_eq!(level(Some("warning")), Level::Warn);
+    assert_eq!(level(Some("info")), Level::Info);
+    assert_eq!(level(Some("notice")), Level::Info, "kept, never an error");
+    assert_eq!(level(None), Level::Info);
 }

@@ -403,6 +403,16 @@ mod tests {
         (EventKey(key), 1)
     }
 
+    fn by_n_descending() -> View {
+        View {
+            sort: Some(hookgrid_frames::Sort {
+                column: "n".into(),
+                descending: true,
+            }),
+            ..View::default()
+        }
+    }
+
     #[test]
     fn held_imports_stay_within_the_budget_dropping_the_least_recently_used() {
         let b = Browsing::default();
@@ -478,13 +488,7 @@ mod tests {
     fn each_client_keeps_its_own_view_of_a_shared_import() {
         let b = Browsing::default();
         b.load("ana", import(1), || Ok(frame(100))).expect("load");
-        let descending = View {
-            sort: Some(hookgrid_frames::Sort {
-                column: "n".into(),
-                descending: true,
-            }),
-            ..View::default()
-        };
+        let descending = by_n_descending();
         let first = |client: &str, view: &View| {
             let page = b
                 .page_if_held(client, import(1), view, 0, 1)
@@ -512,13 +516,7 @@ mod tests {
     fn a_correction_is_put_in_the_held_import_and_a_load_under_way_is_dropped() {
         let b = Browsing::default();
         b.load("ana", import(1), || Ok(frame(10))).expect("load");
-        let descending = View {
-            sort: Some(hookgrid_frames::Sort {
-                column: "n".into(),
-                descending: true,
-            }),
-            ..View::default()
-        };
+        let descending = by_n_descending();
         let first = |b: &Browsing| {
             let page = b
                 .page_if_held("ana", import(1), &descending, 0, 1)

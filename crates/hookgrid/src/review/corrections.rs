@@ -4,13 +4,12 @@
 //! `--as-received` exports what was sent.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use hookgrid_frames::corrected::{Cell, overlay, with_cell};
 use hookgrid_frames::{DataFrame, IntoLazy, LazyFrame, Typing, only_rows};
 use hookgrid_ledger::StoredCorrection;
 use polars::prelude::{AnyValue, col};
-
-use std::sync::Arc;
 
 use crate::accounts::Caller;
 use crate::{Batch, BatchStatus, Core, Error, Event, Hookgrid, Result};
@@ -310,15 +309,9 @@ fn for_each_value(
             Ok(AnyValue::Int64(r)) => r,
             _ => continue,
         };
-        let value = match values.get(i) {
-            Ok(AnyValue::String(s)) => serde_json::Value::String(s.to_owned()),
-            Ok(AnyValue::StringOwned(s)) => serde_json::Value::String(s.to_string()),
-            Ok(AnyValue::Int64(n)) => serde_json::Value::from(n),
-            Ok(AnyValue::Float64(n)) => serde_json::Value::from(n),
-            Ok(AnyValue::Boolean(b)) => serde_json::Value::Bool(b),
-            Ok(AnyValue::Null) | Err(_) => serde_json::Value::Null,
-            Ok(other) => serde_json::Value::String(other.to_string()),
-        };
+        let value = values.get(i).map_or(serde_json::Value::Null, |v| {
+            hookgrid_frames::page::json_value(&v)
+        });
         each(row, value);
     }
     Ok(())

@@ -88,10 +88,13 @@ fn explained(known: Arc<RowErrors>, choice: ConfigChoice) -> Explanation {
     }
 }
 
-/// The last import's [`RowErrors`], and a lock that keeps two writers of its derived file
-/// apart.
+/// The last import's [`RowErrors`].
 #[derive(Debug, Default)]
-pub(crate) struct Explained(Mutex<Option<Arc<RowErrors>>>, Mutex<()>);
+pub(crate) struct Explained {
+    held: Mutex<Option<Arc<RowErrors>>>,
+    /// Keeps two writers of the derived file apart.
+    writing: Mutex<()>,
+}
 
 /// A configuration's identity for derived files: a short hash of its text.
 fn version(stored: &StoredConfig) -> String {
@@ -128,7 +131,11 @@ impl Core {
             "{config_version}{}",
             self.ledger.corrections_tag(batch.key)?
         );
-        let mut held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut held = self
+            .explained
+            .held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(known) = held.as_ref()
             && known.key == batch.key
             && batch.status == BatchStatus::Complete
@@ -297,10 +304,18 @@ impl Core {
         if batch.status != BatchStatus::Complete || self.ledger.is_read_only() {
             return;
         }
-        let _one_writer = self.explained.1.lock().unwrap_or_else(|p| p.into_inner());
+        let _one_writer = self
+            .explained
+            .writing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let path = self.errors_path(batch, &known.version);
         let latest = {
-            let held = self.explained.0.lock().unwrap_or_else(|p| p.into_inner());
+            let held = self
+                .explained
+                .held
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             held.as_ref()
                 .is_some_and(|h| h.key == known.key && h.version == known.version)
         };
