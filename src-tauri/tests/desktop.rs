@@ -534,11 +534,7 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
 
     s.click(&s.find(item));
     let lines = s.wait("the reasons", || {
-        let lines: Vec<String> = s
-            .all("[data-testid=\"errors-line\"]")
-            .iter()
-            .map(|l| s.text(l))
-            .collect();
+        let lines = s.texts_of("[data-testid=\"errors-line\"]");
         (lines.len() == 3).then_some(lines)
     });
     assert_eq!(
@@ -661,11 +657,7 @@ fn a_reviewer_sets_where_an_import_stands_and_the_list_and_details_follow() {
     // Details keep the history, oldest first.
     s.click(&s.testid("details-toggle"));
     let history = s.wait("the review history", || {
-        let rows: Vec<String> = s
-            .all("[data-testid=\"details-review\"]")
-            .iter()
-            .map(|r| s.text(r))
-            .collect();
+        let rows = s.texts_of("[data-testid=\"details-review\"]");
         (rows.len() == 3).then_some(rows)
     });
     assert!(history[0].starts_with("In review"), "{history:?}");

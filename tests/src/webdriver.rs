@@ -121,6 +121,22 @@ impl Session {
         v.as_str().map(str::to_owned)
     }
 
+    /// The text of every element matching `css`, read in one step: a list that re-renders
+    /// between finding its elements and reading them gives no stale reference.
+    pub fn texts_of(&self, css: &str) -> Vec<String> {
+        let v = self.script(
+            "return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent)",
+            json!([css]),
+        );
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// An attribute of the first element matching `css`, read in one step.
     pub fn attribute_of(&self, css: &str, name: &str) -> Option<String> {
         let v = self.script(
