@@ -46,6 +46,9 @@ pub struct Envelope {
     /// `data.customer` (who imported), as its JSON text exactly as sent; `None` when absent
     /// or `null`.
     pub customer: Option<String>,
+    /// For a Flatfile Platform sheet (see [`crate::workbook`]), its workbook and how its event
+    /// id was made, as JSON text (see [`crate::workbook::Sheet::envelope`]); `None` for Portal 2.
+    pub workbook: Option<String>,
 }
 
 impl Envelope {
@@ -281,6 +284,7 @@ impl<const AS_SENT: bool> RawPayload<'_, AS_SENT> {
             valid_rows: data.valid_rows.len() as u64,
             invalid_rows: data.invalid_rows.len() as u64,
             customer,
+            workbook: None,
         };
         let mut rows = data.valid_rows;
         rows.append(data.invalid_rows);

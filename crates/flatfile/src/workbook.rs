@@ -16,6 +16,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::Envelope;
 use crate::payload::cells::{cell, cell_as_sent};
 use crate::payload::{PayloadError, path_error_under};
 use crate::rows::{Rows, RowsBuilder};
@@ -51,6 +52,9 @@ pub struct Sheet {
     pub records: Vec<String>,
     /// Flatfile's messages on the cells, by row (record position) then field order.
     pub messages: Vec<CellMessage>,
+    /// SHA-256 of the sheet's `records` exactly as sent: a sheet submitted again under the same
+    /// event with other records contradicts the one stored.
+    pub digest: [u8; 32],
 }
 
 /// A field of a sheet's configuration.
@@ -180,8 +184,20 @@ fn parse_with(body: &[u8], as_sent: bool) -> Result<Workbook, PayloadError> {
     if workbook.id.is_empty() {
         return Err(PayloadError::contract("workbook.id: must not be empty"));
     }
-    let mut sheets = Vec::with_capacity(workbook.sheets.len());
+    if workbook.sheets.is_empty() {
+        return Err(PayloadError::contract(
+            "workbook.sheets: the workbook has no sheets, so there is nothing to import",
+        ));
+    }
+    let mut sheets: Vec<Sheet> = Vec::with_capacity(workbook.sheets.len());
     for (i, sheet) in workbook.sheets.into_iter().enumerate() {
+        if let Some(j) = sheets.iter().position(|s| s.id == sheet.id) {
+            return Err(PayloadError::contract(format!(
+                "workbook.sheets[{i}].id: {} is also the id of workbook.sheets[{j}]; each sheet \
+                 is an import of its own",
+                sheet.id
+            )));
+        }
         sheets.push(sheet.read(&format!("workbook.sheets[{i}]"), as_sent)?);
     }
     Ok(Workbook {
@@ -192,6 +208,98 @@ fn parse_with(body: &[u8], as_sent: bool) -> Result<Workbook, PayloadError> {
         sheets,
     })
 }
+
+/// The sheet `id` of a stored workbook body, parsed as [`parse_workbook`] (or, with
+/// `as_sent`, [`parse_workbook_as_sent`]) would; the other sheets' records are not read.
+/// `None` when the body has no such sheet.
+pub fn parse_sheet(body: &[u8], id: &str, as_sent: bool) -> Result<Option<Sheet>, PayloadError> {
+    let body = crate::odd::readable_bytes(body);
+    let raw: RawBody<'_> = at_path(&body, "")?;
+    let Some((i, sheet)) = raw
+        .workbook
+        .sheets
+        .into_iter()
+        .enumerate()
+        .find(|(_, s)| s.id == id)
+    else {
+        return Ok(None);
+    };
+    sheet
+        .read(&format!("workbook.sheets[{i}]"), as_sent)
+        .map(Some)
+}
+
+/// What a sheet's import keeps of its workbook (the `workbook` of its [`Envelope`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SheetOrigin {
+    /// The workbook's id, name, space and environment.
+    pub id: String,
+    pub name: Option<String>,
+    pub space_id: Option<String>,
+    pub environment_id: Option<String>,
+    /// The sheet's name and slug.
+    pub sheet: String,
+    pub slug: Option<String>,
+    /// What the event id is made of: `commitId`, `versionId` or `records digest`.
+    pub event_from: String,
+    /// The sheet's fields, in order: key, label (the grid's header), type.
+    pub fields: Vec<OriginField>,
+}
+
+/// One field of [`SheetOrigin::fields`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct OriginField {
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+impl Sheet {
+    /// The sheet as one import of a single part: its event, its batch (the sheet id), its
+    /// valid and invalid records, and its [`SheetOrigin`] as the envelope's `workbook`.
+    pub fn envelope(&self, workbook: &Workbook) -> Envelope {
+        let valid = self.valid.iter().filter(|v| **v).count() as u64;
+        let origin = SheetOrigin {
+            id: workbook.id.clone(),
+            name: workbook.name.clone(),
+            space_id: workbook.space_id.clone(),
+            environment_id: workbook.environment_id.clone(),
+            sheet: self.name.clone(),
+            slug: self.slug.clone(),
+            event_from: self.event_from.as_str().to_owned(),
+            fields: self
+                .fields
+                .iter()
+                .map(|f| OriginField {
+                    key: f.key.clone(),
+                    label: f.label.clone(),
+                    kind: f.kind.clone(),
+                })
+                .collect(),
+        };
+        Envelope {
+            event_id: self.event_id.clone(),
+            event_type: WORKBOOK_EVENT_TYPE.to_owned(),
+            index: 0,
+            count: 1,
+            likely_base: 0,
+            batch_id: self.id.clone(),
+            schema_id: None,
+            declared_rows: None,
+            valid_rows: valid,
+            invalid_rows: self.valid.len() as u64 - valid,
+            customer: None,
+            workbook: Some(serde_json::to_string(&origin).expect("plain fields serialize")),
+        }
+    }
+}
+
+/// The `type` of a sheet's import (Portal 2 imports carry their `event.type`).
+pub const WORKBOOK_EVENT_TYPE: &str = "workbook:submit";
 
 /// `T` from `json`, an error naming the field at fault (under `prefix`) when it is not one.
 fn at_path<'a, T: Deserialize<'a>>(json: &'a [u8], prefix: &str) -> Result<T, PayloadError> {
@@ -312,6 +420,7 @@ impl<'a> RawSheet<'a> {
         } else {
             at_path(records_json.as_bytes(), &format!("{at}.records"))?
         };
+        let digest: [u8; 32] = Sha256::digest(records_json.as_bytes()).into();
         let (event_id, event_from) = match (self.commit_id, self.version_id) {
             (Some(commit), _) if !commit.is_empty() => {
                 (format!("{}:{commit}", self.id), EventFrom::Commit)
@@ -320,7 +429,6 @@ impl<'a> RawSheet<'a> {
                 (format!("{}:{version}", self.id), EventFrom::Version)
             }
             _ => {
-                let digest = Sha256::digest(records_json.as_bytes());
                 let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
                 (format!("{}:{hex}", self.id), EventFrom::Digest)
             }
@@ -395,6 +503,7 @@ impl<'a> RawSheet<'a> {
             valid,
             records: ids,
             messages,
+            digest,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Imports as the ledger reports them: [`Batch`] (one event, a revision of its batch), its
 //! stored parts, and the query that reads them.
 
+use hookgrid_flatfile::workbook::SheetOrigin;
 use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
@@ -59,7 +60,11 @@ pub struct Batch {
     #[ts(type = "Record<string, unknown> | null")]
     pub customer: Option<serde_json::Value>,
     /// Who imported, in a few words (see [`customer_label`]); what the list and the CLI show.
+    /// For a Flatfile Platform sheet, its workbook's name, space and environment.
     pub customer_label: Option<String>,
+    /// For a Flatfile Platform sheet: its workbook, the sheet's name and fields, and what its
+    /// event id is made of; `null` for Portal 2.
+    pub workbook: Option<SheetOrigin>,
     /// RFC 3339, UTC.
     pub first_received: String,
     pub last_received: String,
@@ -136,7 +141,7 @@ pub(crate) fn batch_select(filter: &str, order: &str) -> String {
                 group_concat(CASE WHEN p.declared_rows != p.valid_rows + p.invalid_rows
                                   THEN p.idx END),
                 {first}, {last}, {completed}, e.index_base, e.customer, e.last_received, e.likely_base,
-                e.arrived_via, e.columns, {review}
+                e.arrived_via, e.columns, e.workbook, {review}
          FROM events e LEFT JOIN parts p ON p.event = e.id {REVIEW_JOIN}
          {filter} GROUP BY e.id {order}",
         review = review_columns(),
@@ -164,6 +169,14 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     let customer = r
         .get::<_, Option<String>>(16)?
         .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)));
+    // Written by this ledger from a parsed sheet; anything else reads as unknown.
+    let workbook: Option<SheetOrigin> = r
+        .get::<_, Option<String>>(21)?
+        .and_then(|text| serde_json::from_str(&text).ok());
+    let label = customer
+        .as_ref()
+        .and_then(customer_label)
+        .or_else(|| workbook.as_ref().map(workbook_label));
     Ok(Batch {
         key: EventKey(r.get(0)?),
         index_base,
@@ -185,7 +198,6 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         declared_rows: r.get::<_, Option<i64>>(10)?.map(|d| d as u64),
         mismatched_parts: mismatched.len() as u32,
         mismatched,
-        customer_label: customer.as_ref().and_then(customer_label),
         customer,
         first_received: r.get(12)?,
         last_received: r.get(13)?,
@@ -196,8 +208,25 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         columns: r
             .get::<_, Option<String>>(20)?
             .and_then(|text| serde_json::from_str(&text).ok()),
-        review: review_at(r, 21)?,
+        customer_label: label,
+        workbook,
+        review: review_at(r, 22)?,
     })
+}
+
+/// Where a Flatfile Platform sheet came from, in a few words: its workbook's name (else id),
+/// then its space and environment.
+pub fn workbook_label(origin: &SheetOrigin) -> String {
+    let name = origin.name.as_deref().filter(|n| !n.trim().is_empty());
+    [
+        Some(name.unwrap_or(&origin.id)),
+        origin.space_id.as_deref(),
+        origin.environment_id.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 /// Who imported, in a few words: the customer's `name` (or, when that is empty or holds JSON,

@@ -15,6 +15,15 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::{Commit, EventKey, part_number};
 
+/// Where a part's body is kept.
+pub(crate) enum BodyAt<'a> {
+    /// In the part's own row (a Portal 2 request is one part).
+    Own(&'a [u8]),
+    /// In `bodies`, shared with the other sheets of its workbook: called for the row's id
+    /// only when the part is new, so a repeated workbook writes no body.
+    Shared(&'a mut dyn FnMut() -> rusqlite::Result<i64>),
+}
+
 /// An import as stored before this part.
 struct Known {
     id: i64,
@@ -27,7 +36,7 @@ struct Known {
 pub(crate) fn commit_in(
     tx: &Transaction<'_>,
     envelope: &Envelope,
-    body: &[u8],
+    body: BodyAt<'_>,
     hash: &[u8],
     now: i64,
 ) -> rusqlite::Result<Commit> {
@@ -57,8 +66,8 @@ pub(crate) fn commit_in(
         None => {
             tx.execute(
                 "INSERT INTO events (event_id, batch_id, event_type, schema_id, part_count,
-                                     first_received, last_received, likely_base)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                                     first_received, last_received, likely_base, workbook)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)",
                 params![
                     envelope.event_id,
                     envelope.batch_id,
@@ -66,7 +75,8 @@ pub(crate) fn commit_in(
                     envelope.schema_id,
                     envelope.count,
                     now,
-                    envelope.likely_base
+                    envelope.likely_base,
+                    envelope.workbook
                 ],
             )?;
             (tx.last_insert_rowid(), None, envelope.likely_base)
@@ -94,18 +104,31 @@ pub(crate) fn commit_in(
         }
         Some(_) => {
             return Ok(Commit::Conflict {
-                reason: format!(
-                    "part {part} (index {}) of event {} was already stored with a different body",
-                    envelope.index, envelope.event_id
-                ),
+                reason: if envelope.workbook.is_some() {
+                    format!(
+                        "sheet {} was already stored under event {} with other records; a \
+                         sheet changed after its commit cannot be the same submit",
+                        envelope.batch_id, envelope.event_id
+                    )
+                } else {
+                    format!(
+                        "part {part} (index {}) of event {} was already stored with a \
+                         different body",
+                        envelope.index, envelope.event_id
+                    )
+                },
             });
         }
         None => {}
     }
+    let (own, shared): (&[u8], Option<i64>) = match body {
+        BodyAt::Own(body) => (body, None),
+        BodyAt::Shared(id) => (&[], Some(id()?)),
+    };
     tx.execute(
         "INSERT INTO parts (event, idx, received_at, declared_rows, valid_rows, invalid_rows,
-                            body_sha256, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            body_sha256, body, body_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             event,
             envelope.index,
@@ -114,7 +137,8 @@ pub(crate) fn commit_in(
             envelope.valid_rows as i64,
             envelope.invalid_rows as i64,
             hash,
-            body
+            own,
+            shared
         ],
     )?;
     let received: u32 = tx.query_row(

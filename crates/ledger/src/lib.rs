@@ -354,12 +354,61 @@ impl Ledger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db(&self.path, e))?;
-        let outcome =
-            commit::commit_in(&tx, envelope, body, &hash, now).map_err(|e| db(&self.path, e))?;
+        let outcome = commit::commit_in(&tx, envelope, commit::BodyAt::Own(body), &hash, now)
+            .map_err(|e| db(&self.path, e))?;
         if !matches!(outcome, Commit::Conflict { .. }) {
             tx.commit().map_err(|e| db(&self.path, e))?;
         }
         Ok(outcome)
+    }
+
+    /// Stores the sheets of one workbook body in one transaction: the body once, each sheet
+    /// as the one part of its import (`sheets`: its envelope and the digest of its records,
+    /// which tells a repeat from a contradiction). Every sheet's outcome, in order; when one
+    /// is a [`Commit::Conflict`], nothing is written and the outcomes say which.
+    pub fn commit_workbook(
+        &self,
+        sheets: &[(Envelope, [u8; 32])],
+        body: &[u8],
+    ) -> Result<Vec<Commit>> {
+        let hash = Sha256::digest(body).to_vec();
+        let now = now_ms();
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db(&self.path, e))?;
+        let written = (|| {
+            let mut body_id: Option<i64> = tx
+                .query_row("SELECT id FROM bodies WHERE sha256 = ?1", [&hash], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            // Written with the first sheet that is new, once.
+            let mut shared = || match body_id {
+                Some(id) => Ok(id),
+                None => {
+                    tx.execute(
+                        "INSERT INTO bodies (sha256, body) VALUES (?1, ?2)",
+                        params![hash, body],
+                    )?;
+                    let id = tx.last_insert_rowid();
+                    body_id = Some(id);
+                    Ok(id)
+                }
+            };
+            sheets
+                .iter()
+                .map(|(envelope, digest)| {
+                    let body = commit::BodyAt::Shared(&mut shared);
+                    commit::commit_in(&tx, envelope, body, digest, now)
+                })
+                .collect::<rusqlite::Result<Vec<Commit>>>()
+        })()
+        .map_err(|e| db(&self.path, e))?;
+        if !written.iter().any(|c| matches!(c, Commit::Conflict { .. })) {
+            tx.commit().map_err(|e| db(&self.path, e))?;
+        }
+        Ok(written)
     }
 
     /// Deletes an import: its event and every stored part, in one transaction (its rejected
@@ -369,8 +418,27 @@ impl Ledger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db(&self.path, e))?;
+        let shared: Vec<i64> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT DISTINCT body_id FROM parts WHERE event = ?1 AND body_id IS NOT NULL",
+                )
+                .map_err(|e| db(&self.path, e))?;
+            stmt.query_map([key.0], |r| r.get(0))
+                .and_then(Iterator::collect)
+                .map_err(|e| db(&self.path, e))?
+        };
         tx.execute("DELETE FROM parts WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
+        // A workbook's body goes with the last of its sheets.
+        for body in shared {
+            tx.execute(
+                "DELETE FROM bodies WHERE id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM parts WHERE body_id = ?1)",
+                [body],
+            )
+            .map_err(|e| db(&self.path, e))?;
+        }
         tx.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         tx.execute("DELETE FROM config_none WHERE event = ?1", [key.0])
@@ -470,7 +538,11 @@ impl Ledger {
     ) -> Result<Result<(), E>> {
         let conn = self.reader()?;
         let mut stmt = conn
-            .prepare("SELECT idx, body FROM parts WHERE event = ?1 ORDER BY idx")
+            .prepare(
+                "SELECT p.idx, COALESCE(b.body, p.body) FROM parts p
+                 LEFT JOIN bodies b ON b.id = p.body_id
+                 WHERE p.event = ?1 ORDER BY p.idx",
+            )
             .map_err(|e| db(&self.path, e))?;
         let mut rows = stmt.query([key.0]).map_err(|e| db(&self.path, e))?;
         while let Some(row) = rows.next().map_err(|e| db(&self.path, e))? {
@@ -489,10 +561,11 @@ impl Ledger {
         let conn = self.reader()?;
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT idx, {received}, declared_rows, valid_rows, invalid_rows, length(body),
-                        duplicates
-                 FROM parts WHERE event = ?1 ORDER BY idx",
-                received = rfc3339("received_at")
+                "SELECT p.idx, {received}, p.declared_rows, p.valid_rows, p.invalid_rows,
+                        COALESCE(length(b.body), length(p.body)), p.duplicates
+                 FROM parts p LEFT JOIN bodies b ON b.id = p.body_id
+                 WHERE p.event = ?1 ORDER BY p.idx",
+                received = rfc3339("p.received_at")
             ))
             .map_err(|e| db(&self.path, e))?;
         let rows = stmt
@@ -522,7 +595,8 @@ impl Ledger {
     pub fn part_body(&self, key: EventKey, index: u32) -> Result<Option<Vec<u8>>> {
         let conn = self.reader()?;
         conn.query_row(
-            "SELECT body FROM parts WHERE event = ?1 AND idx = ?2",
+            "SELECT COALESCE(b.body, p.body) FROM parts p LEFT JOIN bodies b ON b.id = p.body_id
+             WHERE p.event = ?1 AND p.idx = ?2",
             params![key.0, index],
             |r| r.get(0),
         )

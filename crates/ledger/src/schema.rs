@@ -218,6 +218,19 @@ pub(crate) const MIGRATIONS: &[&str] = &[
                           corrections_changes = corrections_changes + 1
         WHERE id = OLD.event;
     END;",
+    // 16 → 17: a Flatfile Platform workbook arrives as one body holding several sheets, each
+    // an import of one part. The body is kept once (`bodies`) and each sheet's part points at
+    // it, its own `body` left empty; `body_sha256` is then the digest of the sheet's records,
+    // so an unchanged sheet of a resubmitted workbook is a repeat, not a contradiction. A
+    // sheet's import keeps its workbook (id, name, space, environment, fields) as JSON text.
+    "CREATE TABLE bodies (
+        id     INTEGER PRIMARY KEY,
+        sha256 BLOB    NOT NULL UNIQUE,
+        body   BLOB    NOT NULL
+    );
+    ALTER TABLE parts ADD COLUMN body_id INTEGER REFERENCES bodies (id);
+    CREATE INDEX parts_body ON parts (body_id) WHERE body_id IS NOT NULL;
+    ALTER TABLE events ADD COLUMN workbook TEXT;",
 ];
 
 /// The schema version this build writes.

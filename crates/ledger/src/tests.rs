@@ -15,6 +15,7 @@ fn envelope(event: &str, index: u32, count: u32) -> Envelope {
         valid_rows: 2,
         invalid_rows: 1,
         customer: None,
+        workbook: None,
     }
 }
 
@@ -719,4 +720,165 @@ fn a_page_reads_the_live_corrections_of_its_own_rows_in_the_order_made() {
             .is_empty()
     );
     assert_eq!(ledger.count_corrections(key).expect("count"), 51);
+}
+
+/// A workbook body of these sheets (`(id, commit, emails)`), parsed into what the ledger is
+/// given: each sheet's envelope and records digest.
+fn workbook(sheets: &[(&str, &str, &[&str])]) -> (Vec<u8>, Vec<(Envelope, [u8; 32])>) {
+    let sheets: Vec<serde_json::Value> = sheets
+        .iter()
+        .map(|(id, commit, emails)| {
+            let records: Vec<serde_json::Value> = emails
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    serde_json::json!({"id": format!("{id}-r{i}"), "valid": true,
+                                       "values": {"email": {"value": e, "valid": true}}})
+                })
+                .collect();
+            serde_json::json!({"id": id, "name": format!("Sheet {id}"), "commitId": commit,
+                               "config": {"fields": [{"key": "email", "label": "Email"}]},
+                               "records": records})
+        })
+        .collect();
+    let body = serde_json::to_vec(&serde_json::json!({"workbook": {
+        "id": "us_wb_1", "name": "Contacts", "spaceId": "us_sp_1", "environmentId": "us_env_1",
+        "sheets": sheets}}))
+    .expect("json");
+    let wb = hookgrid_flatfile::workbook::parse_workbook(&body).expect("workbook");
+    let parsed = wb
+        .sheets
+        .iter()
+        .map(|s| (s.envelope(&wb), s.digest))
+        .collect();
+    (body, parsed)
+}
+
+fn bodies(ledger: &Ledger) -> i64 {
+    ledger
+        .reader()
+        .expect("reader")
+        .query_row("SELECT COUNT(*) FROM bodies", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn a_workbook_is_stored_once_with_each_sheet_an_import_and_a_repeat_writes_nothing() {
+    let (_dir, ledger) = open();
+    let (body, sheets) = workbook(&[("sh_a", "c1", &["a@x", "b@x"]), ("sh_b", "c1", &[])]);
+    let outcomes = ledger.commit_workbook(&sheets, &body).expect("commit");
+    assert!(
+        outcomes.iter().all(|c| matches!(
+            c,
+            Commit::Stored {
+                completed: true,
+                part: 1,
+                ..
+            }
+        )),
+        "{outcomes:?}"
+    );
+    assert_eq!(bodies(&ledger), 1);
+    let batches = ledger.batches().expect("batches");
+    assert_eq!(batches.len(), 2);
+    let a = batches.iter().find(|b| b.batch == "sh_a").expect("sheet a");
+    assert_eq!(a.event, "sh_a:c1");
+    assert_eq!((a.valid, a.invalid, a.parts_received), (2, 0, 1));
+    assert_eq!(a.status, BatchStatus::Complete);
+    let origin = a.workbook.as_ref().expect("its workbook");
+    assert_eq!(
+        (origin.id.as_str(), origin.sheet.as_str()),
+        ("us_wb_1", "Sheet sh_a")
+    );
+    assert_eq!(
+        a.customer_label.as_deref(),
+        Some("Contacts · us_sp_1 · us_env_1")
+    );
+    // Each sheet's part is the whole body, kept once.
+    assert_eq!(
+        ledger.part_body(a.key, 0).expect("body"),
+        Some(body.clone())
+    );
+    let parts = ledger.parts(a).expect("parts");
+    assert_eq!(parts[0].bytes, body.len() as u64);
+    let mut seen = Vec::new();
+    ledger
+        .for_each_part(a.key, |idx, b| {
+            seen.push((idx, b.to_vec()));
+            Ok::<(), ()>(())
+        })
+        .expect("read")
+        .expect("each");
+    assert_eq!(seen, [(0, body.clone())]);
+
+    // The same POST again: every sheet a repeat, nothing written but the counts.
+    let again = ledger.commit_workbook(&sheets, &body).expect("again");
+    assert!(
+        again.iter().all(|c| matches!(c, Commit::Duplicate { .. })),
+        "{again:?}"
+    );
+    assert_eq!(bodies(&ledger), 1);
+    assert_eq!(ledger.parts(a).expect("parts")[0].duplicates, 1);
+}
+
+#[test]
+fn a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_a_revision() {
+    let (_dir, ledger) = open();
+    let (body, sheets) = workbook(&[("sh_a", "c1", &["a@x"]), ("sh_b", "c1", &["b@x"])]);
+    ledger.commit_workbook(&sheets, &body).expect("first");
+    let (edited, sheets2) = workbook(&[("sh_a", "c1", &["a@x"]), ("sh_b", "c2", &["b@y"])]);
+    let outcomes = ledger.commit_workbook(&sheets2, &edited).expect("second");
+    assert!(
+        matches!(outcomes[0], Commit::Duplicate { .. }),
+        "{outcomes:?}"
+    );
+    assert!(matches!(outcomes[1], Commit::Stored { .. }), "{outcomes:?}");
+    assert_eq!(bodies(&ledger), 2);
+    let b: Vec<_> = ledger
+        .batches()
+        .expect("batches")
+        .into_iter()
+        .filter(|b| b.batch == "sh_b")
+        .map(|b| (b.event, b.revision))
+        .collect();
+    assert_eq!(b.len(), 2);
+    assert!(b.contains(&("sh_b:c2".to_owned(), 2)), "{b:?}");
+
+    // Other records under a commit already stored contradict it: nothing of the body is kept.
+    let (odd, sheets3) = workbook(&[("sh_a", "c1", &["changed@x"]), ("sh_c", "c1", &["c@x"])]);
+    let outcomes = ledger.commit_workbook(&sheets3, &odd).expect("third");
+    match &outcomes[0] {
+        Commit::Conflict { reason } => assert!(reason.contains("sheet sh_a"), "{reason}"),
+        other => panic!("not a conflict: {other:?}"),
+    }
+    assert_eq!(bodies(&ledger), 2);
+    assert!(
+        ledger
+            .batches()
+            .expect("batches")
+            .iter()
+            .all(|b| b.batch != "sh_c")
+    );
+
+    // The first body goes with the last sheet that used it.
+    let first_a = ledger
+        .batches()
+        .expect("batches")
+        .into_iter()
+        .find(|b| b.event == "sh_a:c1")
+        .expect("a");
+    assert!(ledger.delete(first_a.key).expect("delete a"));
+    assert_eq!(
+        bodies(&ledger),
+        2,
+        "sheet b's first revision still holds it"
+    );
+    let first_b = ledger
+        .batches()
+        .expect("batches")
+        .into_iter()
+        .find(|b| b.event == "sh_b:c1")
+        .expect("b");
+    assert!(ledger.delete(first_b.key).expect("delete b"));
+    assert_eq!(bodies(&ledger), 1);
 }

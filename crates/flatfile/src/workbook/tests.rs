@@ -305,3 +305,75 @@ fn a_message_s_type_is_error_warn_or_info_whatever_its_case_and_else_info() {
     assert_eq!(level(Some("notice")), Level::Info, "kept, never an error");
     assert_eq!(level(None), Level::Info);
 }
+
+#[test]
+fn a_sheet_s_envelope_is_one_part_of_its_own_import_carrying_its_workbook() {
+    let body = workbook(vec![
+        sheet(
+            "us_sh_1",
+            vec![field("email", "Email", "string")],
+            vec![
+                json!({"id": "us_rc_1", "values": {"email": cell(json!("a@b"))}, "valid": true}),
+                json!({"id": "us_rc_2", "values": {"email": cell(json!("x"))}, "valid": false}),
+            ],
+        ),
+        sheet("us_sh_2", vec![field("n", "N", "number")], vec![]),
+    ]);
+    let wb = parse_workbook(&body).expect("workbook");
+    let e = wb.sheets[0].envelope(&wb);
+    assert_eq!(
+        (
+            e.event_id.as_str(),
+            e.batch_id.as_str(),
+            e.event_type.as_str()
+        ),
+        ("us_sh_1:us_vr_8", "us_sh_1", WORKBOOK_EVENT_TYPE)
+    );
+    assert_eq!((e.index, e.count, e.likely_base), (0, 1, 0));
+    assert_eq!(
+        (e.valid_rows, e.invalid_rows, e.declared_rows),
+        (1, 1, None)
+    );
+    let origin: SheetOrigin =
+        serde_json::from_str(e.workbook.as_deref().expect("workbook")).expect("origin json");
+    assert_eq!(origin.id, "us_wb_1");
+    assert_eq!(origin.space_id.as_deref(), Some("us_sp_1"));
+    assert_eq!(origin.environment_id.as_deref(), Some("us_env_1"));
+    assert_eq!(origin.event_from, "commitId");
+    assert_eq!(
+        origin.fields,
+        [OriginField {
+            key: "email".into(),
+            label: "Email".into(),
+            kind: Some("string".into())
+        }]
+    );
+    // The other sheet, read alone from the stored body, is what the whole parse gave.
+    let alone = parse_sheet(&body, "us_sh_2", false)
+        .expect("parse")
+        .expect("sheet");
+    assert_eq!(alone, wb.sheets[1]);
+    assert_eq!(parse_sheet(&body, "us_sh_9", false).expect("parse"), None);
+    // An unchanged sheet digests the same; other records do not.
+    let again = parse_workbook(&body).expect("again");
+    assert_eq!(again.sheets[0].digest, wb.sheets[0].digest);
+    assert_ne!(wb.sheets[0].digest, wb.sheets[1].digest);
+}
+
+#[test]
+fn a_workbook_without_sheets_or_with_one_sheet_twice_is_refused() {
+    let none = workbook(vec![]);
+    let e = parse_workbook(&none).expect_err("no sheets");
+    assert_eq!(e.kind, PayloadErrorKind::Contract);
+    assert!(e.message.starts_with("workbook.sheets:"), "{}", e.message);
+    let twice = workbook(vec![
+        sheet("us_sh_1", vec![], vec![]),
+        sheet("us_sh_1", vec![], vec![]),
+    ]);
+    let e = parse_workbook(&twice).expect_err("twice");
+    assert!(
+        e.message.starts_with("workbook.sheets[1].id:"),
+        "{}",
+        e.message
+    );
+}

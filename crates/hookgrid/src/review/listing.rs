@@ -30,7 +30,8 @@ pub struct ListedBatch {
 #[ts(export)]
 pub struct BatchFilter {
     /// Text found, ignoring case, in the batch id, event id, event type, schema/settings id,
-    /// a column's name, or any value of the customer block.
+    /// a column's name, any value of the customer block, or a sheet's workbook (its id, name,
+    /// space or environment) or name.
     #[serde(default)]
     pub search: Option<String>,
     #[serde(default)]
@@ -65,6 +66,18 @@ impl BatchFilter {
             || batch.schema.is_some_and(|s| found(&s.to_string()))
             || batch.columns.iter().flatten().any(|c| found(c))
             || batch.customer.as_ref().is_some_and(|c| any_text(c, &found))
+            || batch.workbook.as_ref().is_some_and(|w| {
+                [
+                    Some(&w.id),
+                    w.name.as_ref(),
+                    w.space_id.as_ref(),
+                    w.environment_id.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                .chain([&w.sheet])
+                .any(|t| found(t))
+            })
     }
 }
 
@@ -165,6 +178,7 @@ mod tests {
             completed_at: None,
             arrived_via: None,
             columns: Some(vec!["sku".into(), "weight_kg".into()]),
+            workbook: None,
             review: hookgrid_ledger::Review::default(),
         }
     }
