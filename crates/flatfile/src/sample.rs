@@ -258,3 +258,66 @@ mod tests {
         );
     }
 }
+
+/// A workbook as `@flatfile/plugin-webhook-egress` posts it on submit, holding `sheets` (see
+/// [`sheet`]).
+pub fn workbook(sheets: Vec<Value>) -> Value {
+    json!({"workbook": {
+        "id": "us_wb_5fA2kQ", "name": "Q4 contacts", "spaceId": "us_sp_Hn3x",
+        "environmentId": "us_env_Tq81", "createdAt": "2026-12-01T09:00:00.000Z",
+        "updatedAt": "2026-12-01T09:30:00.000Z", "labels": [], "metadata": {},
+        "sheets": sheets
+    }})
+}
+
+/// One sheet of a [`workbook`]: its fields (`(key, label, type)`), its records (see
+/// [`record`]), and its `commitId` (none: the receiver digests its records instead).
+pub fn sheet(
+    id: &str,
+    name: &str,
+    commit: Option<&str>,
+    fields: &[(&str, &str, &str)],
+    records: Vec<Value>,
+) -> Value {
+    let fields: Vec<Value> = fields
+        .iter()
+        .map(|(key, label, kind)| json!({"key": key, "label": label, "type": kind, "constraints": []}))
+        .collect();
+    let valid = records.iter().filter(|r| r["valid"] == true).count();
+    let mut sheet = json!({
+        "id": id, "workbookId": "us_wb_5fA2kQ", "name": name, "slug": name.to_lowercase(),
+        "config": {"name": name, "slug": name.to_lowercase(), "fields": fields},
+        "success": true, "records": records,
+        "counts": {"total": records.len(), "valid": valid, "error": records.len() - valid}
+    });
+    if let Some(commit) = commit {
+        sheet["commitId"] = json!(commit);
+        sheet["versionId"] = json!(commit);
+    }
+    sheet
+}
+
+/// A record of a [`sheet`]: its cells by field key (see [`cell`]); valid unless a cell
+/// carries an error.
+pub fn record(id: &str, values: Value) -> Value {
+    let failed = values.as_object().is_some_and(|cells| {
+        cells.values().any(|c| {
+            c["messages"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m["type"] == "error"))
+        })
+    });
+    json!({"id": id, "values": values, "valid": !failed, "metadata": {}})
+}
+
+/// A cell of a [`record`] with Flatfile's messages on it (`(type, message)`: `error`, `warn`
+/// or `info`).
+pub fn cell(value: Value, messages: &[(&str, &str)]) -> Value {
+    let failed = messages.iter().any(|(kind, _)| *kind == "error");
+    let messages: Vec<Value> = messages
+        .iter()
+        .map(|(kind, text)| json!({"type": kind, "message": text, "source": "custom-logic"}))
+        .collect();
+    json!({"value": value, "valid": !failed, "messages": messages,
+           "updatedAt": "2026-12-01T09:29:00.000Z"})
+}

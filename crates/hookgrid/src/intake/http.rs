@@ -183,6 +183,16 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
             } else {
                 "duplicate"
             };
+            if let Some(sheets) = &receipt.workbook {
+                let new = sheets.iter().filter(|s| s.stored).count();
+                tracing::info!(
+                    "200 {status} workbook={} sheets={} new={new} {ms:.1}ms",
+                    receipt.event,
+                    sheets.len()
+                );
+                // The webhook-egress plugin counts only a 200 whose body is JSON as delivered.
+                return axum::Json(json!({})).into_response();
+            }
             tracing::info!(
                 "200 {status} event={} batch={} part={}/{} {ms:.1}ms",
                 receipt.event,

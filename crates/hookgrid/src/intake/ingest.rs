@@ -1,7 +1,9 @@
 //! One webhook body in: checked (signature, payload), committed to the ledger and only then
 //! acknowledged, or kept in the quarantine with its reason.
 
-use hookgrid_flatfile::{PayloadErrorKind, parse};
+use hookgrid_flatfile::workbook::{is_workbook, parse_workbook};
+use hookgrid_flatfile::{Envelope, PayloadErrorKind, parse};
+use hookgrid_frames::Validity;
 use hookgrid_ledger::{Commit, EventKey, LedgerError};
 
 use crate::intake::assembly::HeldPart;
@@ -41,6 +43,37 @@ pub struct Receipt {
     /// `event.sequence.index` as sent.
     pub index: u32,
     pub of: u32,
+    /// For a Flatfile Platform workbook, its sheets (then `event` and `batch` are the
+    /// workbook's id, and `stored` says whether any sheet was new); `None` for a Portal 2 part.
+    pub workbook: Option<Vec<SheetReceipt>>,
+}
+
+impl Receipt {
+    /// What was acknowledged, in words: `part 2 of 3 of batch B`, or `workbook W (sheets
+    /// Contacts, Orders)`.
+    pub fn what(&self) -> String {
+        match &self.workbook {
+            None => format!("part {} of {} of batch {}", self.part, self.of, self.batch),
+            Some(sheets) => {
+                let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+                format!("workbook {} (sheets {})", self.event, names.join(", "))
+            }
+        }
+    }
+}
+
+/// One sheet of an acknowledged workbook: the import it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetReceipt {
+    /// `false` for a sheet stored before (an identical resubmit, or a sheet unchanged while
+    /// another changed).
+    pub stored: bool,
+    /// Its import's event (see [`hookgrid_flatfile::workbook::EventFrom`]) and batch (the
+    /// sheet id).
+    pub event: String,
+    pub batch: String,
+    pub name: String,
+    pub rows: u64,
 }
 
 /// A request that was not acknowledged.
@@ -93,11 +126,17 @@ impl Hookgrid {
         let body = &*body;
         let via = via.as_deref();
         let receipt = self.ingest_signed(body, signed)?;
-        if let Some(via) = via
-            && let Err(e) = self.core.ledger.note_arrival(&receipt.event, via)
-        {
-            // The part is stored; only where it came from is missing.
-            tracing::warn!("cannot note where event {} came from: {e}", receipt.event);
+        if let Some(via) = via {
+            let events: Vec<&str> = match &receipt.workbook {
+                Some(sheets) => sheets.iter().map(|s| s.event.as_str()).collect(),
+                None => vec![receipt.event.as_str()],
+            };
+            for event in events {
+                if let Err(e) = self.core.ledger.note_arrival(event, via) {
+                    // The part is stored; only where it came from is missing.
+                    tracing::warn!("cannot note where event {event} came from: {e}");
+                }
+            }
         }
         Ok(receipt)
     }
@@ -133,7 +172,7 @@ impl Hookgrid {
     /// runtime. Returns only after the part (or its quarantine entry) is committed.
     pub fn ingest(&self, body: &[u8]) -> Result<Receipt, IngestError> {
         let (receipt, completed) = self.core.ingest(body)?;
-        if let Some(key) = completed {
+        for key in completed {
             self.queue(Job {
                 key,
                 just_completed: true,
@@ -152,21 +191,24 @@ pub(crate) struct Refusal {
     pub(crate) event: Option<(String, u32)>,
 }
 
-/// What storing a body came to: a receipt (and the import it completed), or a refusal.
-pub(crate) type Admission = Result<(Receipt, Option<EventKey>), Refusal>;
+/// What storing a body came to: a receipt (and the imports it completed), or a refusal.
+pub(crate) type Admission = Result<(Receipt, Vec<EventKey>), Refusal>;
 
 impl Core {
-    pub(crate) fn ingest(&self, body: &[u8]) -> Result<(Receipt, Option<EventKey>), IngestError> {
+    pub(crate) fn ingest(&self, body: &[u8]) -> Result<(Receipt, Vec<EventKey>), IngestError> {
         self.admit(body)?.or_else(|refusal| {
             let event = refusal.event.as_ref().map(|(e, i)| (e.as_str(), *i));
             Err(self.reject(refusal.kind, refusal.message, event, body)?)
         })
     }
 
-    /// Parses, checks and commits a body; a refusal is returned, not yet quarantined.
+    /// Parses, checks and commits a body; a refusal is returned, not yet quarantined. A body
+    /// that is not a Portal 2 part is tried as a Flatfile Platform workbook (a top-level
+    /// `workbook` object) before it is refused.
     pub(crate) fn admit(&self, body: &[u8]) -> Result<Admission, LedgerError> {
         let part = match parse(body) {
             Ok(part) => part,
+            Err(_) if is_workbook(body) => return self.admit_workbook(body),
             Err(e) => {
                 let kind = match e.kind {
                     PayloadErrorKind::NotJson => QuarantineKind::NotJson,
@@ -192,6 +234,7 @@ impl Core {
             part,
             index: envelope.index,
             of: envelope.count,
+            workbook: None,
         };
         // Commit and hand the rows to the assembly under one lock, so the worker building a
         // just-completed batch never misses a part committed a moment before.
@@ -215,15 +258,116 @@ impl Core {
                 });
                 // The worker announces the completion: its counts need a read of the ledger,
                 // which the sender of this last part should not wait for.
-                Ok(Ok((receipt(true, part), completed.then_some(event))))
+                Ok(Ok((
+                    receipt(true, part),
+                    completed.then_some(event).into_iter().collect(),
+                )))
             }
-            Commit::Duplicate { part, .. } => Ok(Ok((receipt(false, part), None))),
+            Commit::Duplicate { part, .. } => Ok(Ok((receipt(false, part), Vec::new()))),
             Commit::Conflict { reason } => Ok(Err(Refusal {
                 kind: QuarantineKind::Conflict,
                 message: reason,
                 event: Some((envelope.event_id.clone(), envelope.index)),
             })),
         }
+    }
+
+    /// [`Core::admit`] for a workbook: every sheet an import of one part, all committed in one
+    /// transaction (or, when one contradicts what is stored, none).
+    fn admit_workbook(&self, body: &[u8]) -> Result<Admission, LedgerError> {
+        let workbook = match parse_workbook(body) {
+            Ok(workbook) => workbook,
+            Err(e) => {
+                return Ok(Err(Refusal {
+                    kind: match e.kind {
+                        PayloadErrorKind::NotJson => QuarantineKind::NotJson,
+                        PayloadErrorKind::Contract => QuarantineKind::Contract,
+                    },
+                    message: e.message,
+                    event: None,
+                }));
+            }
+        };
+        let envelopes: Vec<(Envelope, [u8; 32])> = workbook
+            .sheets
+            .iter()
+            .map(|sheet| (sheet.envelope(&workbook), sheet.digest))
+            .collect();
+        // As for a part: committed and handed to the assembly under one lock.
+        let mut pending = self.assembly.lock();
+        let outcomes = self.announce(self.ledger.commit_workbook(&envelopes, body))?;
+        if let Some((reason, envelope)) =
+            outcomes
+                .iter()
+                .zip(&envelopes)
+                .find_map(|(c, (e, _))| match c {
+                    Commit::Conflict { reason } => Some((reason.clone(), e)),
+                    _ => None,
+                })
+        {
+            return Ok(Err(Refusal {
+                kind: QuarantineKind::Conflict,
+                message: reason,
+                event: Some((envelope.event_id.clone(), envelope.index)),
+            }));
+        }
+        let share = body.len() / workbook.sheets.len().max(1);
+        let mut completed = Vec::new();
+        let mut sheets = Vec::with_capacity(workbook.sheets.len());
+        let mut stored_events = Vec::new();
+        for ((sheet, outcome), (envelope, _)) in
+            workbook.sheets.into_iter().zip(outcomes).zip(&envelopes)
+        {
+            let stored = matches!(outcome, Commit::Stored { .. });
+            sheets.push(SheetReceipt {
+                stored,
+                event: envelope.event_id.clone(),
+                batch: envelope.batch_id.clone(),
+                name: sheet.name.clone(),
+                rows: sheet.valid.len() as u64,
+            });
+            if let Commit::Stored {
+                event,
+                completed: done,
+                ..
+            } = outcome
+            {
+                pending.add(
+                    event,
+                    HeldPart {
+                        index: 0,
+                        valid: Validity::Each(sheet.valid),
+                        rows: sheet.rows,
+                    },
+                    share,
+                );
+                stored_events.push(envelope);
+                if done {
+                    completed.push(event);
+                }
+            }
+        }
+        drop(pending);
+        for envelope in stored_events {
+            let _ = self.events.send(Event::PartStored {
+                event: envelope.event_id.clone(),
+                batch: envelope.batch_id.clone(),
+                part: 1,
+                of: 1,
+                received: 1,
+                count_mismatch: false,
+            });
+        }
+        let receipt = Receipt {
+            stored: sheets.iter().any(|s| s.stored),
+            event: workbook.id.clone(),
+            batch: workbook.id,
+            part: 1,
+            index: 0,
+            of: 1,
+            workbook: Some(sheets),
+        };
+        Ok(Ok((receipt, completed)))
     }
 
     /// Quarantines a body; the returned error is what the sender is told.

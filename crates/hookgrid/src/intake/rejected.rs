@@ -132,7 +132,7 @@ impl Hookgrid {
         }
         match self.core.admit(&body)? {
             Ok((receipt, completed)) => {
-                if let Some(key) = completed {
+                for key in completed {
                     self.queue(Job {
                         key,
                         just_completed: true,
@@ -142,18 +142,12 @@ impl Hookgrid {
                 let (outcome, message) = if receipt.stored {
                     (
                         RetryOutcome::Stored,
-                        format!(
-                            "stored as part {} of {} of batch {}",
-                            receipt.part, receipt.of, receipt.batch
-                        ),
+                        format!("stored as {}", receipt.what()),
                     )
                 } else {
                     (
                         RetryOutcome::Duplicate,
-                        format!(
-                            "already stored as part {} of {} of batch {}",
-                            receipt.part, receipt.of, receipt.batch
-                        ),
+                        format!("already stored as {}", receipt.what()),
                     )
                 };
                 let _ = self.core.events.send(Event::RequestRetried { id, outcome });

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hookgrid_flatfile::{Part, parse, parse_as_sent};
+use hookgrid_flatfile::workbook::parse_sheet;
+use hookgrid_flatfile::{parse, parse_as_sent};
 use hookgrid_frames::{IntoLazy, LazyFrame, PartRows, Validity, store};
 use rayon::prelude::*;
 
@@ -211,12 +212,7 @@ impl Core {
     pub(crate) fn parts(&self, batch: &Batch, mut held: Vec<HeldPart>) -> Result<Vec<PartRows>> {
         if held.len() as u32 != batch.parts_received {
             let have: std::collections::HashSet<u32> = held.iter().map(|p| p.index).collect();
-            let parsed = self.parse_stored(batch, |index| !have.contains(&index), parse)?;
-            held.extend(parsed.into_iter().map(|(index, part)| HeldPart {
-                index,
-                valid: Validity::First(part.envelope.valid_rows as usize),
-                rows: part.rows,
-            }));
+            held.extend(self.parse_stored(batch, |index| !have.contains(&index), false)?);
         }
         Ok(held
             .into_iter()
@@ -228,26 +224,55 @@ impl Core {
             .collect())
     }
 
-    /// The stored parts of an import that `wanted` picks (by index as sent), parsed with
-    /// `parse` on every core: bodies are read in sequence and parsed a chunk at a time, so at
-    /// most a chunk of bodies is held at once.
+    /// The stored parts of an import that `wanted` picks (by index as sent), parsed again on
+    /// every core (with `as_sent`, every cell kept as the text it was sent as): bodies are
+    /// read in sequence and parsed a chunk at a time, so at most a chunk of bodies is held at
+    /// once. A Flatfile Platform sheet's part is its sheet of the stored workbook.
     fn parse_stored(
         &self,
         batch: &Batch,
         wanted: impl Fn(u32) -> bool,
-        parse: fn(&[u8]) -> std::result::Result<Part, hookgrid_flatfile::PayloadError>,
-    ) -> Result<Vec<(u32, Part)>> {
+        as_sent: bool,
+    ) -> Result<Vec<HeldPart>> {
         const CHUNK: usize = 32;
+        let sheet = batch.workbook.is_some().then_some(batch.batch.as_str());
+        let read = |index: u32, body: &[u8]| -> Result<HeldPart> {
+            let corrupt = |e| corrupt(batch, index, e);
+            match sheet {
+                None => {
+                    let part = if as_sent {
+                        parse_as_sent(body)
+                    } else {
+                        parse(body)
+                    };
+                    let part = part.map_err(corrupt)?;
+                    Ok(HeldPart {
+                        index,
+                        valid: Validity::First(part.envelope.valid_rows as usize),
+                        rows: part.rows,
+                    })
+                }
+                Some(id) => {
+                    let sheet = parse_sheet(body, id, as_sent).map_err(corrupt)?;
+                    let sheet = sheet.ok_or_else(|| Error::Corrupt {
+                        event: batch.event.clone(),
+                        part: batch.part_number(index),
+                        message: format!("the stored workbook has no sheet {id}"),
+                    })?;
+                    Ok(HeldPart {
+                        index,
+                        valid: Validity::Each(sheet.valid),
+                        rows: sheet.rows,
+                    })
+                }
+            }
+        };
         let mut parsed = Vec::new();
         let mut chunk: Vec<(u32, Vec<u8>)> = Vec::with_capacity(CHUNK);
-        let flush = |chunk: &mut Vec<(u32, Vec<u8>)>, parsed: &mut Vec<(u32, Part)>| {
-            let done: Vec<Result<(u32, Part)>> = chunk
+        let flush = |chunk: &mut Vec<(u32, Vec<u8>)>, parsed: &mut Vec<HeldPart>| {
+            let done: Vec<Result<HeldPart>> = chunk
                 .par_drain(..)
-                .map(|(index, body)| {
-                    parse(&body)
-                        .map(|part| (index, part))
-                        .map_err(|e| corrupt(batch, index, e))
-                })
+                .map(|(index, body)| read(index, &body))
                 .collect();
             for part in done {
                 parsed.push(part?);
@@ -271,12 +296,12 @@ impl Core {
     /// sent as.
     pub(crate) fn parts_as_sent(&self, batch: &Batch) -> Result<Vec<PartRows>> {
         Ok(self
-            .parse_stored(batch, |_| true, parse_as_sent)?
+            .parse_stored(batch, |_| true, true)?
             .into_iter()
-            .map(|(index, part)| PartRows {
-                number: batch.part_number(index),
-                valid: Validity::First(part.envelope.valid_rows as usize),
-                rows: part.rows,
+            .map(|p| PartRows {
+                number: batch.part_number(p.index),
+                valid: p.valid,
+                rows: p.rows,
             })
             .collect())
     }

@@ -19,7 +19,7 @@ pub struct SentRow {
     pub part: u32,
     /// Its position in that part, from 1: valid rows first, then invalid ones, as sent.
     pub position: u32,
-    /// Whether it came in `validRows`.
+    /// Whether it came in `validRows` (for a Flatfile Platform sheet, its record's `valid`).
     pub valid: bool,
     /// The row's JSON object, byte for byte as it arrived.
     pub json: String,
@@ -70,6 +70,9 @@ impl Hookgrid {
             part: number,
             message,
         };
+        if batch.workbook.is_some() {
+            return sent_record(batch, &body, row, number).map_err(corrupt);
+        }
         // Read as the import was (a byte-order mark, lone surrogates: see `odd`).
         let body = hookgrid_flatfile::odd::readable_bytes(&body);
         let parsed: Body<'_> = serde_json::from_slice(&body).map_err(|e| corrupt(e.to_string()))?;
@@ -93,4 +96,59 @@ impl Hookgrid {
             json: json.get().to_owned(),
         })
     }
+}
+
+/// Just the records of a workbook's sheets, each kept as its raw JSON text.
+#[derive(Deserialize)]
+struct WorkbookBody<'a> {
+    #[serde(borrow)]
+    workbook: WorkbookSheets<'a>,
+}
+
+#[derive(Deserialize)]
+struct WorkbookSheets<'a> {
+    #[serde(borrow)]
+    sheets: Vec<SheetRecords<'a>>,
+}
+
+#[derive(Deserialize)]
+struct SheetRecords<'a> {
+    id: String,
+    #[serde(borrow, default)]
+    records: Option<Vec<&'a RawValue>>,
+}
+
+/// Row `row` of a Flatfile Platform sheet: its record as sent (values, messages and all), and
+/// whether the record is valid as its import reads it.
+fn sent_record(
+    batch: &Batch,
+    body: &[u8],
+    row: i64,
+    part: u32,
+) -> std::result::Result<SentRow, String> {
+    let body = hookgrid_flatfile::odd::readable_bytes(body);
+    let parsed: WorkbookBody<'_> = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+    let no_sheet = || format!("the stored workbook has no sheet {}", batch.batch);
+    let records = parsed
+        .workbook
+        .sheets
+        .into_iter()
+        .find(|s| s.id == batch.batch)
+        .ok_or_else(no_sheet)?
+        .records
+        .unwrap_or_default();
+    let at = usize::try_from(row).map_err(|e| e.to_string())?;
+    let record = records
+        .get(at)
+        .ok_or_else(|| format!("the sheet has no record {}", at + 1))?;
+    let sheet = hookgrid_flatfile::workbook::parse_sheet(&body, &batch.batch, true)
+        .map_err(|e| e.message)?
+        .ok_or_else(no_sheet)?;
+    Ok(SentRow {
+        row,
+        part,
+        position: at as u32 + 1,
+        valid: sheet.valid.get(at).copied().unwrap_or(false),
+        json: record.get().to_owned(),
+    })
 }

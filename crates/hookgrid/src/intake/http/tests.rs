@@ -764,3 +764,202 @@ async fn bodies_in_flight_are_bounded_by_bytes_and_a_request_waits_for_room() {
     let stored = app.oneshot(post(&hook(&f), other)).await.expect("response");
     assert_eq!(stored.status(), StatusCode::OK);
 }
+
+mod workbooks {
+    use super::*;
+    use hookgrid_flatfile::sample::{cell, record, sheet, workbook};
+
+    fn contacts(commit: &str, second_email: &str) -> Value {
+        sheet(
+            "us_sh_contacts",
+            "Contacts",
+            Some(commit),
+            &[("email", "Email", "string"), ("plan", "Plan", "enum")],
+            vec![
+                record(
+                    "us_rc_1",
+                    json!({"email": cell(json!("ann@acme.example"), &[]),
+                           "plan": cell(json!("team"), &[])}),
+                ),
+                record(
+                    "us_rc_2",
+                    json!({"email": cell(json!(second_email), &[("error", "Invalid email")]),
+                           "plan": cell(json!("free"), &[("warn", "Free plans expire")])}),
+                ),
+            ],
+        )
+    }
+
+    fn orders(commit: Option<&str>) -> Value {
+        sheet(
+            "us_sh_orders",
+            "Orders",
+            commit,
+            &[("sku", "SKU", "string"), ("qty", "Quantity", "number")],
+            vec![record(
+                "us_rc_9",
+                json!({"sku": cell(json!("A-1"), &[]), "qty": cell(json!(3), &[])}),
+            )],
+        )
+    }
+
+    fn bytes(v: &Value) -> Vec<u8> {
+        serde_json::to_vec(v).expect("json")
+    }
+
+    /// The imports stored, as (batch, event, revision, valid, invalid), sorted.
+    fn imports(f: &Fixture) -> Vec<(String, String, u32, u64, u64)> {
+        let mut all: Vec<_> = f
+            .hookgrid
+            .batches()
+            .expect("list")
+            .into_iter()
+            .map(|b| (b.batch, b.event, b.revision, b.valid, b.invalid))
+            .collect();
+        all.sort();
+        all
+    }
+
+    // Polars reads a page from inside the runtime here, which needs the threaded one.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_workbook_is_200_with_a_json_body_and_each_sheet_becomes_an_import() {
+        let f = fixture();
+        let body = bytes(&workbook(vec![contacts("c1", "bob@"), orders(None)]));
+        let (status, json) = send(&f, Limits::default(), post(&hook(&f), body.clone())).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(json, json!({}));
+        let stored = imports(&f);
+        assert_eq!(stored.len(), 2, "{stored:?}");
+        assert_eq!(stored[0].0, "us_sh_contacts");
+        assert_eq!(stored[0].1, "us_sh_contacts:c1");
+        assert_eq!((stored[0].3, stored[0].4), (1, 1));
+        // Without a commit the event is the sheet with a digest of its records.
+        assert!(stored[1].1.starts_with("us_sh_orders:"), "{stored:?}");
+        assert_ne!(stored[1].1, "us_sh_orders:");
+
+        let contacts_batch = f.hookgrid.resolve("us_sh_contacts").expect("resolve");
+        let origin = contacts_batch.workbook.as_ref().expect("workbook");
+        assert_eq!(origin.name.as_deref(), Some("Q4 contacts"));
+        assert_eq!(origin.space_id.as_deref(), Some("us_sp_Hn3x"));
+        assert_eq!(
+            contacts_batch.customer_label.as_deref(),
+            Some("Q4 contacts · us_sp_Hn3x · us_env_Tq81")
+        );
+        // Columns follow the fields; each record keeps its own validity, in order.
+        let page = f
+            .hookgrid
+            .page(&contacts_batch, &crate::View::default(), 0, 10)
+            .expect("page");
+        let names: Vec<String> = page
+            .rows
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(names, ["_row", "_part", "_valid", "email", "plan"]);
+        let valid: Vec<Option<bool>> = page
+            .rows
+            .column("_valid")
+            .expect("v")
+            .bool()
+            .expect("b")
+            .iter()
+            .collect();
+        assert_eq!(valid, [Some(true), Some(false)]);
+        // The record as sent, from the stored body.
+        let sent = f.hookgrid.sent_row(&contacts_batch, 1).expect("sent row");
+        assert!(!sent.valid);
+        let record: Value = serde_json::from_str(&sent.json).expect("record json");
+        assert_eq!(record["id"], "us_rc_2");
+        assert_eq!(
+            record["values"]["email"]["messages"][0]["message"],
+            "Invalid email"
+        );
+        // The stored body is the whole workbook.
+        assert_eq!(
+            f.hookgrid.part_body(&contacts_batch, 1).expect("body"),
+            body
+        );
+        assert!(
+            f.hookgrid
+                .rejected(crate::Listed::Open)
+                .expect("q")
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_repeat_is_a_duplicate_and_a_resubmit_is_a_revision_of_the_changed_sheet_only() {
+        let f = fixture();
+        let first = bytes(&workbook(vec![contacts("c1", "bob@"), orders(Some("o1"))]));
+        send(&f, Limits::default(), post(&hook(&f), first.clone())).await;
+        let (status, json) = send(&f, Limits::default(), post(&hook(&f), first)).await;
+        assert_eq!((status, json), (StatusCode::OK, json!({})));
+        assert_eq!(imports(&f).len(), 2);
+
+        // The customer fixed the email and submitted again; Orders did not change.
+        let fixed = bytes(&workbook(vec![
+            contacts("c2", "bob@acme.example"),
+            orders(Some("o1")),
+        ]));
+        let (status, json) = send(&f, Limits::default(), post(&hook(&f), fixed)).await;
+        assert_eq!((status, json), (StatusCode::OK, json!({})));
+        let stored = imports(&f);
+        assert_eq!(
+            stored
+                .iter()
+                .map(|(b, e, r, _, _)| (b.as_str(), e.as_str(), *r))
+                .collect::<Vec<_>>(),
+            [
+                ("us_sh_contacts", "us_sh_contacts:c1", 1),
+                ("us_sh_contacts", "us_sh_contacts:c2", 2),
+                ("us_sh_orders", "us_sh_orders:o1", 1),
+            ]
+        );
+        assert!(
+            f.hookgrid
+                .rejected(crate::Listed::Open)
+                .expect("q")
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_malformed_workbook_is_422_naming_the_field_and_a_changed_commit_is_409() {
+        let f = fixture();
+        let mut broken = workbook(vec![contacts("c1", "bob@")]);
+        broken["workbook"]["sheets"][0]["records"][1]
+            .as_object_mut()
+            .expect("record")
+            .remove("id");
+        let (status, json) = send(&f, Limits::default(), post(&hook(&f), bytes(&broken))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let message = json["message"].as_str().expect("message");
+        assert!(
+            message.contains("workbook.sheets[0].records[1]"),
+            "{message}"
+        );
+        assert!(message.contains("id"), "{message}");
+
+        send(
+            &f,
+            Limits::default(),
+            post(&hook(&f), bytes(&workbook(vec![contacts("c1", "bob@")]))),
+        )
+        .await;
+        // The same commit with other records contradicts what is stored.
+        let other = bytes(&workbook(vec![contacts("c1", "eve@"), orders(Some("o1"))]));
+        let (status, json) = send(&f, Limits::default(), post(&hook(&f), other)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(
+            json["message"]
+                .as_str()
+                .expect("m")
+                .contains("sheet us_sh_contacts")
+        );
+        // Nothing of that body was stored: Orders is not an import.
+        assert_eq!(imports(&f).len(), 1);
+        let q = f.hookgrid.rejected(crate::Listed::Open).expect("q");
+        assert_eq!(q.len(), 2);
+    }
+}
