@@ -126,6 +126,7 @@ export function columnDefs(
   showMeta: boolean,
   explained = false,
   layout: ColumnLayout = { hidden: new Set(), pinned: new Set() },
+  labels: Map<string, string> = new Map(),
 ): ColDef<Row>[] {
   const width = columns.length;
   const problemsIn = (row: Row | undefined, column: string) => rowErrors(row, width).filter((p) => p.column === column);
@@ -174,8 +175,9 @@ export function columnDefs(
     const numeric = c.kind === "int" || c.kind === "float" || c.kind === "decimal";
     return [{
       colId: c.name,
-      headerName: c.name,
-      headerTooltip: `${c.name} (${c.kind})`,
+      // A sheet's field shows its label; its key is what filters, the CLI and exports use.
+      headerName: labels.get(c.name) ?? c.name,
+      headerTooltip: labels.has(c.name) ? `${labels.get(c.name) ?? ""}: field ${c.name} (${c.kind})` : `${c.name} (${c.kind})`,
       hide: (c.meta && !showMeta) || layout.hidden.has(c.name),
       pinned: c.meta || layout.pinned.has(c.name) ? "left" : null,
       width: c.meta ? 90 : numeric ? 110 : 170,

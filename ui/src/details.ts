@@ -68,6 +68,8 @@ export class DetailsPanel {
 
   private render(d: ImportDetails): void {
     const who = d.customer_label;
+    // A Flatfile Platform sheet: its workbook stands where Portal 2 names the customer.
+    const wb = d.workbook;
     const field = (label: string, ...value: (Node | string | null)[]) => h("div", { class: "field-row" }, h("dt", {}, label), h("dd", {}, ...value));
     const status =
       d.status === "complete"
@@ -147,12 +149,22 @@ export class DetailsPanel {
         { class: "facts" },
         field("Batch", h("code", {}, d.batch), d.revision > 1 ? ` (revision ${d.revision})` : ""),
         field("Event", h("code", {}, d.event), d.type ? ` (${d.type})` : ""),
-        field("Schema", d.schema === null ? "none" : String(d.schema)),
+        wb ? null : field("Schema", d.schema === null ? "none" : String(d.schema)),
         field("Status", h("span", { testid: "details-status" }, status)),
         d.mismatched.length > 0 ? field("Count mismatch", `part ${d.mismatched.join(", ")}: a different number of rows than declared`) : null,
-        field("Numbering", NUMBERING[d.numbering]),
-        field("Customer", d.customer ? h("span", { testid: "details-customer-label" }, who ?? "(no name, user id or company)") : "none (the request had no customer block)"),
-        nameJson ? field("customer.name", nameJson) : null,
+        wb ? null : field("Numbering", NUMBERING[d.numbering]),
+        ...(wb
+          ? [
+              field("Workbook", h("span", { testid: "details-workbook" }, wb.name ?? "(no name)"), " ", h("code", {}, wb.id)),
+              field("Space", wb.spaceId === null ? "not sent" : h("code", { testid: "details-space" }, wb.spaceId)),
+              field("Environment", wb.environmentId === null ? "not sent" : h("code", { testid: "details-environment" }, wb.environmentId)),
+              field("Sheet", wb.sheet, wb.slug ? ` (${wb.slug})` : ""),
+              field("Event made of", `the sheet id and its ${wb.eventFrom}`),
+            ]
+          : [
+              field("Customer", d.customer ? h("span", { testid: "details-customer-label" }, who ?? "(no name, user id or company)") : "none (the request had no customer block)"),
+              nameJson ? field("customer.name", nameJson) : null,
+            ]),
         field("Came through", d.arrived_via === null ? "not recorded (received before Hookgrid noted addresses)" : h("code", { testid: "details-arrived-via" }, d.arrived_via)),
       ),
       parts,

@@ -198,6 +198,7 @@ export class Grid {
   private narrow = false;
   /** What the column definitions were last made from. */
   private made: { columns: ColumnInfo[]; showMeta: boolean; explained: boolean } = { columns: [], showMeta: false, explained: false };
+  private labels: Map<string, string> = new Map();
   private hooks: Partial<GridHooks>;
 
   constructor(host: HTMLElement, hooks: Partial<GridHooks> = {}) {
@@ -318,7 +319,13 @@ export class Grid {
    * columns' widths and the scroll position. */
   showMeta(columns: ColumnInfo[], show: boolean, explained = false): void {
     this.made = { columns, showMeta: show, explained };
-    this.api.setGridOption("columnDefs", this.decorated(columnDefs(columns, show, explained, this.layout)));
+    this.api.setGridOption("columnDefs", this.decorated(columnDefs(columns, show, explained, this.layout, this.labels)));
+  }
+
+  /** The headers to show for columns whose name is a key (a Flatfile Platform sheet's field
+   * labels); given before the columns are. */
+  setLabels(labels: Map<string, string>): void {
+    this.labels = labels;
   }
 
   /** Hides a column or shows it again. */

@@ -170,6 +170,8 @@ export class ImportView {
       menu: (index, column, row, x, y) => this.actions.openMenu(index, column, row, x, y),
       columnTools: (column, anchor) => this.openTools(column, anchor),
     });
+    // A Flatfile Platform sheet's columns are its field keys; the headers show their labels.
+    this.grid.setLabels(new Map((batch.workbook?.fields ?? []).filter((f) => f.label !== f.key).map((f) => [f.key, f.label])));
     this.tools = new ColumnTools({
       values: (column) => this.api.columnValues(this.batch.event, toView(withValues(this.filters, column, null), null), column, LISTED_VALUES),
       chosen: (column) => valuesOf(this.filters, column),

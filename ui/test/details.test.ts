@@ -53,6 +53,37 @@ describe("DetailsPanel", () => {
     expect(panel.open).toBe(false);
   });
 
+  it("names a Flatfile Platform sheet's workbook, space and environment instead of a customer", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "import_details")
+        return details({
+          customer: null,
+          customer_label: "Q4 contacts · us_sp_1 · us_env_1",
+          customer_name_json: null,
+          workbook: {
+            id: "us_wb_1",
+            name: "Q4 <i>contacts</i>",
+            spaceId: "us_sp_1",
+            environmentId: "us_env_1",
+            sheet: "Contacts",
+            slug: "contacts",
+            eventFrom: "commitId",
+            fields: [{ key: "email", label: "Email", type: "string" }],
+          },
+        });
+      throw new Error(cmd);
+    });
+    const panel = new DetailsPanel(api, "evt-1");
+    await panel.toggle();
+    const text = (id: string) => panel.root.querySelector(`[data-testid=${id}]`)?.textContent;
+    expect(text("details-workbook")).toBe("Q4 <i>contacts</i>");
+    expect(panel.root.querySelector("i")).toBeNull();
+    expect(text("details-space")).toBe("us_sp_1");
+    expect(text("details-environment")).toBe("us_env_1");
+    expect(panel.root.textContent).toContain("the sheet id and its commitId");
+    expect(panel.root.querySelector("[data-testid=details-customer-label]")).toBeNull();
+  });
+
   it("saves a part's body where the user chose, and says where", async () => {
     const asked: unknown[] = [];
     mockIPC((cmd, args) => {

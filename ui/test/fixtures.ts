@@ -20,6 +20,7 @@ export function batch(over: Partial<ListedBatch> = {}): ListedBatch {
     mismatched: [],
     customer: null,
     customer_label: null,
+    workbook: null,
     first_received: "2026-11-27T10:00:00Z",
     last_received: "2026-11-27T10:00:02Z",
     completed_at: "2026-11-27T10:00:02Z",

@@ -91,6 +91,14 @@ describe("columns", () => {
     expect(defs.find((d) => d.colId === "seats")?.type).toBe("rightAligned");
   });
 
+  it("heads a sheet's columns with their field labels, the key kept in the tooltip", () => {
+    const defs = columnDefs(columns, false, false, undefined, new Map([["email", "E-mail <b>address</b>"]]));
+    const email = defs.find((d) => d.colId === "email");
+    expect(email?.headerName).toBe("E-mail <b>address</b>");
+    expect(email?.headerTooltip).toContain("field email");
+    expect(defs.find((d) => d.colId === "seats")?.headerName).toBe("seats");
+  });
+
   it("marks rows valid and invalid in words and icons", () => {
     expect(statusText(true)).toBe("✓ valid");
     expect(statusText(false)).toBe("✕ invalid");

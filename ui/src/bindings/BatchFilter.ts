@@ -8,7 +8,8 @@ import type { ReviewStatus } from "./ReviewStatus";
 export type BatchFilter = { 
 /**
  * Text found, ignoring case, in the batch id, event id, event type, schema/settings id,
- * a column's name, or any value of the customer block.
+ * a column's name, any value of the customer block, or a sheet's workbook (its id, name,
+ * space or environment) or name.
  */
 search: string | null, status: BatchStatus | null, 
 /**

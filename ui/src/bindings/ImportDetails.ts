@@ -4,6 +4,7 @@ import type { Numbering } from "./Numbering";
 import type { PartRange } from "./PartRange";
 import type { Review } from "./Review";
 import type { ReviewEntry } from "./ReviewEntry";
+import type { SheetOrigin } from "./SheetOrigin";
 import type { StoredPart } from "./StoredPart";
 
 /**
@@ -61,8 +62,14 @@ mismatched: Array<number>,
 customer: Record<string, unknown> | null, 
 /**
  * Who imported, in a few words (see [`customer_label`]); what the list and the CLI show.
+ * For a Flatfile Platform sheet, its workbook's name, space and environment.
  */
 customer_label: string | null, 
+/**
+ * For a Flatfile Platform sheet: its workbook, the sheet's name and fields, and what its
+ * event id is made of; `null` for Portal 2.
+ */
+workbook: SheetOrigin | null, 
 /**
  * RFC 3339, UTC.
  */

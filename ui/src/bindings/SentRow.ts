@@ -17,7 +17,7 @@ part: number,
  */
 position: number, 
 /**
- * Whether it came in `validRows`.
+ * Whether it came in `validRows` (for a Flatfile Platform sheet, its record's `valid`).
  */
 valid: boolean, 
 /**
