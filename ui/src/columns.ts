@@ -44,9 +44,24 @@ export function sentText(sent: unknown): string {
   return typeof sent === "string" ? `“${sent}”` : JSON.stringify(sent);
 }
 
-/** What the Errors column says of a row: each failing column once, in order. */
+/** What the Errors column says of a row: each failing column once, in order (Flatfile's
+ * warnings and notes do not make a row invalid, so they are not named there). */
 export function errorsText(problems: CellProblem[]): string {
-  return [...new Set(problems.map((p) => p.column))].join(", ");
+  return [...new Set(problems.filter((p) => p.level === "error").map((p) => p.column))].join(", ");
+}
+
+/** A reason in words for a tooltip: a warning or a note says so, and Flatfile's own say whose. */
+export function problemText(p: CellProblem): string {
+  const weight = p.level === "warn" ? "Warning: " : p.level === "info" ? "Note: " : "";
+  return `${weight}${p.message}${p.source === "flatfile" ? " (Flatfile)" : ""}`;
+}
+
+/** How a cell is marked for its reasons: red for an error, amber for a warning, a quiet mark
+ * for a note; `null` when it has none. */
+export function cellTone(problems: CellProblem[]): "error" | "warn" | "info" | null {
+  if (problems.some((p) => p.level === "error")) return "error";
+  if (problems.some((p) => p.level === "warn")) return "warn";
+  return problems.length > 0 ? "info" : null;
 }
 
 /** The status column: an icon and a word, from `_valid`. */
@@ -166,7 +181,7 @@ export function columnDefs(
     pinned: "left",
     width: 140,
     valueGetter: (p) => errorsText(rowErrors(p.data, width)),
-    tooltipValueGetter: (p) => rowErrors(p.data, width).map((e) => `${e.column}: ${e.message}`).join("\n") || null,
+    tooltipValueGetter: (p) => rowErrors(p.data, width).map((e) => `${e.column}: ${problemText(e)}`).join("\n") || null,
     cellClass: "cell-errors",
   };
   const data = columns.flatMap((c, i): ColDef<Row>[] => {
@@ -193,7 +208,7 @@ export function columnDefs(
         return span;
       },
       tooltipValueGetter: (p) => {
-        const problems = problemsIn(p.data, c.name).map((e) => e.message);
+        const problems = problemsIn(p.data, c.name).map(problemText);
         const corrected = rowCorrection(p.data, width, c.name);
         if (corrected !== null) problems.push(`Corrected by ${corrected.by}; sent: ${sentText(corrected.sent)}`);
         if (problems.length > 0) return problems.join("\n");
@@ -201,7 +216,9 @@ export function columnDefs(
       },
       cellClassRules: {
         "cell-corrected": (p) => rowCorrection(p.data, width, c.name) !== null,
-        "cell-error": (p) => problemsIn(p.data, c.name).length > 0,
+        "cell-error": (p) => cellTone(problemsIn(p.data, c.name)) === "error",
+        "cell-warn": (p) => cellTone(problemsIn(p.data, c.name)) === "warn",
+        "cell-info": (p) => cellTone(problemsIn(p.data, c.name)) === "info",
         "cell-missing": (p) => p.data !== undefined && (p.value === null || p.value === undefined),
         "cell-empty": (p) => p.value === "",
       },

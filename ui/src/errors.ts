@@ -126,8 +126,8 @@ export class ErrorsPanel {
         h(
           "p",
           { class: "hint", testid: "errors-unfit" },
-          `${s.does_not_fit ?? `Configuration “${s.config}” does not fit this import`}. Its rules are not applied, so no row is marked by them. `,
-          gate(h("button", { type: "button", testid: "errors-apply-anyway", title: `Give this import “${s.config}” even so`, onclick: () => void this.use(s.config) }, "Apply it anyway"), "use_config"),
+          `${s.does_not_fit ?? `Configuration “${s.config ?? ""}” does not fit this import`}. Its rules are not applied, so no row is marked by them. `,
+          gate(h("button", { type: "button", testid: "errors-apply-anyway", title: `Give this import “${s.config ?? ""}” even so`, onclick: () => void this.use(s.config) }, "Apply it anyway"), "use_config"),
           " or use ",
           this.chooser(null),
         ),
@@ -135,6 +135,7 @@ export class ErrorsPanel {
       return;
     }
     const flagging = s.rules.filter((r) => r.rows > 0);
+    const fromFlatfile = s.rules.some((r) => r.source === "flatfile");
     const line = (pick: ErrorRows | null, label: Node | string, rows: number, title: string) =>
       h(
         "button",
@@ -153,7 +154,12 @@ export class ErrorsPanel {
       );
     const notes: string[] = [];
     if (s.does_not_fit !== null) notes.push(`${s.does_not_fit}.`);
-    if (s.unexplained_invalid > 0) notes.push(`${count(s.unexplained_invalid)} invalid rows break no rule here: a reason outside this configuration (e.g. a Data Hook).`);
+    if (s.unexplained_invalid > 0)
+      notes.push(
+        s.config === null
+          ? `${count(s.unexplained_invalid)} rows Flatfile marked invalid came with no message saying why.`
+          : `${count(s.unexplained_invalid)} invalid rows break no rule here: a reason outside this configuration (e.g. a Data Hook).`,
+      );
     if (s.flagged_valid > 0) notes.push(`${count(s.flagged_valid)} rows Flatfile accepted break a rule: the configuration may have changed since.`);
     if (s.unknown_columns.length > 0) notes.push(`Columns the configuration does not know: ${s.unknown_columns.join(", ")}.`);
     if (s.missing_fields.length > 0) notes.push(`Fields no row has: ${s.missing_fields.join(", ")}.`);
@@ -164,18 +170,35 @@ export class ErrorsPanel {
         "div",
         { class: "errors-head" },
         h("strong", {}, "Why rows are invalid"),
-        h("span", { class: "muted", testid: "errors-config" }, ` · configuration “${s.config}”`, s.choice === "chosen" ? " (chosen for this import)" : ""),
+        h(
+          "span",
+          { class: "muted", testid: "errors-config" },
+          s.config === null ? " · Flatfile's own messages" : ` · configuration “${s.config}”`,
+          s.choice === "chosen" ? " (chosen for this import)" : "",
+          s.config !== null && fromFlatfile ? " and Flatfile's own messages" : "",
+        ),
         " ",
         this.chooser(s.choice === "chosen" ? s.config : null),
       ),
       h(
         "div",
         { class: "errors-lines" },
-        flagging.length === 0 ? h("span", { class: "muted" }, "No rule of the configuration flags any row.") : null,
-        flagging.length === 0 ? null : line({ column: null }, h("span", {}, "All rows with errors"), s.rows_with_errors, "Show the rows that break any rule"),
-        ...shownRules(flagging, this.expanded, this.picked).map((r) =>
-          line({ column: r.column }, h("span", {}, h("b", {}, r.label), ` · ${r.message}`), r.rows, `${r.column} · ${r.validator}: show the rows it flags`),
-        ),
+        flagging.length === 0 ? h("span", { class: "muted" }, s.config === null ? "Flatfile sent no message on any cell." : "No rule of the configuration flags any row.") : null,
+        s.rows_with_errors === 0 ? null : line({ column: null }, h("span", {}, "All rows with errors"), s.rows_with_errors, "Show the rows that break any rule"),
+        ...shownRules(flagging, this.expanded, this.picked).map((r) => {
+          const label = h("span", {}, h("b", {}, r.label), ` · ${r.message}`, r.source === "flatfile" ? h("span", { class: "errors-source" }, "Flatfile") : null);
+          if (r.level === "error") {
+            return line({ column: r.column }, label, r.rows, `${r.column} · ${r.validator}: show the rows it flags`);
+          }
+          // A warning or a note does not make a row invalid: counted, not a way to narrow.
+          const what = r.level === "warn" ? "A warning" : "A note";
+          return h(
+            "span",
+            { class: `errors-line level-${r.level}`, testid: "errors-line", "data-level": r.level, title: `${what} from Flatfile on ${r.column}: it does not make a row invalid` },
+            h("span", { class: "errors-rows" }, count(r.rows)),
+            label,
+          );
+        }),
         flagging.length <= FIRST_RULES
           ? null
           : h(

@@ -9,7 +9,7 @@ import type { SentRow } from "./bindings/SentRow";
 import type { Flag } from "./bindings/Flag";
 import { h, replace } from "./dom";
 import { count, received } from "./format";
-import { type Row, rowCorrection, rowErrors, rowFlag, sentText, shownValue } from "./columns";
+import { problemText, type Row, rowCorrection, rowErrors, rowFlag, sentText, shownValue } from "./columns";
 import { copyToClipboard } from "./selection";
 
 export type RowPanelApi = Pick<Api, "sentRow">;
@@ -114,7 +114,7 @@ export class RowPanel {
       { name: "_row", kind: "int", meta: true },
       { name: "_valid", kind: "bool", meta: true },
     ];
-    const problem: CellProblem = { column: "email", validator: "regex", message: "is not an email" };
+    const problem: CellProblem = { column: "email", validator: "regex", message: "is not an email", source: "configuration", level: "error" };
     const { sentAt, raw } = specimen.draw(["someone@example", "", 0, false, [problem]], columns);
     replace(sentAt, "part 1, row 1 of that request (invalidRows)");
     replace(raw, '{"email":"someone@example","note":""}');
@@ -147,7 +147,7 @@ export class RowPanel {
       flagLine(rowFlag(row, columns.length)),
       problems.length === 0
         ? null
-        : h("ul", { class: "row-panel-errors", testid: "row-panel-errors" }, ...problems.map((p) => h("li", {}, h("b", {}, p.column), ` ${p.message}`))),
+        : h("ul", { class: "row-panel-errors", testid: "row-panel-errors" }, ...problems.map((p) => h("li", { class: `level-${p.level}`, "data-source": p.source }, h("b", {}, p.column), ` ${problemText(p)}`))),
       h(
         "dl",
         { class: "row-fields", testid: "row-panel-fields" },

@@ -17,9 +17,9 @@ const summary: ErrorSummary = {
   config: "contacts",
   choice: "default",
   rules: [
-    { column: "email", label: "Email", validator: "regex_matches", message: "Must be a valid email address", rows: 312 },
-    { column: "plan", label: "Plan", validator: "select", message: "Not one of the options: free, team", rows: 12 },
-    { column: "seats", label: "seats", validator: "required", message: "Required", rows: 0 },
+    { column: "email", label: "Email", validator: "regex_matches", message: "Must be a valid email address", rows: 312, source: "configuration", level: "error" },
+    { column: "plan", label: "Plan", validator: "select", message: "Not one of the options: free, team", rows: 12, source: "configuration", level: "error" },
+    { column: "seats", label: "seats", validator: "required", message: "Required", rows: 0, source: "configuration", level: "error" },
   ],
   rows_with_errors: 320,
   unexplained_invalid: 4,
@@ -153,10 +153,38 @@ describe("ErrorsPanel chooser", () => {
     expect(shown?.selectedOptions[0]?.textContent).toBe("No configuration");
   });
 
+  it("shows Flatfile's own messages without a configuration: errors narrow the grid, a warning is only counted", async () => {
+    const flatfile: ErrorSummary = {
+      ...summary,
+      config: null,
+      choice: null,
+      rules: [
+        { column: "email", label: "Email", validator: "custom-logic", message: "Invalid <b>email</b>", rows: 3, source: "flatfile", level: "error" },
+        { column: "plan", label: "Plan", validator: "custom-logic", message: "Free plans expire", rows: 2, source: "flatfile", level: "warn" },
+      ],
+      rows_with_errors: 3,
+      unexplained_invalid: 1,
+      unknown_columns: [],
+    };
+    const picked: (ErrorRows | null)[] = [];
+    const panel = new ErrorsPanel(api(async () => flatfile), "evt-1", { pick: (e) => picked.push(e), attach: () => undefined, changed: () => undefined });
+    await panel.load();
+    expect(panel.root.querySelector("[data-testid=errors-config]")?.textContent).toBe(" · Flatfile's own messages");
+    const lines = [...panel.root.querySelectorAll<HTMLElement>("[data-testid=errors-line]")];
+    expect(lines.map((l) => l.textContent)).toEqual(["3All rows with errors", "3Email · Invalid <b>email</b>Flatfile", "2Plan · Free plans expireFlatfile"]);
+    expect(panel.root.querySelector("b b")).toBeNull();
+    expect(lines[2]?.dataset.level).toBe("warn");
+    expect(lines[2]?.tagName).toBe("SPAN");
+    lines[1]?.click();
+    lines[2]?.click();
+    expect(picked).toEqual([{ column: "email" }]);
+    expect(panel.root.querySelector("[data-testid=errors-notes]")?.textContent).toContain("1 rows Flatfile marked invalid came with no message");
+  });
+
   it("shows the first rules and the rest behind a count, never in a hidden scroll box", async () => {
     const many: ErrorSummary = {
       ...summary,
-      rules: Array.from({ length: 8 }, (_, i) => ({ column: `c${i}`, label: `C${i}`, validator: "required", message: "Required", rows: 100 - i })),
+      rules: Array.from({ length: 8 }, (_, i) => ({ column: `c${i}`, label: `C${i}`, validator: "required", message: "Required", rows: 100 - i, source: "configuration", level: "error" })),
     };
     const panel = new ErrorsPanel(api(async () => many), "evt-1", { pick: () => undefined, attach: () => undefined, changed: () => undefined });
     await panel.load();

@@ -1,9 +1,10 @@
 import type { IGetRowsParams } from "ag-grid-community";
 import { CommandError } from "../src/api";
 import type { GridPage } from "../src/bindings/GridPage";
+import type { CellProblem } from "../src/bindings/CellProblem";
 import type { View } from "../src/bindings/View";
 import { noFilters, sortFrom, toView } from "../src/filters";
-import { ROW_NUMBER, cellText, columnDefs, errorsText, firstHit, highlighted, rowErrors, rowFlag, shownValue, statusText, withErrors } from "../src/columns";
+import { ROW_NUMBER, cellText, cellTone, columnDefs, errorsText, firstHit, highlighted, problemText, rowErrors, rowFlag, shownValue, statusText, withErrors } from "../src/columns";
 import { Grid, datasource } from "../src/grid";
 
 const columns: GridPage["columns"] = [
@@ -107,11 +108,23 @@ describe("columns", () => {
 });
 
 describe("errors", () => {
-  const problems = [
-    { column: "email", validator: "regex_matches", message: "Must be a valid email address" },
-    { column: "email", validator: "unique", message: "Must be unique" },
-    { column: "seats", validator: "required", message: "Required" },
+  const problems: CellProblem[] = [
+    { column: "email", validator: "regex_matches", message: "Must be a valid email address", source: "configuration", level: "error" },
+    { column: "email", validator: "unique", message: "Must be unique", source: "configuration", level: "error" },
+    { column: "seats", validator: "required", message: "Required", source: "configuration", level: "error" },
   ];
+
+  it("marks a cell red for an error, amber for a warning and quietly for a note", () => {
+    const warn: CellProblem = { column: "plan", validator: "custom-logic", message: "Free plans expire", source: "flatfile", level: "warn" };
+    const info: CellProblem = { ...warn, level: "info", message: "Imported from CRM" };
+    expect(cellTone([])).toBeNull();
+    expect(cellTone([info])).toBe("info");
+    expect(cellTone([info, warn])).toBe("warn");
+    expect(cellTone([warn, ...problems])).toBe("error");
+    expect(problemText(warn)).toBe("Warning: Free plans expire (Flatfile)");
+    expect(problemText(info)).toBe("Note: Imported from CRM (Flatfile)");
+    expect(errorsText([warn, info])).toBe("");
+  });
 
   it("carries each row's errors with its values and names the failing columns once", () => {
     const p: GridPage = { ...page(0, 2), errors: [problems, []] };

@@ -1,7 +1,7 @@
 //! `hookgrid schema …` and the text of `hookgrid errors`: importer configurations and why an
 //! import's rows are invalid.
 
-use hookgrid::{ConfigDetails, ConfigScope, ErrorSummary, Hookgrid, StoredConfig};
+use hookgrid::{ConfigDetails, ConfigScope, ErrorSummary, Hookgrid, Level, Source, StoredConfig};
 use serde_json::json;
 
 use crate::args::SchemaAction;
@@ -147,13 +147,23 @@ pub fn errors(s: &ErrorSummary) {
                 .as_deref()
                 .unwrap_or("The configuration does not fit this import")
         );
-        println!(
-            "`hookgrid schema use --batch B {}` applies it anyway.",
-            s.config
-        );
+        if let Some(config) = &s.config {
+            println!("`hookgrid schema use --batch B {config}` applies it anyway.");
+        }
         return;
     }
-    println!("Configuration: {} ({:?})", s.config, s.choice);
+    let from_flatfile = s.rules.iter().any(|r| r.source == Source::Flatfile);
+    match (&s.config, s.choice) {
+        (Some(config), Some(choice)) => {
+            let and = if from_flatfile {
+                ", and Flatfile's own messages"
+            } else {
+                ""
+            };
+            println!("Configuration: {config} ({choice:?}){and}");
+        }
+        _ => println!("Flatfile's own messages (no configuration attached)"),
+    }
     if let Some(note) = &s.does_not_fit {
         println!("Note: {note}.");
     }
@@ -167,8 +177,15 @@ pub fn errors(s: &ErrorSummary) {
         .max()
         .unwrap_or(1);
     for r in flagging {
+        // Flatfile's messages say so; a warning or a note does not make a row invalid.
+        let from = match (r.source, r.level) {
+            (Source::Configuration, _) => String::new(),
+            (Source::Flatfile, Level::Error) => ", Flatfile".to_owned(),
+            (Source::Flatfile, Level::Warn) => ", Flatfile warning".to_owned(),
+            (Source::Flatfile, Level::Info) => ", Flatfile note".to_owned(),
+        };
         println!(
-            "{:>width$}  {} · {} ({})",
+            "{:>width$}  {} · {} ({}{from})",
             r.rows, r.column, r.message, r.validator
         );
     }

@@ -195,7 +195,8 @@ fn an_importer_configuration_explains_every_invalid_row_it_can() {
         .collect();
     assert_eq!(
         errors[2],
-        json!([{"column": "email", "validator": "regex_matches", "message": "Must be a valid email address"}])
+        json!([{"column": "email", "validator": "regex_matches", "message": "Must be a valid email address",
+                "source": "configuration", "level": "error"}])
     );
     assert_eq!(errors[3].as_array().map(Vec::len), Some(2), "{}", errors[3]);
     assert_eq!(errors[5], json!([]), "r5 has none");

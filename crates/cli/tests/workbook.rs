@@ -2,7 +2,7 @@
 //! the webhook-egress plugin posts it, each sheet an import, read back by the commands.
 
 use hookgrid::sample::{cell, record, sheet, workbook};
-use hookgrid_tests::{Workspace, post};
+use hookgrid_tests::{Workspace, post, read_xlsx};
 use serde_json::{Value, json};
 
 fn contacts() -> Value {
@@ -146,4 +146,190 @@ fn a_posted_workbook_is_one_import_per_sheet_for_every_command() {
     assert_eq!(again["rows"], json!(rows));
     let shown = ws.json(&["show", "--batch", "us_sh_contacts", "--json"]);
     assert_eq!(shown["parts_received"], 1);
+}
+
+/// `(column, message, source, level, rows)` of every rule of a summary.
+fn rules(summary: &Value) -> Vec<(String, String, String, String, u64)> {
+    let text = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_owned();
+    summary["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| {
+            (
+                text(r, "column"),
+                text(r, "message"),
+                text(r, "source"),
+                text(r, "level"),
+                r["rows"].as_u64().unwrap_or(u64::MAX),
+            )
+        })
+        .collect()
+}
+
+fn rule(
+    column: &str,
+    message: &str,
+    source: &str,
+    level: &str,
+    rows: u64,
+) -> (String, String, String, String, u64) {
+    (
+        column.into(),
+        message.into(),
+        source.into(),
+        level.into(),
+        rows,
+    )
+}
+
+#[test]
+fn flatfile_s_own_messages_are_reasons_with_or_without_a_configuration() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let server = ws.serve();
+    let client = reqwest::blocking::Client::new();
+    // A third record Flatfile marked invalid without saying why.
+    let mut sheet = contacts();
+    sheet["records"]
+        .as_array_mut()
+        .expect("records")
+        .push(record(
+            "us_rc_c",
+            json!({"email": {"value": "cy@acme.example", "valid": true},
+                                        "plan": {"value": "team", "valid": true},
+                                        "seats": {"value": 2, "valid": true}}),
+        ));
+    sheet["records"][2]["valid"] = json!(false);
+    let body = serde_json::to_vec(&workbook(vec![sheet])).expect("json");
+    assert_eq!(post(&client, &server.url, body).0, 200);
+
+    // No configuration attached: Flatfile's messages explain the rows.
+    let summary = ws.json(&["errors", "--batch", "us_sh_contacts", "--json"]);
+    assert_eq!(summary["config"], Value::Null);
+    assert_eq!(
+        rules(&summary),
+        [
+            rule("email", "Invalid email", "flatfile", "error", 1),
+            rule("plan", "Free plans expire", "flatfile", "warn", 1),
+        ]
+    );
+    assert_eq!(summary["rows_with_errors"], 1, "a warning is not an error");
+    assert_eq!(
+        summary["unexplained_invalid"], 1,
+        "us_rc_c came with no message"
+    );
+    let text = ws.run(&["errors", "--batch", "us_sh_contacts"]);
+    assert!(
+        text.contains("Flatfile's own messages (no configuration attached)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("plan · Free plans expire (custom-logic, Flatfile warning)"),
+        "{text}"
+    );
+
+    let with = ws.json(&[
+        "rows",
+        "--batch",
+        "us_sh_contacts",
+        "--with-errors",
+        "--json",
+    ]);
+    assert_eq!(
+        with["rows"][1]["_errors"],
+        json!([
+            {"column": "email", "validator": "custom-logic", "message": "Invalid email",
+             "source": "flatfile", "level": "error"},
+            {"column": "plan", "validator": "custom-logic", "message": "Free plans expire",
+             "source": "flatfile", "level": "warn"}
+        ])
+    );
+    assert_eq!(with["rows"][0]["_errors"], json!([]));
+    let only = ws.json(&["rows", "--batch", "us_sh_contacts", "--errors", "--json"]);
+    let only: Vec<&Value> = only["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| &r["_row"])
+        .collect();
+    assert_eq!(only, [&json!(1)], "only errors select rows");
+    let in_plan = ws.json(&[
+        "rows",
+        "--batch",
+        "us_sh_contacts",
+        "--errors-in",
+        "plan",
+        "--json",
+    ]);
+    assert_eq!(in_plan["rows"], json!([]), "plan holds a warning only");
+
+    // An Excel file: the error red with its message, the warning a note on an uncoloured cell.
+    let xlsx = ws.path().join("contacts.xlsx");
+    ws.run(&[
+        "export",
+        "--batch",
+        "us_sh_contacts",
+        "--with-errors",
+        "--out",
+        xlsx.to_str().expect("path"),
+    ]);
+    let read = read_xlsx(&xlsx);
+    let header: Vec<String> = serde_json::from_value(read["header"].clone()).expect("header");
+    let at = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let email = &read["rows"][1][at("email")];
+    assert_eq!(email["note"], "Invalid email");
+    assert!(email["fill"].is_string(), "{email}");
+    let plan = &read["rows"][1][at("plan")];
+    assert_eq!(plan["note"], "Warning: Free plans expire");
+    assert_eq!(
+        read["rows"][1][at("_errors")]["value"],
+        "email: Invalid email; plan: Free plans expire"
+    );
+
+    // A configuration too: both appear, each with its source.
+    let config = ws.path().join("contacts.json");
+    std::fs::write(
+        &config,
+        json!({"fields": [
+            {"key": "email", "label": "Email"},
+            {"key": "plan", "label": "Plan"},
+            {"key": "seats", "label": "Seats", "validators": [{"validate": "required"}]}
+        ]})
+        .to_string(),
+    )
+    .expect("write");
+    ws.run(&["schema", "add", config.to_str().expect("path"), "--default"]);
+    let both = ws.json(&["errors", "--batch", "us_sh_contacts", "--json"]);
+    assert_eq!(both["config"], "contacts");
+    assert_eq!(
+        rules(&both),
+        [
+            rule("seats", "Required", "configuration", "error", 1),
+            rule("email", "Invalid email", "flatfile", "error", 1),
+            rule("plan", "Free plans expire", "flatfile", "warn", 1),
+        ]
+    );
+    assert_eq!(both["rows_with_errors"], 1, "row 1 breaks both");
+    assert_eq!(both["unexplained_invalid"], 1);
+
+    // A corrected cell no longer carries Flatfile's message on what was sent.
+    ws.run(&[
+        "correct",
+        "--batch",
+        "us_sh_contacts",
+        "--row",
+        "1",
+        "--column",
+        "email",
+        "--value",
+        "bob@acme.example",
+    ]);
+    let fixed = ws.json(&["errors", "--batch", "us_sh_contacts", "--json"]);
+    assert!(
+        rules(&fixed)
+            .iter()
+            .all(|r| r.1 != "Invalid email" || r.4 == 0),
+        "{:?}",
+        rules(&fixed)
+    );
 }

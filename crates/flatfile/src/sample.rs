@@ -218,47 +218,6 @@ pub fn config() -> Value {
     ]})
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sample_bodies_parse_and_split_rows() {
-        let batch = SampleBatch {
-            event_id: "ev".into(),
-            batch_id: "b".into(),
-            parts: 3,
-            rows_per_part: 10,
-            invalid_every: 4,
-        };
-        let part = crate::parse(&batch.body(2)).expect("sample must be valid");
-        assert_eq!((part.envelope.index, part.envelope.count), (2, 3));
-        // Rows 10..20: multiples of 4 are 12 and 16.
-        assert_eq!(
-            (part.envelope.valid_rows, part.envelope.invalid_rows),
-            (8, 2)
-        );
-        assert_eq!(part.rows.columns().len(), SAMPLE_COLUMNS.len());
-        assert_eq!(batch.body(2), batch.body(2));
-    }
-
-    #[test]
-    fn a_delivery_has_the_real_shape() {
-        let body = delivery_body("e", "b", 0, 2, json!([{"h": "55"}]), json!([{"h": ""}]));
-        let part = crate::parse(&body).expect("valid");
-        let e = part.envelope;
-        assert_eq!(
-            (e.index, e.count, e.event_type.as_str()),
-            (0, 2, "batch:v1:upload")
-        );
-        assert_eq!((e.declared_rows, e.schema_id), (Some(2), None));
-        assert!(
-            e.customer
-                .is_some_and(|c| c.contains("\"userId\":\"ops-7\""))
-        );
-    }
-}
-
 /// A workbook as `@flatfile/plugin-webhook-egress` posts it on submit, holding `sheets` (see
 /// [`sheet`]).
 pub fn workbook(sheets: Vec<Value>) -> Value {
@@ -320,4 +279,45 @@ pub fn cell(value: Value, messages: &[(&str, &str)]) -> Value {
         .collect();
     json!({"value": value, "valid": !failed, "messages": messages,
            "updatedAt": "2026-12-01T09:29:00.000Z"})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_bodies_parse_and_split_rows() {
+        let batch = SampleBatch {
+            event_id: "ev".into(),
+            batch_id: "b".into(),
+            parts: 3,
+            rows_per_part: 10,
+            invalid_every: 4,
+        };
+        let part = crate::parse(&batch.body(2)).expect("sample must be valid");
+        assert_eq!((part.envelope.index, part.envelope.count), (2, 3));
+        // Rows 10..20: multiples of 4 are 12 and 16.
+        assert_eq!(
+            (part.envelope.valid_rows, part.envelope.invalid_rows),
+            (8, 2)
+        );
+        assert_eq!(part.rows.columns().len(), SAMPLE_COLUMNS.len());
+        assert_eq!(batch.body(2), batch.body(2));
+    }
+
+    #[test]
+    fn a_delivery_has_the_real_shape() {
+        let body = delivery_body("e", "b", 0, 2, json!([{"h": "55"}]), json!([{"h": ""}]));
+        let part = crate::parse(&body).expect("valid");
+        let e = part.envelope;
+        assert_eq!(
+            (e.index, e.count, e.event_type.as_str()),
+            (0, 2, "batch:v1:upload")
+        );
+        assert_eq!((e.declared_rows, e.schema_id), (Some(2), None));
+        assert!(
+            e.customer
+                .is_some_and(|c| c.contains("\"userId\":\"ops-7\""))
+        );
+    }
 }

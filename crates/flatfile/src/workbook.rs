@@ -91,7 +91,9 @@ impl EventFrom {
 }
 
 /// How much a message weighs: only an error makes a record invalid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum Level {
     Error,
     Warn,

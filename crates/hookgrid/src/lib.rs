@@ -69,7 +69,8 @@ pub use review::export::{Download, ERRORS_COLUMN, ExportSettings};
 pub use review::flags::{FLAG_COLUMN, FlagRows, Flagged};
 pub use review::listing::{BatchFilter, ListedBatch};
 pub use review::reasons::{
-    CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, RuleCount, SkippedValidator,
+    CellProblem, ConfigDetails, ConfigView, ErrorSummary, FieldView, Level, RuleCount,
+    SkippedValidator, Source,
 };
 pub use review::replace::Replaced;
 pub use review::row::SentRow;
@@ -110,6 +111,8 @@ struct Core {
     browsing: Browsing,
     /// The errors of the import last asked about, under its configuration.
     explained: review::reasons::Explained,
+    /// Flatfile's own messages on the Flatfile Platform sheet last asked about.
+    messages: review::reasons::HeldMessages,
     /// When set, every request must carry a valid signature.
     signing: std::sync::RwLock<Option<intake::signature::SigningSecret>>,
     /// Requests to a wrong token, counted.
@@ -152,6 +155,7 @@ impl Hookgrid {
             assembly: Assembly::default(),
             browsing: Browsing::default(),
             explained: review::reasons::Explained::default(),
+            messages: review::reasons::HeldMessages::default(),
             signing: std::sync::RwLock::new(signing),
             wrong_doors: intake::doors::WrongDoors::default(),
             verified: upkeep::verify::Verified::default(),

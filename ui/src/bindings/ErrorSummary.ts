@@ -4,24 +4,26 @@ import type { RuleCount } from "./RuleCount";
 import type { SkippedValidator } from "./SkippedValidator";
 
 /**
- * Why an import's rows are invalid, by rule.
+ * Why an import's rows are invalid, by rule: the configuration's, and on a Flatfile Platform
+ * sheet Flatfile's own messages.
  */
 export type ErrorSummary = { 
 /**
- * The configuration's name, and why it applies to this import.
+ * The configuration's name, and why it applies to this import; `null` for a sheet that
+ * only Flatfile's messages explain.
  */
-config: string, choice: ConfigChoice, 
+config: string | null, choice: ConfigChoice | null, 
 /**
- * Every validator, the ones flagging most rows first.
+ * Every validator and message, errors first, the ones flagging most rows first.
  */
 rules: Array<RuleCount>, 
 /**
- * Rows with at least one error.
+ * Rows with at least one error (warnings and notes aside).
  */
 rows_with_errors: number, 
 /**
- * Rows Flatfile marked invalid that no validator explains (a reason outside this
- * configuration, e.g. a Data Hook).
+ * Rows Flatfile marked invalid that nothing explains: no validator flags them and Flatfile
+ * sent no error message on them (a reason outside this configuration, e.g. a Data Hook).
  */
 unexplained_invalid: number, 
 /**

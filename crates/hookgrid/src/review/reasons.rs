@@ -2,6 +2,7 @@
 //! their rules say of an import's rows (each cell's errors are in [`derived`]).
 
 mod derived;
+mod flatfile;
 mod recheck;
 
 use std::collections::HashSet;
@@ -14,18 +15,37 @@ use ts_rs::TS;
 use crate::{Batch, Core, Error, Event, Hookgrid, Result, View};
 
 pub(crate) use derived::{Explained, remove_errors_files};
-use derived::{Explanation, RowErrors};
+use derived::{Explanation, Flagged, RowErrors};
+pub(crate) use flatfile::HeldMessages;
+use flatfile::SheetMessages;
+pub use hookgrid_flatfile::workbook::Level;
 
-/// One validator of the configuration and how many rows it flags in an import.
+/// Where a reason comes from: Flatfile's own message on the cell (a Flatfile Platform sheet),
+/// or a rule of the importer configuration attached here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Source {
+    Flatfile,
+    Configuration,
+}
+
+/// One validator of the configuration, or one message of Flatfile's on a field, and how many
+/// rows it flags in an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct RuleCount {
     pub column: String,
     pub label: String,
+    /// The validator's name; for Flatfile's messages, their `source` (else `flatfile`).
     pub validator: String,
     pub message: String,
     #[ts(type = "number")]
     pub rows: u64,
+    pub source: Source,
+    /// A configuration's rules are errors; Flatfile's messages are `error`, `warn` or `info`,
+    /// and only an error makes a row invalid.
+    pub level: Level,
 }
 
 /// A validator of the configuration that was skipped, and why.
@@ -37,20 +57,22 @@ pub struct SkippedValidator {
     pub message: String,
 }
 
-/// Why an import's rows are invalid, by rule.
+/// Why an import's rows are invalid, by rule: the configuration's, and on a Flatfile Platform
+/// sheet Flatfile's own messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct ErrorSummary {
-    /// The configuration's name, and why it applies to this import.
-    pub config: String,
-    pub choice: ConfigChoice,
-    /// Every validator, the ones flagging most rows first.
+    /// The configuration's name, and why it applies to this import; `null` for a sheet that
+    /// only Flatfile's messages explain.
+    pub config: Option<String>,
+    pub choice: Option<ConfigChoice>,
+    /// Every validator and message, errors first, the ones flagging most rows first.
     pub rules: Vec<RuleCount>,
-    /// Rows with at least one error.
+    /// Rows with at least one error (warnings and notes aside).
     #[ts(type = "number")]
     pub rows_with_errors: u64,
-    /// Rows Flatfile marked invalid that no validator explains (a reason outside this
-    /// configuration, e.g. a Data Hook).
+    /// Rows Flatfile marked invalid that nothing explains: no validator flags them and Flatfile
+    /// sent no error message on them (a reason outside this configuration, e.g. a Data Hook).
     #[ts(type = "number")]
     pub unexplained_invalid: u64,
     /// Rows Flatfile marked valid that a validator flags (the configuration may have changed).
@@ -231,17 +253,37 @@ impl Hookgrid {
     /// Why the import's rows are invalid, under the configuration that applies to it; `None`
     /// when none does. The first call per import and configuration checks every cell; later
     /// ones read the derived file.
+    /// On a Flatfile Platform sheet, Flatfile's own messages are reasons too, with or without
+    /// a configuration.
     pub fn errors(&self, batch: &Batch) -> Result<Option<ErrorSummary>> {
-        let (known, choice) = match self.core.explanation(batch)? {
-            Explanation::Nothing => return Ok(None),
+        let sheet = self.core.sheet_messages(batch)?;
+        let config = match self.core.explanation(batch)? {
+            Explanation::Nothing => None,
             Explanation::Unfit {
                 name,
                 choice,
                 reason,
-            } => return Ok(Some(unfit(name, choice, &reason))),
-            Explanation::Known(known, choice) => (known, choice),
+            } => {
+                let mut summary = unfit(name, choice, &reason);
+                if let Some(sheet) = &sheet {
+                    // Flatfile's messages still explain what they explain.
+                    let explained = summarise(None, Some(sheet), batch);
+                    summary.rules = explained.rules;
+                    summary.rows_with_errors = explained.rows_with_errors;
+                    summary.unexplained_invalid = explained.unexplained_invalid;
+                }
+                return Ok(Some(summary));
+            }
+            Explanation::Known(known, choice) => Some((known, choice)),
         };
-        Ok(Some(summarise(&known, choice, batch, &known.columns)))
+        if config.is_none() && sheet.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(summarise(
+            config.as_ref().map(|(k, c)| (k.as_ref(), *c)),
+            sheet.as_deref(),
+            batch,
+        )))
     }
 
     /// Gives one import no configuration on purpose: none applies to it automatically
@@ -263,33 +305,59 @@ impl Hookgrid {
     }
 }
 
-/// One error of one cell, for `rows --with-errors` and the grid.
+/// One reason on one cell, for `rows --with-errors` and the grid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct CellProblem {
     pub column: String,
     pub validator: String,
     pub message: String,
+    pub source: Source,
+    pub level: Level,
+}
+
+impl CellProblem {
+    fn of_rule(r: &hookgrid_rules::RuleInfo) -> CellProblem {
+        CellProblem {
+            column: r.column.clone(),
+            validator: r.validator.clone(),
+            message: r.message.clone(),
+            source: Source::Configuration,
+            level: Level::Error,
+        }
+    }
+
+    fn of_message(m: &flatfile::MessageRule) -> CellProblem {
+        CellProblem {
+            column: m.column.clone(),
+            validator: m.validator().to_owned(),
+            message: m.text().to_owned(),
+            source: Source::Flatfile,
+            level: m.level,
+        }
+    }
 }
 
 impl Hookgrid {
-    /// The errors of the rows `rows` (`_row` values), row by row in the order given; `None`
-    /// when no configuration applies.
+    /// The reasons on the rows `rows` (`_row` values), row by row in the order given: the
+    /// configuration's, then Flatfile's own; `None` when neither applies.
     pub fn row_errors(&self, batch: &Batch, rows: &[i64]) -> Result<Option<Vec<Vec<CellProblem>>>> {
-        let Some((known, _)) = self.core.row_errors(batch)? else {
+        let known = self.core.row_errors(batch)?;
+        let sheet = self.core.sheet_messages(batch)?;
+        if known.is_none() && sheet.is_none() {
             return Ok(None);
-        };
+        }
         Ok(Some(
             rows.iter()
                 .map(|row| {
-                    known
-                        .of_row(*row)
-                        .map(|r| CellProblem {
-                            column: r.column.clone(),
-                            validator: r.validator.clone(),
-                            message: r.message.clone(),
-                        })
-                        .collect()
+                    let mut problems: Vec<CellProblem> = known
+                        .iter()
+                        .flat_map(|(k, _)| k.of_row(*row).map(CellProblem::of_rule))
+                        .collect();
+                    if let Some(sheet) = &sheet {
+                        problems.extend(sheet.of_row(*row).map(CellProblem::of_message));
+                    }
+                    problems
                 })
                 .collect(),
         ))
@@ -333,23 +401,44 @@ impl Core {
         }
     }
 
-    /// Each failing cell's column and message by `_row`, for a spreadsheet; `None` when no
-    /// configuration applies.
+    /// Each failing cell's column and message by `_row`, for a spreadsheet (Flatfile's
+    /// warnings and notes as notes that leave the cell's colour); `None` when nothing explains
+    /// the import.
     pub(crate) fn cell_marks(
         &self,
         batch: &Batch,
     ) -> Result<Option<hookgrid_frames::export::xlsx::CellMarks>> {
-        let Some((known, _)) = self.row_errors(batch)? else {
+        let known = self.row_errors(batch)?;
+        let sheet = self.sheet_messages(batch)?;
+        if known.is_none() && sheet.is_none() {
             return Ok(None);
-        };
+        }
         let mut marks = hookgrid_frames::export::xlsx::CellMarks::default();
-        for f in &known.flagged {
-            if let Some(r) = known.rules.get(f.rule as usize) {
-                marks
-                    .failing
+        if let Some((known, _)) = &known {
+            for f in &known.flagged {
+                if let Some(r) = known.rules.get(f.rule as usize) {
+                    marks
+                        .failing
+                        .entry(f.row)
+                        .or_default()
+                        .push((r.column.clone(), r.message.clone()));
+                }
+            }
+        }
+        if let Some(sheet) = &sheet {
+            for f in &sheet.flagged {
+                let Some(m) = sheet.rules.get(f.rule as usize) else {
+                    continue;
+                };
+                let (marked, text) = match m.level {
+                    Level::Error => (&mut marks.failing, m.text().to_owned()),
+                    Level::Warn => (&mut marks.notes, format!("Warning: {}", m.text())),
+                    Level::Info => (&mut marks.notes, format!("Note: {}", m.text())),
+                };
+                marked
                     .entry(f.row)
                     .or_default()
-                    .push((r.column.clone(), r.message.clone()));
+                    .push((m.column.clone(), text));
             }
         }
         Ok(Some(marks))
@@ -360,35 +449,58 @@ impl Core {
         let Some(wanted) = &view.errors else {
             return Ok(None);
         };
-        let (known, _) = self
-            .row_errors(batch)?
-            .ok_or_else(|| self.unexplained(batch))?;
-        let rules = &known.rules;
+        let known = self.row_errors(batch)?;
+        let sheet = self.sheet_messages(batch)?;
+        if known.is_none() && sheet.is_none() {
+            return Err(self.unexplained(batch));
+        }
+        let rules = known
+            .as_ref()
+            .map(|(k, _)| k.rules.as_slice())
+            .unwrap_or_default();
+        // Only errors select rows: Flatfile's warnings and notes do not make a row invalid.
+        let messages = sheet
+            .as_ref()
+            .map(|s| s.rules.as_slice())
+            .unwrap_or_default();
+        let columns: std::collections::BTreeSet<&str> = rules
+            .iter()
+            .map(|r| r.column.as_str())
+            .chain(messages.iter().map(|m| m.column.as_str()))
+            .collect();
         if let Some(column) = &wanted.column
-            && !rules.iter().any(|r| &r.column == column)
+            && !columns.contains(column.as_str())
         {
             return Err(Error::Frames(hookgrid_frames::FramesError::UnknownColumn {
                 name: column.clone(),
-                available: rules
-                    .iter()
-                    .map(|r| r.column.as_str())
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                available: columns.into_iter().collect::<Vec<_>>().join(", "),
             }));
         }
+        let in_column = |column: &str| wanted.column.as_deref().is_none_or(|c| c == column);
         let mut rows: Vec<i64> = known
-            .flagged
             .iter()
+            .flat_map(|(k, _)| k.flagged.iter())
             .filter(|f| {
-                wanted
-                    .column
-                    .as_ref()
-                    .is_none_or(|c| rules.get(f.rule as usize).is_some_and(|r| &r.column == c))
+                rules
+                    .get(f.rule as usize)
+                    .is_some_and(|r| in_column(&r.column))
             })
             .map(|f| f.row)
             .collect();
+        if let Some(sheet) = &sheet {
+            rows.extend(
+                sheet
+                    .flagged
+                    .iter()
+                    .filter(|f| {
+                        messages
+                            .get(f.rule as usize)
+                            .is_some_and(|m| m.level == Level::Error && in_column(&m.column))
+                    })
+                    .map(|f| f.row),
+            );
+            rows.sort_unstable();
+        }
         rows.dedup();
         Ok(Some(rows))
     }
@@ -401,8 +513,8 @@ fn unfit(name: String, choice: ConfigChoice, reason: &str) -> ErrorSummary {
         does_not_fit: Some(format!(
             "configuration {name} does not fit this import: {reason}"
         )),
-        config: name,
-        choice,
+        config: Some(name),
+        choice: Some(choice),
         rules: Vec::new(),
         rows_with_errors: 0,
         unexplained_invalid: 0,
@@ -414,70 +526,123 @@ fn unfit(name: String, choice: ConfigChoice, reason: &str) -> ErrorSummary {
     }
 }
 
+/// The summary of what explains an import: the configuration that applies (when one does)
+/// and Flatfile's own messages (on a Flatfile Platform sheet).
 fn summarise(
-    known: &RowErrors,
-    choice: ConfigChoice,
+    config: Option<(&RowErrors, ConfigChoice)>,
+    sheet: Option<&SheetMessages>,
     batch: &Batch,
-    columns: &[String],
 ) -> ErrorSummary {
-    let mut counts = vec![0u64; known.rules.len()];
-    let (mut rows_with_errors, mut flagged_valid) = (0u64, 0u64);
-    let mut last = None;
-    for f in &known.flagged {
-        if let Some(n) = counts.get_mut(f.rule as usize) {
-            *n += 1;
+    let mut counted: Vec<RuleCount> = Vec::new();
+    if let Some((known, _)) = config {
+        let mut counts = vec![0u64; known.rules.len()];
+        for f in &known.flagged {
+            if let Some(n) = counts.get_mut(f.rule as usize) {
+                *n += 1;
+            }
         }
-        if last != Some(f.row) {
-            last = Some(f.row);
-            rows_with_errors += 1;
-            flagged_valid += u64::from(f.valid);
-        }
-    }
-    let mut counted: Vec<RuleCount> = known
-        .rules
-        .iter()
-        .zip(counts)
-        .map(|(r, rows)| RuleCount {
+        counted.extend(known.rules.iter().zip(counts).map(|(r, rows)| RuleCount {
             column: r.column.clone(),
             label: r.label.clone(),
             validator: r.validator.clone(),
             message: r.message.clone(),
             rows,
+            source: Source::Configuration,
+            level: Level::Error,
+        }));
+    }
+    if let Some(sheet) = sheet {
+        let mut counts = vec![0u64; sheet.rules.len()];
+        for f in &sheet.flagged {
+            if let Some(n) = counts.get_mut(f.rule as usize) {
+                *n += 1;
+            }
+        }
+        counted.extend(sheet.rules.iter().zip(counts).map(|(m, rows)| RuleCount {
+            column: m.column.clone(),
+            label: m.label.clone(),
+            validator: m.validator().to_owned(),
+            message: m.text().to_owned(),
+            rows,
+            source: Source::Flatfile,
+            level: m.level,
+        }));
+    }
+    // Errors first, then the rules catching most rows; equal counts keep their order (the
+    // configuration's, then Flatfile's).
+    counted.sort_by_key(|r| (r.level, std::cmp::Reverse(r.rows)));
+
+    // The rows with an error, and the rows whose invalidity something explains: the
+    // configuration's flags, and Flatfile's errors (those with a message, for the latter).
+    let config_flags = config
+        .map(|(k, _)| k.flagged.as_slice())
+        .unwrap_or_default();
+    let sheet_errors = |explaining: bool| {
+        sheet.into_iter().flat_map(move |s| {
+            s.flagged.iter().filter(move |f| {
+                s.rules
+                    .get(f.rule as usize)
+                    .is_some_and(|m| m.level == Level::Error && (!explaining || m.explains()))
+            })
         })
-        .collect();
-    // The rules catching most rows first; equal counts keep the configuration's order.
-    counted.sort_by_key(|r| std::cmp::Reverse(r.rows));
-    let config = &known.config;
-    let fields: HashSet<&str> = config.fields.iter().map(|f| f.key.as_str()).collect();
-    let present: HashSet<&str> = columns.iter().map(String::as_str).collect();
-    ErrorSummary {
-        config: known.name.clone(),
-        choice,
-        rules: counted,
-        rows_with_errors,
-        unexplained_invalid: batch
-            .invalid
-            .saturating_sub(rows_with_errors - flagged_valid),
-        flagged_valid,
-        unknown_columns: columns
-            .iter()
-            .filter(|c| !fields.contains(c.as_str()))
-            .cloned()
-            .collect(),
-        missing_fields: config
-            .fields
-            .iter()
-            .filter(|f| !present.contains(f.key.as_str()))
-            .map(|f| f.key.clone())
-            .collect(),
-        skipped: skipped(config),
-        fits: known.fit.fits,
-        does_not_fit: known.fit.reason.as_ref().map(|r| {
-            format!(
-                "configuration {} does not fit this import: {r} (applied because it was given \
-                 to this import)",
-                known.name
+    };
+    let rows_of = |flags: &mut dyn Iterator<Item = &Flagged>| {
+        let mut rows: Vec<(i64, bool)> = flags.map(|f| (f.row, f.valid)).collect();
+        rows.sort_unstable_by_key(|(row, _)| *row);
+        rows.dedup_by_key(|(row, _)| *row);
+        rows
+    };
+    let with_errors = rows_of(&mut config_flags.iter().chain(sheet_errors(false)));
+    let explained = rows_of(&mut config_flags.iter().chain(sheet_errors(true)));
+    let explained_invalid = explained.iter().filter(|(_, valid)| !valid).count() as u64;
+    let flagged_valid = rows_of(&mut config_flags.iter())
+        .iter()
+        .filter(|(_, valid)| *valid)
+        .count() as u64;
+
+    let (unknown_columns, missing_fields, skipped_validators) = match config {
+        Some((known, _)) => {
+            let fields: HashSet<&str> =
+                known.config.fields.iter().map(|f| f.key.as_str()).collect();
+            let present: HashSet<&str> = known.columns.iter().map(String::as_str).collect();
+            (
+                known
+                    .columns
+                    .iter()
+                    .filter(|c| !fields.contains(c.as_str()))
+                    .cloned()
+                    .collect(),
+                known
+                    .config
+                    .fields
+                    .iter()
+                    .filter(|f| !present.contains(f.key.as_str()))
+                    .map(|f| f.key.clone())
+                    .collect(),
+                skipped(&known.config),
             )
+        }
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    ErrorSummary {
+        config: config.map(|(k, _)| k.name.clone()),
+        choice: config.map(|(_, c)| c),
+        rules: counted,
+        rows_with_errors: with_errors.len() as u64,
+        unexplained_invalid: batch.invalid.saturating_sub(explained_invalid),
+        flagged_valid,
+        unknown_columns,
+        missing_fields,
+        skipped: skipped_validators,
+        fits: config.is_none_or(|(k, _)| k.fit.fits),
+        does_not_fit: config.and_then(|(known, _)| {
+            known.fit.reason.as_ref().map(|r| {
+                format!(
+                    "configuration {} does not fit this import: {r} (applied because it was \
+                     given to this import)",
+                    known.name
+                )
+            })
         }),
     }
 }
