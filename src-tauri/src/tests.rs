@@ -308,7 +308,8 @@ fn a_real_shaped_delivery_is_found_detailed_exported_as_sent_and_a_refusal_retri
     let second = d.ok("sent_row", json!({"event": "real", "row": 1}));
     assert_eq!(
         second,
-        json!({"row": 1, "part": 2, "position": 1, "valid": true, "json": "{\"h\":\"10\"}"})
+        json!({"row": 1, "part": 2, "position": 1, "valid": true, "json": "{\"h\":\"10\"}",
+               "record": null})
     );
     let beyond = d
         .invoke("sent_row", json!({"event": "real", "row": 2}))

@@ -87,7 +87,12 @@ export class RowPanel {
     try {
       const sent: SentRow = await asked;
       if (generation !== this.generation) return;
-      replace(sentAt, `part ${count(sent.part)}, row ${count(sent.position)} of that request (${sent.valid ? "validRows" : "invalidRows"})`);
+      replace(
+        sentAt,
+        sent.record === null
+          ? `part ${count(sent.part)}, row ${count(sent.position)} of that request (${sent.valid ? "validRows" : "invalidRows"})`
+          : `record ${sent.record}, ${count(sent.position)} of its sheet (${sent.valid ? "valid" : "invalid"})`,
+      );
       replace(raw, sent.json);
       this.root.dataset.shown = String(index);
     } catch (e) {

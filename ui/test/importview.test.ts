@@ -33,7 +33,7 @@ function serve(views: View[], asked: { view: View; column: string }[] = []): Imp
     unflagRows: () => Promise.reject(new Error("not asked in these tests")),
     configUse: async () => ({ name: null, none: false }),
     savePartBody: () => Promise.reject(new Error("not asked in these tests")),
-    sentRow: async (_event, row) => ({ row, part: 1, position: row + 1, valid: true, json: `{"seats":"${row}"}` }),
+    sentRow: async (_event, row) => ({ row, part: 1, position: row + 1, valid: true, json: `{"seats":"${row}"}`, record: null }),
     columnValues: async (_event, view, column) => {
       asked.push({ view, column });
       return { column, rows: 3000, distinct: 2, empty: 0, missing: 0, values: [{ value: 5, count: 2000 }, { value: 7, count: 1000 }], more: false };

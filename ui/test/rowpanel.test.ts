@@ -21,7 +21,7 @@ function panel(moved: number[] = []) {
     {
       sentRow: async (_event: string, row: number) => {
         asked.push(row);
-        return { row, part: row === 7 ? 2 : 1, position: row === 7 ? 3 : 1, valid: row === 0, json: `{"name":"${row}"}` };
+        return { row, part: row === 7 ? 2 : 1, position: row === 7 ? 3 : 1, valid: row === 0, json: `{"name":"${row}"}`, record: null };
       },
     },
     "evt-1",
@@ -109,7 +109,7 @@ describe("RowPanel corrections", () => {
     const corrected: Row = [3, 1, true, "Ann", "x", [], null, [{ id: 1, row: 3, column: "name", sent: "Anne ", value: "Ann", by: "bob", at: "2026-12-02T10:00:00Z" }]];
     const edits: [unknown, string][] = [];
     const p = new RowPanel(
-      { sentRow: async (_e: string, row: number) => ({ row, part: 1, position: 4, valid: true, json: "{}" }) },
+      { sentRow: async (_e: string, row: number) => ({ row, part: 1, position: 4, valid: true, json: "{}", record: null }) },
       "evt-1",
       { row: async () => corrected, columns: () => columns, total: () => 1, moved: () => undefined, correct: (row, column) => edits.push([row[0], column]) },
     );
@@ -120,6 +120,28 @@ describe("RowPanel corrections", () => {
     expect(buttons.map((b) => b.dataset.column)).toEqual(["name", "note"]);
     buttons[1]?.click();
     expect(edits).toEqual([[3, "note"]]);
+    p.root.remove();
+  });
+
+  it("names a sheet's record and its place, with Flatfile's warning beside the error", async () => {
+    const problems = [
+      { column: "name", validator: "custom-logic", message: "Unknown", source: "flatfile", level: "error" },
+      { column: "note", validator: "custom-logic", message: "Too long", source: "flatfile", level: "warn" },
+    ];
+    const shown: Row = [1, 1, false, "x", "y", problems, null, []];
+    const p = new RowPanel(
+      { sentRow: async (_e: string, row: number) => ({ row, part: 1, position: 2, valid: false, json: "{}", record: "us_rc_2" }) },
+      "evt-1",
+      { row: async () => shown, columns: () => columns, total: () => 2, moved: () => undefined },
+    );
+    document.body.append(p.root);
+    await p.show(0);
+    await vi.waitFor(() => expect(text(p.root, "row-panel-origin")).toBe("record us_rc_2, 2 of its sheet (invalid)"));
+    const items = [...p.root.querySelectorAll<HTMLElement>("[data-testid=row-panel-errors] li")];
+    expect(items.map((i) => [i.className, i.textContent])).toEqual([
+      ["level-error", "name Unknown (Flatfile)"],
+      ["level-warn", "note Warning: Too long (Flatfile)"],
+    ]);
     p.root.remove();
   });
 

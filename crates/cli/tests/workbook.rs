@@ -105,6 +105,11 @@ fn a_posted_workbook_is_one_import_per_sheet_for_every_command() {
     let rows = rows["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["email"], "ann@acme.example");
+    assert_eq!(
+        (&rows[0]["_row"], &rows[0]["_record"]),
+        (&json!(0), &json!("us_rc_a"))
+    );
+    assert_eq!(rows[1]["_record"], "us_rc_b");
     assert_eq!(rows[0]["seats"], 5);
     assert_eq!(rows[1]["_valid"], false);
     assert_eq!(rows[1]["seats"], Value::Null);
@@ -134,6 +139,11 @@ fn a_posted_workbook_is_one_import_per_sheet_for_every_command() {
         "--as-text",
     ]);
     assert_eq!(csv_column(&out, "sku"), ["00123"]);
+    assert_eq!(
+        csv_column(&out, "_record"),
+        ["us_rc_o"],
+        "the record id is kept to find it again"
+    );
     assert_eq!(csv_column(&out, "paid"), ["true"]);
     drop(server);
     for entry in std::fs::read_dir(ws.data_dir().join("batches")).expect("batches dir") {
@@ -324,6 +334,11 @@ fn flatfile_s_own_messages_are_reasons_with_or_without_a_configuration() {
         "--value",
         "bob@acme.example",
     ]);
+    let listed = ws.json(&["corrections", "--batch", "us_sh_contacts", "--json"]);
+    assert_eq!(
+        listed[0]["sent"], "bob@",
+        "the value as sent is the record's"
+    );
     let fixed = ws.json(&["errors", "--batch", "us_sh_contacts", "--json"]);
     assert!(
         rules(&fixed)

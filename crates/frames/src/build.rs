@@ -26,11 +26,20 @@ use crate::{Result, decimal};
 /// Meta columns, always first: position in the batch, sequence index, validity.
 pub const META_COLUMNS: [&str; 3] = ["_row", "_part", "_valid"];
 
+/// The meta column of a Flatfile Platform sheet's import: each row's record id. Only imports
+/// whose parts carry record ids have it.
+pub const RECORD_COLUMN: &str = "_record";
+
+/// Whether `name` is a meta column's (a data column sent under such a name is renamed).
+pub fn is_meta(name: &str) -> bool {
+    META_COLUMNS.contains(&name) || name == RECORD_COLUMN
+}
+
 /// The data columns of a batch frame's schema, in order: every column but the meta ones.
 pub fn data_columns(schema: &Schema) -> Vec<String> {
     schema
         .iter_names()
-        .filter(|n| !META_COLUMNS.contains(&n.as_str()))
+        .filter(|n| !is_meta(n.as_str()))
         .map(|n| n.to_string())
         .collect()
 }
@@ -44,6 +53,8 @@ pub struct PartRows {
     /// Which of `rows` are valid.
     pub valid: Validity,
     pub rows: Rows,
+    /// Each row's record id (a Flatfile Platform sheet), for the `_record` column.
+    pub records: Option<Vec<String>>,
 }
 
 /// Which rows of a part are valid.
@@ -162,8 +173,19 @@ fn build(mut parts: Vec<PartRows>, typing: Typing) -> Result<(DataFrame, FromTex
         .flat_map(|p| (0..p.rows.len()).map(move |i| p.valid.of(i)))
         .collect();
     columns.push(Column::new("_valid".into(), valid));
+    if parts.iter().any(|p| p.records.is_some()) {
+        let records: Vec<Option<&str>> = parts
+            .iter()
+            .flat_map(|p| {
+                let ids = p.records.as_deref().unwrap_or_default();
+                (0..p.rows.len()).map(move |i| ids.get(i).map(String::as_str))
+            })
+            .collect();
+        columns.push(Column::new(RECORD_COLUMN.into(), records));
+    }
 
     let mut taken: HashSet<String> = META_COLUMNS.iter().map(|s| s.to_string()).collect();
+    taken.insert(RECORD_COLUMN.to_owned());
     taken.extend(order.iter().map(|(n, _)| n.clone()));
     let kinds: Vec<Kind> = order
         .par_iter()
@@ -186,7 +208,7 @@ fn build(mut parts: Vec<PartRows>, typing: Typing) -> Result<(DataFrame, FromTex
                 (len, p.rows.take_column(name))
             })
             .collect();
-        let out_name = if META_COLUMNS.contains(&name.as_str()) {
+        let out_name = if is_meta(name) {
             let renamed = free_name(name, &taken);
             taken.insert(renamed.clone());
             renamed

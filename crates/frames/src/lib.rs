@@ -21,7 +21,10 @@ pub mod values;
 mod view;
 
 pub use browse::Browser;
-pub use build::{META_COLUMNS, PartRows, Typed, Typing, Validity, data_columns, frame, frame_with};
+pub use build::{
+    META_COLUMNS, PartRows, RECORD_COLUMN, Typed, Typing, Validity, data_columns, frame,
+    frame_with, is_meta,
+};
 pub use export::{CsvFor, ExportFormat, ExportOptions};
 pub use from_text::FromText;
 pub use page::{ColumnInfo, ColumnKind, Page};

@@ -69,7 +69,7 @@ impl Page {
             .iter()
             .map(|c| ColumnInfo {
                 name: c.name().to_string(),
-                meta: crate::META_COLUMNS.contains(&c.name().as_str()),
+                meta: crate::is_meta(c.name().as_str()),
                 kind: match c.dtype() {
                     DataType::Boolean => ColumnKind::Bool,
                     d if d.is_integer() => ColumnKind::Int,

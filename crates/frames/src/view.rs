@@ -11,7 +11,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer};
 use ts_rs::TS;
 
-use crate::build::META_COLUMNS;
+use crate::build::is_meta;
 use crate::{FramesError, Result};
 
 /// Which rows a view shows.
@@ -260,7 +260,7 @@ fn search_expr(needle: &str, schema: &Schema) -> Result<Expr> {
     let needle = needle.to_lowercase();
     let data: Vec<Expr> = schema
         .iter_names()
-        .filter(|n| !META_COLUMNS.contains(&n.as_str()))
+        .filter(|n| !is_meta(n.as_str()))
         .map(|n| {
             col(n.clone())
                 .cast(DataType::String)

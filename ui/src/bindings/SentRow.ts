@@ -23,4 +23,9 @@ valid: boolean,
 /**
  * The row's JSON object, byte for byte as it arrived.
  */
-json: string, };
+json: string, 
+/**
+ * A Flatfile Platform sheet's row: its record's id (`json` is then the whole record,
+ * values and messages); `null` for a Portal 2 row.
+ */
+record: string | null, };

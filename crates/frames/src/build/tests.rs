@@ -9,6 +9,7 @@ pub(crate) fn part(index: u32, valid: serde_json::Value, invalid: serde_json::Va
         number: index,
         valid: Validity::First(p.envelope.valid_rows as usize),
         rows: p.rows,
+        records: None,
     }
 }
 

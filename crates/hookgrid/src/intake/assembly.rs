@@ -34,6 +34,8 @@ pub(crate) struct HeldPart {
     /// Which of `rows` are valid.
     pub valid: hookgrid_frames::Validity,
     pub rows: Rows,
+    /// Each row's record id (a Flatfile Platform sheet).
+    pub records: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -98,6 +100,7 @@ mod tests {
             index,
             valid: hookgrid_frames::Validity::First(0),
             rows: Rows::default(),
+            records: None,
         }
     }
 

@@ -226,6 +226,7 @@ impl Core {
             index: envelope.index,
             valid: hookgrid_frames::Validity::First(envelope.valid_rows as usize),
             rows: part.rows,
+            records: None,
         };
         let receipt = |stored, part| Receipt {
             stored,
@@ -338,6 +339,7 @@ impl Core {
                         index: 0,
                         valid: Validity::Each(sheet.valid),
                         rows: sheet.rows,
+                        records: Some(sheet.records),
                     },
                     share,
                 );

@@ -45,10 +45,7 @@ impl Hookgrid {
         self.core.check_data_column(batch, column)?;
         check_row(batch, row)?;
         let sent_row = self.sent_row(batch, row)?;
-        let sent = serde_json::from_str::<serde_json::Value>(&sent_row.json)
-            .ok()
-            .and_then(|r| r.get(column).cloned())
-            .unwrap_or(serde_json::Value::Null);
+        let sent = sent_row.value(batch, column);
         let stored =
             self.core
                 .ledger

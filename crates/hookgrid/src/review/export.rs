@@ -87,7 +87,7 @@ impl Hookgrid {
             let label = field.label.trim();
             let taken = columns.iter().any(|c| c == label)
                 || labels.values().any(|l| l == label)
-                || hookgrid_frames::META_COLUMNS.contains(&label)
+                || hookgrid_frames::is_meta(label)
                 || label == ERRORS_COLUMN;
             if !label.is_empty() && label != field.key && !taken {
                 labels.insert(field.key.clone(), label.to_owned());

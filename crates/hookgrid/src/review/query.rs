@@ -220,6 +220,7 @@ impl Core {
                 number: batch.part_number(p.index),
                 valid: p.valid,
                 rows: p.rows,
+                records: p.records,
             })
             .collect())
     }
@@ -250,6 +251,7 @@ impl Core {
                         index,
                         valid: Validity::First(part.envelope.valid_rows as usize),
                         rows: part.rows,
+                        records: None,
                     })
                 }
                 Some(id) => {
@@ -263,6 +265,7 @@ impl Core {
                         index,
                         valid: Validity::Each(sheet.valid),
                         rows: sheet.rows,
+                        records: Some(sheet.records),
                     })
                 }
             }
@@ -302,6 +305,7 @@ impl Core {
                 number: batch.part_number(p.index),
                 valid: p.valid,
                 rows: p.rows,
+                records: p.records,
             })
             .collect())
     }

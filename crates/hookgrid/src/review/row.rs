@@ -23,6 +23,24 @@ pub struct SentRow {
     pub valid: bool,
     /// The row's JSON object, byte for byte as it arrived.
     pub json: String,
+    /// A Flatfile Platform sheet's row: its record's id (`json` is then the whole record,
+    /// values and messages); `null` for a Portal 2 row.
+    pub record: Option<String>,
+}
+
+impl SentRow {
+    /// The value of `column` as sent (`null` when the row has none): a Portal 2 row's key, a
+    /// Flatfile Platform record's `values.<column>.value`.
+    pub(crate) fn value(&self, batch: &Batch, column: &str) -> serde_json::Value {
+        let row = serde_json::from_str::<serde_json::Value>(&self.json).ok();
+        let cell = match batch.workbook {
+            None => row.as_ref().and_then(|r| r.get(column)),
+            Some(_) => row
+                .as_ref()
+                .and_then(|r| r.get("values")?.get(column)?.get("value")),
+        };
+        cell.cloned().unwrap_or(serde_json::Value::Null)
+    }
 }
 
 /// Just the rows of a body, each kept as its raw JSON text.
@@ -94,6 +112,7 @@ impl Hookgrid {
             position: at as u32 + 1,
             valid: is_valid,
             json: json.get().to_owned(),
+            record: None,
         })
     }
 }
@@ -150,5 +169,6 @@ fn sent_record(
         position: at as u32 + 1,
         valid: sheet.valid.get(at).copied().unwrap_or(false),
         json: record.get().to_owned(),
+        record: sheet.records.get(at).cloned(),
     })
 }

@@ -856,7 +856,7 @@ mod workbooks {
             .iter()
             .map(|n| n.to_string())
             .collect();
-        assert_eq!(names, ["_row", "_part", "_valid", "email", "plan"]);
+        assert_eq!(names, ["_row", "_part", "_valid", "_record", "email", "plan"]);
         let valid: Vec<Option<bool>> = page
             .rows
             .column("_valid")
@@ -869,6 +869,7 @@ mod workbooks {
         // The record as sent, from the stored body.
         let sent = f.hookgrid.sent_row(&contacts_batch, 1).expect("sent row");
         assert!(!sent.valid);
+        assert_eq!(sent.record.as_deref(), Some("us_rc_2"));
         let record: Value = serde_json::from_str(&sent.json).expect("record json");
         assert_eq!(record["id"], "us_rc_2");
         assert_eq!(
