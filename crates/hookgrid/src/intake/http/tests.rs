@@ -856,7 +856,10 @@ mod workbooks {
             .iter()
             .map(|n| n.to_string())
             .collect();
-        assert_eq!(names, ["_row", "_part", "_valid", "_record", "email", "plan"]);
+        assert_eq!(
+            names,
+            ["_row", "_part", "_valid", "_record", "email", "plan"]
+        );
         let valid: Vec<Option<bool>> = page
             .rows
             .column("_valid")
