@@ -105,8 +105,8 @@ export const api = {
   stopTunnel: () => call<Connection>("stop_tunnel"),
   setTunnelPath: (provider: Provider, path: string) => call<Connection>("set_tunnel_path", { provider, path }),
   listConfigs: () => call<ConfigView[]>("list_configs"),
-  addConfig: (name: string, body: string, forSchema: number | null, isDefault: boolean) =>
-    call<ConfigView>("add_config", { name, body, forSchema, default: isDefault } satisfies AddConfigArgs),
+  addConfig: (name: string, body: string, forSchema: number | null, isDefault: boolean, forSheet: string | null = null, sendBack = false) =>
+    call<ConfigView>("add_config", { name, body, forSchema, default: isDefault, ...(forSheet === null ? {} : { forSheet }), sendBack } satisfies AddConfigArgs),
   removeConfig: (name: string) => call<void>("remove_config", { name } satisfies ConfigNameArgs),
   /** `name` null: the automatic choice; `none`: no configuration at all. */
   useConfig: (event: string, name: string | null, none = false) => call<void>("use_config", { event, name, none } satisfies UseConfigArgs),

@@ -160,6 +160,17 @@ export class DetailsPanel {
               field("Environment", wb.environmentId === null ? "not sent" : h("code", { testid: "details-environment" }, wb.environmentId)),
               field("Sheet", wb.sheet, wb.slug ? ` (${wb.slug})` : ""),
               field("Event made of", `the sheet id and its ${wb.eventFrom}`),
+              field(
+                "Sent back",
+                d.sent_back === null
+                  ? "nothing (no configuration with send-back rejected a cell)"
+                  : h(
+                      "span",
+                      { testid: "details-sent-back" },
+                      `${count(d.sent_back.rejected)} rejected ${d.sent_back.rejected === 1 ? "record" : "records"} under configuration “${d.sent_back.config}”`,
+                      d.sent_back.listed < d.sent_back.rejected ? ` (the answer marked ${count(d.sent_back.listed)})` : "",
+                    ),
+              ),
             ]
           : [
               field("Customer", d.customer ? h("span", { testid: "details-customer-label" }, who ?? "(no name, user id or company)") : "none (the request had no customer block)"),
@@ -171,6 +182,9 @@ export class DetailsPanel {
       this.note,
       history,
       customer,
+      d.sent_back === null
+        ? null
+        : h("details", { class: "customer-block" }, h("summary", {}, "Answer sent back to Flatfile"), h("pre", { class: "json", testid: "details-sent-back-json" }, prettyJson(d.sent_back.answer))),
     );
   }
 
@@ -181,5 +195,14 @@ export class DetailsPanel {
     } catch (e) {
       this.note.textContent = `Part ${part} was not saved: ${e instanceof Error ? e.message : String(e)}`;
     }
+  }
+}
+
+/** JSON text laid out for reading; text that is not JSON as it is. */
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
   }
 }

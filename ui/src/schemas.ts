@@ -8,7 +8,7 @@ import { currentPlace, gate } from "./session";
 
 export type SchemasApi = Pick<Api, "listConfigs" | "addConfig" | "removeConfig" | "chooseConfigFile">;
 
-type Scope = "default" | "schema" | "chosen";
+type Scope = "default" | "schema" | "sheet" | "chosen";
 
 export class SchemasView {
   readonly root: HTMLElement;
@@ -18,6 +18,8 @@ export class SchemasView {
   private body: HTMLTextAreaElement;
   private scope: HTMLSelectElement;
   private schemaId: HTMLInputElement;
+  private sheetSlug: HTMLInputElement;
+  private sendBack: HTMLInputElement;
 
   constructor(private api: SchemasApi) {
     this.name = h("input", { type: "text", testid: "config-name", placeholder: "e.g. contacts", "aria-label": "Name" });
@@ -34,9 +36,12 @@ export class SchemasView {
       { testid: "config-scope", "aria-label": "Applies to", onchange: () => this.renderScope() },
       h("option", { value: "default" }, "every import"),
       h("option", { value: "schema" }, "imports with schema id…"),
+      h("option", { value: "sheet" }, "Flatfile sheets with slug…"),
       h("option", { value: "chosen" }, "only imports I give it to"),
     );
     this.schemaId = h("input", { type: "number", testid: "config-schema", placeholder: "schema id", "aria-label": "Schema id", hidden: true });
+    this.sheetSlug = h("input", { type: "text", testid: "config-sheet", placeholder: "sheet slug, e.g. contacts", "aria-label": "Sheet slug", hidden: true });
+    this.sendBack = h("input", { type: "checkbox", testid: "config-send-back" });
     this.root = h(
       "section",
       { class: "panel schemas", testid: "schemas-view" },
@@ -52,7 +57,13 @@ export class SchemasView {
         "form",
         { class: "config-form", onsubmit: (e: Event) => { e.preventDefault(); void this.save(); } },
         h("label", {}, "Name ", this.name),
-        h("label", {}, "Applies to ", this.scope, this.schemaId),
+        h("label", {}, "Applies to ", this.scope, this.schemaId, this.sheetSlug),
+        h(
+          "label",
+          { title: "A Flatfile Platform workbook's submit is answered with the cells this configuration rejects, and Flatfile marks them in the customer's screen" },
+          this.sendBack,
+          " Send the cells it rejects back to Flatfile",
+        ),
         gate(h("button", { type: "button", testid: "config-file", onclick: () => void this.loadFile() }, "Load file…"), "add_config"),
         this.body,
         h("div", { class: "form-actions" }, gate(h("button", { type: "submit", class: "primary", testid: "config-save" }, "Save configuration"), "add_config"), this.status),
@@ -72,12 +83,17 @@ export class SchemasView {
       this.say("error", "Enter the schema id the configuration applies to.");
       return;
     }
+    const sheet = scope === "sheet" ? this.sheetSlug.value.trim() : null;
+    if (sheet === "") {
+      this.say("error", "Enter the slug of the sheet the configuration applies to.");
+      return;
+    }
     if (this.name.value.trim() === "") {
       this.say("error", "Give the configuration a name.");
       return;
     }
     try {
-      const saved = await this.api.addConfig(this.name.value.trim(), this.body.value, schema, scope === "default");
+      const saved = await this.api.addConfig(this.name.value.trim(), this.body.value, schema, scope === "default", sheet, this.sendBack.checked);
       const validators = saved.fields.reduce((n, f) => n + f.validators.length, 0);
       this.body.value = "";
       // The list shows it before the message says it is saved.
@@ -107,8 +123,10 @@ export class SchemasView {
   edit(c: ConfigView): void {
     this.name.value = c.name;
     this.body.value = c.body;
-    this.scope.value = c.for_schema !== null ? "schema" : c.is_default ? "default" : "chosen";
+    this.scope.value = c.for_schema !== null ? "schema" : c.for_sheet !== null ? "sheet" : c.is_default ? "default" : "chosen";
     this.schemaId.value = c.for_schema === null ? "" : String(c.for_schema);
+    this.sheetSlug.value = c.for_sheet ?? "";
+    this.sendBack.checked = c.send_back;
     this.renderScope();
     this.say("", `Editing “${c.name}”: saving replaces it, and its imports are checked again.`);
     this.body.focus();
@@ -130,6 +148,7 @@ export class SchemasView {
 
   private renderScope(): void {
     this.schemaId.hidden = this.scope.value !== "schema";
+    this.sheetSlug.hidden = this.scope.value !== "sheet";
   }
 
   private render(configs: ConfigView[]): void {
@@ -190,7 +209,6 @@ function pickFile(): Promise<string | null> {
 }
 
 function appliesTo(c: ConfigView): string {
-  if (c.for_schema !== null) return `imports with schema ${c.for_schema}`;
-  if (c.is_default) return "every import";
-  return "imports it is given to";
+  const to = c.for_schema !== null ? `imports with schema ${c.for_schema}` : c.for_sheet !== null ? `Flatfile sheets with slug ${c.for_sheet}` : c.is_default ? "every import" : "imports it is given to";
+  return c.send_back ? `${to}; rejected cells sent back to Flatfile` : to;
 }

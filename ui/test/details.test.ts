@@ -23,6 +23,7 @@ function details(over: Partial<ImportDetails> = {}): ImportDetails {
     ],
     waiting_seconds: 300,
     review_history: [],
+    sent_back: null,
     ...over,
   } satisfies ImportDetails;
 }
@@ -70,6 +71,7 @@ describe("DetailsPanel", () => {
             eventFrom: "commitId",
             fields: [{ key: "email", label: "Email", type: "string" }],
           },
+          sent_back: { config: "contacts", rejected: 12, listed: 10, answer: '{"sheetId":"us_sh_1","rejectedRecords":[]}' },
         });
       throw new Error(cmd);
     });
@@ -82,6 +84,8 @@ describe("DetailsPanel", () => {
     expect(text("details-environment")).toBe("us_env_1");
     expect(panel.root.textContent).toContain("the sheet id and its commitId");
     expect(panel.root.querySelector("[data-testid=details-customer-label]")).toBeNull();
+    expect(text("details-sent-back")).toBe("12 rejected records under configuration “contacts” (the answer marked 10)");
+    expect(text("details-sent-back-json")).toContain('"sheetId": "us_sh_1"');
   });
 
   it("saves a part's body where the user chose, and says where", async () => {

@@ -81,7 +81,7 @@ describe("ErrorsPanel chooser", () => {
     const used: (string | null)[] = [];
     let changed = 0;
     const panel = new ErrorsPanel(
-      { ...api(async () => ({ ...summary, choice: "chosen" as const }), used), listConfigs: async () => [{ name: "contacts", for_schema: null, is_default: true, added_at: "", fields: [], skipped: [], body: "{}" }, { name: "strict", for_schema: 7, is_default: false, added_at: "", fields: [], skipped: [], body: "{}" }] },
+      { ...api(async () => ({ ...summary, choice: "chosen" as const }), used), listConfigs: async () => [{ name: "contacts", for_schema: null, for_sheet: null, is_default: true, send_back: false, added_at: "", fields: [], skipped: [], body: "{}" }, { name: "strict", for_schema: 7, for_sheet: null, is_default: false, send_back: false, added_at: "", fields: [], skipped: [], body: "{}" }] },
       "evt-1",
       { pick: () => undefined, attach: () => undefined, changed: () => (changed += 1) },
     );

@@ -5,7 +5,9 @@ import { type SchemasApi, SchemasView } from "../src/schemas";
 const contacts: ConfigView = {
   name: "contacts",
   for_schema: null,
+  for_sheet: null,
   is_default: true,
+  send_back: false,
   added_at: "2026-11-27T10:00:00.000Z",
   fields: [
     { key: "email", label: "Email", type: "string", validators: ["required", "regex_matches"] },
@@ -18,10 +20,10 @@ const contacts: ConfigView = {
 function fake(list: ConfigView[], added: unknown[][]): SchemasApi {
   return {
     listConfigs: async () => list,
-    addConfig: async (name, body, forSchema, isDefault) => {
-      added.push([name, body, forSchema, isDefault]);
+    addConfig: async (name, body, forSchema, isDefault, forSheet = null, sendBack = false) => {
+      added.push(forSheet === null && !sendBack ? [name, body, forSchema, isDefault] : [name, body, forSchema, isDefault, forSheet, sendBack]);
       if (!body.trim().startsWith("{") && !body.trim().startsWith("[")) throw new CommandError("bad_config", "not an importer configuration: not JSON");
-      list.push({ ...contacts, name, for_schema: forSchema, is_default: isDefault });
+      list.push({ ...contacts, name, for_schema: forSchema, is_default: isDefault, for_sheet: forSheet, send_back: sendBack });
       return list[list.length - 1] as ConfigView;
     },
     removeConfig: async (name) => {
@@ -41,6 +43,33 @@ describe("SchemasView", () => {
     expect(config?.textContent).toContain("contacts · every import");
     expect([...(config?.querySelectorAll("tbody tr") ?? [])].map((r) => r.textContent)).toEqual(["emailEmailstringrequired, regex_matches", "planPlanselectselect"]);
     expect(config?.textContent).toContain("Skipped company / regex_excludes: the regex /(unclosed/ does not compile");
+  });
+
+  it("saves one for a Flatfile sheet's slug that sends its rejections back, and edits it as saved", async () => {
+    const added: unknown[][] = [];
+    const view = new SchemasView(fake([], added));
+    await view.load();
+    const el = <T extends HTMLElement>(id: string) => view.root.querySelector<T>(`[data-testid=${id}]`);
+    const name = el<HTMLInputElement>("config-name");
+    const scope = el<HTMLSelectElement>("config-scope");
+    const slug = el<HTMLInputElement>("config-sheet");
+    const sendBack = el<HTMLInputElement>("config-send-back");
+    if (!name || !scope || !slug || !sendBack) throw new Error("form");
+    name.value = "contacts";
+    scope.value = "sheet";
+    scope.dispatchEvent(new Event("change"));
+    expect(slug.hidden).toBe(false);
+    await view.save();
+    expect(text(view.root, "config-status")).toBe("Enter the slug of the sheet the configuration applies to.");
+    slug.value = "contacts";
+    sendBack.checked = true;
+    const body = el<HTMLTextAreaElement>("config-body");
+    if (body) body.value = '{"fields": []}';
+    await view.save();
+    expect(added).toEqual([["contacts", '{"fields": []}', null, false, "contacts", true]]);
+    expect(el("config")?.textContent).toContain("Flatfile sheets with slug contacts; rejected cells sent back to Flatfile");
+    view.edit({ ...contacts, for_sheet: "orders", send_back: true });
+    expect([scope.value, slug.value, sendBack.checked]).toEqual(["sheet", "orders", true]);
   });
 
   it("saves a pasted configuration for a schema id, and explains one that is refused", async () => {

@@ -535,11 +535,18 @@ pub enum SchemaAction {
         #[arg(long, value_name = "N")]
         name: Option<String>,
         /// Apply it to imports with this schema id
-        #[arg(long, value_name = "ID", conflicts_with = "default")]
+        #[arg(long, value_name = "ID", conflicts_with_all = ["default", "for_sheet"])]
         for_schema: Option<i64>,
+        /// Apply it to Flatfile Platform sheets with this slug (a workbook's sheet)
+        #[arg(long, value_name = "SLUG", conflicts_with = "default")]
+        for_sheet: Option<String>,
         /// Apply it to every import no other configuration claims
         #[arg(long)]
         default: bool,
+        /// Answer a workbook's submit with the cells it rejects, so Flatfile marks them in the
+        /// customer's own screen
+        #[arg(long)]
+        send_back: bool,
     },
     /// List configurations
     List {

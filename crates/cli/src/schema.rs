@@ -13,7 +13,9 @@ pub fn run(hg: &Hookgrid, action: SchemaAction) -> hookgrid::Result<()> {
             file,
             name,
             for_schema,
+            for_sheet,
             default,
+            send_back,
         } => {
             let body = std::fs::read(&file).map_err(|source| hookgrid::Error::Io {
                 path: file.clone(),
@@ -23,12 +25,14 @@ pub fn run(hg: &Hookgrid, action: SchemaAction) -> hookgrid::Result<()> {
                 file.file_stem()
                     .map_or_else(|| "config".to_owned(), |s| s.to_string_lossy().into_owned())
             });
-            let scope = match (for_schema, default) {
-                (Some(id), _) => Some(ConfigScope::Schema(id)),
-                (None, true) => Some(ConfigScope::Default),
-                (None, false) => None,
+            let scope = match (for_schema, for_sheet, default) {
+                (Some(id), _, _) => Some(ConfigScope::Schema(id)),
+                (None, Some(slug), _) => Some(ConfigScope::Sheet(slug)),
+                (None, None, true) => Some(ConfigScope::Default),
+                (None, None, false) => None,
             };
-            let added = hg.add_config(&name, &body, scope)?;
+            // Without the flag, a replaced configuration keeps what it had.
+            let added = hg.add_config(&name, &body, scope, send_back.then_some(true))?;
             let validators: usize = added.config.fields.iter().map(|f| f.validators.len()).sum();
             println!(
                 "Added {:?}: {} fields, {validators} validators, applies to {}.",
@@ -101,10 +105,16 @@ pub fn run(hg: &Hookgrid, action: SchemaAction) -> hookgrid::Result<()> {
 }
 
 fn applies_to(c: &StoredConfig) -> String {
-    match (c.for_schema, c.is_default) {
-        (Some(id), _) => format!("imports with schema {id}"),
-        (None, true) => "every import (default)".to_owned(),
-        (None, false) => "imports it is given to with `schema use`".to_owned(),
+    let to = match (c.for_schema, &c.for_sheet, c.is_default) {
+        (Some(id), _, _) => format!("imports with schema {id}"),
+        (None, Some(slug), _) => format!("Flatfile sheets with slug {slug}"),
+        (None, None, true) => "every import (default)".to_owned(),
+        (None, None, false) => "imports it is given to with `schema use`".to_owned(),
+    };
+    if c.send_back {
+        format!("{to}; the cells it rejects are sent back to Flatfile")
+    } else {
+        to
     }
 }
 
@@ -112,7 +122,9 @@ fn summary_json(c: &StoredConfig) -> serde_json::Value {
     json!({
         "name": c.name,
         "for_schema": c.for_schema,
+        "for_sheet": c.for_sheet,
         "is_default": c.is_default,
+        "send_back": c.send_back,
         "added_at": c.added_at,
     })
 }

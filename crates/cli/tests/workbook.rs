@@ -348,3 +348,83 @@ fn flatfile_s_own_messages_are_reasons_with_or_without_a_configuration() {
         rules(&fixed)
     );
 }
+
+#[test]
+fn a_send_back_configuration_marks_the_rejected_cells_in_the_answer_to_the_submit() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let config = ws.path().join("contacts.json");
+    std::fs::write(
+        &config,
+        json!({"type": "Contacts", "fields": [
+            {"key": "email", "label": "Email", "validators": [
+                {"validate": "regex_matches", "regex": "^[^@]+@[^@]+\\.[a-z]+$",
+                 "error": "Must be a valid email address"}]},
+            {"key": "plan", "label": "Plan", "type": "select",
+             "options": [{"value": "team", "label": "Team"}]},
+            {"key": "seats", "label": "Seats", "validators": [{"validate": "required"}]}
+        ]})
+        .to_string(),
+    )
+    .expect("write");
+    let said = ws.run(&[
+        "schema",
+        "add",
+        config.to_str().expect("path"),
+        "--for-sheet",
+        "contacts",
+        "--send-back",
+    ]);
+    assert!(
+        said.contains("Flatfile sheets with slug contacts; the cells it rejects are sent back"),
+        "{said}"
+    );
+    let listed = ws.json(&["schema", "list", "--json"]);
+    assert_eq!(
+        (&listed[0]["for_sheet"], &listed[0]["send_back"]),
+        (&json!("contacts"), &json!(true))
+    );
+
+    let server = ws.serve();
+    let client = reqwest::blocking::Client::new();
+    let body = serde_json::to_vec(&workbook(vec![contacts(), orders()])).expect("json");
+    let (status, answer) = post(&client, &server.url, body);
+    assert_eq!(status, 200);
+    // Field by field, the shape Flatfile's response-rejection utility reads.
+    let keys = |o: &serde_json::Map<String, Value>| {
+        let mut k: Vec<String> = o.keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let rejections = answer["rejections"].as_object().expect("rejections");
+    assert_eq!(keys(rejections), ["id", "message", "sheets"]);
+    assert_eq!(rejections["id"], "us_wb_5fA2kQ");
+    assert!(rejections["message"].is_string());
+    let sheets = rejections["sheets"].as_array().expect("sheets");
+    assert_eq!(
+        sheets.len(),
+        1,
+        "only Contacts has a send-back configuration"
+    );
+    let sheet = sheets[0].as_object().expect("sheet");
+    assert_eq!(keys(sheet), ["rejectedRecords", "sheetId"]);
+    assert_eq!(sheet["sheetId"], "us_sh_contacts");
+    // us_rc_b: its email fails, its plan is not an option, its seats are missing.
+    assert_eq!(
+        sheet["rejectedRecords"],
+        json!([{"id": "us_rc_b", "values": [
+            {"field": "email", "message": "Must be a valid email address"},
+            {"field": "plan", "message": "Not one of the options: team"},
+            {"field": "seats", "message": "Required"}
+        ]}])
+    );
+    let shown = ws.json(&["show", "--batch", "us_sh_contacts", "--json"]);
+    assert_eq!(shown["sent_back"]["config"], "contacts");
+    assert_eq!(shown["sent_back"]["rejected"], 1);
+    // The import's reasons are the same configuration's, beside Flatfile's own.
+    let summary = ws.json(&["errors", "--batch", "us_sh_contacts", "--json"]);
+    assert_eq!(
+        (&summary["config"], &summary["choice"]),
+        (&json!("contacts"), &json!("sheet"))
+    );
+    assert_eq!(summary["rows_with_errors"], 1);
+}

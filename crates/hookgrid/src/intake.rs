@@ -9,6 +9,7 @@ pub(crate) mod encoding;
 pub mod http;
 pub(crate) mod ingest;
 pub(crate) mod rejected;
+pub mod sendback;
 pub mod signature;
 pub mod token;
 pub(crate) mod worker;

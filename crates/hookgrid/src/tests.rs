@@ -858,6 +858,7 @@ fn a_completed_import_has_its_errors_ready_when_a_configuration_applies() {
         "contacts",
         br#"[{"key": "email", "validators": [{"validate": "required"}]}]"#,
         Some(ConfigScope::Default),
+        None,
     )
     .expect("config");
     let mut rx = hg.subscribe();
@@ -922,6 +923,7 @@ fn the_list_tells_imports_apart_by_columns_and_the_configuration_that_explains_t
         br#"[{"key": "email", "validators": [{"validate": "required"}]},
              {"key": "first_name"}]"#,
         Some(ConfigScope::Default),
+        None,
     )
     .expect("config");
     let mut rx = hg.subscribe();
@@ -1023,6 +1025,7 @@ fn a_configuration_that_tells_empty_from_null_is_checked_on_the_rows_as_sent() {
         br#"[{"key": "note", "validators": [
             {"validate": "required_with_values", "fieldValues": {"plan": ""}}]}]"#,
         Some(ConfigScope::Default),
+        None,
     )
     .expect("config");
     let mut rx = hg.subscribe();
@@ -1581,6 +1584,7 @@ fn a_corrected_cell_is_checked_again_so_a_fixed_one_stops_failing_and_a_new_mist
         br#"[{"key": "email", "validators": [
               {"validate": "regex_matches", "regex": "^[^@]+@[^@]+$", "error": "Not an email"}]}]"#,
         Some(ConfigScope::Default),
+        None,
     )
     .expect("config");
     let mut rx = hg.subscribe();
@@ -1709,6 +1713,7 @@ fn checking_only_the_corrected_rows_gives_what_checking_every_row_gives() {
               "validators": [{"validate": "required"}]},
              {"key": "n", "validators": [{"validate": "unique"}]}]"#,
         Some(ConfigScope::Default),
+        None,
     )
     .expect("config");
     let mut rx = hg.subscribe();

@@ -21,15 +21,21 @@ pub struct StoredConfig {
     pub for_schema: Option<i64>,
     /// Applies to every import that no other configuration claims.
     pub is_default: bool,
+    /// Applies to Flatfile Platform sheets with this slug.
+    pub for_sheet: Option<String>,
+    /// Sends the cells it rejects back to Flatfile in the answer to a workbook's submit.
+    pub send_back: bool,
     /// RFC 3339, UTC: when it was added or last replaced.
     pub added_at: String,
 }
 
 /// Which imports a configuration applies to without being chosen by hand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigScope {
     /// Imports with this schema id.
     Schema(i64),
+    /// Flatfile Platform sheets with this slug.
+    Sheet(String),
     /// Every import that no other configuration claims (one configuration at a time).
     Default,
     /// Only imports it is given to by hand.
@@ -45,11 +51,13 @@ pub enum ConfigChoice {
     Chosen,
     /// Its schema id is the import's.
     Schema,
+    /// Its sheet slug is the import's sheet's.
+    Sheet,
     /// The default.
     Default,
 }
 
-const SELECT: &str = "id, name, body, for_schema, is_default";
+const SELECT: &str = "id, name, body, for_schema, is_default, for_sheet, send_back";
 
 fn select(filter: &str) -> String {
     format!(
@@ -65,43 +73,50 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredConfig> {
         body: r.get(2)?,
         for_schema: r.get(3)?,
         is_default: r.get(4)?,
-        added_at: r.get(5)?,
+        for_sheet: r.get(5)?,
+        send_back: r.get(6)?,
+        added_at: r.get(7)?,
     })
 }
 
 impl Ledger {
     /// Adds a configuration, or replaces the body of the one with that name (its scope too
-    /// when `scope` is given). A new default takes over from the previous one.
+    /// when `scope` is given, and whether it sends rejections back when `send_back` is). A new
+    /// default takes over from the previous one.
     pub fn add_config(
         &self,
         name: &str,
         body: &str,
         scope: Option<ConfigScope>,
+        send_back: Option<bool>,
     ) -> Result<StoredConfig> {
         let mut conn = self.writer();
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| db(&self.path, e))?;
-        let (for_schema, is_default) = match scope {
-            Some(ConfigScope::Schema(id)) => (Some(id), false),
-            Some(ConfigScope::Default) => (None, true),
-            Some(ConfigScope::Chosen) | None => (None, false),
+        let (for_schema, is_default, for_sheet) = match &scope {
+            Some(ConfigScope::Schema(id)) => (Some(*id), false, None),
+            Some(ConfigScope::Sheet(slug)) => (None, false, Some(slug.as_str())),
+            Some(ConfigScope::Default) => (None, true, None),
+            Some(ConfigScope::Chosen) | None => (None, false, None),
         };
         if is_default {
             tx.execute("UPDATE configs SET is_default = 0 WHERE name <> ?1", [name])
                 .map_err(|e| db(&self.path, e))?;
         }
         tx.execute(
-            "INSERT INTO configs (name, body, for_schema, is_default, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (name) DO UPDATE SET body = excluded.body, added_at = excluded.added_at",
-            params![name, body, for_schema, is_default, now_ms()],
+            "INSERT INTO configs (name, body, for_schema, is_default, for_sheet, send_back, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, 0), ?7)
+             ON CONFLICT (name) DO UPDATE SET body = excluded.body, added_at = excluded.added_at,
+                                               send_back = COALESCE(?6, configs.send_back)",
+            params![name, body, for_schema, is_default, for_sheet, send_back, now_ms()],
         )
         .map_err(|e| db(&self.path, e))?;
         if scope.is_some() {
             tx.execute(
-                "UPDATE configs SET for_schema = ?2, is_default = ?3 WHERE name = ?1",
-                params![name, for_schema, is_default],
+                "UPDATE configs SET for_schema = ?2, is_default = ?3, for_sheet = ?4
+                 WHERE name = ?1",
+                params![name, for_schema, is_default, for_sheet],
             )
             .map_err(|e| db(&self.path, e))?;
         }
@@ -217,7 +232,8 @@ impl Ledger {
     }
 
     /// The configuration that applies to `batch`, and why: none when it was given none, else
-    /// the one given to it by hand, else the newest for its schema id, else the default.
+    /// the one given to it by hand, else the newest for its sheet's slug (a Flatfile Platform
+    /// sheet) or its schema id, else the default.
     pub fn config_for(&self, batch: &Batch) -> Result<Option<(StoredConfig, ConfigChoice)>> {
         if self.has_no_config(batch.key)? {
             return Ok(None);
@@ -234,6 +250,13 @@ impl Ledger {
         )? {
             return Ok(Some((c, ConfigChoice::Chosen)));
         }
+        if let Some(workbook) = &batch.workbook
+            && let Some(slug) = workbook.slug.as_deref()
+            && let Some(c) = self.config_for_sheet(Some(slug))?
+            && c.1 == ConfigChoice::Sheet
+        {
+            return Ok(Some(c));
+        }
         if let Some(schema) = batch.schema
             && let Some(c) = one(
                 "WHERE for_schema = ?1 ORDER BY added_at DESC, id DESC LIMIT 1",
@@ -243,5 +266,32 @@ impl Ledger {
             return Ok(Some((c, ConfigChoice::Schema)));
         }
         Ok(one("WHERE is_default = ?1 LIMIT 1", 1)?.map(|c| (c, ConfigChoice::Default)))
+    }
+
+    /// The configuration for a Flatfile Platform sheet with slug `slug` arriving now (before it
+    /// is an import nobody can have chosen one for it): the newest for its slug, else the
+    /// default. What [`Ledger::config_for`] gives its import afterwards, until one is chosen.
+    pub fn config_for_sheet(
+        &self,
+        slug: Option<&str>,
+    ) -> Result<Option<(StoredConfig, ConfigChoice)>> {
+        let conn = self.reader()?;
+        if let Some(slug) = slug
+            && let Some(c) = conn
+                .query_row(
+                    &select("WHERE for_sheet = ?1 ORDER BY added_at DESC, id DESC LIMIT 1"),
+                    [slug],
+                    row,
+                )
+                .optional()
+                .map_err(|e| db(&self.path, e))?
+        {
+            return Ok(Some((c, ConfigChoice::Sheet)));
+        }
+        Ok(conn
+            .query_row(&select("WHERE is_default = 1 LIMIT 1"), [], row)
+            .optional()
+            .map_err(|e| db(&self.path, e))?
+            .map(|c| (c, ConfigChoice::Default)))
     }
 }

@@ -148,6 +148,54 @@ pub enum Commit {
     Conflict { reason: String },
 }
 
+/// One sheet of a workbook to commit (see [`Ledger::commit_workbook`]).
+#[derive(Debug, Clone)]
+pub struct WorkbookSheet {
+    pub envelope: Envelope,
+    /// The digest of its records as sent: the same sheet again with other records under
+    /// the same event contradicts it.
+    pub digest: [u8; 32],
+    /// What its submit was answered with about it, kept with its import when it is new.
+    pub sent_back: Option<SentBack>,
+}
+
+/// The cells of one sheet a configuration rejected, as sent back to Flatfile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SentBack {
+    /// The configuration that rejected them.
+    pub config: String,
+    /// Records with a rejected cell.
+    #[ts(type = "number")]
+    pub rejected: u64,
+    /// Of those, how many the answer lists (it lists a bounded number).
+    #[ts(type = "number")]
+    pub listed: u64,
+    /// The sheet's entry of the answer as sent (`{"sheetId", "rejectedRecords"}`), JSON.
+    pub answer: String,
+}
+
+impl Ledger {
+    /// What a sheet's submit was answered with, when its cells were sent back.
+    pub fn sent_back(&self, key: EventKey) -> Result<Option<SentBack>> {
+        let conn = self.reader()?;
+        conn.query_row(
+            "SELECT config, rejected, listed, answer FROM sent_back WHERE event = ?1",
+            [key.0],
+            |r| {
+                Ok(SentBack {
+                    config: r.get(0)?,
+                    rejected: r.get::<_, i64>(1)? as u64,
+                    listed: r.get::<_, i64>(2)? as u64,
+                    answer: r.get(3)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(|e| db(&self.path, e))
+    }
+}
+
 /// The ledger's own key for an event (one import, one revision of a batch). Stable for the
 /// life of the database and never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -366,11 +414,7 @@ impl Ledger {
     /// as the one part of its import (`sheets`: its envelope and the digest of its records,
     /// which tells a repeat from a contradiction). Every sheet's outcome, in order; when one
     /// is a [`Commit::Conflict`], nothing is written and the outcomes say which.
-    pub fn commit_workbook(
-        &self,
-        sheets: &[(Envelope, [u8; 32])],
-        body: &[u8],
-    ) -> Result<Vec<Commit>> {
+    pub fn commit_workbook(&self, sheets: &[WorkbookSheet], body: &[u8]) -> Result<Vec<Commit>> {
         let hash = Sha256::digest(body).to_vec();
         let now = now_ms();
         let mut conn = self.writer();
@@ -396,13 +440,26 @@ impl Ledger {
                     Ok(id)
                 }
             };
-            sheets
-                .iter()
-                .map(|(envelope, digest)| {
-                    let body = commit::BodyAt::Shared(&mut shared);
-                    commit::commit_in(&tx, envelope, body, digest, now)
-                })
-                .collect::<rusqlite::Result<Vec<Commit>>>()
+            let mut outcomes = Vec::with_capacity(sheets.len());
+            for sheet in sheets {
+                let body = commit::BodyAt::Shared(&mut shared);
+                let outcome = commit::commit_in(&tx, &sheet.envelope, body, &sheet.digest, now)?;
+                if let (Commit::Stored { event, .. }, Some(sent)) = (&outcome, &sheet.sent_back) {
+                    tx.execute(
+                        "INSERT INTO sent_back (event, config, rejected, listed, answer)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![
+                            event.0,
+                            sent.config,
+                            sent.rejected as i64,
+                            sent.listed as i64,
+                            sent.answer
+                        ],
+                    )?;
+                }
+                outcomes.push(outcome);
+            }
+            Ok::<_, rusqlite::Error>(outcomes)
         })()
         .map_err(|e| db(&self.path, e))?;
         if !written.iter().any(|c| matches!(c, Commit::Conflict { .. })) {
@@ -440,6 +497,8 @@ impl Ledger {
             .map_err(|e| db(&self.path, e))?;
         }
         tx.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
+            .map_err(|e| db(&self.path, e))?;
+        tx.execute("DELETE FROM sent_back WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;
         tx.execute("DELETE FROM config_none WHERE event = ?1", [key.0])
             .map_err(|e| db(&self.path, e))?;

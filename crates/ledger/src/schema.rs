@@ -231,6 +231,18 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE parts ADD COLUMN body_id INTEGER REFERENCES bodies (id);
     CREATE INDEX parts_body ON parts (body_id) WHERE body_id IS NOT NULL;
     ALTER TABLE events ADD COLUMN workbook TEXT;",
+    // 17 → 18: a configuration may apply to a Flatfile Platform sheet by its slug, and may
+    // send the cells it rejects back to Flatfile in the answer to the submit; what was sent
+    // back is kept with each sheet's import.
+    "ALTER TABLE configs ADD COLUMN for_sheet TEXT;
+    ALTER TABLE configs ADD COLUMN send_back INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE sent_back (
+        event    INTEGER PRIMARY KEY REFERENCES events (id),
+        config   TEXT    NOT NULL,
+        rejected INTEGER NOT NULL,
+        listed   INTEGER NOT NULL,
+        answer   TEXT    NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

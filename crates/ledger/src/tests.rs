@@ -724,7 +724,7 @@ fn a_page_reads_the_live_corrections_of_its_own_rows_in_the_order_made() {
 
 /// A workbook body of these sheets (`(id, commit, emails)`), parsed into what the ledger is
 /// given: each sheet's envelope and records digest.
-fn workbook(sheets: &[(&str, &str, &[&str])]) -> (Vec<u8>, Vec<(Envelope, [u8; 32])>) {
+fn workbook(sheets: &[(&str, &str, &[&str])]) -> (Vec<u8>, Vec<WorkbookSheet>) {
     let sheets: Vec<serde_json::Value> = sheets
         .iter()
         .map(|(id, commit, emails)| {
@@ -749,7 +749,11 @@ fn workbook(sheets: &[(&str, &str, &[&str])]) -> (Vec<u8>, Vec<(Envelope, [u8; 3
     let parsed = wb
         .sheets
         .iter()
-        .map(|s| (s.envelope(&wb), s.digest))
+        .map(|s| WorkbookSheet {
+            envelope: s.envelope(&wb),
+            digest: s.digest,
+            sent_back: None,
+        })
         .collect();
     (body, parsed)
 }
@@ -765,7 +769,14 @@ fn bodies(ledger: &Ledger) -> i64 {
 #[test]
 fn a_workbook_is_stored_once_with_each_sheet_an_import_and_a_repeat_writes_nothing() {
     let (_dir, ledger) = open();
-    let (body, sheets) = workbook(&[("sh_a", "c1", &["a@x", "b@x"]), ("sh_b", "c1", &[])]);
+    let (body, mut sheets) = workbook(&[("sh_a", "c1", &["a@x", "b@x"]), ("sh_b", "c1", &[])]);
+    let sent = SentBack {
+        config: "contacts".into(),
+        rejected: 1,
+        listed: 1,
+        answer: r#"{"sheetId":"sh_a","rejectedRecords":[]}"#.into(),
+    };
+    sheets[0].sent_back = Some(sent.clone());
     let outcomes = ledger.commit_workbook(&sheets, &body).expect("commit");
     assert!(
         outcomes.iter().all(|c| matches!(
@@ -868,6 +879,7 @@ fn a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_
         .find(|b| b.event == "sh_a:c1")
         .expect("a");
     assert!(ledger.delete(first_a.key).expect("delete a"));
+    assert_eq!(ledger.sent_back(first_a.key).expect("sent back"), None);
     assert_eq!(
         bodies(&ledger),
         2,

@@ -12,4 +12,13 @@ forSchema: number | null,
 /**
  * For every import.
  */
-default: boolean, };
+default: boolean, 
+/**
+ * For Flatfile Platform sheets with this slug.
+ */
+forSheet?: string, 
+/**
+ * Send the cells it rejects back to Flatfile in the answer to a workbook's submit
+ * (absent: as the configuration it replaces did, else not).
+ */
+sendBack?: boolean, };

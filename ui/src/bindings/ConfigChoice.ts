@@ -3,4 +3,4 @@
 /**
  * Why a configuration applies to an import.
  */
-export type ConfigChoice = "chosen" | "schema" | "default";
+export type ConfigChoice = "chosen" | "schema" | "sheet" | "default";

@@ -5,7 +5,15 @@ import type { SkippedValidator } from "./SkippedValidator";
 /**
  * A configuration as `schema show --json` and the app's Schemas view show it.
  */
-export type ConfigView = { name: string, for_schema: number | null, is_default: boolean, added_at: string, fields: Array<FieldView>, skipped: Array<SkippedValidator>, 
+export type ConfigView = { name: string, for_schema: number | null, 
+/**
+ * For Flatfile Platform sheets with this slug.
+ */
+for_sheet: string | null, is_default: boolean, 
+/**
+ * Whether the cells it rejects are sent back to Flatfile.
+ */
+send_back: boolean, added_at: string, fields: Array<FieldView>, skipped: Array<SkippedValidator>, 
 /**
  * The configuration as it was saved (JSON), to edit it.
  */

@@ -4,6 +4,7 @@ import type { Numbering } from "./Numbering";
 import type { PartRange } from "./PartRange";
 import type { Review } from "./Review";
 import type { ReviewEntry } from "./ReviewEntry";
+import type { SentBack } from "./SentBack";
 import type { SheetOrigin } from "./SheetOrigin";
 import type { StoredPart } from "./StoredPart";
 
@@ -32,6 +33,10 @@ waiting_seconds: number | null,
  * Every review decision on it, oldest first (the newest is `review`).
  */
 review_history: Array<ReviewEntry>, 
+/**
+ * A Flatfile Platform sheet: the cells its submit's answer sent back to Flatfile.
+ */
+sent_back: SentBack | null, 
 /**
  * `data.meta.batch.id`.
  */

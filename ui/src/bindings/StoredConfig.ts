@@ -17,6 +17,14 @@ for_schema: number | null,
  */
 is_default: boolean, 
 /**
+ * Applies to Flatfile Platform sheets with this slug.
+ */
+for_sheet: string | null, 
+/**
+ * Sends the cells it rejects back to Flatfile in the answer to a workbook's submit.
+ */
+send_back: boolean, 
+/**
  * RFC 3339, UTC: when it was added or last replaced.
  */
 added_at: string, };

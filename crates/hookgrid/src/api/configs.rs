@@ -25,19 +25,34 @@ pub struct AddConfigArgs {
     /// For every import.
     #[serde(rename = "default")]
     pub is_default: bool,
+    /// For Flatfile Platform sheets with this slug.
+    #[serde(default)]
+    #[ts(optional)]
+    pub for_sheet: Option<String>,
+    /// Send the cells it rejects back to Flatfile in the answer to a workbook's submit
+    /// (absent: as the configuration it replaces did, else not).
+    #[serde(default)]
+    #[ts(optional)]
+    pub send_back: Option<bool>,
 }
 
 /// Adds a configuration (or replaces the one with that name): for imports with schema id
 /// `for_schema`, for every import (`default`), or only for imports it is given to.
 pub(super) fn add_config(cx: &Ctx<'_>, args: AddConfigArgs) -> Result<ConfigView> {
-    let scope = match (args.for_schema, args.is_default) {
-        (Some(id), _) => ConfigScope::Schema(id),
-        (None, true) => ConfigScope::Default,
-        (None, false) => ConfigScope::Chosen,
+    let scope = match (args.for_schema, args.for_sheet, args.is_default) {
+        (Some(id), _, _) => ConfigScope::Schema(id),
+        (None, Some(slug), _) => ConfigScope::Sheet(slug),
+        (None, None, true) => ConfigScope::Default,
+        (None, None, false) => ConfigScope::Chosen,
     };
     Ok(cx
         .hookgrid
-        .add_config(&args.name, args.body.as_bytes(), Some(scope))?
+        .add_config(
+            &args.name,
+            args.body.as_bytes(),
+            Some(scope),
+            args.send_back,
+        )?
         .view())
 }
 

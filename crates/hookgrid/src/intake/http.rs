@@ -191,7 +191,8 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
                     sheets.len()
                 );
                 // The webhook-egress plugin counts only a 200 whose body is JSON as delivered.
-                return axum::Json(json!({})).into_response();
+                let answer = receipt.answer.clone().unwrap_or_else(|| json!({}));
+                return axum::Json(answer).into_response();
             }
             tracing::info!(
                 "200 {status} event={} batch={} part={}/{} {ms:.1}ms",

@@ -2,9 +2,9 @@
 //! acknowledged, or kept in the quarantine with its reason.
 
 use hookgrid_flatfile::workbook::{is_workbook, parse_workbook};
-use hookgrid_flatfile::{Envelope, PayloadErrorKind, parse};
+use hookgrid_flatfile::{PayloadErrorKind, parse};
 use hookgrid_frames::Validity;
-use hookgrid_ledger::{Commit, EventKey, LedgerError};
+use hookgrid_ledger::{Commit, EventKey, LedgerError, WorkbookSheet};
 
 use crate::intake::assembly::HeldPart;
 use crate::intake::worker::Job;
@@ -46,6 +46,9 @@ pub struct Receipt {
     /// For a Flatfile Platform workbook, its sheets (then `event` and `batch` are the
     /// workbook's id, and `stored` says whether any sheet was new); `None` for a Portal 2 part.
     pub workbook: Option<Vec<SheetReceipt>>,
+    /// For a workbook, the body to answer with: `{}`, or the cells sent back (see
+    /// [`crate::intake::sendback`]).
+    pub answer: Option<serde_json::Value>,
 }
 
 impl Receipt {
@@ -236,6 +239,7 @@ impl Core {
             index: envelope.index,
             of: envelope.count,
             workbook: None,
+            answer: None,
         };
         // Commit and hand the rows to the assembly under one lock, so the worker building a
         // just-completed batch never misses a part committed a moment before.
@@ -289,23 +293,26 @@ impl Core {
                 }));
             }
         };
-        let envelopes: Vec<(Envelope, [u8; 32])> = workbook
+        // Checked before the commit, so what is sent back is kept with the sheets it is about.
+        let sent_back = self.rejections(&workbook)?;
+        let answer = crate::intake::sendback::answer(&workbook, &sent_back);
+        let sheets: Vec<WorkbookSheet> = workbook
             .sheets
             .iter()
-            .map(|sheet| (sheet.envelope(&workbook), sheet.digest))
+            .zip(sent_back)
+            .map(|(sheet, sent_back)| WorkbookSheet {
+                envelope: sheet.envelope(&workbook),
+                digest: sheet.digest,
+                sent_back,
+            })
             .collect();
         // As for a part: committed and handed to the assembly under one lock.
         let mut pending = self.assembly.lock();
-        let outcomes = self.announce(self.ledger.commit_workbook(&envelopes, body))?;
-        if let Some((reason, envelope)) =
-            outcomes
-                .iter()
-                .zip(&envelopes)
-                .find_map(|(c, (e, _))| match c {
-                    Commit::Conflict { reason } => Some((reason.clone(), e)),
-                    _ => None,
-                })
-        {
+        let outcomes = self.announce(self.ledger.commit_workbook(&sheets, body))?;
+        if let Some((reason, envelope)) = outcomes.iter().zip(&sheets).find_map(|(c, s)| match c {
+            Commit::Conflict { reason } => Some((reason.clone(), &s.envelope)),
+            _ => None,
+        }) {
             return Ok(Err(Refusal {
                 kind: QuarantineKind::Conflict,
                 message: reason,
@@ -314,13 +321,13 @@ impl Core {
         }
         let share = body.len() / workbook.sheets.len().max(1);
         let mut completed = Vec::new();
-        let mut sheets = Vec::with_capacity(workbook.sheets.len());
+        let mut receipts = Vec::with_capacity(workbook.sheets.len());
         let mut stored_events = Vec::new();
-        for ((sheet, outcome), (envelope, _)) in
-            workbook.sheets.into_iter().zip(outcomes).zip(&envelopes)
+        for ((sheet, outcome), WorkbookSheet { envelope, .. }) in
+            workbook.sheets.into_iter().zip(outcomes).zip(&sheets)
         {
             let stored = matches!(outcome, Commit::Stored { .. });
-            sheets.push(SheetReceipt {
+            receipts.push(SheetReceipt {
                 stored,
                 event: envelope.event_id.clone(),
                 batch: envelope.batch_id.clone(),
@@ -361,13 +368,14 @@ impl Core {
             });
         }
         let receipt = Receipt {
-            stored: sheets.iter().any(|s| s.stored),
+            stored: receipts.iter().any(|s| s.stored),
             event: workbook.id.clone(),
             batch: workbook.id,
             part: 1,
             index: 0,
             of: 1,
-            workbook: Some(sheets),
+            workbook: Some(receipts),
+            answer: Some(answer),
         };
         Ok(Ok((receipt, completed)))
     }

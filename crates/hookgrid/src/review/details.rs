@@ -53,6 +53,8 @@ pub struct ImportDetails {
     pub waiting_seconds: Option<u64>,
     /// Every review decision on it, oldest first (the newest is `review`).
     pub review_history: Vec<ReviewEntry>,
+    /// A Flatfile Platform sheet: the cells its submit's answer sent back to Flatfile.
+    pub sent_back: Option<hookgrid_ledger::SentBack>,
 }
 
 impl Hookgrid {
@@ -78,6 +80,7 @@ impl Hookgrid {
             parts,
             waiting_seconds,
             review_history: self.review_history(batch)?,
+            sent_back: self.core.ledger.sent_back(batch.key)?,
             batch: batch.clone(),
         })
     }

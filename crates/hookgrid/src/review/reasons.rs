@@ -120,7 +120,11 @@ pub struct ConfigView {
     pub name: String,
     #[ts(type = "number | null")]
     pub for_schema: Option<i64>,
+    /// For Flatfile Platform sheets with this slug.
+    pub for_sheet: Option<String>,
     pub is_default: bool,
+    /// Whether the cells it rejects are sent back to Flatfile.
+    pub send_back: bool,
     pub added_at: String,
     pub fields: Vec<FieldView>,
     pub skipped: Vec<SkippedValidator>,
@@ -134,7 +138,9 @@ impl ConfigDetails {
         ConfigView {
             name: self.stored.name.clone(),
             for_schema: self.stored.for_schema,
+            for_sheet: self.stored.for_sheet.clone(),
             is_default: self.stored.is_default,
+            send_back: self.stored.send_back,
             added_at: self.stored.added_at.clone(),
             fields: self
                 .config
@@ -179,11 +185,14 @@ fn skipped(config: &Config) -> Vec<SkippedValidator> {
 impl Hookgrid {
     /// Adds an importer configuration (the settings object or its `fields` array), or replaces
     /// the one with that name. Refused, and nothing stored, when it is not a configuration.
+    /// With `send_back` true, a Flatfile Platform workbook's submit is answered with the cells
+    /// it rejects (see [`crate::intake::sendback`]); `None` keeps what a replaced one had.
     pub fn add_config(
         &self,
         name: &str,
         body: &[u8],
         scope: Option<ConfigScope>,
+        send_back: Option<bool>,
     ) -> Result<ConfigDetails> {
         let name = name.trim();
         if name.is_empty() {
@@ -192,7 +201,14 @@ impl Hookgrid {
         let config = Config::parse(body).map_err(|e| Error::BadConfig(e.to_string()))?;
         let text = std::str::from_utf8(body)
             .map_err(|_| Error::BadConfig("the configuration is not UTF-8 text".to_owned()))?;
-        let stored = self.core.ledger.add_config(name, text, scope)?;
+        if let Some(ConfigScope::Sheet(slug)) = &scope
+            && slug.trim().is_empty()
+        {
+            return Err(Error::BadConfig(
+                "a sheet's slug must not be empty".to_owned(),
+            ));
+        }
+        let stored = self.core.ledger.add_config(name, text, scope, send_back)?;
         self.configs_changed();
         Ok(ConfigDetails { stored, config })
     }

@@ -966,4 +966,73 @@ mod workbooks {
         let q = f.hookgrid.rejected(crate::Listed::Open).expect("q");
         assert_eq!(q.len(), 2);
     }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_send_back_configuration_answers_with_flatfile_s_rejection_response() {
+        let f = fixture();
+        f.hookgrid
+            .add_config(
+                "contacts",
+                br#"[{"key": "email", "validators": [{"validate": "regex_matches", "regex": "^[^@]+@[^@]+\\.[a-z]+$", "error": "Not an email address"}]},
+                     {"key": "plan", "type": "select", "options": [{"value": "team"}, {"value": "free"}]}]"#,
+                Some(crate::ConfigScope::Sheet("contacts".into())),
+                Some(true),
+            )
+            .expect("config");
+        let body = bytes(&workbook(vec![contacts("c1", "bob@"), orders(Some("o1"))]));
+        let (status, json) = send(&f, Limits::default(), post(&hook(&f), body.clone())).await;
+        assert_eq!(status, StatusCode::OK);
+        let rejections = &json["rejections"];
+        assert_eq!(rejections["id"], "us_wb_5fA2kQ");
+        assert!(
+            rejections["message"]
+                .as_str()
+                .expect("message")
+                .starts_with("1 record did not pass"),
+            "{json}"
+        );
+        assert_eq!(
+            rejections["sheets"],
+            json!([{"sheetId": "us_sh_contacts", "rejectedRecords": [
+                {"id": "us_rc_2", "values": [{"field": "email", "message": "Not an email address"}]}
+            ]}]),
+            "Orders has no configuration, so nothing of it is sent back"
+        );
+        // Kept with the import, and the same answer to the same submit again.
+        let batch = f.hookgrid.resolve("us_sh_contacts").expect("resolve");
+        let kept = f
+            .hookgrid
+            .details(&batch)
+            .expect("details")
+            .sent_back
+            .expect("sent back");
+        assert_eq!(
+            (kept.config.as_str(), kept.rejected, kept.listed),
+            ("contacts", 1, 1)
+        );
+        let (_, again) = send(&f, Limits::default(), post(&hook(&f), body)).await;
+        assert_eq!(again, json);
+        // The import's reasons are that configuration's, by the sheet's slug.
+        let summary = f.hookgrid.errors(&batch).expect("errors").expect("summary");
+        assert_eq!(summary.config.as_deref(), Some("contacts"));
+        assert_eq!(summary.choice, Some(hookgrid_ledger::ConfigChoice::Sheet));
+
+        // Without send-back the answer is {} again, and nothing is kept.
+        f.hookgrid
+            .add_config(
+                "contacts",
+                br#"[{"key": "email"}, {"key": "plan"}]"#,
+                None,
+                Some(false),
+            )
+            .expect("config");
+        let resubmit = bytes(&workbook(vec![contacts("c2", "bob@")]));
+        let (status, json) = send(&f, Limits::default(), post(&hook(&f), resubmit)).await;
+        assert_eq!((status, json), (StatusCode::OK, json!({})));
+        let second = f.hookgrid.resolve("us_sh_contacts:c2").expect("second");
+        assert_eq!(
+            f.hookgrid.details(&second).expect("details").sent_back,
+            None
+        );
+    }
 }
