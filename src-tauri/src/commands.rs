@@ -254,10 +254,22 @@ pub async fn stop_tunnel(state: State<'_, AppState>) -> IpcResult<Connection> {
 /// cancelled).
 #[tauri::command]
 pub async fn choose_config_file<R: Runtime>(app: AppHandle<R>) -> IpcResult<Option<String>> {
+    pick_json_text(&app, "Importer configuration")
+}
+
+/// Asks for a Flatfile file (a workbook, or a records response) with the native dialog and
+/// returns its text (`None`: cancelled), for `import_flatfile`.
+#[tauri::command]
+pub async fn choose_flatfile_file<R: Runtime>(app: AppHandle<R>) -> IpcResult<Option<String>> {
+    pick_json_text(&app, "Open a Flatfile file")
+}
+
+/// A JSON file the user picks, as text.
+fn pick_json_text<R: Runtime>(app: &AppHandle<R>, title: &str) -> IpcResult<Option<String>> {
     let chosen = app
         .dialog()
         .file()
-        .set_title("Importer configuration")
+        .set_title(title)
         .add_filter("JSON", &["json"])
         .blocking_pick_file();
     let Some(file) = chosen else {

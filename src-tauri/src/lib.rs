@@ -52,6 +52,7 @@ fn desktop_commands<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Se
         commands::stop_tunnel,
         commands::set_tunnel_path,
         commands::choose_config_file,
+        commands::choose_flatfile_file,
         commands::team_server,
         commands::connect_team_server,
         commands::disconnect_team_server,

@@ -7,6 +7,8 @@ import type { AddConfigArgs } from "./bindings/AddConfigArgs";
 import type { ColumnValuesArgs } from "./bindings/ColumnValuesArgs";
 import type { ConfigNameArgs } from "./bindings/ConfigNameArgs";
 import type { EventArgs } from "./bindings/EventArgs";
+import type { ImportFlatfileArgs } from "./bindings/ImportFlatfileArgs";
+import type { SheetReceipt } from "./bindings/SheetReceipt";
 import type { ExportRowsArgs } from "./bindings/ExportRowsArgs";
 import type { FetchPageArgs } from "./bindings/FetchPageArgs";
 import type { ListBatchesArgs } from "./bindings/ListBatchesArgs";
@@ -121,6 +123,8 @@ export const api = {
   unflagRows: (event: string, rows: number[] | null, view: View | null) => call<number>("unflag_rows", { event, rows, view, note: null } satisfies FlagArgs),
   setReview: (event: string, status: ReviewStatus, note: string | null) => call<ReviewEntry>("set_review", { event, status, note: note ?? undefined } satisfies SetReviewArgs),
   chooseConfigFile: () => call<string | null>("choose_config_file"),
+  chooseFlatfileFile: () => call<string | null>("choose_flatfile_file"),
+  importFlatfile: (body: string, sheet: string | null) => call<SheetReceipt[]>("import_flatfile", { body, sheet } satisfies ImportFlatfileArgs),
   listUsers: () => call<UserView[]>("list_users"),
   addUser: (name: string, role: Role) => call<Secret>("add_user", { name, role } satisfies NewUserArgs),
   setUserRole: (name: string, role: Role) => call<void>("set_user_role", { name, role } satisfies NewUserArgs),

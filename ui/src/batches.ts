@@ -13,6 +13,7 @@ import type { ReviewStatus } from "./bindings/ReviewStatus";
 import { REVIEW_LABELS, reviewLine } from "./review";
 import { gate, onTeamServer } from "./session";
 import { badge, count, newestFirst, received, rows, shortId } from "./format";
+import { type OpenFileApi, openFlatfileFile } from "./openfile";
 
 /** How long events are gathered before the list is read again (a batch of 1,000 parts
  *  arriving is one reload, not a thousand). */
@@ -46,6 +47,8 @@ export class BatchList {
   private more = h("p", { class: "empty", testid: "batches-more", hidden: true });
   /** "Remove the test imports", while the list shows any. */
   private tests = h("p", { class: "tests-line", testid: "batches-tests", hidden: true });
+  /** What opening a Flatfile file came to. */
+  private opened = h("p", { class: "hint", testid: "open-flatfile-status", role: "status", hidden: true });
   private noMatch = h("p", { class: "empty", testid: "batches-no-match", hidden: true });
   private search: HTMLInputElement;
   private status: HTMLSelectElement;
@@ -55,7 +58,7 @@ export class BatchList {
   private generation = 0;
 
   constructor(
-    private api: Pick<Api, "listBatches" | "deleteTestImports">,
+    private api: Pick<Api, "listBatches" | "deleteTestImports"> & OpenFileApi,
     private onSelect: (batch: Batch) => void,
     private onChange: (batches: ListedBatch[]) => void = () => undefined,
   ) {
@@ -85,7 +88,16 @@ export class BatchList {
     this.root = h(
       "div",
       { class: "batches" },
-      h("h2", {}, "Imports"),
+      h(
+        "div",
+        { class: "batches-head" },
+        h("h2", {}, "Imports"),
+        gate(
+          h("button", { type: "button", class: "link", testid: "open-flatfile-file", title: "Import a workbook or a records response saved from Flatfile, as if Flatfile had sent it", onclick: () => void this.openFile() }, "Open a Flatfile file…"),
+          "import_flatfile",
+        ),
+      ),
+      this.opened,
       h("div", { class: "batch-filters" }, this.search, this.status),
       this.empty,
       this.noMatch,
@@ -94,6 +106,22 @@ export class BatchList {
       this.more,
     );
     this.list.addEventListener("keydown", (e) => this.onKey(e));
+  }
+
+  /** "Open a Flatfile file…": what it came to, said under the heading; the list follows the
+   * imports' events. */
+  private async openFile(): Promise<void> {
+    try {
+      const said = await openFlatfileFile(this.api);
+      if (said === null) return;
+      this.opened.className = "hint";
+      replace(this.opened, said);
+      await this.refresh();
+    } catch (e) {
+      this.opened.className = "error";
+      replace(this.opened, `The file was not imported: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.opened.hidden = false;
   }
 
   /** The filter the search box and the status menu make. */

@@ -4,6 +4,7 @@
 import { type Api, CommandError } from "./api";
 import type { ConfigView } from "./bindings/ConfigView";
 import { h, replace } from "./dom";
+import { pickJsonFile } from "./pick";
 import { currentPlace, gate } from "./session";
 
 export type SchemasApi = Pick<Api, "listConfigs" | "addConfig" | "removeConfig" | "chooseConfigFile">;
@@ -109,7 +110,7 @@ export class SchemasView {
   private async loadFile(): Promise<void> {
     try {
       // A browser has no native dialog to ask Rust for: it picks the file itself.
-      const text = currentPlace() === "web" ? await pickFile() : await this.api.chooseConfigFile();
+      const text = currentPlace() === "web" ? await pickJsonFile() : await this.api.chooseConfigFile();
       if (text === null) return;
       this.body.value = text;
       this.say("", "Loaded. Name it and save.");
@@ -187,25 +188,6 @@ export class SchemasView {
       ),
     );
   }
-}
-
-/** A `.json` file the user picks in the browser, as text; null when they cancel. */
-function pickFile(): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const input = h("input", { type: "file", accept: ".json,application/json", hidden: true });
-    input.addEventListener("change", () => {
-      const file = input.files?.[0];
-      input.remove();
-      if (!file) resolve(null);
-      else file.text().then(resolve, reject);
-    });
-    input.addEventListener("cancel", () => {
-      input.remove();
-      resolve(null);
-    });
-    document.body.append(input);
-    input.click();
-  });
 }
 
 function appliesTo(c: ConfigView): string {

@@ -219,6 +219,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import a Flatfile file as if it had been posted to the webhook: a workbook as the
+    /// webhook-egress plugin sends it, or with --sheet a records response of Flatfile's API
+    /// (`{"data": {"records": [...]}}`)
+    Import {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// The file (JSON)
+        file: PathBuf,
+        /// The sheet a records response is (its name; the import's batch)
+        #[arg(long, value_name = "NAME")]
+        sheet: Option<String>,
+        /// Print JSON: each sheet's import
+        #[arg(long)]
+        json: bool,
+    },
     /// Importer configurations: the rules that say why rows are invalid
     Schema {
         #[command(flatten)]

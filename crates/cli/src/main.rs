@@ -365,6 +365,36 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
             }
             Ok(())
         }
+        Command::Import {
+            dir,
+            file,
+            sheet,
+            json,
+        } => {
+            let hg = open(&dir)?;
+            let body = std::fs::read(&file).map_err(|source| hookgrid::Error::Io {
+                path: file.clone(),
+                source,
+            })?;
+            let sheets = hg.import_flatfile(&body, sheet.as_deref(), &Caller::local())?;
+            hg.shutdown();
+            if json {
+                output::json(&sheets);
+            } else {
+                for s in &sheets {
+                    let what = if s.stored {
+                        "imported"
+                    } else {
+                        "already imported"
+                    };
+                    println!(
+                        "{what}: sheet {} ({} rows) as batch {} (event {})",
+                        s.name, s.rows, s.batch, s.event
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Schema { dir, action } => schema::run(&open(&dir)?, action),
         Command::User { dir, action } => users::run(&open(&dir)?, action),
         Command::Audit { dir, json } => users::audit(&open(&dir)?, json),

@@ -428,3 +428,52 @@ fn a_send_back_configuration_marks_the_rejected_cells_in_the_answer_to_the_submi
     );
     assert_eq!(summary["rows_with_errors"], 1);
 }
+
+#[test]
+fn a_flatfile_file_imports_as_if_it_had_been_posted() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let file = ws.path().join("workbook.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec(&workbook(vec![contacts(), orders()])).expect("json"),
+    )
+    .expect("write");
+    let path = file.to_str().expect("path");
+    let said = ws.run(&["import", path]);
+    assert!(
+        said.contains("imported: sheet Contacts (2 rows) as batch us_sh_contacts"),
+        "{said}"
+    );
+    assert!(
+        said.contains("imported: sheet Orders (1 rows) as batch us_sh_orders"),
+        "{said}"
+    );
+    let again = ws.json(&["import", path, "--json"]);
+    assert_eq!(again[0]["stored"], false, "{again}");
+
+    // A records response pulled with the API, named by its sheet.
+    let records = ws.path().join("records.json");
+    std::fs::write(
+        &records,
+        json!({"data": {"success": true, "versionId": "us_vr_9", "records": [
+            record("us_rc_x", json!({"sku": cell(json!("B-2"), &[("error", "Unknown SKU")])})),
+        ]}})
+        .to_string(),
+    )
+    .expect("write");
+    let records_path = records.to_str().expect("path");
+    let err = ws.fail(&["import", records_path]);
+    assert!(err.contains("needs the sheet's name"), "{err}");
+    let err = ws.fail(&["import", path, "--sheet", "Orders"]);
+    assert!(err.contains("names its own sheets"), "{err}");
+    let said = ws.run(&["import", records_path, "--sheet", "Stock"]);
+    assert!(
+        said.contains("as batch Stock (event Stock:us_vr_9)"),
+        "{said}"
+    );
+    let rows = ws.json(&["rows", "--batch", "Stock", "--with-errors", "--json"]);
+    assert_eq!(rows["rows"][0]["_record"], "us_rc_x");
+    assert_eq!(rows["rows"][0]["_errors"][0]["message"], "Unknown SKU");
+    let listed = ws.json(&["batches", "--json"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(3));
+}

@@ -300,6 +300,61 @@ impl Sheet {
     }
 }
 
+/// A records response of Flatfile's API (`GET /sheets/{id}/records`: `{"data": {"records":
+/// […], "versionId", …}}`) as the workbook body of one sheet named `sheet` (its id, name and,
+/// lowercased, its slug), so a file pulled with the API imports as a submit would. The records
+/// are kept byte for byte inside; the workbook's id is `file:<sheet>`.
+pub fn records_as_workbook(body: &[u8], sheet: &str) -> Result<Vec<u8>, PayloadError> {
+    #[derive(Deserialize)]
+    struct Response<'a> {
+        #[serde(borrow)]
+        data: Data<'a>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data<'a> {
+        #[serde(borrow)]
+        records: &'a RawValue,
+        #[serde(default)]
+        version_id: Option<String>,
+        #[serde(default)]
+        commit_id: Option<String>,
+    }
+    let sheet = sheet.trim();
+    if sheet.is_empty() {
+        return Err(PayloadError::contract("the sheet's name must not be empty"));
+    }
+    let body = crate::odd::readable_bytes(body);
+    let response: Response<'_> = at_path(&body, "")?;
+    let data = response.data;
+    if !data.records.get().trim_start().starts_with('[') {
+        return Err(PayloadError::contract(
+            "data.records: must be an array of records",
+        ));
+    }
+    let text = |s: &str| serde_json::to_string(s).expect("a string serializes");
+    let mut out = format!(
+        r#"{{"workbook":{{"id":{},"name":{},"sheets":[{{"id":{},"name":{},"slug":{}"#,
+        text(&format!("file:{sheet}")),
+        text(sheet),
+        text(sheet),
+        text(sheet),
+        text(&sheet.to_lowercase()),
+    );
+    for (key, value) in [
+        ("versionId", &data.version_id),
+        ("commitId", &data.commit_id),
+    ] {
+        if let Some(value) = value {
+            out.push_str(&format!(r#","{key}":{}"#, text(value)));
+        }
+    }
+    out.push_str(r#","records":"#);
+    out.push_str(data.records.get());
+    out.push_str("}]}}");
+    Ok(out.into_bytes())
+}
+
 /// The `type` of a sheet's import (Portal 2 imports carry their `event.type`).
 pub const WORKBOOK_EVENT_TYPE: &str = "workbook:submit";
 

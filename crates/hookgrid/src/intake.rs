@@ -6,6 +6,7 @@
 pub(crate) mod assembly;
 pub(crate) mod doors;
 pub(crate) mod encoding;
+pub(crate) mod file;
 pub mod http;
 pub(crate) mod ingest;
 pub(crate) mod rejected;

@@ -377,3 +377,36 @@ fn a_workbook_without_sheets_or_with_one_sheet_twice_is_refused() {
         e.message
     );
 }
+
+#[test]
+fn a_records_response_is_the_workbook_of_one_named_sheet() {
+    let body = serde_json::to_vec(&json!({"data": {
+        "success": true, "versionId": "us_vr_3",
+        "records": [
+            {"id": "us_rc_1", "values": {"email": cell(json!("a@b.io"))}, "valid": true},
+            {"id": "us_rc_2", "values": {"email": {"value": "x", "valid": false,
+                "messages": [{"type": "error", "message": "Invalid email"}]}}, "valid": false}
+        ],
+        "counts": {"total": 2}
+    }}))
+    .expect("json");
+    let wrapped = records_as_workbook(&body, "Contacts").expect("wrapped");
+    assert!(is_workbook(&wrapped));
+    let wb = parse_workbook(&wrapped).expect("workbook");
+    assert_eq!(wb.id, "file:Contacts");
+    let sheet = &wb.sheets[0];
+    assert_eq!(
+        (sheet.id.as_str(), sheet.slug.as_deref()),
+        ("Contacts", Some("contacts"))
+    );
+    assert_eq!(sheet.event_id, "Contacts:us_vr_3");
+    assert_eq!(sheet.records, ["us_rc_1", "us_rc_2"]);
+    assert_eq!(sheet.valid, [true, false]);
+    assert_eq!(sheet.messages[0].message.as_deref(), Some("Invalid email"));
+
+    let e = records_as_workbook(br#"{"data": {"records": {}}}"#, "Contacts").expect_err("object");
+    assert!(e.message.starts_with("data.records:"), "{}", e.message);
+    let e = records_as_workbook(br#"{"records": []}"#, "Contacts").expect_err("no data");
+    assert!(e.message.contains("data"), "{}", e.message);
+    assert!(records_as_workbook(br#"{"data": {"records": []}}"#, " ").is_err());
+}

@@ -167,6 +167,30 @@ pub(super) fn close_batch(cx: &Ctx<'_>, _: NoArgs) -> Result<()> {
     Ok(())
 }
 
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportFlatfileArgs {
+    /// The file's text: a workbook, or a records response.
+    pub body: String,
+    /// For a records response, the sheet it is.
+    #[serde(default)]
+    pub sheet: Option<String>,
+}
+
+/// Imports a Flatfile file as if it had been posted to the webhook ("Open a Flatfile file…").
+pub(super) fn import_flatfile(
+    cx: &Ctx<'_>,
+    args: ImportFlatfileArgs,
+) -> Result<Vec<crate::SheetReceipt>> {
+    let sheet = args
+        .sheet
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    cx.hookgrid
+        .import_flatfile(args.body.as_bytes(), sheet, cx.caller)
+}
+
 /// Deletes an import (the UI asks the user first).
 pub(super) fn delete_batch(cx: &Ctx<'_>, args: EventArgs) -> Result<()> {
     let h = cx.hookgrid;

@@ -25,6 +25,8 @@ commands! {
     restart_listener: Admin, desktop;
     rotate_token: Admin, shared(settings::rotate_token);
     set_signing_secret: Admin, shared(settings::set_signing_secret);
+    import_flatfile: Reviewer, shared(imports::import_flatfile);
+    choose_flatfile_file: Reviewer, desktop;
     delete_batch: Admin, shared(imports::delete_batch);
     delete_test_imports: Admin, shared(imports::delete_test_imports);
     set_retention_days: Admin, shared(settings::set_retention_days);

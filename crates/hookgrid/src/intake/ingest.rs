@@ -66,7 +66,8 @@ impl Receipt {
 }
 
 /// One sheet of an acknowledged workbook: the import it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SheetReceipt {
     /// `false` for a sheet stored before (an identical resubmit, or a sheet unchanged while
     /// another changed).
@@ -76,6 +77,7 @@ pub struct SheetReceipt {
     pub event: String,
     pub batch: String,
     pub name: String,
+    #[ts(type = "number")]
     pub rows: u64,
 }
 

@@ -482,10 +482,12 @@ async fn the_role_matrix_every_command_for_every_role() {
         [
             "add_config",
             "choose_config_file",
+            "choose_flatfile_file",
             "correct_cell",
             "dismiss_refused_rejected",
             "dismiss_rejected",
             "flag_rows",
+            "import_flatfile",
             "remove_config",
             "replace_in_column",
             "retry_all_rejected",
