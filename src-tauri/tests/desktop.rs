@@ -473,6 +473,102 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
 
 #[test]
 #[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
+fn a_flatfile_workbook_shows_flatfile_s_own_messages_in_the_strip_and_on_hover() {
+    use hookgrid::sample::{cell, record, sheet, workbook};
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
+    let d = Desktop::launch(&ws);
+    let s = d.session();
+    let contacts = sheet(
+        "us_sh_contacts",
+        "Contacts",
+        Some("us_vr_1"),
+        &[("email", "E-mail", "string"), ("plan", "Plan", "enum")],
+        vec![
+            record(
+                "us_rc_a",
+                json!({"email": cell(json!("ann@acme.example"), &[]),
+                       "plan": cell(json!("team"), &[])}),
+            ),
+            record(
+                "us_rc_b",
+                json!({"email": cell(json!("bob@"), &[("error", "Invalid email")]),
+                       "plan": cell(json!("free"), &[("warn", "Free plans expire")])}),
+            ),
+        ],
+    );
+    let r = reqwest::blocking::Client::new()
+        .post(d.webhook_url())
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&workbook(vec![contacts])).expect("json"))
+        .send()
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().expect("json body"), json!({}));
+    let item = "[data-testid=\"batch-item\"][data-event=\"us_sh_contacts:us_vr_1\"][data-status=\"complete\"]";
+    let who = s.wait("the sheet listed with its workbook", || {
+        s.text_of(&format!("{item} [data-testid=\"batch-customer\"]"))
+    });
+    assert_eq!(who, "Q4 contacts · us_sp_Hn3x · us_env_Tq81");
+    s.click(&s.find(item));
+    // No configuration: Flatfile's own messages are the reasons.
+    let lines = s.wait("Flatfile's reasons", || {
+        let lines = s.texts_of("[data-testid=\"errors-line\"]");
+        (lines.len() == 3).then_some(lines)
+    });
+    assert_eq!(
+        lines,
+        [
+            "1All rows with errors",
+            "1E-mail · Invalid emailFlatfile",
+            "1Plan · Free plans expireFlatfile"
+        ]
+    );
+    assert_eq!(
+        s.text_of("[data-testid=\"errors-config\"]").as_deref(),
+        Some(" · Flatfile's own messages")
+    );
+    // The header is the field's label; the error is red, the warning amber.
+    let header = s.wait("the E-mail header", || {
+        s.text_of(".ag-header-cell[col-id=\"email\"] .ag-header-cell-text")
+    });
+    // (The header's menu button follows its text.)
+    assert!(header.starts_with("E-mail") && !header.contains("email"), "{header}");
+    let marked = |row: u32, col: &str| {
+        s.script(
+            "const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${arguments[0]}\"] [col-id=\"${arguments[1]}\"]`); return c ? [c.classList.contains('cell-error'), c.classList.contains('cell-warn'), c.textContent] : null;",
+            json!([row, col]),
+        )
+    };
+    s.wait("the marked cells", || {
+        (marked(1, "email") == json!([true, false, "bob@"])).then_some(())
+    });
+    assert_eq!(marked(1, "plan"), json!([false, true, "free"]));
+    assert_eq!(
+        marked(0, "email"),
+        json!([false, false, "ann@acme.example"])
+    );
+    // Flatfile's message shows on hover.
+    s.script(
+        "const c = document.querySelector('[data-testid=\"grid\"] .ag-row[row-index=\"1\"] [col-id=\"email\"]'); for (const t of ['mouseover', 'mouseenter', 'mousemove']) c.dispatchEvent(new MouseEvent(t, {bubbles: true}));",
+        json!([]),
+    );
+    let tip = s.wait("the cell's message", || {
+        s.text_of(".ag-tooltip").filter(|t| !t.is_empty())
+    });
+    assert_eq!(tip, "Invalid email (Flatfile)");
+    let shots = hookgrid_tests::desktop::screenshots();
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    d.screenshot(&shots.join("desktop-workbook.png"));
+    // The error line narrows the grid to the row it explains.
+    s.click(&s.all("[data-testid=\"errors-line\"]")[1]);
+    s.wait("the row with Flatfile's error", || {
+        (s.text_of("[data-testid=\"row-counts\"]").as_deref() == Some("1 of 2 rows match"))
+            .then_some(())
+    });
+}
+
+#[test]
+#[ignore = "opens a real window: needs Xvfb, WebKitWebDriver and tauri-driver; `make test` runs it"]
 fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid-desktop"));
     let d = Desktop::launch(&ws);

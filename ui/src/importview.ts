@@ -15,7 +15,7 @@ import { gate, may } from "./session";
 import { type Filters, describe, noFilters, sameView, sortFrom, toView, valuesOf, withValues } from "./filters";
 import { ColumnTools, LISTED_VALUES, filterChips } from "./columntools";
 import { badge, count, received, rows } from "./format";
-import { type Row, rowErrors, withErrors } from "./columns";
+import { problemText, type Row, rowErrors, withErrors } from "./columns";
 import { BLOCK, Grid, datasource } from "./grid";
 import { RowActions } from "./rowactions";
 import { ReviewControl } from "./review";
@@ -432,10 +432,10 @@ export class ImportView {
     replace(
       this.rowStrip,
       h("strong", {}, n === null ? "This row: " : `Row ${count(n)}: `),
-      ...problems.flatMap((p, i) => [i > 0 ? " · " : "", h("b", {}, p.column), ` ${p.message}`]),
+      ...problems.flatMap((p, i) => [i > 0 ? " · " : "", h("b", {}, p.column), ` ${problemText(p)}`]),
     );
     // One line however many cells fail; the whole list on hover.
-    this.rowStrip.title = problems.map((p) => `${p.column}: ${p.message}`).join("\n");
+    this.rowStrip.title = problems.map((p) => `${p.column}: ${problemText(p)}`).join("\n");
   }
 
   private showError(e: unknown): void {
@@ -482,12 +482,13 @@ export class ImportView {
     const tag = badge(b);
     replace(
       this.title,
-      h("h1", { title: b.batch }, `Batch ${b.batch}`),
+      // A Flatfile Platform sheet is known by its name; its id is the batch.
+      h("h1", { title: b.batch }, b.workbook ? `Sheet ${b.workbook.sheet}` : `Batch ${b.batch}`),
       h(
         "div",
         { class: "meta" },
         h("span", { class: `badge ${tag.tone}`, title: tag.title, testid: "import-status" }, tag.label),
-        h("span", {}, b.schema === null ? "no schema" : `schema ${b.schema}`),
+        h("span", {}, b.workbook ? `sheet ${b.batch}` : b.schema === null ? "no schema" : `schema ${b.schema}`),
         h("span", {}, `received ${received(b.first_received)}`),
         // The two counts are read together: they wrap as one.
         h("span", { class: "counts" }, h("span", { class: "valid-count" }, `${count(b.valid)} valid`), " · ", h("span", { class: "invalid-count" }, `${count(b.invalid)} invalid`)),
