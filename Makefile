@@ -73,6 +73,7 @@ bench: setup
 	$(CARGO) bench --locked --workspace --bench team
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop
 	$(CARGO) bench --locked --workspace --bench review
+	$(CARGO) bench --locked --workspace --bench workbook
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 
 ## The workspace's one version (Cargo.toml's [workspace.package]), which the packages carry.

@@ -532,7 +532,10 @@ fn a_flatfile_workbook_shows_flatfile_s_own_messages_in_the_strip_and_on_hover()
         s.text_of(".ag-header-cell[col-id=\"email\"] .ag-header-cell-text")
     });
     // (The header's menu button follows its text.)
-    assert!(header.starts_with("E-mail") && !header.contains("email"), "{header}");
+    assert!(
+        header.starts_with("E-mail") && !header.contains("email"),
+        "{header}"
+    );
     let marked = |row: u32, col: &str| {
         s.script(
             "const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${arguments[0]}\"] [col-id=\"${arguments[1]}\"]`); return c ? [c.classList.contains('cell-error'), c.classList.contains('cell-warn'), c.textContent] : null;",
