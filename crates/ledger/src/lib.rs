@@ -431,11 +431,16 @@ impl Ledger {
             let mut shared = || match body_id {
                 Some(id) => Ok(id),
                 None => {
+                    // Written through a blob handle: bound as a parameter, SQLite would first
+                    // copy the whole body (a workbook may be a hundred megabytes).
                     tx.execute(
-                        "INSERT INTO bodies (sha256, body) VALUES (?1, ?2)",
-                        params![hash, body],
+                        "INSERT INTO bodies (sha256, body) VALUES (?1, zeroblob(?2))",
+                        params![hash, body.len() as i64],
                     )?;
                     let id = tx.last_insert_rowid();
+                    let mut blob = tx.blob_open(rusqlite::MAIN_DB, "bodies", "body", id, false)?;
+                    blob.write_at(body, 0)?;
+                    blob.close()?;
                     body_id = Some(id);
                     Ok(id)
                 }

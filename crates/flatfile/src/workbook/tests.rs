@@ -101,6 +101,19 @@ fn the_plugin_s_body_is_one_import_per_sheet_with_flatfile_s_messages() {
 }
 
 #[test]
+fn a_body_opening_with_its_workbook_is_told_at_once() {
+    assert!(opens_as_workbook(&the_body()));
+    assert!(opens_as_workbook(b"\xEF\xBB\xBF \n { \"workbook\" : {}}"));
+    assert!(!opens_as_workbook(br#"{"event": {}, "workbook": {}}"#));
+    assert!(
+        is_workbook(br#"{"event": {}, "workbook": {}}"#),
+        "found by the full read"
+    );
+    assert!(!opens_as_workbook(br#"{"workbooks": {}}"#));
+    assert!(!opens_as_workbook(b"[]"));
+}
+
+#[test]
 fn a_portal_body_is_not_a_workbook() {
     let portal = json!({"event": {"id": "ev"}, "data": {"meta": {"batch": {"id": "b"}},
                         "validRows": [], "invalidRows": []}});

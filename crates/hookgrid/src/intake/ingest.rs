@@ -1,7 +1,7 @@
 //! One webhook body in: checked (signature, payload), committed to the ledger and only then
 //! acknowledged, or kept in the quarantine with its reason.
 
-use hookgrid_flatfile::workbook::{is_workbook, parse_workbook};
+use hookgrid_flatfile::workbook::{is_workbook, opens_as_workbook, parse_workbook};
 use hookgrid_flatfile::{PayloadErrorKind, parse};
 use hookgrid_frames::Validity;
 use hookgrid_ledger::{Commit, EventKey, LedgerError, WorkbookSheet};
@@ -211,6 +211,10 @@ impl Core {
     /// that is not a Portal 2 part is tried as a Flatfile Platform workbook (a top-level
     /// `workbook` object) before it is refused.
     pub(crate) fn admit(&self, body: &[u8]) -> Result<Admission, LedgerError> {
+        // The plugin's shape is told by its first key, without reading a workbook as a part.
+        if opens_as_workbook(body) {
+            return self.admit_workbook(body);
+        }
         let part = match parse(body) {
             Ok(part) => part,
             Err(_) if is_workbook(body) => return self.admit_workbook(body),

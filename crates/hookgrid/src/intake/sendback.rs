@@ -25,37 +25,63 @@ impl Core {
         &self,
         workbook: &Workbook,
     ) -> Result<Vec<Option<SentBack>>, LedgerError> {
-        let mut room = MAX_LISTED;
-        let mut out = Vec::with_capacity(workbook.sheets.len());
+        // The configuration each sheet's import will be explained by (nobody has chosen one
+        // yet), read first; the sheets are then checked side by side.
+        let mut configs = Vec::with_capacity(workbook.sheets.len());
         for sheet in &workbook.sheets {
-            // The configuration its import will be explained by (nobody has chosen one yet).
             let config = match self.ledger.config_for_sheet(sheet.slug.as_deref())? {
-                Some((stored, _)) if stored.send_back => stored,
-                _ => {
-                    out.push(None);
-                    continue;
+                Some((stored, _)) if stored.send_back => {
+                    match Config::parse(stored.body.as_bytes()) {
+                        Ok(parsed) => Some((stored.name, parsed)),
+                        Err(e) => {
+                            tracing::warn!(
+                                "configuration {} cannot be read ({e}): nothing sent back",
+                                stored.name
+                            );
+                            None
+                        }
+                    }
                 }
+                _ => None,
             };
-            let parsed = match Config::parse(config.body.as_bytes()) {
-                Ok(parsed) => parsed,
-                Err(e) => {
-                    tracing::warn!(
-                        "configuration {} cannot be read ({e}): nothing sent back",
-                        config.name
-                    );
-                    out.push(None);
-                    continue;
-                }
-            };
-            let sent = rejected(sheet, &parsed, &config.name, &mut room);
-            out.push(sent);
+            configs.push(config);
         }
-        Ok(out)
+        use rayon::prelude::*;
+        let checked: Vec<Option<Vec<Value>>> = workbook
+            .sheets
+            .par_iter()
+            .zip(&configs)
+            .map(|(sheet, config)| {
+                config
+                    .as_ref()
+                    .and_then(|(name, parsed)| rejected(sheet, parsed, name))
+            })
+            .collect();
+        // Listed in sheet order, up to the bound across the workbook.
+        let mut room = MAX_LISTED;
+        Ok(checked
+            .into_iter()
+            .zip(&workbook.sheets)
+            .zip(configs)
+            .map(|((records, sheet), config)| {
+                let (mut records, (name, _)) = records.zip(config)?;
+                let rejected = records.len() as u64;
+                records.truncate(room);
+                room -= records.len();
+                Some(SentBack {
+                    config: name,
+                    rejected,
+                    listed: records.len() as u64,
+                    answer: json!({"sheetId": sheet.id, "rejectedRecords": records}).to_string(),
+                })
+            })
+            .collect())
     }
 }
 
-/// The records of `sheet` that `config` rejects, listing at most `room` more.
-fn rejected(sheet: &Sheet, config: &Config, name: &str, room: &mut usize) -> Option<SentBack> {
+/// The records of `sheet` that `config` rejects, each `{"id", "values"}`; `None` when none is
+/// (or the configuration does not fit the sheet).
+fn rejected(sheet: &Sheet, config: &Config, name: &str) -> Option<Vec<Value>> {
     let columns: Vec<String> = sheet
         .rows
         .columns()
@@ -86,7 +112,6 @@ fn rejected(sheet: &Sheet, config: &Config, name: &str, room: &mut usize) -> Opt
     };
     let report = hookgrid_rules::check(config, &frame);
     let mut records: Vec<Value> = Vec::new();
-    let mut rejected = 0u64;
     let mut at = 0;
     while at < report.errors.len() {
         let row = report.errors[at].row;
@@ -97,23 +122,11 @@ fn rejected(sheet: &Sheet, config: &Config, name: &str, room: &mut usize) -> Opt
             }
             at += 1;
         }
-        rejected += 1;
-        if *room > 0
-            && let Some(id) = sheet.records.get(row as usize)
-        {
-            *room -= 1;
+        if let Some(id) = sheet.records.get(row as usize) {
             records.push(json!({"id": id, "values": values}));
         }
     }
-    if rejected == 0 {
-        return None;
-    }
-    Some(SentBack {
-        config: name.to_owned(),
-        rejected,
-        listed: records.len() as u64,
-        answer: json!({"sheetId": sheet.id, "rejectedRecords": records}).to_string(),
-    })
+    (!records.is_empty()).then_some(records)
 }
 
 /// The body a workbook's submit is answered with: `{}`, or Flatfile's rejection response
