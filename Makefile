@@ -72,8 +72,8 @@ bench: setup
 	$(CARGO) bench --locked --workspace --bench core
 	$(CARGO) bench --locked --workspace --bench team
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop
-	$(CARGO) bench --locked --workspace --bench review
 	$(CARGO) bench --locked --workspace --bench workbook
+	$(CARGO) bench --locked --workspace --bench review
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 
 ## The workspace's one version (Cargo.toml's [workspace.package]), which the packages carry.
