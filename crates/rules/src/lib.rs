@@ -13,8 +13,8 @@ mod config;
 mod fit;
 
 pub use check::{
-    CellError, Report, RuleInfo, across_rows, check, check_each_row, columns_read, repeats_among,
-    rules,
+    CellError, Report, RuleInfo, ValueIndex, across_rows, check, check_each_row, columns_read,
+    repeats_among, repeats_among_indexed, rules,
 };
 pub use config::{Config, Field, FieldKind, FieldValues, Problem, Quantifier, Rule, Validator};
 pub use fit::{Fit, fit};

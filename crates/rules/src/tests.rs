@@ -264,6 +264,74 @@ fn repeats_among_finds_the_cells_holding_the_values_and_whether_they_repeat() {
 }
 
 #[test]
+fn repeats_among_with_an_index_gives_the_same_answer_as_reading_every_cell() {
+    let both = |column: &Column, rows: &[u32], replaced: &Column, values: &Column| {
+        let index = ValueIndex::new(column);
+        let indexed = repeats_among_indexed(column, &index, rows, replaced, values);
+        assert_eq!(
+            indexed,
+            repeats_among(column, rows, replaced, values),
+            "{rows:?}"
+        );
+        indexed
+    };
+    let column = text(
+        "email",
+        &[
+            Some("a@x"),
+            Some("b@x"),
+            Some("a@x"),
+            Some(""),
+            None,
+            Some("c@x"),
+        ],
+    );
+    let values = text(
+        "email",
+        &[Some("a@x"), Some("c@x"), Some(""), None, Some("d@x")],
+    );
+    assert_eq!(
+        both(&column, &[], &text("email", &[]), &values),
+        vec![(0, true), (2, true), (5, false)]
+    );
+    let replaced = text("email", &[Some("b@x"), Some("c@x")]);
+    assert_eq!(
+        both(&column, &[2, 3], &replaced, &values),
+        vec![(0, false), (3, true), (5, true)]
+    );
+    // Many rows, values repeating in patterns, several replaced (one to empty).
+    let many: Vec<Option<String>> = (0..2_000)
+        .map(|i| (i % 13 != 0).then(|| format!("v{}", i % 97)))
+        .collect();
+    let many: Vec<Option<&str>> = many.iter().map(|v| v.as_deref()).collect();
+    let column = text("email", &many);
+    let rows = [5u32, 97, 1_500, 13];
+    let replaced = text("email", &[Some("v1"), Some("new"), Some(""), Some("v5")]);
+    let values = text(
+        "email",
+        &[Some("v5"), Some("v0"), Some("new"), Some("v96"), Some("v1")],
+    );
+    let found = both(&column, &rows, &replaced, &values);
+    assert!(
+        found.iter().any(|(row, _)| *row == 13),
+        "a row replaced into a value counts"
+    );
+    assert!(
+        found.iter().all(|(row, _)| *row != 1_500),
+        "a row replaced by empty holds none"
+    );
+    let numbers = Column::new("n".into(), [Some(5i64), Some(5), Some(7), None]);
+    let no = Column::new("n".into(), Vec::<i64>::new());
+    both(&numbers, &[], &no, &Column::new("n".into(), [5i64, 7]));
+    both(
+        &numbers,
+        &[1],
+        &Column::new("n".into(), [7i64]),
+        &Column::new("n".into(), [5i64, 7]),
+    );
+}
+
+#[test]
 fn regexes_are_ecmascript_and_search_unanchored() {
     let field = |key: &str, regex: &str, flags: serde_json::Value| json!({"key": key, "validators": [{"validate": "regex_matches", "regex": regex, "regexFlags": flags}]});
     let c = config(json!([

@@ -27,8 +27,13 @@ pub(crate) struct CheckedWith {
     sent_columns: Arc<Mutex<HashMap<String, SentColumn>>>,
 }
 
-/// A column as sent, whole, and each row's `_valid`.
-type SentColumn = Arc<(polars::prelude::Column, Vec<bool>)>;
+/// A column as sent, whole, each row's `_valid`, and where each of its values is (built with
+/// the column, so a correction finds the rows holding a value without reading them all).
+type SentColumn = Arc<(
+    polars::prelude::Column,
+    Vec<bool>,
+    hookgrid_rules::ValueIndex,
+)>;
 
 impl CheckedWith {
     /// `cells` in the order they were made (the newest of a cell wins).
@@ -174,14 +179,16 @@ impl Core {
                 .map_err(FramesError::from)?;
             for (rule, column) in unique_on_changed {
                 let sent_column = sent_column(&before.sent_columns, &file, &from_text, column)?;
-                let (sent, valid) = sent_column.as_ref();
+                let (sent, valid, index) = sent_column.as_ref();
                 let dtype = after
                     .column(column)
                     .map_err(FramesError::from)?
                     .dtype()
                     .clone();
-                // A column made text by a correction compares its sent values as text too.
-                let sent = if sent.dtype() == &dtype {
+                // A column made text by a correction compares its sent values as text too (and
+                // its index, of the values as typed, no longer applies).
+                let indexed = sent.dtype() == &dtype;
+                let sent = if indexed {
                     sent.clone()
                 } else {
                     sent.cast(&dtype).map_err(FramesError::from)?
@@ -196,9 +203,18 @@ impl Core {
                     })
                     .map_err(FramesError::from)?;
                 let mut rows_judged = changed_rows.clone();
-                for (row, repeated) in
+                let repeats = if indexed {
+                    hookgrid_rules::repeats_among_indexed(
+                        &sent,
+                        index,
+                        &replaced_rows,
+                        &replaced,
+                        &values,
+                    )
+                } else {
                     hookgrid_rules::repeats_among(&sent, &replaced_rows, &replaced, &values)
-                {
+                };
+                for (row, repeated) in repeats {
                     let row = i64::from(row);
                     rows_judged.insert(row);
                     if repeated {
@@ -271,10 +287,9 @@ fn sent_column(
         .iter()
         .map(|v| v.unwrap_or(false))
         .collect();
-    let sent: SentColumn = Arc::new((
-        read.column(column).map_err(FramesError::from)?.clone(),
-        valid,
-    ));
+    let sent = read.column(column).map_err(FramesError::from)?.clone();
+    let index = hookgrid_rules::ValueIndex::new(&sent);
+    let sent: SentColumn = Arc::new((sent, valid, index));
     cache
         .lock()
         .unwrap_or_else(|p| p.into_inner())
