@@ -383,6 +383,53 @@ fn a_real_shaped_delivery_is_found_detailed_exported_as_sent_and_a_refusal_retri
 }
 
 #[test]
+fn a_flatfile_file_opened_in_the_app_is_imported_and_a_records_response_needs_its_sheet() {
+    use hookgrid::sample::{cell, record, sheet, workbook};
+    let d = desk();
+    let book = workbook(vec![sheet(
+        "us_sh_1",
+        "Contacts",
+        Some("us_vr_1"),
+        &[("email", "Email", "string")],
+        vec![record(
+            "us_rc_1",
+            json!({"email": cell(json!("a@b.io"), &[])}),
+        )],
+    )]);
+    let imported = d.ok(
+        "import_flatfile",
+        json!({"body": book.to_string(), "sheet": null}),
+    );
+    assert_eq!(
+        imported,
+        json!([{"stored": true, "event": "us_sh_1:us_vr_1", "batch": "us_sh_1",
+                "name": "Contacts", "rows": 1}])
+    );
+    let again = d.ok("import_flatfile", json!({"body": book.to_string()}));
+    assert_eq!(again[0]["stored"], false);
+    let records =
+        json!({"data": {"records": [record("us_rc_9", json!({"sku": cell(json!("A"), &[])}))]}});
+    let refused = d
+        .invoke(
+            "import_flatfile",
+            json!({"body": records.to_string(), "sheet": "  "}),
+        )
+        .expect_err("no sheet named");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("needs the sheet's name"),
+        "{refused}"
+    );
+    let stock = d.ok(
+        "import_flatfile",
+        json!({"body": records.to_string(), "sheet": "Stock"}),
+    );
+    assert_eq!(stock[0]["batch"], "Stock");
+}
+
+#[test]
 fn the_connection_follows_the_public_url_and_the_token() {
     let d = desk();
     let c = d.listen();

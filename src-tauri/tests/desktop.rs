@@ -562,6 +562,11 @@ fn a_flatfile_workbook_shows_flatfile_s_own_messages_in_the_strip_and_on_hover()
     let shots = hookgrid_tests::desktop::screenshots();
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     d.screenshot(&shots.join("desktop-workbook.png"));
+    // At the window's smallest size the sheet's reasons still leave the grid on screen.
+    let grid_top = smallest_window_grid_top(&d);
+    assert!(grid_top < 400.0, "the grid starts too low: {grid_top}");
+    d.screenshot(&shots.join("desktop-workbook-min.png"));
+    s.set_window_size(1440, 900);
     // The error line narrows the grid to the row it explains.
     s.click(&s.all("[data-testid=\"errors-line\"]")[1]);
     s.wait("the row with Flatfile's error", || {

@@ -346,6 +346,20 @@ impl Drop for Server {
 pub use hookgrid::sample::request_body as payload;
 
 /// Column names of a frame read back from an export.
+/// One column of an exported CSV file, read back by the `csv` crate (an independent reader).
+pub fn csv_column(path: &Path, column: &str) -> Vec<String> {
+    let mut csv = csv::Reader::from_path(path).expect("csv");
+    let at = csv
+        .headers()
+        .expect("headers")
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("no {column} column"));
+    csv.records()
+        .map(|r| r.expect("record")[at].to_owned())
+        .collect()
+}
+
 pub fn names(df: &polars::prelude::DataFrame) -> Vec<String> {
     df.get_column_names()
         .iter()

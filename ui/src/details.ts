@@ -6,7 +6,7 @@ import type { ImportDetails } from "./bindings/ImportDetails";
 import type { PartRange } from "./bindings/PartRange";
 import { h, replace } from "./dom";
 import { gate } from "./session";
-import { count, received } from "./format";
+import { count, pretty, received } from "./format";
 import { REVIEW_LABELS } from "./review";
 
 type DetailsApi = Pick<Api, "importDetails" | "savePartBody">;
@@ -184,7 +184,7 @@ export class DetailsPanel {
       customer,
       d.sent_back === null
         ? null
-        : h("details", { class: "customer-block" }, h("summary", {}, "Answer sent back to Flatfile"), h("pre", { class: "json", testid: "details-sent-back-json" }, prettyJson(d.sent_back.answer))),
+        : h("details", { class: "customer-block" }, h("summary", {}, "Answer sent back to Flatfile"), h("pre", { class: "json", testid: "details-sent-back-json" }, pretty(d.sent_back.answer).text)),
     );
   }
 
@@ -195,14 +195,5 @@ export class DetailsPanel {
     } catch (e) {
       this.note.textContent = `Part ${part} was not saved: ${e instanceof Error ? e.message : String(e)}`;
     }
-  }
-}
-
-/** JSON text laid out for reading; text that is not JSON as it is. */
-function prettyJson(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
   }
 }

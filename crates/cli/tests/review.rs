@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 use hookgrid::sample::delivery_body;
-use hookgrid_tests::{Workspace, post, read_xlsx};
+use hookgrid_tests::{Workspace, csv_column, post, read_xlsx};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -336,19 +336,6 @@ fn rows_are_flagged_by_number_or_by_view_listed_exported_and_unflagged() {
     assert_eq!(said.trim(), "unflagged 3 rows of batch batch-f");
     let left = ws.json(&["rows", "--batch", "batch-f", "--flagged", "--json"]);
     assert_eq!(left["total"], 0);
-}
-
-fn csv_column(path: &std::path::Path, column: &str) -> Vec<String> {
-    let mut csv = csv::Reader::from_path(path).expect("csv");
-    let at = csv
-        .headers()
-        .expect("headers")
-        .iter()
-        .position(|h| h == column)
-        .unwrap_or_else(|| panic!("no {column} column"));
-    csv.records()
-        .map(|r| r.expect("record")[at].to_owned())
-        .collect()
 }
 
 #[test]

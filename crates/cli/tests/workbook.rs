@@ -2,7 +2,7 @@
 //! the webhook-egress plugin posts it, each sheet an import, read back by the commands.
 
 use hookgrid::sample::{cell, record, sheet, workbook};
-use hookgrid_tests::{Workspace, post, read_xlsx};
+use hookgrid_tests::{Workspace, csv_column, post, read_xlsx};
 use serde_json::{Value, json};
 
 fn contacts() -> Value {
@@ -42,19 +42,6 @@ fn orders() -> Value {
             json!({"sku": cell(json!("00123"), &[]), "paid": cell(json!(true), &[])}),
         )],
     )
-}
-
-fn csv_column(path: &std::path::Path, column: &str) -> Vec<String> {
-    let mut csv = csv::Reader::from_path(path).expect("csv");
-    let at = csv
-        .headers()
-        .expect("headers")
-        .iter()
-        .position(|h| h == column)
-        .unwrap_or_else(|| panic!("no {column} column"));
-    csv.records()
-        .map(|r| r.expect("record")[at].to_owned())
-        .collect()
 }
 
 #[test]

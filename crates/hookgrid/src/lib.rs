@@ -59,7 +59,7 @@ pub use connection::server::Server;
 pub use connection::status::{Connection, Host, ListenerStatus, TunnelTool, TunnelView};
 pub use connection::tunnel::StaleAddress;
 pub use intake::doors::WrongDoor;
-pub use intake::ingest::{Arrival, IngestError, Receipt, SheetReceipt, Signed};
+pub use intake::ingest::{Arrival, IngestError, Receipt, SheetReceipt, Signed, WorkbookReceipt};
 pub use intake::rejected::{Retried, RetryOutcome};
 pub use review::browse::DEFAULT_MEMORY_BUDGET;
 pub use review::corrections::{EarlierCorrections, MAX_CORRECTION_CHARS};

@@ -398,16 +398,31 @@ impl Ledger {
     pub fn commit_part(&self, envelope: &Envelope, body: &[u8]) -> Result<Commit> {
         let hash = Sha256::digest(body).to_vec();
         let now = now_ms();
+        let outcome = self.commit_unless_conflict(|tx| {
+            let outcome = commit::commit_in(tx, envelope, commit::BodyAt::Own(body), &hash, now)?;
+            Ok(vec![outcome])
+        })?;
+        Ok(outcome.into_iter().next().expect("one outcome"))
+    }
+
+    /// Runs `write` in one immediate transaction, committed unless an outcome is a
+    /// [`Commit::Conflict`] (then nothing it wrote is kept).
+    fn commit_unless_conflict(
+        &self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<Commit>>,
+    ) -> Result<Vec<Commit>> {
         let mut conn = self.writer();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db(&self.path, e))?;
-        let outcome = commit::commit_in(&tx, envelope, commit::BodyAt::Own(body), &hash, now)
-            .map_err(|e| db(&self.path, e))?;
-        if !matches!(outcome, Commit::Conflict { .. }) {
+        let outcomes = write(&tx).map_err(|e| db(&self.path, e))?;
+        if !outcomes
+            .iter()
+            .any(|c| matches!(c, Commit::Conflict { .. }))
+        {
             tx.commit().map_err(|e| db(&self.path, e))?;
         }
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     /// Stores the sheets of one workbook body in one transaction: the body once, each sheet
@@ -417,11 +432,7 @@ impl Ledger {
     pub fn commit_workbook(&self, sheets: &[WorkbookSheet], body: &[u8]) -> Result<Vec<Commit>> {
         let hash = Sha256::digest(body).to_vec();
         let now = now_ms();
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db(&self.path, e))?;
-        let written = (|| {
+        self.commit_unless_conflict(|tx| {
             let mut body_id: Option<i64> = tx
                 .query_row("SELECT id FROM bodies WHERE sha256 = ?1", [&hash], |r| {
                     r.get(0)
@@ -448,7 +459,7 @@ impl Ledger {
             let mut outcomes = Vec::with_capacity(sheets.len());
             for sheet in sheets {
                 let body = commit::BodyAt::Shared(&mut shared);
-                let outcome = commit::commit_in(&tx, &sheet.envelope, body, &sheet.digest, now)?;
+                let outcome = commit::commit_in(tx, &sheet.envelope, body, &sheet.digest, now)?;
                 if let (Commit::Stored { event, .. }, Some(sent)) = (&outcome, &sheet.sent_back) {
                     tx.execute(
                         "INSERT INTO sent_back (event, config, rejected, listed, answer)
@@ -464,13 +475,8 @@ impl Ledger {
                 }
                 outcomes.push(outcome);
             }
-            Ok::<_, rusqlite::Error>(outcomes)
-        })()
-        .map_err(|e| db(&self.path, e))?;
-        if !written.iter().any(|c| matches!(c, Commit::Conflict { .. })) {
-            tx.commit().map_err(|e| db(&self.path, e))?;
-        }
-        Ok(written)
+            Ok(outcomes)
+        })
     }
 
     /// Deletes an import: its event and every stored part, in one transaction (its rejected

@@ -55,7 +55,7 @@ impl Hookgrid {
             IngestError::TooLarge(n) => Error::BadRequest(format!("larger than {n} bytes")),
             IngestError::Storage(e) => Error::Ledger(e),
         })?;
-        let sheets = receipt.workbook.unwrap_or_default();
+        let sheets = receipt.workbook.map(|w| w.sheets).unwrap_or_default();
         let names: Vec<&str> = sheets.iter().map(|s| s.batch.as_str()).collect();
         self.record(
             &caller.name,

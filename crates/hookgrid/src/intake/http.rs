@@ -183,7 +183,8 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
             } else {
                 "duplicate"
             };
-            if let Some(sheets) = &receipt.workbook {
+            if let Some(workbook) = receipt.workbook {
+                let sheets = &workbook.sheets;
                 let new = sheets.iter().filter(|s| s.stored).count();
                 tracing::info!(
                     "200 {status} workbook={} sheets={} new={new} {ms:.1}ms",
@@ -191,8 +192,7 @@ async fn webhook(State(app): State<App>, Path(token): Path<String>, req: Request
                     sheets.len()
                 );
                 // The webhook-egress plugin counts only a 200 whose body is JSON as delivered.
-                let answer = receipt.answer.clone().unwrap_or_else(|| json!({}));
-                return axum::Json(answer).into_response();
+                return axum::Json(workbook.answer).into_response();
             }
             tracing::info!(
                 "200 {status} event={} batch={} part={}/{} {ms:.1}ms",

@@ -2,7 +2,7 @@
 //! acknowledged, or kept in the quarantine with its reason.
 
 use hookgrid_flatfile::workbook::{is_workbook, opens_as_workbook, parse_workbook};
-use hookgrid_flatfile::{PayloadErrorKind, parse};
+use hookgrid_flatfile::{PayloadError, PayloadErrorKind, parse};
 use hookgrid_frames::Validity;
 use hookgrid_ledger::{Commit, EventKey, LedgerError, WorkbookSheet};
 
@@ -43,12 +43,18 @@ pub struct Receipt {
     /// `event.sequence.index` as sent.
     pub index: u32,
     pub of: u32,
-    /// For a Flatfile Platform workbook, its sheets (then `event` and `batch` are the
-    /// workbook's id, and `stored` says whether any sheet was new); `None` for a Portal 2 part.
-    pub workbook: Option<Vec<SheetReceipt>>,
-    /// For a workbook, the body to answer with: `{}`, or the cells sent back (see
-    /// [`crate::intake::sendback`]).
-    pub answer: Option<serde_json::Value>,
+    /// For a Flatfile Platform workbook, its sheets and its answer (then `event` and `batch`
+    /// are the workbook's id, and `stored` says whether any sheet was new); `None` for a
+    /// Portal 2 part.
+    pub workbook: Option<WorkbookReceipt>,
+}
+
+/// What a workbook's submit came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkbookReceipt {
+    pub sheets: Vec<SheetReceipt>,
+    /// The body to answer with: `{}`, or the cells sent back (see [`crate::intake::sendback`]).
+    pub answer: serde_json::Value,
 }
 
 impl Receipt {
@@ -57,8 +63,8 @@ impl Receipt {
     pub fn what(&self) -> String {
         match &self.workbook {
             None => format!("part {} of {} of batch {}", self.part, self.of, self.batch),
-            Some(sheets) => {
-                let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+            Some(workbook) => {
+                let names: Vec<&str> = workbook.sheets.iter().map(|s| s.name.as_str()).collect();
                 format!("workbook {} (sheets {})", self.event, names.join(", "))
             }
         }
@@ -133,7 +139,7 @@ impl Hookgrid {
         let receipt = self.ingest_signed(body, signed)?;
         if let Some(via) = via {
             let events: Vec<&str> = match &receipt.workbook {
-                Some(sheets) => sheets.iter().map(|s| s.event.as_str()).collect(),
+                Some(workbook) => workbook.sheets.iter().map(|s| s.event.as_str()).collect(),
                 None => vec![receipt.event.as_str()],
             };
             for event in events {
@@ -196,6 +202,21 @@ pub(crate) struct Refusal {
     pub(crate) event: Option<(String, u32)>,
 }
 
+impl Refusal {
+    /// A body that does not parse: not JSON, or JSON that breaks the contract.
+    fn of(e: PayloadError) -> Refusal {
+        let kind = match e.kind {
+            PayloadErrorKind::NotJson => QuarantineKind::NotJson,
+            PayloadErrorKind::Contract => QuarantineKind::Contract,
+        };
+        Refusal {
+            kind,
+            message: e.message,
+            event: None,
+        }
+    }
+}
+
 /// What storing a body came to: a receipt (and the imports it completed), or a refusal.
 pub(crate) type Admission = Result<(Receipt, Vec<EventKey>), Refusal>;
 
@@ -218,17 +239,7 @@ impl Core {
         let part = match parse(body) {
             Ok(part) => part,
             Err(_) if is_workbook(body) => return self.admit_workbook(body),
-            Err(e) => {
-                let kind = match e.kind {
-                    PayloadErrorKind::NotJson => QuarantineKind::NotJson,
-                    PayloadErrorKind::Contract => QuarantineKind::Contract,
-                };
-                return Ok(Err(Refusal {
-                    kind,
-                    message: e.message,
-                    event: None,
-                }));
-            }
+            Err(e) => return Ok(Err(Refusal::of(e))),
         };
         let envelope = part.envelope;
         let rows = HeldPart {
@@ -245,7 +256,6 @@ impl Core {
             index: envelope.index,
             of: envelope.count,
             workbook: None,
-            answer: None,
         };
         // Commit and hand the rows to the assembly under one lock, so the worker building a
         // just-completed batch never misses a part committed a moment before.
@@ -288,16 +298,7 @@ impl Core {
     fn admit_workbook(&self, body: &[u8]) -> Result<Admission, LedgerError> {
         let workbook = match parse_workbook(body) {
             Ok(workbook) => workbook,
-            Err(e) => {
-                return Ok(Err(Refusal {
-                    kind: match e.kind {
-                        PayloadErrorKind::NotJson => QuarantineKind::NotJson,
-                        PayloadErrorKind::Contract => QuarantineKind::Contract,
-                    },
-                    message: e.message,
-                    event: None,
-                }));
-            }
+            Err(e) => return Ok(Err(Refusal::of(e))),
         };
         // Checked before the commit, so what is sent back is kept with the sheets it is about.
         let sent_back = self.rejections(&workbook)?;
@@ -380,8 +381,10 @@ impl Core {
             part: 1,
             index: 0,
             of: 1,
-            workbook: Some(receipts),
-            answer: Some(answer),
+            workbook: Some(WorkbookReceipt {
+                sheets: receipts,
+                answer,
+            }),
         };
         Ok(Ok((receipt, completed)))
     }

@@ -85,19 +85,16 @@ impl Core {
         {
             return Ok(Some(known.clone()));
         }
-        let mut body = None;
-        self.ledger
-            .for_each_part(batch.key, |_, b| {
-                body = Some(b.to_vec());
-                Ok::<(), ()>(())
-            })?
-            .ok();
         let corrupt = |message: String| Error::Corrupt {
             event: batch.event.clone(),
             part: 1,
             message,
         };
-        let body = body.ok_or_else(|| corrupt("its part is not stored".to_owned()))?;
+        // A sheet's import is its one part: index 0.
+        let body = self
+            .ledger
+            .part_body(batch.key, 0)?
+            .ok_or_else(|| corrupt("its part is not stored".to_owned()))?;
         let sheet = parse_sheet(&body, &batch.batch, false)
             .map_err(|e| corrupt(e.message))?
             .ok_or_else(|| corrupt(format!("the stored workbook has no sheet {}", batch.batch)))?;
