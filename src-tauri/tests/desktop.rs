@@ -123,7 +123,7 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
     assert!(entry.contains("6 invalid"), "{entry}");
 
     // Opening it shows every row; invalid rows are tinted and marked in the status column.
-    s.click(&s.find(&complete));
+    s.click_on(&complete);
     wait_filtered(&d, 18);
     let rows = s.wait("18 rendered rows", || {
         let r = rendered_rows(&d);
@@ -261,7 +261,7 @@ fn a_batch_arrives_live_and_is_reviewed_filtered_and_exported_in_the_window() {
     s.clear(&s.testid("search"));
     s.type_text(&s.testid("search"), "example.com");
     wait_filtered(&d, 18);
-    s.click(&s.find(".ag-header-cell[col-id=\"seats\"] .ag-header-cell-label"));
+    s.click_on(".ag-header-cell[col-id=\"seats\"] .ag-header-cell-label");
     let lowest = (0..18).map(|n| row(n)["seats"].as_u64().unwrap_or(0)).min();
     s.wait("rows sorted by seats", || {
         let first = s.script(
@@ -390,7 +390,7 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
     s.type_text(&search, "acme");
     s.find(item);
 
-    s.click(&s.find(item));
+    s.click_on(item);
     s.click(&s.testid("details-toggle"));
     let status = s.wait("the details", || {
         let t = s.text_of("[data-testid=\"details-status\"]")?;
@@ -444,7 +444,7 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
     s.click(&s.testid("details-toggle"));
 
     // A header click sorts the text column as numbers: 9, 20, 100, then the empty cell.
-    s.click(&s.find(".ag-header-cell[col-id=\"height_cm\"] .ag-header-cell-label"));
+    s.click_on(".ag-header-cell[col-id=\"height_cm\"] .ag-header-cell-label");
     s.wait("rows sorted by height as numbers", || {
         let cells = s.script(
             "return [0, 1, 2].map(i => { const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${i}\"] [col-id=\"height_cm\"]`); return c ? c.textContent : null; })",
@@ -455,7 +455,7 @@ fn a_real_shaped_delivery_shows_who_sent_it_its_details_and_sorts_by_number() {
 
     // Money sorts as numbers too, shows every decimal it was sent with, and is aligned as a
     // number.
-    s.click(&s.find(".ag-header-cell[col-id=\"price\"] .ag-header-cell-label"));
+    s.click_on(".ag-header-cell[col-id=\"price\"] .ag-header-cell-label");
     let price_cells = "return [0, 1, 2, 3].map(i => { const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${i}\"] [col-id=\"price\"]`); return c ? [c.textContent, c.classList.contains('ag-right-aligned-cell')] : null; })";
     s.wait("rows sorted by price as numbers", || {
         let cells = s.script(price_cells, json!([]));
@@ -509,7 +509,7 @@ fn a_flatfile_workbook_shows_flatfile_s_own_messages_in_the_strip_and_on_hover()
         s.text_of(&format!("{item} [data-testid=\"batch-customer\"]"))
     });
     assert_eq!(who, "Q4 contacts · us_sp_Hn3x · us_env_Tq81");
-    s.click(&s.find(item));
+    s.click_on(item);
     // No configuration: Flatfile's own messages are the reasons.
     let lines = s.wait("Flatfile's reasons", || {
         let lines = s.texts_of("[data-testid=\"errors-line\"]");
@@ -599,7 +599,7 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
         .expect("post");
     assert_eq!(r.status(), 200);
     let item = "[data-testid=\"batch-item\"][data-event=\"evt-why\"][data-status=\"complete\"]";
-    s.click(&s.find(item));
+    s.click_on(item);
     // No configuration yet: the import says how to get reasons, and leads to the place.
     s.find("[data-testid=\"errors-none\"]");
     s.click(&s.testid("errors-attach"));
@@ -636,7 +636,7 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     d.screenshot(&shots.join("desktop-schemas.png"));
 
-    s.click(&s.find(item));
+    s.click_on(item);
     let lines = s.wait("the reasons", || {
         let lines = s.texts_of("[data-testid=\"errors-line\"]");
         (lines.len() == 3).then_some(lines)
@@ -672,7 +672,7 @@ fn an_importer_configuration_explains_the_invalid_rows_in_the_grid() {
     });
     assert_eq!(tip, "Must be a valid email address");
     // Clicking a row says why it is invalid, cell by cell.
-    s.click(&s.find("[data-testid=\"grid\"] .ag-row[row-index=\"2\"] [col-id=\"plan\"]"));
+    s.click_on("[data-testid=\"grid\"] .ag-row[row-index=\"2\"] [col-id=\"plan\"]");
     let why = s.wait("the row's reasons", || {
         s.text_of("[data-testid=\"row-errors\"]")
             .filter(|t| !t.is_empty())
@@ -722,7 +722,7 @@ fn a_reviewer_sets_where_an_import_stands_and_the_list_and_details_follow() {
         .expect("post");
     assert_eq!(r.status(), 200);
     let item = "[data-testid=\"batch-item\"][data-event=\"evt-review\"][data-status=\"complete\"]";
-    s.click(&s.find(item));
+    s.click_on(item);
     // Nobody has decided yet: the menu says New, and the list says nothing about it.
     s.wait("the review menu", || {
         let value = s.script(
@@ -872,7 +872,7 @@ fn a_reviewer_corrects_a_red_cell_until_it_is_valid_and_can_revert_it() {
         .expect("post");
     assert_eq!(r.status(), 200);
     let item = "[data-testid=\"batch-item\"][data-event=\"evt-fix\"][data-status=\"complete\"]";
-    s.click(&s.find(item));
+    s.click_on(item);
     s.click(&s.testid("errors-attach"));
     s.find("[data-testid=\"schemas-view\"]");
     s.type_text(&s.testid("config-name"), "codes");
@@ -884,7 +884,7 @@ fn a_reviewer_corrects_a_red_cell_until_it_is_valid_and_can_revert_it() {
         s.text_of("[data-testid=\"config-status\"]")
             .filter(|t| t.starts_with("Saved"))
     });
-    s.click(&s.find(item));
+    s.click_on(item);
     let marked = |row: u32| {
         s.script(
             "const c = document.querySelector(`[data-testid=\"grid\"] .ag-row[row-index=\"${arguments[0]}\"] [col-id=\"code\"]`); return c ? [c.classList.contains('cell-error'), c.classList.contains('cell-corrected'), c.textContent] : null;",
@@ -923,7 +923,7 @@ fn a_reviewer_corrects_a_red_cell_until_it_is_valid_and_can_revert_it() {
     });
 
     // Find and replace from the column's tools: counted first, then applied as corrections.
-    s.click(&s.find("[data-testid=\"column-menu\"][data-column=\"code\"]"));
+    s.click_on("[data-testid=\"column-menu\"][data-column=\"code\"]");
     s.click(&s.testid("column-replace"));
     s.type_text(&s.testid("replace-find"), "-1");
     let counted = s.wait("the count", || {
@@ -944,7 +944,7 @@ fn a_reviewer_corrects_a_red_cell_until_it_is_valid_and_can_revert_it() {
     // Row details correct a field too.
     s.pointer_click(&cell_element(&d, 0, "code"), 2, 1, None);
     s.click(&s.testid("menu-details"));
-    s.click(&s.find("[data-testid=\"row-panel-edit\"][data-column=\"code\"]"));
+    s.click_on("[data-testid=\"row-panel-edit\"][data-column=\"code\"]");
     let input = s.testid("ask-input");
     s.clear(&input);
     s.type_text(&input, "xyz");
@@ -1102,9 +1102,9 @@ fn a_click_never_moves_the_grid_so_each_pick_is_the_row_that_was_under_the_point
 
     // A sorted column whose name fills its header keeps its ▾ within reach.
     let long = "annual_recurring_revenue_in_euros_before_tax";
-    s.click(&s.find(&format!(
+    s.click_on(&format!(
         ".ag-header-cell[col-id=\"{long}\"] .ag-header-cell-label"
-    )));
+    ));
     s.wait("the long column sorted", || {
         (s.attribute_of(&format!(".ag-header-cell[col-id=\"{long}\"]"), "aria-sort")?
             == "ascending")
@@ -1184,7 +1184,7 @@ fn open_test_import() -> (Workspace, Desktop) {
     let s = d.session();
     let complete =
         format!("[data-testid=\"batch-item\"][data-event=\"{EVENT}\"][data-status=\"complete\"]");
-    s.click(&s.find(&complete));
+    s.click_on(&complete);
     wait_filtered(&d, (PARTS as usize) * PER_PART);
     (ws, d)
 }
@@ -1223,8 +1223,8 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
 
     // Row numbers are the import's own order, kept under a sort.
     s.wait("row numbers", || (cell(&d, 0, "#")? == "1").then_some(()));
-    s.click(&s.find(".ag-header-cell[col-id=\"email\"] .ag-header-cell-label"));
-    s.click(&s.find(".ag-header-cell[col-id=\"email\"] .ag-header-cell-label"));
+    s.click_on(".ag-header-cell[col-id=\"email\"] .ag-header-cell-label");
+    s.click_on(".ag-header-cell[col-id=\"email\"] .ag-header-cell-label");
     // Descending by email: user9 is the first row, numbered 10.
     s.wait("the sorted rows keep their numbers", || {
         (cell(&d, 0, "email")? == "user9@example.com" && cell(&d, 0, "#")? == "10").then_some(())
@@ -1439,7 +1439,7 @@ fn a_reviewer_numbers_picks_copies_and_reads_rows_in_the_grid() {
         [1, 1],
         "only the hidden grid that keeps the styles is left"
     );
-    s.click(&s.find("[data-testid=\"rejected-row\"] td.reason"));
+    s.click_on("[data-testid=\"rejected-row\"] td.reason");
     s.wait("the body", || {
         (s.attribute_of("[data-testid=\"rejected-body\"]", "data-pretty")? == "true").then_some(())
     });
@@ -1490,9 +1490,9 @@ fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
     let s = d.session();
     // The plan column's button lists its values over the whole import, with counts.
     let open_tools = |column: &str| {
-        s.click(&s.find(&format!(
+        s.click_on(&format!(
             "[data-testid=\"column-menu\"][data-column=\"{column}\"]"
-        )));
+        ));
         s.wait("the column's values", || {
             (!s.all("[data-testid=\"column-value\"]").is_empty()).then_some(())
         });
@@ -1501,7 +1501,7 @@ fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
     s.resize_page(1440, 900);
     open_tools("plan");
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-column-values-1440.png"));
-    s.click(&s.find("[data-testid=\"column-tools\"] .column-tools-foot button:not(.primary)"));
+    s.click_on("[data-testid=\"column-tools\"] .column-tools-foot button:not(.primary)");
     smallest_window_grid_top(&d);
     open_tools("plan");
     assert_eq!(
@@ -1523,7 +1523,7 @@ fn a_reviewer_filters_a_column_by_its_values_and_hides_and_pins_columns() {
     d.screenshot(&hookgrid_tests::desktop::screenshots().join("desktop-column-values.png"));
 
     // Untick "team": the view keeps enterprise and solo, and says so.
-    s.click(&s.find("[data-testid=\"column-value\"][data-value=\"team\"] input"));
+    s.click_on("[data-testid=\"column-value\"][data-value=\"team\"] input");
     s.click(&s.testid("column-values-apply"));
     let not_team = (0..18).filter(|&n| row(n)["plan"] != "team").count();
     wait_filtered(&d, not_team);
