@@ -66,10 +66,9 @@ fn counts(d: &Desktop) -> (String, String) {
 fn wait_filtered(d: &Desktop, n: usize) {
     let s = d.session();
     let want = ((PARTS as usize * PER_PART).to_string(), n.to_string());
-    let mut seen = (String::new(), String::new());
-    s.wait(&format!("{n} rows in the view (seen {seen:?})"), || {
-        seen = counts(d);
-        (seen == want).then_some(())
+    s.wait_seen(&format!("{n} rows in the view"), || {
+        let seen = counts(d);
+        if seen == want { Ok(()) } else { Err(seen) }
     });
 }
 

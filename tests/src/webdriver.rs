@@ -312,13 +312,38 @@ impl Session {
     }
 
     /// Polls `probe` until it gives a value (60 s at most; a timeout fails the test).
-    pub fn wait<T>(&self, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    pub fn wait<T>(&self, what: &str, probe: impl FnMut() -> Option<T>) -> T {
+        self.wait_until(probe)
+            .unwrap_or_else(|| panic!("timed out waiting for {what}"))
+    }
+
+    /// Polls `probe` until it gives `Ok` (60 s at most); a timeout fails the test with the
+    /// last `Err` it gave, what was seen instead.
+    pub fn wait_seen<T, S: std::fmt::Debug>(
+        &self,
+        what: &str,
+        mut probe: impl FnMut() -> Result<T, S>,
+    ) -> T {
+        let mut seen = None;
+        let found = self.wait_until(|| match probe() {
+            Ok(v) => Some(v),
+            Err(s) => {
+                seen = Some(s);
+                None
+            }
+        });
+        found.unwrap_or_else(|| panic!("timed out waiting for {what} (last seen: {seen:?})"))
+    }
+
+    fn wait_until<T>(&self, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(v) = probe() {
-                return v;
+                return Some(v);
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if Instant::now() >= deadline {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -47,7 +47,13 @@ export interface ImportViewHooks {
 export class ImportView {
   readonly root: HTMLElement;
   private batch: Batch;
+  /** The filters of the view shown. */
   private filters: Filters = { ...noFilters };
+  /**
+   * The filters last asked for. A change made while another view is still loading builds on
+   * this one, so a quick "All", then Escape in the SQL box, then a search keeps all three.
+   */
+  private wanted: Filters = { ...noFilters };
   private columns: ColumnInfo[] = [];
   private view: View = toView(noFilters, null);
   /** The sort set by clicking a header (the grid reports it with each block request). */
@@ -97,6 +103,7 @@ export class ImportView {
     this.batch = batch;
     if (kept) {
       this.filters = kept.filters;
+      this.wanted = kept.filters;
       this.sort = kept.sort;
     }
     this.search = h("input", {
@@ -117,10 +124,10 @@ export class ImportView {
       testid: "sql-filter",
       onkeydown: (e: Event) => {
         const key = (e as KeyboardEvent).key;
-        if (key === "Enter") void this.apply({ ...this.filters, filter: this.sql.value });
+        if (key === "Enter") void this.apply({ ...this.wanted, filter: this.sql.value });
         if (key === "Escape") {
           this.sql.value = "";
-          void this.apply({ ...this.filters, filter: "" });
+          void this.apply({ ...this.wanted, filter: "" });
         }
       },
     });
@@ -139,7 +146,7 @@ export class ImportView {
           testid: `rows-${set}`,
           "aria-pressed": set === "all" ? "true" : "false",
           // "All" is every row: it also lets go of a reason narrowing the grid.
-          onclick: () => void this.apply(set === "all" ? { ...this.filters, rows: set, errors: undefined } : { ...this.filters, rows: set }),
+          onclick: () => void this.apply(set === "all" ? { ...this.wanted, rows: set, errors: undefined } : { ...this.wanted, rows: set }),
         },
         label,
       );
@@ -149,7 +156,7 @@ export class ImportView {
     this.flaggedToggle = h("input", {
       type: "checkbox",
       testid: "show-flagged",
-      onchange: () => void this.apply({ ...this.filters, flagged: this.flaggedToggle.checked || undefined }),
+      onchange: () => void this.apply({ ...this.wanted, flagged: this.flaggedToggle.checked || undefined }),
     });
     const metaToggle = h("input", {
       type: "checkbox",
@@ -175,7 +182,7 @@ export class ImportView {
     this.tools = new ColumnTools({
       values: (column) => this.api.columnValues(this.batch.event, toView(withValues(this.filters, column, null), null), column, LISTED_VALUES),
       chosen: (column) => valuesOf(this.filters, column),
-      filter: (column, values, kind) => void this.apply(withValues(this.filters, column, values, kind)),
+      filter: (column, values, kind) => void this.apply(withValues(this.wanted, column, values, kind)),
       hide: (column) => {
         this.grid.setHidden(column, true);
         this.renderChips();
@@ -195,7 +202,7 @@ export class ImportView {
       event: () => this.batch.event,
       view: () => this.view,
       columns: () => this.columns,
-      filterTo: (column, value) => void this.apply(withValues(this.filters, column, [value], this.kindOf(column))),
+      filterTo: (column, value) => void this.apply(withValues(this.wanted, column, [value], this.kindOf(column))),
       details: (index) => void this.rowPanel.show(index),
       flagsChanged: () => this.flagsChanged(),
     });
@@ -209,7 +216,7 @@ export class ImportView {
     this.details = new DetailsPanel(api, batch.event);
     this.review = new ReviewControl(api, batch.event);
     this.errors = new ErrorsPanel(api, batch.event, {
-      pick: (errors) => void this.apply({ ...this.filters, errors: errors ?? undefined }),
+      pick: (errors) => void this.apply({ ...this.wanted, errors: errors ?? undefined }),
       attach: () => this.hooks.configure(),
       changed: () => void this.reexplain(),
     });
@@ -273,7 +280,7 @@ export class ImportView {
   /** A configuration was added, changed or given to this import: check the rows again. */
   async reexplain(): Promise<void> {
     await this.errors.load();
-    const filters = this.errors.summary ? this.filters : { ...this.filters, errors: undefined };
+    const filters = this.errors.summary ? this.wanted : { ...this.wanted, errors: undefined };
     await this.apply(filters, true);
   }
 
@@ -289,7 +296,7 @@ export class ImportView {
   /** Rows were flagged or unflagged (here, or by another reviewer): the marks are drawn
    *  again where the grid is; a view of only flagged rows is read again. */
   flagsChanged(): void {
-    if (this.filters.flagged) void this.apply(this.filters, true);
+    if (this.wanted.flagged) void this.apply(this.wanted, true);
     else this.grid.reload();
     // A correction is checked again: the reasons strip counts change, and the clicked row's
     // reasons may be gone.
@@ -304,7 +311,7 @@ export class ImportView {
     const reviewed = batch.review.at !== this.batch.review.at;
     this.batch = batch;
     this.renderTitle();
-    if (grew) await Promise.all([this.apply(this.filters, true), this.details.load(), this.errors.load()]);
+    if (grew) await Promise.all([this.apply(this.wanted, true), this.details.load(), this.errors.load()]);
     else if (reviewed) await this.details.load();
   }
 
@@ -333,7 +340,7 @@ export class ImportView {
 
   private onSearchInput(): void {
     window.clearTimeout(this.searchTimer);
-    this.searchTimer = window.setTimeout(() => void this.apply({ ...this.filters, search: this.search.value }), 250);
+    this.searchTimer = window.setTimeout(() => void this.apply({ ...this.wanted, search: this.search.value }), 250);
   }
 
   /**
@@ -342,13 +349,18 @@ export class ImportView {
    */
   async apply(filters: Filters, force = false): Promise<void> {
     const view = toView(filters, this.sort);
-    if (!force && sameView(view, this.view) && this.columns.length > 0) return;
+    // Compared with the view asked for last: going back to the shown view while another loads
+    // must still drop the other.
+    if (!force && sameView(view, toView(this.wanted, this.sort)) && this.columns.length > 0) return;
     const generation = ++this.generation;
+    this.wanted = filters;
     let first: GridPage;
     try {
       first = await this.api.fetchPage(this.batch.event, view, 0, BLOCK);
     } catch (e) {
       if (generation !== this.generation) return;
+      // The view shown stays, and the next change builds on it.
+      this.wanted = this.filters;
       this.showError(e);
       return;
     }
@@ -409,7 +421,7 @@ export class ImportView {
       this.chips,
       ...filterChips(this.filters.values ?? [], this.grid.hidden(), {
         edit: (column, anchor) => this.openTools(column, anchor),
-        clear: (column) => void this.apply(withValues(this.filters, column, null)),
+        clear: (column) => void this.apply(withValues(this.wanted, column, null)),
         showAll: () => {
           this.grid.showAll();
           this.renderChips();

@@ -58,6 +58,78 @@ describe("ImportView", () => {
     view.root.remove();
   });
 
+  it("keeps every change made while another view is still loading", async () => {
+    const asked: View[] = [];
+    const served = serve([]);
+    const held: (() => void)[] = [];
+    let hold = false;
+    const slow: ImportApi = {
+      ...served,
+      fetchPage: async (event, v, offset, limit) => {
+        asked.push(v);
+        if (hold) await new Promise<void>((go) => held.push(go));
+        const page = await served.fetchPage(event, v, offset, limit);
+        // The search matches one row.
+        return v.search ? { ...page, total: 1 } : page;
+      },
+    };
+    const view = new ImportView(batch(), slow, { export: () => undefined, remove: () => undefined, configure: () => undefined });
+    document.body.append(view.root);
+    await view.open();
+    await view.apply({ rows: "invalid", filter: "seats > 1", search: "" });
+    hold = true;
+    // "All", then Escape in the SQL box, then a search, each before the one before has loaded.
+    view.root.querySelector<HTMLElement>("[data-testid=rows-all]")?.click();
+    const sql = view.root.querySelector<HTMLInputElement>("[data-testid=sql-filter]") as HTMLInputElement;
+    sql.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    const last = view.apply({ ...noFilters, search: "ignored" });
+    await vi.waitFor(() => expect(held).toHaveLength(3));
+    // The older answers land last and are ignored.
+    (held.pop() as () => void)();
+    await last;
+    for (const go of held.reverse()) go();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked.slice(-3)).toEqual([
+      { rows: "all", filter: "seats > 1", search: null, sort: null },
+      { rows: "all", filter: null, search: null, sort: null },
+      { rows: "all", filter: null, search: "ignored", sort: null },
+    ]);
+    expect(view.state().filters).toEqual({ ...noFilters, search: "ignored" });
+    expect(view.root.querySelector("[data-testid=rows-all]")?.getAttribute("aria-pressed")).toBe("true");
+    const counts = view.root.querySelector<HTMLElement>("[data-testid=row-counts]");
+    expect(counts?.dataset.filtered).toBe("1");
+    view.destroy();
+    view.root.remove();
+  });
+
+  it("going back to the view shown while another loads drops the other", async () => {
+    const views: View[] = [];
+    const served = serve(views);
+    let release: (() => void) | undefined;
+    const slow: ImportApi = {
+      ...served,
+      fetchPage: async (event, v, offset, limit) => {
+        if (v.rows === "invalid") await new Promise<void>((go) => (release = go));
+        return served.fetchPage(event, v, offset, limit);
+      },
+    };
+    const view = new ImportView(batch(), slow, { export: () => undefined, remove: () => undefined, configure: () => undefined });
+    document.body.append(view.root);
+    await view.open();
+    view.root.querySelector<HTMLElement>("[data-testid=rows-invalid]")?.click();
+    await vi.waitFor(() => expect(release).toBeDefined());
+    view.root.querySelector<HTMLElement>("[data-testid=rows-all]")?.click();
+    await vi.waitFor(() => expect(views.at(-1)?.rows).toBe("all"));
+    (release as () => void)();
+    // Every microtask of the older answer runs before this timer: it has landed, and was ignored.
+    await new Promise((r) => setTimeout(r, 0));
+    const counts = view.root.querySelector<HTMLElement>("[data-testid=row-counts]");
+    expect(counts?.textContent).toBe("3,000 rows");
+    expect(view.root.querySelector("[data-testid=rows-all]")?.getAttribute("aria-pressed")).toBe("true");
+    view.destroy();
+    view.root.remove();
+  });
+
   it("explains a broken filter and keeps the last view that worked", async () => {
     const views: View[] = [];
     const view = new ImportView(batch(), serve(views), { export: () => undefined, remove: () => undefined, configure: () => undefined });
