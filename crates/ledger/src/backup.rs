@@ -1,6 +1,7 @@
 //! Keeping the ledger whole outside the running process: a checkpoint that empties the WAL
 //! into the database file (a clean stop leaves `hookgrid.db` complete on its own), and an
-//! online backup, consistent while the listener goes on writing.
+//! online backup, consistent while the listener goes on writing. A PostgreSQL ledger is kept
+//! whole by its server, and backed up with its own tools (`pg_dump`, base backups).
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,10 +19,10 @@ impl Ledger {
     /// it back (another process reading right then); the WAL is then still valid, only not
     /// empty.
     pub fn checkpoint(&self) -> Result<bool> {
-        if self.is_read_only() {
+        if self.is_read_only() || self.is_postgres() {
             return Ok(true);
         }
-        let conn = self.writer();
+        let conn = self.sqlite_only("a checkpoint")?.writer();
         let busy: i64 = conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
             .map_err(|e| db(&self.path, e))?;
@@ -33,6 +34,7 @@ impl Ledger {
     /// into place once complete and checked, so `out` is never a half-written file. Returns how
     /// many imports the copy holds.
     pub fn backup_to(&self, out: &Path) -> Result<u64> {
+        self.sqlite_only("a backup file (back a PostgreSQL ledger up with pg_dump)")?;
         let dir = out
             .parent()
             .filter(|d| !d.as_os_str().is_empty())

@@ -7,6 +7,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::reviews::{REVIEW_JOIN, Review, review_at, review_columns};
+use crate::store::{Row, SqlResult};
 use crate::{EventKey, rfc3339};
 
 /// Whether every part of an import has arrived.
@@ -136,14 +137,15 @@ pub(crate) fn batch_select(filter: &str, order: &str) -> String {
         "SELECT e.id, e.batch_id, e.event_id,
                 (SELECT COUNT(*) FROM events o WHERE o.batch_id = e.batch_id AND o.id <= e.id),
                 e.event_type, e.schema_id, e.part_count,
-                COUNT(p.idx), COALESCE(SUM(p.valid_rows), 0), COALESCE(SUM(p.invalid_rows), 0),
-                SUM(p.declared_rows),
-                group_concat(CASE WHEN p.declared_rows != p.valid_rows + p.invalid_rows
-                                  THEN p.idx END),
+                COUNT(p.idx), CAST(COALESCE(SUM(p.valid_rows), 0) AS BIGINT),
+                CAST(COALESCE(SUM(p.invalid_rows), 0) AS BIGINT),
+                CAST(SUM(p.declared_rows) AS BIGINT),
+                string_agg(CAST(CASE WHEN p.declared_rows != p.valid_rows + p.invalid_rows
+                                     THEN p.idx END AS TEXT), ','),
                 {first}, {last}, {completed}, e.index_base, e.customer, e.last_received, e.likely_base,
                 e.arrived_via, e.columns, e.workbook, {review}
          FROM events e LEFT JOIN parts p ON p.event = e.id {REVIEW_JOIN}
-         {filter} GROUP BY e.id {order}",
+         {filter} GROUP BY e.id, r.id {order}",
         review = review_columns(),
         first = rfc3339("e.first_received"),
         last = rfc3339("e.last_received"),
@@ -151,14 +153,14 @@ pub(crate) fn batch_select(filter: &str, order: &str) -> String {
     )
 }
 
-pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
+pub(crate) fn batch_row(r: &Row<'_>) -> SqlResult<Batch> {
     let expected: u32 = r.get(6)?;
     let received: u32 = r.get(7)?;
     let index_base: Option<u32> = r.get(15)?;
     let likely_base: u32 = r.get(18)?;
-    // group_concat gives no order: the numbers are sorted here.
+    // string_agg without an order: the numbers are sorted here.
     let mut mismatched: Vec<u32> = r
-        .get::<_, Option<String>>(11)?
+        .get::<Option<String>>(11)?
         .unwrap_or_default()
         .split(',')
         .filter_map(|i| i.parse().ok())
@@ -167,11 +169,11 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     mismatched.sort_unstable();
     // Kept as sent; text that is not JSON (never written by this ledger) reads as a string.
     let customer = r
-        .get::<_, Option<String>>(16)?
+        .get::<Option<String>>(16)?
         .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)));
     // Written by this ledger from a parsed sheet; anything else reads as unknown.
     let workbook: Option<SheetOrigin> = r
-        .get::<_, Option<String>>(21)?
+        .get::<Option<String>>(21)?
         .and_then(|text| serde_json::from_str(&text).ok());
     let label = customer
         .as_ref()
@@ -193,9 +195,9 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         },
         parts_expected: expected,
         parts_received: received,
-        valid: r.get::<_, i64>(8)? as u64,
-        invalid: r.get::<_, i64>(9)? as u64,
-        declared_rows: r.get::<_, Option<i64>>(10)?.map(|d| d as u64),
+        valid: r.get(8)?,
+        invalid: r.get(9)?,
+        declared_rows: r.get(10)?,
         mismatched_parts: mismatched.len() as u32,
         mismatched,
         customer,
@@ -206,7 +208,7 @@ pub(crate) fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         arrived_via: r.get(19)?,
         // Written by this ledger as a JSON array of strings; anything else reads as unknown.
         columns: r
-            .get::<_, Option<String>>(20)?
+            .get::<Option<String>>(20)?
             .and_then(|text| serde_json::from_str(&text).ok()),
         customer_label: label,
         workbook,

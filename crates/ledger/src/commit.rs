@@ -10,10 +10,9 @@
 //! when N distinct indexes are stored: with indexes in `0..=N` and not both ends, N distinct
 //! ones always include an end, so a complete import always knows its base.
 
+use crate::store::{Conn, OptionalExtension, params};
+use crate::{Commit, EventKey, Result, part_number};
 use hookgrid_flatfile::Envelope;
-use rusqlite::{OptionalExtension, Transaction, params};
-
-use crate::{Commit, EventKey, part_number};
 
 /// Where a part's body is kept.
 pub(crate) enum BodyAt<'a> {
@@ -21,7 +20,7 @@ pub(crate) enum BodyAt<'a> {
     Own(&'a [u8]),
     /// In `bodies`, shared with the other sheets of its workbook: called for the row's id
     /// only when the part is new, so a repeated workbook writes no body.
-    Shared(&'a mut dyn FnMut() -> rusqlite::Result<i64>),
+    Shared(&'a mut dyn FnMut() -> Result<i64>),
 }
 
 /// An import as stored before this part.
@@ -34,12 +33,12 @@ struct Known {
 }
 
 pub(crate) fn commit_in(
-    tx: &Transaction<'_>,
+    tx: &Conn<'_>,
     envelope: &Envelope,
     body: BodyAt<'_>,
     hash: &[u8],
     now: i64,
-) -> rusqlite::Result<Commit> {
+) -> Result<Commit> {
     let existing: Option<Known> = tx
         .query_row(
             "SELECT id, part_count, batch_id, index_base, likely_base FROM events
@@ -64,10 +63,10 @@ pub(crate) fn commit_in(
             (known.id, known.base, known.likely_base)
         }
         None => {
-            tx.execute(
+            let id = tx.query_row(
                 "INSERT INTO events (event_id, batch_id, event_type, schema_id, part_count,
                                      first_received, last_received, likely_base, workbook)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8) RETURNING id",
                 params![
                     envelope.event_id,
                     envelope.batch_id,
@@ -78,8 +77,9 @@ pub(crate) fn commit_in(
                     envelope.likely_base,
                     envelope.workbook
                 ],
+                |r| r.get(0),
             )?;
-            (tx.last_insert_rowid(), None, envelope.likely_base)
+            (id, None, envelope.likely_base)
         }
     };
     let base = base.or(base_shown_by(envelope));
@@ -133,9 +133,9 @@ pub(crate) fn commit_in(
             event,
             envelope.index,
             now,
-            envelope.declared_rows.map(|d| d as i64),
-            envelope.valid_rows as i64,
-            envelope.invalid_rows as i64,
+            envelope.declared_rows,
+            envelope.valid_rows,
+            envelope.invalid_rows,
             hash,
             own,
             shared
@@ -149,7 +149,7 @@ pub(crate) fn commit_in(
     let completed = received == envelope.count;
     tx.execute(
         "UPDATE events SET last_received = ?2,
-                completed_at = CASE WHEN ?3 THEN ?2 ELSE completed_at END,
+                completed_at = CASE WHEN CAST(?3 AS BOOLEAN) THEN ?2 ELSE completed_at END,
                 index_base = COALESCE(index_base, ?4),
                 customer = COALESCE(customer, ?5)
          WHERE id = ?1",

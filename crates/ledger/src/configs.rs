@@ -1,11 +1,11 @@
 //! Importer configurations, kept as sent (the JSON text), and which imports each applies to:
 //! one given to an import by hand wins, then one for the import's schema id, then the default.
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{Batch, EventKey, Ledger, LedgerError, Result, db, now_ms, rfc3339};
+use crate::store::{Conn, OptionalExtension, Row, SqlResult, params};
+use crate::{Batch, EventKey, Ledger, LedgerError, Result, now_ms, rfc3339};
 
 /// An importer configuration as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -66,7 +66,7 @@ fn select(filter: &str) -> String {
     )
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredConfig> {
+fn row(r: &Row<'_>) -> SqlResult<StoredConfig> {
     Ok(StoredConfig {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -90,182 +90,177 @@ impl Ledger {
         scope: Option<ConfigScope>,
         send_back: Option<bool>,
     ) -> Result<StoredConfig> {
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| db(&self.path, e))?;
         let (for_schema, is_default, for_sheet) = match &scope {
             Some(ConfigScope::Schema(id)) => (Some(*id), false, None),
             Some(ConfigScope::Sheet(slug)) => (None, false, Some(slug.as_str())),
             Some(ConfigScope::Default) => (None, true, None),
             Some(ConfigScope::Chosen) | None => (None, false, None),
         };
-        if is_default {
-            tx.execute("UPDATE configs SET is_default = 0 WHERE name <> ?1", [name])
-                .map_err(|e| db(&self.path, e))?;
-        }
-        tx.execute(
-            "INSERT INTO configs (name, body, for_schema, is_default, for_sheet, send_back, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, 0), ?7)
-             ON CONFLICT (name) DO UPDATE SET body = excluded.body, added_at = excluded.added_at,
-                                               send_back = COALESCE(?6, configs.send_back)",
-            params![name, body, for_schema, is_default, for_sheet, send_back, now_ms()],
-        )
-        .map_err(|e| db(&self.path, e))?;
-        if scope.is_some() {
+        self.write(|tx| {
+            if is_default {
+                tx.execute("UPDATE configs SET is_default = 0 WHERE name <> ?1", [name])?;
+            }
             tx.execute(
-                "UPDATE configs SET for_schema = ?2, is_default = ?3, for_sheet = ?4
-                 WHERE name = ?1",
-                params![name, for_schema, is_default, for_sheet],
-            )
-            .map_err(|e| db(&self.path, e))?;
-        }
-        let stored = tx
-            .query_row(&select("WHERE name = ?1"), [name], row)
-            .map_err(|e| db(&self.path, e))?;
-        tx.commit().map_err(|e| db(&self.path, e))?;
-        Ok(stored)
+                "INSERT INTO configs (name, body, for_schema, is_default, for_sheet, send_back,
+                                      added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(CAST(?6 AS BIGINT), 0), ?7)
+                 ON CONFLICT (name) DO UPDATE
+                 SET body = excluded.body, added_at = excluded.added_at,
+                     send_back = COALESCE(CAST(?6 AS BIGINT), configs.send_back)",
+                params![
+                    name,
+                    body,
+                    for_schema,
+                    is_default,
+                    for_sheet,
+                    send_back,
+                    now_ms()
+                ],
+            )?;
+            if scope.is_some() {
+                tx.execute(
+                    "UPDATE configs SET for_schema = ?2, is_default = ?3, for_sheet = ?4
+                     WHERE name = ?1",
+                    params![name, for_schema, is_default, for_sheet],
+                )?;
+            }
+            tx.query_row(&select("WHERE name = ?1"), [name], row)
+        })
     }
 
     /// Every configuration, by name.
     pub fn configs(&self) -> Result<Vec<StoredConfig>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(&select("ORDER BY name"))
-            .map_err(|e| db(&self.path, e))?;
-        stmt.query_map([], row)
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))
+        self.read(|c| c.query_map(&select("ORDER BY name"), (), row))
     }
 
     /// The configuration named `name`.
     pub fn config(&self, name: &str) -> Result<Option<StoredConfig>> {
-        let conn = self.reader()?;
-        conn.query_row(&select("WHERE name = ?1"), [name], row)
-            .optional()
-            .map_err(|e| db(&self.path, e))
+        self.read(|c| {
+            c.query_row(&select("WHERE name = ?1"), [name], row)
+                .optional()
+        })
     }
 
     /// Removes a configuration (imports it was given to go back to the automatic choice).
     /// Returns whether it existed.
     pub fn remove_config(&self, name: &str) -> Result<bool> {
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| db(&self.path, e))?;
-        tx.execute(
-            "DELETE FROM config_use WHERE config IN (SELECT id FROM configs WHERE name = ?1)",
-            [name],
-        )
-        .map_err(|e| db(&self.path, e))?;
-        let removed = tx
-            .execute("DELETE FROM configs WHERE name = ?1", [name])
-            .map_err(|e| db(&self.path, e))?;
-        tx.commit().map_err(|e| db(&self.path, e))?;
-        Ok(removed > 0)
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM config_use WHERE config IN (SELECT id FROM configs WHERE name = ?1)",
+                [name],
+            )?;
+            let removed = tx.execute("DELETE FROM configs WHERE name = ?1", [name])?;
+            Ok(removed > 0)
+        })
     }
 
     /// Gives the configuration `name` to one import, over any automatic choice; `None` takes
     /// the hand-made choice back (no configuration on purpose included).
     pub fn use_config(&self, key: EventKey, name: Option<&str>) -> Result<()> {
-        let conn = self.writer();
-        conn.execute("DELETE FROM config_none WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        match name {
-            Some(name) => {
-                let changed = conn
-                    .execute(
+        self.write(|c| {
+            c.execute("DELETE FROM config_none WHERE event = ?1", [key.0])?;
+            match name {
+                Some(name) => {
+                    let changed = c.execute(
                         "INSERT INTO config_use (event, config)
                          SELECT ?1, id FROM configs WHERE name = ?2
                          ON CONFLICT (event) DO UPDATE SET config = excluded.config",
                         params![key.0, name],
-                    )
-                    .map_err(|e| db(&self.path, e))?;
-                if changed == 0 {
-                    return Err(LedgerError::NoSuchConfig(name.to_owned()));
+                    )?;
+                    if changed == 0 {
+                        return Err(LedgerError::NoSuchConfig(name.to_owned()));
+                    }
+                }
+                None => {
+                    c.execute("DELETE FROM config_use WHERE event = ?1", [key.0])?;
                 }
             }
-            None => {
-                conn.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
-                    .map_err(|e| db(&self.path, e))?;
-            }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Gives one import no configuration on purpose: none applies to it automatically.
     pub fn use_no_config(&self, key: EventKey) -> Result<()> {
-        let conn = self.writer();
-        conn.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        conn.execute(
-            "INSERT OR IGNORE INTO config_none (event) VALUES (?1)",
-            [key.0],
-        )
-        .map_err(|e| db(&self.path, e))?;
-        Ok(())
+        self.write(|c| {
+            c.execute("DELETE FROM config_use WHERE event = ?1", [key.0])?;
+            c.execute(
+                "INSERT INTO config_none (event) VALUES (?1) ON CONFLICT DO NOTHING",
+                [key.0],
+            )
+            .map(drop)
+        })
     }
 
     /// The name of the configuration given to the import by hand, if one was.
     pub fn chosen_config(&self, key: EventKey) -> Result<Option<String>> {
-        let conn = self.reader()?;
-        conn.query_row(
-            "SELECT c.name FROM config_use u JOIN configs c ON c.id = u.config WHERE u.event = ?1",
-            [key.0],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| db(&self.path, e))
+        self.read(|c| {
+            c.query_row(
+                "SELECT c.name FROM config_use u JOIN configs c ON c.id = u.config
+                 WHERE u.event = ?1",
+                [key.0],
+                |r| r.get(0),
+            )
+            .optional()
+        })
     }
 
     /// Whether the import was given no configuration on purpose.
     pub fn has_no_config(&self, key: EventKey) -> Result<bool> {
-        let conn = self.reader()?;
-        conn.query_row(
-            "SELECT 1 FROM config_none WHERE event = ?1",
-            [key.0],
-            |_| Ok(()),
-        )
-        .optional()
-        .map(|found| found.is_some())
-        .map_err(|e| db(&self.path, e))
+        self.read(|c| {
+            c.query_row(
+                "SELECT 1 FROM config_none WHERE event = ?1",
+                [key.0],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+        })
     }
 
     /// The configuration that applies to `batch`, and why: none when it was given none, else
     /// the one given to it by hand, else the newest for its sheet's slug (a Flatfile Platform
     /// sheet) or its schema id, else the default.
     pub fn config_for(&self, batch: &Batch) -> Result<Option<(StoredConfig, ConfigChoice)>> {
-        if self.has_no_config(batch.key)? {
-            return Ok(None);
-        }
-        let conn = self.reader()?;
-        let one = |filter: &str, param: i64| {
-            conn.query_row(&select(filter), [param], row)
-                .optional()
-                .map_err(|e| db(&self.path, e))
-        };
-        if let Some(c) = one(
-            "WHERE id = (SELECT config FROM config_use WHERE event = ?1)",
-            batch.key.0,
-        )? {
-            return Ok(Some((c, ConfigChoice::Chosen)));
-        }
-        if let Some(workbook) = &batch.workbook
-            && let Some(slug) = workbook.slug.as_deref()
-            && let Some(c) = self.config_for_sheet(Some(slug))?
-            && c.1 == ConfigChoice::Sheet
-        {
-            return Ok(Some(c));
-        }
-        if let Some(schema) = batch.schema
-            && let Some(c) = one(
-                "WHERE for_schema = ?1 ORDER BY added_at DESC, id DESC LIMIT 1",
-                schema,
-            )?
-        {
-            return Ok(Some((c, ConfigChoice::Schema)));
-        }
-        Ok(one("WHERE is_default = ?1 LIMIT 1", 1)?.map(|c| (c, ConfigChoice::Default)))
+        // One connection for every question.
+        self.read(|c| {
+            let none = c
+                .query_row(
+                    "SELECT 1 FROM config_none WHERE event = ?1",
+                    [batch.key.0],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            if none.is_some() {
+                return Ok(None);
+            }
+            let one =
+                |filter: &str, param: i64| c.query_row(&select(filter), [param], row).optional();
+            if let Some(found) = one(
+                "WHERE id = (SELECT config FROM config_use WHERE event = ?1)",
+                batch.key.0,
+            )? {
+                return Ok(Some((found, ConfigChoice::Chosen)));
+            }
+            if let Some(workbook) = &batch.workbook
+                && let Some(slug) = workbook.slug.as_deref()
+                && let Some(found) = sheet_config(c, Some(slug))?
+                && found.1 == ConfigChoice::Sheet
+            {
+                return Ok(Some(found));
+            }
+            if let Some(schema) = batch.schema
+                && let Some(found) = one(
+                    "WHERE for_schema = ?1 ORDER BY added_at DESC, id DESC LIMIT 1",
+                    schema,
+                )?
+            {
+                return Ok(Some((found, ConfigChoice::Schema)));
+            }
+            Ok(
+                one("WHERE is_default = ?1 LIMIT 1", 1)?
+                    .map(|found| (found, ConfigChoice::Default)),
+            )
+        })
     }
 
     /// The configuration for a Flatfile Platform sheet with slug `slug` arriving now (before it
@@ -275,23 +270,25 @@ impl Ledger {
         &self,
         slug: Option<&str>,
     ) -> Result<Option<(StoredConfig, ConfigChoice)>> {
-        let conn = self.reader()?;
-        if let Some(slug) = slug
-            && let Some(c) = conn
-                .query_row(
-                    &select("WHERE for_sheet = ?1 ORDER BY added_at DESC, id DESC LIMIT 1"),
-                    [slug],
-                    row,
-                )
-                .optional()
-                .map_err(|e| db(&self.path, e))?
-        {
-            return Ok(Some((c, ConfigChoice::Sheet)));
-        }
-        Ok(conn
-            .query_row(&select("WHERE is_default = 1 LIMIT 1"), [], row)
-            .optional()
-            .map_err(|e| db(&self.path, e))?
-            .map(|c| (c, ConfigChoice::Default)))
+        self.read(|c| sheet_config(c, slug))
     }
+}
+
+fn sheet_config(c: &Conn<'_>, slug: Option<&str>) -> Result<Option<(StoredConfig, ConfigChoice)>> {
+    if let Some(slug) = slug
+        && let Some(found) = c
+            .query_row(
+                &select("WHERE for_sheet = ?1 ORDER BY added_at DESC, id DESC LIMIT 1"),
+                [slug],
+                row,
+            )
+            .optional()?
+    {
+        return Ok(Some((found, ConfigChoice::Sheet)));
+    }
+    Ok(
+        c.query_row(&select("WHERE is_default = 1 LIMIT 1"), (), row)
+            .optional()?
+            .map(|found| (found, ConfigChoice::Default)),
+    )
 }

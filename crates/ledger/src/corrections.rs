@@ -2,11 +2,11 @@
 //! place of what was sent, with who and when. What was sent is never changed; a correction
 //! can be reverted, and stays in the ledger, marked so.
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{EventKey, Ledger, Result, db, now_ms, rfc3339};
+use crate::store::{OptionalExtension, Row, SqlResult, params};
+use crate::{EventKey, Ledger, Result, now_ms, rfc3339};
 
 /// One correction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -40,15 +40,14 @@ impl Ledger {
         value: &str,
         by: &str,
     ) -> Result<StoredCorrection> {
-        let conn = self.writer();
-        conn.execute(
-            "INSERT INTO corrections (event, row, col, sent, value, by_user, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![key.0, row, column, sent.to_string(), value, by, now_ms()],
-        )
-        .map_err(|e| db(&self.path, e))?;
-        let id = conn.last_insert_rowid();
-        drop(conn);
+        let id: i64 = self.write(|c| {
+            c.query_row(
+                "INSERT INTO corrections (event, row, col, sent, value, by_user, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                params![key.0, row, column, sent.to_string(), value, by, now_ms()],
+                |r| r.get(0),
+            )
+        })?;
         Ok(self
             .correction(key, id)?
             .expect("the correction just committed is there"))
@@ -63,77 +62,56 @@ impl Ledger {
         cells: &[(i64, serde_json::Value, String)],
         by: &str,
     ) -> Result<usize> {
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| db(&self.path, e))?;
         let at = now_ms();
-        {
-            let mut stmt = tx
-                .prepare_cached(
+        self.write(|tx| {
+            for (row, sent, value) in cells {
+                tx.execute(
                     "INSERT INTO corrections (event, row, col, sent, value, by_user, at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(|e| db(&self.path, e))?;
-            for (row, sent, value) in cells {
-                stmt.execute(params![key.0, row, column, sent.to_string(), value, by, at])
-                    .map_err(|e| db(&self.path, e))?;
+                    params![key.0, row, column, sent.to_string(), value, by, at],
+                )?;
             }
-        }
-        tx.commit().map_err(|e| db(&self.path, e))?;
-        Ok(cells.len())
+            Ok(cells.len())
+        })
     }
 
     /// One live correction of an import by id.
     pub fn correction(&self, key: EventKey, id: i64) -> Result<Option<StoredCorrection>> {
-        let conn = self.reader()?;
-        conn.query_row(
-            &format!("{} AND id = ?2", select()),
-            params![key.0, id],
-            correction,
-        )
-        .optional()
-        .map_err(|e| db(&self.path, e))
+        let sql = format!("{} AND id = ?2", select());
+        self.read(|c| c.query_row(&sql, params![key.0, id], correction).optional())
     }
 
     /// Reverts a correction (kept, marked reverted): the column of the cell it corrected,
     /// `None` when it was not live.
     pub fn revert_correction(&self, key: EventKey, id: i64, by: &str) -> Result<Option<String>> {
-        self.writer()
-            .query_row(
+        self.write(|c| {
+            c.query_row(
                 "UPDATE corrections SET reverted_at = ?3, reverted_by = ?4
                  WHERE event = ?1 AND id = ?2 AND reverted_at IS NULL RETURNING col",
                 params![key.0, id, now_ms(), by],
                 |row| row.get(0),
             )
             .optional()
-            .map_err(|e| db(&self.path, e))
+        })
     }
 
     /// Every live correction of an import, in the order they were made.
     pub fn corrections(&self, key: EventKey) -> Result<Vec<StoredCorrection>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(&format!("{} ORDER BY id", select()))
-            .map_err(|e| db(&self.path, e))?;
-        stmt.query_map([key.0], correction)
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))
+        let sql = format!("{} ORDER BY id", select());
+        self.read(|c| c.query_map(&sql, [key.0], correction))
     }
 
     /// Every live correction of an import as (row, column, value), in the order they were
     /// made: what the corrected import reads, without who made them or when.
     pub fn correction_cells(&self, key: EventKey) -> Result<Vec<(i64, String, String)>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(
+        self.read(|c| {
+            c.query_map(
                 "SELECT row, col, value FROM corrections
                  WHERE event = ?1 AND reverted_at IS NULL ORDER BY id",
+                [key.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .map_err(|e| db(&self.path, e))?;
-        stmt.query_map([key.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))
+        })
     }
 
     /// The live corrections of the rows `rows` (`_row` values) of an import, in the order
@@ -146,43 +124,52 @@ impl Ledger {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                // The planner would rather walk every correction of the import in id order
-                // (the order wanted) than look up a page's rows: told which index to use.
-                "{} AND row IN (SELECT value FROM json_each(?2)) ORDER BY id",
-                select_indexed("INDEXED BY corrections_row")
-            ))
-            .map_err(|e| db(&self.path, e))?;
-        let rows = format!(
-            "[{}]",
-            rows.iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        stmt.query_map(params![key.0, rows], correction)
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))
+        let listed = rows
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        self.read(|c| {
+            let (sql, rows) = if c.is_postgres() {
+                (
+                    format!(
+                        "{} AND row = ANY(CAST(CAST(?2 AS TEXT) AS BIGINT[])) ORDER BY id",
+                        select()
+                    ),
+                    format!("{{{listed}}}"),
+                )
+            } else {
+                (
+                    format!(
+                        // The planner would rather walk every correction of the import in id
+                        // order (the order wanted) than look up a page's rows: told which
+                        // index to use.
+                        "{} AND row IN (SELECT value FROM json_each(?2)) ORDER BY id",
+                        select_indexed("INDEXED BY corrections_row")
+                    ),
+                    format!("[{listed}]"),
+                )
+            };
+            c.query_map(&sql, params![key.0, rows], correction)
+        })
     }
 
     /// The newest earlier revision of `batch` (same batch id, an older event) that has live
     /// corrections: its event id, revision and how many. A new revision starts without them.
     pub fn earlier_corrected(&self, batch: &crate::Batch) -> Result<Option<(String, u32, u64)>> {
-        let conn = self.reader()?;
-        conn.query_row(
-            "SELECT e.event_id,
+        self.read(|c| {
+            c.query_row(
+                "SELECT e.event_id,
                     (SELECT COUNT(*) FROM events o WHERE o.batch_id = e.batch_id AND o.id <= e.id),
                     COUNT(c.id)
              FROM events e JOIN corrections c ON c.event = e.id AND c.reverted_at IS NULL
              WHERE e.batch_id = ?1 AND e.id < ?2
              GROUP BY e.id ORDER BY e.id DESC LIMIT 1",
-            params![batch.batch, batch.key.0],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)),
-        )
-        .optional()
-        .map_err(|e| db(&self.path, e))
+                params![batch.batch, batch.key.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+        })
     }
 
     /// How many live corrections an import has.
@@ -193,15 +180,15 @@ impl Ledger {
     /// An import's live corrections and changes to its corrections (each one made or
     /// reverted), kept on its event's row by triggers (see the schema, version 16).
     fn correction_counts(&self, key: EventKey) -> Result<(u64, u64)> {
-        let conn = self.reader()?;
-        conn.query_row(
-            "SELECT corrections_live, corrections_changes FROM events WHERE id = ?1",
-            [key.0],
-            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-        )
-        .optional()
-        .map(Option::unwrap_or_default)
-        .map_err(|e| db(&self.path, e))
+        self.read(|c| {
+            c.query_row(
+                "SELECT corrections_live, corrections_changes FROM events WHERE id = ?1",
+                [key.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+        })
     }
 
     /// What an import's corrections are now, in a few characters (empty for none): it
@@ -230,13 +217,13 @@ fn select_indexed(index: &str) -> String {
     )
 }
 
-fn correction(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCorrection> {
+fn correction(r: &Row<'_>) -> SqlResult<StoredCorrection> {
     Ok(StoredCorrection {
         id: r.get(0)?,
         row: r.get(1)?,
         column: r.get(2)?,
         // Written by this ledger as JSON text.
-        sent: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or(serde_json::Value::Null),
+        sent: serde_json::from_str(&r.get::<String>(3)?).unwrap_or(serde_json::Value::Null),
         value: r.get(4)?,
         by: r.get(5)?,
         at: r.get(6)?,

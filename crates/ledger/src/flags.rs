@@ -1,11 +1,11 @@
 //! Flagged rows: a row of an import marked with a note ("ask the customer"), who flagged it
 //! and when. A row (its `_row`) has at most one flag; flagging it again replaces the note.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{EventKey, Ledger, Result, db, now_ms, rfc3339};
+use crate::store::{OptionalExtension, Row, SqlResult, params};
+use crate::{EventKey, Ledger, Result, now_ms, rfc3339};
 
 /// One flagged row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -24,83 +24,58 @@ impl Ledger {
     /// Flags `rows` of an import with `note`, as `by`, in one transaction; a row flagged
     /// already gets the new note. Returns how many rows were written.
     pub fn flag_rows(&self, key: EventKey, rows: &[i64], note: &str, by: &str) -> Result<usize> {
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db(&self.path, e))?;
         let at = now_ms();
-        {
-            let mut stmt = tx
-                .prepare_cached(
+        self.write(|tx| {
+            for row in rows {
+                tx.execute(
                     "INSERT INTO flags (event, row, note, by_user, at) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (event, row) DO UPDATE
                      SET note = excluded.note, by_user = excluded.by_user, at = excluded.at",
-                )
-                .map_err(|e| db(&self.path, e))?;
-            for row in rows {
-                stmt.execute(params![key.0, row, note, by, at])
-                    .map_err(|e| db(&self.path, e))?;
+                    params![key.0, row, note, by, at],
+                )?;
             }
-        }
-        tx.commit().map_err(|e| db(&self.path, e))?;
-        Ok(rows.len())
+            Ok(rows.len())
+        })
     }
 
     /// Takes the flags off `rows`; returns how many were flagged.
     pub fn unflag_rows(&self, key: EventKey, rows: &[i64]) -> Result<usize> {
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db(&self.path, e))?;
-        let mut removed = 0;
-        {
-            let mut stmt = tx
-                .prepare_cached("DELETE FROM flags WHERE event = ?1 AND row = ?2")
-                .map_err(|e| db(&self.path, e))?;
+        self.write(|tx| {
+            let mut removed = 0;
             for row in rows {
-                removed += stmt
-                    .execute(params![key.0, row])
-                    .map_err(|e| db(&self.path, e))?;
+                removed += tx.execute(
+                    "DELETE FROM flags WHERE event = ?1 AND row = ?2",
+                    params![key.0, row],
+                )?;
             }
-        }
-        tx.commit().map_err(|e| db(&self.path, e))?;
-        Ok(removed)
+            Ok(removed)
+        })
     }
 
     /// The flags of `rows`, in the order given (`None` where a row has none).
     pub fn flags_of_rows(&self, key: EventKey, rows: &[i64]) -> Result<Vec<Option<Flag>>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT row, note, by_user, {at} FROM flags WHERE event = ?1 AND row = ?2",
-                at = rfc3339("at")
-            ))
-            .map_err(|e| db(&self.path, e))?;
-        rows.iter()
-            .map(|row| {
-                stmt.query_row(params![key.0, row], flag)
-                    .optional()
-                    .map_err(|e| db(&self.path, e))
-            })
-            .collect()
+        let sql = format!(
+            "SELECT row, note, by_user, {at} FROM flags WHERE event = ?1 AND row = ?2",
+            at = rfc3339("at")
+        );
+        self.read(|c| {
+            rows.iter()
+                .map(|row| c.query_row(&sql, params![key.0, row], flag).optional())
+                .collect()
+        })
     }
 
     /// Every flag of an import, by row.
     pub fn flags(&self, key: EventKey) -> Result<Vec<Flag>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT row, note, by_user, {at} FROM flags WHERE event = ?1 ORDER BY row",
-                at = rfc3339("at")
-            ))
-            .map_err(|e| db(&self.path, e))?;
-        stmt.query_map([key.0], flag)
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))
+        let sql = format!(
+            "SELECT row, note, by_user, {at} FROM flags WHERE event = ?1 ORDER BY row",
+            at = rfc3339("at")
+        );
+        self.read(|c| c.query_map(&sql, [key.0], flag))
     }
 }
 
-fn flag(r: &rusqlite::Row<'_>) -> rusqlite::Result<Flag> {
+fn flag(r: &Row<'_>) -> SqlResult<Flag> {
     Ok(Flag {
         row: r.get(0)?,
         note: r.get(1)?,

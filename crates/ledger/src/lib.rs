@@ -1,9 +1,13 @@
-//! The ledger: Hookgrid's source of truth, one SQLite file in the data dir.
+//! The ledger: Hookgrid's source of truth, one SQLite file in the data dir, or a PostgreSQL
+//! database that several listeners share.
 //!
 //! It keeps every accepted request body with its parsed [`Envelope`], groups parts by event,
 //! and keeps every rejected body in a quarantine with its reason. A commit returns only after
-//! SQLite has synced it (WAL, `synchronous=FULL`), so a request acknowledged after
-//! [`Ledger::commit_part`] survives a `kill -9` or a power cut.
+//! the database has synced it (SQLite: WAL, `synchronous=FULL`; PostgreSQL:
+//! `synchronous_commit` on), so a request acknowledged after [`Ledger::commit_part`] survives
+//! a `kill -9` or a power cut.
+//!
+//! Both backends run the same statements (see [`store`]); each has its own migrations.
 //!
 //! The ledger never parses bodies and never builds dataframes: it stores and answers questions
 //! about what it stores. Anything derived from it lives elsewhere and can be rebuilt.
@@ -13,42 +17,58 @@ mod backup;
 mod batch;
 mod commit;
 mod configs;
+mod copy;
 mod corrections;
 mod derived;
 mod flags;
 mod quarantine;
 mod reviews;
 mod schema;
+mod shared;
+pub mod store;
 
 pub use accounts::{AuditEntry, StoredSecret, StoredUser};
 pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
 pub use configs::{ConfigChoice, ConfigScope, StoredConfig};
+pub use copy::Copied;
 pub use corrections::StoredCorrection;
 pub use flags::Flag;
 pub use quarantine::{Listed, QuarantineKind, Quarantined};
 pub use reviews::{Review, ReviewEntry, ReviewStatus};
 
 use batch::{batch_row, batch_select, part_number};
+pub use store::SqlError;
+use store::postgres::{Locks, Postgres};
+pub use store::postgres::{is_postgres_url, shown_url};
+use store::{Conn, OptionalExtension, params};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hookgrid_flatfile::Envelope;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// What can go wrong in the ledger.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    /// The database could not be opened, read or written (disk full, permissions, corruption).
+    /// The database could not be opened, read or written (disk full, permissions, corruption,
+    /// a database server that cannot be reached).
     #[error("database error in {path}: {source}{}", cause(source))]
     Database {
+        /// The file, or a database server's URL without its password.
         path: PathBuf,
         #[source]
-        source: rusqlite::Error,
+        source: SqlError,
     },
+    /// The database server cannot be used as a ledger as it is set up.
+    #[error("{at}: {problem}")]
+    Backend { at: PathBuf, problem: String },
+    /// What only one backend can do was asked of the other.
+    #[error("{what} is for a SQLite ledger; {at} is a PostgreSQL one")]
+    SqliteOnly { what: &'static str, at: PathBuf },
     /// No configuration has that name.
     #[error("no configuration named {0:?}")]
     NoSuchConfig(String),
@@ -87,8 +107,7 @@ pub enum LedgerError {
 impl LedgerError {
     /// Whether the write failed because the disk (or the file system quota) is full.
     pub fn is_disk_full(&self) -> bool {
-        matches!(self, LedgerError::Database { source, .. }
-            if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull))
+        matches!(self, LedgerError::Database { source, .. } if source.is_disk_full())
     }
 }
 
@@ -97,9 +116,9 @@ pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
 /// What SQLite's extended result code says beyond its message: "disk I/O error" alone does
 /// not say whether a read, a write or an fsync failed, nor that a write was refused because
 /// the file (or its folder) is read-only.
-fn cause(e: &rusqlite::Error) -> String {
+fn cause(e: &SqlError) -> String {
     use rusqlite::ffi;
-    let rusqlite::Error::SqliteFailure(failure, _) = e else {
+    let SqlError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) = e else {
         return String::new();
     };
     let what = match failure.extended_code {
@@ -178,21 +197,21 @@ pub struct SentBack {
 impl Ledger {
     /// What a sheet's submit was answered with, when its cells were sent back.
     pub fn sent_back(&self, key: EventKey) -> Result<Option<SentBack>> {
-        let conn = self.reader()?;
-        conn.query_row(
-            "SELECT config, rejected, listed, answer FROM sent_back WHERE event = ?1",
-            [key.0],
-            |r| {
-                Ok(SentBack {
-                    config: r.get(0)?,
-                    rejected: r.get::<_, i64>(1)? as u64,
-                    listed: r.get::<_, i64>(2)? as u64,
-                    answer: r.get(3)?,
-                })
-            },
-        )
-        .optional()
-        .map_err(|e| db(&self.path, e))
+        self.read(|c| {
+            c.query_row(
+                "SELECT config, rejected, listed, answer FROM sent_back WHERE event = ?1",
+                [key.0],
+                |r| {
+                    Ok(SentBack {
+                        config: r.get(0)?,
+                        rejected: r.get(1)?,
+                        listed: r.get(2)?,
+                        answer: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+        })
     }
 }
 
@@ -202,17 +221,38 @@ impl Ledger {
 #[serde(transparent)]
 pub struct EventKey(pub i64);
 
-/// The SQLite ledger. Writes go through one connection (SQLite has one writer anyway);
-/// reads open their own, so readers in other processes and threads never wait for a writer.
+/// The ledger, on SQLite or PostgreSQL.
 #[derive(Debug)]
 pub struct Ledger {
+    /// The SQLite file, or the PostgreSQL URL without its password: what errors name.
     path: PathBuf,
+    backend: Backend,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Sqlite(Sqlite),
+    Postgres(Box<Postgres>),
+}
+
+/// A SQLite ledger. Writes go through one connection (SQLite has one writer anyway); reads
+/// open their own, so readers in other processes and threads never wait for a writer.
+#[derive(Debug)]
+struct Sqlite {
     writer: Mutex<Connection>,
     /// Dropping this stops the checkpointer thread.
     _checkpointer: Option<mpsc::Sender<()>>,
     /// How a reader opens the file: `None` normally; on a read-only file system, the URI and
     /// why (see [`Ledger::open_read_only`]).
     read_only: Option<ReadOnly>,
+}
+
+impl Sqlite {
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (the transaction
+        // rolls back on drop), so a poisoned lock is safe to reuse.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Why a ledger was opened to be read only.
@@ -272,16 +312,63 @@ impl Ledger {
             return Ledger::open_read_only(path, Unwritable::NoPermission);
         }
         configure(&conn).map_err(|e| db(&path, e))?;
-        schema::migrate(&conn, &path)?;
+        schema::sqlite::migrate(&conn, &path)?;
         conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
             .map_err(|e| db(&path, e))?;
         let checkpointer = start_checkpointer(&path);
         Ok(Ledger {
             path,
-            writer: Mutex::new(conn),
-            _checkpointer: checkpointer,
-            read_only: None,
+            backend: Backend::Sqlite(Sqlite {
+                writer: Mutex::new(conn),
+                _checkpointer: checkpointer,
+                read_only: None,
+            }),
         })
+    }
+
+    /// Opens (creating or migrating) the ledger in the PostgreSQL database at `url`
+    /// (`postgres://user:password@host:port/database`). Refused when the server's
+    /// `synchronous_commit` is off: an acknowledged part could then be lost in a crash.
+    pub fn open_postgres(url: &str) -> Result<Ledger> {
+        let pg = Postgres::connect(url)?;
+        let path = pg.shown().to_path_buf();
+        pg.read(|c| {
+            let sync: String = c.query_row("SHOW synchronous_commit", (), |r| r.get(0))?;
+            if sync == "off" {
+                return Err(LedgerError::Backend {
+                    at: c.at().to_path_buf(),
+                    problem: "synchronous_commit is off, so a part acknowledged as stored \
+                              could be lost if the database server crashed; set it to on \
+                              (the default) for the hookgrid user or database"
+                        .into(),
+                });
+            }
+            Ok(())
+        })?;
+        schema::postgres::migrate(&pg)?;
+        Ok(Ledger {
+            path,
+            backend: Backend::Postgres(Box::new(pg)),
+        })
+    }
+
+    /// Opens the ledger `location` names: a PostgreSQL URL, or a SQLite file's path.
+    pub fn open_at(location: &str) -> Result<Ledger> {
+        if is_postgres_url(location) {
+            Ledger::open_postgres(location)
+        } else {
+            Ledger::open(location)
+        }
+    }
+
+    /// Whether this ledger is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// The SQLite file, or the PostgreSQL URL without its password.
+    pub fn location(&self) -> &Path {
+        &self.path
     }
 
     /// The ledger at `path` as it is, for reading: nothing migrated, checkpointed or written
@@ -305,37 +392,46 @@ impl Ledger {
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| db(&path, e))?;
-        if found != schema::VERSION {
+        if found != schema::sqlite::VERSION {
             return Err(LedgerError::ReadOnlyOlder {
                 path,
                 found,
-                supported: schema::VERSION,
+                supported: schema::sqlite::VERSION,
             });
         }
         Ok(Ledger {
             path,
-            writer: Mutex::new(conn),
-            _checkpointer: None,
-            read_only: Some(read_only),
+            backend: Backend::Sqlite(Sqlite {
+                writer: Mutex::new(conn),
+                _checkpointer: None,
+                read_only: Some(read_only),
+            }),
         })
     }
 
     /// Whether the ledger could not be opened for writing, so nothing can be written to it.
     pub fn is_read_only(&self) -> bool {
-        self.read_only.is_some()
+        self.unwritable().is_some()
     }
 
     /// Why the ledger cannot be written, when it cannot.
     pub fn unwritable(&self) -> Option<Unwritable> {
-        self.read_only.as_ref().map(|r| r.why)
+        match &self.backend {
+            Backend::Sqlite(s) => s.read_only.as_ref().map(|r| r.why),
+            Backend::Postgres(_) => None,
+        }
     }
 
     /// Opens the writing connection again, after writes failed: a connection that met an I/O
     /// error, or was opened while the file could not be written (SQLite then opens it
     /// read-only), may go on failing after the cause is gone. A new one sees the file as it
-    /// is now; the old one stays when the new one cannot be opened.
+    /// is now; the old one stays when the new one cannot be opened. (PostgreSQL's pool drops
+    /// a broken connection by itself.)
     pub fn reopen(&self) -> Result<()> {
-        if self.read_only.is_some() {
+        let Backend::Sqlite(sqlite) = &self.backend else {
+            return Ok(());
+        };
+        if sqlite.read_only.is_some() {
             return Ok(());
         }
         // Never made afresh: a ledger moved or deleted while open must not come back empty.
@@ -358,30 +454,75 @@ impl Ledger {
                 ),
             ));
         }
-        *self.writer() = conn;
+        *sqlite.writer() = conn;
         Ok(())
     }
 
     /// A small durable write (the time, into `ledger_meta`): whether storing works now.
     pub fn probe_write(&self) -> Result<()> {
-        let conn = self.writer();
-        conn.execute(
-            "INSERT INTO ledger_meta (key, value) VALUES ('written_at', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [now_ms().to_string()],
-        )
-        .map(drop)
-        .map_err(|e| db(&self.path, e))
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO ledger_meta (key, value) VALUES ('written_at', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [now_ms().to_string()],
+            )
+            .map(drop)
+        })
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite half-written (the transaction
-        // rolls back on drop), so a poisoned lock is safe to reuse.
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    /// Whether the database answers now (a PostgreSQL server reachable and accepting
+    /// queries; a SQLite file readable).
+    pub fn ping(&self) -> Result<()> {
+        self.read(|c| c.query_row("SELECT 1", (), |_| Ok(())))
     }
 
-    fn reader(&self) -> Result<Connection> {
-        if let Some(read_only) = &self.read_only {
+    /// Runs `f` on a connection for reading (SQLite: one of its own, so it never waits for
+    /// the writer).
+    fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => {
+                let conn = self.sqlite_reader(sqlite)?;
+                f(&Conn::sqlite(&self.path, &conn))
+            }
+            Backend::Postgres(pg) => pg.read(f),
+        }
+    }
+
+    /// Runs `f` in one write transaction (SQLite: immediate), committed when it succeeds.
+    fn write<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
+        self.write_if(|c| Ok((f(c)?, true)))
+    }
+
+    /// Runs `f` in one write transaction, committed when it says so (the `bool`); nothing it
+    /// wrote is kept otherwise, or when it fails.
+    fn write_if<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<(T, bool)>) -> Result<T> {
+        self.write_locked(Locks::All, f)
+    }
+
+    /// [`Ledger::write_if`] holding `locks` (PostgreSQL; SQLite has one writer anyway).
+    fn write_locked<T>(
+        &self,
+        locks: Locks<'_>,
+        f: impl FnOnce(&Conn<'_>) -> Result<(T, bool)>,
+    ) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => {
+                let mut conn = sqlite.writer();
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(|e| db(&self.path, e))?;
+                let (out, keep) = f(&Conn::sqlite(&self.path, &tx))?;
+                if keep {
+                    tx.commit().map_err(|e| db(&self.path, e))?;
+                }
+                Ok(out)
+            }
+            Backend::Postgres(pg) => pg.write_locked(locks, f),
+        }
+    }
+
+    fn sqlite_reader(&self, sqlite: &Sqlite) -> Result<Connection> {
+        if let Some(read_only) = &sqlite.read_only {
             return read_only.open().map_err(|e| db(&self.path, e));
         }
         let conn = Connection::open_with_flags(
@@ -391,38 +532,47 @@ impl Ledger {
         .map_err(|e| db(&self.path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| db(&self.path, e))?;
+        store::sqlite::define_functions(&conn).map_err(|e| db(&self.path, e))?;
         Ok(conn)
+    }
+
+    /// The SQLite ledger, for what only SQLite has; `what` names it in the error otherwise.
+    fn sqlite_only(&self, what: &'static str) -> Result<&Sqlite> {
+        match &self.backend {
+            Backend::Sqlite(s) => Ok(s),
+            Backend::Postgres(_) => Err(LedgerError::SqliteOnly {
+                what,
+                at: self.path.clone(),
+            }),
+        }
     }
 
     /// Stores one part durably, or says why it is a duplicate or a conflict.
     pub fn commit_part(&self, envelope: &Envelope, body: &[u8]) -> Result<Commit> {
         let hash = Sha256::digest(body).to_vec();
         let now = now_ms();
-        let outcome = self.commit_unless_conflict(|tx| {
+        let events = [envelope.event_id.as_str()];
+        let outcome = self.commit_unless_conflict(&events, |tx| {
             let outcome = commit::commit_in(tx, envelope, commit::BodyAt::Own(body), &hash, now)?;
             Ok(vec![outcome])
         })?;
         Ok(outcome.into_iter().next().expect("one outcome"))
     }
 
-    /// Runs `write` in one immediate transaction, committed unless an outcome is a
-    /// [`Commit::Conflict`] (then nothing it wrote is kept).
+    /// Runs `write` in one write transaction holding the locks of `events`, committed unless
+    /// an outcome is a [`Commit::Conflict`] (then nothing it wrote is kept).
     fn commit_unless_conflict(
         &self,
-        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<Commit>>,
+        events: &[&str],
+        write: impl FnOnce(&Conn<'_>) -> Result<Vec<Commit>>,
     ) -> Result<Vec<Commit>> {
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db(&self.path, e))?;
-        let outcomes = write(&tx).map_err(|e| db(&self.path, e))?;
-        if !outcomes
-            .iter()
-            .any(|c| matches!(c, Commit::Conflict { .. }))
-        {
-            tx.commit().map_err(|e| db(&self.path, e))?;
-        }
-        Ok(outcomes)
+        self.write_locked(Locks::Events(events), |tx| {
+            let outcomes = write(tx)?;
+            let keep = !outcomes
+                .iter()
+                .any(|c| matches!(c, Commit::Conflict { .. }));
+            Ok((outcomes, keep))
+        })
     }
 
     /// Stores the sheets of one workbook body in one transaction: the body once, each sheet
@@ -432,7 +582,11 @@ impl Ledger {
     pub fn commit_workbook(&self, sheets: &[WorkbookSheet], body: &[u8]) -> Result<Vec<Commit>> {
         let hash = Sha256::digest(body).to_vec();
         let now = now_ms();
-        self.commit_unless_conflict(|tx| {
+        let events: Vec<&str> = sheets
+            .iter()
+            .map(|s| s.envelope.event_id.as_str())
+            .collect();
+        self.commit_unless_conflict(&events, |tx| {
             let mut body_id: Option<i64> = tx
                 .query_row("SELECT id FROM bodies WHERE sha256 = ?1", [&hash], |r| {
                     r.get(0)
@@ -442,16 +596,7 @@ impl Ledger {
             let mut shared = || match body_id {
                 Some(id) => Ok(id),
                 None => {
-                    // Written through a blob handle: bound as a parameter, SQLite would first
-                    // copy the whole body (a workbook may be a hundred megabytes).
-                    tx.execute(
-                        "INSERT INTO bodies (sha256, body) VALUES (?1, zeroblob(?2))",
-                        params![hash, body.len() as i64],
-                    )?;
-                    let id = tx.last_insert_rowid();
-                    let mut blob = tx.blob_open(rusqlite::MAIN_DB, "bodies", "body", id, false)?;
-                    blob.write_at(body, 0)?;
-                    blob.close()?;
+                    let id = store_body(tx, &hash, body)?;
                     body_id = Some(id);
                     Ok(id)
                 }
@@ -467,8 +612,8 @@ impl Ledger {
                         params![
                             event.0,
                             sent.config,
-                            sent.rejected as i64,
-                            sent.listed as i64,
+                            sent.rejected,
+                            sent.listed,
                             sent.answer
                         ],
                     )?;
@@ -482,122 +627,95 @@ impl Ledger {
     /// Deletes an import: its event and every stored part, in one transaction (its rejected
     /// requests stay in the quarantine). Returns whether it existed.
     pub fn delete(&self, key: EventKey) -> Result<bool> {
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db(&self.path, e))?;
-        let shared: Vec<i64> = {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT DISTINCT body_id FROM parts WHERE event = ?1 AND body_id IS NOT NULL",
-                )
-                .map_err(|e| db(&self.path, e))?;
-            stmt.query_map([key.0], |r| r.get(0))
-                .and_then(Iterator::collect)
-                .map_err(|e| db(&self.path, e))?
-        };
-        tx.execute("DELETE FROM parts WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        // A workbook's body goes with the last of its sheets.
-        for body in shared {
-            tx.execute(
-                "DELETE FROM bodies WHERE id = ?1
-                 AND NOT EXISTS (SELECT 1 FROM parts WHERE body_id = ?1)",
-                [body],
-            )
-            .map_err(|e| db(&self.path, e))?;
-        }
-        tx.execute("DELETE FROM config_use WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        tx.execute("DELETE FROM sent_back WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        tx.execute("DELETE FROM config_none WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        tx.execute("DELETE FROM reviews WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        tx.execute("DELETE FROM flags WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        tx.execute("DELETE FROM corrections WHERE event = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        let deleted = tx
-            .execute("DELETE FROM events WHERE id = ?1", [key.0])
-            .map_err(|e| db(&self.path, e))?;
-        tx.commit().map_err(|e| db(&self.path, e))?;
-        Ok(deleted > 0)
+        self.write(|tx| {
+            let shared: Vec<i64> = tx.query_map(
+                "SELECT DISTINCT body_id FROM parts WHERE event = ?1 AND body_id IS NOT NULL",
+                [key.0],
+                |r| r.get(0),
+            )?;
+            tx.execute("DELETE FROM parts WHERE event = ?1", [key.0])?;
+            // A workbook's body goes with the last of its sheets.
+            for body in shared {
+                tx.execute(
+                    "DELETE FROM bodies WHERE id = ?1
+                     AND NOT EXISTS (SELECT 1 FROM parts WHERE body_id = ?1)",
+                    [body],
+                )?;
+            }
+            for table in [
+                "config_use",
+                "sent_back",
+                "config_none",
+                "reviews",
+                "flags",
+                "corrections",
+            ] {
+                tx.execute(&format!("DELETE FROM {table} WHERE event = ?1"), [key.0])?;
+            }
+            let deleted = tx.execute("DELETE FROM events WHERE id = ?1", [key.0])?;
+            Ok(deleted > 0)
+        })
     }
 
     /// Imports whose last part arrived before `cutoff_ms` (Unix milliseconds).
     pub fn idle_since(&self, cutoff_ms: i64) -> Result<Vec<EventKey>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare("SELECT id FROM events WHERE last_received < ?1 ORDER BY id")
-            .map_err(|e| db(&self.path, e))?;
-        let keys = stmt
-            .query_map([cutoff_ms], |r| Ok(EventKey(r.get(0)?)))
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
-        Ok(keys)
+        self.read(|c| {
+            c.query_map(
+                "SELECT id FROM events WHERE last_received < ?1 ORDER BY id",
+                [cutoff_ms],
+                |r| Ok(EventKey(r.get(0)?)),
+            )
+        })
     }
 
     /// Every import, newest first.
     pub fn batches(&self) -> Result<Vec<Batch>> {
-        let conn = self.reader()?;
-        let sql = batch_select("", "ORDER BY e.id DESC");
-        let mut stmt = conn.prepare(&sql).map_err(|e| db(&self.path, e))?;
-        let rows = stmt
-            .query_map([], batch_row)
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
-        Ok(rows)
+        self.read(|c| c.query_map(&batch_select("", "ORDER BY e.id DESC"), (), batch_row))
     }
 
     /// The `limit` newest imports, and how many there are in all: the list a window shows,
     /// without reading every import of a large ledger.
     pub fn newest_batches(&self, limit: u32) -> Result<(u64, Vec<Batch>)> {
-        let conn = self.reader()?;
-        let total: i64 = conn
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
-            .map_err(|e| db(&self.path, e))?;
-        let sql = batch_select(
-            "WHERE e.id IN (SELECT id FROM events ORDER BY id DESC LIMIT ?1)",
-            "ORDER BY e.id DESC",
-        );
-        let mut stmt = conn.prepare(&sql).map_err(|e| db(&self.path, e))?;
-        let rows = stmt
-            .query_map([limit], batch_row)
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
-        Ok((total as u64, rows))
+        self.read(|c| {
+            let total: u64 = c.query_row("SELECT COUNT(*) FROM events", (), |r| r.get(0))?;
+            let sql = batch_select(
+                "WHERE e.id IN (SELECT id FROM events ORDER BY id DESC LIMIT ?1)",
+                "ORDER BY e.id DESC",
+            );
+            Ok((total, c.query_map(&sql, [limit], batch_row)?))
+        })
     }
 
     /// One import by its key.
     pub fn batch(&self, key: EventKey) -> Result<Option<Batch>> {
-        let conn = self.reader()?;
-        let sql = batch_select("WHERE e.id = ?1", "");
-        conn.query_row(&sql, [key.0], batch_row)
-            .optional()
-            .map_err(|e| db(&self.path, e))
+        self.read(|c| {
+            c.query_row(&batch_select("WHERE e.id = ?1", ""), [key.0], batch_row)
+                .optional()
+        })
     }
 
     /// One import by its `event.id`.
     pub fn batch_by_event(&self, event_id: &str) -> Result<Option<Batch>> {
-        let conn = self.reader()?;
-        let sql = batch_select("WHERE e.event_id = ?1", "");
-        conn.query_row(&sql, [event_id], batch_row)
+        self.read(|c| {
+            c.query_row(
+                &batch_select("WHERE e.event_id = ?1", ""),
+                [event_id],
+                batch_row,
+            )
             .optional()
-            .map_err(|e| db(&self.path, e))
+        })
     }
 
     /// Records an import's data columns, as its table has them (see [`Batch::columns`]).
     pub fn set_columns(&self, key: EventKey, columns: &[String]) -> Result<()> {
         let text = serde_json::to_string(columns).expect("a list of strings is JSON");
-        self.writer()
-            .execute(
+        self.write(|c| {
+            c.execute(
                 "UPDATE events SET columns = ?2 WHERE id = ?1",
-                rusqlite::params![key.0, text],
+                params![key.0, text],
             )
-            .map_err(|e| db(&self.path, e))?;
-        Ok(())
+            .map(drop)
+        })
     }
 
     /// Calls `f` with each stored part of an import, in sequence order, one body at a time.
@@ -606,102 +724,103 @@ impl Ledger {
         key: EventKey,
         mut f: impl FnMut(u32, &[u8]) -> Result<(), E>,
     ) -> Result<Result<(), E>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(
+        self.read(|c| {
+            let mut failed = None;
+            c.each_row(
                 "SELECT p.idx, COALESCE(b.body, p.body) FROM parts p
                  LEFT JOIN bodies b ON b.id = p.body_id
                  WHERE p.event = ?1 ORDER BY p.idx",
-            )
-            .map_err(|e| db(&self.path, e))?;
-        let mut rows = stmt.query([key.0]).map_err(|e| db(&self.path, e))?;
-        while let Some(row) = rows.next().map_err(|e| db(&self.path, e))? {
-            let idx: u32 = row.get(0).map_err(|e| db(&self.path, e))?;
-            let body = row.get_ref(1).and_then(|v| Ok(v.as_blob()?));
-            let body = body.map_err(|e| db(&self.path, e))?;
-            if let Err(e) = f(idx, body) {
-                return Ok(Err(e));
-            }
-        }
-        Ok(Ok(()))
+                [key.0],
+                |row| {
+                    let idx: u32 = row.get(0)?;
+                    row.with_value(1, |body| {
+                        let store::Value::Blob(body) = body else {
+                            return Err(SqlError::Type {
+                                column: 1,
+                                problem: format!("a part's body is {body:?}"),
+                            });
+                        };
+                        Ok(match f(idx, body) {
+                            Ok(()) => true,
+                            Err(e) => {
+                                failed = Some(e);
+                                false
+                            }
+                        })
+                    })
+                },
+            )?;
+            Ok(failed.map_or(Ok(()), Err))
+        })
     }
 
     /// The stored parts of an import, by index.
     pub fn parts(&self, batch: &Batch) -> Result<Vec<StoredPart>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT p.idx, {received}, p.declared_rows, p.valid_rows, p.invalid_rows,
-                        COALESCE(length(b.body), length(p.body)), p.duplicates
+        self.read(|c| {
+            c.query_map(
+                "SELECT p.idx, rfc3339_ms(p.received_at), p.declared_rows, p.valid_rows,
+                        p.invalid_rows, COALESCE(length(b.body), length(p.body)), p.duplicates
                  FROM parts p LEFT JOIN bodies b ON b.id = p.body_id
                  WHERE p.event = ?1 ORDER BY p.idx",
-                received = rfc3339("p.received_at")
-            ))
-            .map_err(|e| db(&self.path, e))?;
-        let rows = stmt
-            .query_map([batch.key.0], |r| {
-                let index: u32 = r.get(0)?;
-                let declared_rows = r.get::<_, Option<i64>>(2)?.map(|d| d as u64);
-                let valid = r.get::<_, i64>(3)? as u64;
-                let invalid = r.get::<_, i64>(4)? as u64;
-                Ok(StoredPart {
-                    part: batch.part_number(index),
-                    index,
-                    received_at: r.get(1)?,
-                    declared_rows,
-                    valid,
-                    invalid,
-                    bytes: r.get::<_, i64>(5)? as u64,
-                    duplicates: r.get(6)?,
-                    count_mismatch: declared_rows.is_some_and(|d| d != valid + invalid),
-                })
-            })
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
-        Ok(rows)
+                [batch.key.0],
+                |r| {
+                    let index: u32 = r.get(0)?;
+                    let declared_rows: Option<u64> = r.get(2)?;
+                    let valid: u64 = r.get(3)?;
+                    let invalid: u64 = r.get(4)?;
+                    Ok(StoredPart {
+                        part: batch.part_number(index),
+                        index,
+                        received_at: r.get(1)?,
+                        declared_rows,
+                        valid,
+                        invalid,
+                        bytes: r.get(5)?,
+                        duplicates: r.get(6)?,
+                        count_mismatch: declared_rows.is_some_and(|d| d != valid + invalid),
+                    })
+                },
+            )
+        })
     }
 
     /// The body of one stored part (by `event.sequence.index`), exactly as it arrived.
     pub fn part_body(&self, key: EventKey, index: u32) -> Result<Option<Vec<u8>>> {
-        let conn = self.reader()?;
-        conn.query_row(
-            "SELECT COALESCE(b.body, p.body) FROM parts p LEFT JOIN bodies b ON b.id = p.body_id
-             WHERE p.event = ?1 AND p.idx = ?2",
-            params![key.0, index],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| db(&self.path, e))
+        self.read(|c| {
+            c.query_row(
+                "SELECT COALESCE(b.body, p.body) FROM parts p
+                 LEFT JOIN bodies b ON b.id = p.body_id
+                 WHERE p.event = ?1 AND p.idx = ?2",
+                params![key.0, index],
+                |r| r.get(0),
+            )
+            .optional()
+        })
     }
 
     /// This ledger's id, made when it was created.
     pub fn id(&self) -> Result<String> {
-        let conn = self.reader()?;
-        conn.query_row("SELECT value FROM ledger_meta WHERE key = 'id'", [], |r| {
-            r.get(0)
+        self.read(|c| {
+            c.query_row("SELECT value FROM ledger_meta WHERE key = 'id'", (), |r| {
+                r.get(0)
+            })
         })
-        .map_err(|e| db(&self.path, e))
     }
 
     /// How many imports the ledger holds.
     pub fn imports(&self) -> Result<u64> {
-        let conn = self.reader()?;
-        conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(|e| db(&self.path, e))
+        self.read(|c| c.query_row("SELECT COUNT(*) FROM events", (), |r| r.get(0)))
     }
 
     /// Runs SQLite's `PRAGMA quick_check` (every page read, indexes not cross-checked: what a
-    /// start can afford); `Ok(())` when the file is sound.
+    /// start can afford); `Ok(())` when the file is sound. A PostgreSQL server checks its
+    /// own pages: there is nothing for a client to run, and the answer is `Ok(())`.
     pub fn quick_check(&self) -> Result<Result<(), String>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare("PRAGMA quick_check")
-            .map_err(|e| db(&self.path, e))?;
-        let found: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
+        if self.is_postgres() {
+            return Ok(Ok(()));
+        }
+        let found: Vec<String> =
+            self.read(|c| c.query_map("PRAGMA quick_check", (), |r| r.get(0)))?;
         Ok(if found == ["ok"] {
             Ok(())
         } else {
@@ -709,18 +828,49 @@ impl Ledger {
         })
     }
 
-    /// Runs SQLite's `PRAGMA integrity_check`; `Ok(())` when the file is sound.
+    /// Runs SQLite's `PRAGMA integrity_check`; `Ok(())` when the file is sound (always, for
+    /// PostgreSQL: see [`Ledger::quick_check`]).
     pub fn integrity_check(&self) -> Result<Result<(), String>> {
-        let conn = self.reader()?;
-        let verdict: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(|e| db(&self.path, e))?;
+        if self.is_postgres() {
+            return Ok(Ok(()));
+        }
+        let verdict: String =
+            self.read(|c| c.query_row("PRAGMA integrity_check", (), |r| r.get(0)))?;
         Ok(if verdict == "ok" {
             Ok(())
         } else {
             Err(verdict)
         })
     }
+}
+
+/// Writes a body into `bodies` once; its row's id.
+fn store_body(tx: &Conn<'_>, hash: &[u8], body: &[u8]) -> Result<i64> {
+    let Some(sqlite) = tx.as_sqlite() else {
+        // Another import's commit may store the same body at the same moment (their locks are
+        // their own): the one that comes second uses the first one's row.
+        tx.execute(
+            "INSERT INTO bodies (sha256, body) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
+            params![hash, body],
+        )?;
+        return tx.query_row("SELECT id FROM bodies WHERE sha256 = ?1", [hash], |r| {
+            r.get(0)
+        });
+    };
+    // Written through a blob handle: bound as a parameter, SQLite would first copy the
+    // whole body (a workbook may be a hundred megabytes).
+    (|| {
+        sqlite.execute(
+            "INSERT INTO bodies (sha256, body) VALUES (?1, zeroblob(?2))",
+            rusqlite::params![hash, body.len() as i64],
+        )?;
+        let id = sqlite.last_insert_rowid();
+        let mut blob = sqlite.blob_open(rusqlite::MAIN_DB, "bodies", "body", id, false)?;
+        blob.write_at(body, 0)?;
+        blob.close()?;
+        Ok(id)
+    })()
+    .map_err(|e: rusqlite::Error| db(tx.at(), e))
 }
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -734,6 +884,7 @@ impl ReadOnly {
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        store::sqlite::define_functions(&conn)?;
         Ok(conn)
     }
 }
@@ -779,14 +930,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    store::sqlite::define_functions(conn)?;
     Ok(())
 }
 
-fn db(path: &Path, source: rusqlite::Error) -> LedgerError {
-    LedgerError::Database {
-        path: path.to_path_buf(),
-        source,
-    }
+use store::db;
+
+/// SQL that renders a column of Unix milliseconds as RFC 3339 UTC text (see [`store`]).
+fn rfc3339(column: &str) -> String {
+    format!("rfc3339_ms({column})")
 }
 
 fn now_ms() -> i64 {
@@ -795,22 +947,19 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// SQL that renders a column of Unix milliseconds as RFC 3339 UTC text.
-fn rfc3339(column: &str) -> String {
-    format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column} / 1000.0, 'unixepoch')")
-}
-
 impl Ledger {
     /// Records the address (`host[:port]`) a request for `event_id` came through.
     pub fn note_arrival(&self, event_id: &str, via: &str) -> Result<()> {
-        self.writer()
-            .execute(
+        // Its import's own: arrivals of other imports go on meanwhile.
+        self.write_locked(Locks::Events(&[event_id]), |c| {
+            c.execute(
                 // Unchanged (every part after an import's first): nothing written, nothing synced.
-                "UPDATE events SET arrived_via = ?2 WHERE event_id = ?1 AND arrived_via IS NOT ?2",
-                rusqlite::params![event_id, via],
+                "UPDATE events SET arrived_via = ?2
+                 WHERE event_id = ?1 AND arrived_via IS DISTINCT FROM ?2",
+                params![event_id, via],
             )
-            .map_err(|e| db(&self.path, e))?;
-        Ok(())
+            .map(|_| ((), true))
+        })
     }
 
     /// The address the newest import came through, with when (RFC 3339, UTC), leaving out
@@ -820,22 +969,17 @@ impl Ledger {
         except_batches: &str,
         except_via: &str,
     ) -> Result<Option<(String, String)>> {
-        let conn = self.reader()?;
-        let found = conn
-            .query_row(
-                &format!(
-                    "SELECT arrived_via, {last} FROM events
-                     WHERE arrived_via IS NOT NULL AND arrived_via != ?2
-                       AND substr(batch_id, 1, length(?1)) != ?1
-                     ORDER BY last_received DESC, id DESC LIMIT 1",
-                    last = rfc3339("last_received")
-                ),
+        self.read(|c| {
+            c.query_row(
+                "SELECT arrived_via, rfc3339_ms(last_received) FROM events
+                 WHERE arrived_via IS NOT NULL AND arrived_via != ?2
+                   AND substr(batch_id, 1, length(CAST(?1 AS TEXT))) != ?1
+                 ORDER BY last_received DESC, id DESC LIMIT 1",
                 [except_batches, except_via],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(|e| db(&self.path, e))?;
-        Ok(found)
+        })
     }
 }
 

@@ -2,11 +2,11 @@
 //! why, and released or given a new reason when retried. A person may dismiss one: it leaves
 //! the list of what needs looking at, and stays, body and all, in what arrived.
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{Ledger, Result, db, now_ms, rfc3339};
+use crate::store::{OptionalExtension, Params, params};
+use crate::{Ledger, Result, now_ms, rfc3339};
 
 /// Why a request was quarantined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
@@ -83,30 +83,30 @@ impl Ledger {
         event: Option<(&str, u32)>,
         body: &[u8],
     ) -> Result<i64> {
-        let conn = self.writer();
-        conn.execute(
-            "INSERT INTO quarantine (received_at, kind, reason, event_id, part_index, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                now_ms(),
-                kind.as_str(),
-                reason,
-                event.map(|e| e.0),
-                event.map(|e| e.1),
-                body
-            ],
-        )
-        .map_err(|e| db(&self.path, e))?;
-        Ok(conn.last_insert_rowid())
+        self.write(|c| {
+            c.query_row(
+                "INSERT INTO quarantine (received_at, kind, reason, event_id, part_index, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                params![
+                    now_ms(),
+                    kind.as_str(),
+                    reason,
+                    event.map(|e| e.0),
+                    event.map(|e| e.1),
+                    body
+                ],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Quarantined requests, newest first.
     pub fn quarantined(&self, listed: Listed) -> Result<Vec<Quarantined>> {
         match listed {
             Listed::Open => {
-                self.quarantine_select("WHERE dismissed_at IS NULL ORDER BY id DESC", [])
+                self.quarantine_select("WHERE dismissed_at IS NULL ORDER BY id DESC", ())
             }
-            Listed::All => self.quarantine_select("ORDER BY id DESC", []),
+            Listed::All => self.quarantine_select("ORDER BY id DESC", ()),
         }
     }
 
@@ -115,56 +115,44 @@ impl Ledger {
         Ok(self.quarantine_select("WHERE id = ?1", [id])?.pop())
     }
 
-    fn quarantine_select<P: rusqlite::Params>(
-        &self,
-        clause: &str,
-        params: P,
-    ) -> Result<Vec<Quarantined>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT id, {received}, kind, reason, event_id, part_index, length(body),
-                        retried_at IS NOT NULL, dismissed_at IS NOT NULL
-                 FROM quarantine {clause}",
-                received = rfc3339("received_at")
-            ))
-            .map_err(|e| db(&self.path, e))?;
-        let rows = stmt
-            .query_map(params, |r| {
+    fn quarantine_select(&self, clause: &str, params: impl Params) -> Result<Vec<Quarantined>> {
+        let sql = format!(
+            "SELECT id, {received}, kind, reason, event_id, part_index, length(body),
+                    retried_at IS NOT NULL, dismissed_at IS NOT NULL
+             FROM quarantine {clause}",
+            received = rfc3339("received_at")
+        );
+        self.read(|c| {
+            c.query_map(&sql, params, |r| {
                 Ok(Quarantined {
                     id: r.get(0)?,
                     received_at: r.get(1)?,
-                    kind: QuarantineKind::parse(&r.get::<_, String>(2)?),
+                    kind: QuarantineKind::parse(&r.get::<String>(2)?),
                     reason: r.get(3)?,
                     event: r.get(4)?,
                     part: r.get(5)?,
-                    bytes: r.get::<_, i64>(6)? as u64,
+                    bytes: r.get(6)?,
                     retried: r.get(7)?,
                     dismissed: r.get(8)?,
                 })
             })
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
-        Ok(rows)
+        })
     }
 
     /// The body of a quarantined request, exactly as it arrived.
     pub fn quarantined_body(&self, id: i64) -> Result<Option<Vec<u8>>> {
-        let conn = self.reader()?;
-        conn.query_row("SELECT body FROM quarantine WHERE id = ?1", [id], |r| {
-            r.get(0)
+        self.read(|c| {
+            c.query_row("SELECT body FROM quarantine WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
         })
-        .optional()
-        .map_err(|e| db(&self.path, e))
     }
 
     /// Removes a quarantined request whose body is now stored as a part (after a retry).
     /// Returns whether it was there.
     pub fn release(&self, id: i64) -> Result<bool> {
-        let n = self
-            .writer()
-            .execute("DELETE FROM quarantine WHERE id = ?1", [id])
-            .map_err(|e| db(&self.path, e))?;
+        let n = self.write(|c| c.execute("DELETE FROM quarantine WHERE id = ?1", [id]))?;
         Ok(n > 0)
     }
 
@@ -177,9 +165,8 @@ impl Ledger {
         reason: &str,
         event: Option<(&str, u32)>,
     ) -> Result<bool> {
-        let n = self
-            .writer()
-            .execute(
+        let n = self.write(|c| {
+            c.execute(
                 "UPDATE quarantine SET kind = ?2, reason = ?3, event_id = ?4, part_index = ?5,
                         retried_at = ?6
                  WHERE id = ?1",
@@ -192,41 +179,37 @@ impl Ledger {
                     now_ms()
                 ],
             )
-            .map_err(|e| db(&self.path, e))?;
+        })?;
         Ok(n > 0)
     }
 
     /// Dismisses a quarantined request for `by`: out of the open list, its body kept.
     /// Returns whether it is there (dismissed before, or now).
     pub fn dismiss(&self, id: i64, by: &str) -> Result<bool> {
-        let conn = self.writer();
-        conn.execute(
-            "UPDATE quarantine SET dismissed_at = ?2, dismissed_by = ?3
-             WHERE id = ?1 AND dismissed_at IS NULL",
-            params![id, now_ms(), by],
-        )
-        .map_err(|e| db(&self.path, e))?;
-        conn.query_row("SELECT 1 FROM quarantine WHERE id = ?1", [id], |_| Ok(()))
-            .optional()
-            .map(|found| found.is_some())
-            .map_err(|e| db(&self.path, e))
+        self.write(|c| {
+            c.execute(
+                "UPDATE quarantine SET dismissed_at = ?2, dismissed_by = ?3
+                 WHERE id = ?1 AND dismissed_at IS NULL",
+                params![id, now_ms(), by],
+            )?;
+            c.query_row("SELECT 1 FROM quarantine WHERE id = ?1", [id], |_| Ok(()))
+                .optional()
+                .map(|found| found.is_some())
+        })
     }
 
     /// Dismisses, for `by`, every open request that was retried and refused again. Returns
     /// their ids, oldest first.
     pub fn dismiss_refused(&self, by: &str) -> Result<Vec<i64>> {
-        let conn = self.writer();
-        let mut stmt = conn
-            .prepare(
+        let mut ids: Vec<i64> = self.write(|c| {
+            c.query_map(
                 "UPDATE quarantine SET dismissed_at = ?1, dismissed_by = ?2
                  WHERE retried_at IS NOT NULL AND dismissed_at IS NULL
                  RETURNING id",
+                params![now_ms(), by],
+                |r| r.get(0),
             )
-            .map_err(|e| db(&self.path, e))?;
-        let mut ids: Vec<i64> = stmt
-            .query_map(params![now_ms(), by], |r| r.get(0))
-            .and_then(Iterator::collect)
-            .map_err(|e| db(&self.path, e))?;
+        })?;
         ids.sort_unstable();
         Ok(ids)
     }

@@ -2,11 +2,11 @@
 //! `approved`, `rejected`), kept as a history that only grows. The status an import shows is
 //! its newest decision; an import nobody has decided on is `new`.
 
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{EventKey, Ledger, Result, db, now_ms, rfc3339};
+use crate::store::{Row, SqlResult, params};
+use crate::{EventKey, Ledger, Result, now_ms, rfc3339};
 
 /// Where an import stands with its reviewers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -108,7 +108,7 @@ pub(crate) const REVIEW_JOIN: &str =
     "LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE event = e.id)";
 
 /// Reads the review columns starting at `first`.
-pub(crate) fn review_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Review> {
+pub(crate) fn review_at(r: &Row<'_>, first: usize) -> SqlResult<Review> {
     let status: Option<String> = r.get(first)?;
     let Some(status) = status.as_deref().and_then(ReviewStatus::parse) else {
         return Ok(Review::default());
@@ -130,15 +130,15 @@ impl Ledger {
         note: Option<&str>,
         by: &str,
     ) -> Result<ReviewEntry> {
-        let conn = self.writer();
         let at = now_ms();
-        conn.execute(
-            "INSERT INTO reviews (event, status, note, by_user, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![key.0, status.as_str(), note, by, at],
-        )
-        .map_err(|e| db(&self.path, e))?;
-        let id = conn.last_insert_rowid();
-        drop(conn);
+        let id: i64 = self.write(|c| {
+            c.query_row(
+                "INSERT INTO reviews (event, status, note, by_user, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                params![key.0, status.as_str(), note, by, at],
+                |r| r.get(0),
+            )
+        })?;
         let history = self.review_history(key)?;
         Ok(history
             .into_iter()
@@ -148,26 +148,23 @@ impl Ledger {
 
     /// Every decision on an import, oldest first.
     pub fn review_history(&self, key: EventKey) -> Result<Vec<ReviewEntry>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT id, status, by_user, {at}, note FROM reviews WHERE event = ?1 ORDER BY id",
-                at = rfc3339("at")
-            ))
-            .map_err(|e| db(&self.path, e))?;
-        stmt.query_map([key.0], |r| {
-            let status: String = r.get(1)?;
-            Ok(ReviewEntry {
-                id: r.get(0)?,
-                // The table's CHECK admits only the four statuses.
-                status: ReviewStatus::parse(&status).unwrap_or(ReviewStatus::New),
-                by: r.get(2)?,
-                at: r.get(3)?,
-                note: r.get(4)?,
+        let sql = format!(
+            "SELECT id, status, by_user, {at}, note FROM reviews WHERE event = ?1 ORDER BY id",
+            at = rfc3339("at")
+        );
+        self.read(|c| {
+            c.query_map(&sql, [key.0], |r| {
+                let status: String = r.get(1)?;
+                Ok(ReviewEntry {
+                    id: r.get(0)?,
+                    // The table's CHECK admits only the four statuses.
+                    status: ReviewStatus::parse(&status).unwrap_or(ReviewStatus::New),
+                    by: r.get(2)?,
+                    at: r.get(3)?,
+                    note: r.get(4)?,
+                })
             })
         })
-        .and_then(Iterator::collect)
-        .map_err(|e| db(&self.path, e))
     }
 }
 

@@ -1,4 +1,6 @@
-//! Storage tests on real SQLite files in a temp dir.
+//! Storage tests: one suite, run on a real SQLite file in a temp dir (`tests::sqlite::…`)
+//! and on a real PostgreSQL server (`tests::postgres::…`, each test in a schema of its own),
+//! plus what only SQLite has (files, pragmas, its older schemas).
 
 use super::*;
 
@@ -25,9 +27,7 @@ fn open() -> (tempfile::TempDir, Ledger) {
     (dir, ledger)
 }
 
-#[test]
-fn parts_in_any_order_complete_the_batch_once() {
-    let (_dir, ledger) = open();
+fn parts_in_any_order_complete_the_batch_once(ledger: &Ledger) {
     let c = ledger
         .commit_part(&envelope("ev", 3, 3), b"three")
         .expect("commit");
@@ -85,9 +85,7 @@ fn parts_in_any_order_complete_the_batch_once() {
     );
 }
 
-#[test]
-fn a_repeat_is_a_duplicate_and_a_changed_body_a_conflict() {
-    let (_dir, ledger) = open();
+fn a_repeat_is_a_duplicate_and_a_changed_body_a_conflict(ledger: &Ledger) {
     ledger
         .commit_part(&envelope("ev", 1, 2), b"body")
         .expect("commit");
@@ -113,9 +111,7 @@ fn a_repeat_is_a_duplicate_and_a_changed_body_a_conflict() {
     assert_eq!((b.parts_received, b.status), (1, BatchStatus::Incomplete));
 }
 
-#[test]
-fn a_second_event_for_a_batch_is_a_new_revision() {
-    let (_dir, ledger) = open();
+fn a_second_event_for_a_batch_is_a_new_revision(ledger: &Ledger) {
     ledger
         .commit_part(&envelope("ev-a", 1, 1), b"a")
         .expect("commit");
@@ -130,9 +126,7 @@ fn a_second_event_for_a_batch_is_a_new_revision() {
     assert_eq!(revisions, [("ev-b", 2), ("ev-a", 1)]);
 }
 
-#[test]
-fn count_mismatch_is_recorded() {
-    let (_dir, ledger) = open();
+fn count_mismatch_is_recorded(ledger: &Ledger) {
     let mut e = envelope("ev", 1, 1);
     e.declared_rows = Some(1000);
     ledger.commit_part(&e, b"x").expect("commit");
@@ -143,9 +137,7 @@ fn count_mismatch_is_recorded() {
     assert!(ledger.parts(b).expect("parts")[0].count_mismatch);
 }
 
-#[test]
-fn quarantine_keeps_the_body_and_reason() {
-    let (_dir, ledger) = open();
+fn quarantine_keeps_the_body_and_reason(ledger: &Ledger) {
     let id = ledger
         .quarantine(
             QuarantineKind::Contract,
@@ -184,9 +176,7 @@ fn data_survives_reopening_and_the_file_is_sound() {
     assert_eq!(ledger.batches().expect("list")[0].parts_received, 1);
     assert_eq!(ledger.integrity_check().expect("check"), Ok(()));
     let mode: String = ledger
-        .reader()
-        .expect("reader")
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .read(|c| c.query_row("PRAGMA journal_mode", (), |r| r.get(0)))
         .expect("pragma");
     assert_eq!(mode, "wal");
 }
@@ -205,31 +195,23 @@ fn a_newer_schema_is_refused_not_damaged() {
     );
 }
 
-#[test]
-fn concurrent_writers_each_commit_exactly_once() {
-    let (_dir, ledger) = open();
-    let ledger = std::sync::Arc::new(ledger);
-    let handles: Vec<_> = (1..=16)
-        .map(|i| {
-            let ledger = ledger.clone();
-            std::thread::spawn(move || {
-                // Each part twice, from two threads at once.
-                let body = format!("part {i}");
-                ledger.commit_part(&envelope("ev", i, 16), body.as_bytes())
+fn concurrent_writers_each_commit_exactly_once(ledger: &Ledger) {
+    // Each part twice, from two threads at once.
+    let outcomes: Vec<Commit> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..=16)
+            .chain(1..=16)
+            .map(|i| {
+                scope.spawn(move || {
+                    let body = format!("part {i}");
+                    ledger.commit_part(&envelope("ev", i, 16), body.as_bytes())
+                })
             })
-        })
-        .chain((1..=16).map(|i| {
-            let ledger = ledger.clone();
-            std::thread::spawn(move || {
-                let body = format!("part {i}");
-                ledger.commit_part(&envelope("ev", i, 16), body.as_bytes())
-            })
-        }))
-        .collect();
-    let outcomes: Vec<Commit> = handles
-        .into_iter()
-        .map(|h| h.join().expect("thread").expect("commit"))
-        .collect();
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread").expect("commit"))
+            .collect()
+    });
     let stored = outcomes
         .iter()
         .filter(|c| matches!(c, Commit::Stored { .. }))
@@ -256,7 +238,7 @@ fn concurrent_writers_each_commit_exactly_once() {
 /// A database file as a Hookgrid of schema `version` left it.
 fn database_at(path: &Path, version: usize) -> Connection {
     let conn = Connection::open(path).expect("open");
-    for sql in &crate::schema::MIGRATIONS[..version] {
+    for sql in &crate::schema::sqlite::MIGRATIONS[..version] {
         conn.execute_batch(sql).expect("old schema");
     }
     conn.execute_batch(&format!("PRAGMA user_version = {version}"))
@@ -270,14 +252,14 @@ fn old_part(conn: &Connection, event: &str, idx: u32, count: u32, body: &[u8]) {
         "INSERT OR IGNORE INTO events (event_id, batch_id, event_type, schema_id, part_count,
                                        first_received, last_received)
          VALUES (?1, 'old-batch', 'batch.update', 8, ?2, 1000, 1000)",
-        params![event, count],
+        rusqlite::params![event, count],
     )
     .expect("event");
     conn.execute(
         "INSERT INTO parts (event, idx, received_at, declared_rows, valid_rows, invalid_rows,
                             body_sha256, body)
          VALUES ((SELECT id FROM events WHERE event_id = ?1), ?2, 1000, 2, 2, 0, ?3, ?4)",
-        params![event, idx, Sha256::digest(body).to_vec(), body],
+        rusqlite::params![event, idx, Sha256::digest(body).to_vec(), body],
     )
     .expect("part");
 }
@@ -337,7 +319,7 @@ fn databases_from_earlier_schemas_are_migrated_with_their_data() {
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
-        assert_eq!(found, crate::schema::VERSION);
+        assert_eq!(found, crate::schema::sqlite::VERSION);
         let index: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'events_last_received'",
@@ -358,9 +340,7 @@ fn delivered(event: &str, index: u32, count: u32) -> Envelope {
     }
 }
 
-#[test]
-fn a_zero_based_import_completes_with_its_last_index_one_below_the_count() {
-    let (_dir, ledger) = open();
+fn a_zero_based_import_completes_with_its_last_index_one_below_the_count(ledger: &Ledger) {
     let mut numbers = Vec::new();
     for index in [2, 0, 1] {
         match ledger
@@ -393,9 +373,7 @@ fn a_zero_based_import_completes_with_its_last_index_one_below_the_count() {
     assert_eq!(seen, [(1, 0, 0, 1), (2, 1, 1, 1), (3, 2, 0, 1)]);
 }
 
-#[test]
-fn a_middle_index_is_numbered_as_the_sender_shape_suggests_until_an_end_arrives() {
-    let (_dir, ledger) = open();
+fn a_middle_index_is_numbered_as_the_sender_shape_suggests_until_an_end_arrives(ledger: &Ledger) {
     let stored = |e: &Envelope| match ledger.commit_part(e, b"x").expect("commit") {
         Commit::Stored { part, .. } => part,
         other => panic!("{other:?}"),
@@ -421,9 +399,7 @@ fn a_middle_index_is_numbered_as_the_sender_shape_suggests_until_an_end_arrives(
     assert_eq!((doc.index_base, doc.part_number(1)), (Some(0), 2));
 }
 
-#[test]
-fn one_request_imports_count_from_0_or_from_1() {
-    let (_dir, ledger) = open();
+fn one_request_imports_count_from_0_or_from_1(ledger: &Ledger) {
     for (event, index) in [("zero", 0), ("one", 1)] {
         let c = ledger
             .commit_part(&envelope(event, index, 1), b"x")
@@ -449,9 +425,7 @@ fn one_request_imports_count_from_0_or_from_1() {
     );
 }
 
-#[test]
-fn both_ends_in_one_import_are_a_conflict_either_way_round() {
-    let (_dir, ledger) = open();
+fn both_ends_in_one_import_are_a_conflict_either_way_round(ledger: &Ledger) {
     ledger
         .commit_part(&envelope("a", 0, 3), b"0")
         .expect("commit");
@@ -478,9 +452,7 @@ fn both_ends_in_one_import_are_a_conflict_either_way_round() {
     }
 }
 
-#[test]
-fn the_customer_is_kept_from_the_first_part_that_carries_one() {
-    let (_dir, ledger) = open();
+fn the_customer_is_kept_from_the_first_part_that_carries_one(ledger: &Ledger) {
     let mut e = envelope("ev", 1, 3);
     ledger.commit_part(&e, b"1").expect("commit");
     assert_eq!(ledger.batches().expect("list")[0].customer, None);
@@ -497,9 +469,7 @@ fn the_customer_is_kept_from_the_first_part_that_carries_one() {
     );
 }
 
-#[test]
-fn a_retried_quarantine_entry_is_released_or_given_its_new_reason() {
-    let (_dir, ledger) = open();
+fn a_retried_quarantine_entry_is_released_or_given_its_new_reason(ledger: &Ledger) {
     let a = ledger
         .quarantine(QuarantineKind::Contract, "old rule", None, b"a")
         .expect("q");
@@ -524,9 +494,7 @@ fn a_retried_quarantine_entry_is_released_or_given_its_new_reason() {
     assert_eq!(ledger.quarantined_one(a).expect("one"), None);
 }
 
-#[test]
-fn a_dismissed_request_leaves_the_open_list_and_keeps_its_body() {
-    let (_dir, ledger) = open();
+fn a_dismissed_request_leaves_the_open_list_and_keeps_its_body(ledger: &Ledger) {
     let fresh = ledger
         .quarantine(QuarantineKind::NotJson, "not json", None, b"fresh")
         .expect("q");
@@ -583,9 +551,7 @@ fn a_dismissed_request_leaves_the_open_list_and_keeps_its_body() {
     );
 }
 
-#[test]
-fn deleting_an_import_removes_its_parts_and_keeps_the_rest_consistent() {
-    let (_dir, ledger) = open();
+fn deleting_an_import_removes_its_parts_and_keeps_the_rest_consistent(ledger: &Ledger) {
     for event in ["keep", "drop"] {
         for index in 1..=2 {
             ledger
@@ -634,9 +600,7 @@ fn deleting_an_import_removes_its_parts_and_keeps_the_rest_consistent() {
     assert!(matches!(again, Commit::Stored { .. }), "{again:?}");
 }
 
-#[test]
-fn idle_imports_are_found_by_their_last_part() {
-    let (_dir, ledger) = open();
+fn idle_imports_are_found_by_their_last_part(ledger: &Ledger) {
     ledger
         .commit_part(&envelope("old", 1, 1), b"old")
         .expect("commit");
@@ -674,9 +638,7 @@ fn the_writer_is_opened_again_and_a_ledger_gone_meanwhile_is_not_made_afresh() {
     assert!(!path.exists(), "no empty ledger made in its place");
 }
 
-#[test]
-fn a_page_reads_the_live_corrections_of_its_own_rows_in_the_order_made() {
-    let (_dir, ledger) = open();
+fn a_page_reads_the_live_corrections_of_its_own_rows_in_the_order_made(ledger: &Ledger) {
     ledger
         .commit_part(&envelope("ev-a", 1, 1), b"a")
         .expect("commit");
@@ -760,15 +722,13 @@ fn workbook(sheets: &[(&str, &str, &[&str])]) -> (Vec<u8>, Vec<WorkbookSheet>) {
 
 fn bodies(ledger: &Ledger) -> i64 {
     ledger
-        .reader()
-        .expect("reader")
-        .query_row("SELECT COUNT(*) FROM bodies", [], |r| r.get(0))
+        .read(|c| c.query_row("SELECT COUNT(*) FROM bodies", (), |r| r.get(0)))
         .expect("count")
 }
 
-#[test]
-fn a_workbook_is_stored_once_with_each_sheet_an_import_and_a_repeat_writes_nothing() {
-    let (_dir, ledger) = open();
+fn a_workbook_is_stored_once_with_each_sheet_an_import_and_a_repeat_writes_nothing(
+    ledger: &Ledger,
+) {
     let (body, mut sheets) = workbook(&[("sh_a", "c1", &["a@x", "b@x"]), ("sh_b", "c1", &[])]);
     let sent = SentBack {
         config: "contacts".into(),
@@ -789,7 +749,7 @@ fn a_workbook_is_stored_once_with_each_sheet_an_import_and_a_repeat_writes_nothi
         )),
         "{outcomes:?}"
     );
-    assert_eq!(bodies(&ledger), 1);
+    assert_eq!(bodies(ledger), 1);
     let batches = ledger.batches().expect("batches");
     assert_eq!(batches.len(), 2);
     let a = batches.iter().find(|b| b.batch == "sh_a").expect("sheet a");
@@ -828,13 +788,13 @@ fn a_workbook_is_stored_once_with_each_sheet_an_import_and_a_repeat_writes_nothi
         again.iter().all(|c| matches!(c, Commit::Duplicate { .. })),
         "{again:?}"
     );
-    assert_eq!(bodies(&ledger), 1);
+    assert_eq!(bodies(ledger), 1);
     assert_eq!(ledger.parts(a).expect("parts")[0].duplicates, 1);
 }
 
-#[test]
-fn a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_a_revision() {
-    let (_dir, ledger) = open();
+fn a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_a_revision(
+    ledger: &Ledger,
+) {
     let (body, sheets) = workbook(&[("sh_a", "c1", &["a@x"]), ("sh_b", "c1", &["b@x"])]);
     ledger.commit_workbook(&sheets, &body).expect("first");
     let (edited, sheets2) = workbook(&[("sh_a", "c1", &["a@x"]), ("sh_b", "c2", &["b@y"])]);
@@ -844,7 +804,7 @@ fn a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_
         "{outcomes:?}"
     );
     assert!(matches!(outcomes[1], Commit::Stored { .. }), "{outcomes:?}");
-    assert_eq!(bodies(&ledger), 2);
+    assert_eq!(bodies(ledger), 2);
     let b: Vec<_> = ledger
         .batches()
         .expect("batches")
@@ -862,7 +822,7 @@ fn a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_
         Commit::Conflict { reason } => assert!(reason.contains("sheet sh_a"), "{reason}"),
         other => panic!("not a conflict: {other:?}"),
     }
-    assert_eq!(bodies(&ledger), 2);
+    assert_eq!(bodies(ledger), 2);
     assert!(
         ledger
             .batches()
@@ -880,11 +840,7 @@ fn a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_
         .expect("a");
     assert!(ledger.delete(first_a.key).expect("delete a"));
     assert_eq!(ledger.sent_back(first_a.key).expect("sent back"), None);
-    assert_eq!(
-        bodies(&ledger),
-        2,
-        "sheet b's first revision still holds it"
-    );
+    assert_eq!(bodies(ledger), 2, "sheet b's first revision still holds it");
     let first_b = ledger
         .batches()
         .expect("batches")
@@ -892,5 +848,296 @@ fn a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_
         .find(|b| b.event == "sh_b:c1")
         .expect("b");
     assert!(ledger.delete(first_b.key).expect("delete b"));
-    assert_eq!(bodies(&ledger), 1);
+    assert_eq!(bodies(ledger), 1);
+}
+
+fn shared_settings_are_set_once_and_then_replaced(ledger: &Ledger) {
+    assert_eq!(ledger.shared_setting("webhook_token").expect("read"), None);
+    let first = ledger
+        .shared_setting_or("webhook_token", "first")
+        .expect("first");
+    assert_eq!(first, "first");
+    // A second instance starting finds the first one's value, and keeps it.
+    let second = ledger
+        .shared_setting_or("webhook_token", "second")
+        .expect("second");
+    assert_eq!(second, "first");
+    ledger
+        .set_shared_setting("webhook_token", "rotated")
+        .expect("set");
+    assert_eq!(
+        ledger
+            .shared_setting("webhook_token")
+            .expect("read")
+            .as_deref(),
+        Some("rotated")
+    );
+    // Kept apart from the ledger's own keys.
+    assert_ne!(ledger.id().expect("id"), "rotated");
+}
+
+/// What a ledger holds, as its readers see it: compared between a ledger and its copy.
+fn holdings(ledger: &Ledger) -> serde_json::Value {
+    let batches = ledger.batches().expect("batches");
+    let imports: Vec<serde_json::Value> = batches
+        .iter()
+        .map(|b| {
+            let mut bodies = Vec::new();
+            ledger
+                .for_each_part(b.key, |i, body| {
+                    bodies.push((i, String::from_utf8_lossy(body).into_owned()));
+                    Ok::<(), ()>(())
+                })
+                .expect("parts")
+                .expect("each");
+            serde_json::json!({
+                "batch": b,
+                "parts": ledger.parts(b).expect("parts"),
+                "bodies": bodies,
+                "corrections": ledger.corrections(b.key).expect("corrections"),
+                "tag": ledger.corrections_tag(b.key).expect("tag"),
+                "flags": ledger.flags(b.key).expect("flags"),
+                "history": ledger.review_history(b.key).expect("history"),
+                "sent_back": ledger.sent_back(b.key).expect("sent back"),
+                "config": ledger.config_for(b).expect("config"),
+            })
+        })
+        .collect();
+    let users: Vec<serde_json::Value> = ledger
+        .users()
+        .expect("users")
+        .into_iter()
+        .map(|u| {
+            serde_json::json!([
+                u.id,
+                u.name,
+                u.role,
+                u.password_hash,
+                u.created_at,
+                u.tokens
+            ])
+        })
+        .collect();
+    serde_json::json!({
+        "id": ledger.id().expect("id"),
+        "imports": imports,
+        "quarantine": ledger.quarantined(Listed::All).expect("quarantine"),
+        "configs": ledger.configs().expect("configs"),
+        "users": users,
+        "audit": ledger.audit(100).expect("audit"),
+        "token": ledger.shared_setting("webhook_token").expect("token"),
+    })
+}
+
+/// A SQLite ledger holding something of every kind.
+fn filled() -> (tempfile::TempDir, Ledger) {
+    let (dir, ledger) = open();
+    for i in [1, 2] {
+        ledger
+            .commit_part(&envelope("ev-1", i, 2), format!("part {i}").as_bytes())
+            .expect("part");
+    }
+    let (body, sheets) = workbook(&[("sh_a", "c1", &["a@x"]), ("sh_b", "c1", &["b@x"])]);
+    ledger.commit_workbook(&sheets, &body).expect("workbook");
+    ledger
+        .quarantine(
+            QuarantineKind::Contract,
+            "no rows",
+            Some(("ev-q", 0)),
+            b"{\"q\":1}",
+        )
+        .expect("quarantine");
+    let key = ledger
+        .batch_by_event("ev-1")
+        .expect("read")
+        .expect("import")
+        .key;
+    ledger
+        .add_config(
+            "plans",
+            "{\"fields\": []}",
+            Some(ConfigScope::Default),
+            None,
+        )
+        .expect("config");
+    ledger.use_config(key, Some("plans")).expect("use");
+    ledger
+        .add_review(key, ReviewStatus::InReview, Some("mine"), "ana")
+        .expect("review");
+    ledger.flag_rows(key, &[0, 3], "ask", "ana").expect("flag");
+    let sent = serde_json::json!("Germany ");
+    let fixed = ledger
+        .add_correction(key, 1, "country", &sent, "Germany", "ana")
+        .expect("correct");
+    ledger
+        .add_correction(key, 2, "country", &sent, "France", "ana")
+        .expect("correct");
+    ledger
+        .revert_correction(key, fixed.id, "ben")
+        .expect("revert");
+    let user = ledger
+        .add_user(
+            "ana",
+            "admin",
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+        )
+        .expect("user");
+    ledger
+        .add_token(user.id, "laptop", &[7; 32])
+        .expect("token");
+    ledger
+        .record("ana", "delete", "import ev-0")
+        .expect("audit");
+    ledger
+        .set_shared_setting(
+            "webhook_token",
+            "a-token-shared-by-every-instance-on-this-ledger",
+        )
+        .expect("setting");
+    (dir, ledger)
+}
+
+fn a_ledger_is_copied_whole_into_an_empty_one_and_back(ledger: &Ledger) {
+    let (_dir, source) = filled();
+    let before = holdings(&source);
+    let mut heard = Vec::new();
+    let copied = source
+        .copy_into(ledger, |table, rows| heard.push((table.to_owned(), rows)))
+        .expect("copy");
+    assert_eq!(heard.len(), copied.tables.len(), "each table's progress");
+    assert!(copied.tables.contains(&("parts", 4)), "{copied:?}");
+    assert_eq!(copied.bodies, 5, "four parts and a rejected request");
+    assert_eq!(holdings(ledger), before);
+    // New rows get ids after the copied ones.
+    let later = ledger
+        .commit_part(&envelope("ev-2", 1, 1), b"later")
+        .expect("commit");
+    let Commit::Stored { event, .. } = later else {
+        panic!("{later:?}")
+    };
+    let copied_keys: Vec<EventKey> = source
+        .batches()
+        .expect("list")
+        .iter()
+        .map(|b| b.key)
+        .collect();
+    assert!(
+        copied_keys.iter().all(|k| *k < event),
+        "{copied_keys:?} then {event:?}"
+    );
+    ledger.delete(event).expect("delete");
+
+    // Into a ledger that holds something: refused, and nothing written.
+    let refused = source.copy_into(ledger, |_, _| ()).expect_err("not empty");
+    assert!(
+        refused.to_string().contains("an empty one only"),
+        "{refused}"
+    );
+    assert_eq!(holdings(ledger), before);
+
+    // And back into a SQLite file: the same again.
+    let (_back_dir, back) = open();
+    ledger.copy_into(&back, |_, _| ()).expect("copy back");
+    assert_eq!(holdings(&back), before);
+    assert_eq!(back.integrity_check().expect("check"), Ok(()));
+}
+
+/// Each test of the suite, as a test on each backend.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    let (_dir, ledger) = super::open();
+                    super::$name(&ledger);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+                fn $name() {
+                    let db = super::TestDatabase::new();
+                    super::$name(db.ledger());
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    a_ledger_is_copied_whole_into_an_empty_one_and_back,
+    shared_settings_are_set_once_and_then_replaced,
+    parts_in_any_order_complete_the_batch_once,
+    a_repeat_is_a_duplicate_and_a_changed_body_a_conflict,
+    a_second_event_for_a_batch_is_a_new_revision,
+    count_mismatch_is_recorded,
+    quarantine_keeps_the_body_and_reason,
+    concurrent_writers_each_commit_exactly_once,
+    a_zero_based_import_completes_with_its_last_index_one_below_the_count,
+    a_middle_index_is_numbered_as_the_sender_shape_suggests_until_an_end_arrives,
+    one_request_imports_count_from_0_or_from_1,
+    both_ends_in_one_import_are_a_conflict_either_way_round,
+    the_customer_is_kept_from_the_first_part_that_carries_one,
+    a_retried_quarantine_entry_is_released_or_given_its_new_reason,
+    a_dismissed_request_leaves_the_open_list_and_keeps_its_body,
+    deleting_an_import_removes_its_parts_and_keeps_the_rest_consistent,
+    idle_imports_are_found_by_their_last_part,
+    a_page_reads_the_live_corrections_of_its_own_rows_in_the_order_made,
+    a_workbook_is_stored_once_with_each_sheet_an_import_and_a_repeat_writes_nothing,
+    a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_a_revision,
+);
+
+/// A PostgreSQL ledger of its own for one test: a schema made in the database at
+/// `HOOKGRID_TEST_DATABASE_URL`, dropped afterwards.
+pub(crate) struct TestDatabase {
+    ledger: Option<Ledger>,
+    admin: Ledger,
+    schema: String,
+}
+
+impl TestDatabase {
+    pub(crate) fn new() -> TestDatabase {
+        let url = std::env::var("HOOKGRID_TEST_DATABASE_URL")
+            .expect("HOOKGRID_TEST_DATABASE_URL: make test starts a PostgreSQL for these tests");
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let schema = format!(
+            "t{}_{}_{}",
+            std::process::id(),
+            now_ms(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        // A ledger in the server's default schema would do as an admin connection, but it
+        // would make its tables there: the admin side uses the pool without migrating.
+        let admin = Ledger {
+            path: PathBuf::from(shown_url(&url)),
+            backend: Backend::Postgres(Box::new(Postgres::connect(&url).expect("connect"))),
+        };
+        admin
+            .write(|c| c.execute_batch(&format!("CREATE SCHEMA {schema}")))
+            .expect("schema");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let ledger = Ledger::open_postgres(&format!("{url}{sep}options=-csearch_path%3D{schema}"))
+            .expect("open the PostgreSQL ledger");
+        TestDatabase {
+            ledger: Some(ledger),
+            admin,
+            schema,
+        }
+    }
+
+    pub(crate) fn ledger(&self) -> &Ledger {
+        self.ledger.as_ref().expect("open until dropped")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        drop(self.ledger.take());
+        let _ = self
+            .admin
+            .write(|c| c.execute_batch(&format!("DROP SCHEMA {} CASCADE", self.schema)));
+    }
 }

@@ -1,5 +1,6 @@
-//! Schema versions. `PRAGMA user_version` records the version; each migration moves the file
-//! one version forward inside a transaction, so a crash mid-migration leaves the old version.
+//! The SQLite schema's versions. `PRAGMA user_version` records the version; each migration
+//! moves the file one version forward inside a transaction, so a crash mid-migration leaves
+//! the old version.
 
 use std::path::Path;
 
