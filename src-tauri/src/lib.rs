@@ -181,6 +181,8 @@ pub fn run() {
     let options = hookgrid::OpenOptions {
         accept_empty_ledger: std::env::var(ACCEPT_EMPTY_LEDGER_ENV)
             .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes")),
+        // The desktop app keeps its own ledger in its data dir.
+        database: None,
     };
     let hookgrid = match Hookgrid::open_default(options) {
         Ok(h) => h,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hookgrid::{BatchStatus, DATA_DIR_ENV, ErrorRows, RowSet, Sort, View};
+use hookgrid::{BatchStatus, DATA_DIR_ENV, DATABASE_ENV, ErrorRows, RowSet, Sort, View};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +25,11 @@ pub struct DataDirArg {
     /// becomes the data dir's ledger, and the files derived from the one before are removed
     #[arg(long, env = "HOOKGRID_ACCEPT_EMPTY_LEDGER", global = true)]
     pub accept_empty_ledger: bool,
+    /// Keep the ledger in this PostgreSQL database (postgres://user:password@host/db) instead
+    /// of the data dir's SQLite file: several `serve` instances then share it, and the data
+    /// dir keeps only what each derives
+    #[arg(long, value_name = "URL", env = DATABASE_ENV, global = true, hide_env_values = true)]
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -376,6 +381,15 @@ pub enum Command {
         /// Where the copy goes (replaced once it is complete)
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+    },
+    /// Copy the ledger into an empty one elsewhere and check the copy: a PostgreSQL database
+    /// (for several `serve` instances) or a SQLite file. The source is left as it is
+    Migrate {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Where to: postgres://user:password@host/db, or a SQLite file's path
+        #[arg(long, value_name = "URL|FILE")]
+        to: String,
     },
     /// Who deleted, retried, changed settings, users and tokens, and when; newest first
     Audit {

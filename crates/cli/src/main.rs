@@ -21,6 +21,7 @@ use args::{Cli, Command, DataDirArg};
 fn open(dir: &DataDirArg) -> hookgrid::Result<Hookgrid> {
     let options = hookgrid::OpenOptions {
         accept_empty_ledger: dir.accept_empty_ledger,
+        database: dir.database.clone(),
     };
     match &dir.data_dir {
         Some(d) => Hookgrid::open_with(d.clone(), options),
@@ -405,6 +406,27 @@ fn run(cli: Cli) -> hookgrid::Result<()> {
                 "backed up {} import(s), {} bytes, to {}; keep the data dir's token and \
                  settings.json with it",
                 report.imports, report.bytes, report.path
+            );
+            Ok(())
+        }
+        Command::Migrate { dir, to } => {
+            // A URL is printed without its password.
+            let shown = hookgrid::shown_url(&to);
+            let copied = open(&dir)?.migrate_to(&to, |table, rows| {
+                eprintln!("copied {table}: {rows} row(s)");
+            })?;
+            let imports = copied
+                .tables
+                .iter()
+                .find(|(t, _)| *t == "events")
+                .map_or(0, |(_, n)| *n);
+            println!("{shown}");
+            eprintln!(
+                "copied {imports} import(s) into {shown} and checked it: every table's rows \
+                 and {} stored bodies' digests match; the source is unchanged. Serve from it \
+                 with --database (HOOKGRID_DATABASE_URL) for a PostgreSQL ledger, or \
+                 with the file as a data dir's hookgrid.db",
+                copied.bodies
             );
             Ok(())
         }

@@ -49,8 +49,9 @@ pub use hookgrid_frames::{
     ColumnValues, CsvFor, ErrorRows, ExportFormat, RowSet, Sort, ValueCount, View,
 };
 pub use hookgrid_ledger::{
-    AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, Flag, Listed, QuarantineKind,
-    Quarantined, Review, ReviewEntry, ReviewStatus, StoredConfig, StoredCorrection, StoredPart,
+    AuditEntry, Batch, BatchStatus, ConfigChoice, ConfigScope, Copied, Flag, Listed,
+    QuarantineKind, Quarantined, Review, ReviewEntry, ReviewStatus, StoredConfig, StoredCorrection,
+    StoredPart, shown_url,
 };
 pub use hookgrid_rules::Config;
 
@@ -75,7 +76,7 @@ pub use review::reasons::{
 pub use review::replace::Replaced;
 pub use review::row::SentRow;
 pub use upkeep::backup::BackupReport;
-pub use upkeep::start::OpenOptions;
+pub use upkeep::start::{DATABASE_ENV, OpenOptions};
 
 /// This build's version: the workspace's one version, which the packages carry.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -103,7 +104,8 @@ pub(crate) fn now_ms() -> i64 {
 #[derive(Debug)]
 struct Core {
     dir: DataDir,
-    ledger: Ledger,
+    /// Shared with the webhook token's store when the ledger is PostgreSQL's.
+    ledger: Arc<Ledger>,
     token: intake::token::TokenStore,
     events: broadcast::Sender<Event>,
     assembly: Assembly,
@@ -137,10 +139,18 @@ impl Hookgrid {
     /// `options` accept it (see [`upkeep::start`]).
     pub fn open_with(root: impl Into<PathBuf>, options: OpenOptions) -> Result<Hookgrid> {
         let dir = DataDir::create(root)?;
-        upkeep::start::before_open(&dir, options)?;
-        let ledger = Ledger::open(dir.ledger())?;
-        upkeep::start::after_open(&dir, &ledger, options)?;
-        let token = intake::token::TokenStore::open(&dir.token())?;
+        upkeep::start::before_open(&dir, &options)?;
+        let ledger = Arc::new(match &options.database {
+            Some(url) => Ledger::open_postgres(url)?,
+            None => Ledger::open(dir.ledger())?,
+        });
+        upkeep::start::after_open(&dir, &ledger, &options)?;
+        // Instances on one PostgreSQL ledger stand behind one URL: they share its token.
+        let token = if ledger.is_postgres() {
+            intake::token::TokenStore::open_shared(ledger.clone())?
+        } else {
+            intake::token::TokenStore::open(&dir.token())?
+        };
         let signing = Settings::load(&dir)?
             .signing_secret
             .as_deref()

@@ -1,12 +1,16 @@
-//! The webhook token: 256 random bits, URL-safe, kept in the data dir.
+//! The webhook token: 256 random bits, URL-safe, kept in the data dir; or, when instances
+//! share a PostgreSQL ledger (behind one load balancer, so behind one URL), in the ledger.
 //!
-//! The listener re-reads the file when it changes, so `hookgrid token --rotate` (or the
-//! desktop app) takes effect in a running listener without a restart. The token is compared
-//! in constant time and never logged; logs show a [`fingerprint`] instead.
+//! The listener re-reads the file when it changes (the ledger's value at most a second
+//! old), so `hookgrid token --rotate` (or the desktop app) takes effect in a running
+//! listener, every instance's, without a restart. The token is compared in constant time
+//! and never logged; logs show a [`fingerprint`] instead.
 
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
-use std::time::SystemTime;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use hookgrid_ledger::Ledger;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -30,14 +34,41 @@ pub fn fingerprint(token: &str) -> String {
     digest[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The token file, cached and re-read when it changes on disk.
+/// The token, cached and read again when it changes (the file) or every second (the ledger).
 #[derive(Debug)]
 pub struct TokenStore {
     path: PathBuf,
     cached: RwLock<(Option<Stamp>, String)>,
+    /// Set when the token is the shared ledger's; `path` then only names it in messages.
+    shared: Option<Shared>,
 }
 
+#[derive(Debug)]
+struct Shared {
+    ledger: Arc<Ledger>,
+    read_at: RwLock<Instant>,
+}
+
+/// The shared setting holding the token.
+const SETTING: &str = "webhook_token";
+/// How old the ledger's token may be when a request is checked against it: a rotation on
+/// another instance takes effect here within this.
+const SHARED_FOR: Duration = Duration::from_secs(1);
+
 impl TokenStore {
+    /// The token every instance on `ledger` shares, made by the first of them to start.
+    pub fn open_shared(ledger: Arc<Ledger>) -> Result<TokenStore> {
+        let token = ledger.shared_setting_or(SETTING, &generate()?)?;
+        Ok(TokenStore {
+            path: ledger.location().join(SETTING),
+            cached: RwLock::new((None, token)),
+            shared: Some(Shared {
+                ledger,
+                read_at: RwLock::new(Instant::now()),
+            }),
+        })
+    }
+
     /// Opens the token file, creating it with a new token when it does not exist.
     pub fn open(path: &Path) -> Result<TokenStore> {
         let token = match std::fs::read_to_string(path) {
@@ -49,6 +80,7 @@ impl TokenStore {
         Ok(TokenStore {
             path: path.to_path_buf(),
             cached: RwLock::new((modified(path), token)),
+            shared: None,
         })
     }
 
@@ -71,6 +103,14 @@ impl TokenStore {
 
     /// Replaces the token with a new one; the old one stops working at once.
     pub fn rotate(&self) -> Result<String> {
+        if let Some(shared) = &self.shared {
+            let token = generate()?;
+            shared.ledger.set_shared_setting(SETTING, &token)?;
+            if let Ok(mut cached) = self.cached.write() {
+                cached.1 = token.clone();
+            }
+            return Ok(token);
+        }
         let token = write_new(&self.path)?;
         if let Ok(mut cached) = self.cached.write() {
             *cached = (modified(&self.path), token.clone());
@@ -79,6 +119,9 @@ impl TokenStore {
     }
 
     fn refresh(&self) {
+        if let Some(shared) = &self.shared {
+            return self.refresh_shared(shared);
+        }
         let now = modified(&self.path);
         let stale = self.cached.read().map(|c| c.0 != now).unwrap_or(true);
         if !stale {
@@ -101,6 +144,30 @@ impl TokenStore {
         }
         if let Ok(mut cached) = self.cached.write() {
             *cached = (now, token.to_owned());
+        }
+    }
+
+    fn refresh_shared(&self, shared: &Shared) {
+        let fresh = shared
+            .read_at
+            .read()
+            .is_ok_and(|at| at.elapsed() < SHARED_FOR);
+        if fresh {
+            return;
+        }
+        if let Ok(mut at) = shared.read_at.write() {
+            *at = Instant::now();
+        }
+        // A database that cannot be reached keeps the token it gave last: such a request
+        // cannot be stored anyway, and is answered so.
+        match shared.ledger.shared_setting(SETTING) {
+            Ok(Some(token)) if strong_enough(&self.path, &token).is_ok() => {
+                if let Ok(mut cached) = self.cached.write() {
+                    cached.1 = token;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!("cannot read the shared webhook token: {e}"),
         }
     }
 

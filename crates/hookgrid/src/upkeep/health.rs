@@ -13,13 +13,16 @@ use serde::Serialize;
 
 use crate::{Event, Hookgrid};
 
-/// How often `/healthz` tries a write while storing fails.
+/// How often `/healthz` tries a write while storing fails, and asks a database server
+/// whether it answers while storing works.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 
 /// Storing's state, kept by the facade.
 #[derive(Debug, Default)]
 pub(crate) struct Health {
     failing: Mutex<Option<Failing>>,
+    /// When a PostgreSQL ledger was last asked whether it answers.
+    pinged: Mutex<Option<Instant>>,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +113,21 @@ impl Hookgrid {
     /// the async threads.
     pub fn storage_health(&self) -> StorageHealth {
         let core = &self.core;
+        // A database server that went away is noticed before a request has to fail on it: a
+        // load balancer then stops sending here while another instance can store.
+        if core.ledger.is_postgres() && core.health.lock().is_none() {
+            let due = {
+                let mut pinged = core.health.pinged.lock().unwrap_or_else(|p| p.into_inner());
+                let due = pinged.is_none_or(|p| p.elapsed() >= PROBE_EVERY);
+                if due {
+                    *pinged = Some(Instant::now());
+                }
+                due
+            };
+            if due && let Err(e) = core.ledger.ping() {
+                core.storing_failed(&e);
+            }
+        }
         let due = {
             let mut failing = core.health.lock();
             match failing.as_mut() {

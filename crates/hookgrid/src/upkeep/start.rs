@@ -15,12 +15,19 @@ use crate::datadir::DataDir;
 use crate::{Error, Hookgrid, Result};
 
 /// How a data dir is opened.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenOptions {
     /// Start on an empty or different ledger on purpose: it becomes this data dir's, and the
     /// files derived from the one before are removed.
     pub accept_empty_ledger: bool,
+    /// The ledger is the PostgreSQL database at this URL (`postgres://…`), shared with other
+    /// instances; the data dir then keeps only what this instance derives from it. `None`:
+    /// the SQLite file in the data dir.
+    pub database: Option<String>,
 }
+
+/// The environment variable that names a PostgreSQL ledger (what `--database` sets).
+pub const DATABASE_ENV: &str = "HOOKGRID_DATABASE_URL";
 
 /// The file in the data dir naming the ledger it holds.
 const MARKER: &str = "ledger.id";
@@ -56,7 +63,11 @@ fn held(dir: &DataDir) -> String {
 
 /// Before the ledger is opened (and made, when missing): refuses an empty file where a ledger
 /// was kept, so nothing is written into it.
-pub(crate) fn before_open(dir: &DataDir, options: OpenOptions) -> Result<()> {
+pub(crate) fn before_open(dir: &DataDir, options: &OpenOptions) -> Result<()> {
+    if options.database.is_some() {
+        // A database server's ledger: nothing in the data dir to check before it is opened.
+        return Ok(());
+    }
     let path = dir.ledger();
     let empty = std::fs::metadata(&path).map_or(true, |m| m.len() == 0);
     if empty && !options.accept_empty_ledger && (marker(dir).is_some() || derived_files(dir) > 0) {
@@ -76,7 +87,7 @@ pub(crate) fn before_open(dir: &DataDir, options: OpenOptions) -> Result<()> {
 
 /// Once the ledger is open: it must be the one this data dir holds. The first open of a data
 /// dir (or of one from before the id was kept) records it.
-pub(crate) fn after_open(dir: &DataDir, ledger: &Ledger, options: OpenOptions) -> Result<()> {
+pub(crate) fn after_open(dir: &DataDir, ledger: &Ledger, options: &OpenOptions) -> Result<()> {
     let id = ledger.id()?;
     let kept = marker(dir);
     if kept.as_deref() == Some(id.as_str()) {
@@ -88,13 +99,13 @@ pub(crate) fn after_open(dir: &DataDir, ledger: &Ledger, options: OpenOptions) -
                 return Err(Error::WrongLedger(format!(
                     "{} is not the ledger this data dir held (it was made afresh, or brought \
                      from another data dir): starting on it would show other imports, or none",
-                    dir.ledger().display()
+                    ledger.location().display()
                 )));
             }
             None if ledger.imports()? == 0 && derived_files(dir) > 0 => {
                 return Err(Error::WrongLedger(format!(
                     "{} holds no imports, but {}",
-                    dir.ledger().display(),
+                    ledger.location().display(),
                     held(dir)
                 )));
             }
@@ -103,7 +114,7 @@ pub(crate) fn after_open(dir: &DataDir, ledger: &Ledger, options: OpenOptions) -
     } else if kept.is_some() {
         tracing::warn!(
             "starting afresh on {} as asked: the files derived from the ledger before are removed",
-            dir.ledger().display()
+            ledger.location().display()
         );
         clear_derived(&dir.batches());
     }
@@ -151,7 +162,7 @@ impl Hookgrid {
             "{} {why}: the listener must store every part it answers, so it cannot run on it \
              (read commands work; make it writable, or copy the data dir somewhere writable to \
              serve from it)",
-            self.core.dir.ledger().display()
+            self.core.ledger.location().display()
         )))
     }
 
@@ -162,7 +173,7 @@ impl Hookgrid {
             Ok(()) => Ok(()),
             Err(verdict) => Err(Error::DamagedLedger(format!(
                 "{} is damaged (SQLite's quick_check: {verdict})",
-                self.core.dir.ledger().display()
+                self.core.ledger.location().display()
             ))),
         }
     }
