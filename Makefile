@@ -7,17 +7,18 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # side, Tauri's WebKitGTK stack, and for the window tests an X server, WebKitWebDriver and a
 # D-Bus daemon, ImageMagick for screenshots, and openpyxl to read .xlsx exports back; for the
 # team server's tests Chromium and ChromeDriver (the review app in a browser), OpenSSL (a
-# test certificate), and Caddy and nginx (their example configurations checked). Node.js
-# builds the UI.
+# test certificate), and Caddy and nginx (their example configurations checked); PostgreSQL's
+# server for the shared ledger's tests (a private cluster each run, see tests/postgres.sh).
+# Node.js builds the UI.
 DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
 	xvfb webkit2gtk-driver dbus imagemagick xclip python3-openpyxl \
-	chromium chromium-driver openssl caddy nginx
+	chromium chromium-driver openssl caddy nginx postgresql
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)
 
-.PHONY: run setup test check bench package package-test deps ui check-toolchain tauri-driver
+.PHONY: run setup test test-suites check bench package package-test deps ui check-toolchain tauri-driver
 
 ## Install once what a fresh machine lacks: the system packages, tauri-driver and the UI's
 ## packages and bundle. After it, plain `cargo build` / `cargo test --workspace` work too.
@@ -30,17 +31,14 @@ run: deps check-toolchain ui
 	$(CARGO) build --locked --workspace --bins
 	$(TARGET_DIR)/debug/hookgrid-desktop
 
-## Everything CI checks: formatting, lints, Rust tests (the desktop app in a real window
-## included), then the UI's types (against the bindings the Rust tests just generated) and
-## its component tests.
+## Everything CI checks: formatting, lints, Rust tests (the desktop app in a real window and
+## the ledger on a real PostgreSQL included), then the UI's types (against the bindings the
+## Rust tests just generated) and its component tests.
 test: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
-	$(CARGO) test --locked --workspace --lib --bins --tests
-	@# Ignored by a plain `cargo test`, so a run without them lists them as ignored: the
-	@# full disk needs root (a tmpfs mount), the window tests a display and a WebDriver, the
-	@# browser test Chromium and ChromeDriver, the proxy test Caddy and nginx.
-	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --test diskfull --test desktop --test browser --test proxy -- --ignored
+	@# A PostgreSQL cluster of the run's own, on a free port, removed when the tests end.
+	tests/postgres.sh run $(MAKE) --no-print-directory test-suites
 	cd ui && npm run --silent check && npm run --silent test
 	@git diff --quiet -- ui/src/bindings 2>/dev/null || { \
 		echo "ui/src/bindings changed: the Rust types crossing into the UI changed; commit them"; \
@@ -48,6 +46,16 @@ test: setup
 	@# Nothing a test started may outlive it: a stand-in tunnel still running is a failure.
 	@left=$$(for p in /proc/[0-9]*; do readlink $$p/exe 2>/dev/null | grep -q hookgrid-standins- && basename $$p; done; true); \
 	if [ -n "$$left" ]; then echo "stand-in tunnels the tests left running: $$left"; kill -9 $$left; exit 1; fi
+
+## The Rust suites, with HOOKGRID_TEST_DATABASE_URL set (`make test` starts the database).
+test-suites:
+	$(CARGO) test --locked --workspace --lib --bins --tests
+	@# Ignored by a plain `cargo test`, so a run without them lists them as ignored: the
+	@# full disk needs root (a tmpfs mount), the window tests a display and a WebDriver, the
+	@# browser test Chromium and ChromeDriver, the proxy test Caddy and nginx, the ledger's
+	@# suite on PostgreSQL (tests::postgres) and instances sharing it (postgres) a database.
+	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --test diskfull --test desktop --test browser --test proxy --test postgres -- --ignored
+	$(CARGO) test --locked --workspace --lib -- --ignored tests::postgres::
 
 ## The quick loop while working: formatting, lints, every crate's unit tests, the UI's types
 ## and component tests. Installs no system package and starts no window; `make test` is the
@@ -67,13 +75,15 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
 ## Speed and memory figures on a generated 1,000,000-row batch (release build): the core,
-## the team server over HTTP, the desktop app in a real window, and review decisions.
+## the team server over HTTP, the desktop app in a real window, review decisions, and the
+## ledger on PostgreSQL beside SQLite.
 bench: setup
 	$(CARGO) bench --locked --workspace --bench core
 	$(CARGO) bench --locked --workspace --bench team
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop
 	$(CARGO) bench --locked --workspace --bench workbook
 	$(CARGO) bench --locked --workspace --bench review
+	$(CARGO) bench --locked --workspace --bench postgres
 	HOOKGRID_CRASH_ROUNDS=40 $(CARGO) test --locked --workspace --test crash
 
 ## The workspace's one version (Cargo.toml's [workspace.package]), which the packages carry.

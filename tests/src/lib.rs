@@ -14,6 +14,8 @@ use serde_json::Value;
 pub mod browser;
 pub mod desktop;
 pub mod figures;
+pub mod nginx;
+pub mod postgres;
 pub mod standin;
 pub mod webdriver;
 mod xlsx;

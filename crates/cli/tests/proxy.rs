@@ -5,10 +5,11 @@
 //! name passes the webhook and nothing else.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hookgrid_tests::desktop::{free_port, program};
+use hookgrid_tests::nginx::Nginx;
 use hookgrid_tests::{Workspace, payload};
 use serde_json::json;
 
@@ -32,32 +33,14 @@ fn the_caddy_example_validates() {
     );
 }
 
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 #[ignore = "needs nginx (Debian's nginx); `make test` installs it and runs this"]
 fn the_nginx_example_serves_the_team_over_https_in_front_of_hookgrid() {
-    let nginx = program("nginx", &[PathBuf::from("/usr/sbin/nginx")]);
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = ws.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
     let review = server.review().trim_start_matches("http://").to_owned();
     let webhook = server.base().trim_start_matches("http://").to_owned();
     let dir = ws.path().join("nginx");
-    std::fs::create_dir_all(dir.join("temp")).expect("nginx dir");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // Its workers run as another user and buffer through here.
-        std::fs::set_permissions(dir.join("temp"), std::fs::Permissions::from_mode(0o777))
-            .expect("mode");
-    }
     let (cert, key) = ws.certificate();
     let (review_port, hooks_port) = (free_port(), free_port());
 
@@ -90,44 +73,7 @@ fn the_nginx_example_serves_the_team_over_https_in_front_of_hookgrid() {
         site.push('\n');
     }
     assert_eq!(server_block, 2, "the example's two sites");
-    std::fs::write(dir.join("site.conf"), &site).expect("site");
-    let temp = dir.join("temp");
-    let conf = format!(
-        "worker_processes 1;\nerror_log {err};\npid {pid};\nevents {{}}\nhttp {{\n\
-         access_log off;\nclient_body_temp_path {t}/body;\nproxy_temp_path {t}/proxy;\n\
-         fastcgi_temp_path {t}/fastcgi;\nuwsgi_temp_path {t}/uwsgi;\nscgi_temp_path {t}/scgi;\n\
-         include {site};\n}}\n",
-        err = dir.join("error.log").display(),
-        pid = dir.join("nginx.pid").display(),
-        t = temp.display(),
-        site = dir.join("site.conf").display(),
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).expect("conf");
-    let tested = Command::new(&nginx)
-        .arg("-t")
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .output()
-        .expect("nginx -t");
-    assert!(
-        tested.status.success(),
-        "nginx -t:\n{}",
-        String::from_utf8_lossy(&tested.stderr)
-    );
-    let _nginx = Nginx(
-        Command::new(&nginx)
-            .arg("-p")
-            .arg(&dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .args(["-g", "daemon off;"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx"),
-    );
+    let _nginx = Nginx::start(&dir, &site);
     let pem = std::fs::read(&cert).expect("cert");
     let https = reqwest::blocking::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"))
