@@ -112,6 +112,25 @@ fn two_instances_on_one_database_store_each_part_once_and_complete_the_import_on
     assert_eq!(from_a.as_array().expect("rows").len(), 12);
     assert_eq!(from_a, rows(&b, &db, "batch-pg"));
     assert_eq!(from_a, rows(&elsewhere, &db, "batch-pg"));
+    // Each data dir built the import's file for itself, and keeps its digest under its own
+    // name: none fails another's check.
+    assert_eq!(
+        db.query(
+            "SELECT COUNT(DISTINCT split_part(name, '/', 1)) FROM derived_files
+             WHERE name LIKE '%/1.parquet'"
+        ),
+        "3"
+    );
+    let again = a.output(&[
+        "rows",
+        "--database",
+        &db.url,
+        "--batch",
+        "batch-pg",
+        "--json",
+    ]);
+    let warned = String::from_utf8_lossy(&again.stderr).into_owned();
+    assert!(!warned.contains("building it again"), "{warned}");
 
     // The same rows as one SQLite instance given the same parts.
     let alone = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));

@@ -156,6 +156,11 @@ impl Hookgrid {
             .as_deref()
             .map(intake::signature::SigningSecret::parse)
             .transpose()?;
+        let verified = if ledger.is_postgres() {
+            upkeep::verify::Verified::for_instance(&upkeep::verify::instance_id(&dir)?)
+        } else {
+            upkeep::verify::Verified::default()
+        };
         let (events, _) = broadcast::channel(1024);
         let core = Arc::new(Core {
             dir,
@@ -168,7 +173,7 @@ impl Hookgrid {
             messages: review::reasons::HeldMessages::default(),
             signing: std::sync::RwLock::new(signing),
             wrong_doors: intake::doors::WrongDoors::default(),
-            verified: upkeep::verify::Verified::default(),
+            verified,
             stopping: std::sync::atomic::AtomicBool::new(false),
             health: upkeep::health::Health::default(),
             connections: Arc::default(),

@@ -8,6 +8,10 @@
 //! write the data dir (they could change the ledger too), but to catch bad luck, at the hash's
 //! own speed (see the README for its cost on the million-row file). A file checked once is not
 //! hashed again by the same process while its size and modification time stay as they were.
+//!
+//! Instances sharing a PostgreSQL ledger each build their own files: each records its digests
+//! under its own name (`<instance id>/<file>`, the id kept in the data dir's `instance.id`),
+//! so one instance's file never fails another's check.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,9 +22,45 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::{Core, Result};
 
-/// Files this process has checked, with their size and modification time then.
+/// Files this process has checked, with their size and modification time then, and what the
+/// names their digests are kept under start with.
 #[derive(Debug, Default)]
-pub(crate) struct Verified(Mutex<HashMap<PathBuf, (u64, SystemTime)>>);
+pub(crate) struct Verified {
+    checked: Mutex<HashMap<PathBuf, (u64, SystemTime)>>,
+    prefix: String,
+}
+
+impl Verified {
+    /// For instances on a shared ledger: digests kept under `instance/`.
+    pub(crate) fn for_instance(instance: &str) -> Verified {
+        Verified {
+            checked: Mutex::default(),
+            prefix: format!("{instance}/"),
+        }
+    }
+
+    /// The name the digest of the file at `path` is kept under.
+    fn name(&self, path: &Path) -> String {
+        format!("{}{}", self.prefix, name_of(path))
+    }
+}
+
+/// The file in the data dir naming this instance among those sharing a ledger.
+const INSTANCE: &str = "instance.id";
+
+/// This data dir's instance id, made when it is first asked for.
+pub(crate) fn instance_id(dir: &crate::datadir::DataDir) -> Result<String> {
+    let path = dir.root().join(INSTANCE);
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(crate::error::io(&path)(e)),
+        _ => {
+            let id = crate::intake::token::generate()?;
+            crate::datadir::write_private(&path, format!("{id}\n").as_bytes())?;
+            Ok(id)
+        }
+    }
+}
 
 /// Bytes read and hashed at a time: small enough to stay in the core's cache, which is what
 /// lets the hash run at its own speed rather than memory's.
@@ -101,7 +141,8 @@ impl Core {
     /// Records the digest of the derived file just written at `path`.
     pub(crate) fn derived_written(&self, path: &Path) -> Result<()> {
         let (digest, bytes) = digest(path).map_err(crate::error::io(path))?;
-        self.ledger.record_derived(&name_of(path), &digest, bytes)?;
+        self.ledger
+            .record_derived(&self.verified.name(path), &digest, bytes)?;
         if let Some(now) = stamp(path) {
             self.verified.lock().insert(path.to_path_buf(), now);
         }
@@ -117,7 +158,7 @@ impl Core {
         if self.verified.lock().get(path) == Some(&now) {
             return true;
         }
-        let name = name_of(path);
+        let name = self.verified.name(path);
         let recorded = match self.ledger.derived(&name) {
             Ok(recorded) => recorded,
             Err(e) => {
@@ -158,7 +199,8 @@ impl Core {
 
     /// Forgets the digests of import `key`'s derived files (deleted with it).
     pub(crate) fn forget_derived(&self, key: i64) {
-        if let Err(e) = self.ledger.forget_derived(&format!("{key}.")) {
+        let prefix = &self.verified.prefix;
+        if let Err(e) = self.ledger.forget_derived(&format!("{prefix}{key}.")) {
             tracing::warn!("cannot forget the digests of import {key}'s files: {e}");
         }
         self.verified
@@ -169,7 +211,7 @@ impl Core {
 
 impl Verified {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (u64, SystemTime)>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.checked.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
