@@ -458,3 +458,45 @@ fn migrate_moves_a_ledger_to_postgres_and_back_unchanged() {
     assert_eq!(rows_at(&back, &[], "ev-m1"), rows_before);
     assert_eq!(bodies_at(&back, &[]), bodies_before);
 }
+
+#[test]
+#[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+fn the_signing_secret_and_public_url_set_on_one_instance_hold_on_every_instance() {
+    let db = TestDatabase::new();
+    let (a, b) = (
+        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
+        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
+    );
+    let server_b = serve(&b, &db);
+    let client = reqwest::blocking::Client::new();
+    let (status, _) = post(&client, &server_b.url, part("ev-sig", "batch-sig", 1, 2));
+    assert_eq!(status, 200, "no secret yet: unsigned parts are taken");
+    // Another instance starts with a secret and a public URL: both are the ledger's now.
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let _server_a = a.serve_with(
+        &[
+            "--database",
+            &db.url,
+            "--signing-secret",
+            secret,
+            "--public-url",
+            "https://hooks.example.com",
+        ],
+        &[],
+    );
+    // Within a second the first instance asks for signatures too.
+    wait_for("the other instance to require a signature", || {
+        post(&client, &server_b.url, part("ev-sig", "batch-sig", 2, 2)).0 == 401
+    });
+    let url = b.run(&["url", "--database", &db.url]);
+    assert!(url.starts_with("https://hooks.example.com/hooks/"), "{url}");
+    // Not left in a data dir's own file, where it would go stale.
+    let file = std::fs::read_to_string(a.data_dir().join("settings.json")).unwrap_or_default();
+    assert!(!file.contains("whsec_"), "{file}");
+    assert_eq!(
+        b.run(&["batches", "--database", &db.url, "--json"])
+            .matches("ev-sig")
+            .count(),
+        1
+    );
+}

@@ -117,6 +117,8 @@ struct Core {
     messages: review::reasons::HeldMessages,
     /// When set, every request must carry a valid signature.
     signing: std::sync::RwLock<Option<intake::signature::SigningSecret>>,
+    /// When the shared signing secret was last read (a PostgreSQL ledger).
+    shared_read: connection::shared::SharedRead,
     /// Requests to a wrong token, counted.
     wrong_doors: intake::doors::WrongDoors,
     /// Derived files this process has checked against their digests.
@@ -151,7 +153,14 @@ impl Hookgrid {
         } else {
             intake::token::TokenStore::open(&dir.token())?
         };
-        let signing = Settings::load(&dir)?
+        let local = Settings::load(&dir)?;
+        // Instances on one PostgreSQL ledger share what they ask of a request.
+        let settings = if ledger.is_postgres() {
+            connection::shared::seed(&ledger, &local)?
+        } else {
+            local
+        };
+        let signing = settings
             .signing_secret
             .as_deref()
             .map(intake::signature::SigningSecret::parse)
@@ -172,6 +181,7 @@ impl Hookgrid {
             explained: review::reasons::Explained::default(),
             messages: review::reasons::HeldMessages::default(),
             signing: std::sync::RwLock::new(signing),
+            shared_read: connection::shared::SharedRead::default(),
             wrong_doors: intake::doors::WrongDoors::default(),
             verified,
             stopping: std::sync::atomic::AtomicBool::new(false),

@@ -5,15 +5,15 @@ use crate::intake::signature;
 use crate::{Hookgrid, Result, Settings, WindowState, datadir};
 
 impl Hookgrid {
-    /// Settings stored in the data dir.
+    /// Settings stored in the data dir (those instances share, in a shared ledger).
     pub fn settings(&self) -> Result<Settings> {
-        Settings::load(&self.core.dir)
+        self.core.load_settings()
     }
 
     /// Replaces the stored settings. Only the facade writes them, each setting through its
     /// own checked setter.
     pub(crate) fn save_settings(&self, settings: &Settings) -> Result<()> {
-        settings.save(&self.core.dir)
+        self.core.store_settings(settings)
     }
 
     /// Sets the listen address (`host:port`), remembered for later starts; returns the
@@ -79,6 +79,7 @@ impl Hookgrid {
 
     /// Whether requests must be signed.
     pub fn requires_signature(&self) -> bool {
+        self.core.refresh_signing();
         self.core
             .signing
             .read()

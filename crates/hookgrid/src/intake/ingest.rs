@@ -155,6 +155,7 @@ impl Hookgrid {
     /// [`Hookgrid::ingest`] for a request with these signature headers: with a signing secret
     /// configured, a request whose signature does not verify is quarantined, not ingested.
     pub fn ingest_signed(&self, body: &[u8], signed: Signed) -> Result<Receipt, IngestError> {
+        self.core.refresh_signing();
         let checked = {
             let signing = self.core.signing.read().unwrap_or_else(|p| p.into_inner());
             signing.as_ref().map(|secret| {
