@@ -726,9 +726,10 @@ async fn each_import_notes_the_address_it_came_through_and_a_changed_one_is_stal
 async fn bodies_in_flight_are_bounded_by_bytes_and_a_request_waits_for_room() {
     let f = fixture();
     let part = sample(1, 2);
+    // Deadlines far off: what is shown is waiting, not running out of time.
     let limits = Limits {
         max_in_flight_bytes: part.len() + 1024,
-        body_timeout: Duration::from_millis(300),
+        body_timeout: Duration::from_secs(30),
         ..Limits::default()
     };
     let app = router(f.hookgrid.clone(), limits);
@@ -748,7 +749,41 @@ async fn bodies_in_flight_are_bounded_by_bytes_and_a_request_waits_for_room() {
     tx.send(Ok(axum::body::Bytes::copy_from_slice(&part[10..20])))
         .await
         .expect("send");
-    // Another of the same size finds no room within its timeout: 503, nothing read.
+    // Another of the same size waits for room…
+    let mut other = tokio::spawn(app.clone().oneshot(post(&hook(&f), sample(2, 2))));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), &mut other)
+            .await
+            .is_err(),
+        "a second body found room while the first held it"
+    );
+    // …and gets it once the first is answered (here: its body ended short, 400).
+    drop(tx);
+    let first = slow.await.expect("join").expect("response");
+    assert_eq!(first.status(), StatusCode::BAD_REQUEST);
+    let stored = other.await.expect("join").expect("response");
+    assert_eq!(stored.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_request_that_finds_no_room_by_its_deadline_is_answered_503() {
+    let f = fixture();
+    let part = sample(1, 2);
+    let limits = Limits {
+        max_in_flight_bytes: part.len() + 1024,
+        body_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let app = router(f.hookgrid.clone(), limits);
+    // A request holds its room until it is answered: this one waits to be stored while
+    // another connection holds the ledger's write lock (no deadline of its own runs then).
+    let blocker = rusqlite::Connection::open(f.hookgrid.data_dir().ledger()).expect("ledger");
+    blocker.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let first = tokio::spawn(app.clone().oneshot(post(&hook(&f), part)));
+    // Its body is read and its room taken on its first turn, before it waits on the ledger.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
     let other = sample(2, 2);
     let busy = app
         .clone()
@@ -757,10 +792,9 @@ async fn bodies_in_flight_are_bounded_by_bytes_and_a_request_waits_for_room() {
         .expect("response");
     assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
-    // Once the first is answered (here: its body ended short, 400), there is room again.
-    drop(tx);
-    let first = slow.await.expect("join").expect("response");
-    assert_eq!(first.status(), StatusCode::BAD_REQUEST);
+    blocker.execute_batch("ROLLBACK").expect("unlock");
+    let first = first.await.expect("join").expect("response");
+    assert_eq!(first.status(), StatusCode::OK);
     let stored = app.oneshot(post(&hook(&f), other)).await.expect("response");
     assert_eq!(stored.status(), StatusCode::OK);
 }
