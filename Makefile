@@ -53,9 +53,10 @@ test-suites:
 	@# Ignored by a plain `cargo test`, so a run without them lists them as ignored: the
 	@# full disk needs root (a tmpfs mount), the window tests a display and a WebDriver, the
 	@# browser test Chromium and ChromeDriver, the proxy test Caddy and nginx, the ledger's
-	@# suite on PostgreSQL (tests::postgres) and instances sharing it (postgres) a database.
+	@# suite on PostgreSQL (tests::postgres, tests::postgres_only) and instances sharing it
+	@# (postgres) a database server.
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --test diskfull --test desktop --test browser --test proxy --test postgres -- --ignored
-	$(CARGO) test --locked --workspace --lib -- --ignored tests::postgres::
+	$(CARGO) test --locked --workspace --lib -- --ignored tests::postgres
 
 ## The quick loop while working: formatting, lints, every crate's unit tests, the UI's types
 ## and component tests. Installs no system package and starts no window; `make test` is the

@@ -1090,6 +1090,43 @@ on_both!(
     a_resubmitted_workbook_keeps_an_unchanged_sheet_a_repeat_and_the_changed_one_a_revision,
 );
 
+/// What only PostgreSQL has.
+mod postgres_only {
+    use super::*;
+
+    #[test]
+    #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+    fn a_session_without_synchronous_commit_is_refused_with_what_to_set() {
+        let url = std::env::var("HOOKGRID_TEST_DATABASE_URL")
+            .expect("HOOKGRID_TEST_DATABASE_URL: make test starts a PostgreSQL for these tests");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let refused =
+            Ledger::open_postgres(&format!("{url}{sep}options=-csynchronous_commit%3Doff"))
+                .expect_err("an acknowledgement would not be a promise");
+        let said = refused.to_string();
+        assert!(said.contains("synchronous_commit is off"), "{said}");
+        assert!(said.contains("set it to on"), "{said}");
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+    fn a_database_of_a_newer_schema_is_refused() {
+        let db = TestDatabase::new();
+        db.ledger()
+            .write(|c| c.execute_batch("UPDATE schema_version SET version = version + 1"))
+            .expect("bump");
+        let url = std::env::var("HOOKGRID_TEST_DATABASE_URL").expect("url");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let refused =
+            Ledger::open_postgres(&format!("{url}{sep}options=-csearch_path%3D{}", db.schema))
+                .expect_err("too new");
+        assert!(
+            matches!(refused, LedgerError::TooNew { found, supported, .. } if found == supported + 1),
+            "{refused}"
+        );
+    }
+}
+
 /// A PostgreSQL ledger of its own for one test: a schema made in the database at
 /// `HOOKGRID_TEST_DATABASE_URL`, dropped afterwards.
 pub(crate) struct TestDatabase {

@@ -194,9 +194,9 @@ impl Postgres {
     ) -> Result<T> {
         let conn = self.take()?;
         let out = (|| {
-            conn.execute_batch("BEGIN")
+            // The transaction begun and its locks taken in one round trip.
+            conn.execute_batch(&begin_locked(locks))
                 .map_err(|e| db(&self.shown, e))?;
-            lock(&conn, locks).map_err(|e| db(&self.shown, e))?;
             match f(&Conn::postgres(&self.shown, &conn)) {
                 Ok((v, true)) => {
                     conn.execute_batch("COMMIT")
@@ -219,32 +219,25 @@ impl Postgres {
     }
 }
 
-fn lock(conn: &PgConn, locks: Locks<'_>) -> SqlResult<()> {
+/// `BEGIN` and the advisory locks `locks` asks for, as one batch of statements (the keys
+/// are numbers this code makes, never text from outside).
+fn begin_locked(locks: Locks<'_>) -> String {
     match locks {
-        Locks::All => {
-            conn.execute(
-                "SELECT pg_advisory_xact_lock(?1)",
-                &[Value::Int(WRITE_LOCK)],
-            )?;
-        }
+        Locks::All => format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK});"),
         Locks::Events(events) => {
-            conn.execute(
-                "SELECT pg_advisory_xact_lock_shared(?1)",
-                &[Value::Int(WRITE_LOCK)],
-            )?;
+            let mut sql = format!("BEGIN; SELECT pg_advisory_xact_lock_shared({WRITE_LOCK});");
             // In one order, so two commits of the same events never wait on each other.
             let mut keys: Vec<i32> = events.iter().map(|e| event_key(e)).collect();
             keys.sort_unstable();
             keys.dedup();
             for key in keys {
-                conn.execute(
-                    "SELECT pg_advisory_xact_lock(CAST(?1 AS INTEGER), CAST(?2 AS INTEGER))",
-                    &[Value::Int(EVENT_LOCKS.into()), Value::Int(key.into())],
-                )?;
+                sql.push_str(&format!(
+                    " SELECT pg_advisory_xact_lock({EVENT_LOCKS}, {key});"
+                ));
             }
+            sql
         }
     }
-    Ok(())
 }
 
 /// An event's lock key: 32 bits of its id's SHA-256 (two events that share one merely wait
