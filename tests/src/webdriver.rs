@@ -208,7 +208,9 @@ impl Session {
                 .ok()?;
             match answer["value"]["error"].as_str() {
                 None => Some(()),
-                Some("stale element reference") => None,
+                // Found before the list redrew it, or before the page was loaded again (the
+                // app reloads it when it switches to a team server): found again.
+                Some("stale element reference" | "no such frame") => None,
                 Some(error) => panic!("click {css}: {error}: {}", answer["value"]["message"]),
             }
         });
