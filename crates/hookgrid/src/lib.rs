@@ -117,8 +117,8 @@ struct Core {
     messages: review::reasons::HeldMessages,
     /// When set, every request must carry a valid signature.
     signing: std::sync::RwLock<Option<intake::signature::SigningSecret>>,
-    /// When the shared signing secret was last read (a PostgreSQL ledger).
-    shared_read: connection::shared::SharedRead,
+    /// When the shared signing secret is due to be read again (a PostgreSQL ledger).
+    shared_read: connection::shared::Every,
     /// Requests to a wrong token, counted.
     wrong_doors: intake::doors::WrongDoors,
     /// Derived files this process has checked against their digests.
@@ -181,7 +181,7 @@ impl Hookgrid {
             explained: review::reasons::Explained::default(),
             messages: review::reasons::HeldMessages::default(),
             signing: std::sync::RwLock::new(signing),
-            shared_read: connection::shared::SharedRead::default(),
+            shared_read: connection::shared::Every::default(),
             wrong_doors: intake::doors::WrongDoors::default(),
             verified,
             stopping: std::sync::atomic::AtomicBool::new(false),

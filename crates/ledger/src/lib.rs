@@ -38,8 +38,8 @@ pub use reviews::{Review, ReviewEntry, ReviewStatus};
 
 use batch::{batch_row, batch_select, part_number};
 pub use store::SqlError;
-use store::postgres::{Locks, Postgres};
-pub use store::postgres::{is_postgres_url, shown_url};
+pub use store::postgres::shown_url;
+use store::postgres::{Locks, Postgres, is_postgres_url};
 use store::{Conn, OptionalExtension, params};
 
 use std::path::{Path, PathBuf};

@@ -14,8 +14,26 @@ use crate::{Core, Error, Result, Settings};
 
 /// The shared setting holding them, as JSON.
 const SETTING: &str = "settings";
-/// How old the signing secret a request is checked with may be.
+/// How old what a request is checked against (the signing secret, the webhook token) may be:
+/// a change on another instance holds here within this.
 const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// Says when a value read from the shared ledger is due to be read again: once per
+/// [`FRESH_FOR`] at most, whatever the number of requests.
+#[derive(Debug, Default)]
+pub(crate) struct Every(Mutex<Option<Instant>>);
+
+impl Every {
+    /// Whether it is due now; if so, the next one is a [`FRESH_FOR`] from now.
+    pub(crate) fn due(&self) -> bool {
+        let mut at = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if at.is_some_and(|at| at.elapsed() < FRESH_FOR) {
+            return false;
+        }
+        *at = Some(Instant::now());
+        true
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -40,10 +58,6 @@ impl Shared {
         settings.retention_days = self.retention_days;
     }
 }
-
-/// When the signing secret was last read from the ledger.
-#[derive(Debug, Default)]
-pub(crate) struct SharedRead(Mutex<Option<Instant>>);
 
 impl Core {
     /// The settings in force: the data dir's, with the shared ones from the ledger when it
@@ -73,15 +87,8 @@ impl Core {
     /// Before a request's signature is checked: the signing secret as the ledger has it now
     /// (another instance may have changed it), read at most once a second.
     pub(crate) fn refresh_signing(&self) {
-        if !self.ledger.is_postgres() {
+        if !self.ledger.is_postgres() || !self.shared_read.due() {
             return;
-        }
-        {
-            let mut at = self.shared_read.0.lock().unwrap_or_else(|p| p.into_inner());
-            if at.is_some_and(|at| at.elapsed() < FRESH_FOR) {
-                return;
-            }
-            *at = Some(Instant::now());
         }
         // A database that cannot be reached keeps the secret it gave last: the request
         // cannot be stored anyway, and is answered so.
@@ -102,14 +109,18 @@ impl Core {
 
 fn read(core: &Core) -> Result<Shared> {
     match core.ledger.shared_setting(SETTING)? {
-        Some(json) => serde_json::from_str(&json).map_err(|e| {
-            Error::Config(format!(
-                "the settings shared in {} are not valid: {e}",
-                core.ledger.location().display()
-            ))
-        }),
+        Some(json) => parse(&core.ledger, &json),
         None => Ok(Shared::default()),
     }
+}
+
+fn parse(ledger: &hookgrid_ledger::Ledger, json: &str) -> Result<Shared> {
+    serde_json::from_str(json).map_err(|e| {
+        Error::Config(format!(
+            "the settings shared in {} are not valid: {e}",
+            ledger.location().display()
+        ))
+    })
 }
 
 /// At the start of an instance on a shared ledger: the shared settings, made from this data
@@ -118,13 +129,7 @@ pub(crate) fn seed(ledger: &hookgrid_ledger::Ledger, local: &Settings) -> Result
     let json = serde_json::to_string(&Shared::of(local))
         .map_err(|e| Error::Internal(format!("cannot encode settings: {e}")))?;
     let stored = ledger.shared_setting_or(SETTING, &json)?;
-    let shared: Shared = serde_json::from_str(&stored).map_err(|e| {
-        Error::Config(format!(
-            "the settings shared in {} are not valid: {e}",
-            ledger.location().display()
-        ))
-    })?;
     let mut settings = local.clone();
-    shared.apply(&mut settings);
+    parse(ledger, &stored)?.apply(&mut settings);
     Ok(settings)
 }

@@ -72,26 +72,11 @@ impl Hookgrid {
     }
 }
 
-/// Unix milliseconds as UTC time, `2026-11-27 23:58:01`, for the log.
+/// Unix milliseconds as UTC time, `2026-11-27 23:58:01`, for the log: the ledger's
+/// RFC 3339 text without its `T`, milliseconds and `Z`.
 pub(crate) fn clock(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    let text = hookgrid_ledger::store::rfc3339_ms(i64::try_from(ms).unwrap_or(i64::MAX));
+    format!("{} {}", &text[..10], &text[11..19])
 }
 
 #[cfg(test)]

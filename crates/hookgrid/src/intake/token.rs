@@ -8,15 +8,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime};
-
-use hookgrid_ledger::Ledger;
+use std::time::SystemTime;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hookgrid_ledger::Ledger;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::connection::shared::Every;
 use crate::error::{Error, Result, io};
 
 /// Makes a new random token: 32 bytes from the OS, base64url without padding (43 chars).
@@ -46,14 +46,12 @@ pub struct TokenStore {
 #[derive(Debug)]
 struct Shared {
     ledger: Arc<Ledger>,
-    read_at: RwLock<Instant>,
+    /// A rotation on another instance holds here within a second.
+    due: Every,
 }
 
 /// The shared setting holding the token.
 const SETTING: &str = "webhook_token";
-/// How old the ledger's token may be when a request is checked against it: a rotation on
-/// another instance takes effect here within this.
-const SHARED_FOR: Duration = Duration::from_secs(1);
 
 impl TokenStore {
     /// The token every instance on `ledger` shares, made by the first of them to start.
@@ -64,7 +62,7 @@ impl TokenStore {
             cached: RwLock::new((None, token)),
             shared: Some(Shared {
                 ledger,
-                read_at: RwLock::new(Instant::now()),
+                due: Every::default(),
             }),
         })
     }
@@ -148,15 +146,8 @@ impl TokenStore {
     }
 
     fn refresh_shared(&self, shared: &Shared) {
-        let fresh = shared
-            .read_at
-            .read()
-            .is_ok_and(|at| at.elapsed() < SHARED_FOR);
-        if fresh {
+        if !shared.due.due() {
             return;
-        }
-        if let Ok(mut at) = shared.read_at.write() {
-            *at = Instant::now();
         }
         // A database that cannot be reached keeps the token it gave last: such a request
         // cannot be stored anyway, and is answered so.

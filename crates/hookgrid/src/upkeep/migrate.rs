@@ -2,7 +2,7 @@
 //! starts running several instances, `--to FILE` to come back to one SQLite file. The
 //! destination must be empty; the source is only read.
 
-use hookgrid_ledger::{Copied, Ledger, is_postgres_url};
+use hookgrid_ledger::{Copied, Ledger};
 
 use crate::{Hookgrid, Result};
 
@@ -11,11 +11,7 @@ impl Hookgrid {
     /// SQLite file, made when missing) and checks the copy: every table's rows and every
     /// stored body's digest. `progress` hears of each table as it is copied.
     pub fn migrate_to(&self, to: &str, progress: impl FnMut(&str, u64)) -> Result<Copied> {
-        let into = if is_postgres_url(to) {
-            Ledger::open_postgres(to)?
-        } else {
-            Ledger::open(to)?
-        };
+        let into = Ledger::open_at(to)?;
         Ok(self.core.ledger.copy_into(&into, progress)?)
     }
 }

@@ -402,7 +402,7 @@ pub(crate) fn db(path: &Path, source: impl Into<SqlError>) -> LedgerError {
 
 /// Milliseconds since the Unix epoch as RFC 3339 UTC text with milliseconds
 /// (`2026-12-03T17:45:12.345Z`), as SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ', …)` writes it.
-pub(crate) fn rfc3339_ms(ms: i64) -> String {
+pub fn rfc3339_ms(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let in_day = ms.rem_euclid(86_400_000);
     // Days to a civil date (H. Hinnant's algorithm, proleptic Gregorian).
