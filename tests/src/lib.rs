@@ -109,8 +109,19 @@ impl Workspace {
     /// Adds a user to this workspace's data dir with `password`, given on stdin as a script
     /// would (`user add --password-stdin`).
     pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        self.add_user_with(&[], name, role, password);
+    }
+
+    /// [`Workspace::add_user`] with more arguments (`--database URL`).
+    pub fn add_user_with(&self, args: &[&str], name: &str, role: &str, password: &str) {
         let mut child = self
-            .command(&["user", "add", name, "--role", role, "--password-stdin"])
+            .command(
+                &[
+                    &["user", "add", name, "--role", role, "--password-stdin"],
+                    args,
+                ]
+                .concat(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -10,6 +10,41 @@ use crate::desktop::program;
 #[derive(Debug)]
 pub struct Nginx(Child);
 
+/// The nginx example at `example` (`crates/cli/packaging/…`) as a test runs it: the n-th
+/// server block's `listen 443 ssl;` on 127.0.0.1 at `ports[n]`, the certificate and key the
+/// test made, and each address as shipped replaced by the test's (`addresses`: from, to).
+pub fn example_site(
+    example: &Path,
+    ports: &[u16],
+    (cert, key): (&Path, &Path),
+    addresses: &[(&str, &str)],
+) -> String {
+    let text = std::fs::read_to_string(example).expect("the example");
+    let mut site = String::new();
+    let mut block = 0;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed == "server {" {
+            block += 1;
+        }
+        let line = if trimmed == "listen 443 ssl;" {
+            format!("    listen 127.0.0.1:{} ssl;", ports[block - 1])
+        } else if trimmed.starts_with("ssl_certificate ") {
+            format!("    ssl_certificate {};", cert.display())
+        } else if trimmed.starts_with("ssl_certificate_key ") {
+            format!("    ssl_certificate_key {};", key.display())
+        } else {
+            addresses
+                .iter()
+                .fold(line.to_owned(), |line, (from, to)| line.replace(from, to))
+        };
+        site.push_str(&line);
+        site.push('\n');
+    }
+    assert_eq!(block, ports.len(), "the example's server blocks");
+    site
+}
+
 impl Nginx {
     /// Checks (`nginx -t`) and starts nginx with `site` (server and upstream blocks, as an
     /// example ships them with this test's addresses) in the http block, under `dir`.

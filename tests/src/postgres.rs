@@ -60,13 +60,20 @@ impl Drop for TestDatabase {
 }
 
 fn psql(url: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args([url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql])
+    printed(
+        Command::new("psql").args([url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql]),
+        &format!("psql {sql:?}"),
+    )
+}
+
+/// What `command` printed, trimmed; it must succeed (`what` names it otherwise).
+fn printed(command: &mut Command, what: &str) -> String {
+    let out = command
         .output()
-        .expect("run psql (Debian's postgresql-client)");
+        .unwrap_or_else(|e| panic!("{what}: cannot run it ({e})"));
     assert!(
         out.status.success(),
-        "psql {sql:?}: {}",
+        "{what}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
@@ -123,18 +130,8 @@ impl Drop for PrivateServer {
 }
 
 fn script(what: &str, dir: &std::path::Path) -> String {
-    let out = Command::new(SCRIPT)
-        .arg(what)
-        .arg(dir)
-        .output()
-        .expect("run tests/postgres.sh");
-    assert!(
-        out.status.success(),
-        "tests/postgres.sh {what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
+    printed(
+        Command::new(SCRIPT).arg(what).arg(dir),
+        &format!("tests/postgres.sh {what}"),
+    )
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use hookgrid_tests::desktop::free_port;
-use hookgrid_tests::nginx::Nginx;
+use hookgrid_tests::nginx::{Nginx, example_site};
 use hookgrid_tests::postgres::{PrivateServer, TestDatabase};
 use hookgrid_tests::{Workspace, payload, post};
 
@@ -20,6 +20,10 @@ fn part(event: &str, batch: &str, i: u32, count: u32) -> Vec<u8> {
         json!([{"name": format!("Row {i}a"), "seats": i}, {"name": format!("Row {i}b"), "seats": i * 10}]),
         json!([{"name": "", "seats": null}]),
     )
+}
+
+fn workspace() -> Workspace {
+    Workspace::new(env!("CARGO_BIN_EXE_hookgrid"))
 }
 
 fn serve(ws: &Workspace, db: &TestDatabase) -> hookgrid_tests::Server {
@@ -49,10 +53,7 @@ fn rows(ws: &Workspace, db: &TestDatabase, batch: &str) -> Value {
 #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
 fn two_instances_on_one_database_store_each_part_once_and_complete_the_import_once() {
     let db = TestDatabase::new();
-    let (a, b) = (
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-    );
+    let (a, b) = (workspace(), workspace());
     let (server_a, server_b) = (serve(&a, &db), serve(&b, &db));
     // Behind one load balancer, both answer the one URL Flatfile has.
     assert_eq!(hook_path(&server_a.url), hook_path(&server_b.url));
@@ -99,7 +100,7 @@ fn two_instances_on_one_database_store_each_part_once_and_complete_the_import_on
     );
 
     // Any instance, and a command run anywhere with the URL, sees the one import whole.
-    let elsewhere = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let elsewhere = workspace();
     let listed = elsewhere.json(&["batches", "--json", "--database", &db.url]);
     let listed = listed.as_array().expect("array");
     assert_eq!(listed.len(), 1, "{listed:?}");
@@ -133,7 +134,7 @@ fn two_instances_on_one_database_store_each_part_once_and_complete_the_import_on
     assert!(!warned.contains("building it again"), "{warned}");
 
     // The same rows as one SQLite instance given the same parts.
-    let alone = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let alone = workspace();
     let server = alone.serve();
     for i in [1, 2, 3, 4] {
         let (status, _) = post(&client, &server.url, part("ev-pg", "batch-pg", i, 4));
@@ -147,10 +148,7 @@ fn two_instances_on_one_database_store_each_part_once_and_complete_the_import_on
 #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
 fn an_instance_killed_mid_import_loses_nothing_it_acknowledged() {
     let db = TestDatabase::new();
-    let (a, b) = (
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-    );
+    let (a, b) = (workspace(), workspace());
     let client = reqwest::blocking::Client::new();
     let server_a = serve(&a, &db);
     let server_b = serve(&b, &db);
@@ -194,10 +192,7 @@ fn an_instance_killed_mid_import_loses_nothing_it_acknowledged() {
 #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
 fn a_rotated_token_reaches_every_instance() {
     let db = TestDatabase::new();
-    let (a, b) = (
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-    );
+    let (a, b) = (workspace(), workspace());
     let (server_a, server_b) = (serve(&a, &db), serve(&b, &db));
     let client = reqwest::blocking::Client::new();
     let old = server_b.url.clone();
@@ -232,38 +227,21 @@ fn a_rotated_token_reaches_every_instance() {
 #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL and nginx; make test has both"]
 fn the_upstream_example_keeps_the_webhook_answering_while_an_instance_is_down() {
     let db = TestDatabase::new();
-    let (a, b) = (
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-    );
+    let (a, b) = (workspace(), workspace());
     let (server_a, server_b) = (serve(&a, &db), serve(&b, &db));
     let (cert, key) = a.certificate();
     let port = free_port();
 
     // The example as shipped, with this test's instances, port and certificate.
-    let example = std::fs::read_to_string(
-        std::path::Path::new(PACKAGING).join("nginx-upstream.conf.example"),
-    )
-    .expect("example");
     let addr = |s: &hookgrid_tests::Server| s.base().trim_start_matches("http://").to_owned();
-    let site: String = example
-        .lines()
-        .map(|line| {
-            let trimmed = line.trim();
-            let line = if trimmed == "listen 443 ssl;" {
-                format!("    listen 127.0.0.1:{port} ssl;")
-            } else if trimmed.starts_with("ssl_certificate ") {
-                format!("    ssl_certificate {};", cert.display())
-            } else if trimmed.starts_with("ssl_certificate_key ") {
-                format!("    ssl_certificate_key {};", key.display())
-            } else {
-                line.replace("10.0.0.11:8787", &addr(&server_a))
-                    .replace("10.0.0.12:8787", &addr(&server_b))
-            };
-            line + "\n"
-        })
-        .collect();
-    assert!(site.contains(&addr(&server_a)) && site.contains(&addr(&server_b)));
+    let (addr_a, addr_b) = (addr(&server_a), addr(&server_b));
+    let site = example_site(
+        &std::path::Path::new(PACKAGING).join("nginx-upstream.conf.example"),
+        &[port],
+        (&cert, &key),
+        &[("10.0.0.11:8787", &addr_a), ("10.0.0.12:8787", &addr_b)],
+    );
+    assert!(site.contains(&addr_a) && site.contains(&addr_b));
     let _nginx = Nginx::start(&a.path().join("nginx"), &site);
     let https = reqwest::blocking::Client::builder()
         .add_root_certificate(
@@ -302,7 +280,7 @@ fn the_upstream_example_keeps_the_webhook_answering_while_an_instance_is_down() 
 #[ignore = "needs PostgreSQL's server (Debian's postgresql); make test has it"]
 fn while_the_database_is_down_parts_are_answered_503_and_none_is_acknowledged_unstored() {
     let pg = PrivateServer::new();
-    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let ws = workspace();
     let server = ws.serve_with(&["--database", &pg.url], &[]);
     let client = reqwest::blocking::Client::new();
     let health = |client: &reqwest::blocking::Client| {
@@ -366,7 +344,7 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
 fn migrate_moves_a_ledger_to_postgres_and_back_unchanged() {
     let db = TestDatabase::new();
-    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let ws = workspace();
     let client = reqwest::blocking::Client::new();
     {
         let server = ws.serve();
@@ -444,7 +422,7 @@ fn migrate_moves_a_ledger_to_postgres_and_back_unchanged() {
     assert!(refused.contains("an empty one only"), "{refused}");
 
     // And back into a SQLite file, which a data dir then serves.
-    let back = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let back = workspace();
     std::fs::create_dir_all(back.data_dir()).expect("data dir");
     let file = back.data_dir().join("hookgrid.db");
     ws.run(&[
@@ -463,10 +441,7 @@ fn migrate_moves_a_ledger_to_postgres_and_back_unchanged() {
 #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
 fn the_signing_secret_and_public_url_set_on_one_instance_hold_on_every_instance() {
     let db = TestDatabase::new();
-    let (a, b) = (
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-        Workspace::new(env!("CARGO_BIN_EXE_hookgrid")),
-    );
+    let (a, b) = (workspace(), workspace());
     let server_b = serve(&b, &db);
     let client = reqwest::blocking::Client::new();
     let (status, _) = post(&client, &server_b.url, part("ev-sig", "batch-sig", 1, 2));
@@ -499,4 +474,60 @@ fn the_signing_secret_and_public_url_set_on_one_instance_hold_on_every_instance(
             .count(),
         1
     );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+fn a_reviewer_signed_in_on_one_instance_is_signed_in_on_every_instance() {
+    let db = TestDatabase::new();
+    let (a, b) = (workspace(), workspace());
+    let review = [
+        "--database",
+        db.url.as_str(),
+        "--review-listen",
+        "127.0.0.1:0",
+    ];
+    let (server_a, server_b) = (a.serve_with(&review, &[]), b.serve_with(&review, &[]));
+    a.add_user_with(
+        &["--database", &db.url],
+        "ana",
+        "reviewer",
+        "a long reviewer password",
+    );
+    let client = reqwest::blocking::Client::new();
+    let login = client
+        .post(format!("{}/api/login", server_a.review()))
+        .json(&json!({"name": "ana", "password": "a long reviewer password"}))
+        .send()
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    // The page's commands, sent to the other instance (where the balancer put the next one).
+    let list = |server: &hookgrid_tests::Server| {
+        client
+            .post(format!("{}/api/list_batches", server.review()))
+            .header("cookie", &cookie)
+            .header("origin", server.review())
+            .json(&json!({}))
+            .send()
+            .expect("list")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(list(&server_b), 200);
+    // Signed out on the one: refused on the other at the next request.
+    let out = client
+        .post(format!("{}/api/logout", server_a.review()))
+        .header("cookie", &cookie)
+        .header("origin", server_a.review())
+        .send()
+        .expect("logout");
+    assert_eq!(out.status(), 204);
+    assert_eq!(list(&server_b), 401);
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hookgrid_tests::desktop::{free_port, program};
-use hookgrid_tests::nginx::Nginx;
+use hookgrid_tests::nginx::{Nginx, example_site};
 use hookgrid_tests::{Workspace, payload};
 use serde_json::json;
 
@@ -45,34 +45,12 @@ fn the_nginx_example_serves_the_team_over_https_in_front_of_hookgrid() {
     let (review_port, hooks_port) = (free_port(), free_port());
 
     // The example as shipped, with this test's ports, addresses and certificate.
-    let example =
-        std::fs::read_to_string(Path::new(PACKAGING).join("nginx.conf.example")).expect("example");
-    let mut site = String::new();
-    let mut server_block = 0;
-    for line in example.lines() {
-        let trimmed = line.trim();
-        if trimmed == "server {" {
-            server_block += 1;
-        }
-        let line = if trimmed == "listen 443 ssl;" {
-            let port = if server_block == 1 {
-                review_port
-            } else {
-                hooks_port
-            };
-            format!("    listen 127.0.0.1:{port} ssl;")
-        } else if trimmed.starts_with("ssl_certificate ") {
-            format!("    ssl_certificate {};", cert.display())
-        } else if trimmed.starts_with("ssl_certificate_key ") {
-            format!("    ssl_certificate_key {};", key.display())
-        } else {
-            line.replace("127.0.0.1:8788", &review)
-                .replace("127.0.0.1:8787", &webhook)
-        };
-        site.push_str(&line);
-        site.push('\n');
-    }
-    assert_eq!(server_block, 2, "the example's two sites");
+    let site = example_site(
+        &Path::new(PACKAGING).join("nginx.conf.example"),
+        &[review_port, hooks_port],
+        (&cert, &key),
+        &[("127.0.0.1:8788", &review), ("127.0.0.1:8787", &webhook)],
+    );
     let _nginx = Nginx::start(&dir, &site);
     let pem = std::fs::read(&cert).expect("cert");
     let https = reqwest::blocking::Client::builder()
