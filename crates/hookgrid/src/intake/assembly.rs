@@ -14,9 +14,16 @@ use hookgrid_ledger::EventKey;
 /// Body bytes of parsed rows held before the oldest imports are dropped from memory.
 const BUDGET_BYTES: usize = 512 * 1024 * 1024;
 
+/// Locks that commits of one import's parts take in turn (by its `event.id`'s hash).
+const STRIPES: usize = 32;
+
 #[derive(Debug, Default)]
 pub(crate) struct Assembly {
     inner: Mutex<Pending>,
+    /// Held from a part's commit until its rows are added: the worker that builds a
+    /// just-completed import never misses a part of this process committed a moment before,
+    /// while parts of different imports commit side by side.
+    stripes: [Mutex<()>; STRIPES],
 }
 
 #[derive(Debug, Default)]
@@ -50,6 +57,25 @@ impl Assembly {
         // Pending rows are a cache; after a panic elsewhere they are still consistent.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Holds these imports (by `event.id`) for a commit of their parts and the adding of
+    /// their rows; taken in one order, so two commits never wait on each other in a circle.
+    pub(crate) fn commit_of(&self, events: &[&str]) -> Vec<MutexGuard<'_, ()>> {
+        let mut stripes: Vec<usize> = events.iter().map(|e| stripe(e)).collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        stripes
+            .into_iter()
+            .map(|i| self.stripes[i].lock().unwrap_or_else(|p| p.into_inner()))
+            .collect()
+    }
+}
+
+fn stripe(event_id: &str) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    event_id.hash(&mut hasher);
+    (hasher.finish() % STRIPES as u64) as usize
 }
 
 impl Pending {

@@ -258,9 +258,9 @@ impl Core {
             of: envelope.count,
             workbook: None,
         };
-        // Commit and hand the rows to the assembly under one lock, so the worker building a
-        // just-completed batch never misses a part committed a moment before.
-        let mut pending = self.assembly.lock();
+        // Commit and hand the rows to the assembly holding the import, so the worker building
+        // a just-completed batch never misses a part committed a moment before.
+        let holding = self.assembly.commit_of(&[envelope.event_id.as_str()]);
         match self.announce(self.ledger.commit_part(&envelope, body))? {
             Commit::Stored {
                 event,
@@ -268,9 +268,9 @@ impl Core {
                 completed,
                 parts_received,
             } => {
-                pending.add(event, rows, body.len());
-                drop(pending);
-                let _ = self.events.send(Event::PartStored {
+                self.assembly.lock().add(event, rows, body.len());
+                drop(holding);
+                self.events.send(Event::PartStored {
                     event: envelope.event_id.clone(),
                     batch: envelope.batch_id.clone(),
                     part,
@@ -314,8 +314,12 @@ impl Core {
                 sent_back,
             })
             .collect();
-        // As for a part: committed and handed to the assembly under one lock.
-        let mut pending = self.assembly.lock();
+        // As for a part: committed and handed to the assembly holding its imports.
+        let events: Vec<&str> = sheets
+            .iter()
+            .map(|s| s.envelope.event_id.as_str())
+            .collect();
+        let holding = self.assembly.commit_of(&events);
         let outcomes = self.announce(self.ledger.commit_workbook(&sheets, body))?;
         if let Some((reason, envelope)) = outcomes.iter().zip(&sheets).find_map(|(c, s)| match c {
             Commit::Conflict { reason } => Some((reason.clone(), &s.envelope)),
@@ -348,7 +352,7 @@ impl Core {
                 ..
             } = outcome
             {
-                pending.add(
+                self.assembly.lock().add(
                     event,
                     HeldPart {
                         index: 0,
@@ -364,9 +368,9 @@ impl Core {
                 }
             }
         }
-        drop(pending);
+        drop(holding);
         for envelope in stored_events {
-            let _ = self.events.send(Event::PartStored {
+            self.events.send(Event::PartStored {
                 event: envelope.event_id.clone(),
                 batch: envelope.batch_id.clone(),
                 part: 1,
@@ -399,7 +403,7 @@ impl Core {
         body: &[u8],
     ) -> Result<IngestError, IngestError> {
         let id = self.announce(self.ledger.quarantine(kind, &message, event, body))?;
-        let _ = self.events.send(Event::RequestQuarantined {
+        self.events.send(Event::RequestQuarantined {
             id,
             kind,
             reason: message.clone(),
@@ -418,7 +422,7 @@ impl Core {
             Ok(_) => self.storing_works(),
             Err(e) => {
                 self.storing_failed(e);
-                let _ = self.events.send(Event::StorageFailed {
+                self.events.send(Event::StorageFailed {
                     disk_full: e.is_disk_full(),
                     message: e.to_string(),
                 });
