@@ -21,6 +21,9 @@ pub async fn forward<R: Runtime>(app: AppHandle<R>, mut events: Receiver<Event>,
     loop {
         match events.recv().await {
             Ok(_) if team.connected() => {}
+            Ok(Event::Resync {}) => {
+                let _ = app.emit(RESYNC, ());
+            }
             Ok(event) => {
                 if let Err(e) = app.emit(EVENT, &event) {
                     tracing::debug!("cannot send an event to the window: {e}");

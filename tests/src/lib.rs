@@ -401,3 +401,31 @@ pub fn post(client: &reqwest::blocking::Client, url: &str, body: Vec<u8>) -> (u1
     let json = response.json().unwrap_or(Value::Null);
     (status, json)
 }
+
+/// Reads server-sent events until one named `name` arrives (core events are all named
+/// `event`, told apart by their `type`: then `kind` must match it); returns its data. Fails
+/// when none came within a minute (the stream's keep-alive comments end each wait).
+pub fn next_event(lines: &mut impl BufRead, name: &str, kind: Option<&str>) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut current = String::new();
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "no {name} {kind:?} on the event stream within a minute"
+        );
+        let mut line = String::new();
+        let n = lines.read_line(&mut line).expect("event stream");
+        assert!(n > 0, "the event stream ended before {name} {kind:?}");
+        let line = line.trim_end();
+        if let Some(named) = line.strip_prefix("event: ") {
+            current = named.to_owned();
+        } else if let Some(data) = line.strip_prefix("data: ")
+            && current == name
+        {
+            let data: Value = serde_json::from_str(data).expect("event data is JSON");
+            if kind.is_none_or(|k| data["type"] == k) {
+                return data;
+            }
+        }
+    }
+}

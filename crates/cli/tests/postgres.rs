@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use hookgrid_tests::desktop::free_port;
 use hookgrid_tests::nginx::{Nginx, example_site};
 use hookgrid_tests::postgres::{PrivateServer, TestDatabase};
-use hookgrid_tests::{Workspace, payload, post};
+use hookgrid_tests::{Workspace, next_event, payload, post};
 
 const PACKAGING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging");
 use serde_json::{Value, json};
@@ -28,6 +28,14 @@ fn workspace() -> Workspace {
 
 fn serve(ws: &Workspace, db: &TestDatabase) -> hookgrid_tests::Server {
     ws.serve_with(&["--database", &db.url], &[])
+}
+
+/// [`serve`], with the review app on a port of its own.
+fn serve_review(ws: &Workspace, db: &TestDatabase) -> hookgrid_tests::Server {
+    ws.serve_with(
+        &["--database", &db.url, "--review-listen", "127.0.0.1:0"],
+        &[],
+    )
 }
 
 /// The webhook path (`/hooks/<token>`) of a server's URL.
@@ -481,13 +489,7 @@ fn the_signing_secret_and_public_url_set_on_one_instance_hold_on_every_instance(
 fn a_reviewer_signed_in_on_one_instance_is_signed_in_on_every_instance() {
     let db = TestDatabase::new();
     let (a, b) = (workspace(), workspace());
-    let review = [
-        "--database",
-        db.url.as_str(),
-        "--review-listen",
-        "127.0.0.1:0",
-    ];
-    let (server_a, server_b) = (a.serve_with(&review, &[]), b.serve_with(&review, &[]));
+    let (server_a, server_b) = (serve_review(&a, &db), serve_review(&b, &db));
     a.add_user_with(
         &["--database", &db.url],
         "ana",
@@ -530,4 +532,92 @@ fn a_reviewer_signed_in_on_one_instance_is_signed_in_on_every_instance() {
         .expect("logout");
     assert_eq!(out.status(), 204);
     assert_eq!(list(&server_b), 401);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+fn a_reviewer_on_one_instance_hears_at_once_what_another_stores_and_decides() {
+    let db = TestDatabase::new();
+    let (a, b) = (workspace(), workspace());
+    let (server_a, server_b) = (serve_review(&a, &db), serve_review(&b, &db));
+    let on_db = ["--database", db.url.as_str()];
+    a.add_user_with(&on_db, "rey", "reviewer", "a long reviewer password");
+    let token = a
+        .run(&[
+            "user",
+            "token",
+            "rey",
+            "--label",
+            "t",
+            "--database",
+            &db.url,
+        ])
+        .trim()
+        .to_owned();
+    let client = reqwest::blocking::Client::new();
+    // Rey's app follows instance B.
+    let stream = client
+        .get(format!("{}/api/events", server_b.review()))
+        .bearer_auth(&token)
+        .send()
+        .expect("events");
+    assert_eq!(stream.status(), 200);
+    let mut heard = std::io::BufReader::new(stream);
+    next_event(&mut heard, "hello", None);
+
+    // Flatfile's parts reach instance A.
+    let (status, body) = post(&client, &server_a.url, part("ev-live", "batch-live", 1, 2));
+    assert_eq!(status, 200, "{body}");
+    let stored = next_event(&mut heard, "event", Some("part_stored"));
+    assert_eq!(
+        (&stored["event"], &stored["part"], &stored["received"]),
+        (&json!("ev-live"), &json!(1), &json!(1)),
+        "{stored}"
+    );
+    let (status, body) = post(&client, &server_a.url, part("ev-live", "batch-live", 2, 2));
+    assert_eq!(status, 200, "{body}");
+    let completed = next_event(&mut heard, "event", Some("batch_completed"));
+    assert_eq!(
+        (
+            &completed["batch"],
+            &completed["valid"],
+            &completed["invalid"]
+        ),
+        (&json!("batch-live"), &json!(4), &json!(2)),
+        "{completed}"
+    );
+
+    // A decision made on A reaches B's reviewer.
+    let set = client
+        .post(format!("{}/api/set_review", server_a.review()))
+        .bearer_auth(&token)
+        .json(&json!({"event": "batch-live", "status": "in_review"}))
+        .send()
+        .expect("set_review");
+    assert_eq!(set.status(), 200);
+    let changed = next_event(&mut heard, "event", Some("review_changed"));
+    assert_eq!(
+        (&changed["status"], &changed["by"]),
+        (&json!("in_review"), &json!("rey")),
+        "{changed}"
+    );
+    // So does one made by a command run beside B, on B's own data dir.
+    b.run(&[
+        "review",
+        "--database",
+        &db.url,
+        "--batch",
+        "batch-live",
+        "--status",
+        "approved",
+    ]);
+    let changed = next_event(&mut heard, "event", Some("review_changed"));
+    assert_eq!(changed["status"], "approved", "{changed}");
+
+    // An instance killed and started again may have stored a part it never announced:
+    // every reviewer is asked to read everything again.
+    server_a.kill9();
+    let _server_a = serve_review(&a, &db);
+    next_event(&mut heard, "resync", None);
+    drop(server_b);
 }

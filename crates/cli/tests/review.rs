@@ -3,11 +3,11 @@
 //! reviewer's change reaches another reviewer's open event stream at once, and a viewer may
 //! read decisions but not make them.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::time::Duration;
 
 use hookgrid::sample::delivery_body;
-use hookgrid_tests::{Workspace, csv_column, post, read_xlsx};
+use hookgrid_tests::{Workspace, csv_column, next_event, post, read_xlsx};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -132,28 +132,6 @@ fn a_status_is_set_listed_filtered_and_kept_with_its_history() {
         .filter(|a| a["action"] == "review")
         .count();
     assert_eq!(reviews, 2, "{audit}");
-}
-
-/// Reads server-sent events until one named `name` arrives (core events are all named
-/// `event`, told apart by their `type`: then `kind` must match it); returns its data.
-fn next_event(lines: &mut impl BufRead, name: &str, kind: Option<&str>) -> Value {
-    let mut current = String::new();
-    loop {
-        let mut line = String::new();
-        let n = lines.read_line(&mut line).expect("event stream");
-        assert!(n > 0, "the event stream ended before {name} {kind:?}");
-        let line = line.trim_end();
-        if let Some(named) = line.strip_prefix("event: ") {
-            current = named.to_owned();
-        } else if let Some(data) = line.strip_prefix("data: ")
-            && current == name
-        {
-            let data: Value = serde_json::from_str(data).expect("event data is JSON");
-            if kind.is_none_or(|k| data["type"] == k) {
-                return data;
-            }
-        }
-    }
 }
 
 #[test]

@@ -1,6 +1,11 @@
-//! What happened, announced to whoever listens: the CLI log and the desktop UI.
+//! What happened, announced to whoever listens: the CLI log, the desktop UI, the review
+//! listener's event stream, and (on a PostgreSQL ledger) the other instances' (see
+//! [`shared`]).
+
+pub(crate) mod shared;
 
 use hookgrid_ledger::{QuarantineKind, ReviewStatus};
+use tokio::sync::broadcast;
 
 use crate::RetryOutcome;
 use serde::{Deserialize, Serialize};
@@ -94,4 +99,88 @@ pub enum Event {
         kind: QuarantineKind,
         reason: String,
     },
+    /// Events may have been missed (another instance on the ledger started again, or this
+    /// one lost track of theirs for a while): read everything again.
+    Resync {},
+}
+
+impl Event {
+    /// Whether reviewers of the other instances on a shared ledger need to hear it: what
+    /// happened to the data, not this instance's own health, door or tunnel.
+    pub(crate) fn is_shared(&self) -> bool {
+        !matches!(
+            self,
+            Event::StorageFailed { .. }
+                | Event::StorageRecovered {}
+                | Event::WrongToken { .. }
+                | Event::Unreachable { .. }
+                | Event::Reachable { .. }
+                | Event::Resync {}
+        )
+    }
+}
+
+/// Where events go: this process's listeners and, on a PostgreSQL ledger, the ledger's list
+/// of announcements (see [`shared`]).
+#[derive(Debug)]
+pub(crate) struct Bus {
+    /// Everything heard: this process's events and, once followed, the other instances'.
+    all: broadcast::Sender<Event>,
+    /// This process's own events only.
+    own: broadcast::Sender<Event>,
+    /// To the thread that announces events to the other instances.
+    outbox: Option<shared::Outbox>,
+}
+
+impl Bus {
+    /// A bus for this process only.
+    pub(crate) fn local() -> Bus {
+        Bus {
+            all: broadcast::channel(1024).0,
+            own: broadcast::channel(1024).0,
+            outbox: None,
+        }
+    }
+
+    /// A bus that also announces what is shared through `outbox`.
+    pub(crate) fn announcing(outbox: shared::Outbox) -> Bus {
+        Bus {
+            outbox: Some(outbox),
+            ..Bus::local()
+        }
+    }
+
+    /// Tells every listener (and the other instances, when it is shared).
+    pub(crate) fn send(&self, event: Event) {
+        if let Some(outbox) = &self.outbox
+            && event.is_shared()
+        {
+            outbox.send(&event);
+        }
+        // Nobody listening is not a failure.
+        let _ = self.own.send(event.clone());
+        let _ = self.all.send(event);
+    }
+
+    /// Tells this process's listeners what another instance announced.
+    pub(crate) fn heard(&self, event: Event) {
+        let _ = self.all.send(event);
+    }
+
+    /// Every event, this process's and the other instances' it follows.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.all.subscribe()
+    }
+
+    /// This process's own events.
+    pub(crate) fn subscribe_own(&self) -> broadcast::Receiver<Event> {
+        self.own.subscribe()
+    }
+
+    /// Waits (a little) until what was sent so far is announced.
+    pub(crate) fn flush(&self) {
+        if let Some(outbox) = &self.outbox {
+            outbox.flush();
+        }
+    }
 }

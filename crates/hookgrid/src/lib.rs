@@ -107,7 +107,7 @@ struct Core {
     /// Shared with the webhook token's store when the ledger is PostgreSQL's.
     ledger: Arc<Ledger>,
     token: intake::token::TokenStore,
-    events: broadcast::Sender<Event>,
+    events: events::Bus,
     assembly: Assembly,
     /// The batch the grid is paging through, held in memory.
     browsing: Browsing,
@@ -165,12 +165,15 @@ impl Hookgrid {
             .as_deref()
             .map(intake::signature::SigningSecret::parse)
             .transpose()?;
-        let verified = if ledger.is_postgres() {
-            upkeep::verify::Verified::for_instance(&upkeep::verify::instance_id(&dir)?)
+        let (verified, events) = if ledger.is_postgres() {
+            let instance = upkeep::verify::instance_id(&dir)?;
+            (
+                upkeep::verify::Verified::for_instance(&instance),
+                events::Bus::announcing(events::shared::Outbox::start(ledger.clone(), &instance)?),
+            )
         } else {
-            upkeep::verify::Verified::default()
+            (upkeep::verify::Verified::default(), events::Bus::local())
         };
-        let (events, _) = broadcast::channel(1024);
         let core = Arc::new(Core {
             dir,
             ledger,
@@ -222,9 +225,16 @@ impl Hookgrid {
         &self.core.dir
     }
 
-    /// Announcements of parts stored, batches completed and requests quarantined.
+    /// Announcements of parts stored, batches completed and requests quarantined; on a
+    /// PostgreSQL ledger, once [`Hookgrid::follow_instances`] was called, the other
+    /// instances' too.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.core.events.subscribe()
+    }
+
+    /// This process's own events only (what its log reports).
+    pub fn subscribe_own(&self) -> broadcast::Receiver<Event> {
+        self.core.events.subscribe_own()
     }
 }
 

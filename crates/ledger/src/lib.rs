@@ -15,6 +15,7 @@
 mod accounts;
 mod backup;
 mod batch;
+mod changes;
 mod commit;
 mod configs;
 mod copy;
@@ -29,6 +30,7 @@ pub mod store;
 
 pub use accounts::{AuditEntry, StoredSecret, StoredUser};
 pub use batch::{Batch, BatchStatus, StoredPart, customer_label};
+pub use changes::{Change, ChangeListener, ChangesSince, Heard};
 pub use configs::{ConfigChoice, ConfigScope, StoredConfig};
 pub use copy::Copied;
 pub use corrections::StoredCorrection;
@@ -69,6 +71,9 @@ pub enum LedgerError {
     /// What only one backend can do was asked of the other.
     #[error("{what} is for a SQLite ledger; {at} is a PostgreSQL one")]
     SqliteOnly { what: &'static str, at: PathBuf },
+    /// What only a PostgreSQL ledger does was asked of a SQLite one.
+    #[error("{what} is for a PostgreSQL ledger; {at} is a SQLite one")]
+    PostgresOnly { what: &'static str, at: PathBuf },
     /// No configuration has that name.
     #[error("no configuration named {0:?}")]
     NoSuchConfig(String),

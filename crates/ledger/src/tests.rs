@@ -1127,6 +1127,113 @@ mod postgres_only {
     }
 }
 
+/// Announcements, which only a PostgreSQL ledger keeps (a SQLite one has one process).
+mod postgres_announcements {
+    use super::*;
+    use crate::{ChangesSince, Heard};
+
+    fn listed(found: ChangesSince) -> Vec<(String, Option<String>)> {
+        match found {
+            ChangesSince::Listed(changes) => {
+                changes.into_iter().map(|c| (c.instance, c.event)).collect()
+            }
+            other => panic!("expected a list, found {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sqlite_ledger_says_it_keeps_no_announcements() {
+        let (_dir, ledger) = open();
+        let refused = ledger
+            .announce("a", &[None])
+            .expect_err("one process has no one to tell");
+        assert!(
+            matches!(refused, LedgerError::PostgresOnly { .. }),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+    fn announcements_are_read_in_order_from_where_a_follower_stopped() {
+        let db = TestDatabase::new();
+        let ledger = db.ledger();
+        assert_eq!(ledger.latest_change().expect("latest"), 0);
+        ledger
+            .announce("a", &[Some("one".into()), Some("two".into())])
+            .expect("announce");
+        ledger.announce("b", &[None]).expect("announce");
+        let all = ledger.changes_since(0, 100).expect("read");
+        assert_eq!(
+            listed(all.clone()),
+            [
+                ("a".to_owned(), Some("one".to_owned())),
+                ("a".to_owned(), Some("two".to_owned())),
+                ("b".to_owned(), None),
+            ]
+        );
+        let ChangesSince::Listed(changes) = all else {
+            unreachable!()
+        };
+        assert!(
+            changes.windows(2).all(|w| w[0].seq < w[1].seq),
+            "{changes:?}"
+        );
+        assert_eq!(ledger.latest_change().expect("latest"), changes[2].seq);
+        assert_eq!(
+            listed(ledger.changes_since(changes[1].seq, 100).expect("read")),
+            [("b".to_owned(), None)]
+        );
+        assert_eq!(
+            listed(ledger.changes_since(0, 1).expect("read")).len(),
+            1,
+            "at most the limit"
+        );
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+    fn a_listener_wakes_at_an_announcement_made_on_another_connection() {
+        let db = TestDatabase::new();
+        let listener = db.ledger().listen_for_changes().expect("listen");
+        assert_eq!(listener.wait(Duration::from_millis(50)), Heard::Quiet);
+        db.ledger()
+            .announce("a", &[Some("x".into())])
+            .expect("announce");
+        assert_eq!(listener.wait(Duration::from_secs(20)), Heard::Notified);
+        assert_eq!(
+            listener.wait(Duration::from_millis(50)),
+            Heard::Quiet,
+            "one commit wakes once"
+        );
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL at HOOKGRID_TEST_DATABASE_URL; make test starts one"]
+    fn a_follower_behind_what_was_pruned_is_told_to_read_everything_again() {
+        let db = TestDatabase::new();
+        let ledger = db.ledger();
+        ledger
+            .announce("a", &[Some("old".into())])
+            .expect("announce");
+        assert_eq!(ledger.prune_changes(now_ms() - 60_000).expect("prune"), 0);
+        assert_eq!(ledger.prune_changes(now_ms() + 1).expect("prune"), 1);
+        let latest = ledger.latest_change().expect("latest");
+        assert_eq!(
+            ledger.changes_since(0, 100).expect("read"),
+            ChangesSince::TooOld { latest }
+        );
+        ledger
+            .announce("a", &[Some("new".into())])
+            .expect("announce");
+        assert_eq!(
+            listed(ledger.changes_since(latest, 100).expect("read")),
+            [("a".to_owned(), Some("new".to_owned()))],
+            "followed on from where it was told to"
+        );
+    }
+}
+
 /// A PostgreSQL ledger of its own for one test: a schema made in the database at
 /// `HOOKGRID_TEST_DATABASE_URL`, dropped afterwards.
 pub(crate) struct TestDatabase {

@@ -45,7 +45,7 @@ impl Hookgrid {
                 _ => {
                     // No public URL: nothing to reach; a warning about an old one goes.
                     if let Some(url) = down.take() {
-                        let _ = self.core.events.send(Event::Reachable { url });
+                        self.core.events.send(Event::Reachable { url });
                     }
                     failures = 0;
                     last = None;
@@ -62,7 +62,7 @@ impl Hookgrid {
                     failures = 0;
                     if down.take().is_some() {
                         tracing::info!("the tunnel at {url} answers again");
-                        let _ = self.core.events.send(Event::Reachable { url });
+                        self.core.events.send(Event::Reachable { url });
                     }
                 }
                 Err(why) => {
@@ -71,7 +71,7 @@ impl Hookgrid {
                         tracing::warn!(
                             "Flatfile cannot reach Hookgrid: the tunnel at {url} does not answer ({why})"
                         );
-                        let _ = self.core.events.send(Event::Unreachable {
+                        self.core.events.send(Event::Unreachable {
                             url: url.clone(),
                             message: why,
                         });

@@ -77,7 +77,10 @@ impl Hookgrid {
             Ok(n) => tracing::info!("rebuilding {n} batch file(s) from the ledger"),
             Err(e) => tracing::error!("cannot check batch files: {e}"),
         });
-        let events = self.subscribe();
+        let events = self.subscribe_own();
+        if let Err(e) = self.follow_instances() {
+            tracing::error!("reviewers here will not see what the other instances store: {e}");
+        }
         tokio::join!(
             async {
                 if let Err(e) = rebuild.await {

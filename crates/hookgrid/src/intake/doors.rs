@@ -54,8 +54,7 @@ impl Hookgrid {
         };
         *seen = Some(next);
         drop(seen);
-        let _ = self
-            .core
+        self.core
             .events
             .send(crate::Event::WrongToken { count: next.count });
         next

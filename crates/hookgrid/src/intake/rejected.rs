@@ -65,8 +65,7 @@ impl Hookgrid {
             return Err(Error::NoSuchRejected(id));
         }
         self.record(by, "dismiss", &format!("rejected request #{id}"));
-        let _ = self
-            .core
+        self.core
             .events
             .send(Event::RequestsDismissed { ids: vec![id] });
         Ok(())
@@ -86,8 +85,7 @@ impl Hookgrid {
                     list.join(", ")
                 ),
             );
-            let _ = self
-                .core
+            self.core
                 .events
                 .send(Event::RequestsDismissed { ids: ids.clone() });
         }
@@ -150,7 +148,7 @@ impl Hookgrid {
                         format!("already stored as {}", receipt.what()),
                     )
                 };
-                let _ = self.core.events.send(Event::RequestRetried { id, outcome });
+                self.core.events.send(Event::RequestRetried { id, outcome });
                 Ok(Retried {
                     id,
                     outcome,
@@ -182,7 +180,7 @@ impl Hookgrid {
         let hint = event.as_ref().map(|(e, i)| (e.as_str(), *i));
         self.core.ledger.requarantine(id, kind, &reason, hint)?;
         let outcome = RetryOutcome::Rejected;
-        let _ = self.core.events.send(Event::RequestRetried { id, outcome });
+        self.core.events.send(Event::RequestRetried { id, outcome });
         Ok(Retried {
             id,
             outcome,

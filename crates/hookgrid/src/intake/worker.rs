@@ -51,6 +51,8 @@ impl Hookgrid {
         if let Some(worker) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = worker.join();
         }
+        // A command run against a shared ledger tells the other instances before it exits.
+        self.core.events.flush();
     }
 }
 
@@ -82,7 +84,7 @@ impl Core {
             }
         };
         if just_completed {
-            let _ = self.events.send(Event::BatchCompleted {
+            self.events.send(Event::BatchCompleted {
                 event: batch.event.clone(),
                 batch: batch.batch.clone(),
                 valid: batch.valid,
@@ -113,7 +115,7 @@ impl Core {
                 }
             }
         };
-        let _ = self.events.send(event);
+        self.events.send(event);
         if ready {
             // A reviewer opens a new import soon: have its errors ready when a configuration
             // applies, rather than checking every cell when they ask.

@@ -170,7 +170,7 @@ impl Hookgrid {
         if let Err(e) = held {
             tracing::warn!(event = %batch.event, "the grid reads the corrected import again: {e}");
         }
-        let _ = core.events.send(Event::CorrectionsChanged {
+        core.events.send(Event::CorrectionsChanged {
             event: batch.event.clone(),
             batch: batch.batch.clone(),
         });

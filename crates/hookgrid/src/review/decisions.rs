@@ -69,7 +69,7 @@ impl Hookgrid {
                 note.map(|n| format!(", note {n:?}")).unwrap_or_default()
             ),
         );
-        let _ = self.core.events.send(Event::ReviewChanged {
+        self.core.events.send(Event::ReviewChanged {
             event: batch.event.clone(),
             batch: batch.batch.clone(),
             status,

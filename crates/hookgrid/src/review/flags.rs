@@ -144,7 +144,7 @@ impl Hookgrid {
     }
 
     fn flags_changed(&self, batch: &Batch) {
-        let _ = self.core.events.send(Event::FlagsChanged {
+        self.core.events.send(Event::FlagsChanged {
             event: batch.event.clone(),
             batch: batch.batch.clone(),
         });

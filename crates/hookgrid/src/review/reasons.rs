@@ -255,7 +255,7 @@ impl Hookgrid {
 
     /// Tells every window that which configuration explains which import may have changed.
     fn configs_changed(&self) {
-        let _ = self.core.events.send(Event::ConfigsChanged {});
+        self.core.events.send(Event::ConfigsChanged {});
     }
 
     /// Every configuration, read, as shown.

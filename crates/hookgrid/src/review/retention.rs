@@ -28,7 +28,7 @@ impl Hookgrid {
         }
         crate::review::reasons::remove_errors_files(&self.core.dir.batches(), batch.key.0, None);
         self.core.forget_derived(batch.key.0);
-        let _ = self.core.events.send(Event::BatchDeleted {
+        self.core.events.send(Event::BatchDeleted {
             event: batch.event.clone(),
             batch: batch.batch.clone(),
         });

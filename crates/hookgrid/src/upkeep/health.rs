@@ -103,7 +103,7 @@ impl crate::Core {
             was.since.elapsed().as_secs(),
             was.failures
         );
-        let _ = self.events.send(Event::StorageRecovered {});
+        self.events.send(Event::StorageRecovered {});
     }
 }
 

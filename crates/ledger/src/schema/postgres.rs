@@ -198,6 +198,17 @@ const MIGRATIONS: &[&str] = &[
         answer   TEXT   NOT NULL
     );
     "#,
+    // 1 → 2: what each instance announced, for reviewers on the others (see `changes.rs`).
+    // Not part of the ledger's data: `migrate` leaves it behind, and old rows are pruned.
+    r#"
+    CREATE TABLE changes (
+        seq      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        instance TEXT   NOT NULL,
+        at       BIGINT NOT NULL,
+        event    TEXT
+    );
+    CREATE INDEX changes_at ON changes (at);
+    "#,
 ];
 
 /// The schema version this build writes.

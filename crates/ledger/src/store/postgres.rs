@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use futures_util::{StreamExt, pin_mut};
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use tokio_postgres::{Client, NoTls, Statement};
+use tokio_postgres::{AsyncMessage, Client, NoTls, Statement};
 
 use super::{Conn, SqlError, SqlResult, Value, db};
 use crate::{LedgerError, Result};
@@ -30,6 +30,9 @@ use crate::{LedgerError, Result};
 const WRITE_LOCK: i64 = 0x686f_6f6b_6772_6964;
 /// The first key of an event's advisory lock (two 32-bit keys: apart from the one above).
 const EVENT_LOCKS: i32 = 0x6867;
+/// The key of the lock announcements are written under ("changes" in ASCII), apart from the
+/// ledger's: announcing never waits for a commit of data, nor a commit for it.
+const CHANGES_LOCK: i64 = 0x0063_6861_6e67_6573;
 
 /// What a write transaction locks.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +41,9 @@ pub(crate) enum Locks<'a> {
     All,
     /// These events (by `event.id`) only: a commit of their parts.
     Events(&'a [&'a str]),
+    /// The announcements only (see `changes.rs`), so they commit in the order of their
+    /// sequence numbers.
+    Changes,
 }
 /// Connections kept open between calls.
 const IDLE: usize = 8;
@@ -154,6 +160,48 @@ impl Postgres {
         })
     }
 
+    /// A connection of its own that `LISTEN`s on `channel` (letters, digits and `_`):
+    /// each notification is one message on what it returns, until the connection breaks
+    /// (then the receiver is disconnected) or it is dropped.
+    pub(crate) fn listen(&self, channel: &str) -> Result<Listening> {
+        let rt = self.runtime.as_ref().expect("a runtime until dropped");
+        let config = self.config.clone();
+        debug_assert!(
+            channel
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        );
+        // Quoted, so it is the very name `pg_notify` is given (unquoted names are lowercased).
+        let listen = format!("LISTEN \"{channel}\"");
+        let (heard, hears) = std::sync::mpsc::channel();
+        let listened = block_on(rt.spawn(async move {
+            let (client, mut connection) = config.connect(NoTls).await?;
+            // The connection's messages are read as they come; notifications among them.
+            tokio::spawn(async move {
+                let mut messages =
+                    futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                while let Some(Ok(message)) = messages.next().await {
+                    if let AsyncMessage::Notification(_) = message
+                        && heard.send(()).is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            client.batch_execute(&listen).await?;
+            Ok::<_, tokio_postgres::Error>(client)
+        }))
+        .map_err(|e| LedgerError::Backend {
+            at: self.shown.clone(),
+            problem: format!("the database client stopped: {e}"),
+        })?;
+        let client = listened.map_err(|e| db(&self.shown, e))?;
+        Ok(Listening {
+            _client: client,
+            hears,
+        })
+    }
+
     fn take(&self) -> Result<PgConn> {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         match idle {
@@ -219,11 +267,19 @@ impl Postgres {
     }
 }
 
+/// A connection that listens (see [`Postgres::listen`]).
+pub(crate) struct Listening {
+    /// Kept so the connection stays open.
+    _client: Client,
+    pub(crate) hears: std::sync::mpsc::Receiver<()>,
+}
+
 /// `BEGIN` and the advisory locks `locks` asks for, as one batch of statements (the keys
 /// are numbers this code makes, never text from outside).
 fn begin_locked(locks: Locks<'_>) -> String {
     match locks {
         Locks::All => format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK});"),
+        Locks::Changes => format!("BEGIN; SELECT pg_advisory_xact_lock({CHANGES_LOCK});"),
         Locks::Events(events) => {
             let mut sql = format!("BEGIN; SELECT pg_advisory_xact_lock_shared({WRITE_LOCK});");
             // In one order, so two commits of the same events never wait on each other.

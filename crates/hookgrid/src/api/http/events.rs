@@ -8,8 +8,9 @@
 //!
 //! The stream starts with `hello` (the server's version). Each event is `event` with the
 //! `Event` as JSON. When this client fell behind and events were dropped, `resync` tells it to
-//! read everything again; a client that reconnects after a gap does the same, so no reviewer's
-//! list silently misses an import. The credential is checked again every
+//! read everything again (as when another instance on a shared ledger asks it to: see
+//! [`crate::events::shared`]); a client that reconnects after a gap does the same, so no
+//! reviewer's list silently misses an import. The credential is checked again every
 //! [`RECHECK`]: a removed user or a revoked token ends the stream with `signed_out`.
 
 use std::convert::Infallible;
@@ -100,6 +101,7 @@ fn events_of(
             tokio::select! {
                 received = f.events.recv() => {
                     let sse = match received {
+                        Ok(Event::Resync {}) => Sse::default().event("resync").data("{}"),
                         Ok(event) => match Sse::default().event("event").json_data(&event) {
                             Ok(sse) => sse,
                             Err(e) => {
