@@ -16,7 +16,7 @@ mod shape;
 pub mod workbook;
 
 pub use payload::{
-    Envelope, MAX_PARTS, Part, PayloadError, PayloadErrorKind, odd, parse, parse_as_sent,
+    Envelope, MAX_PARTS, Part, PayloadError, PayloadErrorKind, check, odd, parse, parse_as_sent,
 };
 pub use rows::{Cell, Column, Rows, Text, Values};
 pub use shape::{Decimals, MAX_DECIMAL_DIGITS, Shape};

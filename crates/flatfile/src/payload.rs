@@ -105,14 +105,36 @@ pub fn parse_as_sent(body: &[u8]) -> Result<Part, PayloadError> {
     parse_with::<true>(body)
 }
 
+/// What [`parse`] checks, without reading the rows: the body's envelope, once it is known
+/// that [`parse`] accepts it. Every cell is still scanned (well-formed JSON, valid UTF-8,
+/// each row an object), but none is decoded or kept: what the answer to a request needs,
+/// leaving the rows for later.
+pub fn check(body: &[u8]) -> Result<Envelope, PayloadError> {
+    let strict = |body: &[u8]| {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        match RawPayload::<Counted>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
+            Ok(raw) => raw.check().map(|(envelope, _, _)| envelope),
+            Err(_) => Err(explain(body)),
+        }
+    };
+    odd::readable(body, strict)
+}
+
 fn parse_with<const AS_SENT: bool>(body: &[u8]) -> Result<Part, PayloadError> {
     // Fast path without path tracking (which costs on every cell); a body that fails is parsed
     // again with tracking, only to say where it failed. A byte-order mark or lone surrogates
     // are read past (see [`odd`]).
     let strict = |body: &[u8]| {
         let mut de = serde_json::Deserializer::from_slice(body);
-        match RawPayload::<AS_SENT>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
-            Ok(raw) => raw.check(),
+        match RawPayload::<Parsed<AS_SENT>>::deserialize(&mut de)
+            .and_then(|raw| de.end().map(|()| raw))
+        {
+            Ok(raw) => raw
+                .check()
+                .map(|(envelope, Parsed(mut rows), Parsed(invalid))| {
+                    rows.append(invalid);
+                    Part { envelope, rows }
+                }),
             Err(_) => Err(explain(body)),
         }
     };
@@ -127,7 +149,7 @@ fn explain(body: &[u8]) -> PayloadError {
         return not_json(&syntax);
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, RawPayload<false>>(&mut de) {
+    match serde_path_to_error::deserialize::<_, RawPayload<Parsed<false>>>(&mut de) {
         Err(e) => path_error(e),
         Ok(_) => PayloadError::contract("the payload does not match the contract"),
     }
@@ -182,11 +204,50 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
+/// A body's payload, its rows read as `R`: [`Parsed`] rows, or only [`Counted`].
 #[derive(Deserialize)]
-struct RawPayload<'a, const AS_SENT: bool> {
+#[serde(bound(deserialize = "R: Deserialize<'de> + Default"))]
+struct RawPayload<'a, R> {
     event: RawEvent,
     #[serde(borrow)]
-    data: RawData<'a, AS_SENT>,
+    data: RawData<'a, R>,
+}
+
+/// The rows of `validRows` or `invalidRows`, decoded into columns.
+#[derive(Default)]
+struct Parsed<const AS_SENT: bool>(Rows);
+
+impl<'de, const AS_SENT: bool> Deserialize<'de> for Parsed<AS_SENT> {
+    fn deserialize<D: de::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        rows::<_, AS_SENT>(de).map(Parsed)
+    }
+}
+
+/// The rows of `validRows` or `invalidRows`, checked as [`Parsed`] checks them and counted.
+#[derive(Default)]
+struct Counted(u64);
+
+impl<'de> Deserialize<'de> for Counted {
+    fn deserialize<D: de::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        cells::count_rows(de).map(Counted)
+    }
+}
+
+/// How many rows a row collection holds.
+trait RowCount {
+    fn count(&self) -> u64;
+}
+
+impl<const AS_SENT: bool> RowCount for Parsed<AS_SENT> {
+    fn count(&self) -> u64 {
+        self.0.len() as u64
+    }
+}
+
+impl RowCount for Counted {
+    fn count(&self) -> u64 {
+        self.0
+    }
 }
 
 #[derive(Deserialize)]
@@ -210,18 +271,15 @@ struct RawSequence {
 }
 
 #[derive(Deserialize)]
-struct RawData<'a, const AS_SENT: bool> {
+#[serde(bound(deserialize = "R: Deserialize<'de> + Default"))]
+struct RawData<'a, R> {
     meta: RawMeta,
     #[serde(default, borrow)]
     customer: Option<&'a serde_json::value::RawValue>,
-    #[serde(rename = "validRows", default, deserialize_with = "rows::<_, AS_SENT>")]
-    valid_rows: Rows,
-    #[serde(
-        rename = "invalidRows",
-        default,
-        deserialize_with = "rows::<_, AS_SENT>"
-    )]
-    invalid_rows: Rows,
+    #[serde(rename = "validRows", default)]
+    valid_rows: R,
+    #[serde(rename = "invalidRows", default)]
+    invalid_rows: R,
 }
 
 #[derive(Deserialize)]
@@ -248,8 +306,9 @@ struct RawId {
     id: Option<i64>,
 }
 
-impl<const AS_SENT: bool> RawPayload<'_, AS_SENT> {
-    fn check(self) -> Result<Part, PayloadError> {
+impl<R: RowCount> RawPayload<'_, R> {
+    /// The envelope, with the valid rows and the invalid ones.
+    fn check(self) -> Result<(Envelope, R, R), PayloadError> {
         let RawPayload { event, data } = self;
         check_id("event.id", &event.id)?;
         check_id("data.meta.batch.id", &data.meta.batch.id)?;
@@ -281,14 +340,12 @@ impl<const AS_SENT: bool> RawPayload<'_, AS_SENT> {
                 .and_then(|s| s.id)
                 .or(meta.settings.and_then(|s| s.id)),
             declared_rows: meta.count.or(meta.length),
-            valid_rows: data.valid_rows.len() as u64,
-            invalid_rows: data.invalid_rows.len() as u64,
+            valid_rows: data.valid_rows.count(),
+            invalid_rows: data.invalid_rows.count(),
             customer,
             workbook: None,
         };
-        let mut rows = data.valid_rows;
-        rows.append(data.invalid_rows);
-        Ok(Part { envelope, rows })
+        Ok((envelope, data.valid_rows, data.invalid_rows))
     }
 }
 

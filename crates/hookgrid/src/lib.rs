@@ -82,15 +82,13 @@ pub use upkeep::start::{DATABASE_ENV, OpenOptions};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 use intake::assembly::Assembly;
-use intake::worker::Job;
+use intake::worker::Work;
 use review::browse::Browsing;
 
 /// An open data dir: the ledger, the token, and the batch files derived from them.
 #[derive(Debug)]
 pub struct Hookgrid {
     core: Arc<Core>,
-    /// Sends completed imports to the worker that builds their files.
-    jobs: Mutex<Option<mpsc::Sender<Job>>>,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -109,6 +107,11 @@ struct Core {
     token: intake::token::TokenStore,
     events: events::Bus,
     assembly: Assembly,
+    /// To the worker: stored parts to read, complete imports to build (see
+    /// [`intake::worker`]); taken at shutdown.
+    work: Mutex<Option<mpsc::Sender<Work>>>,
+    /// Body bytes waiting in the worker's queue to be read.
+    reading: std::sync::atomic::AtomicUsize,
     /// The batch the grid is paging through, held in memory.
     browsing: Browsing,
     /// The errors of the import last asked about, under its configuration.
@@ -174,12 +177,15 @@ impl Hookgrid {
         } else {
             (upkeep::verify::Verified::default(), events::Bus::local())
         };
+        let (work, queue) = mpsc::channel::<Work>();
         let core = Arc::new(Core {
             dir,
             ledger,
             token,
             events,
             assembly: Assembly::default(),
+            work: Mutex::new(Some(work)),
+            reading: std::sync::atomic::AtomicUsize::new(0),
             browsing: Browsing::default(),
             explained: review::reasons::Explained::default(),
             messages: review::reasons::HeldMessages::default(),
@@ -191,26 +197,26 @@ impl Hookgrid {
             health: upkeep::health::Health::default(),
             connections: Arc::default(),
         });
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let worker_core = core.clone();
+        // Holds a weak reference only: the queue's sender lives in the core, and the core must
+        // be dropped (or shut down) for the queue to end.
+        let worker_core = Arc::downgrade(&core);
         let worker = std::thread::Builder::new()
             .name("hookgrid-frames".into())
             .spawn(move || {
-                for job in queue {
-                    if worker_core
-                        .stopping
-                        .load(std::sync::atomic::Ordering::Relaxed)
-                    {
+                for work in queue {
+                    let Some(core) = worker_core.upgrade() else {
+                        break;
+                    };
+                    if core.stopping.load(std::sync::atomic::Ordering::Relaxed) {
                         // A shell is stopping: what is left is rebuilt at the next start.
                         break;
                     }
-                    worker_core.materialize(job);
+                    core.work(work);
                 }
             })
             .map_err(|e| Error::Internal(format!("cannot start the worker thread: {e}")))?;
         Ok(Hookgrid {
             core,
-            jobs: Mutex::new(Some(jobs)),
             worker: Mutex::new(Some(worker)),
         })
     }

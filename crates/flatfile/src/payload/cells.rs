@@ -40,6 +40,55 @@ pub(super) fn rows<'de, D: Deserializer<'de>, const AS_SENT: bool>(
     de.deserialize_any(RowsVisitor::<AS_SENT>)
 }
 
+/// [`rows`] without keeping them: each row checked as [`rows`] reads it (an object of string
+/// keys, each value well-formed JSON and valid UTF-8) and counted. No cell is decoded.
+pub(super) fn count_rows<'de, D: Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
+    struct CountVisitor;
+    impl<'de> Visitor<'de> for CountVisitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of row objects")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
+            Ok(0)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<u64, E> {
+            Ok(0)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
+            let mut count = 0;
+            while seq.next_element::<CheckedRow>()?.is_some() {
+                count += 1;
+            }
+            Ok(count)
+        }
+    }
+    de.deserialize_any(CountVisitor)
+}
+
+/// One row object, checked as [`RowSeed`] reads it and let go.
+struct CheckedRow;
+
+impl<'de> Deserialize<'de> for CheckedRow {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct RowVisitor;
+        impl<'de> Visitor<'de> for RowVisitor {
+            type Value = CheckedRow;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a row object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckedRow, A::Error> {
+                while map.next_key::<Key<'de>>()?.is_some() {
+                    // The cell's text as `CellSeed` takes it: a scan, and UTF-8 checked.
+                    map.next_value::<&'de serde_json::value::RawValue>()?;
+                }
+                Ok(CheckedRow)
+            }
+        }
+        de.deserialize_any(RowVisitor)
+    }
+}
+
 /// One row object, written straight into the builder.
 struct RowSeed<'b> {
     builder: &'b mut RowsBuilder,

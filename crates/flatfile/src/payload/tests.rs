@@ -386,3 +386,68 @@ fn a_byte_order_mark_and_lone_surrogates_are_read_past() {
     let as_sent = parse_as_sent(cut).expect("as sent too");
     assert_eq!(as_sent.rows.len(), 1);
 }
+
+/// `check` says what `parse` says of a body: the same envelope, or the same error.
+fn agree(body: &[u8]) {
+    let parsed = parse(body).map(|p| p.envelope);
+    assert_eq!(
+        check(body),
+        parsed,
+        "on {:?}",
+        String::from_utf8_lossy(body)
+    );
+}
+
+#[test]
+fn checking_a_body_says_what_parsing_it_says() {
+    let mut bodies: Vec<Vec<u8>> = vec![
+        body(payload(2, 3)),
+        body(real_shaped(json!({"index": 0, "length": 2}))),
+        body(json!({"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}}}})),
+        body(json!({"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}},
+                    "validRows": null, "invalidRows": [{"a": {"deep": [1, 2]}}]}})),
+        body(json!({"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}},
+                    "validRows": "rows"}})),
+        body(json!({"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}},
+                    "validRows": [{"a": 1}, [1, 2]]}})),
+        body(json!({"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}},
+                    "validRows": [{"a": 1}, 7]}})),
+        body(json!({"event": {"id": ""}, "data": {"meta": {"batch": {"id": "b"}}}})),
+        body(json!({"event": {"id": "e", "sequence": {"index": 9, "count": 2}},
+                    "data": {"meta": {"batch": {"id": "b"}}}})),
+        b"{\"event\": {\"id\": \"e\"}, \"data\": {\"meta\": {\"batch\": {\"id\": \"b\"}}, \"validRows\": [{\"a\": 1e400, \"b\": 123456789012345678901234567890}]}}".to_vec(),
+        br#"{"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}}, "validRows": [{"a": "cut \ud83d", "k\"ey": "x\ny"}]}}"#.to_vec(),
+        b"\xEF\xBB\xBF{\"event\": {\"id\": \"e\"}, \"data\": {\"meta\": {\"batch\": {\"id\": \"b\"}}}}".to_vec(),
+        b"{\"event\": {\"id\": \"e\"}, \"data\": {\"meta\": {\"batch\": {\"id\": \"b\"}}, \"validRows\": [{\"a\": \"\xff\xfe\"}]}}".to_vec(),
+        b"{\"event\": {\"id\": \"e\"}, \"data\": {\"meta\": {\"batch\": {\"id\": \"b\"}}, \"validRows\": [{\"a\": 1}]}} trailing".to_vec(),
+        b"{\"event\": {\"id\": \"e\"}, \"data\": {\"meta\": {\"batch\": {\"id\": \"b\"}}, \"validRows\": [{\"a\": 1,}]}}".to_vec(),
+        b"not json".to_vec(),
+        Vec::new(),
+    ];
+    bodies.push(body(
+        json!({"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}},
+                             "validRows": [{"a": null, "b": true, "c": -0.5}]}}),
+    ));
+    for b in &bodies {
+        agree(b);
+    }
+}
+
+proptest::proptest! {
+    /// Whatever a byte changed, added or dropped does to a body, checking and parsing agree.
+    #[test]
+    fn checking_agrees_with_parsing_on_damaged_bodies(
+        at in 0usize..1_000,
+        byte in proptest::prelude::any::<u8>(),
+        how in 0u8..3,
+    ) {
+        let mut b = body(real_shaped(json!({"index": 1, "length": 3})));
+        let at = at % b.len();
+        match how {
+            0 => b[at] = byte,
+            1 => b.insert(at, byte),
+            _ => drop(b.remove(at)),
+        }
+        agree(&b);
+    }
+}

@@ -2,7 +2,7 @@
 //! acknowledged, or kept in the quarantine with its reason.
 
 use hookgrid_flatfile::workbook::{is_workbook, opens_as_workbook, parse_workbook};
-use hookgrid_flatfile::{PayloadError, PayloadErrorKind, parse};
+use hookgrid_flatfile::{PayloadError, PayloadErrorKind, check};
 use hookgrid_frames::Validity;
 use hookgrid_ledger::{Commit, EventKey, LedgerError, WorkbookSheet};
 
@@ -237,17 +237,11 @@ impl Core {
         if opens_as_workbook(body) {
             return self.admit_workbook(body);
         }
-        let part = match parse(body) {
-            Ok(part) => part,
+        // Only what the answer needs: the rows are read by the worker once the part is stored.
+        let envelope = match check(body) {
+            Ok(envelope) => envelope,
             Err(_) if is_workbook(body) => return self.admit_workbook(body),
             Err(e) => return Ok(Err(Refusal::of(e))),
-        };
-        let envelope = part.envelope;
-        let rows = HeldPart {
-            index: envelope.index,
-            valid: hookgrid_frames::Validity::First(envelope.valid_rows as usize),
-            rows: part.rows,
-            records: None,
         };
         let receipt = |stored, part| Receipt {
             stored,
@@ -258,8 +252,8 @@ impl Core {
             of: envelope.count,
             workbook: None,
         };
-        // Commit and hand the rows to the assembly holding the import, so the worker building
-        // a just-completed batch never misses a part committed a moment before.
+        // Commit and queue the rows' reading holding the import, so the worker reads every
+        // part this process stored before it builds the import a later part completes.
         let holding = self.assembly.commit_of(&[envelope.event_id.as_str()]);
         match self.announce(self.ledger.commit_part(&envelope, body))? {
             Commit::Stored {
@@ -268,7 +262,7 @@ impl Core {
                 completed,
                 parts_received,
             } => {
-                self.assembly.lock().add(event, rows, body.len());
+                self.read_later(event, body);
                 drop(holding);
                 self.events.send(Event::PartStored {
                     event: envelope.event_id.clone(),

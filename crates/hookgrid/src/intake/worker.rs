@@ -1,8 +1,14 @@
-//! The worker thread that writes each complete import's derived Parquet file, and the
-//! rebuilding of files found missing or unreadable.
+//! The worker thread: it reads each stored part's rows into the assembly as the part
+//! arrives (off the path of the request's answer), writes each complete import's derived
+//! Parquet file, and rebuilds files found missing or unreadable. One queue, in order: a
+//! part's rows are always read before the file of the import it completes is built.
 
+use std::sync::atomic::Ordering;
+
+use hookgrid_flatfile::parse;
 use hookgrid_ledger::EventKey;
 
+use crate::intake::assembly::HeldPart;
 use crate::{BatchStatus, Core, Event, Hookgrid, Result};
 
 /// A batch file for the worker to build.
@@ -13,11 +19,27 @@ pub(crate) struct Job {
     pub(crate) just_completed: bool,
 }
 
+/// A stored part whose rows the worker reads into the assembly.
+#[derive(Debug)]
+pub(crate) struct ReadPart {
+    pub(crate) key: EventKey,
+    pub(crate) body: Vec<u8>,
+}
+
+/// What the worker is asked to do.
+#[derive(Debug)]
+pub(crate) enum Work {
+    Read(ReadPart),
+    Build(Job),
+}
+
+/// Bodies waiting to be read at most; past it a part is left for the build to read from the
+/// ledger (as a part another instance stored is), so a slow worker never holds more.
+const READ_QUEUE_BYTES: usize = 128 * 1024 * 1024;
+
 impl Hookgrid {
     pub(crate) fn queue(&self, job: Job) {
-        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        let sent = jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
-        if !sent {
+        if !self.core.send_work(Work::Build(job)) {
             // Shutting down: the file is derived and will be built on next use.
             tracing::debug!(event = job.key.0, "worker gone; batch file deferred");
         }
@@ -47,7 +69,13 @@ impl Hookgrid {
 
     /// Waits for queued batch files to be written, then stops the worker.
     pub fn shutdown(&self) {
-        drop(self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take());
+        drop(
+            self.core
+                .work
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
         if let Some(worker) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = worker.join();
         }
@@ -57,6 +85,56 @@ impl Hookgrid {
 }
 
 impl Core {
+    /// Hands `work` to the worker; `false` when it is gone (shutting down).
+    fn send_work(&self, work: Work) -> bool {
+        let queue = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        queue.as_ref().is_some_and(|q| q.send(work).is_ok())
+    }
+
+    /// Has the worker read a just-stored part's rows into the assembly, unless too many bodies
+    /// wait already (then the import's build reads this one from the ledger).
+    pub(crate) fn read_later(&self, key: EventKey, body: &[u8]) {
+        let queued = self.reading.fetch_add(body.len(), Ordering::AcqRel);
+        if queued + body.len() > READ_QUEUE_BYTES
+            || !self.send_work(Work::Read(ReadPart {
+                key,
+                body: body.to_vec(),
+            }))
+        {
+            self.reading.fetch_sub(body.len(), Ordering::AcqRel);
+        }
+    }
+
+    /// Does one piece of work (worker thread).
+    pub(crate) fn work(&self, work: Work) {
+        match work {
+            Work::Build(job) => self.materialize(job),
+            Work::Read(part) => {
+                self.reading.fetch_sub(part.body.len(), Ordering::AcqRel);
+                self.read_part(part);
+            }
+        }
+    }
+
+    /// Reads a stored part's rows into the assembly.
+    fn read_part(&self, ReadPart { key, body }: ReadPart) {
+        match parse(&body) {
+            Ok(part) => self.assembly.lock().add(
+                key,
+                HeldPart {
+                    index: part.envelope.index,
+                    valid: hookgrid_frames::Validity::First(part.envelope.valid_rows as usize),
+                    rows: part.rows,
+                    records: None,
+                },
+                body.len(),
+            ),
+            // Checked before it was stored, so never expected; the build reads it again from
+            // the ledger and says what is wrong with it there.
+            Err(e) => tracing::warn!(event = key.0, "cannot read a stored part's rows: {e}"),
+        }
+    }
+
     /// Records the columns of an import's intact file (see [`Core::record_columns`]).
     fn record_file_columns(&self, batch: &crate::Batch) {
         let schema = hookgrid_frames::store::scan(&self.batch_path(batch.key))
