@@ -22,6 +22,7 @@ mod copy;
 mod corrections;
 mod derived;
 mod flags;
+mod group;
 mod quarantine;
 mod reviews;
 mod schema;
@@ -245,6 +246,8 @@ enum Backend {
 #[derive(Debug)]
 struct Sqlite {
     writer: Mutex<Connection>,
+    /// Parts waiting for the writer, to be committed together.
+    waiting: group::Waiting,
     /// Dropping this stops the checkpointer thread.
     _checkpointer: Option<mpsc::Sender<()>>,
     /// How a reader opens the file: `None` normally; on a read-only file system, the URI and
@@ -325,6 +328,7 @@ impl Ledger {
             path,
             backend: Backend::Sqlite(Sqlite {
                 writer: Mutex::new(conn),
+                waiting: group::Waiting::default(),
                 _checkpointer: checkpointer,
                 read_only: None,
             }),
@@ -408,6 +412,7 @@ impl Ledger {
             path,
             backend: Backend::Sqlite(Sqlite {
                 writer: Mutex::new(conn),
+                waiting: group::Waiting::default(),
                 _checkpointer: None,
                 read_only: Some(read_only),
             }),
@@ -556,6 +561,13 @@ impl Ledger {
     pub fn commit_part(&self, envelope: &Envelope, body: &[u8]) -> Result<Commit> {
         let hash = Sha256::digest(body).to_vec();
         let now = now_ms();
+        if let Backend::Sqlite(sqlite) = &self.backend {
+            // Parts that wait for the writer together share its commit (PostgreSQL's server
+            // groups the commits of its connections by itself).
+            return sqlite
+                .waiting
+                .commit(&self.path, &sqlite.writer, envelope, body, hash, now);
+        }
         let events = [envelope.event_id.as_str()];
         let outcome = self.commit_unless_conflict(&events, |tx| {
             let outcome = commit::commit_in(tx, envelope, commit::BodyAt::Own(body), &hash, now)?;

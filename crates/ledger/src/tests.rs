@@ -235,6 +235,48 @@ fn concurrent_writers_each_commit_exactly_once(ledger: &Ledger) {
     assert_eq!((stored, duplicates, completions), (16, 16, 1));
 }
 
+fn a_contradicting_part_committed_beside_others_keeps_none_of_them_out(ledger: &Ledger) {
+    // Parts arriving together share a commit (SQLite); the ones that contradict the import
+    // are refused without taking the others down with them.
+    let first = ledger
+        .commit_part(&envelope("ev", 1, 16), b"part 1")
+        .expect("first");
+    assert!(matches!(first, Commit::Stored { .. }), "{first:?}");
+    let outcomes: Vec<Commit> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (2..=16)
+            .map(|i| (i, 16))
+            .chain((1..=4).map(|i| (i, 99)))
+            .map(|(i, count)| {
+                scope.spawn(move || {
+                    let body = format!("part {i} of {count}");
+                    ledger.commit_part(&envelope("ev", i, count), body.as_bytes())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread").expect("commit"))
+            .collect()
+    });
+    assert!(
+        outcomes[..15]
+            .iter()
+            .all(|c| matches!(c, Commit::Stored { .. })),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes[15..]
+            .iter()
+            .all(|c| matches!(c, Commit::Conflict { .. })),
+        "{outcomes:?}"
+    );
+    let batch = &ledger.batches().expect("batches")[0];
+    assert_eq!(
+        (batch.parts_received, batch.parts_expected, batch.status),
+        (16, 16, BatchStatus::Complete)
+    );
+}
+
 /// A database file as a Hookgrid of schema `version` left it.
 fn database_at(path: &Path, version: usize) -> Connection {
     let conn = Connection::open(path).expect("open");
@@ -1076,6 +1118,7 @@ on_both!(
     count_mismatch_is_recorded,
     quarantine_keeps_the_body_and_reason,
     concurrent_writers_each_commit_exactly_once,
+    a_contradicting_part_committed_beside_others_keeps_none_of_them_out,
     a_zero_based_import_completes_with_its_last_index_one_below_the_count,
     a_middle_index_is_numbered_as_the_sender_shape_suggests_until_an_end_arrives,
     one_request_imports_count_from_0_or_from_1,
