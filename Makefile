@@ -79,6 +79,7 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 ## the team server over HTTP, the desktop app in a real window, review decisions, and the
 ## ledger on PostgreSQL beside SQLite.
 bench: setup
+	$(CARGO) bench --locked --workspace --bench intake
 	$(CARGO) bench --locked --workspace --bench core
 	$(CARGO) bench --locked --workspace --bench team
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop

@@ -1,0 +1,160 @@
+//! `make bench`: how close an acknowledgement comes to the disk's own speed.
+//!
+//! The floor is measured first, on the file system the data dir is on: appending a buffer of
+//! a part's size to a file and `fsync`ing it, as a receiver that only keeps the body would.
+//! Then, on the real `hookgrid serve` (release build, SQLite ledger, loopback): the ack of
+//! 300 parts of 1,000 rows (~340 KB) posted one after another, of 300 one-row parts, and of
+//! exact repeats of stored parts (nothing to write); and the parts per second of 8 senders at
+//! once, each posting its own import, beside one sender posting the same number. Each figure
+//! is printed beside the same run's floor or baseline; the run fails if a target is missed.
+//!
+//! Where an ack's time went before this bench existed (a 340 KB part, release build, this
+//! 2-core machine): reading every cell into columns 1.7 ms, SHA-256 0.25–0.5 ms, checking the
+//! body's JSON without keeping cells 0.7 ms, the SQLite commit of the body and its fsync the
+//! rest. Cells are now read by the worker after the answer (see `intake::worker`).
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use hookgrid::sample::SampleBatch;
+use hookgrid_tests::Workspace;
+use hookgrid_tests::figures::{Figure, report};
+
+const PARTS: u32 = 300;
+const ROWS: u32 = 1_000;
+const SENDERS: u32 = 8;
+const PARTS_EACH: u32 = 40;
+
+fn batch(id: &str, parts: u32, rows: u32) -> SampleBatch {
+    SampleBatch {
+        event_id: format!("{id}-event"),
+        batch_id: format!("{id}-batch"),
+        parts,
+        rows_per_part: rows,
+        invalid_every: 7,
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn percentile(mut times: Vec<Duration>, p: f64) -> Duration {
+    times.sort();
+    times[((times.len() as f64 * p) as usize).min(times.len() - 1)]
+}
+
+/// Appends `size` bytes to one file and `fsync`s it, `times` times, in `dir`.
+fn append_and_fsync(dir: &std::path::Path, size: usize, times: usize) -> Vec<Duration> {
+    let path = dir.join("floor.bin");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .expect("floor file");
+    let buffer = vec![b'x'; size];
+    let taken = (0..times)
+        .map(|_| {
+            let started = Instant::now();
+            file.write_all(&buffer).expect("append");
+            file.sync_all().expect("fsync");
+            started.elapsed()
+        })
+        .collect();
+    drop(file);
+    std::fs::remove_file(&path).expect("remove the floor file");
+    taken
+}
+
+/// Posts every body in order on one kept-alive client; each ack's time.
+fn post_all(url: &str, bodies: &[Vec<u8>]) -> Vec<Duration> {
+    let client = reqwest::blocking::Client::new();
+    bodies
+        .iter()
+        .map(|body| {
+            let started = Instant::now();
+            let r = client.post(url).body(body.clone()).send().expect("post");
+            assert_eq!(r.status(), 200, "every part must be acknowledged");
+            started.elapsed()
+        })
+        .collect()
+}
+
+/// `senders` senders at once, each posting its own import of `PARTS_EACH` parts; the parts
+/// per second of them all.
+fn concurrent(url: &str, prefix: &str, senders: u32) -> f64 {
+    let imports: Vec<Vec<Vec<u8>>> = (0..senders)
+        .map(|i| {
+            let b = batch(&format!("{prefix}-{i}"), PARTS_EACH, ROWS);
+            (1..=PARTS_EACH).map(|p| b.body(p)).collect()
+        })
+        .collect();
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for bodies in &imports {
+            s.spawn(move || post_all(url, bodies));
+        }
+    });
+    f64::from(senders * PARTS_EACH) / started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
+    let big = batch("seq", PARTS, ROWS);
+    eprintln!("generating {PARTS} bodies of {ROWS} rows…");
+    let bodies: Vec<Vec<u8>> = (1..=PARTS).map(|i| big.body(i)).collect();
+    let mean = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len();
+    let small = batch("one-row", PARTS, 1);
+    let small_bodies: Vec<Vec<u8>> = (1..=PARTS).map(|i| small.body(i)).collect();
+
+    let server = ws.serve();
+    let floor = append_and_fsync(&ws.data_dir(), mean, PARTS as usize);
+    let acks = post_all(&server.url, &bodies);
+    let repeats = post_all(&server.url, &bodies[..100]);
+    let small_acks = post_all(&server.url, &small_bodies);
+    let one = concurrent(&server.url, "one", 1);
+    let eight = concurrent(&server.url, "eight", SENDERS);
+    assert!(server.terminate());
+
+    let (floor_p50, floor_p99) = (percentile(floor.clone(), 0.5), percentile(floor, 0.99));
+    let (p50, p99) = (percentile(acks.clone(), 0.5), percentile(acks, 0.99));
+    println!(
+        "\nfloor (same run): append {mean} bytes and fsync p50 {:.2} ms, p99 {:.2} ms",
+        ms(floor_p50),
+        ms(floor_p99)
+    );
+    println!(
+        "acks: 1,000-row part p50 {:.2} ms, p99 {:.2} ms; one-row part p50 {:.2} ms; exact \
+         repeat p50 {:.2} ms",
+        ms(p50),
+        ms(p99),
+        ms(percentile(small_acks, 0.5)),
+        ms(percentile(repeats, 0.5)),
+    );
+    println!("one sender {one:.0} parts/s; {SENDERS} senders {eight:.0} parts/s");
+    let figures = [
+        Figure {
+            name: "ack p50 ÷ append-and-fsync p50",
+            value: ms(p50) / ms(floor_p50),
+            unit: "×",
+            target: 2.0,
+        },
+        Figure {
+            name: "ack p99 ÷ append-and-fsync p99",
+            value: ms(p99) / ms(floor_p99),
+            unit: "×",
+            target: 4.0,
+        },
+        Figure {
+            name: "parts/s: one sender ÷ 8 senders",
+            value: one / eight,
+            unit: "×",
+            target: 1.0 / 3.0,
+        },
+    ];
+    let missed = report(
+        "Intake at disk speed (targets from the same run's floor and baseline)",
+        &figures,
+    );
+    assert_eq!(missed, 0, "{missed} target(s) missed");
+}
