@@ -89,6 +89,31 @@ fn a_batch_completes_out_of_order_and_its_file_is_written() {
 }
 
 #[test]
+fn a_stored_part_is_read_into_columns_after_its_answer_and_kept_for_the_build() {
+    let (_dir, hg) = open();
+    let first = body("ev-r", "b-r", 1, 2, json!([{"n": 1}, {"n": 2}]), json!([{"n": 3}]));
+    hg.ingest(&first).expect("part 1");
+    let key = hg.resolve("b-r").expect("resolve").key;
+    // The worker reads it off the request's path: awaited, not assumed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let held = loop {
+        let held = hg.core.assembly.lock().take(key);
+        if !held.is_empty() {
+            break held;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the part's rows were not read within 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let parsed = hookgrid_flatfile::parse(&first).expect("parse");
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].index, &held[0].rows), (1, &parsed.rows));
+    assert_eq!(held[0].valid, hookgrid_frames::Validity::First(2));
+}
+
+#[test]
 fn events_announce_parts_completion_and_quarantine() {
     let (_dir, hg) = open();
     let mut rx = hg.subscribe();
