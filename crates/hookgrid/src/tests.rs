@@ -91,7 +91,14 @@ fn a_batch_completes_out_of_order_and_its_file_is_written() {
 #[test]
 fn a_stored_part_is_read_into_columns_after_its_answer_and_kept_for_the_build() {
     let (_dir, hg) = open();
-    let first = body("ev-r", "b-r", 1, 2, json!([{"n": 1}, {"n": 2}]), json!([{"n": 3}]));
+    let first = body(
+        "ev-r",
+        "b-r",
+        1,
+        2,
+        json!([{"n": 1}, {"n": 2}]),
+        json!([{"n": 3}]),
+    );
     hg.ingest(&first).expect("part 1");
     let key = hg.resolve("b-r").expect("resolve").key;
     // The worker reads it off the request's path: awaited, not assumed.
