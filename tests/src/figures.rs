@@ -84,3 +84,66 @@ pub fn wait_files(ws: &crate::Workspace, count: usize, wanted: impl Fn(&str) -> 
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// One kept-alive HTTP/1.1 connection with nothing between a bench and the server: a
+/// request's time is the server's and the socket's, not a client library's.
+#[derive(Debug)]
+pub struct KeptAlive {
+    conn: std::net::TcpStream,
+    host: String,
+    path: String,
+}
+
+impl KeptAlive {
+    /// Connects to the host of `url` (`http://host:port/path`); requests go to its path.
+    pub fn connect(url: &str) -> KeptAlive {
+        let rest = url.strip_prefix("http://").expect("http URL");
+        let i = rest.find('/').expect("path");
+        let (host, path) = (rest[..i].to_owned(), rest[i..].to_owned());
+        let conn = std::net::TcpStream::connect(&host).expect("connect");
+        conn.set_nodelay(true).expect("nodelay");
+        KeptAlive { conn, host, path }
+    }
+
+    /// POSTs `body` to the URL's path; the status code.
+    pub fn post(&mut self, body: &[u8]) -> u16 {
+        let path = self.path.clone();
+        self.request("POST", &path, body)
+    }
+
+    /// One request; the status code, once the whole answer is read.
+    pub fn request(&mut self, method: &str, path: &str, body: &[u8]) -> u16 {
+        use std::io::{Read, Write};
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            self.host,
+            body.len()
+        );
+        self.conn.write_all(head.as_bytes()).expect("write head");
+        self.conn.write_all(body).expect("write body");
+        // The answer's head, then exactly content-length bytes.
+        let mut buf = Vec::with_capacity(512);
+        let mut byte = [0u8; 1024];
+        let header_end = loop {
+            let n = self.conn.read(&mut byte).expect("read");
+            assert!(n > 0, "connection closed");
+            buf.extend_from_slice(&byte[..n]);
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..header_end]).to_lowercase();
+        let status: u16 = head[9..12].parse().expect("status");
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map(|v| v.trim().parse().expect("length"))
+            .unwrap_or(0);
+        while buf.len() < header_end + length {
+            let n = self.conn.read(&mut byte).expect("read");
+            assert!(n > 0, "connection closed");
+            buf.extend_from_slice(&byte[..n]);
+        }
+        status
+    }
+}

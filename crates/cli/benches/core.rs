@@ -7,14 +7,12 @@
 //! then, with 5,000 more small imports in the ledger, `hookgrid batches` with and without a
 //! search. Targets are printed beside the figures; the run fails if one is missed.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hookgrid::sample::{SampleBatch, delivery_body};
 use hookgrid_tests::Workspace;
-use hookgrid_tests::figures::{Figure, peak_rss_kib, report};
+use hookgrid_tests::figures::{Figure, KeptAlive, peak_rss_kib, report};
 
 const PARTS: u32 = 1_000;
 const ROWS: u32 = 1_000;
@@ -36,16 +34,14 @@ fn main() {
     eprintln!("mean body {:.0} KB", mean as f64 / 1024.0);
 
     let server = ws.serve();
-    let (addr, path) = split_url(&server.url);
     let pid = server.pid();
-    let mut conn = TcpStream::connect(&addr).expect("connect");
-    conn.set_nodelay(true).expect("nodelay");
+    let mut conn = KeptAlive::connect(&server.url);
 
     let mut latencies = Vec::with_capacity(bodies.len());
     let first = Instant::now();
     for body in &bodies {
         let started = Instant::now();
-        let status = post_keep_alive(&mut conn, &addr, &path, body);
+        let status = conn.post(body);
         latencies.push(started.elapsed());
         assert_eq!(status, 200, "every part must be acknowledged");
     }
@@ -68,7 +64,7 @@ fn main() {
     // with the real token (what a timing attack on the comparison would probe), and an
     // unknown path. Interleaved, so drift in the machine hits all three alike. GETs without a
     // body, so the connection stays open (a 404 does not read a body).
-    let token = path.rsplit('/').next().expect("token").to_owned();
+    let token = server.url.rsplit('/').next().expect("token").to_owned();
     let near = format!(
         "{}{}",
         &token[..token.len() - 1],
@@ -83,7 +79,7 @@ fn main() {
     for _ in 0..3000 {
         for (probe, times) in probes.iter().zip(not_found.iter_mut()) {
             let started = Instant::now();
-            let status = request_keep_alive(&mut conn, "GET", &addr, probe, b"");
+            let status = conn.request("GET", probe, b"");
             times.push(started.elapsed());
             assert_eq!(status, 404, "{probe}");
         }
@@ -218,7 +214,7 @@ fn main() {
             serde_json::json!([{"name": format!("Item {i}"), "qty": format!("{}", i % 50)}]),
             serde_json::json!([]),
         );
-        assert_eq!(post_keep_alive(&mut conn, &addr, &path, &body), 200);
+        assert_eq!(conn.post(&body), 200);
     }
     let listed = ws.json(&["batches", "--json"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(IMPORTS + 1));
@@ -388,55 +384,4 @@ fn best_of(n: usize, mut f: impl FnMut() -> String) -> Duration {
         })
         .min()
         .expect("runs")
-}
-
-fn split_url(url: &str) -> (String, String) {
-    let rest = url.strip_prefix("http://").expect("http URL");
-    let i = rest.find('/').expect("path");
-    (rest[..i].to_owned(), rest[i..].to_owned())
-}
-
-/// One POST on a kept-alive connection; returns the status code.
-fn post_keep_alive(conn: &mut TcpStream, host: &str, path: &str, body: &[u8]) -> u16 {
-    request_keep_alive(conn, "POST", host, path, body)
-}
-
-/// One request on a kept-alive connection; returns the status code.
-fn request_keep_alive(
-    conn: &mut TcpStream,
-    method: &str,
-    host: &str,
-    path: &str,
-    body: &[u8],
-) -> u16 {
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
-    conn.write_all(head.as_bytes()).expect("write head");
-    conn.write_all(body).expect("write body");
-    // Read the response head, then exactly content-length bytes.
-    let mut buf = Vec::with_capacity(512);
-    let mut byte = [0u8; 1024];
-    let header_end = loop {
-        let n = conn.read(&mut byte).expect("read");
-        assert!(n > 0, "connection closed");
-        buf.extend_from_slice(&byte[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_lowercase();
-    let status: u16 = head[9..12].parse().expect("status");
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map(|v| v.trim().parse().expect("length"))
-        .unwrap_or(0);
-    while buf.len() < header_end + length {
-        let n = conn.read(&mut byte).expect("read");
-        assert!(n > 0, "connection closed");
-        buf.extend_from_slice(&byte[..n]);
-    }
-    status
 }

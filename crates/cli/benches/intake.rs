@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use hookgrid::sample::SampleBatch;
 use hookgrid_tests::Workspace;
-use hookgrid_tests::figures::{Figure, report};
+use hookgrid_tests::figures::{Figure, KeptAlive, report};
 
 const PARTS: u32 = 300;
 const ROWS: u32 = 1_000;
@@ -66,15 +66,14 @@ fn append_and_fsync(dir: &std::path::Path, size: usize, times: usize) -> Vec<Dur
     taken
 }
 
-/// Posts every body in order on one kept-alive client; each ack's time.
+/// Posts every body in order on one kept-alive connection; each ack's time.
 fn post_all(url: &str, bodies: &[Vec<u8>]) -> Vec<Duration> {
-    let client = reqwest::blocking::Client::new();
+    let mut conn = KeptAlive::connect(url);
     bodies
         .iter()
         .map(|body| {
             let started = Instant::now();
-            let r = client.post(url).body(body.clone()).send().expect("post");
-            assert_eq!(r.status(), 200, "every part must be acknowledged");
+            assert_eq!(conn.post(body), 200, "every part must be acknowledged");
             started.elapsed()
         })
         .collect()
