@@ -150,6 +150,41 @@ fn two_instances_on_one_database_store_each_part_once_and_complete_the_import_on
     }
     let single = alone.json(&["rows", "--batch", "batch-pg", "--json", "--limit", "100"]);
     assert_eq!(from_a, single["rows"]);
+    // And the same exports, read back: CSV byte for byte, Parquet as the same frame.
+    for format in ["csv", "parquet"] {
+        let shared = a.path().join(format!("shared.{format}"));
+        let own = alone.path().join(format!("alone.{format}"));
+        a.run(&[
+            "export",
+            "--database",
+            &db.url,
+            "--batch",
+            "batch-pg",
+            "--out",
+            shared.to_str().expect("path"),
+        ]);
+        alone.run(&[
+            "export",
+            "--batch",
+            "batch-pg",
+            "--out",
+            own.to_str().expect("path"),
+        ]);
+        if format == "csv" {
+            let read = |p: &std::path::Path| std::fs::read(p).expect("read the export");
+            assert_eq!(read(&shared), read(&own), "CSV exports differ");
+        } else {
+            use polars::prelude::{ParquetReader, SerReader};
+            let read = |p: &std::path::Path| {
+                ParquetReader::new(std::fs::File::open(p).expect("open"))
+                    .finish()
+                    .expect("read the Parquet export")
+            };
+            let (shared, own) = (read(&shared), read(&own));
+            assert_eq!(shared.height(), 12);
+            assert!(shared.equals_missing(&own), "{shared} != {own}");
+        }
+    }
 }
 
 #[test]
