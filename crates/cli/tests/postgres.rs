@@ -649,6 +649,20 @@ fn a_reviewer_on_one_instance_hears_at_once_what_another_stores_and_decides() {
     let changed = next_event(&mut heard, "event", Some("review_changed"));
     assert_eq!(changed["status"], "approved", "{changed}");
 
+    // Deleted through A: B's reviewer hears it, and B lets go of the file it built.
+    assert_eq!(
+        rows(&b, &db, "batch-live").as_array().map(Vec::len),
+        Some(6)
+    );
+    let built = b.data_dir().join("batches").join("1.parquet");
+    assert!(built.exists(), "B built its own file of the import");
+    a.run(&["delete", "--database", &db.url, "--batch", "batch-live"]);
+    let deleted = next_event(&mut heard, "event", Some("batch_deleted"));
+    assert_eq!(deleted["batch"], "batch-live", "{deleted}");
+    wait_for("B to remove its file of the deleted import", || {
+        !built.exists()
+    });
+
     // An instance killed and started again may have stored a part it never announced:
     // every reviewer is asked to read everything again.
     server_a.kill9();

@@ -50,7 +50,13 @@ pub enum Event {
         message: String,
     },
     /// An import was deleted (by the user, or by the retention setting).
-    BatchDeleted { event: String, batch: String },
+    BatchDeleted {
+        event: String,
+        batch: String,
+        /// Its number in the ledger: which files each instance derived from it.
+        #[ts(type = "number")]
+        key: i64,
+    },
     /// A request could not be stored at all (disk full, unwritable data dir); its sender was
     /// told to retry. `storage_recovered` says when storing works again.
     StorageFailed { disk_full: bool, message: String },

@@ -443,13 +443,14 @@ mod tests {
         );
         assert_eq!(parse_sse(": keep-alive\n\n"), None);
         let deleted = parse_sse(
-            "event: event\ndata: {\"type\":\"batch_deleted\",\"event\":\"e\",\"batch\":\"b\"}\n\n",
+            "event: event\ndata: {\"type\":\"batch_deleted\",\"event\":\"e\",\"batch\":\"b\",\"key\":7}\n\n",
         );
         assert_eq!(
             deleted,
             Some(Heard::Event(Event::BatchDeleted {
                 event: "e".into(),
-                batch: "b".into()
+                batch: "b".into(),
+                key: 7
             }))
         );
         assert_eq!(

@@ -255,6 +255,10 @@ fn catch_up(core: &Core, me: &str, after: &mut Option<i64>) {
                         .and_then(|json| serde_json::from_str(&json).ok())
                         // An event this version does not know: reading everything covers it.
                         .unwrap_or(Event::Resync {});
+                    if let Event::BatchDeleted { key, .. } = &event {
+                        // Deleted through another instance: what this one derived goes too.
+                        core.forget_import(hookgrid_ledger::EventKey(*key));
+                    }
                     core.events.heard(event);
                 }
                 if !full {

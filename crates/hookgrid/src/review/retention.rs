@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::{Batch, Error, Event, Hookgrid, Result};
+use hookgrid_ledger::EventKey;
+
+use crate::{Batch, Core, Error, Event, Hookgrid, Result};
 
 impl Hookgrid {
     /// Deletes an import for `by` (recorded in the audit log): its parts in the ledger, its
@@ -17,20 +19,11 @@ impl Hookgrid {
     /// [`Hookgrid::delete_batch`] without the audit line, for deletes recorded as one.
     pub(crate) fn remove_batch(&self, batch: &Batch) -> Result<()> {
         self.core.ledger.delete(batch.key)?;
-        drop(self.core.assembly.lock().take(batch.key));
-        self.core.browsing.forget(batch.key);
-        let file = self.core.batch_path(batch.key);
-        match std::fs::remove_file(&file) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            // The ledger no longer knows the import; the file is an orphan, never read again.
-            Err(e) => tracing::warn!("cannot remove {}: {e}", file.display()),
-        }
-        crate::review::reasons::remove_errors_files(&self.core.dir.batches(), batch.key.0, None);
-        self.core.forget_derived(batch.key.0);
+        self.core.forget_import(batch.key);
         self.core.events.send(Event::BatchDeleted {
             event: batch.event.clone(),
             batch: batch.batch.clone(),
+            key: batch.key.0,
         });
         Ok(())
     }
@@ -103,4 +96,23 @@ impl Hookgrid {
 /// An import in the audit log's words.
 pub(crate) fn describe(batch: &Batch) -> String {
     format!("batch {} (event {})", batch.batch, batch.event)
+}
+
+impl Core {
+    /// Lets go of what this process derived from import `key` once it is deleted (here, or by
+    /// another instance on the ledger): its file, its errors files, their digests, and what
+    /// memory holds of it.
+    pub(crate) fn forget_import(&self, key: EventKey) {
+        drop(self.assembly.lock().take(key));
+        self.browsing.forget(key);
+        let file = self.batch_path(key);
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // The ledger no longer knows the import; the file is an orphan, never read again.
+            Err(e) => tracing::warn!("cannot remove {}: {e}", file.display()),
+        }
+        crate::review::reasons::remove_errors_files(&self.dir.batches(), key.0, None);
+        self.forget_derived(key.0);
+    }
 }
