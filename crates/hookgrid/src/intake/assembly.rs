@@ -45,6 +45,18 @@ pub(crate) struct HeldPart {
     pub records: Option<Vec<String>>,
 }
 
+impl From<hookgrid_flatfile::Part> for HeldPart {
+    /// A Portal 2 part as parsed: its valid rows first, then its invalid ones.
+    fn from(part: hookgrid_flatfile::Part) -> HeldPart {
+        HeldPart {
+            index: part.envelope.index,
+            valid: hookgrid_frames::Validity::First(part.envelope.valid_rows as usize),
+            rows: part.rows,
+            records: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Held {
     parts: Vec<HeldPart>,

@@ -67,7 +67,8 @@ impl Hookgrid {
         Ok(queued)
     }
 
-    /// Waits for queued batch files to be written, then stops the worker.
+    /// Waits for queued batch files to be written, then stops the worker; on a shared ledger,
+    /// waits (2 s at most) for this process's last events to be announced.
     pub fn shutdown(&self) {
         drop(
             self.core
@@ -119,16 +120,10 @@ impl Core {
     /// Reads a stored part's rows into the assembly.
     fn read_part(&self, ReadPart { key, body }: ReadPart) {
         match parse(&body) {
-            Ok(part) => self.assembly.lock().add(
-                key,
-                HeldPart {
-                    index: part.envelope.index,
-                    valid: hookgrid_frames::Validity::First(part.envelope.valid_rows as usize),
-                    rows: part.rows,
-                    records: None,
-                },
-                body.len(),
-            ),
+            Ok(part) => self
+                .assembly
+                .lock()
+                .add(key, HeldPart::from(part), body.len()),
             // Checked before it was stored, so never expected; the build reads it again from
             // the ledger and says what is wrong with it there.
             Err(e) => tracing::warn!(event = key.0, "cannot read a stored part's rows: {e}"),

@@ -246,12 +246,10 @@ impl Core {
                     } else {
                         parse(body)
                     };
-                    let part = part.map_err(corrupt)?;
+                    // Numbered by the index it was stored under (the one it was sent with).
                     Ok(HeldPart {
                         index,
-                        valid: Validity::First(part.envelope.valid_rows as usize),
-                        rows: part.rows,
-                        records: None,
+                        ..HeldPart::from(part.map_err(corrupt)?)
                     })
                 }
                 Some(id) => {
