@@ -36,6 +36,7 @@ const READ_EVERY_QUIET: u32 = 5;
 /// Announcements read at once.
 const PAGE: u32 = 500;
 
+#[derive(Debug)]
 enum Outgoing {
     /// An event's JSON.
     Event(String),
@@ -53,16 +54,6 @@ pub(crate) struct Outbox {
     announcer: String,
     sender: mpsc::Sender<Outgoing>,
     following: std::sync::atomic::AtomicBool,
-}
-
-impl std::fmt::Debug for Outgoing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Outgoing::Event(_) => "Event",
-            Outgoing::Resync => "Resync",
-            Outgoing::Flush(_) => "Flush",
-        })
-    }
 }
 
 impl Outbox {
@@ -109,18 +100,23 @@ fn announce(ledger: &Ledger, announcer: &str, outgoing: &mpsc::Receiver<Outgoing
     let mut open = true;
     while open || !held.is_empty() {
         let wait = if held.is_empty() { PRUNE_EVERY } else { RETRY };
-        let mut take = |o: Outgoing, held: &mut Vec<Option<String>>| match o {
-            Outgoing::Event(json) => held.push(Some(json)),
-            Outgoing::Resync => held.push(None),
-            Outgoing::Flush(done) => flushes.push(done),
+        let first = match outgoing.recv_timeout(wait) {
+            Ok(o) => Some(o),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                open = false;
+                None
+            }
         };
-        match outgoing.recv_timeout(wait) {
-            Ok(o) => take(o, &mut held),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => open = false,
-        }
-        while let Ok(o) = outgoing.try_recv() {
-            take(o, &mut held);
+        for o in first
+            .into_iter()
+            .chain(std::iter::from_fn(|| outgoing.try_recv().ok()))
+        {
+            match o {
+                Outgoing::Event(json) => held.push(Some(json)),
+                Outgoing::Resync => held.push(None),
+                Outgoing::Flush(done) => flushes.push(done),
+            }
         }
         if held.len() > MAX_HELD {
             // Followers reading these many would be reading everything again anyway.
