@@ -16,9 +16,9 @@
 
 use std::time::Duration;
 
-use crate::store::postgres::{Listening, Locks, Postgres};
+use crate::store::postgres::{Listening, Locks};
 use crate::store::{Conn, Row, SqlResult, params};
-use crate::{Backend, Ledger, LedgerError, Result, now_ms};
+use crate::{Ledger, Result, now_ms};
 
 /// One announcement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,16 +159,6 @@ impl Ledger {
             .filter(char::is_ascii_alphanumeric)
             .collect();
         Ok(format!("hookgrid_{}", id.to_ascii_lowercase()))
-    }
-
-    fn postgres_only(&self, what: &'static str) -> Result<&Postgres> {
-        match &self.backend {
-            Backend::Postgres(pg) => Ok(pg),
-            Backend::Sqlite(_) => Err(LedgerError::PostgresOnly {
-                what,
-                at: self.path.clone(),
-            }),
-        }
     }
 }
 

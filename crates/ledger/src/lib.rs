@@ -546,6 +546,18 @@ impl Ledger {
         Ok(conn)
     }
 
+    /// The PostgreSQL ledger, for what only PostgreSQL has; `what` names it in the error
+    /// otherwise.
+    fn postgres_only(&self, what: &'static str) -> Result<&Postgres> {
+        match &self.backend {
+            Backend::Postgres(pg) => Ok(pg),
+            Backend::Sqlite(_) => Err(LedgerError::PostgresOnly {
+                what,
+                at: self.path.clone(),
+            }),
+        }
+    }
+
     /// The SQLite ledger, for what only SQLite has; `what` names it in the error otherwise.
     fn sqlite_only(&self, what: &'static str) -> Result<&Sqlite> {
         match &self.backend {
