@@ -30,6 +30,9 @@ pub(crate) struct Queued {
 #[derive(Default)]
 pub(crate) struct Waiting {
     parts: Mutex<Vec<Arc<Queued>>>,
+    /// Transactions begun for parts, so a test sees parts share one.
+    #[cfg(test)]
+    pub(crate) transactions: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Waiting {
@@ -68,6 +71,9 @@ impl Waiting {
             return outcome;
         }
         let group = std::mem::take(&mut *locked(&self.parts));
+        #[cfg(test)]
+        self.transactions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match commit_all(path, &mut conn, &group) {
             Ok(outcomes) => {
                 for (part, outcome) in group.iter().zip(outcomes) {
@@ -86,6 +92,14 @@ impl Waiting {
         locked(&me.outcome)
             .take()
             .expect("committed with its group")
+    }
+}
+
+impl Waiting {
+    /// How many parts wait for the writer now.
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        locked(&self.parts).len()
     }
 }
 

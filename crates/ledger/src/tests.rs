@@ -195,23 +195,32 @@ fn a_newer_schema_is_refused_not_damaged() {
     );
 }
 
-fn concurrent_writers_each_commit_exactly_once(ledger: &Ledger) {
-    // Each part twice, from two threads at once.
-    let outcomes: Vec<Commit> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..=16)
-            .chain(1..=16)
-            .map(|i| {
-                scope.spawn(move || {
-                    let body = format!("part {i}");
-                    ledger.commit_part(&envelope("ev", i, 16), body.as_bytes())
-                })
+/// Commits each `(index, count, body)` as a part of event `ev`, from a thread each, all at
+/// once; their outcomes, in the order given.
+fn commit_at_once(
+    ledger: &Ledger,
+    parts: impl IntoIterator<Item = (u32, u32, String)>,
+) -> Vec<Commit> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|(i, count, body)| {
+                scope.spawn(move || ledger.commit_part(&envelope("ev", i, count), body.as_bytes()))
             })
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("thread").expect("commit"))
             .collect()
-    });
+    })
+}
+
+fn concurrent_writers_each_commit_exactly_once(ledger: &Ledger) {
+    // Each part twice, from two threads at once.
+    let outcomes = commit_at_once(
+        ledger,
+        (1..=16).chain(1..=16).map(|i| (i, 16, format!("part {i}"))),
+    );
     let stored = outcomes
         .iter()
         .filter(|c| matches!(c, Commit::Stored { .. }))
@@ -242,22 +251,13 @@ fn a_contradicting_part_committed_beside_others_keeps_none_of_them_out(ledger: &
         .commit_part(&envelope("ev", 1, 16), b"part 1")
         .expect("first");
     assert!(matches!(first, Commit::Stored { .. }), "{first:?}");
-    let outcomes: Vec<Commit> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (2..=16)
+    let outcomes = commit_at_once(
+        ledger,
+        (2..=16)
             .map(|i| (i, 16))
             .chain((1..=4).map(|i| (i, 99)))
-            .map(|(i, count)| {
-                scope.spawn(move || {
-                    let body = format!("part {i} of {count}");
-                    ledger.commit_part(&envelope("ev", i, count), body.as_bytes())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("thread").expect("commit"))
-            .collect()
-    });
+            .map(|(i, count)| (i, count, format!("part {i} of {count}"))),
+    );
     assert!(
         outcomes[..15]
             .iter()
@@ -274,6 +274,55 @@ fn a_contradicting_part_committed_beside_others_keeps_none_of_them_out(ledger: &
     assert_eq!(
         (batch.parts_received, batch.parts_expected, batch.status),
         (16, 16, BatchStatus::Complete)
+    );
+}
+
+#[test]
+fn parts_waiting_for_the_writer_together_are_committed_in_one_transaction() {
+    let (_dir, ledger) = open();
+    let Backend::Sqlite(sqlite) = &ledger.backend else {
+        unreachable!("open() makes a SQLite ledger")
+    };
+    // The writer busy (another write in progress): all eight parts queue behind it.
+    let busy = sqlite.writer();
+    let outcomes = std::thread::scope(|scope| {
+        let ledger = &ledger;
+        let handles: Vec<_> = (1..=8)
+            .map(|i| {
+                scope.spawn(move || {
+                    ledger.commit_part(&envelope("ev", i, 8), format!("part {i}").as_bytes())
+                })
+            })
+            .collect();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while sqlite.waiting.queued() < 8 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the parts never queued"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(busy);
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread").expect("commit"))
+            .collect::<Vec<_>>()
+    });
+    assert!(
+        outcomes.iter().all(|c| matches!(c, Commit::Stored { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        sqlite
+            .waiting
+            .transactions
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "one transaction for the eight"
+    );
+    assert_eq!(
+        ledger.batches().expect("batches")[0].status,
+        BatchStatus::Complete
     );
 }
 
