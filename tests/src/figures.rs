@@ -1,5 +1,30 @@
 //! Benchmark figures printed beside their targets; a missed target fails the run.
 
+use std::time::Duration;
+
+/// A generated import of `parts` parts of `rows` rows each (every seventh row invalid), its
+/// event and batch ids made from `id`.
+pub fn sample_batch(id: &str, parts: u32, rows: u32) -> hookgrid::sample::SampleBatch {
+    hookgrid::sample::SampleBatch {
+        event_id: format!("{id}-event"),
+        batch_id: format!("{id}-batch"),
+        parts,
+        rows_per_part: rows,
+        invalid_every: 7,
+    }
+}
+
+/// `d` in milliseconds.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The `p` quantile (0.5: the median) of `times`.
+pub fn percentile(mut times: Vec<Duration>, p: f64) -> Duration {
+    times.sort();
+    times[((times.len() as f64 * p) as usize).min(times.len() - 1)]
+}
+
 /// One measured figure and the most it may be.
 #[derive(Debug)]
 pub struct Figure {

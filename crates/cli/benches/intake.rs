@@ -16,33 +16,13 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use hookgrid::sample::SampleBatch;
 use hookgrid_tests::Workspace;
-use hookgrid_tests::figures::{Figure, KeptAlive, report};
+use hookgrid_tests::figures::{Figure, KeptAlive, ms, percentile, report, sample_batch};
 
 const PARTS: u32 = 300;
 const ROWS: u32 = 1_000;
 const SENDERS: u32 = 8;
 const PARTS_EACH: u32 = 40;
-
-fn batch(id: &str, parts: u32, rows: u32) -> SampleBatch {
-    SampleBatch {
-        event_id: format!("{id}-event"),
-        batch_id: format!("{id}-batch"),
-        parts,
-        rows_per_part: rows,
-        invalid_every: 7,
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn percentile(mut times: Vec<Duration>, p: f64) -> Duration {
-    times.sort();
-    times[((times.len() as f64 * p) as usize).min(times.len() - 1)]
-}
 
 /// Appends `size` bytes to one file and `fsync`s it, `times` times, in `dir`.
 fn append_and_fsync(dir: &std::path::Path, size: usize, times: usize) -> Vec<Duration> {
@@ -84,7 +64,7 @@ fn post_all(url: &str, bodies: &[Vec<u8>]) -> Vec<Duration> {
 fn concurrent(url: &str, prefix: &str, senders: u32) -> f64 {
     let imports: Vec<Vec<Vec<u8>>> = (0..senders)
         .map(|i| {
-            let b = batch(&format!("{prefix}-{i}"), PARTS_EACH, ROWS);
+            let b = sample_batch(&format!("{prefix}-{i}"), PARTS_EACH, ROWS);
             (1..=PARTS_EACH).map(|p| b.body(p)).collect()
         })
         .collect();
@@ -99,11 +79,11 @@ fn concurrent(url: &str, prefix: &str, senders: u32) -> f64 {
 
 fn main() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
-    let big = batch("seq", PARTS, ROWS);
+    let big = sample_batch("seq", PARTS, ROWS);
     eprintln!("generating {PARTS} bodies of {ROWS} rows…");
     let bodies: Vec<Vec<u8>> = (1..=PARTS).map(|i| big.body(i)).collect();
     let mean = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len();
-    let small = batch("one-row", PARTS, 1);
+    let small = sample_batch("one-row", PARTS, 1);
     let small_bodies: Vec<Vec<u8>> = (1..=PARTS).map(|i| small.body(i)).collect();
 
     let server = ws.serve();

@@ -9,29 +9,14 @@
 
 use std::time::{Duration, Instant};
 
-use hookgrid::sample::SampleBatch;
 use hookgrid_tests::Workspace;
-use hookgrid_tests::figures::{Figure, report};
+use hookgrid_tests::figures::{Figure, ms, percentile, report, sample_batch};
 use hookgrid_tests::postgres::PrivateServer;
 
 const PARTS: u32 = 300;
 const ROWS: u32 = 1_000;
 const SENDERS: u32 = 8;
 const PARTS_EACH: u32 = 40;
-
-fn batch(id: &str, parts: u32) -> SampleBatch {
-    SampleBatch {
-        event_id: format!("{id}-event"),
-        batch_id: format!("{id}-batch"),
-        parts,
-        rows_per_part: ROWS,
-        invalid_every: 7,
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// Posts every body in order on one kept-alive client; each ack's time.
 fn post_all(url: &str, bodies: &[Vec<u8>]) -> Vec<Duration> {
@@ -47,17 +32,12 @@ fn post_all(url: &str, bodies: &[Vec<u8>]) -> Vec<Duration> {
         .collect()
 }
 
-fn percentile(mut times: Vec<Duration>, p: f64) -> Duration {
-    times.sort();
-    times[((times.len() as f64 * p) as usize).min(times.len() - 1)]
-}
-
 /// `SENDERS` senders at once, sender `i` posting its import to `urls[i % urls.len()]`; the
 /// parts per second of them all.
 fn concurrent(urls: &[String], prefix: &str) -> f64 {
     let imports: Vec<Vec<Vec<u8>>> = (0..SENDERS)
         .map(|i| {
-            let b = batch(&format!("{prefix}-{i}"), PARTS_EACH);
+            let b = sample_batch(&format!("{prefix}-{i}"), PARTS_EACH, ROWS);
             (1..=PARTS_EACH).map(|p| b.body(p)).collect()
         })
         .collect();
@@ -86,7 +66,7 @@ fn open_cold(ws: &Workspace, at: &[&str], batch: &str) -> Duration {
 
 fn main() {
     let pg = PrivateServer::new();
-    let sequential = batch("seq", PARTS);
+    let sequential = sample_batch("seq", PARTS, ROWS);
     eprintln!("generating {PARTS} bodies of {ROWS} rows…");
     let bodies: Vec<Vec<u8>> = (1..=PARTS).map(|i| sequential.body(i)).collect();
 
