@@ -154,11 +154,6 @@ export class App {
   }
 
   private onEvent(e: Event): void {
-    if (e.type === "resync") {
-      // Events may have been missed (the team server's stream says so as `resync` itself).
-      void this.reloadAll();
-      return;
-    }
     this.batches.handle(e);
     if (e.type === "request_quarantined") {
       this.rejectedCount += 1;
