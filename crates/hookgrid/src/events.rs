@@ -190,3 +190,65 @@ impl Bus {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_happened_to_the_data_is_shared_and_an_instance_s_own_health_is_not() {
+        let shared = [
+            Event::PartStored {
+                event: "e".into(),
+                batch: "b".into(),
+                part: 1,
+                of: 2,
+                received: 1,
+                count_mismatch: false,
+            },
+            Event::BatchDeleted {
+                event: "e".into(),
+                batch: "b".into(),
+                key: 1,
+            },
+            Event::ConfigsChanged {},
+            Event::FlagsChanged {
+                event: "e".into(),
+                batch: "b".into(),
+            },
+        ];
+        let own = [
+            Event::StorageFailed {
+                disk_full: true,
+                message: "full".into(),
+            },
+            Event::StorageRecovered {},
+            Event::WrongToken { count: 1 },
+            Event::Unreachable {
+                url: "https://x".into(),
+                message: "down".into(),
+            },
+            Event::Reachable {
+                url: "https://x".into(),
+            },
+            Event::Resync {},
+        ];
+        assert!(shared.iter().all(Event::is_shared));
+        assert!(!own.iter().any(Event::is_shared));
+    }
+
+    #[test]
+    fn a_local_bus_tells_its_own_listeners_and_heard_events_reach_only_the_all_stream() {
+        let bus = Bus::local();
+        let (mut all, mut own) = (bus.subscribe(), bus.subscribe_own());
+        bus.send(Event::ConfigsChanged {});
+        bus.heard(Event::Resync {});
+        assert_eq!(all.try_recv().ok(), Some(Event::ConfigsChanged {}));
+        assert_eq!(all.try_recv().ok(), Some(Event::Resync {}));
+        assert_eq!(own.try_recv().ok(), Some(Event::ConfigsChanged {}));
+        assert!(
+            own.try_recv().is_err(),
+            "another instance's event is not this one's"
+        );
+    }
+}
