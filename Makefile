@@ -16,6 +16,8 @@ DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl \
 	chromium chromium-driver openssl caddy nginx postgresql
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
+# Longest a built test suite may run (a warm run of all of them takes a few minutes).
+WATCHED := timeout --kill-after=30s 20m
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/package.json -type f 2>/dev/null)
 
 .PHONY: run setup test test-suites check bench package package-test deps ui check-toolchain tauri-driver
@@ -48,15 +50,18 @@ test: setup
 	if [ -n "$$left" ]; then echo "stand-in tunnels the tests left running: $$left"; kill -9 $$left; exit 1; fi
 
 ## The Rust suites, with HOOKGRID_TEST_DATABASE_URL set (`make test` starts the database).
+# Built first, then run under a time limit: a test that hangs fails the run with the name the
+# harness printed ("has been running for over 60 seconds") instead of holding CI to its end.
 test-suites:
-	$(CARGO) test --locked --workspace --lib --bins --tests
+	$(CARGO) test --locked --workspace --lib --bins --tests --no-run
+	$(WATCHED) $(CARGO) test --locked --workspace --lib --bins --tests
 	@# Ignored by a plain `cargo test`, so a run without them lists them as ignored: the
 	@# full disk needs root (a tmpfs mount), the window tests a display and a WebDriver, the
 	@# browser test Chromium and ChromeDriver, the proxy test Caddy and nginx, the ledger's
 	@# suite on PostgreSQL (tests::postgres, tests::postgres_only) and instances sharing it
 	@# (postgres) a database server.
-	PATH="$(CARGO_BIN):$$PATH" $(CARGO) test --locked --workspace --test diskfull --test desktop --test browser --test proxy --test postgres -- --ignored
-	$(CARGO) test --locked --workspace --lib -- --ignored tests::postgres
+	PATH="$(CARGO_BIN):$$PATH" $(WATCHED) $(CARGO) test --locked --workspace --test diskfull --test desktop --test browser --test proxy --test postgres -- --ignored
+	$(WATCHED) $(CARGO) test --locked --workspace --lib -- --ignored tests::postgres
 
 ## The quick loop while working: formatting, lints, every crate's unit tests, the UI's types
 ## and component tests. Installs no system package and starts no window; `make test` is the
