@@ -10,14 +10,15 @@
 //! when N distinct indexes are stored: with indexes in `0..=N` and not both ends, N distinct
 //! ones always include an end, so a complete import always knows its base.
 
+use crate::body::{self, Packed};
 use crate::store::{Conn, OptionalExtension, params};
 use crate::{Commit, EventKey, Result, part_number};
 use hookgrid_flatfile::Envelope;
 
 /// Where a part's body is kept.
 pub(crate) enum BodyAt<'a> {
-    /// In the part's own row (a Portal 2 request is one part).
-    Own(&'a [u8]),
+    /// In the part's own row (a Portal 2 request is one part), as [`crate::body::pack`] put it.
+    Own(&'a Packed<'a>),
     /// In `bodies`, shared with the other sheets of its workbook: called for the row's id
     /// only when the part is new, so a repeated workbook writes no body.
     Shared(&'a mut dyn FnMut() -> Result<i64>),
@@ -121,14 +122,14 @@ pub(crate) fn commit_in(
         }
         None => {}
     }
-    let (own, shared): (&[u8], Option<i64>) = match body {
-        BodyAt::Own(body) => (body, None),
-        BodyAt::Shared(id) => (&[], Some(id()?)),
+    let (own, codec, size, shared): (&[u8], i64, Option<i64>, Option<i64>) = match body {
+        BodyAt::Own(packed) => (&packed.bytes, packed.codec, Some(packed.size), None),
+        BodyAt::Shared(id) => (&[], body::AS_SENT, None, Some(id()?)),
     };
     tx.execute(
         "INSERT INTO parts (event, idx, received_at, declared_rows, valid_rows, invalid_rows,
-                            body_sha256, body, body_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            body_sha256, body, body_id, body_codec, body_size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             event,
             envelope.index,
@@ -138,7 +139,9 @@ pub(crate) fn commit_in(
             envelope.invalid_rows,
             hash,
             own,
-            shared
+            shared,
+            codec,
+            size
         ],
     )?;
     let received: u32 = tx.query_row(

@@ -9,7 +9,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::store::{Conn, Value};
-use crate::{Ledger, LedgerError, Result};
+use crate::{Ledger, LedgerError, Result, body};
 
 /// Every table a ledger holds, parents before children, with its columns.
 const TABLES: &[(&str, &[&str])] = &[
@@ -50,6 +50,8 @@ const TABLES: &[(&str, &[&str])] = &[
             "body",
             "duplicates",
             "body_id",
+            "body_codec",
+            "body_size",
         ],
     ),
     (
@@ -273,25 +275,41 @@ impl Ledger {
         for (what, sql) in [
             (
                 "part",
-                "SELECT p.id, COALESCE(b.body, p.body) FROM parts p
+                "SELECT p.id, COALESCE(b.body, p.body), p.body_codec, p.body_size FROM parts p
                  LEFT JOIN bodies b ON b.id = p.body_id ORDER BY p.id",
             ),
-            ("rejected", "SELECT id, body FROM quarantine ORDER BY id"),
+            (
+                "rejected",
+                "SELECT id, body, 0, NULL FROM quarantine ORDER BY id",
+            ),
         ] {
+            let mut damaged = None;
             self.read(|c| {
                 c.each_row(sql, (), |row| {
                     let id: i64 = row.get(0)?;
+                    let (codec, size): (i64, Option<i64>) = (row.get(2)?, row.get(3)?);
                     let digest = row.with_value(1, |v| {
-                        Ok(match v {
-                            Value::Blob(b) => Sha256::digest(b),
-                            Value::Text(t) => Sha256::digest(t.as_bytes()),
-                            _ => Sha256::digest([]),
-                        })
+                        let stored = match v {
+                            Value::Blob(b) => b,
+                            Value::Text(t) => t.as_bytes(),
+                            _ => &[],
+                        };
+                        Ok(body::unpack(codec, size, stored, || format!("{what} {id}"))
+                            .map(|body| Sha256::digest(&body)))
                     })?;
-                    digests.push((format!("{what} {id}"), digest.into()));
+                    match digest {
+                        Ok(digest) => digests.push((format!("{what} {id}"), digest.into())),
+                        Err(e) => {
+                            damaged = Some(e);
+                            return Ok(false);
+                        }
+                    }
                     Ok(true)
                 })
             })?;
+            if let Some(e) = damaged {
+                return Err(e);
+            }
         }
         Ok(digests)
     }

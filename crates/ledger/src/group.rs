@@ -14,13 +14,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use hookgrid_flatfile::Envelope;
 use rusqlite::{Connection, TransactionBehavior};
 
+use crate::body::Packed;
 use crate::store::{Conn, db};
 use crate::{Commit, Result, commit};
 
 /// A part waiting to be committed.
 pub(crate) struct Queued {
     envelope: Envelope,
-    body: Vec<u8>,
+    body: Packed<'static>,
     hash: Vec<u8>,
     now: i64,
     outcome: Mutex<Option<Result<Commit>>>,
@@ -53,13 +54,17 @@ impl Waiting {
         path: &std::path::Path,
         writer: &Mutex<Connection>,
         envelope: &Envelope,
-        body: &[u8],
+        body: Packed<'_>,
         hash: Vec<u8>,
         now: i64,
     ) -> Result<Commit> {
         let me = Arc::new(Queued {
             envelope: envelope.clone(),
-            body: body.to_vec(),
+            body: Packed {
+                codec: body.codec,
+                bytes: body.bytes.into_owned().into(),
+                size: body.size,
+            },
             hash,
             now,
             outcome: Mutex::new(None),

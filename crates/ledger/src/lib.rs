@@ -15,6 +15,7 @@
 mod accounts;
 mod backup;
 mod batch;
+mod body;
 mod changes;
 mod commit;
 mod configs;
@@ -88,6 +89,9 @@ pub enum LedgerError {
     /// The database file is damaged (`PRAGMA quick_check` found problems).
     #[error("{path} is damaged: {verdict}")]
     Damaged { path: PathBuf, verdict: String },
+    /// A stored body cannot be read back as it was sent (see [`body`]).
+    #[error("the stored body of {what} cannot be read: {problem}")]
+    BodyDamaged { what: String, problem: String },
     /// Something with that name exists already (a user, a token label).
     #[error("there is already {0}")]
     Exists(String),
@@ -572,17 +576,20 @@ impl Ledger {
     /// Stores one part durably, or says why it is a duplicate or a conflict.
     pub fn commit_part(&self, envelope: &Envelope, body: &[u8]) -> Result<Commit> {
         let hash = Sha256::digest(body).to_vec();
+        // Packed by the caller's thread, before it waits for the writer.
+        let packed = body::pack(body);
         let now = now_ms();
         if let Backend::Sqlite(sqlite) = &self.backend {
             // Parts that wait for the writer together share its commit (PostgreSQL's server
             // groups the commits of its connections by itself).
             return sqlite
                 .waiting
-                .commit(&self.path, &sqlite.writer, envelope, body, hash, now);
+                .commit(&self.path, &sqlite.writer, envelope, packed, hash, now);
         }
         let events = [envelope.event_id.as_str()];
         let outcome = self.commit_unless_conflict(&events, |tx| {
-            let outcome = commit::commit_in(tx, envelope, commit::BodyAt::Own(body), &hash, now)?;
+            let outcome =
+                commit::commit_in(tx, envelope, commit::BodyAt::Own(&packed), &hash, now)?;
             Ok(vec![outcome])
         })?;
         Ok(outcome.into_iter().next().expect("one outcome"))
@@ -755,21 +762,32 @@ impl Ledger {
     ) -> Result<Result<(), E>> {
         self.read(|c| {
             let mut failed = None;
+            let mut damaged = None;
             c.each_row(
-                "SELECT p.idx, COALESCE(b.body, p.body) FROM parts p
+                "SELECT p.idx, COALESCE(b.body, p.body), p.body_codec, p.body_size FROM parts p
                  LEFT JOIN bodies b ON b.id = p.body_id
                  WHERE p.event = ?1 ORDER BY p.idx",
                 [key.0],
                 |row| {
                     let idx: u32 = row.get(0)?;
-                    row.with_value(1, |body| {
-                        let store::Value::Blob(body) = body else {
+                    let (codec, size): (i64, Option<i64>) = (row.get(2)?, row.get(3)?);
+                    row.with_value(1, |stored| {
+                        let store::Value::Blob(stored) = stored else {
                             return Err(SqlError::Type {
                                 column: 1,
-                                problem: format!("a part's body is {body:?}"),
+                                problem: format!("a part's body is {stored:?}"),
                             });
                         };
-                        Ok(match f(idx, body) {
+                        let body = match body::unpack(codec, size, stored, || {
+                            format!("index {idx} of import {}", key.0)
+                        }) {
+                            Ok(body) => body,
+                            Err(e) => {
+                                damaged = Some(e);
+                                return Ok(false);
+                            }
+                        };
+                        Ok(match f(idx, &body) {
                             Ok(()) => true,
                             Err(e) => {
                                 failed = Some(e);
@@ -779,6 +797,9 @@ impl Ledger {
                     })
                 },
             )?;
+            if let Some(e) = damaged {
+                return Err(e);
+            }
             Ok(failed.map_or(Ok(()), Err))
         })
     }
@@ -788,7 +809,8 @@ impl Ledger {
         self.read(|c| {
             c.query_map(
                 "SELECT p.idx, rfc3339_ms(p.received_at), p.declared_rows, p.valid_rows,
-                        p.invalid_rows, COALESCE(length(b.body), length(p.body)), p.duplicates
+                        p.invalid_rows, COALESCE(length(b.body), p.body_size, length(p.body)),
+                        p.duplicates
                  FROM parts p LEFT JOIN bodies b ON b.id = p.body_id
                  WHERE p.event = ?1 ORDER BY p.idx",
                 [batch.key.0],
@@ -815,16 +837,25 @@ impl Ledger {
 
     /// The body of one stored part (by `event.sequence.index`), exactly as it arrived.
     pub fn part_body(&self, key: EventKey, index: u32) -> Result<Option<Vec<u8>>> {
-        self.read(|c| {
+        let stored: Option<(Vec<u8>, i64, Option<i64>)> = self.read(|c| {
             c.query_row(
-                "SELECT COALESCE(b.body, p.body) FROM parts p
+                "SELECT COALESCE(b.body, p.body), p.body_codec, p.body_size FROM parts p
                  LEFT JOIN bodies b ON b.id = p.body_id
                  WHERE p.event = ?1 AND p.idx = ?2",
                 params![key.0, index],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
-        })
+        })?;
+        stored
+            .map(|(stored, codec, size)| {
+                let what = || format!("index {index} of import {}", key.0);
+                Ok(match body::unpack(codec, size, &stored, what)? {
+                    std::borrow::Cow::Borrowed(_) => stored,
+                    std::borrow::Cow::Owned(body) => body,
+                })
+            })
+            .transpose()
     }
 
     /// This ledger's id, made when it was created.

@@ -137,6 +137,74 @@ fn count_mismatch_is_recorded(ledger: &Ledger) {
     assert!(ledger.parts(b).expect("parts")[0].count_mismatch);
 }
 
+/// A body of `n` rows, as JSON rows compress.
+fn rows_body(n: usize) -> Vec<u8> {
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"email":"customer{i}@example.com","plan":"team","seats":"{i}"}}"#))
+        .collect();
+    format!(r#"{{"validRows":[{}]}}"#, rows.join(",")).into_bytes()
+}
+
+fn a_large_body_is_kept_packed_and_read_back_exactly(ledger: &Ledger) {
+    let body = rows_body(1_000);
+    let Commit::Stored { event, .. } = ledger
+        .commit_part(&envelope("ev", 1, 1), &body)
+        .expect("commit")
+    else {
+        panic!("stored")
+    };
+    let (codec, stored): (i64, i64) = ledger
+        .read(|c| {
+            c.query_row(
+                "SELECT body_codec, length(body) FROM parts WHERE event = ?1",
+                [event.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .expect("stored");
+    assert_eq!(codec, body::LZ4);
+    assert!(stored * 4 < body.len() as i64, "{stored} of {}", body.len());
+    assert_eq!(
+        ledger.part_body(event, 1).expect("read").as_deref(),
+        Some(body.as_slice())
+    );
+    let mut seen = Vec::new();
+    ledger
+        .for_each_part(event, |_, b| {
+            seen.push(b.to_vec());
+            Ok::<_, ()>(())
+        })
+        .expect("read")
+        .expect("each");
+    assert_eq!(seen, std::slice::from_ref(&body));
+    let b = ledger.batch(event).expect("read").expect("import");
+    assert_eq!(
+        ledger.parts(&b).expect("parts")[0].bytes,
+        body.len() as u64,
+        "a part's size is its size as sent"
+    );
+    // A stored body cut short is an error that names it, never other bytes.
+    let cut = vec![0u8; 64];
+    ledger
+        .write(|c| {
+            c.execute(
+                "UPDATE parts SET body = ?1 WHERE event = ?2",
+                params![cut, event.0],
+            )
+            .map(drop)
+        })
+        .expect("damage");
+    let e = ledger.part_body(event, 1).expect_err("damaged");
+    assert!(
+        matches!(&e, LedgerError::BodyDamaged { what, .. } if what.contains("index 1")),
+        "{e}"
+    );
+    let e = ledger
+        .for_each_part(event, |_, _| Ok::<_, ()>(()))
+        .expect_err("damaged");
+    assert!(matches!(e, LedgerError::BodyDamaged { .. }), "{e}");
+}
+
 fn quarantine_keeps_the_body_and_reason(ledger: &Ledger) {
     let id = ledger
         .quarantine(
@@ -1023,9 +1091,11 @@ fn holdings(ledger: &Ledger) -> serde_json::Value {
 /// A SQLite ledger holding something of every kind.
 fn filled() -> (tempfile::TempDir, Ledger) {
     let (dir, ledger) = open();
-    for i in [1, 2] {
+    // A small body kept as sent and a large one kept packed.
+    let bodies = [b"part 1".to_vec(), rows_body(500)];
+    for (i, body) in (1..).zip(&bodies) {
         ledger
-            .commit_part(&envelope("ev-1", i, 2), format!("part {i}").as_bytes())
+            .commit_part(&envelope("ev-1", i, 2), body)
             .expect("part");
     }
     let (body, sheets) = workbook(&[("sh_a", "c1", &["a@x"]), ("sh_b", "c1", &["b@x"])]);
@@ -1165,6 +1235,7 @@ on_both!(
     a_repeat_is_a_duplicate_and_a_changed_body_a_conflict,
     a_second_event_for_a_batch_is_a_new_revision,
     count_mismatch_is_recorded,
+    a_large_body_is_kept_packed_and_read_back_exactly,
     quarantine_keeps_the_body_and_reason,
     concurrent_writers_each_commit_exactly_once,
     a_contradicting_part_committed_beside_others_keeps_none_of_them_out,

@@ -226,6 +226,14 @@ const MIGRATIONS: &[&str] = &[
         NULL;
     END $$;
     "#,
+    // 3 → 4: a part's body arrives compressed by Hookgrid when that saves space (see
+    // `body.rs`; `body_codec` says how, `body_size` is its size as sent), so the server no
+    // longer tries to compress it again. Rows already stored stay as they were written.
+    r#"
+    ALTER TABLE parts ADD COLUMN body_codec BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE parts ADD COLUMN body_size BIGINT;
+    ALTER TABLE parts ALTER COLUMN body SET STORAGE EXTERNAL;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -244,6 +244,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         listed   INTEGER NOT NULL,
         answer   TEXT    NOT NULL
     );",
+    // 18 → 19: a part's body is kept compressed when that saves space (see `body.rs`):
+    // `body_codec` says how (0: as sent, every row before this version), `body_size` is its
+    // size as sent.
+    "ALTER TABLE parts ADD COLUMN body_codec INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE parts ADD COLUMN body_size INTEGER;",
 ];
 
 /// The schema version this build writes.
