@@ -41,7 +41,8 @@ pub(super) fn rows<'de, D: Deserializer<'de>, const AS_SENT: bool>(
 }
 
 /// [`rows`] without keeping them: each row checked as [`rows`] reads it (an object of string
-/// keys, each value well-formed JSON and valid UTF-8) and counted. No cell is decoded.
+/// keys, each value well-formed JSON and valid UTF-8) and counted. No cell is decoded: each row
+/// is skipped over whole, as serde_json skips a value, and its text checked for UTF-8 at once.
 pub(super) fn count_rows<'de, D: Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
     struct CountVisitor;
     impl<'de> Visitor<'de> for CountVisitor {
@@ -57,36 +58,21 @@ pub(super) fn count_rows<'de, D: Deserializer<'de>>(de: D) -> Result<u64, D::Err
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
             let mut count = 0;
-            while seq.next_element::<CheckedRow>()?.is_some() {
+            while let Some(row) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                // Well-formed JSON whatever it is; a row must be an object (keys are strings
+                // in any JSON object), as `RowSeed` asks.
+                if !row.get().starts_with('{') {
+                    return Err(de::Error::invalid_type(
+                        de::Unexpected::Other("a value that is not an object"),
+                        &"a row object",
+                    ));
+                }
                 count += 1;
             }
             Ok(count)
         }
     }
     de.deserialize_any(CountVisitor)
-}
-
-/// One row object, checked as [`RowSeed`] reads it and let go.
-struct CheckedRow;
-
-impl<'de> Deserialize<'de> for CheckedRow {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct RowVisitor;
-        impl<'de> Visitor<'de> for RowVisitor {
-            type Value = CheckedRow;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a row object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckedRow, A::Error> {
-                while map.next_key::<Key<'de>>()?.is_some() {
-                    // The cell's text as `CellSeed` takes it: a scan, and UTF-8 checked.
-                    map.next_value::<&'de serde_json::value::RawValue>()?;
-                }
-                Ok(CheckedRow)
-            }
-        }
-        de.deserialize_any(RowVisitor)
-    }
 }
 
 /// One row object, written straight into the builder.

@@ -423,6 +423,13 @@ fn checking_a_body_says_what_parsing_it_says() {
         b"{\"event\": {\"id\": \"e\"}, \"data\": {\"meta\": {\"batch\": {\"id\": \"b\"}}, \"validRows\": [{\"a\": 1,}]}}".to_vec(),
         b"not json".to_vec(),
         Vec::new(),
+        // Keys as a row's skim and its reading may see them differently: a lone surrogate, a
+        // byte that is not UTF-8, a raw control character; an empty row; a row that is text.
+        br#"{"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}}, "validRows": [{"\ud800": "x"}]}}"#.to_vec(),
+        b"{\"event\": {\"id\": \"e\"}, \"data\": {\"meta\": {\"batch\": {\"id\": \"b\"}}, \"validRows\": [{\"k\xff\": 1}]}}".to_vec(),
+        b"{\"event\": {\"id\": \"e\"}, \"data\": {\"meta\": {\"batch\": {\"id\": \"b\"}}, \"validRows\": [{\"k\x01\": 1}]}}".to_vec(),
+        br#"{"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}}, "validRows": [{}, {"a": 1}]}}"#.to_vec(),
+        br#"{"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}}, "invalidRows": [{"a": 1}, "row"]}}"#.to_vec(),
     ];
     bodies.push(body(
         json!({"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}},
