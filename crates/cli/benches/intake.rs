@@ -77,6 +77,50 @@ fn concurrent(url: &str, prefix: &str, senders: u32) -> f64 {
     f64::from(senders * PARTS_EACH) / started.elapsed().as_secs_f64()
 }
 
+/// Where an ack's time goes: each stage a request's answer waits for, timed on its own in this
+/// process over the same bodies (p50), and the worker's reading of the rows, which comes after
+/// the answer. `dir` is on the data dir's file system.
+fn stages(dir: &std::path::Path, bodies: &[Vec<u8>]) {
+    use sha2::Digest;
+    let time = |f: &mut dyn FnMut(usize)| {
+        let taken: Vec<Duration> = (0..bodies.len())
+            .map(|i| {
+                let started = Instant::now();
+                f(i);
+                started.elapsed()
+            })
+            .collect();
+        ms(percentile(taken, 0.5))
+    };
+    let check = time(&mut |i| drop(hookgrid_flatfile::check(&bodies[i]).expect("checked")));
+    let sha = time(&mut |i| {
+        std::hint::black_box(sha2::Sha256::digest(&bodies[i]));
+    });
+    let envelopes: Vec<_> = bodies
+        .iter()
+        .map(|b| hookgrid_flatfile::check(b).expect("checked"))
+        .collect();
+    let ledger = hookgrid_ledger::Ledger::open(dir.join("stages.sqlite")).expect("ledger");
+    let commit = time(&mut |i| {
+        drop(
+            ledger
+                .commit_part(&envelopes[i], &bodies[i])
+                .expect("commit"),
+        )
+    });
+    drop(ledger);
+    let read = time(&mut |i| drop(hookgrid_flatfile::parse(&bodies[i]).expect("parsed")));
+    let facade = hookgrid::Hookgrid::open(dir.join("facade")).expect("facade");
+    let ingest = time(&mut |i| drop(facade.ingest(&bodies[i]).expect("ingested")));
+    facade.shutdown();
+    println!(
+        "\nwhere an ack's time goes (p50 per stage, in this process): check {check:.2} ms, \
+         SHA-256 {sha:.2} ms, commit (its hash, the SQLite transaction, fsync) {commit:.2} ms; \
+         the facade's whole ingest {ingest:.2} ms; after the answer, the worker reads a part's \
+         rows into columns in {read:.2} ms"
+    );
+}
+
 fn main() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let big = sample_batch("seq", PARTS, ROWS);
@@ -85,6 +129,9 @@ fn main() {
     let mean = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len();
     let small = sample_batch("one-row", PARTS, 1);
     let small_bodies: Vec<Vec<u8>> = (1..=PARTS).map(|i| small.body(i)).collect();
+
+    std::fs::create_dir_all(ws.path().join("stages")).expect("stages dir");
+    stages(&ws.path().join("stages"), &bodies);
 
     let server = ws.serve();
     let floor = append_and_fsync(&ws.data_dir(), mean, PARTS as usize);
