@@ -16,7 +16,8 @@ mod shape;
 pub mod workbook;
 
 pub use payload::{
-    Envelope, MAX_PARTS, Part, PayloadError, PayloadErrorKind, check, odd, parse, parse_as_sent,
+    Checked, Envelope, MAX_PARTS, Part, PayloadError, PayloadErrorKind, check, check_body, odd,
+    parse, parse_as_sent, read_rows,
 };
 pub use rows::{Cell, Column, Rows, Text, Values};
 pub use shape::{Decimals, MAX_DECIMAL_DIGITS, Shape};

@@ -2,6 +2,7 @@
 
 pub(crate) mod cells;
 pub mod odd;
+mod scan;
 mod words;
 
 use serde::{Deserialize, Serialize, de};
@@ -95,14 +96,22 @@ impl PayloadError {
 
 /// Parses and checks one request body.
 pub fn parse(body: &[u8]) -> Result<Part, PayloadError> {
-    parse_with::<false>(body)
+    let checked = check_body(body)?;
+    read_rows(body, checked)
 }
 
 /// [`parse`], with every cell kept as the text it was sent as: a string's value, a number's
 /// or a boolean's JSON token (`1.50`, `1e3`, `true`), an object's JSON text. For "as sent"
 /// exports, which must return each value exactly as it arrived.
 pub fn parse_as_sent(body: &[u8]) -> Result<Part, PayloadError> {
-    parse_with::<true>(body)
+    let checked = check_body(body)?;
+    match scanned::<true>(body, &checked) {
+        Some(rows) => Ok(Part {
+            envelope: checked.envelope,
+            rows,
+        }),
+        None => parse_with::<true>(body),
+    }
 }
 
 /// What [`parse`] checks, without reading the rows: the body's envelope, once it is known
@@ -110,14 +119,76 @@ pub fn parse_as_sent(body: &[u8]) -> Result<Part, PayloadError> {
 /// each row an object), but none is decoded or kept: what the answer to a request needs,
 /// leaving the rows for later.
 pub fn check(body: &[u8]) -> Result<Envelope, PayloadError> {
+    check_body(body).map(|checked| checked.envelope)
+}
+
+/// A body [`check`]ed: its envelope, and where its rows are, so that [`read_rows`] reads them
+/// later without going over the body again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub envelope: Envelope,
+    /// `validRows` and `invalidRows`: the byte range from the first row to the end of the
+    /// last (`None` for no rows) in the body as checked; `None` when the body was read from
+    /// a changed copy (lone surrogates replaced, see [`odd`]).
+    spans: Option<[Option<std::ops::Range<usize>>; 2]>,
+}
+
+/// [`check`], keeping where the rows are.
+pub fn check_body(body: &[u8]) -> Result<Checked, PayloadError> {
+    let whole = body;
     let strict = |body: &[u8]| {
         let mut de = serde_json::Deserializer::from_slice(body);
         match RawPayload::<Counted>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
-            Ok(raw) => raw.check().map(|(envelope, _, _)| envelope),
+            Ok(raw) => raw.check().map(|(envelope, valid, invalid)| {
+                // Spans only of the body as given: a changed copy is another allocation.
+                let spans = [valid.span_in(whole), invalid.span_in(whole)];
+                let of_whole = spans
+                    .iter()
+                    .zip([&valid, &invalid])
+                    .all(|(span, rows)| span.is_some() == rows.span.is_some());
+                Checked {
+                    envelope,
+                    spans: of_whole.then_some(spans),
+                }
+            }),
             Err(_) => Err(explain(body)),
         }
     };
     odd::readable(body, strict)
+}
+
+/// The rows of a body [`check_body`] accepted: the same [`Part`] [`parse`] gives (an error
+/// only if `checked` is not of this body).
+pub fn read_rows(body: &[u8], checked: Checked) -> Result<Part, PayloadError> {
+    match scanned::<false>(body, &checked) {
+        Some(rows) => Ok(Part {
+            envelope: checked.envelope,
+            rows,
+        }),
+        // Read the serde way, which reads everything it accepts.
+        None => parse_with::<false>(body),
+    }
+}
+
+/// The rows as the scanner reads them (valid, then invalid), or `None` when it cannot read
+/// them exactly as serde would.
+fn scanned<const AS_SENT: bool>(body: &[u8], checked: &Checked) -> Option<Rows> {
+    let [valid, invalid] = checked.spans.as_ref()?;
+    let counts = [checked.envelope.valid_rows, checked.envelope.invalid_rows];
+    let mut read = [valid, invalid]
+        .into_iter()
+        .zip(counts)
+        .map(|(span, count)| match span {
+            None if count == 0 => Some(Rows::default()),
+            None => None,
+            Some(span) => {
+                let text = std::str::from_utf8(body.get(span.clone())?).ok()?;
+                scan::rows::<AS_SENT>(text, count)
+            }
+        });
+    let mut rows = read.next()??;
+    rows.append(read.next()??);
+    Some(rows)
 }
 
 fn parse_with<const AS_SENT: bool>(body: &[u8]) -> Result<Part, PayloadError> {
@@ -223,13 +294,26 @@ impl<'de, const AS_SENT: bool> Deserialize<'de> for Parsed<AS_SENT> {
     }
 }
 
-/// The rows of `validRows` or `invalidRows`, checked as [`Parsed`] checks them and counted.
+/// The rows of `validRows` or `invalidRows`, checked as [`Parsed`] checks them and counted,
+/// with the addresses of the first row's start and the last row's end.
 #[derive(Default)]
-struct Counted(u64);
+struct Counted {
+    rows: u64,
+    span: Option<(usize, usize)>,
+}
 
 impl<'de> Deserialize<'de> for Counted {
     fn deserialize<D: de::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        cells::count_rows(de).map(Counted)
+        cells::count_rows(de).map(|(rows, span)| Counted { rows, span })
+    }
+}
+
+impl Counted {
+    /// The rows' byte range in `body`, when they are in it.
+    fn span_in(&self, body: &[u8]) -> Option<std::ops::Range<usize>> {
+        let (start, end) = self.span?;
+        let base = body.as_ptr() as usize;
+        (start >= base && end <= base + body.len()).then(|| start - base..end - base)
     }
 }
 
@@ -246,7 +330,7 @@ impl<const AS_SENT: bool> RowCount for Parsed<AS_SENT> {
 
 impl RowCount for Counted {
     fn count(&self) -> u64 {
-        self.0
+        self.rows
     }
 }
 

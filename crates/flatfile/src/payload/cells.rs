@@ -40,36 +40,45 @@ pub(super) fn rows<'de, D: Deserializer<'de>, const AS_SENT: bool>(
     de.deserialize_any(RowsVisitor::<AS_SENT>)
 }
 
+/// How many rows an array holds, and the addresses where the first starts and the last ends.
+pub(super) type Skimmed = (u64, Option<(usize, usize)>);
+
 /// [`rows`] without keeping them: each row checked as [`rows`] reads it (an object of string
 /// keys, each value well-formed JSON and valid UTF-8) and counted. No cell is decoded: each row
 /// is skipped over whole, as serde_json skips a value, and its text checked for UTF-8 at once.
-pub(super) fn count_rows<'de, D: Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
+/// Also the addresses where the first row starts and the last one ends, so the rows can be
+/// found again in the body (see [`super::scan`]).
+pub(super) fn count_rows<'de, D: Deserializer<'de>>(de: D) -> Result<Skimmed, D::Error> {
     struct CountVisitor;
     impl<'de> Visitor<'de> for CountVisitor {
-        type Value = u64;
+        type Value = Skimmed;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("an array of row objects")
         }
-        fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
-            Ok(0)
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok((0, None))
         }
-        fn visit_none<E: de::Error>(self) -> Result<u64, E> {
-            Ok(0)
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok((0, None))
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut count = 0;
+            let mut span: Option<(usize, usize)> = None;
             while let Some(row) = seq.next_element::<&'de serde_json::value::RawValue>()? {
                 // Well-formed JSON whatever it is; a row must be an object (keys are strings
                 // in any JSON object), as `RowSeed` asks.
-                if !row.get().starts_with('{') {
+                let text = row.get();
+                if !text.starts_with('{') {
                     return Err(de::Error::invalid_type(
                         de::Unexpected::Other("a value that is not an object"),
                         &"a row object",
                     ));
                 }
+                let (start, end) = (text.as_ptr() as usize, text.as_ptr() as usize + text.len());
+                span = Some((span.map_or(start, |(s, _)| s), end));
                 count += 1;
             }
-            Ok(count)
+            Ok((count, span))
         }
     }
     de.deserialize_any(CountVisitor)

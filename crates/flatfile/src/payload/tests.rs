@@ -387,13 +387,26 @@ fn a_byte_order_mark_and_lone_surrogates_are_read_past() {
     assert_eq!(as_sent.rows.len(), 1);
 }
 
-/// `check` says what `parse` says of a body: the same envelope, or the same error.
+/// `check` says what `parse` says of a body: the same envelope, or the same error; and the
+/// scanner reads the rows exactly as serde reads them, as sent too.
 fn agree(body: &[u8]) {
     let parsed = parse(body).map(|p| p.envelope);
     assert_eq!(
         check(body),
         parsed,
         "on {:?}",
+        String::from_utf8_lossy(body)
+    );
+    assert_eq!(
+        parse(body),
+        super::parse_with::<false>(body),
+        "read on {:?}",
+        String::from_utf8_lossy(body)
+    );
+    assert_eq!(
+        parse_as_sent(body),
+        super::parse_with::<true>(body),
+        "read as sent on {:?}",
         String::from_utf8_lossy(body)
     );
 }
@@ -435,6 +448,18 @@ fn checking_a_body_says_what_parsing_it_says() {
         json!({"event": {"id": "e"}, "data": {"meta": {"batch": {"id": "b"}},
                              "validRows": [{"a": null, "b": true, "c": -0.5}]}}),
     ));
+    // What the scanner reads and what it leaves to serde, side by side in one body: escaped
+    // values, numbers of every form, a nested value in a later row, keys new in a later row,
+    // a repeated key, whitespace everywhere, rows in both arrays.
+    bodies.push(
+        br#" { "event" : {"id":"e"} , "data" : { "meta":{"batch":{"id":"b"}},
+        "validRows" : [ { "a" : "q\"uote\\\u00e9\n" , "n" : -0 , "f" : 1.50 , "g" : 2E-3 } ,
+                        {"a":"x","n":123456789012345678901234567890,"h":true,"a":"again"},
+                        {"z": {"deep": [1, {"x": null}]}, "a": "y"} ],
+        "invalidRows" : [ {"f": 1e400, "i": null}, { } ] } } "#
+            .to_vec(),
+    );
+    bodies.push(br#"{"event":{"id":"e"},"data":{"meta":{"batch":{"id":"b"}},"invalidRows":[{"a":"1"},{"b":"2"}],"validRows":[{"b":"3"}]}}"#.to_vec());
     for b in &bodies {
         agree(b);
     }
@@ -457,4 +482,27 @@ proptest::proptest! {
         }
         agree(&b);
     }
+}
+
+#[test]
+fn the_rows_of_a_usual_part_are_read_by_the_scanner() {
+    let sample = crate::sample::SampleBatch {
+        event_id: "e".into(),
+        batch_id: "b".into(),
+        parts: 2,
+        rows_per_part: 50,
+        invalid_every: 7,
+    };
+    for body in [
+        sample.body(1),
+        body(real_shaped(json!({"index": 0, "length": 2}))),
+    ] {
+        let checked = check_body(&body).expect("checked");
+        let rows = super::scanned::<false>(&body, &checked).expect("scanned, not left to serde");
+        assert_eq!(rows, parse(&body).expect("parsed").rows);
+    }
+    // A cell the scanner cannot read exactly (a lone surrogate) leaves the body to serde.
+    let cut = br#"{"event":{"id":"ev"},"data":{"meta":{"batch":{"id":"b"}},"validRows":[{"name":"Ad\ud83d"}]}}"#;
+    let checked = check_body(cut).expect("checked");
+    assert!(super::scanned::<false>(cut, &checked).is_none());
 }

@@ -2,7 +2,7 @@
 //! acknowledged, or kept in the quarantine with its reason.
 
 use hookgrid_flatfile::workbook::{is_workbook, opens_as_workbook, parse_workbook};
-use hookgrid_flatfile::{PayloadError, PayloadErrorKind, check};
+use hookgrid_flatfile::{PayloadError, PayloadErrorKind, check_body};
 use hookgrid_frames::Validity;
 use hookgrid_ledger::{Commit, EventKey, LedgerError, WorkbookSheet};
 
@@ -237,12 +237,14 @@ impl Core {
         if opens_as_workbook(body) {
             return self.admit_workbook(body);
         }
-        // Only what the answer needs: the rows are read by the worker once the part is stored.
-        let envelope = match check(body) {
-            Ok(envelope) => envelope,
+        // Only what the answer needs: the rows are read by the worker once the part is stored,
+        // from where the check found them.
+        let checked = match check_body(body) {
+            Ok(checked) => checked,
             Err(_) if is_workbook(body) => return self.admit_workbook(body),
             Err(e) => return Ok(Err(Refusal::of(e))),
         };
+        let envelope = &checked.envelope;
         let receipt = |stored, part| Receipt {
             stored,
             event: envelope.event_id.clone(),
@@ -255,27 +257,34 @@ impl Core {
         // Commit and queue the rows' reading holding the import, so the worker reads every
         // part this process stored before it builds the import a later part completes.
         let holding = self.assembly.commit_of(&[envelope.event_id.as_str()]);
-        match self.announce(self.ledger.commit_part(&envelope, body))? {
+        match self.announce(self.ledger.commit_part(envelope, body))? {
             Commit::Stored {
                 event,
                 part,
                 completed,
                 parts_received,
             } => {
-                self.read_later(event, body);
+                let count_mismatch = envelope.count_mismatch();
+                let (event_id, batch_id, count) = (
+                    envelope.event_id.clone(),
+                    envelope.batch_id.clone(),
+                    envelope.count,
+                );
+                let stored = receipt(true, part);
+                self.read_later(event, body, checked);
                 drop(holding);
                 self.events.send(Event::PartStored {
-                    event: envelope.event_id.clone(),
-                    batch: envelope.batch_id.clone(),
+                    event: event_id,
+                    batch: batch_id,
                     part,
-                    of: envelope.count,
+                    of: count,
                     received: parts_received,
-                    count_mismatch: envelope.count_mismatch(),
+                    count_mismatch,
                 });
                 // The worker announces the completion: its counts need a read of the ledger,
                 // which the sender of this last part should not wait for.
                 Ok(Ok((
-                    receipt(true, part),
+                    stored,
                     completed.then_some(event).into_iter().collect(),
                 )))
             }

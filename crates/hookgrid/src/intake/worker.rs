@@ -5,7 +5,7 @@
 
 use std::sync::atomic::Ordering;
 
-use hookgrid_flatfile::parse;
+use hookgrid_flatfile::{Checked, read_rows};
 use hookgrid_ledger::EventKey;
 
 use crate::intake::assembly::HeldPart;
@@ -24,12 +24,14 @@ pub(crate) struct Job {
 pub(crate) struct ReadPart {
     pub(crate) key: EventKey,
     pub(crate) body: Vec<u8>,
+    /// What the check before its answer found in it.
+    pub(crate) checked: Checked,
 }
 
 /// What the worker is asked to do.
 #[derive(Debug)]
 pub(crate) enum Work {
-    Read(ReadPart),
+    Read(Box<ReadPart>),
     Build(Job),
 }
 
@@ -94,13 +96,14 @@ impl Core {
 
     /// Has the worker read a just-stored part's rows into the assembly, unless too many bodies
     /// wait already (then the import's build reads this one from the ledger).
-    pub(crate) fn read_later(&self, key: EventKey, body: &[u8]) {
+    pub(crate) fn read_later(&self, key: EventKey, body: &[u8], checked: Checked) {
         let queued = self.reading.fetch_add(body.len(), Ordering::AcqRel);
         if queued + body.len() > READ_QUEUE_BYTES
-            || !self.send_work(Work::Read(ReadPart {
+            || !self.send_work(Work::Read(Box::new(ReadPart {
                 key,
                 body: body.to_vec(),
-            }))
+                checked,
+            })))
         {
             self.reading.fetch_sub(body.len(), Ordering::AcqRel);
         }
@@ -112,14 +115,14 @@ impl Core {
             Work::Build(job) => self.materialize(job),
             Work::Read(part) => {
                 self.reading.fetch_sub(part.body.len(), Ordering::AcqRel);
-                self.read_part(part);
+                self.read_part(*part);
             }
         }
     }
 
     /// Reads a stored part's rows into the assembly.
-    fn read_part(&self, ReadPart { key, body }: ReadPart) {
-        match parse(&body) {
+    fn read_part(&self, ReadPart { key, body, checked }: ReadPart) {
+        match read_rows(&body, checked) {
             Ok(part) => self
                 .assembly
                 .lock()
