@@ -4,10 +4,10 @@
 use hookgrid_flatfile::workbook::{is_workbook, opens_as_workbook, parse_workbook};
 use hookgrid_flatfile::{PayloadError, PayloadErrorKind, check_body};
 use hookgrid_frames::Validity;
-use hookgrid_ledger::{Commit, EventKey, LedgerError, WorkbookSheet};
+use hookgrid_ledger::{Commit, LedgerError, WorkbookSheet};
 
 use crate::intake::assembly::HeldPart;
-use crate::intake::worker::Job;
+use crate::review::browse::Loaded;
 use crate::{Core, Event, Hookgrid, QuarantineKind, Result};
 
 /// A request's Standard Webhooks headers (see [`crate::intake::signature`]).
@@ -184,11 +184,8 @@ impl Hookgrid {
     /// runtime. Returns only after the part (or its quarantine entry) is committed.
     pub fn ingest(&self, body: &[u8]) -> Result<Receipt, IngestError> {
         let (receipt, completed) = self.core.ingest(body)?;
-        for key in completed {
-            self.queue(Job {
-                key,
-                just_completed: true,
-            });
+        for import in completed {
+            self.build_completed(import);
         }
         Ok(receipt)
     }
@@ -218,11 +215,12 @@ impl Refusal {
     }
 }
 
-/// What storing a body came to: a receipt (and the imports it completed), or a refusal.
-pub(crate) type Admission = Result<(Receipt, Vec<EventKey>), Refusal>;
+/// What storing a body came to: a receipt (and the imports it completed, with their parts),
+/// or a refusal.
+pub(crate) type Admission = Result<(Receipt, Vec<Loaded>), Refusal>;
 
 impl Core {
-    pub(crate) fn ingest(&self, body: &[u8]) -> Result<(Receipt, Vec<EventKey>), IngestError> {
+    pub(crate) fn ingest(&self, body: &[u8]) -> Result<(Receipt, Vec<Loaded>), IngestError> {
         self.admit(body)?.or_else(|refusal| {
             let event = refusal.event.as_ref().map(|(e, i)| (e.as_str(), *i));
             Err(self.reject(refusal.kind, refusal.message, event, body)?)
@@ -285,7 +283,10 @@ impl Core {
                 // which the sender of this last part should not wait for.
                 Ok(Ok((
                     stored,
-                    completed.then_some(event).into_iter().collect(),
+                    completed
+                        .then_some((event, parts_received))
+                        .into_iter()
+                        .collect(),
                 )))
             }
             Commit::Duplicate { part, .. } => Ok(Ok((receipt(false, part), Vec::new()))),
@@ -367,7 +368,8 @@ impl Core {
                 );
                 stored_events.push(envelope);
                 if done {
-                    completed.push(event);
+                    // A sheet is the one part of its import.
+                    completed.push((event, 1));
                 }
             }
         }

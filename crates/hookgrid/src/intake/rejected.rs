@@ -13,7 +13,6 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::intake::worker::Job;
 use crate::{Error, Event, Hookgrid, Listed, QuarantineKind, Quarantined, Result};
 
 /// What became of one retried request.
@@ -130,11 +129,8 @@ impl Hookgrid {
         }
         match self.core.admit(&body)? {
             Ok((receipt, completed)) => {
-                for key in completed {
-                    self.queue(Job {
-                        key,
-                        just_completed: true,
-                    });
+                for import in completed {
+                    self.build_completed(import);
                 }
                 self.core.ledger.release(id)?;
                 let (outcome, message) = if receipt.stored {

@@ -8,8 +8,11 @@ use std::sync::atomic::Ordering;
 use hookgrid_flatfile::{Checked, read_rows};
 use hookgrid_ledger::EventKey;
 
+use hookgrid_frames::{DataFrame, FramesError, IntoLazy};
+
 use crate::intake::assembly::HeldPart;
-use crate::{BatchStatus, Core, Event, Hookgrid, Result};
+use crate::review::browse::{self, Browsing, Loaded};
+use crate::{BatchStatus, Core, Error, Event, Hookgrid, Result};
 
 /// A batch file for the worker to build.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +20,9 @@ pub(crate) struct Job {
     pub(crate) key: EventKey,
     /// The import just completed: announce it before building (not for rebuilds).
     pub(crate) just_completed: bool,
+    /// Claimed for this build in the held imports when it completed (see
+    /// [`Hookgrid::build_completed`]).
+    pub(crate) claimed: Option<Loaded>,
 }
 
 /// A stored part whose rows the worker reads into the assembly.
@@ -44,7 +50,24 @@ impl Hookgrid {
         if !self.core.send_work(Work::Build(job)) {
             // Shutting down: the file is derived and will be built on next use.
             tracing::debug!(event = job.key.0, "worker gone; batch file deferred");
+            if let Some(id) = job.claimed {
+                self.core
+                    .browsing
+                    .built(id, Err(Error::Internal("shutting down".into())));
+            }
         }
+    }
+
+    /// Queues the build of an import a part just completed, claiming it at once in the held
+    /// imports: a page asked before the build even starts waits for it, and is read from it,
+    /// instead of reading every part again.
+    pub(crate) fn build_completed(&self, (key, parts): Loaded) {
+        let id = (key, parts);
+        self.queue(Job {
+            key,
+            just_completed: true,
+            claimed: self.core.browsing.start_loading(id).then_some(id),
+        });
     }
 
     /// Queues every complete batch whose file is missing or unreadable for rebuilding; returns
@@ -59,6 +82,7 @@ impl Hookgrid {
                 self.queue(Job {
                     key: batch.key,
                     just_completed: false,
+                    claimed: None,
                 });
                 queued += 1;
             } else if batch.columns.is_none() {
@@ -84,6 +108,50 @@ impl Hookgrid {
         }
         // A command run against a shared ledger tells the other instances before it exits.
         self.core.events.flush();
+    }
+}
+
+/// The worker's claim on an import it builds (see [`crate::review::browse::Browsing::built`]):
+/// however the build ends (an error, a panic), pages waiting for it are let go on.
+struct Building<'a> {
+    browsing: &'a Browsing,
+    id: Loaded,
+    built: bool,
+}
+
+impl<'a> Building<'a> {
+    /// `None` when the import is already held or loading.
+    fn claim(browsing: &'a Browsing, id: Loaded) -> Option<Building<'a>> {
+        browsing
+            .start_loading(id)
+            .then(|| Building::new(browsing, id))
+    }
+
+    /// A claim made before (see [`Hookgrid::build_completed`]).
+    fn new(browsing: &'a Browsing, id: Loaded) -> Building<'a> {
+        Building {
+            browsing,
+            id,
+            built: false,
+        }
+    }
+
+    fn built(&mut self, frame: Result<DataFrame>) {
+        self.built = true;
+        self.browsing.built(self.id, frame);
+    }
+}
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        if !self.built {
+            // Never built (or its build was handed over): no longer loading, either way.
+            self.browsing.built(
+                self.id,
+                Err(Error::Internal("the build did not finish".into())),
+            );
+        }
+        self.browsing.written(self.id);
     }
 }
 
@@ -149,6 +217,7 @@ impl Core {
         Job {
             key,
             just_completed,
+            claimed,
         }: Job,
     ) {
         let batch = match self.ledger.batch(key) {
@@ -168,13 +237,32 @@ impl Core {
             });
         }
         let held = self.assembly.lock().take(key);
-        let result = self
+        // Pages asked while it is built wait for this build, and are then read from it while
+        // its file is written: the import is readable as soon as it is built.
+        let id = browse::id(&batch);
+        let mut building = match claimed {
+            Some(claimed) if claimed == id => Some(Building::new(&self.browsing, id)),
+            Some(claimed) => {
+                // Claimed with another count of parts than it has now: let that claim go.
+                drop(Building::new(&self.browsing, claimed));
+                Building::claim(&self.browsing, id)
+            }
+            None => Building::claim(&self.browsing, id),
+        };
+        let built = self
             .parts(&batch, held)
-            .and_then(|parts| Ok(hookgrid_frames::frame(parts)?))
-            .and_then(|mut typed| {
-                self.write_batch_file(key, &mut typed)?;
-                Ok(typed.frame.height() as u64)
-            });
+            .and_then(|parts| Ok(hookgrid_frames::frame(parts)?));
+        if let (Some(building), Ok(typed)) = (building.as_mut(), &built) {
+            let corrected = self
+                .corrected(&batch, typed.frame.clone().lazy())
+                .and_then(|frame| Ok(frame.collect().map_err(FramesError::from)?));
+            building.built(corrected);
+        }
+        let result = built.and_then(|mut typed| {
+            self.write_batch_file(key, &mut typed)?;
+            Ok(typed.frame.height() as u64)
+        });
+        drop(building);
         let ready = result.is_ok();
         let event = match result {
             Ok(rows) => Event::BatchReady {

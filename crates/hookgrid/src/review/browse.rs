@@ -276,6 +276,39 @@ impl Browsing {
         self.loaded.notify_all();
     }
 
+    /// Holds an import the worker has just built from its parts (`start_loading` claimed it
+    /// before the build, so pages asked meanwhile waited for it instead of reading the parts
+    /// again), whether or not a client has it open: its file is still being written, so this
+    /// is the one place it can be read from quickly. [`Browsing::written`] lets it go again.
+    pub(crate) fn built(&self, id: Loaded, frame: Result<DataFrame>) {
+        let mut state = self.lock();
+        if !state.loading.remove(&id) {
+            // Forgotten or corrected while it was built.
+            return;
+        }
+        match frame {
+            Ok(frame) => {
+                state.clock += 1;
+                let held = Held {
+                    bytes: frame.estimated_size() as u64,
+                    frame,
+                    used: state.clock,
+                    browsers: HashMap::new(),
+                    generation: 0,
+                };
+                state.held.insert(id, held);
+                state.fit(self.budget.load(Ordering::Relaxed), id);
+            }
+            Err(e) => tracing::warn!("cannot hold the import in memory: {e}"),
+        }
+        self.loaded.notify_all();
+    }
+
+    /// A just-built import's file is written: it is let go unless a client opened it.
+    pub(crate) fn written(&self, id: Loaded) {
+        self.lock().release(id);
+    }
+
     /// Reads `id` into memory for `client` with `load` unless it is held (waiting for a load
     /// already under way); an import too big for the budget is not read.
     pub(crate) fn load(
@@ -545,6 +578,55 @@ mod tests {
                 .expect("page")
                 .is_none(),
             "read before the correction: not held"
+        );
+    }
+
+    #[test]
+    fn a_page_asked_while_the_worker_builds_an_import_waits_for_that_build() {
+        let b = Browsing::default();
+        assert!(
+            b.start_loading(import(1)),
+            "claimed when its last part came"
+        );
+        std::thread::scope(|s| {
+            let asked = s.spawn(|| {
+                b.page_if_held("ana", import(1), &View::default(), 0, 3)
+                    .expect("page")
+                    .map(|page| page.total)
+            });
+            // The reviewer is waiting (their import is open) before the build ends.
+            while !b.lock().is_open(import(1)) {
+                std::thread::yield_now();
+            }
+            b.built(import(1), Ok(frame(10)));
+            assert_eq!(
+                asked.join().expect("asked"),
+                Some(10),
+                "read from the build"
+            );
+        });
+        b.written(import(1));
+        assert!(
+            b.page_if_held("ana", import(1), &View::default(), 0, 3)
+                .expect("page")
+                .is_some(),
+            "open, so still held once its file is written"
+        );
+
+        // Built with nobody waiting: held while its file is written, let go after.
+        assert!(b.start_loading(import(2)));
+        b.built(import(2), Ok(frame(10)));
+        assert!(b.lock().held.contains_key(&import(2)));
+        b.written(import(2));
+        assert!(!b.lock().held.contains_key(&import(2)));
+
+        // A build that fails lets those waiting go on (to the file, or an error).
+        assert!(b.start_loading(import(3)));
+        b.built(import(3), Err(crate::Error::Internal("no".into())));
+        assert!(
+            b.page_if_held("cy", import(3), &View::default(), 0, 3)
+                .expect("page")
+                .is_none()
         );
     }
 
