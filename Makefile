@@ -8,12 +8,13 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # D-Bus daemon, ImageMagick for screenshots, and openpyxl to read .xlsx exports back; for the
 # team server's tests Chromium and ChromeDriver (the review app in a browser), OpenSSL (a
 # test certificate), and Caddy and nginx (their example configurations checked); PostgreSQL's
-# server for the shared ledger's tests (a private cluster each run, see tests/postgres.sh).
+# server for the shared ledger's tests (a private cluster each run, see tests/postgres.sh);
+# python3-venv for the bench's Python Polars reference.
 # Node.js builds the UI.
 DEBIAN_PACKAGES := build-essential pkg-config ca-certificates curl \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev \
 	xvfb webkit2gtk-driver dbus imagemagick xclip python3-openpyxl \
-	chromium chromium-driver openssl caddy nginx postgresql
+	chromium chromium-driver openssl caddy nginx postgresql python3-venv
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 TAURI_DRIVER_VERSION := 2.1.0
 # Longest a built test suite may run (a warm run of all of them takes a few minutes).
@@ -80,11 +81,17 @@ ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
+## A Python with Polars for the intake bench's reference (crates/cli/benches/py_reference.py).
+BENCH_PYTHON := $(TARGET_DIR)/bench-python/bin/python
+$(BENCH_PYTHON):
+	python3 -m venv $(TARGET_DIR)/bench-python
+	$(TARGET_DIR)/bench-python/bin/pip install --quiet --disable-pip-version-check polars
+
 ## Speed and memory figures on a generated 1,000,000-row batch (release build): the core,
 ## the team server over HTTP, the desktop app in a real window, review decisions, and the
 ## ledger on PostgreSQL beside SQLite.
-bench: setup
-	$(CARGO) bench --locked --workspace --bench intake
+bench: setup $(BENCH_PYTHON)
+	HOOKGRID_BENCH_PYTHON=$(BENCH_PYTHON) $(CARGO) bench --locked --workspace --bench intake
 	$(CARGO) bench --locked --workspace --bench core
 	$(CARGO) bench --locked --workspace --bench team
 	PATH="$(CARGO_BIN):$$PATH" $(CARGO) bench --locked --workspace --bench desktop

@@ -17,7 +17,9 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use hookgrid_tests::Workspace;
-use hookgrid_tests::figures::{Figure, KeptAlive, ms, percentile, report, sample_batch};
+use hookgrid_tests::figures::{
+    Figure, KeptAlive, ms, peak_rss_kib, percentile, report, sample_batch,
+};
 
 const PARTS: u32 = 300;
 const ROWS: u32 = 1_000;
@@ -121,6 +123,110 @@ fn stages(dir: &std::path::Path, bodies: &[Vec<u8>]) {
     );
 }
 
+/// CPU time process `pid` has used (user and system), from `/proc`.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    // pid (comm) state … utime stime: fields 14 and 15, counted after the comm's ')'.
+    let after = &stat[stat.rfind(')').expect("comm") + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // Linux counts them in USER_HZ, 100 a second on every architecture it runs on here.
+    Duration::from_millis(ticks * 10)
+}
+
+/// The million-row import (1,000 parts), posted one after another to a server with a review
+/// listener: the sum of its acks; the time from the first request until a reviewer's first
+/// page of it (asked over HTTP as soon as the last part is acknowledged) and until its Parquet
+/// file is written; the server's peak memory; and the Python Polars reference on the same
+/// bodies. `bodies` go to `ws`'s folder for the reference.
+struct Million {
+    acks: Duration,
+    to_first_page: Duration,
+    to_parquet: Duration,
+    peak_mib: f64,
+    reference: Duration,
+}
+
+fn million(ws: &Workspace) -> Million {
+    let batch = sample_batch("million", 1_000, ROWS);
+    eprintln!("generating the 1,000,000-row import…");
+    let bodies: Vec<Vec<u8>> = (1..=batch.parts).map(|i| batch.body(i)).collect();
+    let server = ws.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
+    ws.add_user("reviewer", "viewer", "a long benchmark password");
+    let token = ws
+        .run(&["user", "token", "reviewer", "--label", "bench"])
+        .trim()
+        .to_owned();
+    let review = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()
+        .expect("client");
+    let mut conn = KeptAlive::connect(&server.url);
+    let mut acks = Duration::ZERO;
+    let first = Instant::now();
+    for body in &bodies {
+        let started = Instant::now();
+        assert_eq!(conn.post(body), 200, "every part must be acknowledged");
+        acks += started.elapsed();
+    }
+    // A reviewer opens it the moment the last part is acknowledged.
+    let page = review
+        .post(format!("{}/api/fetch_page", server.review()))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"event": "million-event", "offset": 0, "limit": 100,
+            "view": {"rows": "all", "filter": null, "search": null, "sort": null}}),
+        )
+        .send()
+        .expect("fetch_page");
+    assert_eq!(page.status(), 200);
+    let page: serde_json::Value = page.json().expect("page");
+    let to_first_page = first.elapsed();
+    assert_eq!(page["total"], 1_000_000, "the whole import");
+    assert_eq!(page["rows"].as_array().map(Vec::len), Some(100));
+    let file = ws.data_dir().join("batches").join("1.parquet");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !file.exists() {
+        assert!(Instant::now() < deadline, "no Parquet file within 120 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let to_parquet = first.elapsed();
+    let peak_mib = peak_rss_kib(server.pid()) as f64 / 1024.0;
+    assert!(server.terminate());
+
+    let folder = ws.path().join("reference");
+    std::fs::create_dir_all(folder.join("bodies")).expect("reference dir");
+    for (i, body) in bodies.iter().enumerate() {
+        std::fs::write(folder.join("bodies").join(format!("{i}.json")), body).expect("body");
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/py_reference.py");
+    // `make bench` makes a Python with Polars for it; else the machine's own.
+    let python = std::env::var_os("HOOKGRID_BENCH_PYTHON").unwrap_or_else(|| "python3".into());
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(folder.join("bodies"))
+        .arg(&folder)
+        .output()
+        .expect("python3 (make bench installs Polars for it)");
+    assert!(
+        out.status.success(),
+        "the Python reference failed (make bench installs Polars for it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    let mut said = said.split_whitespace();
+    let seconds: f64 = said.next().and_then(|s| s.parse().ok()).expect("seconds");
+    assert_eq!(said.next(), Some("1000000"), "the reference read every row");
+    Million {
+        acks,
+        to_first_page,
+        to_parquet,
+        peak_mib,
+        reference: Duration::from_secs_f64(seconds),
+    }
+}
+
 fn main() {
     let ws = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let big = sample_batch("seq", PARTS, ROWS);
@@ -138,9 +244,13 @@ fn main() {
     let acks = post_all(&server.url, &bodies);
     let repeats = post_all(&server.url, &bodies[..100]);
     let small_acks = post_all(&server.url, &small_bodies);
+    let cpu = cpu_time(server.pid());
     let one = concurrent(&server.url, "one", 1);
+    let cpu_one = cpu_time(server.pid()) - cpu;
     let eight = concurrent(&server.url, "eight", SENDERS);
+    let cpu_eight = cpu_time(server.pid()) - cpu - cpu_one;
     assert!(server.terminate());
+    let big = million(&Workspace::new(env!("CARGO_BIN_EXE_hookgrid")));
 
     let (floor_p50, floor_p99) = (percentile(floor.clone(), 0.5), percentile(floor, 0.99));
     let (p50, p99) = (percentile(acks.clone(), 0.5), percentile(acks, 0.99));
@@ -157,7 +267,24 @@ fn main() {
         ms(percentile(small_acks, 0.5)),
         ms(percentile(repeats, 0.5)),
     );
-    println!("one sender {one:.0} parts/s; {SENDERS} senders {eight:.0} parts/s");
+    let parts = f64::from(PARTS_EACH);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let per_part = ms(cpu_eight) / (parts * f64::from(SENDERS));
+    println!(
+        "one sender {one:.0} parts/s ({:.2} ms of the server's CPU a part); {SENDERS} senders \
+         {eight:.0} parts/s ({per_part:.2} ms a part: {cores} cores bound them at {:.0} parts/s)",
+        ms(cpu_one) / parts,
+        cores * 1000.0 / per_part
+    );
+    println!(
+        "the 1,000,000-row import: acks {:.2} s in all; first request → first page {:.2} s, \
+         → Parquet {:.2} s; server peak {:.0} MiB; the Python Polars reference {:.2} s",
+        big.acks.as_secs_f64(),
+        big.to_first_page.as_secs_f64(),
+        big.to_parquet.as_secs_f64(),
+        big.peak_mib,
+        big.reference.as_secs_f64()
+    );
     let figures = [
         Figure {
             name: "ack p50 ÷ append-and-fsync p50",
@@ -176,6 +303,25 @@ fn main() {
             value: one / eight,
             unit: "×",
             target: 1.0 / 3.0,
+        },
+        Figure {
+            name: "1M rows: first page ÷ sum of acks",
+            value: big.to_first_page.as_secs_f64() / big.acks.as_secs_f64(),
+            unit: "×",
+            target: 1.1,
+        },
+        Figure {
+            name: "1M rows: Parquet ÷ Python reference",
+            value: big.to_parquet.as_secs_f64() / big.reference.as_secs_f64(),
+            unit: "×",
+            target: 0.35,
+        },
+        Figure {
+            name: "1M rows: serve peak memory",
+            value: big.peak_mib,
+            unit: "MiB",
+            // What the core bench measured before intake changed (README: 718 MiB).
+            target: 718.0,
         },
     ];
     let missed = report(

@@ -253,10 +253,14 @@ impl Core {
             .parts(&batch, held)
             .and_then(|parts| Ok(hookgrid_frames::frame(parts)?));
         if let (Some(building), Ok(typed)) = (building.as_mut(), &built) {
-            let corrected = self
-                .corrected(&batch, typed.frame.clone().lazy())
-                .and_then(|frame| Ok(frame.collect().map_err(FramesError::from)?));
-            building.built(corrected);
+            // Held as pages read it: corrected (a new import has none, and shares its columns).
+            let held = match self.ledger.count_corrections(key) {
+                Ok(0) => Ok(typed.frame.clone()),
+                _ => self
+                    .corrected(&batch, typed.frame.clone().lazy())
+                    .and_then(|frame| Ok(frame.collect().map_err(FramesError::from)?)),
+            };
+            building.built(held);
         }
         let result = built.and_then(|mut typed| {
             self.write_batch_file(key, &mut typed)?;
