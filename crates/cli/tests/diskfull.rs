@@ -15,6 +15,33 @@ const PARTS: u32 = 400;
 
 const NEEDS_ROOT: &str = "mounting a tmpfs needs root: run these tests as root (CI does)";
 
+/// Part `index` of `batch` with a memo of noise on every row. Bodies are kept compressed when
+/// that saves space, and the sample rows shrink to a fraction: noise keeps each stored part
+/// near its size as sent, so the small disk really fills up within the batch.
+fn incompressible(batch: &SampleBatch, index: u32) -> Vec<u8> {
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&batch.body(index)).expect("sample body");
+    let mut state = u64::from(index).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for kind in ["validRows", "invalidRows"] {
+        let Some(rows) = body["data"][kind].as_array_mut() else {
+            continue;
+        };
+        for row in rows.iter_mut() {
+            let memo: String = (0..96)
+                .map(|_| {
+                    // xorshift64: cheap, deterministic, and nothing LZ4 finds twice.
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    format!("{:016x}", state)
+                })
+                .collect();
+            row["memo"] = serde_json::Value::String(memo);
+        }
+    }
+    serde_json::to_vec(&body).expect("body")
+}
+
 /// The tmpfs under the data dir, unmounted when dropped.
 struct Tmpfs(std::path::PathBuf);
 
@@ -72,7 +99,7 @@ fn a_full_disk_acknowledges_nothing_it_did_not_store_and_recovers_when_space_ret
     let mut acked = Vec::new();
     let mut refused = None;
     for index in 1..=PARTS {
-        let (status, body) = post(&client, &server.url, batch.body(index));
+        let (status, body) = post(&client, &server.url, incompressible(&batch, index));
         match status {
             200 => acked.push(index),
             507 | 503 => {
@@ -120,7 +147,7 @@ fn a_full_disk_acknowledges_nothing_it_did_not_store_and_recovers_when_space_ret
         "{said}"
     );
     for _ in 0..3 {
-        let (status, _) = post(&client, &server.url, batch.body(first_refused));
+        let (status, _) = post(&client, &server.url, incompressible(&batch, first_refused));
         assert!(matches!(status, 503 | 507));
     }
     let log = ws.serve_log();
@@ -145,7 +172,7 @@ fn a_full_disk_acknowledges_nothing_it_did_not_store_and_recovers_when_space_ret
 
     // The refused part and the rest are stored, nothing acknowledged was lost.
     for index in first_refused..=PARTS {
-        let (status, body) = post(&client, &server.url, batch.body(index));
+        let (status, body) = post(&client, &server.url, incompressible(&batch, index));
         assert_eq!(status, 200, "part {index} after space returned: {body}");
     }
     let batches = ws.json(&["batches", "--json"]);
@@ -221,7 +248,7 @@ fn a_storage_failure_is_announced_to_listeners() {
         invalid_every: 0,
     };
     let failed = (1..=PARTS)
-        .map(|index| hookgrid.ingest(&batch.body(index)))
+        .map(|index| hookgrid.ingest(&incompressible(&batch, index)))
         .find_map(Result::err)
         .expect("the 4 MiB disk fills up");
     assert!(failed.is_disk_full(), "{failed}");
