@@ -246,9 +246,34 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );",
     // 18 → 19: a part's body is kept compressed when that saves space (see `body.rs`):
     // `body_codec` says how (0: as sent, every row before this version), `body_size` is its
-    // size as sent.
-    "ALTER TABLE parts ADD COLUMN body_codec INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE parts ADD COLUMN body_size INTEGER;",
+    // size as sent. The table is rebuilt with the body last: SQLite keeps a large value in a
+    // chain of overflow pages, and a column stored after it (`duplicates`, `body_id`, these
+    // two) is reached only by walking that chain, so listing an import's parts read every
+    // page of every body.
+    "CREATE TABLE parts_v19 (
+        id            INTEGER PRIMARY KEY,
+        event         INTEGER NOT NULL REFERENCES events (id),
+        idx           INTEGER NOT NULL CHECK (idx >= 0),
+        received_at   INTEGER NOT NULL,
+        declared_rows INTEGER,
+        valid_rows    INTEGER NOT NULL,
+        invalid_rows  INTEGER NOT NULL,
+        duplicates    INTEGER NOT NULL DEFAULT 0,
+        body_id       INTEGER REFERENCES bodies (id),
+        body_codec    INTEGER NOT NULL DEFAULT 0,
+        body_size     INTEGER,
+        body_sha256   BLOB    NOT NULL,
+        body          BLOB    NOT NULL,
+        UNIQUE (event, idx)
+    );
+    INSERT INTO parts_v19 (id, event, idx, received_at, declared_rows, valid_rows, invalid_rows,
+                           duplicates, body_id, body_sha256, body)
+        SELECT id, event, idx, received_at, declared_rows, valid_rows, invalid_rows,
+               duplicates, body_id, body_sha256, body
+        FROM parts;
+    DROP TABLE parts;
+    ALTER TABLE parts_v19 RENAME TO parts;
+    CREATE INDEX parts_body ON parts (body_id) WHERE body_id IS NOT NULL;",
 ];
 
 /// The schema version this build writes.
