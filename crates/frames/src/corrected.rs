@@ -84,17 +84,23 @@ fn corrected_column(
         .enumerate()
         .filter(|(_, row)| only.is_none_or(|o| o.contains(row)))
         .collect();
-    // Each corrected value's position in `values`, at its `_row`, read off by each row's `_row`.
+    // Each corrected value's position in `values`, at its `_row` less the first one's, read
+    // off by each row's `_row`: spanning only the rows applied (a few, when only the rows
+    // checked again are read) rather than every row before them.
     let rows: Vec<i64> = applied.iter().map(|(_, row)| *row).collect();
-    let last = rows.iter().max().copied().unwrap_or(0).max(0) as usize;
-    let mut at: Vec<Option<IdxSize>> = vec![None; last + 1];
+    let first = rows.iter().min().copied().unwrap_or(0).max(0);
+    let last = rows.iter().max().copied().unwrap_or(0).max(first);
+    let mut at: Vec<Option<IdxSize>> = vec![None; (last - first) as usize + 1];
     for (i, row) in &applied {
-        if let Ok(slot) = usize::try_from(*row) {
+        if let Ok(slot) = usize::try_from(*row - first) {
             at[slot] = Some(*i as IdxSize);
         }
     }
     let at = IdxCa::from_iter_options("at".into(), at.into_iter()).into_series();
-    let replaced = lit(values).gather(lit(at).gather(col("_row"), true), true);
+    // Rows before the first are cast to null (a non-strict cast), rows past the last are out
+    // of bounds: neither is one of `rows`, so neither is replaced.
+    let slot = (col("_row") - lit(first)).cast(IDX_DTYPE);
+    let replaced = lit(values).gather(lit(at).gather(slot, true), true);
     Ok(when(rows_in(&rows))
         .then(replaced)
         .otherwise(original)

@@ -229,17 +229,17 @@ impl Core {
             }
         }
         let is_across = |rule: u32| across.iter().any(|(r, _)| *r == rule);
-        let kept = known
-            .flagged
+        let keep = |f: &Flagged| match judged.get(&f.rule) {
+            Some(rows) => !rows.contains(&f.row),
+            None => is_across(f.rule) || !changed_rows.contains(&f.row),
+        };
+        // Every row whose old results `keep` may drop.
+        let touched: BTreeSet<i64> = changed_rows
             .iter()
+            .chain(judged.values().flatten())
             .copied()
-            .filter(|f| match judged.get(&f.rule) {
-                Some(rows) => !rows.contains(&f.row),
-                None => is_across(f.rule) || !changed_rows.contains(&f.row),
-            });
-        // Both in (row, rule) order: merged, not sorted again.
-        fresh.sort_unstable_by_key(|f| (f.row, f.rule));
-        let flagged = merged(kept, fresh);
+            .collect();
+        let flagged = merged(&known.flagged, &touched, keep, fresh);
         tracing::debug!(
             event = %batch.event,
             "checked {} corrected rows again: {} cell errors",
@@ -329,24 +329,96 @@ fn corrected_cells(
     Ok((rows, replaced))
 }
 
-/// Two lists of failing cells, each in (row, rule) order, as one in that order; a cell in
-/// both is kept once.
-fn merged(kept: impl Iterator<Item = Flagged>, fresh: Vec<Flagged>) -> Vec<Flagged> {
-    let mut out = Vec::with_capacity(fresh.len() + kept.size_hint().0);
-    let mut fresh = fresh.into_iter().peekable();
-    for f in kept {
-        while let Some(next) = fresh.next_if(|n| (n.row, n.rule) < (f.row, f.rule)) {
-            out.push(next);
-        }
-        if fresh
-            .peek()
-            .is_some_and(|n| (n.row, n.rule) == (f.row, f.rule))
-        {
-            continue;
-        }
-        out.push(f);
+/// `known` (failing cells in (row, rule) order) with the cells of `touched` rows that `keep`
+/// refuses left out and `fresh` (failing cells of rows checked again) put in, in (row, rule)
+/// order; a cell in both is kept once, as `fresh` has it. The stretches between touched rows
+/// are copied whole: a correction touches a handful of a million rows, and a lookup per cell
+/// cost more than the check itself.
+fn merged(
+    known: &[Flagged],
+    touched: &BTreeSet<i64>,
+    keep: impl Fn(&Flagged) -> bool,
+    mut fresh: Vec<Flagged>,
+) -> Vec<Flagged> {
+    fresh.sort_unstable_by_key(|f| (f.row, f.rule));
+    fresh.dedup_by_key(|f| (f.row, f.rule));
+    let rows: BTreeSet<i64> = touched
+        .iter()
+        .copied()
+        .chain(fresh.iter().map(|f| f.row))
+        .collect();
+    let mut out = Vec::with_capacity(known.len() + fresh.len());
+    let (mut from, mut fresh_from) = (0, 0);
+    for row in rows {
+        let lo = from + known[from..].partition_point(|f| f.row < row);
+        let hi = lo + known[lo..].partition_point(|f| f.row == row);
+        out.extend_from_slice(&known[from..lo]);
+        let fresh_to = fresh_from + fresh[fresh_from..].partition_point(|f| f.row == row);
+        let new = &fresh[fresh_from..fresh_to];
+        let start = out.len();
+        out.extend(
+            known[lo..hi]
+                .iter()
+                .filter(|f| keep(f) && !new.iter().any(|n| n.rule == f.rule))
+                .copied(),
+        );
+        out.extend_from_slice(new);
+        out[start..].sort_unstable_by_key(|f| f.rule);
+        (from, fresh_from) = (hi, fresh_to);
     }
-    out.extend(fresh);
-    out.dedup_by_key(|f| (f.row, f.rule));
+    out.extend_from_slice(&known[from..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::merged;
+    use crate::review::reasons::derived::Flagged;
+
+    fn cells(list: &[(i64, u32)]) -> Vec<Flagged> {
+        list.iter()
+            .map(|&(row, rule)| Flagged {
+                row,
+                rule,
+                valid: row % 2 == 0,
+            })
+            .collect()
+    }
+
+    fn pairs(list: &[Flagged]) -> Vec<(i64, u32)> {
+        list.iter().map(|f| (f.row, f.rule)).collect()
+    }
+
+    #[test]
+    fn a_merge_keeps_untouched_rows_drops_what_keep_refuses_and_adds_fresh_cells_in_order() {
+        let known = cells(&[(0, 1), (0, 3), (2, 1), (2, 2), (5, 1), (7, 3), (9, 1)]);
+        // Row 2 checked again: its rule 2 cell is gone, rule 4 new, rule 1 found again.
+        // Row 5's rule 1 was judged again and kept; row 6 had nothing and now fails rule 2.
+        let fresh = cells(&[(6, 2), (2, 4), (2, 1)]);
+        let touched = BTreeSet::from([2, 5]);
+        let keep = |f: &Flagged| !(f.row == 2 && f.rule == 2);
+        let out = merged(&known, &touched, keep, fresh);
+        assert_eq!(
+            pairs(&out),
+            [
+                (0, 1),
+                (0, 3),
+                (2, 1),
+                (2, 4),
+                (5, 1),
+                (6, 2),
+                (7, 3),
+                (9, 1)
+            ]
+        );
+        // Rows outside `touched` are kept even where `keep` would refuse them: only touched
+        // rows were judged again.
+        let out = merged(&known, &BTreeSet::new(), |_| false, Vec::new());
+        assert_eq!(pairs(&out), pairs(&known));
+        // Every cell of a touched row refused, nothing fresh: the row is clear.
+        let out = merged(&known, &BTreeSet::from([0, 9]), |_| false, Vec::new());
+        assert_eq!(pairs(&out), [(2, 1), (2, 2), (5, 1), (7, 3)]);
+    }
 }
