@@ -32,15 +32,40 @@ fn post_all(url: &str, bodies: &[Vec<u8>]) -> Vec<Duration> {
         .collect()
 }
 
-/// `SENDERS` senders at once, sender `i` posting its import to `urls[i % urls.len()]`; the
-/// parts per second of them all.
-fn concurrent(urls: &[String], prefix: &str) -> f64 {
+/// The machine's CPU time so far, busy and in all, over every core (from `/proc/stat`, in
+/// USER_HZ ticks): what the servers, the database and the senders used together.
+fn machine_cpu() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .expect("the cpu line")
+        .split_whitespace()
+        .skip(1)
+        .map(|t| t.parse().expect("ticks"))
+        .collect();
+    let total: u64 = ticks.iter().sum();
+    // user nice system idle iowait …: idle and iowait are the time nothing ran.
+    (total - ticks[3] - ticks[4], total)
+}
+
+/// What `SENDERS` senders at once achieved: parts per second, and how busy every core of the
+/// machine was meanwhile (a fraction), the CPU time a part took in all.
+struct Concurrent {
+    rate: f64,
+    busy: f64,
+    cpu_per_part: Duration,
+}
+
+/// `SENDERS` senders at once, sender `i` posting its import to `urls[i % urls.len()]`.
+fn concurrent(urls: &[String], prefix: &str) -> Concurrent {
     let imports: Vec<Vec<Vec<u8>>> = (0..SENDERS)
         .map(|i| {
             let b = sample_batch(&format!("{prefix}-{i}"), PARTS_EACH, ROWS);
             (1..=PARTS_EACH).map(|p| b.body(p)).collect()
         })
         .collect();
+    let (busy_before, total_before) = machine_cpu();
     let started = Instant::now();
     std::thread::scope(|s| {
         for (i, bodies) in imports.iter().enumerate() {
@@ -48,7 +73,16 @@ fn concurrent(urls: &[String], prefix: &str) -> f64 {
             s.spawn(move || post_all(url, bodies));
         }
     });
-    f64::from(SENDERS * PARTS_EACH) / started.elapsed().as_secs_f64()
+    let took = started.elapsed();
+    let (busy_after, total_after) = machine_cpu();
+    let (busy, total) = (busy_after - busy_before, total_after - total_before);
+    let parts = SENDERS * PARTS_EACH;
+    Concurrent {
+        rate: f64::from(parts) / took.as_secs_f64(),
+        busy: busy as f64 / total.max(1) as f64,
+        // USER_HZ is 100 a second on every architecture Linux runs on here.
+        cpu_per_part: Duration::from_millis(busy * 10) / parts,
+    }
 }
 
 /// The best of three runs of `hookgrid rows` on an import whose file is gone.
@@ -74,7 +108,7 @@ fn main() {
     let lite = Workspace::new(env!("CARGO_BIN_EXE_hookgrid"));
     let server = lite.serve();
     let lite_acks = post_all(&server.url, &bodies);
-    let lite_rate = concurrent(std::slice::from_ref(&server.url), "lite");
+    let lite_senders = concurrent(std::slice::from_ref(&server.url), "lite");
     assert!(server.terminate());
 
     // Two instances on one PostgreSQL database.
@@ -86,7 +120,7 @@ fn main() {
     let server_a = a.serve_with(&on_pg, &[]);
     let pg_acks = post_all(&server_a.url, &bodies);
     let server_b = b.serve_with(&on_pg, &[]);
-    let pg_rate = concurrent(&[server_a.url.clone(), server_b.url.clone()], "pg");
+    let pg_senders = concurrent(&[server_a.url.clone(), server_b.url.clone()], "pg");
     drop((server_a, server_b));
 
     let lite_open = open_cold(&lite, &[], "seq-batch");
@@ -98,18 +132,30 @@ fn main() {
         percentile(lite_acks, 0.99),
     );
     let (pg_p50, pg_p99) = (percentile(pg_acks.clone(), 0.50), percentile(pg_acks, 0.99));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let bound = |c: &Concurrent| cores as f64 * 1000.0 / ms(c.cpu_per_part);
     println!(
         "\nbaselines (SQLite, same run): ack p50 {:.2} ms, p99 {:.2} ms; {SENDERS} senders \
-         {lite_rate:.0} parts/s; opening an import cold {:.2} s",
+         {:.0} parts/s ({:.0}% of {cores} cores busy, {:.2} ms of CPU a part in all: the cores \
+         bound it at {:.0}); opening an import cold {:.2} s",
         ms(lite_p50),
         ms(lite_p99),
+        lite_senders.rate,
+        lite_senders.busy * 100.0,
+        ms(lite_senders.cpu_per_part),
+        bound(&lite_senders),
         lite_open.as_secs_f64()
     );
     println!(
         "PostgreSQL: ack p50 {:.2} ms, p99 {:.2} ms; {SENDERS} senders over two instances \
-         {pg_rate:.0} parts/s; opening cold {:.2} s",
+         {:.0} parts/s ({:.0}% busy, {:.2} ms of CPU a part: bound at {:.0}); opening cold \
+         {:.2} s",
         ms(pg_p50),
         ms(pg_p99),
+        pg_senders.rate,
+        pg_senders.busy * 100.0,
+        ms(pg_senders.cpu_per_part),
+        bound(&pg_senders),
         pg_open.as_secs_f64()
     );
     let figures = [
@@ -127,7 +173,7 @@ fn main() {
         },
         Figure {
             name: "8 senders: SQLite ÷ two PG instances",
-            value: lite_rate / pg_rate,
+            value: lite_senders.rate / pg_senders.rate,
             unit: "×",
             target: 1.0 / 1.5,
         },
