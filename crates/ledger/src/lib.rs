@@ -241,7 +241,7 @@ pub struct Ledger {
 
 #[derive(Debug)]
 enum Backend {
-    Sqlite(Sqlite),
+    Sqlite(Box<Sqlite>),
     Postgres(Box<Postgres>),
 }
 
@@ -252,6 +252,10 @@ struct Sqlite {
     writer: Mutex<Connection>,
     /// Parts waiting for the writer, to be committed together.
     waiting: group::Waiting,
+    /// Reader connections kept open between reads (at most [`IDLE_READERS`]): opening one
+    /// and preparing its statements cost more than most reads, and a page of the grid makes
+    /// about ten.
+    readers: Mutex<Vec<Connection>>,
     /// Dropping this stops the checkpointer thread.
     _checkpointer: Option<mpsc::Sender<()>>,
     /// How a reader opens the file: `None` normally; on a read-only file system, the URI and
@@ -259,11 +263,30 @@ struct Sqlite {
     read_only: Option<ReadOnly>,
 }
 
+/// Reader connections a SQLite ledger keeps open when idle.
+const IDLE_READERS: usize = 4;
+
 impl Sqlite {
     fn writer(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (the transaction
         // rolls back on drop), so a poisoned lock is safe to reuse.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn idle_reader(&self) -> Option<Connection> {
+        self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    /// Keeps `conn` for the next read, unless enough are kept or a read left a transaction
+    /// open on it (it would hold an old snapshot, and the WAL behind it, for good).
+    fn put_back(&self, conn: Connection) {
+        if !conn.is_autocommit() {
+            return;
+        }
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if readers.len() < IDLE_READERS {
+            readers.push(conn);
+        }
     }
 }
 
@@ -330,12 +353,13 @@ impl Ledger {
         let checkpointer = start_checkpointer(&path);
         Ok(Ledger {
             path,
-            backend: Backend::Sqlite(Sqlite {
+            backend: Backend::Sqlite(Box::new(Sqlite {
                 writer: Mutex::new(conn),
+                readers: Mutex::default(),
                 waiting: group::Waiting::default(),
                 _checkpointer: checkpointer,
                 read_only: None,
-            }),
+            })),
         })
     }
 
@@ -414,12 +438,13 @@ impl Ledger {
         }
         Ok(Ledger {
             path,
-            backend: Backend::Sqlite(Sqlite {
+            backend: Backend::Sqlite(Box::new(Sqlite {
                 writer: Mutex::new(conn),
+                readers: Mutex::default(),
                 waiting: group::Waiting::default(),
                 _checkpointer: None,
                 read_only: Some(read_only),
-            }),
+            })),
         })
     }
 
@@ -495,8 +520,13 @@ impl Ledger {
     fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
         match &self.backend {
             Backend::Sqlite(sqlite) => {
-                let conn = self.sqlite_reader(sqlite)?;
-                f(&Conn::sqlite(&self.path, &conn))
+                let conn = match sqlite.idle_reader() {
+                    Some(conn) => conn,
+                    None => self.sqlite_reader(sqlite)?,
+                };
+                let read = f(&Conn::sqlite(&self.path, &conn));
+                sqlite.put_back(conn);
+                read
             }
             Backend::Postgres(pg) => pg.read(f),
         }

@@ -453,6 +453,42 @@ fn a_part_s_body_is_stored_after_every_column_read_without_it() {
     }
 }
 
+/// Reads reuse their connections, and one a read left inside a transaction is not reused: it
+/// would keep reading the snapshot that transaction began with.
+#[test]
+fn reader_connections_are_kept_for_the_next_read_but_never_one_left_in_a_transaction() {
+    let (_dir, ledger) = open();
+    let Backend::Sqlite(sqlite) = &ledger.backend else {
+        panic!("a SQLite ledger")
+    };
+    let kept = || sqlite.readers.lock().expect("readers").len();
+    let events = |ledger: &Ledger| -> i64 {
+        ledger
+            .read(|c| c.query_row("SELECT COUNT(*) FROM events", (), |r| r.get(0)))
+            .expect("count")
+    };
+    assert_eq!(events(&ledger), 0);
+    assert_eq!(events(&ledger), 0);
+    assert_eq!(kept(), 1, "the second read used the first one's connection");
+
+    let left_open: i64 = ledger
+        .read(|c| {
+            c.execute_batch("BEGIN")?;
+            c.query_row("SELECT COUNT(*) FROM events", (), |r| r.get(0))
+        })
+        .expect("read");
+    assert_eq!(left_open, 0);
+    assert_eq!(kept(), 0, "a connection inside a transaction is let go");
+    ledger
+        .commit_part(&envelope("ev", 1, 1), b"{}")
+        .expect("commit");
+    assert_eq!(
+        events(&ledger),
+        1,
+        "the next read sees what was written since"
+    );
+}
+
 #[test]
 fn databases_from_earlier_schemas_are_migrated_with_their_data() {
     for version in [1, 2] {
