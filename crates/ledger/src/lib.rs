@@ -266,6 +266,18 @@ struct Sqlite {
 /// Reader connections a SQLite ledger keeps open when idle.
 const IDLE_READERS: usize = 4;
 
+impl Drop for Sqlite {
+    /// The readers close before the writer: the last connection to close checkpoints the WAL
+    /// into `hookgrid.db` (so a clean stop leaves the file complete on its own), and a
+    /// read-only one cannot.
+    fn drop(&mut self) {
+        self.readers
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
 impl Sqlite {
     fn writer(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (the transaction

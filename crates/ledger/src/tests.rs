@@ -489,6 +489,27 @@ fn reader_connections_are_kept_for_the_next_read_but_never_one_left_in_a_transac
     );
 }
 
+/// A ledger let go of after reads leaves its file complete on its own: the idle readers close
+/// before the writer, which checkpoints the WAL as the last connection (a read-only one cannot).
+#[test]
+fn a_ledger_let_go_of_after_reads_leaves_its_file_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hookgrid.db");
+    let ledger = Ledger::open(&path).expect("open");
+    ledger
+        .commit_part(&envelope("ev", 1, 1), b"{}")
+        .expect("commit");
+    assert!(ledger.batch_by_event("ev").expect("read").is_some());
+    drop(ledger);
+    let alone = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(&path, alone.path().join("hookgrid.db")).expect("copy the file alone");
+    let copy = Ledger::open(alone.path().join("hookgrid.db")).expect("open the copy");
+    assert!(
+        copy.batch_by_event("ev").expect("read").is_some(),
+        "the part is in hookgrid.db itself, not only in its WAL"
+    );
+}
+
 #[test]
 fn databases_from_earlier_schemas_are_migrated_with_their_data() {
     for version in [1, 2] {
