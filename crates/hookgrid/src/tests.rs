@@ -35,6 +35,17 @@ fn events_until_ready(rx: &mut broadcast::Receiver<Event>) -> Vec<Event> {
 }
 
 /// Waits for the event the worker sends when a batch file is written.
+/// The page's column `n`, which the tests' bodies number their rows by.
+fn column_n(page: &hookgrid_frames::Page) -> Vec<i64> {
+    page.rows
+        .column("n")
+        .expect("n")
+        .i64()
+        .expect("i64")
+        .into_no_null_iter()
+        .collect()
+}
+
 fn wait_ready(rx: &mut broadcast::Receiver<Event>) -> Event {
     events_until_ready(rx)
         .pop()
@@ -72,15 +83,7 @@ fn a_batch_completes_out_of_order_and_its_file_is_written() {
     assert!(store::is_sound(&hg.batch_file(&batch), 4));
     let page = hg.page(&batch, &View::default(), 0, 10).expect("page");
     assert_eq!(page.total, 4);
-    let n: Vec<i64> = page
-        .rows
-        .column("n")
-        .expect("n")
-        .i64()
-        .expect("i64")
-        .into_no_null_iter()
-        .collect();
-    assert_eq!(n, [1, 2, 3, 4]);
+    assert_eq!(column_n(&page), [1, 2, 3, 4]);
     let invalid = View {
         rows: RowSet::Invalid,
         ..View::default()
@@ -154,15 +157,7 @@ fn a_page_asked_as_the_last_part_is_answered_is_read_from_the_worker_s_build() {
         asked.join().expect("asked")
     })
     .expect("a page from the build");
-    let n: Vec<i64> = page
-        .rows
-        .column("n")
-        .expect("n")
-        .i64()
-        .expect("i64")
-        .into_no_null_iter()
-        .collect();
-    assert_eq!(n, [10, 11, 20, 21, 30, 31]);
+    assert_eq!(column_n(&page), [10, 11, 20, 21, 30, 31]);
     assert!(matches!(
         wait_ready(&mut rx),
         Event::BatchReady { rows: 6, .. }

@@ -100,6 +100,20 @@ impl State {
         self.open.values().any(|open| *open == id)
     }
 
+    /// Holds `frame` as `id`, the most recently used, within `budget`.
+    fn hold(&mut self, id: Loaded, frame: DataFrame, budget: u64) {
+        self.clock += 1;
+        let held = Held {
+            bytes: frame.estimated_size() as u64,
+            frame,
+            used: self.clock,
+            browsers: HashMap::new(),
+            generation: 0,
+        };
+        self.held.insert(id, held);
+        self.fit(budget, id);
+    }
+
     fn held_bytes(&self) -> u64 {
         self.held.values().map(|h| h.bytes).sum()
     }
@@ -259,16 +273,7 @@ impl Browsing {
         }
         match frame {
             Ok(frame) if state.is_open(id) => {
-                state.clock += 1;
-                let held = Held {
-                    bytes: frame.estimated_size() as u64,
-                    frame,
-                    used: state.clock,
-                    browsers: HashMap::new(),
-                    generation: 0,
-                };
-                state.held.insert(id, held);
-                state.fit(self.budget.load(Ordering::Relaxed), id);
+                state.hold(id, frame, self.budget.load(Ordering::Relaxed));
             }
             Ok(_) => {}
             Err(e) => tracing::warn!("cannot hold the import in memory: {e}"),
@@ -287,18 +292,7 @@ impl Browsing {
             return;
         }
         match frame {
-            Ok(frame) => {
-                state.clock += 1;
-                let held = Held {
-                    bytes: frame.estimated_size() as u64,
-                    frame,
-                    used: state.clock,
-                    browsers: HashMap::new(),
-                    generation: 0,
-                };
-                state.held.insert(id, held);
-                state.fit(self.budget.load(Ordering::Relaxed), id);
-            }
+            Ok(frame) => state.hold(id, frame, self.budget.load(Ordering::Relaxed)),
             Err(e) => tracing::warn!("cannot hold the import in memory: {e}"),
         }
         self.loaded.notify_all();
