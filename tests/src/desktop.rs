@@ -54,11 +54,20 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Polls until `ready` holds (`timeout` at most).
-fn until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+/// Polls until `ready` holds (`timeout` at most); a timeout says `what`, and `more` after it.
+fn until(
+    what: &str,
+    timeout: Duration,
+    mut ready: impl FnMut() -> bool,
+    more: impl Fn() -> String,
+) {
     let deadline = Instant::now() + timeout;
     while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}\n{}",
+            more()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -92,19 +101,36 @@ impl Desktop {
             .push(driver.spawn().expect("start tauri-driver"));
         let base = format!("http://127.0.0.1:{driver_port}");
         let http = reqwest::blocking::Client::new();
-        until("tauri-driver", Duration::from_secs(30), || {
-            http.get(format!("{base}/status")).send().is_ok()
-        });
+        until(
+            "tauri-driver",
+            Duration::from_secs(30),
+            || http.get(format!("{base}/status")).send().is_ok(),
+            String::new,
+        );
         let app = desktop.app.clone();
         let session = Session::new(&base, json!({"tauri:options": {"application": app}}))
             .unwrap_or_else(|e| panic!("{e}\n{}", desktop.logs()));
         desktop.session = Some(session);
         let health = format!("http://127.0.0.1:{}/healthz", desktop.port);
-        until("the app's listener", Duration::from_secs(30), || {
-            http.get(&health)
-                .send()
-                .is_ok_and(|r| r.status().is_success())
-        });
+        // What the app and the listener said, when it never answers.
+        let last = std::cell::RefCell::new(String::new());
+        until(
+            "the app's listener",
+            Duration::from_secs(30),
+            || match http.get(&health).send() {
+                Ok(r) if r.status().is_success() => true,
+                Ok(r) => {
+                    *last.borrow_mut() =
+                        format!("{}: {}", r.status(), r.text().unwrap_or_default());
+                    false
+                }
+                Err(e) => {
+                    *last.borrow_mut() = e.to_string();
+                    false
+                }
+            },
+            || format!("{health} said: {}\n{}", last.borrow(), desktop.logs()),
+        );
         desktop
     }
 
