@@ -1746,10 +1746,7 @@ fn the_app_reviews_a_team_server_s_imports_and_says_when_its_token_is_revoked() 
     let team = Workspace::new(hookgrid_cli());
     let server = team.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
     team.add_user("rey", "reviewer", "a long password!");
-    let token = team
-        .run(&["user", "token", "rey", "--label", "laptop"])
-        .trim()
-        .to_owned();
+    let token = team.api_token("rey", "laptop");
     for index in 1..=PARTS {
         post(&server.url, index);
     }

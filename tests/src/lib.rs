@@ -112,6 +112,14 @@ impl Workspace {
         self.add_user_with(&[], name, role, password);
     }
 
+    /// A new API token of user `name`, labelled `label`, as `hookgrid user token` prints it
+    /// (shown once).
+    pub fn api_token(&self, name: &str, label: &str) -> String {
+        self.run(&["user", "token", name, "--label", label])
+            .trim()
+            .to_owned()
+    }
+
     /// [`Workspace::add_user`] with more arguments (`--database URL`).
     pub fn add_user_with(&self, args: &[&str], name: &str, role: &str, password: &str) {
         let mut child = self

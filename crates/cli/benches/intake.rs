@@ -154,10 +154,7 @@ fn million(ws: &Workspace) -> Million {
     let bodies: Vec<Vec<u8>> = (1..=batch.parts).map(|i| batch.body(i)).collect();
     let server = ws.serve_with(&["--review-listen", "127.0.0.1:0"], &[]);
     ws.add_user("reviewer", "viewer", "a long benchmark password");
-    let token = ws
-        .run(&["user", "token", "reviewer", "--label", "bench"])
-        .trim()
-        .to_owned();
+    let token = ws.api_token("reviewer", "bench");
     let review = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(300))
         .build()

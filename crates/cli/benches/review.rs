@@ -222,10 +222,7 @@ fn main() {
     wait_files(&ws, 1, |name| name == "1.parquet");
     wait_files(&ws, 1, |name| name.starts_with("1.errors-"));
     ws.add_user("rev", "reviewer", "a long benchmark password");
-    let token = ws
-        .run(&["user", "token", "rev", "--label", "bench"])
-        .trim()
-        .to_owned();
+    let token = ws.api_token("rev", "bench");
     let rev = Reviewer {
         http: &http,
         review: server.review(),

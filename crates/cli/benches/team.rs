@@ -25,9 +25,7 @@ const BUDGET: u64 = hookgrid::DEFAULT_MEMORY_BUDGET;
 
 fn token(ws: &Workspace, name: &str) -> String {
     ws.add_user(name, "viewer", "a long benchmark password");
-    ws.run(&["user", "token", name, "--label", "bench"])
-        .trim()
-        .to_owned()
+    ws.api_token(name, "bench")
 }
 
 fn page(

@@ -143,11 +143,7 @@ fn a_reviewer_s_change_reaches_another_reviewer_at_once_and_a_viewer_only_reads(
     ws.add_user("rey", "reviewer", "a long reviewer password");
     ws.add_user("sam", "reviewer", "another long password");
     ws.add_user("vic", "viewer", "a long viewer password");
-    let token = |name: &str| {
-        ws.run(&["user", "token", name, "--label", "t"])
-            .trim()
-            .to_owned()
-    };
+    let token = |name: &str| ws.api_token(name, "t");
     let (rey, sam, vic) = (token("rey"), token("sam"), token("vic"));
     let command = |token: &str, name: &str, args: Value| {
         client()

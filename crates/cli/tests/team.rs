@@ -160,10 +160,7 @@ fn from_an_empty_server_to_a_signed_in_reviewer_with_roles_and_an_audit() {
         ws.json(&["batches", "--json"]).as_array().map(Vec::len),
         Some(1)
     );
-    let token = ws
-        .run(&["user", "token", "ada", "--label", "script"])
-        .trim()
-        .to_owned();
+    let token = ws.api_token("ada", "script");
     assert!(token.starts_with("hgt_"), "{token}");
     let deleted = with_token(
         &review,
@@ -258,10 +255,7 @@ fn a_csv_download_is_the_file_hookgrid_export_writes() {
     let review = server.review().to_owned();
     post_import(&server, "evt-csv", 3);
     ws.add_user("vic", "viewer", "a long viewer password");
-    let token = ws
-        .run(&["user", "token", "vic", "--label", "t"])
-        .trim()
-        .to_owned();
+    let token = ws.api_token("vic", "t");
     let out = ws.path().join("cli.csv");
     ws.run(&[
         "export",
@@ -324,10 +318,7 @@ fn a_revoked_token_stops_at_once_and_serve_stops_with_an_event_stream_open() {
     let server = serve_team(&ws);
     let review = server.review().to_owned();
     ws.add_user("rey", "reviewer", "a long reviewer password");
-    let token = ws
-        .run(&["user", "token", "rey", "--label", "laptop"])
-        .trim()
-        .to_owned();
+    let token = ws.api_token("rey", "laptop");
     let list = || with_token(&review, &token, "list_batches", json!({})).status();
     assert_eq!(list(), 200);
     let users = ws.json(&["user", "list", "--json"]);
