@@ -104,14 +104,7 @@ pub fn parse(body: &[u8]) -> Result<Part, PayloadError> {
 /// or a boolean's JSON token (`1.50`, `1e3`, `true`), an object's JSON text. For "as sent"
 /// exports, which must return each value exactly as it arrived.
 pub fn parse_as_sent(body: &[u8]) -> Result<Part, PayloadError> {
-    let checked = check_body(body)?;
-    match scanned::<true>(body, &checked) {
-        Some(rows) => Ok(Part {
-            envelope: checked.envelope,
-            rows,
-        }),
-        None => parse_with::<true>(body),
-    }
+    read_rows_with::<true>(body, check_body(body)?)
 }
 
 /// What [`parse`] checks, without reading the rows: the body's envelope, once it is known
@@ -160,13 +153,20 @@ pub fn check_body(body: &[u8]) -> Result<Checked, PayloadError> {
 /// The rows of a body [`check_body`] accepted: the same [`Part`] [`parse`] gives (an error
 /// only if `checked` is not of this body).
 pub fn read_rows(body: &[u8], checked: Checked) -> Result<Part, PayloadError> {
-    match scanned::<false>(body, &checked) {
+    read_rows_with::<false>(body, checked)
+}
+
+fn read_rows_with<const AS_SENT: bool>(
+    body: &[u8],
+    checked: Checked,
+) -> Result<Part, PayloadError> {
+    match scanned::<AS_SENT>(body, &checked) {
         Some(rows) => Ok(Part {
             envelope: checked.envelope,
             rows,
         }),
         // Read the serde way, which reads everything it accepts.
-        None => parse_with::<false>(body),
+        None => parse_with::<AS_SENT>(body),
     }
 }
 

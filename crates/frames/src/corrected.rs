@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashSet};
 
 use polars::prelude::*;
 
-use crate::view::rows_in;
 use crate::{FramesError, Result};
 
 /// One corrected cell.
@@ -98,11 +97,11 @@ fn corrected_column(
     }
     let at = IdxCa::from_iter_options("at".into(), at.into_iter()).into_series();
     // Rows before the first are cast to null (a non-strict cast), rows past the last are out
-    // of bounds: neither is one of `rows`, so neither is replaced.
+    // of bounds: neither has a position, and a row with a position is one of `rows`.
     let slot = (col("_row") - lit(first)).cast(IDX_DTYPE);
-    let replaced = lit(values).gather(lit(at).gather(slot, true), true);
-    Ok(when(rows_in(&rows))
-        .then(replaced)
+    let position = lit(at).gather(slot, true);
+    Ok(when(position.clone().is_not_null())
+        .then(lit(values).gather(position, true))
         .otherwise(original)
         .alias(name))
 }

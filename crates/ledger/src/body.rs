@@ -27,6 +27,17 @@ pub(crate) struct Packed<'a> {
     pub(crate) size: i64,
 }
 
+impl Packed<'_> {
+    /// The same, owning its bytes (to wait in a queue beyond the caller's borrow).
+    pub(crate) fn into_owned(self) -> Packed<'static> {
+        Packed {
+            codec: self.codec,
+            bytes: Cow::Owned(self.bytes.into_owned()),
+            size: self.size,
+        }
+    }
+}
+
 /// `body` as it will be stored.
 pub(crate) fn pack(body: &[u8]) -> Packed<'_> {
     let size = i64::try_from(body.len()).unwrap_or(i64::MAX);

@@ -60,11 +60,7 @@ impl Waiting {
     ) -> Result<Commit> {
         let me = Arc::new(Queued {
             envelope: envelope.clone(),
-            body: Packed {
-                codec: body.codec,
-                bytes: body.bytes.into_owned().into(),
-                size: body.size,
-            },
+            body: body.into_owned(),
             hash,
             now,
             outcome: Mutex::new(None),

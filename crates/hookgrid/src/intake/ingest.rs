@@ -262,23 +262,20 @@ impl Core {
                 completed,
                 parts_received,
             } => {
-                let count_mismatch = envelope.count_mismatch();
-                let (event_id, batch_id, count) = (
-                    envelope.event_id.clone(),
-                    envelope.batch_id.clone(),
-                    envelope.count,
-                );
+                // Made before the check goes to the worker with its envelope; sent once the
+                // import is let go.
                 let stored = receipt(true, part);
+                let announced = Event::PartStored {
+                    event: envelope.event_id.clone(),
+                    batch: envelope.batch_id.clone(),
+                    part,
+                    of: envelope.count,
+                    received: parts_received,
+                    count_mismatch: envelope.count_mismatch(),
+                };
                 self.read_later(event, body, checked);
                 drop(holding);
-                self.events.send(Event::PartStored {
-                    event: event_id,
-                    batch: batch_id,
-                    part,
-                    of: count,
-                    received: parts_received,
-                    count_mismatch,
-                });
+                self.events.send(announced);
                 // The worker announces the completion: its counts need a read of the ledger,
                 // which the sender of this last part should not wait for.
                 Ok(Ok((

@@ -61,10 +61,9 @@ impl Hookgrid {
     /// Queues the build of an import a part just completed, claiming it at once in the held
     /// imports: a page asked before the build even starts waits for it, and is read from it,
     /// instead of reading every part again.
-    pub(crate) fn build_completed(&self, (key, parts): Loaded) {
-        let id = (key, parts);
+    pub(crate) fn build_completed(&self, id: Loaded) {
         self.queue(Job {
-            key,
+            key: id.0,
             just_completed: true,
             claimed: self.core.browsing.start_loading(id).then_some(id),
         });
