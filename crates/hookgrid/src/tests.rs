@@ -34,7 +34,6 @@ fn events_until_ready(rx: &mut broadcast::Receiver<Event>) -> Vec<Event> {
     }
 }
 
-/// Waits for the event the worker sends when a batch file is written.
 /// The page's column `n`, which the tests' bodies number their rows by.
 fn column_n(page: &hookgrid_frames::Page) -> Vec<i64> {
     page.rows
@@ -46,6 +45,7 @@ fn column_n(page: &hookgrid_frames::Page) -> Vec<i64> {
         .collect()
 }
 
+/// Waits for the event the worker sends when a batch file is written.
 fn wait_ready(rx: &mut broadcast::Receiver<Event>) -> Event {
     events_until_ready(rx)
         .pop()
